@@ -1,0 +1,196 @@
+// Command grassroots runs the county grassroots-governance platform: the web
+// UI, the residents' portal and the JSON API in one binary, on SQLite by
+// default or PostgreSQL.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/mattn/go-isatty"
+
+	"grassroots/internal/store"
+)
+
+// version is set by the build (-ldflags "-X main.version=...").
+var version = "dev"
+
+// config is every setting, built once in main and passed down.
+type config struct {
+	DB        string
+	Addr      string
+	Demo      bool
+	LogFormat string
+	KeyFile   string
+	DataDir   string
+}
+
+// command is one subcommand.
+type command struct {
+	name, usage string
+	run         func(ctx context.Context, cfg *config, args []string, out io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the web server", runServe},
+		{"migrate", "apply database migrations and exit", runMigrate},
+		{"user", "user add --username --password --name --unit CODE --role ROLE", runUser},
+		{"token", "token create --user NAME: print a new API token once", runToken},
+		{"import", "import units FILE.csv: load a county's divisions", runImport},
+		{"version", "print the version", func(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+			fmt.Fprintln(out, "grassroots", version)
+			return nil
+		}},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "grassroots:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out, errOut io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(out)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, nil, args[1:], out)
+		}
+	}
+	usage(errOut)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: grassroots COMMAND [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w, "\nEvery flag has an environment equivalent: --db is GRASSROOTS_DB, --addr GRASSROOTS_ADDR, ...")
+}
+
+// newFlags returns a flag set with the settings every database command shares.
+// Each flag defaults to its GRASSROOTS_* environment variable.
+func newFlags(name string, cfg *config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&cfg.DB, "db", env("GRASSROOTS_DB", "data/grassroots.db"), "SQLite file path or postgres:// URL (GRASSROOTS_DB)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("GRASSROOTS_LOG_FORMAT", ""), "log format: text or json (default: text on a terminal, json otherwise) (GRASSROOTS_LOG_FORMAT)")
+	fs.StringVar(&cfg.KeyFile, "key-file", env("GRASSROOTS_KEY_FILE", ""), "file holding the personal-data key (default: grassroots.key beside a SQLite database, data/grassroots.key for PostgreSQL) (GRASSROOTS_KEY_FILE)")
+	return fs
+}
+
+// parseFlags parses args and fills the defaults that depend on other flags.
+func parseFlags(fs *flag.FlagSet, cfg *config, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.KeyFile == "" {
+		dir := "data"
+		if !store.IsPostgres(cfg.DB) {
+			dir = filepath.Dir(cfg.DB)
+		}
+		cfg.KeyFile = filepath.Join(dir, "grassroots.key")
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = env("GRASSROOTS_DATA_DIR", "")
+		if cfg.DataDir == "" {
+			cfg.DataDir = filepath.Dir(cfg.KeyFile)
+		}
+	}
+	return nil
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(key string) bool {
+	v := strings.ToLower(os.Getenv(key))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+// newLogger logs text on a terminal and JSON otherwise, unless told.
+func newLogger(format string, w *os.File) *slog.Logger {
+	if format == "" {
+		format = "json"
+		if isatty.IsTerminal(w.Fd()) {
+			format = "text"
+		}
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// openDB opens and migrates the configured database, creating the folder of a
+// SQLite file.
+func openDB(ctx context.Context, cfg *config) (*store.DB, error) {
+	if !store.IsPostgres(cfg.DB) {
+		if err := os.MkdirAll(filepath.Dir(cfg.DB), 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runMigrate(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	cfg := &config{}
+	if err := parseFlags(newFlags("migrate", cfg), cfg, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, latest, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "database %s at migration %d of %d\n", redactDSN(cfg.DB), applied, latest)
+	return nil
+}
+
+// redactDSN hides a password in a postgres URL for printing.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.Index(dsn[i+3:], "@"); at >= 0 {
+			cred := dsn[i+3 : i+3+at]
+			if u, _, ok := strings.Cut(cred, ":"); ok {
+				return dsn[:i+3] + u + ":***" + dsn[i+3+at:]
+			}
+		}
+	}
+	return dsn
+}
+
+var errUsage = errors.New("usage")

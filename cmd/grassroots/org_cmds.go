@@ -1,0 +1,13 @@
+package main
+
+import (
+	"context"
+	"io"
+)
+
+// seedOrg loads the shipped divisions into an empty database, and the demo
+// data when cfg.Demo is set. (The org work fills this in.)
+func seedOrg(ctx context.Context, a *app, out io.Writer) error { return nil }
+
+// runImport is `grassroots import units FILE.csv`. (The org work fills this in.)
+func runImport(ctx context.Context, _ *config, args []string, out io.Writer) error { return errUsage }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"grassroots/internal/api"
+	"grassroots/internal/auth"
+	"grassroots/internal/i18n"
+	"grassroots/internal/org"
+	"grassroots/internal/store"
+	"grassroots/internal/web"
+)
+
+func runServe(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	cfg := &config{}
+	fs := newFlags("serve", cfg)
+	fs.StringVar(&cfg.Addr, "addr", env("GRASSROOTS_ADDR", "localhost:8080"), "address to listen on (GRASSROOTS_ADDR)")
+	fs.BoolVar(&cfg.Demo, "demo", envBool("GRASSROOTS_DEMO"), "load Pucheng demo data into an empty database (GRASSROOTS_DEMO)")
+	if err := parseFlags(fs, cfg, args); err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogFormat, os.Stderr)
+	slog.SetDefault(log)
+
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	app, err := newApp(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	if err := app.setup(ctx, out); err != nil {
+		return err
+	}
+	handler, err := app.handler()
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(out, "grassroots %s listening on http://%s (database %s)\n", version, ln.Addr(), redactDSN(cfg.DB))
+	log.Info("serving", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB), "dialect", db.Dialect)
+
+	bg, stopBG := context.WithCancel(context.Background())
+	done := app.startBackground(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopBG()
+		<-done
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	stopBG()
+	<-done
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// app is the wired program: the database, the domain services, the UI and API.
+type app struct {
+	cfg  *config
+	db   *store.DB
+	log  *slog.Logger
+	msgs *i18n.Catalog
+	org  *org.Service
+	auth *auth.Service
+}
+
+func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*app, error) {
+	msgs, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
+	a.org = org.NewService(db)
+	a.auth = auth.NewService(db)
+	return a, nil
+}
+
+// setup loads the real divisions (and the demo data when asked) into an empty
+// database and makes sure there is a first administrator.
+func (a *app) setup(ctx context.Context, out io.Writer) error {
+	if err := seedOrg(ctx, a, out); err != nil {
+		return err
+	}
+	return ensureAdmin(ctx, a, out)
+}
+
+// startBackground runs the background jobs until ctx ends; the returned
+// channel closes when they have all stopped.
+func (a *app) startBackground(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+	}()
+	return done
+}
+
+// handler assembles the whole HTTP surface.
+func (a *app) handler() (http.Handler, error) {
+	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth})
+	if err != nil {
+		return nil, err
+	}
+	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth})
+	m := newMetrics(a.db)
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiSrv.Handler())
+	mux.Handle("/", w.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.db.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "database unreachable:", err)
+			return
+		}
+		applied, latest, err := a.db.MigrationStatus(ctx)
+		if err != nil || applied != latest {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "migrations not current: %d of %d %v\n", applied, latest, err)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", m.handler())
+	return m.instrument(securityHeaders(mux)), nil
+}

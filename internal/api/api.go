@@ -1,0 +1,152 @@
+// Package api serves the JSON API under /api/v1/ (with its OpenAPI 3
+// document), and later Open311 and webhooks. Handlers are thin: decode,
+// call a domain package with the token's actor, encode.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"grassroots/internal/access"
+	"grassroots/internal/auth"
+	"grassroots/internal/org"
+	"grassroots/internal/store"
+)
+
+// Deps are what the API needs from the rest of the program.
+type Deps struct {
+	DB   *store.DB
+	Log  *slog.Logger
+	Org  *org.Service
+	Auth *auth.Service
+}
+
+// Server is the JSON API.
+type Server struct {
+	Deps
+	mux      *http.ServeMux
+	patterns []string
+}
+
+// New registers every endpoint.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s.route("GET /api/v1/openapi.json", s.openAPI)
+	s.authEndpoints()
+	s.orgEndpoints()
+	return s
+}
+
+// Handler returns the API's handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Patterns lists every registered route ("GET /api/v1/units/{code}"), for
+// the test that checks the OpenAPI document covers them all.
+func (s *Server) Patterns() []string {
+	out := append([]string(nil), s.patterns...)
+	sort.Strings(out)
+	return out
+}
+
+// handler is an API handler that returns its error for one place to encode.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// route registers a handler; every route goes through here so that Patterns
+// knows it.
+func (s *Server) route(pattern string, fn handler) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// authed wraps a handler that needs a bearer token; it passes the token's
+// actor on.
+func (s *Server) authed(fn func(w http.ResponseWriter, r *http.Request, actor access.Actor) error) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		actor, err := s.actor(r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, actor)
+	}
+}
+
+// errUnauthorized is a missing or bad token.
+var errUnauthorized = errors.New("unauthorized")
+
+// ErrorBody is the JSON shape of every error.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the code and the human message of an error.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code := http.StatusInternalServerError, "internal"
+	switch {
+	case errors.Is(err, errUnauthorized):
+		status, code = http.StatusUnauthorized, "unauthorized"
+	case errors.Is(err, store.ErrNotFound):
+		status, code = http.StatusNotFound, "not_found"
+	case errors.Is(err, store.ErrForbidden):
+		status, code = http.StatusForbidden, "forbidden"
+	case errors.Is(err, store.ErrInvalid):
+		status, code = http.StatusBadRequest, "invalid"
+	case errors.Is(err, store.ErrConflict):
+		status, code = http.StatusConflict, "conflict"
+	}
+	msg, ok := store.UserMessage(err)
+	if !ok {
+		msg = map[string]string{
+			"unauthorized": "需要有效的API令牌（Authorization: Bearer ...）",
+			"not_found":    "找不到该资源",
+			"forbidden":    "无权访问该资源",
+			"invalid":      "请求内容有误",
+			"conflict":     "资源已存在或已被修改",
+			"internal":     "服务器内部错误",
+		}[code]
+	}
+	if status >= 500 {
+		s.Log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
+}
+
+// writeJSON encodes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// decodeJSON reads a JSON body of at most 1 MiB into v, refusing unknown
+// fields, with a message a clerk can act on.
+func decodeJSON(r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := "请求体不是有效的JSON：" + err.Error()
+		if strings.Contains(err.Error(), "unknown field") {
+			msg = "请求体含有未知字段：" + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		}
+		return &store.UserError{Kind: store.ErrInvalid, Message: msg, Cause: err}
+	}
+	return nil
+}

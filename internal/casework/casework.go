@@ -1,0 +1,3 @@
+// Package casework is the case engine: cases, assignments, the append-only
+// event timeline, flows declared as data, and deadlines in working time.
+package casework

@@ -1,0 +1,3 @@
+// Package catalog owns the catalogue of matters and the executable lists
+// (power & responsibility, territorial, access, empowerment) that routing obeys.
+package catalog

@@ -1,0 +1,220 @@
+// Package store owns the database handle: opening SQLite or PostgreSQL, the
+// numbered migrations of both dialects, write transactions, and the
+// normalisation of driver errors into the few kinds the domain packages use.
+//
+// Queries are written once with `?` placeholders; Rebind turns them into `$n`
+// for PostgreSQL. Where the dialects differ, callers keep both variants side by
+// side and pick one with DB.Dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Queryer is what both *sql.DB and *sql.Tx offer; read helpers take it so the
+// same code runs inside and outside a transaction.
+type Queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// DB is the application's database: a writer and a reader pool. On SQLite the
+// writer is a single connection whose transactions begin IMMEDIATE, so that a
+// read-then-write transaction never fails with "database is locked"; readers
+// use their own pool. On PostgreSQL both are the same pool.
+type DB struct {
+	Dialect Dialect
+	// W runs writes and write transactions.
+	W *sql.DB
+	// R runs reads that need not see an uncommitted write.
+	R *sql.DB
+	// DSN is the data source as given to Open (a path or a postgres:// URL).
+	DSN string
+}
+
+// IsPostgres reports whether a data source names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn (a SQLite file path or a postgres:// URL) and pings it.
+// It does not migrate; call Migrate for that.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if IsPostgres(dsn) {
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(10)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		if err := pool.PingContext(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
+		return &DB{Dialect: Postgres, W: pool, R: pool, DSN: dsn}, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	// PRAGMAs go in the DSN so that every pooled connection gets them;
+	// busy_timeout comes before journal_mode so switching to WAL can wait.
+	pragmas := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		pragmas.Add("_pragma", p)
+	}
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn}, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	if db.R != db.W {
+		db.R.Close()
+	}
+	return db.W.Close()
+}
+
+// Rebind turns `?` placeholders into `$1, $2, ...` on PostgreSQL. Queries must
+// not contain a literal question mark.
+func (db *DB) Rebind(query string) string { return Rebind(db.Dialect, query) }
+
+// Rebind turns `?` placeholders into the dialect's form.
+func Rebind(d Dialect, query string) string {
+	if d != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// Tx is a write transaction with the dialect at hand.
+type Tx struct {
+	*sql.Tx
+	Dialect Dialect
+}
+
+// Exec runs a `?`-placeholder statement inside the transaction.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.Tx.ExecContext(ctx, Rebind(tx.Dialect, query), args...)
+	return res, Normalize(err)
+}
+
+// QueryRow runs a `?`-placeholder query inside the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, Rebind(tx.Dialect, query), args...)
+}
+
+// Query runs a `?`-placeholder query inside the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.Tx.QueryContext(ctx, Rebind(tx.Dialect, query), args...)
+	return rows, Normalize(err)
+}
+
+// InTx runs fn in one write transaction and commits it when fn returns nil.
+// Once InTx returns nil the change is durable; on any error nothing is kept.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", Normalize(err))
+	}
+	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", Normalize(err))
+	}
+	return nil
+}
+
+// Exec runs a `?`-placeholder statement on the writer, outside a transaction.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.W.ExecContext(ctx, db.Rebind(query), args...)
+	return res, Normalize(err)
+}
+
+// QueryRow runs a `?`-placeholder query on the reader pool.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.R.QueryRowContext(ctx, db.Rebind(query), args...)
+}
+
+// Query runs a `?`-placeholder query on the reader pool.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := db.R.QueryContext(ctx, db.Rebind(query), args...)
+	return rows, Normalize(err)
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.W.PingContext(ctx) }
+
+// Millis is how every timestamp is stored: milliseconds since the Unix epoch,
+// in a BIGINT column on both engines, so that one query serves both.
+func Millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// Time turns a stored timestamp back into a time in the given location (nil
+// means time.Local). Zero stays the zero time.
+func Time(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+// NullMillis stores a zero time as NULL.
+func NullMillis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// ErrClosed is returned when the database has been closed.
+var ErrClosed = errors.New("database closed")

@@ -1,0 +1,4 @@
+package web
+
+// orgRoutes registers the organisation browser.
+func (s *Server) orgRoutes() {}

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/i18n"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Page is what every page's data embeds: the layout's needs.
+type Page struct {
+	TitleKey string
+	Title    string // set instead of TitleKey for a title that is data
+	Lang     string
+	Actor    access.Actor
+	CSRF     string
+	Nav      string // the active navigation item
+	Path     string
+	Flash    string
+	msgs     *i18n.Catalog
+}
+
+// T translates key into the page's language.
+func (p Page) T(key string, args ...any) string {
+	if p.msgs == nil {
+		return key
+	}
+	return p.msgs.T(p.Lang, key, args...)
+}
+
+// HeadTitle is the text of the <title> element.
+func (p Page) HeadTitle() string {
+	t := p.Title
+	if t == "" && p.TitleKey != "" {
+		t = p.T(p.TitleKey)
+	}
+	if t == "" {
+		return p.T("app.name")
+	}
+	return t + " · " + p.T("app.name")
+}
+
+// OtherLang is the language the switch offers.
+func (p Page) OtherLang() string {
+	if p.Lang == "en" {
+		return "zh"
+	}
+	return "en"
+}
+
+// NavItem is one entry of the left navigation.
+type NavItem struct {
+	Key, Href, ID string
+}
+
+// NavItems is the left navigation by work area, as the actor may use it.
+func (p Page) NavItems() []NavItem {
+	items := []NavItem{
+		{"nav.home", "/", "home"},
+		{"nav.cases", "/cases", "cases"},
+		{"nav.grid_events", "/cases?flow=grid_event", "grid_events"},
+		{"nav.whistles", "/whistles", "whistles"},
+		{"nav.township_calls", "/township-calls", "township_calls"},
+		{"nav.enforcement", "/enforcement", "enforcement"},
+		{"nav.service", "/service", "service"},
+		{"nav.lists", "/lists", "lists"},
+		{"nav.org", "/org", "org"},
+		{"nav.stats", "/stats", "stats"},
+	}
+	if p.Actor.Has(access.RoleAdmin) {
+		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"})
+	}
+	return items
+}
+
+// page builds the common page data for a request.
+func (s *Server) page(r *http.Request, titleKey, nav string) Page {
+	st := stateOf(r)
+	return Page{
+		TitleKey: titleKey,
+		Lang:     langOf(r),
+		Actor:    st.Actor,
+		CSRF:     st.CSRF,
+		Nav:      nav,
+		Path:     r.URL.Path,
+		msgs:     s.Msgs,
+	}
+}
+
+// TestPage returns page data for rendering tests.
+func (s *Server) TestPage(lang string, actor access.Actor) Page {
+	return Page{Lang: lang, Actor: actor, CSRF: "test-csrf", msgs: s.Msgs}
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+var funcs = template.FuncMap{
+	// cnTime shows a time the Chinese way: 2026年11月26日 14:30.
+	"cnTime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(shanghai).Format("2006年1月2日 15:04")
+	},
+	"cnDate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(shanghai).Format("2006年1月2日")
+	},
+	"isoTime": func(t time.Time) string { return t.Format(time.RFC3339) },
+	"add":     func(a, b int) int { return a + b },
+	"query":   url.QueryEscape,
+	"join":    strings.Join,
+	"printf":  fmt.Sprintf,
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// langOf picks the language: the "lang" cookie, else Accept-Language, else zh.
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil {
+		return i18n.Lang(c.Value)
+	}
+	if al := r.Header.Get("Accept-Language"); strings.HasPrefix(strings.ToLower(al), "en") {
+		return "en"
+	}
+	return i18n.Default
+}
