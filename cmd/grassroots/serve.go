@@ -9,14 +9,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"grassroots/internal/api"
 	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/i18n"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/web"
+	"grassroots/internal/worktime"
 )
 
 func runServe(ctx context.Context, _ *config, args []string, out io.Writer) error {
@@ -88,12 +92,15 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 
 // app is the wired program: the database, the domain services, the UI and API.
 type app struct {
-	cfg  *config
-	db   *store.DB
-	log  *slog.Logger
-	msgs *i18n.Catalog
-	org  *org.Service
-	auth *auth.Service
+	cfg   *config
+	db    *store.DB
+	log   *slog.Logger
+	msgs  *i18n.Catalog
+	org   *org.Service
+	auth  *auth.Service
+	work  *worktime.Service
+	cases *casework.Service
+	lists *catalog.Service
 }
 
 func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*app, error) {
@@ -102,8 +109,12 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
-	a.org = org.NewService(db)
-	a.auth = auth.NewService(db)
+	// Each area wires its own service, in dependency order.
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireLists} {
+		if err := wire(ctx, a); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -122,18 +133,23 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		<-ctx.Done()
+		var wg sync.WaitGroup
+		for _, job := range a.backgroundJobs() {
+			wg.Add(1)
+			go func() { defer wg.Done(); job(ctx) }()
+		}
+		wg.Wait()
 	}()
 	return done
 }
 
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
-	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth})
+	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists})
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth})
+	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists})
 	m := newMetrics(a.db)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv.Handler())

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+
+	"grassroots/internal/auth"
 )
 
 // ensureAdmin creates the first administrator on an empty user table and
@@ -14,3 +16,9 @@ func runUser(ctx context.Context, _ *config, args []string, out io.Writer) error
 
 // runToken is `grassroots token create --user NAME`. (The auth work fills this in.)
 func runToken(ctx context.Context, _ *config, args []string, out io.Writer) error { return errUsage }
+
+// wireAuth builds the accounts service.
+func wireAuth(ctx context.Context, a *app) error {
+	a.auth = auth.NewService(a.db)
+	return nil
+}

@@ -13,16 +13,22 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Deps are what the API needs from the rest of the program.
 type Deps struct {
-	DB   *store.DB
-	Log  *slog.Logger
-	Org  *org.Service
-	Auth *auth.Service
+	DB    *store.DB
+	Log   *slog.Logger
+	Org   *org.Service
+	Auth  *auth.Service
+	Work  *worktime.Service
+	Cases *casework.Service
+	Lists *catalog.Service
 }
 
 // Server is the JSON API.
@@ -41,6 +47,9 @@ func New(d Deps) *Server {
 	s.route("GET /api/v1/openapi.json", s.openAPI)
 	s.authEndpoints()
 	s.orgEndpoints()
+	s.calendarEndpoints()
+	s.caseEndpoints()
+	s.catalogEndpoints()
 	return s
 }
 

@@ -17,6 +17,9 @@ func (s *Server) routes() {
 	s.homeRoutes()
 	s.authRoutes()
 	s.orgRoutes()
+	s.calendarRoutes()
+	s.caseRoutes()
+	s.catalogRoutes()
 }
 
 // staticHandler serves embedded assets with long caching; asset URLs carry

@@ -16,9 +16,12 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/i18n"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Deps are what the web UI needs from the rest of the program.
@@ -28,6 +31,9 @@ type Deps struct {
 	Msgs   *i18n.Catalog
 	Org    *org.Service
 	Auth   *auth.Service
+	Work   *worktime.Service
+	Cases  *casework.Service
+	Lists  *catalog.Service
 	Secure bool // cookies carry Secure (behind TLS)
 }
 

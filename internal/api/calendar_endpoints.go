@@ -1,0 +1,4 @@
+package api
+
+// calendarEndpoints registers the working calendar's endpoints (worktime work).
+func (s *Server) calendarEndpoints() {}

@@ -1,0 +1,4 @@
+package api
+
+// caseEndpoints registers the case endpoints (casework work).
+func (s *Server) caseEndpoints() {}

@@ -1,0 +1,4 @@
+package api
+
+// catalogEndpoints registers the executable lists' endpoints (catalog work).
+func (s *Server) catalogEndpoints() {}

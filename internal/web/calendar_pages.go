@@ -1,0 +1,4 @@
+package web
+
+// calendarRoutes registers the working calendar's administration (worktime work).
+func (s *Server) calendarRoutes() {}
