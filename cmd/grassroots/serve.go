@@ -19,6 +19,7 @@ import (
 	"grassroots/internal/i18n"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/timers"
 	"grassroots/internal/web"
 	"grassroots/internal/worktime"
 )
@@ -101,6 +102,8 @@ type app struct {
 	work  *worktime.Service
 	cases *casework.Service
 	lists *catalog.Service
+	// sweeper fires deadline timers; areas register their handlers on it.
+	sweeper *timers.Sweeper
 }
 
 func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*app, error) {

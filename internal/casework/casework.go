@@ -2,5 +2,9 @@
 // event timeline, flows declared as data, and deadlines in working time.
 package casework
 
+import "grassroots/internal/store"
+
 // Service is the case engine's domain API.
-type Service struct{}
+type Service struct {
+	db *store.DB
+}

@@ -33,3 +33,6 @@ func Cancel(ctx context.Context, tx *store.Tx, caseID, assignmentID int64, kinds
 
 // Handler fires one timer inside the transaction that marks it fired.
 type Handler func(ctx context.Context, tx *store.Tx, t Timer) error
+
+// Sweeper claims due timers and fires their handlers.
+type Sweeper struct{}

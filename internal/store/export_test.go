@@ -1,0 +1,4 @@
+package store
+
+// LoadMigrations exposes loadMigrations to the tests.
+var LoadMigrations = loadMigrations
