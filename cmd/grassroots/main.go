@@ -47,6 +47,9 @@ func commands() []command {
 		{"user", "user add --username --password --name --unit CODE --role ROLE", runUser},
 		{"token", "token create --user NAME: print a new API token once", runToken},
 		{"import", "import units FILE.csv: load a county's divisions", runImport},
+		{"backup", "backup --to FILE: consistent copy of a running SQLite database", runBackup},
+		{"restore", "restore --from FILE: put a backup in place (server stopped)", runRestore},
+		{"audit", "audit verify: check the audit trail's hash chain", runAudit},
 		{"version", "print the version", func(ctx context.Context, cfg *config, args []string, out io.Writer) error {
 			fmt.Fprintln(out, "grassroots", version)
 			return nil

@@ -45,6 +45,10 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
+	// Anything else under /api/ is a JSON 404, not the web UI's HTML one.
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, store.NotFound("没有这个接口："+r.Method+" "+r.URL.Path))
+	})
 	s.authEndpoints()
 	s.orgEndpoints()
 	s.calendarEndpoints()
