@@ -2,20 +2,252 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
 
+	"grassroots/internal/access"
 	"grassroots/internal/auth"
+	"grassroots/internal/store"
 )
 
-// ensureAdmin creates the first administrator on an empty user table and
-// prints its password once. (The auth work fills this in.)
-func ensureAdmin(ctx context.Context, a *app, out io.Writer) error { return nil }
+// envAdminPassword, when set, is the first administrator's password instead
+// of a random one (for scripted installs and the browser tests).
+const envAdminPassword = "GRASSROOTS_ADMIN_PASSWORD"
 
-// runUser is `grassroots user add ...`. (The auth work fills this in.)
-func runUser(ctx context.Context, _ *config, args []string, out io.Writer) error { return errUsage }
+// ensureAdmin creates the first administrator, "admin" at the county unit (or
+// the root unit when there is no county), on an empty user table and prints
+// its password once. With --demo it also creates one demo user per role.
+func ensureAdmin(ctx context.Context, a *app, out io.Writer) error {
+	n, err := a.auth.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if err := createFirstAdmin(ctx, a, out); err != nil {
+			return err
+		}
+	}
+	if a.cfg != nil && a.cfg.Demo {
+		return ensureDemoUsers(ctx, a, out)
+	}
+	return nil
+}
 
-// runToken is `grassroots token create --user NAME`. (The auth work fills this in.)
-func runToken(ctx context.Context, _ *config, args []string, out io.Writer) error { return errUsage }
+func createFirstAdmin(ctx context.Context, a *app, out io.Writer) error {
+	var code string
+	err := a.db.QueryRow(ctx, `SELECT code FROM units WHERE kind = 'county' ORDER BY depth, id LIMIT 1`).Scan(&code)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = a.db.QueryRow(ctx, `SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1`).Scan(&code)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		a.log.Warn("no units loaded: the first administrator is not created yet")
+		fmt.Fprintln(out, "警告 warning: no units loaded, so no first administrator was created (import units, then start again)")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find the county unit: %w", err)
+	}
+	password, fromEnv := os.LookupEnv(envAdminPassword)
+	if !fromEnv || password == "" {
+		password, fromEnv = auth.RandomPassword(), false
+	}
+	_, err = a.auth.CreateUser(ctx, access.System, auth.NewUser{Username: "admin", Password: password, Name: "系统管理员",
+		UnitCode: code, Roles: []string{string(access.RoleAdmin)}})
+	if err != nil {
+		return fmt.Errorf("create the first administrator: %w", err)
+	}
+	a.log.Info("first administrator created", "username", "admin", "unit_code", code)
+	if fromEnv {
+		fmt.Fprintf(out, "首个管理员 first administrator: admin (password from %s)\n", envAdminPassword)
+		return nil
+	}
+	fmt.Fprintf(out, "首个管理员 first administrator: admin / %s (only shown now)\n", password)
+	return nil
+}
+
+// demoAccount is one of the demo accounts --demo creates.
+type demoAccount struct {
+	username, name, role, unitCode string
+}
+
+// ensureDemoUsers creates the demo accounts that do not exist yet, with random
+// passwords printed once in a table. A user whose unit is missing is skipped
+// with a warning.
+func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
+	community, err := firstChildCode(ctx, a.db, "350722001000", "community")
+	if err != nil {
+		return err
+	}
+	grid := ""
+	if community != "" {
+		grid = community + "G01"
+	}
+	users := []demoAccount{
+		{"demo_admin", "演示管理员", "admin", "350722000000"},
+		{"demo_supervisor", "演示督查员", "supervisor", "350722D000"},
+		{"demo_department", "演示部门人员", "department", "350722D003"},
+		{"demo_township", "演示街道人员", "township", "350722001000"},
+		{"demo_community", "演示社区人员", "community", community},
+		{"demo_grid", "演示网格员", "grid", grid},
+	}
+	var rows, warnings []string
+	for _, u := range users {
+		exists, err := a.auth.UserExists(ctx, u.username)
+		if err != nil {
+			return err
+		}
+		if exists {
+			continue
+		}
+		var unitName string
+		err = a.db.QueryRow(ctx, `SELECT name FROM units WHERE code = ?`, u.unitCode).Scan(&unitName)
+		if u.unitCode == "" || errors.Is(err, sql.ErrNoRows) {
+			missing := fmt.Sprintf("unit %s not found", u.unitCode)
+			if u.unitCode == "" {
+				missing = "no community under 350722001000"
+			}
+			warnings = append(warnings, fmt.Sprintf("警告 warning: demo user %s skipped: %s (load the organisation data first)", u.username, missing))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", u.username, err)
+		}
+		password := auth.RandomPassword()
+		if _, err := a.auth.CreateUser(ctx, access.System, auth.NewUser{Username: u.username, Password: password, Name: u.name,
+			UnitCode: u.unitCode, Roles: []string{u.role}}); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.username, err)
+		}
+		rows = append(rows, fmt.Sprintf("  %s\t%s\t%s\t%s %s", u.username, u.role, password, u.unitCode, unitName))
+	}
+	if len(rows) > 0 {
+		fmt.Fprintln(out, "演示用户 demo users (passwords only shown now):")
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  username\trole\tpassword\tunit")
+		for _, r := range rows {
+			fmt.Fprintln(tw, r)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(out, w)
+	}
+	return nil
+}
+
+// firstChildCode returns the code of the first child of parentCode with the given
+// kind, by code, or "" when there is none.
+func firstChildCode(ctx context.Context, db *store.DB, parentCode, kind string) (string, error) {
+	var code string
+	err := db.QueryRow(ctx, `SELECT c.code FROM units c JOIN units p ON p.id = c.parent_id WHERE p.code = ? AND c.kind = ? ORDER BY c.code LIMIT 1`,
+		parentCode, kind).Scan(&code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("find a %s under %s: %w", kind, parentCode, err)
+	}
+	return code, nil
+}
+
+// roleFlag collects --role, which may repeat or hold comma-separated values.
+type roleFlag []string
+
+func (l *roleFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *roleFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+// runUser is `grassroots user add --username --password --name --unit CODE --role ROLE`.
+func runUser(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(out, "usage: grassroots user add --username NAME --password PASSWORD --name 姓名 --unit CODE --role ROLE [--role ROLE...] [--db ...]")
+		return errUsage
+	}
+	cfg := &config{}
+	fs := newFlags("user add", cfg)
+	var nu auth.NewUser
+	var roles roleFlag
+	fs.StringVar(&nu.Username, "username", "", "login name: 3-32 lower-case letters, digits or . _ -")
+	fs.StringVar(&nu.Password, "password", "", "password, at least 10 characters")
+	fs.StringVar(&nu.Name, "name", "", "the person's name")
+	fs.StringVar(&nu.UnitCode, "unit", "", "code of the user's unit, e.g. 350722001000")
+	fs.Var(&roles, "role", "role: admin, supervisor, department, township, community, grid (repeat or comma-separate)")
+	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+		return err
+	}
+	nu.Roles = roles
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := auth.NewService(db).CreateUser(ctx, access.System, nu)
+	if err != nil {
+		return authCLIError(err)
+	}
+	fmt.Fprintf(out, "created user %s (%s) id %d at %s %s, roles %s\n", u.Username, u.Name, u.ID, u.UnitCode, u.UnitName, roleList(u.Roles))
+	return nil
+}
+
+// runToken is `grassroots token create --user NAME [--name LABEL]`: it prints
+// a new API token once; only its hash is stored.
+func runToken(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(out, "usage: grassroots token create --user NAME [--name LABEL] [--db ...]")
+		return errUsage
+	}
+	cfg := &config{}
+	fs := newFlags("token create", cfg)
+	user := fs.String("user", "", "username the token acts as")
+	label := fs.String("name", "", "what the token is for, e.g. 12345 platform")
+	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+		return err
+	}
+	if *user == "" {
+		return fmt.Errorf("token create: --user is required")
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := auth.NewService(db).CreateToken(ctx, access.System, *user, *label)
+	if err != nil {
+		return authCLIError(err)
+	}
+	fmt.Fprintln(os.Stderr, "API token for "+*user+" (only shown now; send it as Authorization: Bearer <token>):")
+	fmt.Fprintln(out, token)
+	return nil
+}
+
+// authCLIError puts the user's message first, so the terminal shows what to fix.
+func authCLIError(err error) error {
+	if msg, ok := store.UserMessage(err); ok {
+		return errors.New(msg)
+	}
+	return err
+}
+
+func roleList(rs []access.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
+}
 
 // wireAuth builds the accounts service.
 func wireAuth(ctx context.Context, a *app) error {
