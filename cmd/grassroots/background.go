@@ -1,9 +1,53 @@
 package main
 
-import "context"
+import (
+	"context"
+	"os"
+	"strconv"
+	"time"
+)
+
+// The intervals of the background jobs.
+const (
+	defaultSweepInterval = 15 * time.Second
+	// calendarWatchInterval is how soon an instance sees a calendar change
+	// made through another instance.
+	calendarWatchInterval = 30 * time.Second
+)
 
 // backgroundJobs lists the jobs that run while the server serves; each runs
 // until ctx ends. Areas add theirs here.
 func (a *app) backgroundJobs() []func(ctx context.Context) {
-	return nil
+	var jobs []func(ctx context.Context)
+	if a.sweeper != nil {
+		interval := sweepInterval(a)
+		jobs = append(jobs, func(ctx context.Context) { a.sweeper.Run(ctx, interval) })
+	}
+	if a.work != nil {
+		jobs = append(jobs, func(ctx context.Context) { a.work.Watch(ctx, a.log, calendarWatchInterval) })
+	}
+	if a.cases != nil {
+		jobs = append(jobs, a.runDailySummaries)
+	}
+	return jobs
+}
+
+// sweepInterval reads GRASSROOTS_SWEEP_INTERVAL: a Go duration ("15s",
+// "1m") or a number of seconds; 15 s when unset or unreadable.
+func sweepInterval(a *app) time.Duration {
+	v := os.Getenv("GRASSROOTS_SWEEP_INTERVAL")
+	if v == "" {
+		return defaultSweepInterval
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if secs, err2 := strconv.ParseFloat(v, 64); err2 == nil {
+			d, err = time.Duration(secs*float64(time.Second)), nil
+		}
+	}
+	if err != nil || d <= 0 {
+		a.log.Warn("GRASSROOTS_SWEEP_INTERVAL is not a positive duration; using the default", "value", v, "default", defaultSweepInterval.String())
+		return defaultSweepInterval
+	}
+	return d
 }
