@@ -132,7 +132,7 @@ func (s *Server) calendarPage(r *http.Request, year int) (AdminCalendarPage, err
 	}
 	cal := s.Work.Calendar()
 	p := AdminCalendarPage{
-		Page:       s.page(r, "calendar.title", "admin"),
+		Page:       s.page(r, "calendar.title", "calendar"),
 		CanEdit:    worktime.CanEdit(actorOf(r)),
 		Form:       CalendarDayForm{Kind: worktime.Holiday},
 		DayMinutes: cal.DayMinutes(),

@@ -77,7 +77,7 @@ func (p Page) NavItems() []NavItem {
 		{"nav.stats", "/stats", "stats"},
 	}
 	if p.Actor.Has(access.RoleAdmin) {
-		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"})
+		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"})
 	}
 	return items
 }

@@ -56,7 +56,11 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 					SameSite: http.SameSiteLaxMode, Secure: s.cookieSecure(r)})
 			}
 		}
+		orig := r
 		r = withState(r, st)
+		// The mux records the matched pattern on the request it is given; hand
+		// it back to the caller's request so the metrics label by route.
+		defer func() { orig.Pattern = r.Pattern }()
 		if unsafeMethod(r.Method) && !validCSRF(w, r, st.CSRF) {
 			s.Log.InfoContext(r.Context(), "csrf refused", "method", r.Method, "path", r.URL.Path)
 			err := &store.UserError{Kind: store.ErrForbidden, Message: s.Msgs.T(langOf(r), "error.csrf")}
