@@ -20,6 +20,9 @@ func (s *Server) routes() {
 	s.calendarRoutes()
 	s.caseRoutes()
 	s.catalogRoutes()
+	s.statsRoutes()
+	s.portalRoutes()
+	s.mobileRoutes()
 }
 
 // staticHandler serves embedded assets with long caching; asset URLs carry
