@@ -127,6 +127,11 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedOrg(ctx, a, out); err != nil {
 		return err
 	}
+	if a.cases != nil { // category → department proposals need the departments just loaded
+		if err := a.cases.Seed(ctx); err != nil {
+			return err
+		}
+	}
 	return ensureAdmin(ctx, a, out)
 }
 

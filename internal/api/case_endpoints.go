@@ -1,4 +1,138 @@
 package api
 
-// caseEndpoints registers the case endpoints (casework work).
-func (s *Server) caseEndpoints() {}
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/store"
+)
+
+// caseEndpoints registers the case engine's endpoints: intake (idempotent by
+// external_id), a case with its parts and timeline, every action a user can
+// take in the UI, attachments and the category tree.
+func (s *Server) caseEndpoints() {
+	s.route("POST /api/v1/cases", s.authed(s.createCase))
+	s.route("GET /api/v1/cases/{no}", s.authed(s.getCase))
+	s.route("POST /api/v1/cases/{no}/actions/{action}", s.authed(s.caseAction))
+	s.route("POST /api/v1/cases/{no}/attachments", s.authed(s.attachToCase))
+	s.route("GET /api/v1/attachments/{id}", s.authed(s.getAttachment))
+	s.route("GET /api/v1/categories", s.authed(s.listCategories))
+}
+
+// CaseBody is the answer to intake and actions: the case as it now stands.
+type CaseBody struct {
+	Case casework.Case `json:"case"`
+}
+
+// CaseDetailBody is a case with its parts, timeline, attachments, pending
+// deadlines and the actions the token's user may take now.
+type CaseDetailBody struct {
+	casework.CaseDetail
+	AllowedActions []casework.ActionSpec `json:"allowed_actions"`
+}
+
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in casework.NewCase
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Channel == "" {
+		in.Channel = "api"
+	}
+	c, created, err := s.Cases.Create(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/api/v1/cases/"+c.No)
+	}
+	return writeJSON(w, status, CaseBody{Case: c})
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	d, err := s.Cases.Get(r.Context(), actor, r.PathValue("no"))
+	if err != nil {
+		return err
+	}
+	body := CaseDetailBody{CaseDetail: d, AllowedActions: s.Cases.AllowedActions(actor, d)}
+	if body.AllowedActions == nil {
+		body.AllowedActions = []casework.ActionSpec{}
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var act casework.Action
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &act); err != nil {
+			return err
+		}
+	}
+	act.Name = r.PathValue("action")
+	c, err := s.Cases.Do(r.Context(), actor, r.PathValue("no"), act)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, CaseBody{Case: c})
+}
+
+func (s *Server) attachToCase(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	r.Body = http.MaxBytesReader(w, r.Body, casework.MaxAttachment+1<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return store.Invalid("文件超过10MB")
+		}
+		return &store.UserError{Kind: store.ErrInvalid, Message: "请以multipart/form-data上传文件（字段file）", Cause: err}
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return &store.UserError{Kind: store.ErrInvalid, Message: "缺少文件字段file", Cause: err}
+	}
+	defer f.Close()
+	a, err := s.Cases.Attach(r.Context(), actor, r.PathValue("no"), hdr.Filename, hdr.Header.Get("Content-Type"), f, r.FormValue("stage"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return store.NotFound("找不到该附件")
+	}
+	a, rc, err := s.Cases.OpenAttachment(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	w.Header().Set("Content-Length", fmt.Sprint(a.Size))
+	w.Header().Set("Last-Modified", a.CreatedAt.UTC().Format(http.TimeFormat))
+	w.Header().Set("Cache-Control", "private, max-age="+strconv.Itoa(int((24*time.Hour).Seconds())))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, rc) // the status is sent; a broken connection has no one to tell
+	return nil
+}
+
+func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	tree, err := s.Cases.Categories(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"categories": tree})
+}

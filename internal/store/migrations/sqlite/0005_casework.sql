@@ -7,7 +7,8 @@
 -- county department table (until the power lists route).
 CREATE TABLE categories (
     id           INTEGER PRIMARY KEY,
-    code         TEXT NOT NULL UNIQUE,
+    code         TEXT NOT NULL UNIQUE,    -- B01001 (部件), S01001 (事项), local codes
+    std_code     TEXT NOT NULL DEFAULT '', -- the standard's own code (01001), '' for local
     name         TEXT NOT NULL,
     parent_id    INTEGER REFERENCES categories(id),
     kind         TEXT NOT NULL,           -- 管理部件, 管理事项, 民生诉求
@@ -69,6 +70,9 @@ CREATE TABLE cases (
     supervisions    INTEGER NOT NULL DEFAULT 0,
     overdue         INTEGER NOT NULL DEFAULT 0,
     closed_at       BIGINT,
+    resident_satisfaction TEXT NOT NULL DEFAULT '', -- the requester's own rating on the portal
+    resident_note   TEXT NOT NULL DEFAULT '',
+    resident_rated_at BIGINT,
     data_json       TEXT NOT NULL DEFAULT '', -- flow-specific fields (attributes, whistle details, ...)
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
@@ -93,6 +97,7 @@ CREATE TABLE assignments (
     status         TEXT NOT NULL,          -- to_sign, in_hand, answered, returned, done, refused, ...
     dispatched_at  BIGINT NOT NULL,
     dispatched_by  BIGINT,
+    dispatched_by_unit_id INTEGER REFERENCES units(id), -- the dispatching level (approves extensions)
     sign_due_at    BIGINT,
     signed_at      BIGINT,
     report_due_at  BIGINT,                 -- whistles: report-in deadline
@@ -105,6 +110,7 @@ CREATE TABLE assignments (
     returned_at    BIGINT,
     return_reason  TEXT NOT NULL DEFAULT '',
     extension_days INTEGER NOT NULL DEFAULT 0,
+    ext_requested_days INTEGER NOT NULL DEFAULT 0, -- a pending extension request (0 = none)
     warned         INTEGER NOT NULL DEFAULT 0,
     overdue        INTEGER NOT NULL DEFAULT 0,
     escalated      INTEGER NOT NULL DEFAULT 0,
@@ -132,9 +138,12 @@ CREATE TABLE case_events (
     to_status     TEXT NOT NULL DEFAULT '',
     note          TEXT NOT NULL DEFAULT '',
     data_json     TEXT NOT NULL DEFAULT '',
-    public        INTEGER NOT NULL DEFAULT 0 -- shown to the requester on the portal (daily feedback)
+    public        INTEGER NOT NULL DEFAULT 0, -- shown to the requester on the portal (daily feedback)
+    public_text   TEXT NOT NULL DEFAULT '',   -- what the requester reads (when public = 1)
+    timer_id      BIGINT                      -- the deadline timer that wrote it (warn, overdue, escalate)
 );
 CREATE INDEX case_events_case ON case_events(case_id, id);
+CREATE UNIQUE INDEX case_events_timer ON case_events(timer_id, action) WHERE timer_id IS NOT NULL;
 CREATE INDEX case_events_at ON case_events(at, action);
 
 CREATE TABLE attachments (

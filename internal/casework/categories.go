@@ -1,0 +1,337 @@
+package casework
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"grassroots/internal/access"
+	"grassroots/internal/audit"
+	"grassroots/internal/store"
+)
+
+// gbt476785 is GB/T 47678.5-2026 《城市运行管理服务平台 第5部分：管理部件和事项》:
+// 管理部件 and 管理事项 with 5-digit codes (2-digit major class + 3-digit minor).
+//
+//go:embed data/gbt47678.5-2026-parts-and-matters.csv
+var gbt476785 []byte
+
+// Category kinds.
+const (
+	KindParts      = "管理部件"
+	KindMatters    = "管理事项"
+	KindLivelihood = "民生诉求"
+)
+
+// kindPrefix makes the standard's codes unique across its two trees (both
+// number from 01001): B for 部件, S for 事项; local categories use L.
+var kindPrefix = map[string]string{KindParts: "B", KindMatters: "S", KindLivelihood: "L"}
+
+// defaultDepartments proposes the responsible county department of the
+// standard's major classes (by their 2-digit code), when that department
+// exists: 市政公用设施 and 施工管理 → 住建局 (D002); 交通设施 → 交通运输局
+// (D005); 市容环卫、园林绿化、市容环境、宣传广告、街面秩序 and the rest → 城市管理和
+// 综合执法局 (D003). Administrators change them with SetCategoryDepartment.
+var defaultDepartments = map[string]string{
+	"01": "D002", "02": "D005", "03": "D003", "04": "D003", "05": "D003",
+	"06": "D003", "07": "D003", "08": "D002", "09": "D003", "10": "D003",
+}
+
+// Category is a node of the category tree.
+type Category struct {
+	ID         int64      `json:"-"`
+	Code       string     `json:"code"`
+	StdCode    string     `json:"std_code,omitempty"`
+	Name       string     `json:"name"`
+	Kind       string     `json:"kind"`
+	Source     string     `json:"source,omitempty"`
+	ParentID   int64      `json:"-"`
+	ParentCode string     `json:"parent_code,omitempty"`
+	DeptCode   string     `json:"dept_code,omitempty"`
+	DeptName   string     `json:"dept_name,omitempty"`
+	Active     bool       `json:"active"`
+	Children   []Category `json:"children,omitempty"`
+}
+
+// SettingDepartmentsSeeded records that the default category → department
+// proposals were applied once (so an administrator's clearing sticks).
+const SettingDepartmentsSeeded = "casework.category_departments_seeded"
+
+// Seed loads the GB/T 47678.5-2026 categories into an empty categories
+// table, as a tree kind (B 管理部件 / S 管理事项) → major (B01) → minor
+// (B01001), with the root of people's-livelihood categories (L 民生诉求) for
+// administrators to fill. Once the county departments exist it proposes, a
+// single time, the responsible department of each major class
+// (defaultDepartments). It is safe to call at every start.
+func (s *Service) Seed(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM categories`).Scan(&n); err != nil {
+		return fmt.Errorf("count categories: %w", err)
+	}
+	if n == 0 {
+		if err := s.seedCategories(ctx); err != nil {
+			return err
+		}
+	}
+	return s.seedDepartments(ctx)
+}
+
+func (s *Service) seedCategories(ctx context.Context) error {
+	r := csv.NewReader(bytes.NewReader(gbt476785))
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("read categories: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	for _, h := range []string{"standard", "kind", "major_code", "major_name", "code", "name"} {
+		if _, ok := col[h]; !ok {
+			return fmt.Errorf("categories file lacks column %s", h)
+		}
+	}
+	now := store.Millis(s.now())
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		ids := map[string]int64{}
+		insert := func(code, std, name, kind, source string, parent int64, sort int) error {
+			var id int64
+			err := tx.QueryRow(ctx, `INSERT INTO categories (code, std_code, name, parent_id, kind, source, sort, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, code, std, name, nullID(parent), kind, source, sort, now).Scan(&id)
+			if err != nil {
+				return fmt.Errorf("insert category %s: %w", code, store.Normalize(err))
+			}
+			ids[code] = id
+			return nil
+		}
+		for i, kind := range []string{KindParts, KindMatters, KindLivelihood} {
+			if err := insert(kindPrefix[kind], "", kind, kind, "", 0, i); err != nil {
+				return err
+			}
+		}
+		sort := 0
+		for {
+			rec, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("read categories: %w", err)
+			}
+			kind, major := rec[col["kind"]], rec[col["major_code"]]
+			p, ok := kindPrefix[kind]
+			if !ok {
+				return fmt.Errorf("categories file: unknown kind %q", kind)
+			}
+			sort++
+			majorCode := p + major
+			if _, ok := ids[majorCode]; !ok {
+				if err := insert(majorCode, major, rec[col["major_name"]], kind, rec[col["standard"]], ids[p], sort); err != nil {
+					return err
+				}
+			}
+			code := rec[col["code"]]
+			if err := insert(p+code, code, rec[col["name"]], kind, rec[col["standard"]], ids[majorCode], sort); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// seedDepartments applies defaultDepartments once the county's departments
+// exist, and never again.
+func (s *Service) seedDepartments(ctx context.Context) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		var done int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key = ?`, SettingDepartmentsSeeded).Scan(&done); err != nil {
+			return fmt.Errorf("read settings: %w", err)
+		}
+		if done > 0 {
+			return nil
+		}
+		county, err := countyUnit(ctx, tx)
+		if err != nil {
+			return nil // no county yet: try again at the next start
+		}
+		cc := countyCode(county.Code)
+		applied := 0
+		for major, suffix := range defaultDepartments {
+			u, err := unitByCode(ctx, tx, cc+suffix)
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE categories SET dept_unit_id = ? WHERE dept_unit_id IS NULL AND source <> '' AND substr(std_code, 1, 2) = ?`, u.ID, major); err != nil {
+				return fmt.Errorf("propose departments: %w", err)
+			}
+			applied++
+		}
+		if applied == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, '1', ?, 'system')`, SettingDepartmentsSeeded, store.Millis(s.now())); err != nil {
+			return fmt.Errorf("record departments seeded: %w", err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: access.System, Action: "category.departments.seed", Entity: "category", EntityID: "*",
+			After: defaultDepartments})
+	})
+}
+
+// Categories returns the category tree (active and inactive), roots first in
+// their order.
+func (s *Service) Categories(ctx context.Context) ([]Category, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.code, c.std_code, c.name, c.kind, c.source, COALESCE(c.parent_id, 0), COALESCE(p.code, ''),
+		COALESCE(d.code, ''), COALESCE(d.name, ''), c.active
+		FROM categories c LEFT JOIN categories p ON p.id = c.parent_id LEFT JOIN units d ON d.id = c.dept_unit_id
+		ORDER BY c.sort, c.code`)
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	defer rows.Close()
+	var all []Category
+	for rows.Next() {
+		var c Category
+		var active int
+		if err := rows.Scan(&c.ID, &c.Code, &c.StdCode, &c.Name, &c.Kind, &c.Source, &c.ParentID, &c.ParentCode, &c.DeptCode, &c.DeptName, &active); err != nil {
+			return nil, fmt.Errorf("list categories: %w", err)
+		}
+		c.Active = active == 1
+		all = append(all, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	children := map[int64][]int{}
+	var roots []int
+	for i, c := range all {
+		if c.ParentID == 0 {
+			roots = append(roots, i)
+		} else {
+			children[c.ParentID] = append(children[c.ParentID], i)
+		}
+	}
+	var build func(i int) Category
+	build = func(i int) Category {
+		c := all[i]
+		for _, j := range children[c.ID] {
+			c.Children = append(c.Children, build(j))
+		}
+		return c
+	}
+	out := make([]Category, 0, len(roots))
+	for _, i := range roots {
+		out = append(out, build(i))
+	}
+	return out, nil
+}
+
+// NewCategory is a category an administrator adds.
+type NewCategory struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	ParentCode string `json:"parent_code"`
+	DeptCode   string `json:"dept_code,omitempty"`
+}
+
+var categoryCode = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
+
+// AddCategory adds a people's-livelihood category (民生诉求) under
+// ParentCode (default: the 民生诉求 root, L). Administrators only; audited.
+func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCategory) (Category, error) {
+	if !actor.Has(access.RoleAdmin) {
+		return Category{}, store.Forbidden("只有系统管理员可以维护问题分类")
+	}
+	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	if in.ParentCode == "" {
+		in.ParentCode = kindPrefix[KindLivelihood]
+	}
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 60 {
+		return Category{}, store.Invalid("分类名称必填，且不超过60字")
+	}
+	if !categoryCode.MatchString(in.Code) {
+		return Category{}, store.Invalid("分类编码只能由字母、数字、点、横线和下划线组成（1至32位）")
+	}
+	var out Category
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var parentID int64
+		var kind string
+		if err := tx.QueryRow(ctx, `SELECT id, kind FROM categories WHERE code = ?`, in.ParentCode).Scan(&parentID, &kind); err != nil {
+			if isNotFound(store.Normalize(err)) {
+				return store.Invalid(fmt.Sprintf("找不到上级分类 %s", in.ParentCode))
+			}
+			return err
+		}
+		if kind != KindLivelihood {
+			return store.Invalid("国家标准分类不能增加下级，请在“民生诉求”下增加")
+		}
+		var dept int64
+		if in.DeptCode != "" {
+			u, err := unitForUser(ctx, tx, in.DeptCode)
+			if err != nil {
+				return err
+			}
+			dept = u.ID
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO categories (code, name, parent_id, kind, source, dept_unit_id, sort, created_at)
+			VALUES (?, ?, ?, ?, '', ?, (SELECT COALESCE(MAX(sort), 0) + 1 FROM categories), ?) RETURNING id`,
+			in.Code, in.Name, parentID, KindLivelihood, nullID(dept), store.Millis(s.now())).Scan(&id)
+		if err != nil {
+			if err = store.Normalize(err); isConflict(err) {
+				return store.Conflict(fmt.Sprintf("分类编码 %s 已存在", in.Code))
+			}
+			return fmt.Errorf("add category: %w", err)
+		}
+		out = Category{ID: id, Code: in.Code, Name: in.Name, Kind: KindLivelihood, ParentID: parentID, ParentCode: in.ParentCode, DeptCode: in.DeptCode, Active: true}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.create", Entity: "category", EntityID: in.Code, After: in})
+	})
+	return out, err
+}
+
+// SetCategoryDepartment sets the county department a category proposes as
+// responsible (the category → unit table, until the power lists route);
+// deptCode "" clears it. Administrators only; audited.
+func (s *Service) SetCategoryDepartment(ctx context.Context, actor access.Actor, code, deptCode string) error {
+	if !actor.Has(access.RoleAdmin) {
+		return store.Forbidden("只有系统管理员可以设置分类的责任部门")
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		var id int64
+		var before string
+		err := tx.QueryRow(ctx, `SELECT c.id, COALESCE(u.code, '') FROM categories c LEFT JOIN units u ON u.id = c.dept_unit_id WHERE c.code = ?`, code).Scan(&id, &before)
+		if err != nil {
+			if isNotFound(store.Normalize(err)) {
+				return store.NotFound(fmt.Sprintf("找不到分类 %s", code))
+			}
+			return err
+		}
+		var dept int64
+		if deptCode != "" {
+			u, err := unitForUser(ctx, tx, deptCode)
+			if err != nil {
+				return err
+			}
+			if u.Kind != "department" {
+				return store.Invalid(fmt.Sprintf("%s不是县直部门", u.Name))
+			}
+			dept = u.ID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE categories SET dept_unit_id = ? WHERE id = ?`, nullID(dept), id); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.department", Entity: "category", EntityID: code,
+			Before: map[string]string{"dept_code": before}, After: map[string]string{"dept_code": deptCode}})
+	})
+}
+
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -1,0 +1,287 @@
+package casework
+
+import (
+	"fmt"
+	"slices"
+
+	"grassroots/internal/access"
+)
+
+// Flow is a declared state machine that cases move through: the statuses a
+// case can be in, the actions that move it, who may take each, which
+// deadlines each starts and stops. The engine reads flows; it has no code
+// for any one flow, so whistles, township calls, enforcement transfers and
+// service applications are further Flow values.
+type Flow struct {
+	// Name is the flow's key ("hotline", "grid_event"), stored in cases.flow.
+	Name string
+	// Start is the status of a new case.
+	Start string
+	// States lists every case status of the flow.
+	States []State
+	// Kinds lists the allowed sub-kinds (cases.kind); empty allows only "".
+	Kinds []string
+	// OpenedBy are the roles that may open a case of this flow; empty means
+	// any signed-in user. System actors may always open cases.
+	OpenedBy []access.Role
+	// Public lets residents without an account open a case (portal).
+	Public bool
+	// NeedsRequestType demands a request type (consult/help/complaint/suggestion).
+	NeedsRequestType bool
+	// Actions are the moves the flow allows.
+	Actions []ActionSpec
+}
+
+// State is one case status of a flow.
+type State struct {
+	Name string
+	// Final marks a status from which the case is closed (closed, dismissed).
+	Final bool
+	// Public is the text a resident reads for this status on the portal.
+	Public string
+}
+
+// Target says what an action operates on.
+type Target string
+
+const (
+	// OnCase actions act on the case as a whole (dispatch, revisit, supervise).
+	OnCase Target = "case"
+	// OnAssignment actions act on one unit's part (sign, answer, return); the
+	// caller names it with Action.AssignmentID, or the lead is taken.
+	OnAssignment Target = "assignment"
+)
+
+// Scope says where, relative to the case, the actor's unit must be.
+type Scope string
+
+const (
+	// ScopeAny: the role alone is enough (county supervisor, administrator).
+	ScopeAny Scope = "any"
+	// ScopeAssignment: the actor's unit lies in the target assignment's unit
+	// subtree (for case actions: the lead assignment's).
+	ScopeAssignment Scope = "assignment"
+	// ScopeLead: the actor's unit lies in the lead assignment's unit subtree.
+	ScopeLead Scope = "lead"
+	// ScopePlace: the case's place (community/township) lies in the actor's
+	// subtree.
+	ScopePlace Scope = "place"
+	// ScopeGrid: the actor's unit is the case's grid, or above it.
+	ScopeGrid Scope = "grid"
+	// ScopeOpener: the actor opened the case, or works at the unit that
+	// received it (the call centre, the whistling township).
+	ScopeOpener Scope = "opener"
+	// ScopeDispatcher: the actor works at the unit that dispatched the
+	// target assignment, or at a unit above it.
+	ScopeDispatcher Scope = "dispatcher"
+	// ScopeViewer: anyone who may see the case.
+	ScopeViewer Scope = "viewer"
+)
+
+// Party is one kind of actor allowed to take an action: any of Roles, at
+// Scope. An empty Roles means any role.
+type Party struct {
+	Roles []access.Role
+	Scope Scope
+}
+
+// Needs are the inputs an action requires.
+type Needs struct {
+	Note         bool   // a note or reason (退回理由、答复内容)
+	NoteOnFail   bool   // a note when the outcome is negative (check failed, unresolved)
+	Unit         bool   // a unit code (dispatch, add a supporting unit)
+	Units        bool   // one or more unit codes (summon several parties)
+	Days         bool   // a number of working days (extension)
+	Outcome      bool   // Resolved must be given (revisit, check)
+	Satisfaction bool   // satisfied / basic / unsatisfied
+	Rating       bool   // 1..5
+	Point        bool   // a point (report-in on site)
+	Attachment   string // an attachment of this stage must exist or come with the action ("after")
+}
+
+// Effect is an engine primitive an action applies besides the status change.
+// Flows combine them; the engine implements each once.
+type Effect string
+
+const (
+	EffDispatch       Effect = "dispatch"          // new lead assignment to Action.UnitCode
+	EffAddSupporting  Effect = "add_supporting"    // new supporting assignment to Action.UnitCode
+	EffSummon         Effect = "summon"            // new summoned assignment per Action.UnitCodes
+	EffSign           Effect = "sign"              // assignment signed_at
+	EffAnswer         Effect = "answer"            // answer text on the assignment, and on the case for the lead
+	EffReturn         Effect = "return"            // assignment returned with the reason; the case loses its lead
+	EffRequestExtend  Effect = "request_extension" // pending extension of Action.Days on the assignment
+	EffApproveExtend  Effect = "approve_extension" // handle deadline moved by the pending days; extensions+1
+	EffRefuseExtend   Effect = "refuse_extension"  // pending extension dropped
+	EffSupervise      Effect = "supervise"         // supervisions+1
+	EffRevisit        Effect = "revisit"           // resolved, satisfaction, revisited_at on the case
+	EffReopen         Effect = "reopen"            // reopens+1; the lead back to in_hand
+	EffOnSpot         Effect = "on_spot"           // on_spot=1
+	EffReportIn       Effect = "report_in"         // reported_at and point on the assignment
+	EffRate           Effect = "rate"              // rating on the assignment
+	EffClosePart      Effect = "close_part"        // the assignment is done (closed_at)
+	EffCloseIfAllDone Effect = "close_if_all_done" // the case closes when every assignment is done
+	EffClose          Effect = "close"             // closed_at; every open assignment done; every timer cancelled
+	EffLeadBackInHand Effect = "lead_in_hand"      // the lead assignment back to in_hand (check failed)
+)
+
+// Start names a deadline an action starts, and on what.
+type Start struct {
+	// Deadline is the kind: sign, handle, revisit, check, report_in.
+	Deadline string
+	// OnLead starts it on the lead assignment (for case actions such as
+	// reopen); otherwise on the action's assignment, or on the case for the
+	// case-level deadlines (revisit, check).
+	OnLead bool
+}
+
+// Outcome is what an action does: the status change and its follow-up work.
+type Outcome struct {
+	// To is the case status after the action ("" leaves it).
+	To string
+	// AssignmentTo is the target assignment's status after ("" leaves it).
+	AssignmentTo string
+	Effects      []Effect
+	// Starts are the deadlines the action starts.
+	Starts []Start
+	// Stops are the deadline kinds whose timers the action cancels (on the
+	// target assignment, and the case's own).
+	Stops []string
+	// Public is the text the requester reads on the portal ("" keeps the
+	// event internal).
+	Public string
+}
+
+// ActionSpec declares one action of a flow.
+type ActionSpec struct {
+	// Name is the action's key, used in URLs and the event timeline.
+	Name string `json:"name"`
+	// On says whether it acts on the case or on one assignment.
+	On Target `json:"on"`
+	// From lists the case statuses it may be taken from (empty: any open status).
+	From []string `json:"-"`
+	// AssignmentFrom lists the target assignment's statuses it may be taken from.
+	AssignmentFrom []string `json:"-"`
+	// AssignmentRole limits the target assignment's role ("lead", "supporting", "summoned").
+	AssignmentRole string `json:"-"`
+	// Who may take it (any of).
+	Who []Party `json:"-"`
+	// Needs are its inputs.
+	Needs Needs `json:"needs"`
+	// WithinDispatch refuses the action once this deadline kind's limit since
+	// the assignment's dispatch has passed ("return": 2 working days).
+	WithinDispatch string `json:"-"`
+	// MaxExtensions refuses the action once the case has had this many
+	// extensions approved (0 = no limit).
+	MaxExtensions int `json:"-"`
+	// NoPendingExtension refuses it while an extension request waits;
+	// PendingExtension refuses it unless one waits.
+	NoPendingExtension bool `json:"-"`
+	PendingExtension   bool `json:"-"`
+	// Done is what the action does; when Needs.Outcome is set it is the
+	// positive outcome (resolved, check passed).
+	Done Outcome `json:"-"`
+	// Failed is the negative outcome (unresolved, check failed).
+	Failed *Outcome `json:"-"`
+	// Assignments lists, for assignment actions, the assignments this user
+	// may take it on now; AllowedActions fills it.
+	Assignments []int64 `json:"assignment_ids,omitempty"`
+}
+
+// Terminal reports whether status is final in the flow.
+func (f *Flow) Terminal(status string) bool {
+	for _, s := range f.States {
+		if s.Name == status {
+			return s.Final
+		}
+	}
+	return false
+}
+
+// HasState reports whether the flow declares status.
+func (f *Flow) HasState(status string) bool {
+	return slices.ContainsFunc(f.States, func(s State) bool { return s.Name == status })
+}
+
+// Action returns the flow's action named name.
+func (f *Flow) Action(name string) (ActionSpec, bool) {
+	for _, a := range f.Actions {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return ActionSpec{}, false
+}
+
+// PublicText returns the residents' text for status.
+func (f *Flow) PublicText(status string) string {
+	for _, s := range f.States {
+		if s.Name == status {
+			return s.Public
+		}
+	}
+	return ""
+}
+
+// Validate checks that the flow is well formed: its statuses exist and its
+// deadlines and effects are ones the engine knows.
+func (f *Flow) Validate() error {
+	if f.Name == "" || !f.HasState(f.Start) {
+		return fmt.Errorf("flow %q: start status %q not declared", f.Name, f.Start)
+	}
+	seen := map[string]bool{}
+	for _, a := range f.Actions {
+		if a.Name == "" || seen[a.Name] {
+			return fmt.Errorf("flow %s: action name %q empty or repeated", f.Name, a.Name)
+		}
+		seen[a.Name] = true
+		if a.On != OnCase && a.On != OnAssignment {
+			return fmt.Errorf("flow %s action %s: target %q", f.Name, a.Name, a.On)
+		}
+		if len(a.Who) == 0 {
+			return fmt.Errorf("flow %s action %s: nobody may take it", f.Name, a.Name)
+		}
+		for _, s := range a.From {
+			if !f.HasState(s) {
+				return fmt.Errorf("flow %s action %s: from status %q not declared", f.Name, a.Name, s)
+			}
+		}
+		if a.WithinDispatch != "" {
+			if _, ok := deadlineKinds[a.WithinDispatch]; !ok {
+				return fmt.Errorf("flow %s action %s: unknown deadline %q", f.Name, a.Name, a.WithinDispatch)
+			}
+		}
+		outs := []Outcome{a.Done}
+		if a.Failed != nil {
+			outs = append(outs, *a.Failed)
+		}
+		for _, o := range outs {
+			if o.To != "" && !f.HasState(o.To) {
+				return fmt.Errorf("flow %s action %s: to status %q not declared", f.Name, a.Name, o.To)
+			}
+			for _, st := range o.Starts {
+				if _, ok := deadlineKinds[st.Deadline]; !ok {
+					return fmt.Errorf("flow %s action %s: unknown deadline %q", f.Name, a.Name, st.Deadline)
+				}
+			}
+			for _, k := range o.Stops {
+				if _, ok := deadlineKinds[k]; !ok {
+					return fmt.Errorf("flow %s action %s: unknown deadline %q", f.Name, a.Name, k)
+				}
+			}
+			for _, e := range o.Effects {
+				if !knownEffects[e] {
+					return fmt.Errorf("flow %s action %s: unknown effect %q", f.Name, a.Name, e)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var knownEffects = map[Effect]bool{
+	EffDispatch: true, EffAddSupporting: true, EffSummon: true, EffSign: true, EffAnswer: true,
+	EffReturn: true, EffRequestExtend: true, EffApproveExtend: true, EffRefuseExtend: true,
+	EffSupervise: true, EffRevisit: true, EffReopen: true, EffOnSpot: true, EffReportIn: true,
+	EffRate: true, EffClosePart: true, EffCloseIfAllDone: true, EffClose: true, EffLeadBackInHand: true,
+}

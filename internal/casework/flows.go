@@ -1,0 +1,206 @@
+package casework
+
+import "grassroots/internal/access"
+
+// BuiltinFlows returns the flows the engine ships: the 12345 hotline and the
+// grid event loop. Later flows (whistle, township_call, enforcement,
+// service) are further values of the same type, registered with
+// Service.Register or Deps.Flows.
+func BuiltinFlows() []Flow { return []Flow{HotlineFlow(), GridEventFlow()} }
+
+// Parties used by the built-in flows.
+var (
+	// handlers are the staff of the unit a part is assigned to.
+	handlerRoles = []access.Role{access.RoleDepartment, access.RoleTownship, access.RoleCommunity, access.RoleGrid}
+	// localRoles are township and community staff.
+	localRoles = []access.Role{access.RoleTownship, access.RoleCommunity}
+)
+
+func partyHandler() Party { return Party{Roles: handlerRoles, Scope: ScopeAssignment} }
+func partyLead() Party    { return Party{Roles: handlerRoles, Scope: ScopeLead} }
+
+// partyCallCentre: whoever received the case (the call-taker, anyone at the
+// receiving unit), and administrators and supervisors anywhere.
+func callCentre() []Party {
+	return []Party{
+		{Scope: ScopeOpener},
+		{Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor}, Scope: ScopeAny},
+	}
+}
+
+func supervisorOnly() []Party {
+	return []Party{{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny}}
+}
+
+// dispatchers approve extensions: the level that dispatched the part, and
+// supervisors.
+func dispatchers() []Party {
+	return []Party{
+		{Scope: ScopeDispatcher},
+		{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny},
+	}
+}
+
+// commonActions are shared by the built-in flows: signing, returning,
+// extensions, supporting units, supervision and comments. open lists the
+// case statuses in which the case is being worked.
+func commonActions(open []string, dispatchedFrom []string, returnTo string, dispatchWho []Party) []ActionSpec {
+	return []ActionSpec{
+		{
+			Name: "dispatch", On: OnCase, From: dispatchedFrom, Who: dispatchWho, Needs: Needs{Unit: true},
+			Done: Outcome{To: "dispatched", Effects: []Effect{EffDispatch}, Starts: []Start{{Deadline: "sign"}},
+				Public: "您反映的问题已转交{unit}办理"},
+		},
+		{
+			Name: "sign", On: OnAssignment, From: []string{"dispatched"}, AssignmentFrom: []string{"to_sign"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()},
+			Done: Outcome{To: "in_hand", AssignmentTo: "in_hand", Effects: []Effect{EffSign}, Stops: []string{"sign"}, Starts: []Start{{Deadline: "handle"}},
+				Public: "{unit}已签收，正在办理"},
+		},
+		{
+			Name: "sign_support", On: OnAssignment, From: open, AssignmentFrom: []string{"to_sign"}, AssignmentRole: RoleSupporting,
+			Who:  []Party{partyHandler()},
+			Done: Outcome{AssignmentTo: "in_hand", Effects: []Effect{EffSign}, Stops: []string{"sign"}, Starts: []Start{{Deadline: "handle"}}},
+		},
+		{
+			Name: "return", On: OnAssignment, From: open, AssignmentFrom: []string{"to_sign", "in_hand"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true}, WithinDispatch: "return",
+			Done: Outcome{To: returnTo, AssignmentTo: "returned", Effects: []Effect{EffReturn}, Stops: []string{"sign", "handle"}},
+		},
+		{
+			Name: "request_extension", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Days: true}, MaxExtensions: 1, NoPendingExtension: true,
+			Done: Outcome{Effects: []Effect{EffRequestExtend}},
+		},
+		{
+			Name: "approve_extension", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+			Who: dispatchers(), MaxExtensions: 1, PendingExtension: true,
+			Done: Outcome{Effects: []Effect{EffApproveExtend}, Public: "办理时限已依规延长"},
+		},
+		{
+			Name: "refuse_extension", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+			Who: dispatchers(), Needs: Needs{Note: true}, PendingExtension: true,
+			Done: Outcome{Effects: []Effect{EffRefuseExtend}},
+		},
+		{
+			Name: "add_supporting", On: OnCase, From: []string{"dispatched", "in_hand"}, Needs: Needs{Unit: true},
+			Who:  append([]Party{partyLead()}, callCentre()...),
+			Done: Outcome{Effects: []Effect{EffAddSupporting}, Starts: []Start{{Deadline: "sign"}}},
+		},
+		{
+			Name: "support_done", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleSupporting,
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true},
+			Done: Outcome{Effects: []Effect{EffAnswer, EffClosePart}, Stops: []string{"handle"}},
+		},
+		{
+			Name: "supervise", On: OnCase, From: open, Who: supervisorOnly(), Needs: Needs{Note: true},
+			Done: Outcome{Effects: []Effect{EffSupervise}},
+		},
+		{
+			Name: "comment", On: OnCase, Who: []Party{{Scope: ScopeViewer}}, Needs: Needs{Note: true},
+		},
+	}
+}
+
+// HotlineFlow is the 12345 flow: received → dispatched → (signed) in_hand →
+// answered → revisited: closed, or unresolved → reopened (重办) or closed;
+// a misrouted case is returned (退回) to the call centre and re-dispatched.
+func HotlineFlow() Flow {
+	open := []string{"dispatched", "in_hand"}
+	f := Flow{
+		Name:             "hotline",
+		Start:            "received",
+		NeedsRequestType: true,
+		Public:           true,
+		States: []State{
+			{Name: "received", Public: "已受理，等待派单"},
+			{Name: "dispatched", Public: "已转交承办单位"},
+			{Name: "in_hand", Public: "正在办理"},
+			{Name: "returned", Public: "正在重新派单"},
+			{Name: "answered", Public: "已答复，等待回访"},
+			{Name: "unresolved", Public: "回访未解决，正在处理"},
+			{Name: "closed", Final: true, Public: "已办结"},
+		},
+	}
+	f.Actions = commonActions(open, []string{"received", "returned"}, "returned", callCentre())
+	f.Actions = append(f.Actions,
+		ActionSpec{
+			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true},
+			Done: Outcome{To: "answered", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"},
+				Starts: []Start{{Deadline: "revisit"}}, Public: "{unit}已答复：{answer}"},
+		},
+		ActionSpec{
+			Name: "revisit", On: OnCase, From: []string{"answered"}, Who: callCentre(),
+			Needs: Needs{Outcome: true, Satisfaction: true, NoteOnFail: true},
+			Done:  Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"}, Public: "已回访，工单办结"},
+			Failed: &Outcome{To: "unresolved", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"},
+				Public: "已回访，问题尚未解决，将继续处理"},
+		},
+		ActionSpec{
+			Name: "reopen", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true},
+			Done: Outcome{To: "in_hand", Effects: []Effect{EffReopen}, Starts: []Start{{Deadline: "handle", OnLead: true}},
+				Public: "已退回承办单位重新办理"},
+		},
+		ActionSpec{
+			Name: "close", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true},
+			Done: Outcome{To: "closed", Public: "工单已办结"},
+		},
+	)
+	return f
+}
+
+// GridEventFlow is the digital city-management loop: a grid worker reports
+// (photo, place, category) → the community or township sets the case up
+// (立案) → dispatched → signed, handled → handling reported with an after
+// photo → checked on site by the grid worker (核查): passed → closed, failed
+// → back to handling. A matter fixed on the spot (即办件) is closed at once.
+func GridEventFlow() Flow {
+	open := []string{"dispatched", "in_hand"}
+	placeStaff := Party{Roles: localRoles, Scope: ScopePlace}
+	setUp := []Party{placeStaff, {Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor}, Scope: ScopeAny}}
+	gridWorker := []Party{{Roles: []access.Role{access.RoleGrid, access.RoleCommunity}, Scope: ScopeGrid}}
+	f := Flow{
+		Name:     "grid_event",
+		Start:    "reported",
+		OpenedBy: []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
+		States: []State{
+			{Name: "reported", Public: "已上报"},
+			{Name: "registered", Public: "已立案"},
+			{Name: "dispatched", Public: "已派遣"},
+			{Name: "in_hand", Public: "正在处置"},
+			{Name: "returned", Public: "正在重新派遣"},
+			{Name: "handled", Public: "已处置，等待核查"},
+			{Name: "closed", Final: true, Public: "已结案"},
+			{Name: "dismissed", Final: true, Public: "不予立案"},
+		},
+	}
+	f.Actions = []ActionSpec{
+		{
+			Name: "fix_on_spot", On: OnCase, From: []string{"reported"}, Who: []Party{{Scope: ScopeOpener}}, Needs: Needs{Note: true},
+			Done: Outcome{To: "closed", Effects: []Effect{EffOnSpot}},
+		},
+		{
+			Name: "register", On: OnCase, From: []string{"reported"}, Who: setUp,
+			Done: Outcome{To: "registered"},
+		},
+		{
+			Name: "dismiss", On: OnCase, From: []string{"reported"}, Who: setUp, Needs: Needs{Note: true},
+			Done: Outcome{To: "dismissed"},
+		},
+	}
+	f.Actions = append(f.Actions, commonActions(open, []string{"registered", "returned"}, "returned", setUp)...)
+	f.Actions = append(f.Actions,
+		ActionSpec{
+			Name: "report_handled", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Attachment: "after"},
+			Done: Outcome{To: "handled", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}, Starts: []Start{{Deadline: "check"}}},
+		},
+		ActionSpec{
+			Name: "check", On: OnCase, From: []string{"handled"}, Who: gridWorker, Needs: Needs{Outcome: true, NoteOnFail: true},
+			Done:   Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"check"}},
+			Failed: &Outcome{To: "in_hand", Effects: []Effect{EffRevisit, EffLeadBackInHand}, Stops: []string{"check"}, Starts: []Start{{Deadline: "handle", OnLead: true}}},
+		},
+	)
+	return f
+}

@@ -1,0 +1,310 @@
+package casework
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"grassroots/internal/access"
+	"grassroots/internal/audit"
+	"grassroots/internal/pii"
+	"grassroots/internal/store"
+)
+
+// Create takes a new case in: it validates the input (with messages a clerk
+// can act on), numbers it (350722-YYYYMMDD-NNNNN, per county and day in
+// Asia/Shanghai), routes it (a point inside a grid gives the grid, its
+// community and township; otherwise the place unit chosen by the caller),
+// seals the reporter's phone, indexes it for search, writes the `receive`
+// event and the audit entry, and — when asked — dispatches it or closes it
+// as fixed on the spot, all in one transaction.
+//
+// Intake is idempotent by (source, external_id): the same external id again
+// returns the existing case with created=false.
+func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (Case, bool, error) {
+	flow, err := s.checkNew(actor, &in)
+	if err != nil {
+		return Case{}, false, err
+	}
+	if in.ExternalID != "" {
+		if c, err := loadCase(ctx, s.db, "c.source = ? AND c.external_id = ?", in.Source, in.ExternalID); err == nil {
+			return c, false, nil
+		} else if !isNotFound(err) {
+			return Case{}, false, err
+		}
+	}
+	files, err := s.storeFiles(in.Attachments)
+	if err != nil {
+		return Case{}, false, err
+	}
+	var out Case
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		c, err := s.create(ctx, tx, actor, flow, in, files)
+		out = c
+		return err
+	})
+	if err != nil {
+		// Two intakes of the same external id at once: the loser answers
+		// with the winner's case.
+		if in.ExternalID != "" && errors.Is(err, store.ErrConflict) {
+			if c, err2 := loadCase(ctx, s.db, "c.source = ? AND c.external_id = ?", in.Source, in.ExternalID); err2 == nil {
+				return c, false, nil
+			}
+		}
+		return Case{}, false, err
+	}
+	s.log.InfoContext(ctx, "case received", "case_no", out.No, "flow", out.Flow, "channel", out.Channel, "user_id", actor.UserID)
+	return out, true, nil
+}
+
+// checkNew validates and normalises the input that needs no database.
+func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
+	in.Flow = strings.TrimSpace(in.Flow)
+	if in.Flow == "" {
+		in.Flow = "hotline"
+	}
+	flow, ok := s.flows[in.Flow]
+	if !ok {
+		return nil, store.Invalid(fmt.Sprintf("不支持的流程：%s（可选：%s）", in.Flow, strings.Join(s.FlowNames(), "、")))
+	}
+	switch {
+	case actor.System:
+	case actor.Anonymous():
+		if !flow.Public {
+			return nil, store.Forbidden("请先登录")
+		}
+	case len(flow.OpenedBy) > 0 && !actor.HasAny(flow.OpenedBy...):
+		return nil, store.Forbidden("您的角色不能发起此类工单")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	in.Body = strings.TrimSpace(in.Body)
+	if in.Title == "" {
+		return nil, store.Invalid("请填写标题")
+	}
+	if utf8.RuneCountInString(in.Title) > 200 {
+		return nil, store.Invalid("标题不能超过200字")
+	}
+	if utf8.RuneCountInString(in.Body) > 10000 {
+		return nil, store.Invalid("内容不能超过10000字")
+	}
+	if utf8.RuneCountInString(in.Address) > 300 {
+		return nil, store.Invalid("地址不能超过300字")
+	}
+	if len(flow.Kinds) > 0 || in.Kind != "" {
+		if !slices.Contains(flow.Kinds, in.Kind) {
+			return nil, store.Invalid(fmt.Sprintf("类型“%s”不适用于此流程", in.Kind))
+		}
+	}
+	in.RequestType = strings.TrimSpace(in.RequestType)
+	if in.RequestType == "" && flow.NeedsRequestType {
+		return nil, store.Invalid("请选择诉求类型：咨询、求助、投诉举报或意见建议")
+	}
+	if in.RequestType != "" && !slices.Contains(RequestTypes, in.RequestType) {
+		return nil, store.Invalid("诉求类型应为咨询(consult)、求助(help)、投诉举报(complaint)或意见建议(suggestion)")
+	}
+	if in.Priority == "" {
+		in.Priority = PriorityNormal
+	}
+	if !slices.Contains(Priorities, in.Priority) {
+		return nil, store.Invalid("紧急程度应为紧急(urgent)、一般(normal)或复杂(complex)")
+	}
+	in.ReporterPhone = pii.NormalizePhone(in.ReporterPhone)
+	if in.ReporterPhone != "" && !pii.ValidPhone(in.ReporterPhone) {
+		return nil, store.Invalid("联系电话格式不正确")
+	}
+	if actor.Anonymous() && in.ReporterPhone == "" {
+		return nil, store.Invalid("请填写联系电话，以便查询办理进度")
+	}
+	if utf8.RuneCountInString(in.ReporterName) > 50 {
+		return nil, store.Invalid("姓名不能超过50字")
+	}
+	if err := checkPoint(in.Lng, in.Lat); err != nil {
+		return nil, err
+	}
+	if in.Channel == "" {
+		switch {
+		case actor.Anonymous():
+			in.Channel = "portal"
+		case actor.Has(access.RoleGrid) && in.Flow == "grid_event":
+			in.Channel = "grid"
+		case in.Source != "":
+			in.Channel = "api"
+		default:
+			in.Channel = "phone"
+		}
+	}
+	if actor.Anonymous() {
+		in.Channel = "portal"
+		in.Dispatch, in.OnSpot = "", false
+	}
+	in.Source, in.ExternalID = strings.TrimSpace(in.Source), strings.TrimSpace(in.ExternalID)
+	if len(in.ExternalID) > 100 || len(in.Source) > 50 {
+		return nil, store.Invalid("来源或外部编号过长")
+	}
+	if in.DataJSON != "" && !json.Valid([]byte(in.DataJSON)) {
+		return nil, store.Invalid("附加数据不是有效的JSON")
+	}
+	if in.OnSpot {
+		if _, ok := flow.Action("fix_on_spot"); !ok {
+			return nil, store.Invalid("此类工单不能即办")
+		}
+	}
+	return flow, nil
+}
+
+func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, in NewCase, files []stored) (Case, error) {
+	now := s.now()
+	var categoryID int64
+	if in.Category != "" {
+		err := tx.QueryRow(ctx, `SELECT id FROM categories WHERE code = ? AND active = 1`, in.Category).Scan(&categoryID)
+		if err != nil {
+			if isNotFound(store.Normalize(err)) {
+				return Case{}, store.Invalid(fmt.Sprintf("找不到问题分类 %s", in.Category))
+			}
+			return Case{}, fmt.Errorf("category: %w", err)
+		}
+	} else if flow.Name == "grid_event" {
+		return Case{}, store.Invalid("请选择问题分类")
+	}
+
+	// Routing: the grid holding the point, else the unit the caller chose.
+	var grid, place, township unitRef
+	if in.Lng != nil && s.deps.GridAt != nil {
+		code, err := s.deps.GridAt(ctx, *in.Lng, *in.Lat)
+		if err != nil && !isNotFound(err) {
+			return Case{}, fmt.Errorf("find grid: %w", err)
+		}
+		if code != "" {
+			if grid, err = unitByCode(ctx, tx, code); err != nil {
+				return Case{}, fmt.Errorf("grid %s: %w", code, err)
+			}
+		}
+	}
+	if grid.ID == 0 && in.PlaceUnit != "" {
+		u, err := unitForUser(ctx, tx, in.PlaceUnit)
+		if err != nil {
+			return Case{}, err
+		}
+		switch u.Kind {
+		case "grid", "building":
+			grid = u
+		case "province", "city":
+			return Case{}, store.Invalid("请选择县内的乡镇、社区或网格")
+		default:
+			place = u
+		}
+	}
+	if grid.ID == 0 && place.ID == 0 && actor.UnitKind == "grid" {
+		u, err := unitByID(ctx, tx, actor.UnitID)
+		if err != nil {
+			return Case{}, err
+		}
+		grid = u
+	}
+	if grid.ID != 0 {
+		p, err := placeOf(ctx, tx, grid)
+		if err != nil {
+			return Case{}, err
+		}
+		place = p
+	}
+	if place.ID != 0 {
+		t, ok, err := townshipOf(ctx, tx, place.Path)
+		if err != nil {
+			return Case{}, err
+		}
+		if ok {
+			township = t
+		}
+	}
+	if flow.Name == "grid_event" && place.ID == 0 {
+		return Case{}, store.Invalid("请在地图上选择位置，或选择所在社区、村或网格")
+	}
+
+	county, err := countyUnit(ctx, tx)
+	if err != nil {
+		return Case{}, err
+	}
+	cc := countyCode(county.Code)
+	day := now.In(shanghai).Format("20060102")
+	var n int64
+	err = tx.QueryRow(ctx, `INSERT INTO case_counters (county_code, day, last) VALUES (?, ?, 1)
+		ON CONFLICT (county_code, day) DO UPDATE SET last = case_counters.last + 1 RETURNING last`, cc, day).Scan(&n)
+	if err != nil {
+		return Case{}, fmt.Errorf("number case: %w", store.Normalize(err))
+	}
+	no := fmt.Sprintf("%s-%s-%05d", cc, day, n)
+
+	var phoneEnc, phoneHash, last4 string
+	if in.ReporterPhone != "" {
+		if s.deps.Sealer == nil {
+			return Case{}, errors.New("no personal-data sealer wired")
+		}
+		if phoneEnc, err = s.deps.Sealer.Seal(in.ReporterPhone); err != nil {
+			return Case{}, fmt.Errorf("seal phone: %w", err)
+		}
+		phoneHash = s.deps.Sealer.Hash(in.ReporterPhone)
+		last4 = in.ReporterPhone[max(0, len(in.ReporterPhone)-4):]
+	}
+	ms := store.Millis(now)
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO cases (no, flow, kind, request_type, category_id, title, body, priority, channel, source, external_id,
+		address, lng, lat, grid_unit_id, place_unit_id, place_path, township_unit_id, reporter_name, reporter_phone_enc, reporter_phone_hash,
+		reporter_phone_last4, status, created_by, opened_by_unit_id, data_json, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		no, flow.Name, in.Kind, in.RequestType, nullID(categoryID), in.Title, in.Body, in.Priority, in.Channel, in.Source, in.ExternalID,
+		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), nullID(grid.ID), nullID(place.ID), place.Path, nullID(township.ID),
+		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(actor.UnitID), in.DataJSON, ms, ms).Scan(&id)
+	if err != nil {
+		err = store.Normalize(err)
+		if errors.Is(err, store.ErrConflict) {
+			return Case{}, err
+		}
+		return Case{}, fmt.Errorf("insert case: %w", err)
+	}
+	if err := IndexCase(ctx, tx, id, in.Title, in.Body, in.Address); err != nil {
+		return Case{}, err
+	}
+	evID, err := insertEventID(ctx, tx, Event{CaseID: id, At: now, UserID: actor.UserID, ActorName: actorName(actor), ActorUnitID: actor.UnitID,
+		Action: "receive", ToStatus: flow.Start, Data: map[string]any{"channel": in.Channel},
+		Public: true, PublicText: fmt.Sprintf("您的诉求已受理，工单编号 %s", no)}, 0)
+	if err != nil {
+		return Case{}, err
+	}
+	for _, f := range files {
+		if _, err := insertAttachment(ctx, tx, id, evID, actor.UserID, f, now); err != nil {
+			return Case{}, err
+		}
+	}
+	if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "case.receive", Entity: "case", EntityID: no,
+		After: map[string]any{"flow": flow.Name, "title": in.Title, "status": flow.Start, "channel": in.Channel, "source": in.Source, "external_id": in.ExternalID}}); err != nil {
+		return Case{}, err
+	}
+
+	if in.Dispatch != "" || in.OnSpot {
+		d, err := loadDetail(ctx, tx, false, "c.id = ?", id)
+		if err != nil {
+			return Case{}, err
+		}
+		x, err := s.newActx(ctx, tx, actor, &d)
+		if err != nil {
+			return Case{}, err
+		}
+		x.now = now
+		act := Action{Name: "dispatch", UnitCode: in.Dispatch, Note: in.Note}
+		if in.OnSpot {
+			act = Action{Name: "fix_on_spot", Note: in.Note}
+			if act.Note == "" {
+				act.Note = "现场即办"
+			}
+		}
+		if err := x.apply(ctx, act, nil); err != nil {
+			return Case{}, err
+		}
+	}
+	return loadCase(ctx, tx, "c.id = ?", id)
+}
