@@ -1,0 +1,206 @@
+package casework
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+)
+
+func TestDaily(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newViewsFixture(t, db)
+		s := &Service{db: db}
+		d := time.Date(2026, 11, 2, 0, 0, 0, 0, viewsZone()) // the day, Asia/Shanghai
+		at := func(h, m int) time.Time { return d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+
+		c0 := fx.addCase(vfCase{title: "零点", created: at(0, 0), place: fx.communityA})
+		c1 := fx.addCase(vfCase{title: "网格上报", created: at(9, 1), place: fx.communityA, grid: fx.gridA})
+		fx.addEvent(c1, at(15, 0), "answer", 1, "已派人维修")
+		c2 := fx.addCase(vfCase{title: "无人回复", created: at(10, 0), place: fx.communityA})
+		fx.addEvent(c2, at(11, 0), "sign", 0, "内部签收")
+		c3 := fx.addCase(vfCase{title: "村里已答复", created: at(11, 0), place: fx.communityB, answeredAt: at(16, 0)})
+		c4 := fx.addCase(vfCase{title: "只受理", created: at(12, 0), place: fx.communityA})
+		fx.addEvent(c4, at(12, 0), "receive", 1, "已受理")
+		fx.addEvent(c4, d.AddDate(0, 0, 1).Add(time.Hour), "answer", 1, "次日答复")
+		c5 := fx.addCase(vfCase{title: "前一天的", created: d.Add(-time.Hour), place: fx.communityA})
+		fx.addEvent(c5, at(8, 0), "feedback", 1, "正在处理")
+		c6 := fx.addCase(vfCase{title: "深夜", created: at(23, 59), place: fx.communityA})
+		fx.addCase(vfCase{title: "次日", created: d.AddDate(0, 0, 1), place: fx.communityA})
+		c8 := fx.addCase(vfCase{title: "街道本级", created: at(13, 0), place: fx.townA})
+		_ = c0
+
+		county := fx.actor(fx.county, "county")
+		r, err := s.Daily(ctx, county, fx.townA.code, "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(DailyCounts{Collected: 6, FedBack: 1, NotFedBack: 5}, r.DailyCounts); diff != "" {
+			t.Errorf("town A counts (-want +got):\n%s", diff)
+		}
+		type line struct {
+			Code string
+			Self bool
+			DailyCounts
+		}
+		var lines []line
+		for _, c := range r.Children {
+			lines = append(lines, line{c.Unit.Code, c.Self, c.DailyCounts})
+		}
+		wantLines := []line{
+			{fx.townA.code, true, DailyCounts{1, 0, 1}},
+			{fx.communityA.code, false, DailyCounts{5, 1, 4}},
+		}
+		if diff := cmp.Diff(wantLines, lines); diff != "" {
+			t.Errorf("town A breakdown (-want +got):\n%s", diff)
+		}
+		var got []int64
+		for _, c := range r.Cases {
+			got = append(got, c.CaseID)
+		}
+		if diff := cmp.Diff([]int64{c6, c8, c4, c2, c1, c0}, got); diff != "" {
+			t.Errorf("cases (-want +got):\n%s", diff)
+		}
+		if r.Cases[4].LastFeedback != "已派人维修" || !r.Cases[4].FedBack {
+			t.Errorf("c1: %+v", r.Cases[4])
+		}
+		if n := len(r.NotHeardBack()); n != 5 {
+			t.Errorf("not heard back: %d", n)
+		}
+		var fbCases []int64
+		for _, f := range r.Feedback {
+			fbCases = append(fbCases, f.CaseID)
+		}
+		if diff := cmp.Diff([]int64{c1, c5}, fbCases); diff != "" {
+			t.Errorf("feedback (-want +got):\n%s", diff)
+		}
+
+		// A community's breakdown is per grid; a grid holds what was reported in it.
+		r, err = s.Daily(ctx, county, fx.communityA.code, "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Children) != 2 || !r.Children[0].Self || r.Children[0].Collected != 4 || r.Children[1].Unit.Code != fx.gridA.code || r.Children[1].FedBack != 1 {
+			t.Errorf("community A breakdown: %+v", r.Children)
+		}
+		r, err = s.Daily(ctx, fx.actor(fx.gridA, "grid"), fx.gridA.code, "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Collected != 1 || r.FedBack != 1 || len(r.Children) != 0 {
+			t.Errorf("grid: %+v", r)
+		}
+		r, err = s.Daily(ctx, county, fx.county.code, "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(DailyCounts{7, 2, 5}, r.DailyCounts); diff != "" {
+			t.Errorf("county (-want +got):\n%s", diff)
+		}
+		if r.Children[1].Unit.Code != fx.townB.code || r.Children[1].FedBack != 1 {
+			t.Errorf("county breakdown: %+v", r.Children)
+		}
+		_ = c3
+
+		if _, err := s.Daily(ctx, fx.actor(fx.townB, "township"), fx.townA.code, "2026-11-02"); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("town B reading town A: %v", err)
+		}
+		if _, err := s.Daily(ctx, county, fx.townA.code, "2026/11/02"); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("bad day: %v", err)
+		}
+
+		// The Excel export.
+		r, err = s.Daily(ctx, county, fx.townA.code, "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteDailyXLSX(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for sheet, want := range map[string]int{"汇总": 2 + 3, "收集明细": 2 + 6, "当日反馈": 2 + 2} {
+			rows, err := f.GetRows(sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != want {
+				t.Errorf("sheet %s: %d rows, want %d", sheet, len(rows), want)
+			}
+		}
+		sum, _ := f.GetRows("汇总")
+		if diff := cmp.Diff([]string{"合计", "6", "1", "5"}, sum[len(sum)-1]); diff != "" {
+			t.Errorf("total line (-want +got):\n%s", diff)
+		}
+
+		// Stored summaries, idempotent.
+		for range 2 {
+			n, err := s.GenerateDailySummaries(ctx, "2026-11-02")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 6 {
+				t.Errorf("wrote %d summaries, want 6", n)
+			}
+		}
+		var rowsN int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM daily_summaries`).Scan(&rowsN); err != nil {
+			t.Fatal(err)
+		}
+		if rowsN != 6 {
+			t.Errorf("daily_summaries has %d rows, want 6", rowsN)
+		}
+		sums, err := s.DailySummaries(ctx, county, fx.county.code, "2026-11-01", "2026-11-30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got2 := map[string]DailyCounts{}
+		for _, x := range sums {
+			got2[x.Unit.Code] = x.DailyCounts
+		}
+		want2 := map[string]DailyCounts{
+			fx.county.code: {7, 2, 5},
+			fx.townA.code:  {6, 1, 5},
+			fx.townB.code:  {1, 1, 0},
+		}
+		if diff := cmp.Diff(want2, got2); diff != "" {
+			t.Errorf("county summaries (-want +got):\n%s", diff)
+		}
+		sums, err = s.DailySummaries(ctx, county, fx.communityA.code, "2026-11-02", "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sums) != 2 || sums[0].Unit.Code != fx.communityA.code || len(sums[0].NotFedBackNos) != 4 ||
+			sums[1].Unit.Code != fx.gridA.code || sums[1].Collected != 1 || len(sums[1].NotFedBackNos) != 0 {
+			t.Errorf("community A summaries: %+v", sums)
+		}
+	})
+}
+
+func TestDayBounds(t *testing.T) {
+	from, to, err := DayBounds("2026-10-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := from.UTC().Format(time.RFC3339); got != "2026-09-30T16:00:00Z" {
+		t.Errorf("from = %s", got)
+	}
+	if to.Sub(from) != 24*time.Hour {
+		t.Errorf("day lasts %v", to.Sub(from))
+	}
+	if Today(time.Date(2026, 9, 30, 16, 30, 0, 0, time.UTC)) != "2026-10-01" {
+		t.Error("Today should use Asia/Shanghai")
+	}
+}

@@ -1,0 +1,680 @@
+package casework
+
+// A unit's inbox: its work (to sign, in hand, near deadline, overdue) and the
+// cases it may see (to revisit, closed, all), filtered, searched and paged by
+// keyset, plus the home page's counts and the Excel export of exactly what is
+// filtered.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"grassroots/internal/access"
+	"grassroots/internal/store"
+)
+
+// InboxBucket names one list of the inbox.
+type InboxBucket string
+
+// The inbox buckets. The first four are the unit's work and list one row per
+// assignment held by a unit in the actor's subtree; the last three list one
+// row per case the actor may see.
+const (
+	// BucketToSign: assignments waiting to be signed for (status to_sign).
+	BucketToSign InboxBucket = "to_sign"
+	// BucketInHand: assignments signed for and not yet answered.
+	BucketInHand InboxBucket = "in_hand"
+	// BucketNear: in hand, not overdue, and the handling deadline falls
+	// within InboxFilter.NearWithin (default DefaultNearWithin) from now.
+	BucketNear InboxBucket = "near"
+	// BucketOverdue: assignments marked overdue whose part is still open.
+	BucketOverdue InboxBucket = "overdue"
+	// BucketToRevisit: cases answered and not yet revisited (after the
+	// latest answer), not closed.
+	BucketToRevisit InboxBucket = "to_revisit"
+	// BucketClosed: closed cases.
+	BucketClosed InboxBucket = "closed"
+	// BucketAll: every case the actor may see.
+	BucketAll InboxBucket = "all"
+)
+
+// InboxBuckets lists the buckets in the order the UI shows them.
+func InboxBuckets() []InboxBucket {
+	return []InboxBucket{BucketToSign, BucketInHand, BucketNear, BucketOverdue, BucketToRevisit, BucketClosed, BucketAll}
+}
+
+// workBucket reports whether b lists assignments (the unit's work) rather
+// than cases.
+func (b InboxBucket) workBucket() bool {
+	switch b {
+	case BucketToSign, BucketInHand, BucketNear, BucketOverdue:
+		return true
+	}
+	return false
+}
+
+// DefaultNearWithin is how close the handling deadline must be for an
+// assignment in hand to be "near deadline", when the filter does not say.
+const DefaultNearWithin = 24 * time.Hour
+
+// Page sizes of the inbox.
+const (
+	DefaultInboxLimit = 50
+	MaxInboxLimit     = 100
+)
+
+// Assignment statuses after which a unit's part is no longer open work. An
+// assignment in any other status that is not closed is open.
+const inboxPartOver = "'answered','returned','refused','done'"
+
+// InboxFilter selects and pages the inbox. The zero value is bucket "all",
+// no filters, first page.
+type InboxFilter struct {
+	Bucket      InboxBucket
+	Flow        string // hotline, grid_event, ...
+	RequestType string // consult, help, complaint, suggestion
+	Status      string // the case's status
+	// Category is a category code; its whole subtree matches.
+	Category string
+	// Grid is a grid unit's code.
+	Grid string
+	// From and To bound created_at as [From, To); zero means open.
+	From, To time.Time
+	// Q is the search box: a case number (exact), else — when PhoneHash is
+	// set — a phone number, else keywords (all must match).
+	Q string
+	// PhoneHash is the keyed hash of the phone number typed in Q; the caller
+	// hashes it (see PhoneQuery), since the key is not the inbox's.
+	PhoneHash string
+	// NearWithin overrides DefaultNearWithin for BucketNear.
+	NearWithin time.Duration
+	// Limit is the page size (default DefaultInboxLimit, at most MaxInboxLimit).
+	Limit int
+	// Cursor is InboxPage.Next of the previous page; "" for the first page.
+	Cursor string
+	// Now is the current time for BucketNear; zero means time.Now().
+	Now time.Time
+}
+
+// InboxRow is one line of an inbox list. In the work buckets it is about the
+// assignment of a unit in the actor's subtree; in the case buckets the
+// assignment fields describe the case's current lead assignment (zero when
+// the case was never dispatched).
+type InboxRow struct {
+	CaseID       int64
+	No           string
+	Title        string
+	Flow         string
+	Status       string // the case's status
+	Priority     string
+	RequestType  string
+	CategoryName string
+	PlaceName    string
+	GridName     string
+	LeadUnitName string
+	CreatedAt    time.Time
+	CaseOverdue  bool
+
+	AssignmentID     int64
+	AssignmentRole   string
+	AssignmentStatus string
+	AssignmentUnit   string // the unit holding the assignment
+	SignDueAt        time.Time
+	SignedAt         time.Time
+	HandleDueAt      time.Time
+	AnsweredAt       time.Time
+	Overdue          bool // the assignment's overdue flag
+}
+
+// InboxPage is one page of an inbox list.
+type InboxPage struct {
+	Rows []InboxRow
+	// Next is the cursor of the following page, "" on the last page.
+	Next string
+}
+
+// caseNoPattern matches a case number as handed out by the engine
+// ("350722-20261126-00042").
+var caseNoPattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{8}-[0-9]{3,}$`)
+
+// LooksLikeCaseNo reports whether q is a case number, which the inbox
+// matches exactly.
+func LooksLikeCaseNo(q string) bool { return caseNoPattern.MatchString(strings.TrimSpace(q)) }
+
+// PhoneQuery reports whether the search text q is a phone number, and returns
+// it as digits only (spaces, dashes and a +86 prefix dropped), ready for the
+// caller to hash into InboxFilter.PhoneHash. Mobile numbers have 11 digits
+// starting with 1; fixed lines 7 to 12 digits.
+func PhoneQuery(q string) (string, bool) {
+	q = strings.TrimSpace(q)
+	q = strings.TrimPrefix(q, "+86")
+	var b strings.Builder
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-':
+		default:
+			return "", false
+		}
+	}
+	d := b.String()
+	if len(d) < 7 || len(d) > 12 {
+		return "", false
+	}
+	if len(d) == 11 && d[0] == '1' {
+		return d, true
+	}
+	if d[0] == '0' || len(d) <= 8 {
+		return d, true
+	}
+	return "", false
+}
+
+// inboxQuery is a filter turned into SQL: FROM ... WHERE ... and the order.
+type inboxQuery struct {
+	work  bool
+	from  string
+	where []string
+	args  []any
+}
+
+func (q *inboxQuery) add(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+// caseScope returns the condition keeping the cases an actor may see: those
+// that happened in its subtree and those assigned to a unit in it.
+func inboxCaseScope(actor access.Actor) (string, []any) {
+	if actor.CountyWide() {
+		return "1=1", nil
+	}
+	place, pargs := actor.SubtreeFilter("c.place_path")
+	unit, uargs := actor.SubtreeFilter("x.unit_path")
+	// IN, not a correlated EXISTS: both engines build the set of the
+	// subtree's assigned cases once (a hashed subplan) instead of probing
+	// assignments for every case.
+	return "(" + place + " OR c.id IN (SELECT x.case_id FROM assignments x WHERE " + unit + "))",
+		append(pargs, uargs...)
+}
+
+// buildInbox turns a filter into the FROM and WHERE of an inbox query,
+// without keyset and limit.
+func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFilter) (*inboxQuery, error) {
+	if actor.Anonymous() {
+		return nil, store.Forbidden("请先登录")
+	}
+	b := f.Bucket
+	if b == "" {
+		b = BucketAll
+	}
+	q := &inboxQuery{work: b.workBucket()}
+	if q.work {
+		q.from = `assignments a JOIN cases c ON c.id = a.case_id`
+		cond, args := actor.SubtreeFilter("a.unit_path")
+		q.add(cond, args...)
+		switch b {
+		case BucketToSign:
+			q.add("a.status = 'to_sign' AND a.closed_at IS NULL")
+		case BucketInHand:
+			q.add("a.signed_at IS NOT NULL AND a.closed_at IS NULL AND a.status <> 'to_sign' AND a.status NOT IN (" + inboxPartOver + ")")
+		case BucketNear:
+			now := f.Now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			within := f.NearWithin
+			if within <= 0 {
+				within = DefaultNearWithin
+			}
+			q.add("a.signed_at IS NOT NULL AND a.closed_at IS NULL AND a.status <> 'to_sign' AND a.status NOT IN ("+inboxPartOver+")"+
+				" AND a.overdue = 0 AND a.handle_due_at IS NOT NULL AND a.handle_due_at <= ?", store.Millis(now.Add(within)))
+		case BucketOverdue:
+			q.add("a.overdue = 1 AND a.closed_at IS NULL AND a.status NOT IN (" + inboxPartOver + ")")
+		}
+	} else {
+		q.from = `cases c`
+		cond, args := inboxCaseScope(actor)
+		q.add(cond, args...)
+		switch b {
+		case BucketToRevisit:
+			q.add("c.closed_at IS NULL AND c.answered_at IS NOT NULL AND (c.revisited_at IS NULL OR c.revisited_at < c.answered_at)")
+		case BucketClosed:
+			q.add("c.closed_at IS NOT NULL")
+		case BucketAll:
+		default:
+			return nil, store.Invalid(fmt.Sprintf("未知的列表「%s」", b))
+		}
+	}
+	if f.Flow != "" {
+		q.add("c.flow = ?", f.Flow)
+	}
+	if f.RequestType != "" {
+		q.add("c.request_type = ?", f.RequestType)
+	}
+	if f.Status != "" {
+		q.add("c.status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		q.add("c.created_at >= ?", store.Millis(f.From))
+	}
+	if !f.To.IsZero() {
+		q.add("c.created_at < ?", store.Millis(f.To))
+	}
+	if f.Category != "" {
+		ids, err := s.categorySubtree(ctx, f.Category)
+		if err != nil {
+			return nil, err
+		}
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		q.add("c.category_id IN ("+ph+")", args...)
+	}
+	if f.Grid != "" {
+		var id int64
+		err := s.db.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, f.Grid).Scan(&id)
+		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+			return nil, store.NotFound(fmt.Sprintf("找不到网格「%s」", f.Grid))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inbox: grid %s: %w", f.Grid, err)
+		}
+		q.add("c.grid_unit_id = ?", id)
+	}
+	if text := strings.TrimSpace(f.Q); text != "" {
+		switch {
+		case LooksLikeCaseNo(text):
+			q.add("c.no = ?", text)
+		case f.PhoneHash != "":
+			q.add("c.reporter_phone_hash = ?", f.PhoneHash)
+		default:
+			cond, args, err := s.searchCondition(ctx, text)
+			if err != nil {
+				return nil, err
+			}
+			q.add(cond, args...)
+		}
+	}
+	return q, nil
+}
+
+// categorySubtree returns the ids of the category with the given code and of
+// every category under it.
+func (s *Service) categorySubtree(ctx context.Context, code string) ([]int64, error) {
+	rows, err := s.db.Query(ctx, `WITH RECURSIVE sub(id) AS (
+			SELECT id FROM categories WHERE code = ?
+			UNION ALL
+			SELECT k.id FROM categories k JOIN sub ON k.parent_id = sub.id)
+		SELECT id FROM sub`, code)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: category %s: %w", code, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("inbox: category %s: %w", code, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("inbox: category %s: %w", code, err)
+	}
+	if len(ids) == 0 {
+		return nil, store.NotFound(fmt.Sprintf("找不到分类「%s」", code))
+	}
+	return ids, nil
+}
+
+// inboxCursor is the keyset position after a row: its case's created_at and
+// id, and the assignment id (work buckets list a case once per assignment).
+type inboxCursor struct {
+	createdAt, caseID, assignmentID int64
+}
+
+func (c inboxCursor) encode() string {
+	s := strconv.FormatInt(c.createdAt, 10) + "." + strconv.FormatInt(c.caseID, 10) + "." + strconv.FormatInt(c.assignmentID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func decodeInboxCursor(s string) (inboxCursor, error) {
+	bad := store.Invalid("翻页参数无效，请从第一页重新查看")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return inboxCursor{}, bad
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 3 {
+		return inboxCursor{}, bad
+	}
+	var n [3]int64
+	for i, p := range parts {
+		if n[i], err = strconv.ParseInt(p, 10, 64); err != nil {
+			return inboxCursor{}, bad
+		}
+	}
+	return inboxCursor{n[0], n[1], n[2]}, nil
+}
+
+const inboxColumns = `c.id, c.no, c.title, c.flow, c.status, c.priority, c.request_type,
+	COALESCE(k.name, ''), COALESCE(p.name, ''), COALESCE(g.name, ''), COALESCE(lu.name, ''), c.created_at, c.overdue,
+	COALESCE(a.id, 0), COALESCE(a.role, ''), COALESCE(a.status, ''), COALESCE(au.name, ''),
+	a.sign_due_at, a.signed_at, a.handle_due_at, a.answered_at, COALESCE(a.overdue, 0)`
+
+const inboxJoins = `
+	LEFT JOIN categories k ON k.id = c.category_id
+	LEFT JOIN units p ON p.id = c.place_unit_id
+	LEFT JOIN units g ON g.id = c.grid_unit_id
+	LEFT JOIN units lu ON lu.id = c.lead_unit_id
+	LEFT JOIN units au ON au.id = a.unit_id`
+
+// page runs one keyset page of q after cur (nil: from the start).
+func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor, limit int) ([]InboxRow, error) {
+	where := append([]string(nil), q.where...)
+	args := append([]any(nil), q.args...)
+	order := "c.created_at DESC, c.id DESC"
+	if q.work {
+		order += ", a.id DESC"
+	}
+	if cur != nil {
+		if q.work {
+			where = append(where, "(c.created_at < ? OR (c.created_at = ? AND (c.id < ? OR (c.id = ? AND a.id < ?))))")
+			args = append(args, cur.createdAt, cur.createdAt, cur.caseID, cur.caseID, cur.assignmentID)
+		} else {
+			where = append(where, "(c.created_at < ? OR (c.created_at = ? AND c.id < ?))")
+			args = append(args, cur.createdAt, cur.createdAt, cur.caseID)
+		}
+	}
+	// The page's keys are found first and the details joined to those rows
+	// only, so that sorting many matches (a common keyword) stays cheap.
+	keys := "c.id AS cid, c.created_at AS cat, a.id AS aid"
+	assignment := "a.id = pg.aid"
+	if !q.work {
+		keys = "c.id AS cid, c.created_at AS cat, 0 AS aid"
+		// The case's current lead assignment: the latest one with role lead.
+		assignment = "a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')"
+	}
+	query := "SELECT " + inboxColumns + " FROM (SELECT " + keys + " FROM " + q.from +
+		" WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?) pg" +
+		" JOIN cases c ON c.id = pg.cid LEFT JOIN assignments a ON " + assignment + inboxJoins +
+		" ORDER BY pg.cat DESC, pg.cid DESC, pg.aid DESC"
+	args = append(args, limit)
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	defer rows.Close()
+	var out []InboxRow
+	for rows.Next() {
+		var r InboxRow
+		var created int64
+		var caseOverdue, overdue int
+		var signDue, signed, handleDue, answered sql.NullInt64
+		if err := rows.Scan(&r.CaseID, &r.No, &r.Title, &r.Flow, &r.Status, &r.Priority, &r.RequestType,
+			&r.CategoryName, &r.PlaceName, &r.GridName, &r.LeadUnitName, &created, &caseOverdue,
+			&r.AssignmentID, &r.AssignmentRole, &r.AssignmentStatus, &r.AssignmentUnit,
+			&signDue, &signed, &handleDue, &answered, &overdue); err != nil {
+			return nil, fmt.Errorf("inbox: scan: %w", err)
+		}
+		r.CreatedAt = store.Time(created)
+		r.CaseOverdue = caseOverdue == 1
+		r.SignDueAt = viewsTime(signDue)
+		r.SignedAt = viewsTime(signed)
+		r.HandleDueAt = viewsTime(handleDue)
+		r.AnsweredAt = viewsTime(answered)
+		r.Overdue = overdue == 1
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	return out, nil
+}
+
+func viewsTime(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return store.Time(v.Int64)
+}
+
+func inboxCursorAfter(r InboxRow, work bool) inboxCursor {
+	c := inboxCursor{createdAt: store.Millis(r.CreatedAt), caseID: r.CaseID}
+	if work {
+		c.assignmentID = r.AssignmentID
+	}
+	return c
+}
+
+// Inbox returns one page of the actor's inbox. Scope is applied in SQL: the
+// work buckets list assignments held by units in the actor's subtree; the
+// case buckets list cases that happened in the subtree or were assigned to a
+// unit in it. County-wide actors see everything. Rows come newest first by
+// (created_at, case id[, assignment id]).
+func (s *Service) Inbox(ctx context.Context, actor access.Actor, f InboxFilter) (InboxPage, error) {
+	q, err := s.buildInbox(ctx, actor, f)
+	if err != nil {
+		return InboxPage{}, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultInboxLimit
+	}
+	if limit > MaxInboxLimit {
+		limit = MaxInboxLimit
+	}
+	var cur *inboxCursor
+	if f.Cursor != "" {
+		c, err := decodeInboxCursor(f.Cursor)
+		if err != nil {
+			return InboxPage{}, err
+		}
+		cur = &c
+	}
+	rows, err := s.inboxRows(ctx, q, cur, limit+1)
+	if err != nil {
+		return InboxPage{}, err
+	}
+	var p InboxPage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		p.Next = inboxCursorAfter(rows[limit-1], q.work).encode()
+	}
+	p.Rows = rows
+	return p, nil
+}
+
+// inboxBatch is how many rows InboxAll reads per query, so that a long export
+// never holds one read open for its whole length.
+const inboxBatch = 2000
+
+// InboxAll calls fn with every row matching f (its Cursor and Limit are
+// ignored), in inbox order: the Excel export of exactly what is filtered.
+// It stops at the first error fn returns.
+func (s *Service) InboxAll(ctx context.Context, actor access.Actor, f InboxFilter, fn func(InboxRow) error) error {
+	q, err := s.buildInbox(ctx, actor, f)
+	if err != nil {
+		return err
+	}
+	var cur *inboxCursor
+	for {
+		rows, err := s.inboxRows(ctx, q, cur, inboxBatch)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < inboxBatch {
+			return nil
+		}
+		c := inboxCursorAfter(rows[len(rows)-1], q.work)
+		cur = &c
+	}
+}
+
+// Counts returns the numbers on the home page's cards: to_sign, in_hand,
+// near, overdue (the actor's units' assignments) and to_revisit (cases the
+// actor may see), keyed by bucket name. now decides "near"; zero means now.
+func (s *Service) Counts(ctx context.Context, actor access.Actor, now time.Time) (map[string]int, error) {
+	if actor.Anonymous() {
+		return nil, store.Forbidden("请先登录")
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	scope, args := actor.SubtreeFilter("a.unit_path")
+	open := "a.closed_at IS NULL AND a.status NOT IN (" + inboxPartOver + ")"
+	inHand := "a.signed_at IS NOT NULL AND a.status <> 'to_sign'"
+	query := `SELECT
+		COALESCE(SUM(CASE WHEN a.status = 'to_sign' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN ` + inHand + ` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN ` + inHand + ` AND a.overdue = 0 AND a.handle_due_at IS NOT NULL AND a.handle_due_at <= ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN a.overdue = 1 THEN 1 ELSE 0 END), 0)
+		FROM assignments a WHERE ` + scope + ` AND ` + open
+	args = append([]any{store.Millis(now.Add(DefaultNearWithin))}, args...)
+	var toSign, held, near, overdue int
+	if err := s.db.QueryRow(ctx, query, args...).Scan(&toSign, &held, &near, &overdue); err != nil {
+		return nil, fmt.Errorf("inbox counts: %w", err)
+	}
+	cscope, cargs := inboxCaseScope(actor)
+	var revisit int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE c.closed_at IS NULL AND c.answered_at IS NOT NULL
+		AND (c.revisited_at IS NULL OR c.revisited_at < c.answered_at) AND `+cscope, cargs...).Scan(&revisit)
+	if err != nil {
+		return nil, fmt.Errorf("inbox counts: %w", err)
+	}
+	return map[string]int{
+		string(BucketToSign):    toSign,
+		string(BucketInHand):    held,
+		string(BucketNear):      near,
+		string(BucketOverdue):   overdue,
+		string(BucketToRevisit): revisit,
+	}, nil
+}
+
+// chinaTime is Asia/Shanghai (UTC+8 all year, no daylight saving since 1991),
+// fixed so that no time-zone database is needed.
+func viewsZone() *time.Location { return time.FixedZone("CST", 8*3600) }
+
+// xlsxTime formats t for a spreadsheet cell ("2026-11-26 14:30"), "" for zero.
+func viewsXLSXTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(viewsZone()).Format("2006-01-02 15:04")
+}
+
+// InboxXLSX writes inbox rows into an .xlsx workbook as they come, with
+// excelize's stream writer, so that an export of 50,000 rows stays small in
+// memory. Add rows, then Close.
+type InboxXLSX struct {
+	w    io.Writer
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	next int
+}
+
+// inboxHeaders returns the export's column titles.
+func inboxHeaders() []any {
+	return []any{"工单编号", "标题", "流程", "诉求类型", "状态", "紧急程度", "分类", "发生地", "网格",
+		"主办单位", "受理时间", "承办单位", "承办状态", "签收时限", "签收时间", "办理时限", "答复时间", "是否超期"}
+}
+
+// NewInboxXLSX starts a workbook with one sheet, 工单, and its header row.
+func NewInboxXLSX(w io.Writer) (*InboxXLSX, error) {
+	f := excelize.NewFile()
+	const sheet = "工单"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, fmt.Errorf("inbox xlsx: %w", err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, fmt.Errorf("inbox xlsx: %w", err)
+	}
+	if err := sw.SetColWidth(1, 1, 24); err != nil {
+		return nil, fmt.Errorf("inbox xlsx: %w", err)
+	}
+	if err := sw.SetColWidth(2, 2, 40); err != nil {
+		return nil, fmt.Errorf("inbox xlsx: %w", err)
+	}
+	if err := sw.SetRow("A1", inboxHeaders()); err != nil {
+		return nil, fmt.Errorf("inbox xlsx: %w", err)
+	}
+	return &InboxXLSX{w: w, f: f, sw: sw, next: 2}, nil
+}
+
+// Add writes one row.
+func (x *InboxXLSX) Add(r InboxRow) error {
+	overdue := ""
+	if r.Overdue || r.CaseOverdue {
+		overdue = "是"
+	}
+	cell, err := excelize.CoordinatesToCellName(1, x.next)
+	if err != nil {
+		return err
+	}
+	x.next++
+	return x.sw.SetRow(cell, []any{r.No, r.Title, r.Flow, r.RequestType, r.Status, r.Priority, r.CategoryName,
+		r.PlaceName, r.GridName, r.LeadUnitName, viewsXLSXTime(r.CreatedAt), r.AssignmentUnit, r.AssignmentStatus,
+		viewsXLSXTime(r.SignDueAt), viewsXLSXTime(r.SignedAt), viewsXLSXTime(r.HandleDueAt), viewsXLSXTime(r.AnsweredAt), overdue})
+}
+
+// Close finishes the workbook and writes it to the writer given to
+// NewInboxXLSX.
+func (x *InboxXLSX) Close() error {
+	defer x.f.Close()
+	if err := x.sw.Flush(); err != nil {
+		return fmt.Errorf("inbox xlsx: %w", err)
+	}
+	if _, err := x.f.WriteTo(x.w); err != nil {
+		return fmt.Errorf("inbox xlsx: %w", err)
+	}
+	return nil
+}
+
+// WriteInboxXLSX writes rows as an .xlsx workbook to w.
+func WriteInboxXLSX(w io.Writer, rows []InboxRow) error {
+	x, err := NewInboxXLSX(w)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := x.Add(r); err != nil {
+			x.f.Close()
+			return fmt.Errorf("inbox xlsx: %w", err)
+		}
+	}
+	return x.Close()
+}
+
+// ExportInbox writes every row matching f, as the actor sees it, as an .xlsx
+// workbook to w.
+func (s *Service) ExportInbox(ctx context.Context, actor access.Actor, f InboxFilter, w io.Writer) error {
+	x, err := NewInboxXLSX(w)
+	if err != nil {
+		return err
+	}
+	if err := s.InboxAll(ctx, actor, f, x.Add); err != nil {
+		x.f.Close()
+		return err
+	}
+	return x.Close()
+}

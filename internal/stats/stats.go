@@ -1,0 +1,415 @@
+// Package stats computes the figures by which the county judges its units:
+// the three rates of the 12345 hotline (响应率, 解决率, 满意率) and their
+// companions (按期办结率, 超期率, 延期率, 重办率), per unit and period. One
+// function counts them, so the UI, the Excel export and the API show the same
+// numbers. docs/RATES.md defines every figure.
+package stats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"grassroots/internal/access"
+	"grassroots/internal/store"
+)
+
+// Weights are the configurable parts of the figures.
+type Weights struct {
+	// Basic is how much a 基本满意 (basic) answer counts towards the
+	// satisfaction rate, between 0 and 1; a 满意 (satisfied) counts 1.
+	Basic float64
+}
+
+// DefaultWeights returns the weights used unless settings say otherwise:
+// 基本满意 counts 0.8.
+func DefaultWeights() Weights { return Weights{Basic: 0.8} }
+
+// Validate checks that the weights are usable.
+func (w Weights) Validate() error {
+	if math.IsNaN(w.Basic) || w.Basic < 0 || w.Basic > 1 {
+		return store.Invalid("基本满意的权重应在 0 到 1 之间")
+	}
+	return nil
+}
+
+// Figure is one rate: Numerator / Denominator. Ratio is nil when the
+// denominator is 0 (shown as "—"), so that "no cases" is never read as 0%.
+type Figure struct {
+	// Numerator is a count, or for the satisfaction rate a weighted count.
+	Numerator   float64  `json:"numerator"`
+	Denominator int      `json:"denominator"`
+	Ratio       *float64 `json:"ratio"`
+}
+
+func figure(num float64, den int) Figure {
+	f := Figure{Numerator: num, Denominator: den}
+	if den > 0 {
+		r := num / float64(den)
+		f.Ratio = &r
+	}
+	return f
+}
+
+// Percent formats the ratio as "93.5%", or "—" when there is none.
+func (f Figure) Percent() string {
+	if f.Ratio == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*f.Ratio*100, 'f', 1, 64) + "%"
+}
+
+// Unit names the unit a row of figures is about.
+type Unit struct {
+	ID   int64  `json:"-"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	Path string `json:"-"`
+}
+
+// Counts are the raw counts behind the figures (see docs/RATES.md).
+type Counts struct {
+	Cases       int `json:"cases"`       // cases received in the period and attributed to the unit
+	Dispatched  int `json:"dispatched"`  // of those, with a lead assignment
+	Responded   int `json:"responded"`   // lead assignment signed by its sign deadline
+	Overdue     int `json:"overdue"`     // lead assignment marked overdue
+	Extended    int `json:"extended"`    // case extended at least once
+	Answered    int `json:"answered"`    // case answered
+	OnTime      int `json:"on_time"`     // answered by the handling deadline
+	Revisited   int `json:"revisited"`   // case revisited
+	Resolved    int `json:"resolved"`    // found resolved at revisit
+	Satisfied   int `json:"satisfied"`   // 满意 at revisit
+	Basic       int `json:"basic"`       // 基本满意 at revisit
+	Unsatisfied int `json:"unsatisfied"` // 不满意 at revisit
+	Reopened    int `json:"reopened"`    // reopened at least once
+}
+
+func (c *Counts) add(o Counts) {
+	c.Cases += o.Cases
+	c.Dispatched += o.Dispatched
+	c.Responded += o.Responded
+	c.Overdue += o.Overdue
+	c.Extended += o.Extended
+	c.Answered += o.Answered
+	c.OnTime += o.OnTime
+	c.Revisited += o.Revisited
+	c.Resolved += o.Resolved
+	c.Satisfied += o.Satisfied
+	c.Basic += o.Basic
+	c.Unsatisfied += o.Unsatisfied
+	c.Reopened += o.Reopened
+}
+
+// UnitRates are a unit's figures for the period [From, To).
+type UnitRates struct {
+	Unit Unit `json:"unit"`
+	// Self marks, in RatesByChild, the row of cases attributed to the unit
+	// itself rather than to one of its children.
+	Self   bool      `json:"self,omitempty"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Counts Counts    `json:"counts"`
+	// Weights are the weights the satisfaction rate was computed with.
+	Weights Weights `json:"weights"`
+
+	Response     Figure `json:"response"`     // 响应率
+	Resolution   Figure `json:"resolution"`   // 解决率
+	Satisfaction Figure `json:"satisfaction"` // 满意率
+	OnTime       Figure `json:"on_time"`      // 按期办结率
+	Overdue      Figure `json:"overdue"`      // 超期率
+	Extension    Figure `json:"extension"`    // 延期率
+	Reopen       Figure `json:"reopen"`       // 重办率
+}
+
+// FigureNames lists the figures in display order with their message keys
+// (stats.json) and Chinese names; the UI and the export use this order.
+func FigureNames() []struct{ Key, Name string } {
+	return []struct{ Key, Name string }{
+		{"stats.rate.response", "响应率"},
+		{"stats.rate.resolution", "解决率"},
+		{"stats.rate.satisfaction", "满意率"},
+		{"stats.rate.on_time", "按期办结率"},
+		{"stats.rate.overdue", "超期率"},
+		{"stats.rate.extension", "延期率"},
+		{"stats.rate.reopen", "重办率"},
+	}
+}
+
+// Figures returns the seven figures in FigureNames order.
+func (r UnitRates) Figures() []Figure {
+	return []Figure{r.Response, r.Resolution, r.Satisfaction, r.OnTime, r.Overdue, r.Extension, r.Reopen}
+}
+
+// rates turns counts into figures. It is the one place the ratios are made.
+func rates(u Unit, from, to time.Time, c Counts, w Weights) UnitRates {
+	return UnitRates{
+		Unit: u, From: from, To: to, Counts: c, Weights: w,
+		Response:     figure(float64(c.Responded), c.Dispatched),
+		Resolution:   figure(float64(c.Resolved), c.Revisited),
+		Satisfaction: figure(float64(c.Satisfied)+w.Basic*float64(c.Basic), c.Revisited),
+		OnTime:       figure(float64(c.OnTime), c.Answered),
+		Overdue:      figure(float64(c.Overdue), c.Dispatched),
+		Extension:    figure(float64(c.Extended), c.Dispatched),
+		Reopen:       figure(float64(c.Reopened), c.Revisited),
+	}
+}
+
+// countsQuery counts, per attribution path, the cases received in
+// [from, to). A case is attributed to the unit of its current lead
+// assignment (the latest assignment with role lead); a case never
+// dispatched (fixed on the spot, answered at intake) to the place where it
+// happened. The grouping by path lets one query serve a unit's total and
+// its per-child breakdown.
+const countsQuery = `SELECT x.path,
+	COUNT(*),
+	SUM(CASE WHEN x.aid IS NOT NULL THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.aid IS NOT NULL AND x.signed_at IS NOT NULL AND (x.sign_due_at IS NULL OR x.signed_at <= x.sign_due_at) THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.aid IS NOT NULL AND x.a_overdue = 1 THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.aid IS NOT NULL AND x.extensions > 0 THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.answered_at IS NOT NULL THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.answered_at IS NOT NULL AND (x.handle_due_at IS NULL OR x.answered_at <= x.handle_due_at) THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.revisited_at IS NOT NULL THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.resolved = 1 THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.satisfaction = 'satisfied' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.satisfaction = 'basic' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.reopens > 0 THEN 1 ELSE 0 END)
+FROM (
+	SELECT COALESCE(a.unit_path, c.place_path) AS path, a.id AS aid, a.signed_at, a.sign_due_at, a.overdue AS a_overdue,
+		c.extensions, c.answered_at, COALESCE(a.handle_due_at, c.handle_due_at) AS handle_due_at,
+		c.revisited_at, c.resolved, c.satisfaction, c.reopens
+	FROM cases c
+	LEFT JOIN assignments a ON a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')
+	WHERE c.created_at >= ? AND c.created_at < ?
+) x
+WHERE %s
+GROUP BY x.path`
+
+// countByPath runs countsQuery for the subtree of unit u, within the
+// actor's scope.
+func countByPath(ctx context.Context, db *store.DB, actor access.Actor, u Unit, from, to time.Time) (map[string]Counts, error) {
+	lo, hi := access.PathRange(u.Path)
+	scope, sargs := actor.SubtreeFilter("x.path")
+	args := append([]any{store.Millis(from), store.Millis(to), lo, hi}, sargs...)
+	rows, err := db.Query(ctx, fmt.Sprintf(countsQuery, "x.path >= ? AND x.path < ? AND "+scope), args...)
+	if err != nil {
+		return nil, fmt.Errorf("rates %s: %w", u.Code, err)
+	}
+	defer rows.Close()
+	out := map[string]Counts{}
+	for rows.Next() {
+		var p string
+		var c Counts
+		if err := rows.Scan(&p, &c.Cases, &c.Dispatched, &c.Responded, &c.Overdue, &c.Extended, &c.Answered, &c.OnTime,
+			&c.Revisited, &c.Resolved, &c.Satisfied, &c.Basic, &c.Unsatisfied, &c.Reopened); err != nil {
+			return nil, fmt.Errorf("rates %s: %w", u.Code, err)
+		}
+		out[p] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rates %s: %w", u.Code, err)
+	}
+	return out, nil
+}
+
+// loadUnit finds the unit with the given code and checks the actor sees it.
+func loadUnit(ctx context.Context, db *store.DB, actor access.Actor, code string) (Unit, error) {
+	if actor.Anonymous() {
+		return Unit{}, store.Forbidden("请先登录")
+	}
+	var u Unit
+	err := db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, code).
+		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
+	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		return u, store.NotFound(fmt.Sprintf("找不到单位「%s」", code))
+	}
+	if err != nil {
+		return u, fmt.Errorf("rates: unit %s: %w", code, err)
+	}
+	if !actor.SeesPath(u.Path) {
+		return u, store.Forbidden(fmt.Sprintf("您无权查看「%s」的统计", u.Name))
+	}
+	return u, nil
+}
+
+func checkPeriod(from, to time.Time, w Weights) error {
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		return store.Invalid("统计时段无效：开始时间应早于结束时间")
+	}
+	return w.Validate()
+}
+
+// Rates computes the figures of the unit with the given code (its whole
+// subtree) for the cases received in [from, to). The actor must see the
+// unit.
+func Rates(ctx context.Context, db *store.DB, actor access.Actor, unitCode string, from, to time.Time, w Weights) (UnitRates, error) {
+	if err := checkPeriod(from, to, w); err != nil {
+		return UnitRates{}, err
+	}
+	u, err := loadUnit(ctx, db, actor, unitCode)
+	if err != nil {
+		return UnitRates{}, err
+	}
+	byPath, err := countByPath(ctx, db, actor, u, from, to)
+	if err != nil {
+		return UnitRates{}, err
+	}
+	var total Counts
+	for _, c := range byPath {
+		total.add(c)
+	}
+	return rates(u, from, to, total, w), nil
+}
+
+// Breakdown is a unit's figures with one row per child unit.
+type Breakdown struct {
+	// Total is the unit's own figures, as Rates returns them.
+	Total UnitRates `json:"total"`
+	// Rows has, first, the cases attributed to the unit itself (Self, only
+	// when there are any), then one row per child unit in tree order,
+	// including children with no cases. The rows' counts add up to Total.
+	Rows []UnitRates `json:"rows"`
+}
+
+// RatesByChild computes the figures of the unit with the given code and of
+// each of its children, for the table and the Excel export.
+func RatesByChild(ctx context.Context, db *store.DB, actor access.Actor, unitCode string, from, to time.Time, w Weights) (Breakdown, error) {
+	if err := checkPeriod(from, to, w); err != nil {
+		return Breakdown{}, err
+	}
+	u, err := loadUnit(ctx, db, actor, unitCode)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	byPath, err := countByPath(ctx, db, actor, u, from, to)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	rows, err := db.Query(ctx, `SELECT id, code, name, kind, path FROM units WHERE parent_id = ? ORDER BY sort, code`, u.ID)
+	if err != nil {
+		return Breakdown{}, fmt.Errorf("rates %s: children: %w", u.Code, err)
+	}
+	var children []Unit
+	for rows.Next() {
+		var ch Unit
+		if err := rows.Scan(&ch.ID, &ch.Code, &ch.Name, &ch.Kind, &ch.Path); err != nil {
+			rows.Close()
+			return Breakdown{}, fmt.Errorf("rates %s: children: %w", u.Code, err)
+		}
+		children = append(children, ch)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Breakdown{}, fmt.Errorf("rates %s: children: %w", u.Code, err)
+	}
+	counts := make([]Counts, len(children))
+	var self, total Counts
+	// Paths sorted, so the result does not depend on map order.
+	paths := make([]string, 0, len(byPath))
+	for p := range byPath {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		c := byPath[p]
+		total.add(c)
+		placed := false
+		for i, ch := range children {
+			if strings.HasPrefix(p, ch.Path) {
+				counts[i].add(c)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			self.add(c)
+		}
+	}
+	b := Breakdown{Total: rates(u, from, to, total, w)}
+	if self.Cases > 0 {
+		r := rates(u, from, to, self, w)
+		r.Self = true
+		b.Rows = append(b.Rows, r)
+	}
+	for i, ch := range children {
+		b.Rows = append(b.Rows, rates(ch, from, to, counts[i], w))
+	}
+	return b, nil
+}
+
+// WriteRatesXLSX writes a breakdown as an .xlsx workbook to w: one sheet,
+// 统计, with the period, one line per row and a total line; each figure as
+// numerator, denominator and percentage (empty when there is none).
+func WriteRatesXLSX(w io.Writer, b Breakdown) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "统计"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	zone := time.FixedZone("CST", 8*3600)
+	title := fmt.Sprintf("%s 统计（%s 至 %s，基本满意权重 %s）", b.Total.Unit.Name,
+		b.Total.From.In(zone).Format("2006-01-02 15:04"), b.Total.To.In(zone).Format("2006-01-02 15:04"),
+		strconv.FormatFloat(b.Total.Weights.Basic, 'f', -1, 64))
+	head := []any{"单位", "受理量", "派单量"}
+	for _, n := range FigureNames() {
+		head = append(head, n.Name+"分子", n.Name+"分母", n.Name)
+	}
+	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	if err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	line := func(name string, r UnitRates) []any {
+		row := []any{name, r.Counts.Cases, r.Counts.Dispatched}
+		for _, fg := range r.Figures() {
+			var ratio any = ""
+			if fg.Ratio != nil {
+				ratio = excelize.Cell{StyleID: pct, Value: *fg.Ratio}
+			}
+			row = append(row, fg.Numerator, fg.Denominator, ratio)
+		}
+		return row
+	}
+	if err := sw.SetRow("A1", []any{title}); err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	if err := sw.SetRow("A2", head); err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	n := 3
+	for _, r := range b.Rows {
+		name := r.Unit.Name
+		if r.Self {
+			name += "（本级）"
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		if err := sw.SetRow(cell, line(name, r)); err != nil {
+			return fmt.Errorf("rates xlsx: %w", err)
+		}
+		n++
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, n)
+	if err := sw.SetRow(cell, line("合计", b.Total)); err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	return nil
+}
