@@ -50,6 +50,7 @@ func commands() []command {
 		{"backup", "backup --to FILE: consistent copy of a running SQLite database", runBackup},
 		{"restore", "restore --from FILE: put a backup in place (server stopped)", runRestore},
 		{"audit", "audit verify: check the audit trail's hash chain", runAudit},
+		{"lists", "lists import|export|template KIND FILE.xlsx: the executable lists in Excel", runLists},
 		{"version", "print the version", func(ctx context.Context, cfg *config, args []string, out io.Writer) error {
 			fmt.Fprintln(out, "grassroots", version)
 			return nil

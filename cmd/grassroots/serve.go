@@ -127,6 +127,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedOrg(ctx, a, out); err != nil {
 		return err
 	}
+	if err := seedLists(ctx, a, out); err != nil {
+		return err
+	}
 	if a.cases != nil { // category → department proposals need the departments just loaded
 		if err := a.cases.Seed(ctx); err != nil {
 			return err

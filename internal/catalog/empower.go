@@ -1,0 +1,427 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/audit"
+	"grassroots/internal/store"
+)
+
+// shanghai is the zone dates are entered and shown in.
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// Batch is a batch of powers handed down (成熟一批、下放一批): a number, the
+// document that grants it and the day it takes effect.
+type Batch struct {
+	ID          int64     `json:"-"`
+	BatchNo     string    `json:"batch_no"`
+	DocNo       string    `json:"doc_no"`
+	EffectiveAt time.Time `json:"effective_at"`
+	Note        string    `json:"note,omitempty"`
+	Demo        bool      `json:"demo"`
+}
+
+// InEffect reports whether the batch has taken effect at t.
+func (b Batch) InEffect(t time.Time) bool { return !b.EffectiveAt.After(t) }
+
+// BatchInput is a new batch.
+type BatchInput struct {
+	BatchNo     string    `json:"batch_no"`
+	DocNo       string    `json:"doc_no"`
+	EffectiveAt time.Time `json:"effective_at"`
+	Note        string    `json:"note"`
+}
+
+func (in *BatchInput) normalise() error {
+	in.BatchNo, in.DocNo, in.Note = strings.TrimSpace(in.BatchNo), strings.TrimSpace(in.DocNo), strings.TrimSpace(in.Note)
+	if in.BatchNo == "" {
+		return store.Invalid("批次号不能为空")
+	}
+	if in.DocNo == "" {
+		return store.Invalid("赋权文号不能为空（如 浦委编〔2026〕1号）")
+	}
+	if in.EffectiveAt.IsZero() {
+		return store.Invalid("生效日期不能为空")
+	}
+	return nil
+}
+
+// ParseDate reads a date as clerks type it (2026-03-01, 2026/3/1,
+// 2026年3月1日) as the start of that day in Asia/Shanghai.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", "2006/1/2", "2006-1-2", "2006年1月2日", "2006.1.2", "20060102"} {
+		if t, err := time.ParseInLocation(layout, s, shanghai); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, store.Invalid(fmt.Sprintf("日期“%s”格式不正确：请写成 2026-03-01", s))
+}
+
+const batchCols = `id, batch_no, doc_no, effective_at, note, demo`
+
+func scanBatch(sc interface{ Scan(...any) error }) (Batch, error) {
+	var b Batch
+	var eff int64
+	var demo int
+	err := sc.Scan(&b.ID, &b.BatchNo, &b.DocNo, &eff, &b.Note, &demo)
+	b.EffectiveAt, b.Demo = store.Time(eff), demo == 1
+	return b, err
+}
+
+// Batches lists the empowerment batches, newest first.
+func (s *Service) Batches(ctx context.Context, actor access.Actor) ([]Batch, error) {
+	if err := mustRead(actor); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+batchCols+` FROM empowerment_batches ORDER BY effective_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	defer rows.Close()
+	var out []Batch
+	for rows.Next() {
+		b, err := scanBatch(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// CreateBatch registers a new empowerment batch.
+func (s *Service) CreateBatch(ctx context.Context, actor access.Actor, in BatchInput) (Batch, error) {
+	if err := mustEdit(actor); err != nil {
+		return Batch{}, err
+	}
+	if err := in.normalise(); err != nil {
+		return Batch{}, err
+	}
+	var b Batch
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		b, err = s.createBatchTx(ctx, tx, actor, in, false)
+		return err
+	})
+	return b, err
+}
+
+func (s *Service) createBatchTx(ctx context.Context, tx *store.Tx, actor access.Actor, in BatchInput, demo bool) (Batch, error) {
+	b := Batch{BatchNo: in.BatchNo, DocNo: in.DocNo, EffectiveAt: in.EffectiveAt, Note: in.Note, Demo: demo}
+	err := tx.QueryRow(ctx, `INSERT INTO empowerment_batches (batch_no, doc_no, effective_at, note, demo, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.BatchNo, in.DocNo, store.Millis(in.EffectiveAt), in.Note, boolInt(demo),
+		nullInt(actor.UserID), store.Millis(s.now())).Scan(&b.ID)
+	if err != nil {
+		if errors.Is(store.Normalize(err), store.ErrConflict) {
+			return b, store.Conflict(fmt.Sprintf("批次号“%s”已存在", in.BatchNo))
+		}
+		return b, fmt.Errorf("create batch: %w", err)
+	}
+	if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.batch.create", Entity: "empowerment_batch", EntityID: in.BatchNo, After: in}); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// Request is a township's request for a power (基层点单).
+type Request struct {
+	ID           int64     `json:"id"`
+	TownshipCode string    `json:"township_code"`
+	TownshipName string    `json:"township_name"`
+	TownshipType string    `json:"township_type"`
+	Matter       Matter    `json:"matter"`
+	Reason       string    `json:"reason"`
+	Status       string    `json:"status"` // pending, granted, refused
+	RequestedBy  string    `json:"requested_by"`
+	RequestedAt  time.Time `json:"requested_at"`
+	ReviewedBy   string    `json:"reviewed_by,omitempty"`
+	ReviewedAt   time.Time `json:"reviewed_at,omitzero"`
+	ReviewNote   string    `json:"review_note,omitempty"`
+	BatchNo      string    `json:"batch_no,omitempty"`
+}
+
+// RequestInput is a township's request.
+type RequestInput struct {
+	TownshipCode string `json:"township_code"` // "" for the actor's own township
+	MatterCode   string `json:"matter_code"`
+	Reason       string `json:"reason"`
+}
+
+// RequestEmpowerment records a township's request for a power.
+func (s *Service) RequestEmpowerment(ctx context.Context, actor access.Actor, in RequestInput) (Request, error) {
+	if err := mustRead(actor); err != nil {
+		return Request{}, err
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	if in.Reason == "" {
+		return Request{}, store.Invalid("请填写申请理由（基层为什么需要这项权力）")
+	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		code := in.TownshipCode
+		if code == "" {
+			code = actor.UnitCode
+		}
+		u, err := s.unitByCode(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if !IsTownshipLevel(u.Kind) {
+			return store.Invalid(fmt.Sprintf("“%s”不是乡镇（街道），只有乡镇（街道）可以申请赋权", u.Name))
+		}
+		if !actor.SeesPath(u.Path) && !CanEdit(actor) {
+			return store.Forbidden(fmt.Sprintf("您不能代“%s”申请赋权", u.Name))
+		}
+		if u.TownshipType == "" {
+			return store.Invalid(fmt.Sprintf("“%s”尚未设置乡镇类型，请先在组织网络中设置", u.Name))
+		}
+		m, err := s.matterByCode(ctx, tx, in.MatterCode)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM list_items WHERE list = 'empowerment' AND v_to IS NULL AND item_key = ?`,
+			itemKey(EmpowermentList, u.TownshipType, 0, m.ID)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return store.Conflict(fmt.Sprintf("“%s”已在%s的赋权清单中，无需再申请", m.Name, u.TownshipType))
+		}
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM empowerment_requests WHERE township_unit_id = ? AND matter_id = ? AND status = 'pending'`,
+			u.ID, m.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return store.Conflict(fmt.Sprintf("%s已申请“%s”，正在审核中", u.Name, m.Name))
+		}
+		name := actor.Name
+		if name == "" {
+			name = actor.Username
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO empowerment_requests (township_unit_id, matter_id, reason, status, requested_by, requested_name, requested_at)
+			VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id`, u.ID, m.ID, in.Reason, nullInt(actor.UserID), name, store.Millis(s.now())).Scan(&id); err != nil {
+			return fmt.Errorf("record request: %w", err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.request", Entity: "empowerment_request",
+			EntityID: fmt.Sprint(id), After: in})
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	return s.request(ctx, s.db, id)
+}
+
+const requestSelect = `SELECT r.id, u.code, u.name, u.township_type, m.id, m.code, m.type, m.name, m.basis_law, m.basis_article, m.demo, m.updated_at,
+	r.reason, r.status, r.requested_name, r.requested_at, r.reviewed_name, COALESCE(r.reviewed_at, 0), r.review_note, COALESCE(b.batch_no, '')
+	FROM empowerment_requests r JOIN units u ON u.id = r.township_unit_id JOIN matters m ON m.id = r.matter_id
+	LEFT JOIN empowerment_batches b ON b.id = r.batch_id`
+
+func scanRequest(sc interface{ Scan(...any) error }) (Request, error) {
+	var r Request
+	var at, rev, mupd int64
+	var mdemo int
+	err := sc.Scan(&r.ID, &r.TownshipCode, &r.TownshipName, &r.TownshipType, &r.Matter.ID, &r.Matter.Code, &r.Matter.Type, &r.Matter.Name,
+		&r.Matter.BasisLaw, &r.Matter.BasisArticle, &mdemo, &mupd, &r.Reason, &r.Status, &r.RequestedBy, &at, &r.ReviewedBy, &rev, &r.ReviewNote, &r.BatchNo)
+	r.RequestedAt, r.ReviewedAt = store.Time(at), store.Time(rev)
+	r.Matter.TypeName, r.Matter.Demo, r.Matter.UpdatedAt = TypeName(r.Matter.Type), mdemo == 1, store.Time(mupd)
+	return r, err
+}
+
+func (s *Service) request(ctx context.Context, q querier, id int64) (Request, error) {
+	r, err := scanRequest(q.QueryRow(ctx, requestSelect+` WHERE r.id = ?`, id))
+	if err != nil {
+		if isNotFound(err) {
+			return r, store.NotFound(fmt.Sprintf("找不到编号为 %d 的赋权申请", id))
+		}
+		return r, fmt.Errorf("read request %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// Requests lists empowerment requests with status ("" for all), newest
+// first: all of them for the county level and the editors, a township's own
+// for a township.
+func (s *Service) Requests(ctx context.Context, actor access.Actor, status string) ([]Request, error) {
+	if err := mustRead(actor); err != nil {
+		return nil, err
+	}
+	q := requestSelect + ` WHERE 1=1`
+	var args []any
+	if status != "" {
+		q += ` AND r.status = ?`
+		args = append(args, status)
+	}
+	if !CanEdit(actor) && actor.UnitKind != "department" {
+		cond, cargs := actor.SubtreeFilter("u.path")
+		q += ` AND ` + cond
+		args = append(args, cargs...)
+	}
+	rows, err := s.db.Query(ctx, q+` ORDER BY r.requested_at DESC, r.id DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Grant grants pending requests in a batch (赋权下单): each request's matter
+// goes on the empowerment list for the requesting township's type, as one
+// new version of the list. A matter already on the list for that type stays
+// in the batch that first granted it.
+func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string, requestIDs []int64, note string) (Summary, error) {
+	if err := mustEdit(actor); err != nil {
+		return Summary{}, err
+	}
+	if len(requestIDs) == 0 {
+		return Summary{}, store.Invalid("请至少选择一项赋权申请")
+	}
+	var sum Summary
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		r, err := s.newResolver(ctx, tx, EmpowermentList)
+		if err != nil {
+			return err
+		}
+		b, ok := r.batches[strings.TrimSpace(batchNo)]
+		if !ok {
+			return store.Invalid(fmt.Sprintf("赋权批次“%s”不存在，请先登记批次", batchNo))
+		}
+		current, err := s.items(ctx, tx, EmpowermentList, 0, Filter{})
+		if err != nil {
+			return err
+		}
+		onList := map[string]bool{}
+		for _, it := range current {
+			onList[it.Key] = true
+		}
+		var put []Item
+		for _, id := range requestIDs {
+			req, err := s.request(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if req.Status != "pending" {
+				return store.Conflict(fmt.Sprintf("%s申请的“%s”已审核，不能再次审核", req.TownshipName, req.Matter.Name))
+			}
+			if req.TownshipType == "" {
+				return store.Invalid(fmt.Sprintf("“%s”尚未设置乡镇类型", req.TownshipName))
+			}
+			key := itemKey(EmpowermentList, req.TownshipType, 0, req.Matter.ID)
+			if !onList[key] {
+				onList[key] = true
+				bb := b
+				put = append(put, Item{List: EmpowermentList, TownshipType: req.TownshipType, Matter: req.Matter, batchID: b.ID, Batch: &bb,
+					Note: "基层点单：" + req.TownshipName})
+			}
+			if _, err := tx.Exec(ctx, `UPDATE empowerment_requests SET status = 'granted', reviewed_by = ?, reviewed_name = ?, reviewed_at = ?, review_note = ?, batch_id = ? WHERE id = ?`,
+				nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), strings.TrimSpace(note), b.ID, id); err != nil {
+				return fmt.Errorf("grant request %d: %w", id, err)
+			}
+		}
+		reason := fmt.Sprintf("赋权下单：%s（%s）", b.BatchNo, b.DocNo)
+		if note = strings.TrimSpace(note); note != "" {
+			reason += "；" + note
+		}
+		sum, err = s.apply(ctx, tx, actor, change{list: EmpowermentList, put: put, reason: reason})
+		if err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.grant", Entity: "empowerment_batch", EntityID: b.BatchNo,
+			After: map[string]any{"requests": requestIDs, "version": sum.Version}, Reason: note})
+	})
+	return sum, err
+}
+
+// Refuse turns a pending request down with a note saying why.
+func (s *Service) Refuse(ctx context.Context, actor access.Actor, requestID int64, note string) error {
+	if err := mustEdit(actor); err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return store.Invalid("请填写不予赋权的理由")
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		req, err := s.request(ctx, tx, requestID)
+		if err != nil {
+			return err
+		}
+		if req.Status != "pending" {
+			return store.Conflict("该申请已审核，不能再次审核")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE empowerment_requests SET status = 'refused', reviewed_by = ?, reviewed_name = ?, reviewed_at = ?, review_note = ? WHERE id = ?`,
+			nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), note, requestID); err != nil {
+			return fmt.Errorf("refuse request %d: %w", requestID, err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.refuse", Entity: "empowerment_request", EntityID: fmt.Sprint(requestID), Reason: note})
+	})
+}
+
+// Revoke takes a granted power off the empowerment list for a township type.
+func (s *Service) Revoke(ctx context.Context, actor access.Actor, townshipType, matterCode, reason string) (Summary, error) {
+	m, err := s.matterByCode(ctx, s.db, matterCode)
+	if err != nil {
+		return Summary{}, err
+	}
+	return s.RemoveItem(ctx, actor, EmpowermentList, itemKey(EmpowermentList, townshipType, 0, m.ID), "收回赋权："+strings.TrimSpace(reason))
+}
+
+// MayDecide reports whether a township-level unit (or the township a unit
+// lies in) may decide a matter itself at time at: the matter was on the
+// empowerment list for the township's type at that time, in a batch that had
+// taken effect.
+func (s *Service) MayDecide(ctx context.Context, townshipID int64, matterCode string, at time.Time) (bool, error) {
+	u, err := s.unitByID(ctx, s.db, townshipID)
+	if err != nil {
+		return false, err
+	}
+	t, ok, err := s.townshipOf(ctx, s.db, u)
+	if err != nil || !ok || t.TownshipType == "" {
+		return false, err
+	}
+	m, err := s.matterByCode(ctx, s.db, matterCode)
+	if err != nil {
+		return false, err
+	}
+	ms := store.Millis(at)
+	var n int
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM list_items li
+		JOIN empowerment_batches b ON b.id = li.batch_id
+		JOIN list_versions vf ON vf.list = li.list AND vf.no = li.v_from
+		LEFT JOIN list_versions vt ON vt.list = li.list AND vt.no = li.v_to
+		WHERE li.list = 'empowerment' AND li.item_key = ? AND b.effective_at <= ? AND vf.at <= ? AND (li.v_to IS NULL OR vt.at > ?)`,
+		itemKey(EmpowermentList, t.TownshipType, 0, m.ID), ms, ms, ms).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("may %s decide %s: %w", t.Code, matterCode, err)
+	}
+	return n > 0, nil
+}
+
+func actorName(a access.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	if a.Username != "" {
+		return a.Username
+	}
+	return "system"
+}
