@@ -2,20 +2,127 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
 
+	"grassroots/internal/access"
 	"grassroots/internal/org"
+	"grassroots/internal/pii"
 )
 
-// seedOrg loads the shipped divisions into an empty database, and the demo
-// data when cfg.Demo is set. (The org work fills this in.)
-func seedOrg(ctx context.Context, a *app, out io.Writer) error { return nil }
+// seedOrg loads the shipped divisions, county departments and township
+// templates into an empty database, and the demo data when cfg.Demo is set
+// and none is loaded yet. It is idempotent across restarts.
+func seedOrg(ctx context.Context, a *app, out io.Writer) error {
+	empty, err := a.org.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if empty {
+		sum, err := a.org.LoadDivisions(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, sum.String())
+		a.log.InfoContext(ctx, "divisions loaded", "counties", sum.Counties, "townships", sum.Townships,
+			"villages", sum.Villages, "departments", sum.Departments)
+	}
+	if a.cfg == nil || !a.cfg.Demo {
+		return nil
+	}
+	has, err := a.org.HasDemo(ctx)
+	if err != nil || has {
+		return err
+	}
+	allowed, err := a.org.DemoAllowed(ctx)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		fmt.Fprintln(out, "demo data skipped: the database already holds grids or people")
+		a.log.WarnContext(ctx, "demo data skipped: the database already holds grids or people")
+		return nil
+	}
+	c, err := a.org.LoadDemo(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, c.String())
+	a.log.InfoContext(ctx, "demo data loaded", "grids", c.Grids, "leaders", c.Leaders(), "party_groups", c.PartyGroups)
+	return nil
+}
 
-// runImport is `grassroots import units FILE.csv`. (The org work fills this in.)
-func runImport(ctx context.Context, _ *config, args []string, out io.Writer) error { return errUsage }
+// runImport is `grassroots import units FILE.csv`: loads a county's
+// divisions (the columns of the shipped pucheng-divisions.csv). The whole
+// file is checked first; on any bad row every bad row is listed with its line
+// number and nothing is imported.
+func runImport(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "units" {
+		return fmt.Errorf("%w: grassroots import units [--db ...] FILE.csv", errUsage)
+	}
+	cfg := &config{}
+	fs := newFlags("import units", cfg)
+	fs.SetOutput(out)
+	// Flags may come before or after the file name.
+	var files []string
+	rest := args[1:]
+	for {
+		if err := parseFlags(fs, cfg, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("%w: grassroots import units [--db ...] FILE.csv (one file)", errUsage)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		return fmt.Errorf("import units: %w", err)
+	}
+	defer f.Close()
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The import touches no personal data, so it needs no key.
+	res, err := org.NewService(db, nil).Import(ctx, access.System, f, files[0])
+	var ie *org.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(out, "%s: %d处错误，未导入任何记录 (%d bad rows, nothing imported):\n", files[0], len(ie.Rows), len(ie.Rows))
+		for _, r := range ie.Rows {
+			fmt.Fprintln(out, "  "+r.String())
+		}
+		return fmt.Errorf("import units: %d bad rows in %s", len(ie.Rows), files[0])
+	}
+	if err != nil {
+		return fmt.Errorf("import units: %w", err)
+	}
+	fmt.Fprintf(out, "imported %s: %d new, %d updated, %d unchanged\n", files[0], res.Inserted, res.Updated, res.Unchanged)
+	return nil
+}
 
-// wireOrg builds the organisation service.
+// wireOrg builds the personal-data sealer (GRASSROOTS_KEY, or the key file,
+// created with a fresh key on first start) and the organisation service,
+// which hands the sealer to other areas through Sealer().
 func wireOrg(ctx context.Context, a *app) error {
-	a.org = org.NewService(a.db)
+	keyFile := ""
+	if a.cfg != nil {
+		keyFile = a.cfg.KeyFile
+	}
+	if keyFile == "" && os.Getenv(pii.EnvKey) == "" {
+		return errors.New("no personal-data key: set GRASSROOTS_KEY or --key-file")
+	}
+	sealer, err := pii.FromEnvOrFile(keyFile)
+	if err != nil {
+		return err
+	}
+	a.org = org.NewService(a.db, sealer)
 	return nil
 }

@@ -12,9 +12,16 @@ CREATE TABLE units (
     unit_type   TEXT NOT NULL DEFAULT '',   -- NBS type: 街道, 镇, 乡, 村委会, 居委会 ...
     township_type TEXT NOT NULL DEFAULT '', -- 城区街道, 中心镇, 一般乡镇 (lists differ by type)
     urban_rural_code TEXT NOT NULL DEFAULT '',
+    -- centre point in GCJ-02 (the datum of Chinese map services, as the NBS
+    -- divisions file publishes it); boundaries below are WGS-84 (GPS)
     lng         DOUBLE PRECISION,
     lat         DOUBLE PRECISION,
     boundary    TEXT NOT NULL DEFAULT '',   -- GeoJSON geometry (WGS-84) for grids
+    -- bounding box of boundary (WGS-84), a cheap prefilter for point-in-grid look-ups
+    min_lng     DOUBLE PRECISION,
+    min_lat     DOUBLE PRECISION,
+    max_lng     DOUBLE PRECISION,
+    max_lat     DOUBLE PRECISION,
     demo        INTEGER NOT NULL DEFAULT 0,
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
@@ -22,6 +29,7 @@ CREATE TABLE units (
 CREATE INDEX units_parent ON units(parent_id, sort, code);
 CREATE INDEX units_kind ON units(kind);
 CREATE INDEX units_name ON units(name);
+CREATE INDEX units_bbox ON units(kind, min_lng, max_lng);
 
 -- Functional modules (大党建 ...) and institutions (党政综合办 ...) of a township.
 CREATE TABLE unit_modules (
@@ -77,3 +85,4 @@ CREATE TABLE people (
 CREATE INDEX people_unit ON people(unit_id, role);
 CREATE INDEX people_home ON people(home_unit_id);
 CREATE INDEX people_phone ON people(phone_hash);
+CREATE INDEX people_party_org ON people(party_org_id);

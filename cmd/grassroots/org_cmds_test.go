@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestImportUnitsCommand(t *testing.T) {
+	eachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		header := "code,name,level,parent_code,urban_rural_code,unit_type,ur_code_year,match_2016,lng_gcj02,lat_gcj02\n"
+		bad := filepath.Join(dir, "bad.csv")
+		os.WriteFile(bad, []byte(header+
+			"350000000000,福建省,province,,,省,,,,\n"+
+			"350700000000,南平市,city,350000000000,,地级市,,,,\n"+
+			"350721000000,顺昌县,county,350700000000,,县,,,,\n"+
+			"35072110000X,双溪街道,township,350721000000,,街道,,,,\n"+
+			"350721101000,,township,350721000000,,镇,,,,\n"), 0o600)
+		var out bytes.Buffer
+		err := runImport(ctx, nil, []string{"units", "--db", dsn, bad}, &out)
+		if err == nil || !strings.Contains(out.String(), "第5行") || !strings.Contains(out.String(), "第6行") || !strings.Contains(out.String(), "缺少名称") {
+			t.Fatalf("bad file: err %v, output:\n%s", err, out.String())
+		}
+		good := filepath.Join(dir, "good.csv")
+		os.WriteFile(good, []byte(header+
+			"350000000000,福建省,province,,,省,,,,\n"+
+			"350700000000,南平市,city,350000000000,,地级市,,,,\n"+
+			"350721000000,顺昌县,county,350700000000,,县,,,,\n"+
+			"350721100000,双溪街道,township,350721000000,,街道,,,,\n"), 0o600)
+		out.Reset()
+		// Flags after the file name work too.
+		if err := runImport(ctx, nil, []string{"units", good, "--db", dsn}, &out); err != nil {
+			t.Fatalf("good file: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "4 new, 0 updated") {
+			t.Errorf("output = %q", out.String())
+		}
+		if err := runImport(ctx, nil, []string{"regions", good}, &out); err == nil {
+			t.Error("import of an unknown kind accepted")
+		}
+	})
+}
+
+func TestSeedOrg(t *testing.T) {
+	eachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a, _ := newTestApp(t, dsn, true)
+		if a.org.Sealer() == nil {
+			t.Fatal("the org service has no sealer")
+		}
+		var n int
+		a.db.QueryRow(ctx, `SELECT COUNT(*) FROM people WHERE role IN ('building_leader', 'street_leader')`).Scan(&n)
+		if n != 622 {
+			t.Errorf("leaders after setup = %d, want 622", n)
+		}
+		// Setting up again (a restart) loads nothing twice and prints nothing.
+		var out bytes.Buffer
+		if err := seedOrg(ctx, a, &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("second seed printed %q", out.String())
+		}
+		var units int
+		a.db.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE kind = 'county'`).Scan(&units)
+		if units != 1 {
+			t.Errorf("counties after a restart = %d", units)
+		}
+	})
+}
+
+func TestSeedOrgPrints(t *testing.T) {
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "g.db")
+	cfg := &config{}
+	if err := parseFlags(newFlags("test", cfg), cfg, []string{"--db", dsn, "--key-file", filepath.Join(t.TempDir(), "k.key")}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Demo = true
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a, err := newApp(ctx, cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := seedOrg(ctx, a, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"loaded 1 county, 19 township-level units, 308 villages and communities, 19 departments", "622 building/street leaders", "279 party groups"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("seed output lacks %q:\n%s", want, out.String())
+		}
+	}
+	fi, err := os.Stat(cfg.KeyFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file %s: %v %v", cfg.KeyFile, fi, err)
+	}
+}
