@@ -132,13 +132,12 @@ var funcs = template.FuncMap{
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// langOf picks the language: the "lang" cookie, else Accept-Language, else zh.
+// langOf picks the language: the "lang" cookie set by the language switch,
+// else Simplified Chinese. Accept-Language is not consulted: county staff work
+// in Chinese whatever their browser was installed with.
 func langOf(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil {
 		return i18n.Lang(c.Value)
-	}
-	if al := r.Header.Get("Accept-Language"); strings.HasPrefix(strings.ToLower(al), "en") {
-		return "en"
 	}
 	return i18n.Default
 }
