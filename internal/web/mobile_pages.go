@@ -1,4 +1,296 @@
 package web
 
-// mobileRoutes registers the grid worker's phone pages. (The portal work fills this in.)
-func (s *Server) mobileRoutes() {}
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/store"
+)
+
+// The grid worker's phone pages: one column, large buttons, the camera and
+// the location straight from the form. /m is the worker's day, /m/report
+// records what patrol found (reported into the grid_event flow, or fixed on
+// the spot: 即办件), /m/check/{no} is the on-site check (核查) of a handled
+// event.
+
+// MobileHomePage is the grid worker's day.
+type MobileHomePage struct {
+	Page
+	Work casework.GridWork
+}
+
+// MobileReportForm is what the worker typed, kept on an error.
+type MobileReportForm struct {
+	Category string
+	Title    string
+	Body     string
+	Address  string
+	Lng, Lat string
+	Note     string // what was done on the spot
+}
+
+// MobileReportPage is the patrol report form.
+type MobileReportPage struct {
+	Page
+	Form       MobileReportForm
+	Categories []CategoryOption
+	Query      string
+	Matches    []CategoryOption
+	Idem       string
+	Error      string
+}
+
+// MobileCheckPage is the on-site check of a handled grid event.
+type MobileCheckPage struct {
+	Page
+	Case casework.Case
+	// Handling is the latest handling report (the report_handled event).
+	Handling *casework.Event
+	// After are the photos taken after handling; Before those of the report.
+	After, Before []casework.Attachment
+	CanCheck      bool
+	Error         string
+	Form          MobileCheckForm
+}
+
+// MobileCheckForm is what the check form held, kept on an error.
+type MobileCheckForm struct {
+	Result, Note string
+	Lng, Lat     string
+}
+
+func (s *Server) mobileRoutes() {
+	s.mux.HandleFunc("GET /m", s.gridWorker(s.mobileHome))
+	s.mux.HandleFunc("GET /m/report", s.gridWorker(s.mobileReportForm))
+	s.mux.HandleFunc("POST /m/report", s.gridWorker(s.mobileReport))
+	s.mux.HandleFunc("GET /m/check/{no}", s.gridWorker(s.mobileCheckForm))
+	s.mux.HandleFunc("POST /m/check/{no}", s.gridWorker(s.mobileCheck))
+}
+
+// gridWorker wraps a handler for grid workers and community staff (who
+// patrol too); the domain checks each action again.
+func (s *Server) gridWorker(fn handler) http.HandlerFunc {
+	return s.staff(func(w http.ResponseWriter, r *http.Request) error {
+		if !actorOf(r).HasAny(access.RoleGrid, access.RoleCommunity) {
+			return store.Forbidden(s.Msgs.T(langOf(r), "mobile.grid_only"))
+		}
+		if s.Cases == nil {
+			return errors.New("no case engine")
+		}
+		return fn(w, r)
+	})
+}
+
+func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
+	work, err := s.Cases.GridWork(r.Context(), actorOf(r), time.Now())
+	if err != nil {
+		return err
+	}
+	pg := MobileHomePage{Page: s.page(r, "mobile.home.title", ""), Work: work}
+	q := r.URL.Query()
+	if no := q.Get("no"); casework.LooksLikeCaseNo(no) {
+		switch q.Get("done") {
+		case "report":
+			pg.Flash = pg.T("mobile.flash.reported", no)
+		case "onspot":
+			pg.Flash = pg.T("mobile.flash.onspot", no)
+		case "pass":
+			pg.Flash = pg.T("mobile.flash.passed", no)
+		case "fail":
+			pg.Flash = pg.T("mobile.flash.failed", no)
+		}
+	}
+	return s.render(w, r, "mobile_home", pg)
+}
+
+func (s *Server) mobileReportPage(r *http.Request, f MobileReportForm, query string) (MobileReportPage, error) {
+	pg := MobileReportPage{Page: s.page(r, "mobile.report.title", ""), Form: f, Query: query, Idem: newIdem()}
+	var err error
+	pg.Categories, pg.Matches, err = s.categoryChoices(r.Context(), true, mobileCommonCategories(), f.Category, query)
+	return pg, err
+}
+
+func (s *Server) mobileReportForm(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	pg, err := s.mobileReportPage(r, MobileReportForm{Category: q.Get("category")}, q.Get("cq"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "mobile_report", pg)
+}
+
+func (s *Server) mobileReport(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUpload(r); err != nil {
+		return err
+	}
+	f := MobileReportForm{Category: r.PostFormValue("category"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"),
+		Address: r.PostFormValue("address"), Lng: r.PostFormValue("lng"), Lat: r.PostFormValue("lat"), Note: r.PostFormValue("note")}
+	onSpot := r.PostFormValue("op") == "onspot"
+	c, err := s.createGridEvent(r, f, onSpot)
+	if err != nil {
+		msg, ok := store.UserMessage(err)
+		if !ok {
+			return err
+		}
+		pg, perr := s.mobileReportPage(r, f, "")
+		if perr != nil {
+			return perr
+		}
+		if idem := formIdem(r); idem != "" {
+			pg.Idem = idem
+		}
+		pg.Error = msg
+		s.renderStatus(w, r, Status(err), "mobile_report", pg)
+		return nil
+	}
+	done := "report"
+	if c.OnSpot {
+		done = "onspot"
+	}
+	http.Redirect(w, r, "/m?done="+done+"&no="+urlQueryEscape(c.No), http.StatusSeeOther)
+	return nil
+}
+
+// createGridEvent reports what patrol found; onSpot closes it at once as
+// fixed on the spot, which needs what was done and a photo after.
+func (s *Server) createGridEvent(r *http.Request, f MobileReportForm, onSpot bool) (casework.Case, error) {
+	lng, lat, err := formPoint(f.Lng, f.Lat)
+	if err != nil {
+		return casework.Case{}, err
+	}
+	before, err := formPhotos(r, "photos", "before")
+	if err != nil {
+		return casework.Case{}, err
+	}
+	in := casework.NewCase{Flow: "grid_event", Category: f.Category, Title: titleFrom(f.Title, f.Body), Body: f.Body,
+		Address: f.Address, Lng: lng, Lat: lat, Channel: "grid", Attachments: before}
+	if in.Title == "" {
+		return casework.Case{}, store.Invalid("请描述发现的问题")
+	}
+	if onSpot {
+		after, err := formPhotos(r, "after", "after")
+		if err != nil {
+			return casework.Case{}, err
+		}
+		if strings.TrimSpace(f.Note) == "" {
+			return casework.Case{}, store.Invalid("即办件请填写现场处置情况")
+		}
+		if len(after) == 0 {
+			return casework.Case{}, store.Invalid("即办件请拍摄处置后的照片")
+		}
+		in.OnSpot, in.Note = true, f.Note
+		in.Attachments = append(in.Attachments, after...)
+	}
+	if idem := formIdem(r); idem != "" {
+		in.Source, in.ExternalID = "mobile", idem
+	}
+	c, _, err := s.Cases.Create(r.Context(), actorOf(r), in)
+	return c, err
+}
+
+// checkPage reads the case and what the check shows.
+func (s *Server) checkPage(r *http.Request) (MobileCheckPage, error) {
+	actor := actorOf(r)
+	d, err := s.Cases.Get(r.Context(), actor, r.PathValue("no"))
+	if err != nil {
+		return MobileCheckPage{}, err
+	}
+	if d.Case.Flow != "grid_event" {
+		return MobileCheckPage{}, store.NotFound(s.Msgs.T(langOf(r), "mobile.check.not_grid_event"))
+	}
+	pg := MobileCheckPage{Page: s.page(r, "mobile.check.title", ""), Case: d.Case}
+	for i := len(d.Events) - 1; i >= 0; i-- {
+		if d.Events[i].Action == "report_handled" {
+			ev := d.Events[i]
+			pg.Handling = &ev
+			break
+		}
+	}
+	for _, a := range d.Attachments {
+		if !strings.HasPrefix(a.ContentType, "image/") {
+			continue
+		}
+		switch a.Stage {
+		case "after":
+			pg.After = append(pg.After, a)
+		case "before":
+			pg.Before = append(pg.Before, a)
+		}
+	}
+	for _, a := range s.Cases.AllowedActions(actor, d) {
+		if a.Name == "check" {
+			pg.CanCheck = true
+		}
+	}
+	return pg, nil
+}
+
+func (s *Server) mobileCheckForm(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.checkPage(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "mobile_check", pg)
+}
+
+func (s *Server) mobileCheck(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUpload(r); err != nil {
+		return err
+	}
+	no := r.PathValue("no")
+	result, note := r.PostFormValue("result"), strings.TrimSpace(r.PostFormValue("note"))
+	lngText, latText := r.PostFormValue("lng"), r.PostFormValue("lat")
+	err := func() error {
+		var passed bool
+		switch result {
+		case "pass":
+			passed = true
+		case "fail":
+		default:
+			return store.Invalid("请选择核查结果：通过或不通过")
+		}
+		lng, lat, err := formPoint(lngText, latText)
+		if err != nil {
+			return err
+		}
+		photos, err := formPhotos(r, "photos", "evidence")
+		if err != nil {
+			return err
+		}
+		act := casework.Action{Name: "check", Resolved: &passed, Note: note, Lng: lng, Lat: lat, Attachments: photos}
+		if lng != nil {
+			// The check's event keeps no point of its own: the checker's
+			// position goes on the timeline with the note. A failed check
+			// without a reason is left for the engine to refuse.
+			loc := fmt.Sprintf("核查位置：%.6f, %.6f", *lng, *lat)
+			switch {
+			case note != "":
+				act.Note = note + "（" + loc + "）"
+			case passed:
+				act.Note = loc
+			}
+		}
+		_, err = s.Cases.Do(r.Context(), actorOf(r), no, act)
+		return err
+	}()
+	if err != nil {
+		msg, ok := store.UserMessage(err)
+		if !ok {
+			return err
+		}
+		pg, perr := s.checkPage(r)
+		if perr != nil {
+			return perr
+		}
+		pg.Error, pg.Form = msg, MobileCheckForm{Result: result, Note: note, Lng: lngText, Lat: latText}
+		s.renderStatus(w, r, Status(err), "mobile_check", pg)
+		return nil
+	}
+	http.Redirect(w, r, "/m?done="+result+"&no="+urlQueryEscape(no), http.StatusSeeOther)
+	return nil
+}

@@ -20,28 +20,33 @@ import (
 	"grassroots/internal/catalog"
 	"grassroots/internal/i18n"
 	"grassroots/internal/org"
+	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/worktime"
 )
 
 // Deps are what the web UI needs from the rest of the program.
 type Deps struct {
-	DB     *store.DB
-	Log    *slog.Logger
-	Msgs   *i18n.Catalog
-	Org    *org.Service
-	Auth   *auth.Service
-	Work   *worktime.Service
-	Cases  *casework.Service
-	Lists  *catalog.Service
-	Secure bool // cookies carry Secure (behind TLS)
+	DB    *store.DB
+	Log   *slog.Logger
+	Msgs  *i18n.Catalog
+	Org   *org.Service
+	Auth  *auth.Service
+	Work  *worktime.Service
+	Cases *casework.Service
+	Lists *catalog.Service
+	// Service is the universal service window (便民服务).
+	Service *service.Service
+	Secure  bool // cookies carry Secure (behind TLS)
+	// Portal are the residents' portal's rate limits (zero fields: defaults).
+	Portal PortalLimits
 }
 
 // Server is the web UI.
 type Server struct {
 	Deps
 	pages map[string]*template.Template
-	mux   *http.ServeMux
+	mux   *routeMux
 }
 
 // New parses every page template and registers the routes.
@@ -56,7 +61,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, pages: pages, mux: http.NewServeMux()}
+	s := &Server{Deps: d, pages: pages, mux: newRouteMux()}
 	s.routes()
 	return s, nil
 }

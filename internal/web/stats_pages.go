@@ -1,4 +1,235 @@
 package web
 
-// statsRoutes registers the figures pages: the three rates and daily feedback. (The case UI work fills this in.)
-func (s *Server) statsRoutes() {}
+// The figures pages: the three rates and their companions per unit and
+// period (/stats, with its Excel export and an ECharts bar chart), and the
+// daily collection and feedback list (/daily, 每日一收集、每日一反馈).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/stats"
+	"grassroots/internal/store"
+)
+
+// statsRoutes registers the figures pages: the three rates and daily feedback.
+func (s *Server) statsRoutes() {
+	s.mux.HandleFunc("GET /stats", s.staff(s.statsPage))
+	s.mux.HandleFunc("GET /stats/export.xlsx", s.staff(s.statsExport))
+	s.mux.HandleFunc("GET /daily", s.staff(s.dailyPage))
+	s.mux.HandleFunc("GET /daily/export.xlsx", s.staff(s.dailyExport))
+}
+
+// FigureHead is a column of the rates table.
+type FigureHead struct {
+	Key, Name, HintKey string
+}
+
+// StatsPage shows a unit's rates and the table by child unit.
+type StatsPage struct {
+	Page
+	Unit, From, To string
+	B              stats.Breakdown
+	Heads          []FigureHead
+	// ChartJSON feeds the bar chart (data-chart), read by app.js.
+	ChartJSON  string
+	ExportHref string
+	Units      []Option
+}
+
+// statsForm reads unit and period: the actor's unit and the current month
+// by default; to is inclusive.
+func statsForm(r *http.Request, now time.Time) (unit, from, to string) {
+	q := r.URL.Query()
+	unit, from, to = strings.TrimSpace(q.Get("unit")), strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
+	if unit == "" {
+		unit = actorOf(r).UnitCode
+	}
+	today := now.In(shanghai)
+	if from == "" {
+		from = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, shanghai).Format("2006-01-02")
+	}
+	if to == "" {
+		to = today.Format("2006-01-02")
+	}
+	return unit, from, to
+}
+
+// statsBreakdown computes the figures the page and the export show: one
+// call, the same numbers.
+func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, from, to string) (stats.Breakdown, error) {
+	if s.DB == nil {
+		return stats.Breakdown{}, store.NotFound("统计功能未启用")
+	}
+	if unit == "" {
+		return stats.Breakdown{}, store.Invalid("请选择单位")
+	}
+	f, _, err := casework.DayBounds(from)
+	if err != nil {
+		return stats.Breakdown{}, store.Invalid("开始日期格式应为 2026-11-01")
+	}
+	_, t, err := casework.DayBounds(to)
+	if err != nil {
+		return stats.Breakdown{}, store.Invalid("结束日期格式应为 2026-11-30")
+	}
+	return stats.RatesByChild(ctx, s.DB, actor, unit, f, t, stats.DefaultWeights())
+}
+
+func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
+	unit, from, to := statsForm(r, time.Now())
+	p := StatsPage{Page: s.page(r, "caseui.stats.title", "stats"), Unit: unit, From: from, To: to}
+	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
+	if err != nil {
+		return err
+	}
+	p.B = b
+	for _, n := range stats.FigureNames() {
+		p.Heads = append(p.Heads, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint"})
+	}
+	p.ChartJSON = ratesChart(p.Page, b)
+	v := url.Values{"unit": {unit}, "from": {from}, "to": {to}}
+	p.ExportHref = "/stats/export.xlsx?" + v.Encode()
+	if p.Units, err = s.unitOptions(r.Context(), actorOf(r), ""); err != nil {
+		return err
+	}
+	return s.render(w, r, "stats_rates", p)
+}
+
+// ratesChart is the bar chart's data: the three rates (in per cent) by
+// child unit.
+func ratesChart(p Page, b stats.Breakdown) string {
+	type series struct {
+		Name string     `json:"name"`
+		Data []*float64 `json:"data"`
+	}
+	var cats []string
+	ss := []series{{Name: p.T("stats.rate.response")}, {Name: p.T("stats.rate.resolution")}, {Name: p.T("stats.rate.satisfaction")}}
+	pct := func(f stats.Figure) *float64 {
+		if f.Ratio == nil {
+			return nil
+		}
+		v := float64(int(*f.Ratio*1000+0.5)) / 10
+		return &v
+	}
+	for _, row := range b.Rows {
+		name := row.Unit.Name
+		if row.Self {
+			name += "（" + p.T("stats.self") + "）"
+		}
+		cats = append(cats, name)
+		ss[0].Data = append(ss[0].Data, pct(row.Response))
+		ss[1].Data = append(ss[1].Data, pct(row.Resolution))
+		ss[2].Data = append(ss[2].Data, pct(row.Satisfaction))
+	}
+	out, _ := json.Marshal(map[string]any{"categories": cats, "series": ss})
+	return string(out)
+}
+
+func (s *Server) statsExport(w http.ResponseWriter, r *http.Request) error {
+	unit, from, to := statsForm(r, time.Now())
+	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := stats.WriteRatesXLSX(&buf, b); err != nil {
+		return err
+	}
+	writeXLSX(w, "统计-"+b.Total.Unit.Name+"-"+from+"至"+to+".xlsx", buf.Bytes())
+	return nil
+}
+
+// writeXLSX sends a finished workbook.
+func writeXLSX(w http.ResponseWriter, name string, data []byte) {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", contentDisposition("attachment", name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(data)
+}
+
+// DailyPage is the daily collection and feedback list of a unit.
+type DailyPage struct {
+	Page
+	Unit, Day          string
+	SumFrom, SumTo     string
+	R                  casework.DailyReport
+	NotHeard           []casework.DailyCase
+	Summaries          []casework.DailySummary
+	ExportHref         string
+	PrevHref, NextHref string
+	Units              []Option
+}
+
+func (s *Server) dailyForm(r *http.Request, now time.Time) (unit, day string) {
+	q := r.URL.Query()
+	unit, day = strings.TrimSpace(q.Get("unit")), strings.TrimSpace(q.Get("day"))
+	if unit == "" {
+		unit = actorOf(r).UnitCode
+	}
+	if day == "" {
+		day = casework.Today(now)
+	}
+	return unit, day
+}
+
+func (s *Server) dailyPage(w http.ResponseWriter, r *http.Request) error {
+	if s.Cases == nil {
+		return store.NotFound("工单功能未启用")
+	}
+	ctx := r.Context()
+	actor := actorOf(r)
+	unit, day := s.dailyForm(r, time.Now())
+	p := DailyPage{Page: s.page(r, "caseui.daily.title", "stats"), Unit: unit, Day: day}
+	rep, err := s.Cases.Daily(ctx, actor, s.resolveUnit(ctx, unit), day)
+	if err != nil {
+		return err
+	}
+	p.R, p.NotHeard = rep, rep.NotHeardBack()
+	d, _, _ := casework.DayBounds(rep.Day)
+	q := r.URL.Query()
+	p.SumTo = strings.TrimSpace(q.Get("sum_to"))
+	p.SumFrom = strings.TrimSpace(q.Get("sum_from"))
+	if p.SumTo == "" {
+		p.SumTo = rep.Day
+	}
+	if p.SumFrom == "" {
+		p.SumFrom = d.AddDate(0, 0, -6).Format("2006-01-02")
+	}
+	if p.Summaries, err = s.Cases.DailySummaries(ctx, actor, rep.Unit.Code, p.SumFrom, p.SumTo); err != nil {
+		return err
+	}
+	link := func(path, day string) string {
+		return path + "?" + url.Values{"unit": {rep.Unit.Code}, "day": {day}}.Encode()
+	}
+	p.ExportHref = link("/daily/export.xlsx", rep.Day)
+	p.PrevHref = link("/daily", d.AddDate(0, 0, -1).Format("2006-01-02"))
+	p.NextHref = link("/daily", d.AddDate(0, 0, 1).Format("2006-01-02"))
+	if p.Units, err = s.unitOptions(ctx, actor, ""); err != nil {
+		return err
+	}
+	return s.render(w, r, "daily_feedback", p)
+}
+
+func (s *Server) dailyExport(w http.ResponseWriter, r *http.Request) error {
+	if s.Cases == nil {
+		return store.NotFound("工单功能未启用")
+	}
+	unit, day := s.dailyForm(r, time.Now())
+	rep, err := s.Cases.Daily(r.Context(), actorOf(r), s.resolveUnit(r.Context(), unit), day)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := casework.WriteDailyXLSX(&buf, rep); err != nil {
+		return err
+	}
+	writeXLSX(w, "每日反馈-"+rep.Unit.Name+"-"+rep.Day+".xlsx", buf.Bytes())
+	return nil
+}

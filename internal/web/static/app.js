@@ -14,3 +14,118 @@
     if (pr) { e.preventDefault(); window.print(); }
   });
 })();
+
+// cases: the case map (Leaflet, no online tiles: the grid's boundary and the
+// point), the rates chart (ECharts), Ctrl+Enter to submit the call-taker form.
+(function () {
+  "use strict";
+  function initMaps() {
+    if (!window.L) return;
+    document.querySelectorAll("[data-map]").forEach(function (el) {
+      if (el.dataset.mapDone) return;
+      el.dataset.mapDone = "1";
+      var d;
+      try { d = JSON.parse(el.dataset.map); } catch (e) { return; }
+      var map = L.map(el, { attributionControl: false, zoomControl: true });
+      var bounds = null;
+      if (d.boundary) {
+        var layer = L.geoJSON(d.boundary, { style: { color: "#0b3d91", weight: 2, fillOpacity: 0.08 } }).addTo(map);
+        if (d.grid) layer.bindTooltip(d.grid, { sticky: true });
+        bounds = layer.getBounds();
+      }
+      if (d.point) {
+        var ll = L.latLng(d.point[1], d.point[0]);
+        L.circleMarker(ll, { radius: 8, color: "#c8102e", weight: 2, fillColor: "#c8102e", fillOpacity: 0.6 }).addTo(map);
+        if (bounds) bounds.extend(ll); else map.setView(ll, 17);
+      }
+      if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 });
+    });
+  }
+  function initCharts() {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.chartDone) return;
+      el.dataset.chartDone = "1";
+      var d;
+      try { d = JSON.parse(el.dataset.chart); } catch (e) { return; }
+      var chart = echarts.init(el);
+      chart.setOption({
+        color: ["#0b3d91", "#1b7f3b", "#b35c00"],
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+        legend: { top: 0 },
+        grid: { left: 40, right: 10, top: 30, bottom: 60 },
+        xAxis: { type: "category", data: d.categories, axisLabel: { interval: 0, rotate: d.categories.length > 6 ? 35 : 0 } },
+        yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+        series: d.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  function init() { initMaps(); initCharts(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+  window.addEventListener("load", init);
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
+    var form = e.target.closest && e.target.closest("form[data-ctrl-enter]");
+    if (form) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.submit(); }
+  });
+})();
+// portal: "use my location" fills the form's lng/lat from the browser, and
+// chosen photos show as thumbnails before they are sent.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-locate]");
+    if (!btn) return;
+    e.preventDefault();
+    var box = btn.closest(".locate") || btn.parentNode;
+    var status = box.querySelector("[data-locate-status]");
+    var lng = box.querySelector('input[name="lng"]');
+    var lat = box.querySelector('input[name="lat"]');
+    var say = function (t) { if (status) status.textContent = t; };
+    if (!navigator.geolocation) { say(btn.dataset.msgFailed); return; }
+    say(btn.dataset.msgLocating);
+    btn.disabled = true;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      btn.disabled = false;
+      lng.value = pos.coords.longitude.toFixed(6);
+      lat.value = pos.coords.latitude.toFixed(6);
+      say(btn.dataset.msgLocated + " " + lng.value + ", " + lat.value);
+    }, function () {
+      btn.disabled = false;
+      say(btn.dataset.msgFailed);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[type=file][data-preview]")) return;
+    var box = document.getElementById(input.dataset.preview);
+    if (!box) return;
+    box.textContent = "";
+    Array.prototype.forEach.call(input.files || [], function (f) {
+      if (!/^image\//.test(f.type)) return;
+      var img = document.createElement("img");
+      img.alt = f.name;
+      img.src = URL.createObjectURL(f);
+      img.onload = function () { URL.revokeObjectURL(img.src); };
+      box.appendChild(img);
+    });
+  });
+})();
+
+/* coordination: "use my location" on report-in forms fills the form's lng/lat */
+(function () {
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest ? e.target.closest("button[data-geolocate]") : null;
+    if (!btn || !navigator.geolocation) return;
+    var form = btn.form;
+    if (!form) return;
+    btn.disabled = true;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      btn.disabled = false;
+      form.elements.lng.value = pos.coords.longitude.toFixed(6);
+      form.elements.lat.value = pos.coords.latitude.toFixed(6);
+    }, function () { btn.disabled = false; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+})();
