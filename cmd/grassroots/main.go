@@ -50,7 +50,9 @@ func commands() []command {
 		{"backup", "backup --to FILE: consistent copy of a running SQLite database", runBackup},
 		{"restore", "restore --from FILE: put a backup in place (server stopped)", runRestore},
 		{"audit", "audit verify: check the audit trail's hash chain", runAudit},
+		{"key", "key rotate|reseal|status: rotate the personal-data key without downtime", runKey},
 		{"lists", "lists import|export|template KIND FILE.xlsx: the executable lists in Excel", runLists},
+		{"setting", "setting set [--db ...] KEY VALUE | setting list: the engine's settings (time limits)", runSetting},
 		{"version", "print the version", func(ctx context.Context, cfg *config, args []string, out io.Writer) error {
 			fmt.Fprintln(out, "grassroots", version)
 			return nil

@@ -18,6 +18,7 @@ import (
 	"grassroots/internal/catalog"
 	"grassroots/internal/i18n"
 	"grassroots/internal/org"
+	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
 	"grassroots/internal/web"
@@ -93,15 +94,16 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 
 // app is the wired program: the database, the domain services, the UI and API.
 type app struct {
-	cfg   *config
-	db    *store.DB
-	log   *slog.Logger
-	msgs  *i18n.Catalog
-	org   *org.Service
-	auth  *auth.Service
-	work  *worktime.Service
-	cases *casework.Service
-	lists *catalog.Service
+	cfg     *config
+	db      *store.DB
+	log     *slog.Logger
+	msgs    *i18n.Catalog
+	org     *org.Service
+	auth    *auth.Service
+	work    *worktime.Service
+	cases   *casework.Service
+	lists   *catalog.Service
+	service *service.Service
 	// sweeper fires deadline timers; areas register their handlers on it.
 	sweeper *timers.Sweeper
 }
@@ -113,7 +115,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireLists} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireLists, wireCoord, wireService} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -128,6 +130,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	if err := seedLists(ctx, a, out); err != nil {
+		return err
+	}
+	if err := seedService(ctx, a, out); err != nil {
 		return err
 	}
 	if a.cases != nil { // category → department proposals need the departments just loaded
@@ -156,11 +161,11 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
-	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists})
+	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service})
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists})
+	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service})
 	m := newMetrics(a.db)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv.Handler())

@@ -16,6 +16,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/org"
+	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/worktime"
 )
@@ -29,6 +30,8 @@ type Deps struct {
 	Work  *worktime.Service
 	Cases *casework.Service
 	Lists *catalog.Service
+	// Service is the universal service window (便民服务).
+	Service *service.Service
 }
 
 // Server is the JSON API.
@@ -54,6 +57,9 @@ func New(d Deps) *Server {
 	s.calendarEndpoints()
 	s.caseEndpoints()
 	s.catalogEndpoints()
+	s.serviceEndpoints()
+	s.coordEndpoints()
+	s.trustEndpoints()
 	return s
 }
 

@@ -59,6 +59,8 @@ type Service struct {
 	deps  Deps
 	log   *slog.Logger
 	flows map[string]*Flow
+	hooks []ChangeHook // see OnChange (hooks.go)
+	lists ListRules    // the executable lists (UseLists, coordination.go)
 }
 
 // NewService returns the engine over db with the built-in flows (hotline,

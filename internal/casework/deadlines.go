@@ -67,7 +67,8 @@ var defaultLimits = map[string]map[string]string{
 	"check":     {"": "1d"},
 }
 
-// ParseLimit reads a limit written "30m", "2wh", "5d" or "24h".
+// ParseLimit reads a limit written "30m", "2wh", "5d", "24h" or "90s"
+// (natural seconds, for drills and tests).
 func ParseLimit(s string) (worktime.Limit, error) {
 	s = strings.TrimSpace(s)
 	unit := strings.TrimLeft(s, "0123456789")
@@ -84,8 +85,11 @@ func ParseLimit(s string) (worktime.Limit, error) {
 		return worktime.Limit{Days: n}, nil
 	case "h":
 		return worktime.Limit{Natural: time.Duration(n) * time.Hour}, nil
+	case "s":
+		// Natural seconds: for drills and tests of escalation, not real limits.
+		return worktime.Limit{Natural: time.Duration(n) * time.Second}, nil
 	}
-	return worktime.Limit{}, fmt.Errorf("time limit %q: unit must be m, wh, d or h", s)
+	return worktime.Limit{}, fmt.Errorf("time limit %q: unit must be m, wh, d, h or s", s)
 }
 
 // settings are the engine's settings as read at the start of one action.

@@ -27,6 +27,12 @@ type actx struct {
 	cal   Calendar
 	set   settings
 	now   time.Time
+	// person is the person acting on their own part (MemberDo), else 0.
+	person int64
+	// outcome is the outcome being applied.
+	outcome *Outcome
+	// refused collects access-list refusals, recorded after the rollback.
+	refused *[]AccessCheck
 }
 
 func (s *Service) newActx(ctx context.Context, tx *store.Tx, actor access.Actor, d *CaseDetail) (*actx, error) {
@@ -56,7 +62,9 @@ func (s *Service) Do(ctx context.Context, actor access.Actor, no string, act Act
 		return Case{}, err
 	}
 	var out Case
+	var refused []AccessCheck
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		refused = refused[:0]
 		d, err := loadDetail(ctx, tx, false, "c.no = ?", no)
 		if err != nil {
 			if isNotFound(err) {
@@ -71,6 +79,7 @@ func (s *Service) Do(ctx context.Context, actor access.Actor, no string, act Act
 		if err != nil {
 			return err
 		}
+		x.refused = &refused
 		if err := x.apply(ctx, act, files); err != nil {
 			return err
 		}
@@ -78,6 +87,7 @@ func (s *Service) Do(ctx context.Context, actor access.Actor, no string, act Act
 		return err
 	})
 	if err != nil {
+		s.recordRefusals(ctx, refused)
 		return Case{}, err
 	}
 	s.log.InfoContext(ctx, "case action", "case_no", no, "action", act.Name, "user_id", actor.UserID, "status", out.Status)
@@ -87,6 +97,20 @@ func (s *Service) Do(ctx context.Context, actor access.Actor, no string, act Act
 // permitted reports whether actor is one of the parties of spec for the
 // case, on assignment a (nil for case actions).
 func permitted(actor access.Actor, spec ActionSpec, d *CaseDetail, a *Assignment) bool {
+	return permittedAs(actor, 0, spec, d, a)
+}
+
+// permittedAs is permitted for a person acting on their own part (person
+// not 0): only ScopePerson parties admit them, on their own assignment.
+func permittedAs(actor access.Actor, person int64, spec ActionSpec, d *CaseDetail, a *Assignment) bool {
+	if person != 0 {
+		for _, p := range spec.Who {
+			if p.Scope == ScopePerson && a != nil && a.PersonID == person {
+				return true
+			}
+		}
+		return false
+	}
 	if actor.System {
 		return true
 	}
@@ -117,6 +141,8 @@ func inScope(actor access.Actor, scope Scope, d *CaseDetail, a *Assignment) bool
 		return true
 	case ScopeViewer:
 		return CanSee(actor, d)
+	case ScopePerson:
+		return false // only the person, through permittedAs
 	case ScopeOpener:
 		return opener
 	case ScopePlace:
@@ -176,7 +202,7 @@ func statusAllowed(flow *Flow, spec ActionSpec, c *Case) bool {
 // message for the user when one fails.
 func (s *Service) guard(spec ActionSpec, c *Case, a *Assignment, set settings, now time.Time) error {
 	if spec.WithinDispatch != "" && a != nil && a.ReturnBy != nil && now.After(*a.ReturnBy) {
-		return store.Invalid(fmt.Sprintf("已超过退回时限（派单后%s内），不能再退回，请联系派单单位协调", limitText(set, spec.WithinDispatch, c)))
+		return store.Invalid(fmt.Sprintf("已超过退回时限（派单后%s内），不能再退回，请联系派单单位协调", s.limitText(set, spec.WithinDispatch, c)))
 	}
 	if spec.MaxExtensions > 0 && c.Extensions >= set.int(SettingExtensionMax, spec.MaxExtensions) {
 		return store.Invalid("该工单已延期过，不能再次申请延期")
@@ -190,8 +216,8 @@ func (s *Service) guard(spec ActionSpec, c *Case, a *Assignment, set settings, n
 	return nil
 }
 
-func limitText(set settings, deadline string, c *Case) string {
-	l, err := set.limit(deadline, c.Flow, c.Priority)
+func (s *Service) limitText(set settings, deadline string, c *Case) string {
+	l, err := s.caseLimit(set, deadline, c)
 	if err != nil {
 		return deadline
 	}
@@ -283,7 +309,7 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 		} else {
 			var mine []*Assignment
 			for _, a := range cands {
-				if permitted(x.actor, spec, d, a) {
+				if permittedAs(x.actor, x.person, spec, d, a) {
 					mine = append(mine, a)
 				}
 			}
@@ -306,11 +332,11 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 			}
 		}
 	}
-	if !permitted(x.actor, spec, d, target) {
+	if !permittedAs(x.actor, x.person, spec, d, target) {
 		return store.Forbidden(fmt.Sprintf("您无权对该工单进行“%s”操作", actionName(spec.Name)))
 	}
 	if target != nil && spec.WithinDispatch != "" {
-		l, err := x.set.limit(spec.WithinDispatch, c.Flow, c.Priority)
+		l, err := x.s.caseLimit(x.set, spec.WithinDispatch, c)
 		if err != nil {
 			return err
 		}
@@ -328,12 +354,16 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	if spec.Needs.Outcome && !*act.Resolved && spec.Failed != nil {
 		out = *spec.Failed
 	}
+	x.outcome = &out
 
 	before := map[string]any{"status": c.Status}
 	if target != nil {
 		before["assignment_status"] = target.Status
 	}
 	data := map[string]any{}
+	for _, k := range spec.Needs.Fields {
+		data[k] = strings.TrimSpace(act.Fields[k])
+	}
 	var created []*Assignment
 	for _, e := range out.Effects {
 		cr, err := x.effect(ctx, e, act, target, data)
@@ -366,8 +396,11 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 			return err
 		}
 	}
+	if err := x.pauseResume(ctx, out, target); err != nil {
+		return err
+	}
 	for _, st := range out.Starts {
-		l, err := x.set.limit(st.Deadline, c.Flow, c.Priority)
+		l, err := x.s.caseLimit(x.set, st.Deadline, c)
 		if err != nil {
 			return err
 		}
@@ -422,6 +455,9 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	}
 	evID, err := insertEventID(ctx, x.tx, ev, 0)
 	if err != nil {
+		return err
+	}
+	if err := x.changedByAction(ctx, spec, out, target, fromStatus, evID, act.Note, public); err != nil {
 		return err
 	}
 	for _, f := range files {
@@ -488,8 +524,17 @@ func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 	if n.Unit && strings.TrimSpace(act.UnitCode) == "" {
 		return store.Invalid("请选择承办单位")
 	}
-	if n.Units && strings.TrimSpace(act.UnitCode) == "" && len(act.UnitCodes) == 0 {
-		return store.Invalid("请选择至少一个单位")
+	if n.Units && strings.TrimSpace(act.UnitCode) == "" && len(act.UnitCodes) == 0 && len(act.People) == 0 {
+		return store.Invalid("请选择至少一个单位或人员")
+	}
+	for _, f := range n.Fields {
+		v := strings.TrimSpace(act.Fields[f])
+		if v == "" {
+			return store.Invalid(fmt.Sprintf("“%s”需要填写%s", actionName(spec.Name), fieldName(f)))
+		}
+		if utf8.RuneCountInString(v) > 2000 {
+			return store.Invalid(fmt.Sprintf("%s不能超过2000字", fieldName(f)))
+		}
 	}
 	if n.Days {
 		maxDays := x.set.int(SettingExtensionMaxDays, 10)
@@ -552,6 +597,11 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 		if e != EffSummon && len(codes) > 1 {
 			codes = codes[:1]
 		}
+		status := "to_sign"
+		if o := x.outcome; o != nil && o.CreatedStatus != "" {
+			status = o.CreatedStatus
+		}
+		spec, _ := x.flow.Action(act.Name)
 		if role == RoleLead {
 			if _, ok := x.lead(); ok {
 				return nil, store.Conflict("该工单已有承办单位")
@@ -569,19 +619,17 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 				return nil, store.Invalid(fmt.Sprintf("不能派给%s，请选择具体的部门、乡镇或社区", u.Name))
 			}
 			for _, ex := range x.d.Assignments {
-				if ex.UnitID == u.ID && ex.Open() && ex.Status != "returned" {
+				if ex.UnitID == u.ID && ex.PersonID == 0 && ex.Open() && ex.Status != "returned" {
 					return nil, store.Conflict(fmt.Sprintf("%s已在承办该工单", u.Name))
 				}
 			}
-			var id int64
-			err = tx.QueryRow(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, created_at, updated_at)
-				VALUES (?, ?, ?, ?, 'to_sign', ?, ?, ?, ?, ?) RETURNING id`,
-				c.ID, u.ID, u.Path, role, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), now, now).Scan(&id)
-			if err != nil {
-				return nil, fmt.Errorf("create assignment: %w", store.Normalize(err))
+			if err := x.checkAssign(ctx, spec, u, 0); err != nil {
+				return nil, err
 			}
-			na := Assignment{ID: id, CaseID: c.ID, UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, UnitPath: u.Path, Role: role,
-				Status: "to_sign", DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, CreatedAt: x.now, UpdatedAt: x.now}
+			na, err := x.insertAssignment(ctx, u, 0, "", role, status)
+			if err != nil {
+				return nil, err
+			}
 			x.d.Assignments = append(x.d.Assignments, na)
 			out = append(out, &x.d.Assignments[len(x.d.Assignments)-1])
 			names = append(names, u.Code)
@@ -591,6 +639,31 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 				}
 				c.LeadUnitID = u.ID
 			}
+		}
+		var people []int64
+		if e == EffSummon {
+			people = act.People
+		}
+		for _, pid := range people {
+			p, err := x.personForSummons(ctx, pid)
+			if err != nil {
+				return nil, err
+			}
+			for _, ex := range x.d.Assignments {
+				if ex.PersonID == pid && ex.Open() && ex.Status != "returned" {
+					return nil, store.Conflict(fmt.Sprintf("%s已被召集", p.name))
+				}
+			}
+			if err := x.checkAssign(ctx, spec, p.unit, pid); err != nil {
+				return nil, err
+			}
+			na, err := x.insertAssignment(ctx, p.unit, pid, p.name, role, status)
+			if err != nil {
+				return nil, err
+			}
+			x.d.Assignments = append(x.d.Assignments, na)
+			out = append(out, &x.d.Assignments[len(x.d.Assignments)-1])
+			names = append(names, p.name)
 		}
 		// Re-point: appending may have moved the slice.
 		for i, na := range out {
@@ -606,7 +679,7 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 		if err := needTarget(); err != nil {
 			return nil, err
 		}
-		_, err := tx.Exec(ctx, `UPDATE assignments SET signed_at = ?, updated_at = ? WHERE id = ?`, now, now, a.ID)
+		_, err := tx.Exec(ctx, `UPDATE assignments SET signed_at = COALESCE(signed_at, ?), updated_at = ? WHERE id = ?`, now, now, a.ID)
 		return nil, err
 	case EffAnswer:
 		if err := needTarget(); err != nil {
@@ -704,6 +777,12 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 		if err := needTarget(); err != nil {
 			return nil, err
 		}
+		if err := checkPoint(act.Lng, act.Lat); err != nil {
+			return nil, err
+		}
+		if act.Lng != nil {
+			data["lng"], data["lat"] = *act.Lng, *act.Lat
+		}
 		_, err := tx.Exec(ctx, `UPDATE assignments SET reported_at = ?, report_lng = ?, report_lat = ?, updated_at = ? WHERE id = ?`,
 			now, nullFloat(act.Lng), nullFloat(act.Lat), now, a.ID)
 		return nil, err
@@ -736,6 +815,11 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 			c.Status = "closed"
 		}
 		return x.effect(ctx, EffClose, act, a, data)
+	case EffVolunteer:
+		if err := needTarget(); err != nil {
+			return nil, err
+		}
+		return nil, x.volunteerHours(ctx, a, data)
 	case EffClose:
 		if _, err := tx.Exec(ctx, `UPDATE cases SET closed_at = ? WHERE id = ?`, now, c.ID); err != nil {
 			return nil, err

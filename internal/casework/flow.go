@@ -30,6 +30,37 @@ type Flow struct {
 	NeedsRequestType bool
 	// Actions are the moves the flow allows.
 	Actions []ActionSpec
+	// PublicKinds, when set, are the only kinds residents may open (a
+	// resident's whistle, not a street's).
+	PublicKinds []string
+	// Limits are the flow's own default time limits, written like the
+	// settings ("30m", "1d"), keyed "deadline", "deadline.priority",
+	// "deadline.kind" or "deadline.kind.priority" (most specific wins).
+	// Settings override them; the engine's defaults apply when neither says.
+	Limits map[string]string
+	// Summons says, per case kind ("" for every kind), whom the flow's
+	// actions may assign; a kind without a rule may assign any unit.
+	Summons map[string]SummonRule
+	// DispatchFromCategory dispatches a new case at intake to the unit the
+	// lists propose for its category when the caller names none.
+	DispatchFromCategory bool
+}
+
+// SummonRule limits whom an action may assign: which kinds of units, which
+// people (by role), and where they must be relative to the case's place.
+type SummonRule struct {
+	// UnitKinds are the unit kinds that may be assigned (empty: no units).
+	UnitKinds []string
+	// CoBuilding admits, besides UnitKinds, units that signed a co-building
+	// agreement (共建协议) with the case's place.
+	CoBuilding bool
+	// PersonRoles are the people roles that may be summoned (empty: nobody).
+	PersonRoles []string
+	// RegisteredAtPlace: people must be registered at the case's place
+	// (dual registration: people.home_unit_id).
+	RegisteredAtPlace bool
+	// InTownship: people must work in the case's township (the front line).
+	InTownship bool
 }
 
 // State is one case status of a flow.
@@ -76,6 +107,9 @@ const (
 	ScopeDispatcher Scope = "dispatcher"
 	// ScopeViewer: anyone who may see the case.
 	ScopeViewer Scope = "viewer"
+	// ScopePerson: the person the target assignment summons, acting on
+	// their own part through their personal page (a party member).
+	ScopePerson Scope = "person"
 )
 
 // Party is one kind of actor allowed to take an action: any of Roles, at
@@ -97,6 +131,9 @@ type Needs struct {
 	Rating       bool   // 1..5
 	Point        bool   // a point (report-in on site)
 	Attachment   string // an attachment of this stage must exist or come with the action ("after")
+	// Fields are named flow-specific inputs the action requires (Action.Fields),
+	// kept on the event's data (an enforcement transfer's legal basis).
+	Fields []string
 }
 
 // Effect is an engine primitive an action applies besides the status change.
@@ -123,6 +160,7 @@ const (
 	EffCloseIfAllDone Effect = "close_if_all_done" // the case closes when every assignment is done
 	EffClose          Effect = "close"             // closed_at; every open assignment done; every timer cancelled
 	EffLeadBackInHand Effect = "lead_in_hand"      // the lead assignment back to in_hand (check failed)
+	EffVolunteer      Effect = "volunteer_hours"   // a person's part: its time on site counts as volunteer service
 )
 
 // Start names a deadline an action starts, and on what.
@@ -147,9 +185,17 @@ type Outcome struct {
 	// Stops are the deadline kinds whose timers the action cancels (on the
 	// target assignment, and the case's own).
 	Stops []string
+	// Pauses are the deadline kinds whose clock the action stops, keeping
+	// the working time left (an application waiting for supplements);
+	// Resumes restart them with that time left (pause.go).
+	Pauses  []string
+	Resumes []string
 	// Public is the text the requester reads on the portal ("" keeps the
 	// event internal).
 	Public string
+	// CreatedStatus is the status of the assignments the action creates
+	// ("" for to_sign; "in_hand" when a ruling assigns the work outright).
+	CreatedStatus string
 }
 
 // ActionSpec declares one action of a flow.
@@ -174,6 +220,9 @@ type ActionSpec struct {
 	// MaxExtensions refuses the action once the case has had this many
 	// extensions approved (0 = no limit).
 	MaxExtensions int `json:"-"`
+	// UnitKinds, when set, are the only unit kinds the action may assign
+	// (an enforcement transfer goes to a township or a department).
+	UnitKinds []string `json:"-"`
 	// NoPendingExtension refuses it while an extension request waits;
 	// PendingExtension refuses it unless one waits.
 	NoPendingExtension bool `json:"-"`
@@ -264,7 +313,7 @@ func (f *Flow) Validate() error {
 					return fmt.Errorf("flow %s action %s: unknown deadline %q", f.Name, a.Name, st.Deadline)
 				}
 			}
-			for _, k := range o.Stops {
+			for _, k := range append(append(slices.Clone(o.Stops), o.Pauses...), o.Resumes...) {
 				if _, ok := deadlineKinds[k]; !ok {
 					return fmt.Errorf("flow %s action %s: unknown deadline %q", f.Name, a.Name, k)
 				}
@@ -284,4 +333,5 @@ var knownEffects = map[Effect]bool{
 	EffReturn: true, EffRequestExtend: true, EffApproveExtend: true, EffRefuseExtend: true,
 	EffSupervise: true, EffRevisit: true, EffReopen: true, EffOnSpot: true, EffReportIn: true,
 	EffRate: true, EffClosePart: true, EffCloseIfAllDone: true, EffClose: true, EffLeadBackInHand: true,
+	EffVolunteer: true,
 }

@@ -6,7 +6,9 @@ import "grassroots/internal/access"
 // grid event loop. Later flows (whistle, township_call, enforcement,
 // service) are further values of the same type, registered with
 // Service.Register or Deps.Flows.
-func BuiltinFlows() []Flow { return []Flow{HotlineFlow(), GridEventFlow()} }
+func BuiltinFlows() []Flow {
+	return []Flow{HotlineFlow(), GridEventFlow(), WhistleFlow(), TownshipCallFlow(), EnforcementFlow(), ServiceFlow()}
+}
 
 // Parties used by the built-in flows.
 var (

@@ -37,17 +37,32 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 			return Case{}, false, err
 		}
 	}
+	if flow.DispatchFromCategory && in.Dispatch == "" && in.Category != "" && !actor.Anonymous() {
+		if p, err := s.Propose(ctx, in.Category); err == nil {
+			in.Dispatch = p.Lead.Code
+			if len(in.Supporting) == 0 {
+				for _, u := range p.Supporting {
+					in.Supporting = append(in.Supporting, u.Code)
+				}
+			}
+		} else if !isNotFound(err) {
+			return Case{}, false, err
+		}
+	}
 	files, err := s.storeFiles(in.Attachments)
 	if err != nil {
 		return Case{}, false, err
 	}
 	var out Case
+	var refused []AccessCheck
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		c, err := s.create(ctx, tx, actor, flow, in, files)
+		refused = refused[:0]
+		c, err := s.create(ctx, tx, actor, flow, in, files, &refused)
 		out = c
 		return err
 	})
 	if err != nil {
+		s.recordRefusals(ctx, refused)
 		// Two intakes of the same external id at once: the loser answers
 		// with the winner's case.
 		if in.ExternalID != "" && errors.Is(err, store.ErrConflict) {
@@ -75,6 +90,9 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	case actor.System:
 	case actor.Anonymous():
 		if !flow.Public {
+			return nil, store.Forbidden("请先登录")
+		}
+		if len(flow.PublicKinds) > 0 && !slices.Contains(flow.PublicKinds, in.Kind) {
 			return nil, store.Forbidden("请先登录")
 		}
 	case len(flow.OpenedBy) > 0 && !actor.HasAny(flow.OpenedBy...):
@@ -140,6 +158,7 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	if actor.Anonymous() {
 		in.Channel = "portal"
 		in.Dispatch, in.OnSpot = "", false
+		in.Summon, in.SummonPeople, in.Supporting = nil, nil, nil
 	}
 	in.Source, in.ExternalID = strings.TrimSpace(in.Source), strings.TrimSpace(in.ExternalID)
 	if len(in.ExternalID) > 100 || len(in.Source) > 50 {
@@ -156,7 +175,7 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	return flow, nil
 }
 
-func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, in NewCase, files []stored) (Case, error) {
+func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, in NewCase, files []stored, refused *[]AccessCheck) (Case, error) {
 	now := s.now()
 	var categoryID int64
 	if in.Category != "" {
@@ -275,6 +294,9 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	if err != nil {
 		return Case{}, err
 	}
+	if err := s.changed(ctx, tx, id, Change{EventID: evID, Action: "receive", ToStatus: flow.Start, At: now, Created: true}); err != nil {
+		return Case{}, err
+	}
 	for _, f := range files {
 		if _, err := insertAttachment(ctx, tx, id, evID, actor.UserID, f, now); err != nil {
 			return Case{}, err
@@ -285,7 +307,29 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		return Case{}, err
 	}
 
-	if in.Dispatch != "" || in.OnSpot {
+	// The actions taken at intake: dispatch (or the on-the-spot fix),
+	// summons, supporting units — each in this same transaction.
+	var acts []Action
+	switch {
+	case in.OnSpot:
+		act := Action{Name: "fix_on_spot", Note: in.Note}
+		if act.Note == "" {
+			act.Note = "现场即办"
+		}
+		acts = append(acts, act)
+	case in.Dispatch != "":
+		acts = append(acts, Action{Name: "dispatch", UnitCode: in.Dispatch, Note: in.Note})
+	}
+	if len(in.Summon) > 0 || len(in.SummonPeople) > 0 {
+		if _, ok := flow.Action("summon"); !ok {
+			return Case{}, store.Invalid("此类工单不能召集单位")
+		}
+		acts = append(acts, Action{Name: "summon", UnitCodes: in.Summon, People: in.SummonPeople, Note: in.Note})
+	}
+	for _, code := range in.Supporting {
+		acts = append(acts, Action{Name: "add_supporting", UnitCode: code})
+	}
+	for _, act := range acts {
 		d, err := loadDetail(ctx, tx, false, "c.id = ?", id)
 		if err != nil {
 			return Case{}, err
@@ -294,14 +338,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		if err != nil {
 			return Case{}, err
 		}
-		x.now = now
-		act := Action{Name: "dispatch", UnitCode: in.Dispatch, Note: in.Note}
-		if in.OnSpot {
-			act = Action{Name: "fix_on_spot", Note: in.Note}
-			if act.Note == "" {
-				act.Note = "现场即办"
-			}
-		}
+		x.now, x.refused = now, refused
 		if err := x.apply(ctx, act, nil); err != nil {
 			return Case{}, err
 		}

@@ -130,12 +130,13 @@ const assignmentColumns = `a.id, a.case_id, a.unit_id, u.code, u.name, a.unit_pa
 	a.dispatched_at, COALESCE(a.dispatched_by, 0), COALESCE(du.path, ''), COALESCE(du.code, ''),
 	a.sign_due_at, a.signed_at, a.report_due_at, a.reported_at, a.report_lng, a.report_lat,
 	a.handle_due_at, a.answered_at, a.answer, a.returned_at, a.return_reason, a.extension_days, a.ext_requested_days,
-	a.warned, a.overdue, a.escalated, a.rating, a.rating_note, a.closed_at, a.created_at, a.updated_at`
+	a.warned, a.overdue, a.escalated, a.rating, a.rating_note, a.closed_at, a.created_at, a.updated_at, COALESCE(pe.name, '')`
 
 func loadAssignments(ctx context.Context, q querier, caseID int64) ([]Assignment, error) {
 	rows, err := q.Query(ctx, `SELECT `+assignmentColumns+` FROM assignments a
 		JOIN units u ON u.id = a.unit_id
 		LEFT JOIN units du ON du.id = a.dispatched_by_unit_id
+		LEFT JOIN people pe ON pe.id = a.person_id
 		WHERE a.case_id = ? ORDER BY a.id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("load assignments: %w", err)
@@ -153,7 +154,7 @@ func loadAssignments(ctx context.Context, q querier, caseID int64) ([]Assignment
 			&dispatched, &a.DispatchedBy, &a.DispatcherPath, &a.DispatcherCode,
 			&signDue, &signed, &reportDue, &reported, &rlng, &rlat,
 			&handleDue, &answered, &a.Answer, &returned, &a.ReturnReason, &a.ExtensionDays, &a.ExtRequested,
-			&warned, &overdue, &escalated, &rating, &a.RatingNote, &closed, &created, &updated); err != nil {
+			&warned, &overdue, &escalated, &rating, &a.RatingNote, &closed, &created, &updated, &a.PersonName); err != nil {
 			return nil, fmt.Errorf("load assignments: %w", err)
 		}
 		a.DispatchedAt = time.UnixMilli(dispatched).In(shanghai)
@@ -358,7 +359,7 @@ func (s *Service) fillReturnBy(ctx context.Context, d *CaseDetail) error {
 	if err != nil {
 		return err
 	}
-	l, err := set.limit("return", d.Case.Flow, d.Case.Priority)
+	l, err := s.caseLimit(set, "return", &d.Case)
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,7 @@ type Assignment struct {
 	UnitName       string     `json:"unit_name"`
 	UnitPath       string     `json:"-"`
 	PersonID       int64      `json:"person_id,omitempty"`
+	PersonName     string     `json:"person_name,omitempty"` // the summoned person, for a person's part
 	Role           string     `json:"role"`
 	Status         string     `json:"status"`
 	DispatchedAt   time.Time  `json:"dispatched_at"`
@@ -251,6 +252,13 @@ type NewCase struct {
 	// Dispatch, when set, dispatches the case at intake to this unit code
 	// (the call-taker chooses the unit).
 	Dispatch string `json:"dispatch,omitempty"`
+	// Summon and SummonPeople, when set, summon these units (codes) and
+	// people (ids) at intake with the flow's "summon" action (a whistle).
+	Summon       []string `json:"summon,omitempty"`
+	SummonPeople []int64  `json:"summon_people,omitempty"`
+	// Supporting adds these units (codes) as supporting parts at intake,
+	// after the dispatch (a township call's supporting departments).
+	Supporting []string `json:"supporting,omitempty"`
 	// OnSpot closes a grid event at once as fixed on the spot (即办件).
 	OnSpot bool `json:"on_spot,omitempty"`
 	// Note goes with the intake's actions (the on-the-spot fix's description).
@@ -273,6 +281,10 @@ type Action struct {
 	Rating       int      `json:"rating,omitempty"`
 	Lng          *float64 `json:"lng,omitempty"`
 	Lat          *float64 `json:"lat,omitempty"`
+	// People are the ids of people to summon (party members, grid workers).
+	People []int64 `json:"people,omitempty"`
+	// Fields are the flow-specific inputs the action needs (Needs.Fields).
+	Fields map[string]string `json:"fields,omitempty"`
 	// Version, when not 0, must match the case's version (optimistic lock
 	// for forms left open).
 	Version     int             `json:"version,omitempty"`

@@ -23,6 +23,9 @@ func (s *Server) routes() {
 	s.statsRoutes()
 	s.portalRoutes()
 	s.mobileRoutes()
+	s.serviceRoutes()
+	s.coordRoutes()
+	s.trustRoutes()
 }
 
 // staticHandler serves embedded assets with long caching; asset URLs carry

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/settings"
+	"grassroots/internal/store"
+)
+
+// runSetting sets or lists the engine's settings (time limits such as
+// casework.limit.report_in.whistle.street.urgent = 15m). Changes are
+// audited and read by running servers at their next action.
+func runSetting(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "set" && args[0] != "list") {
+		fmt.Fprintln(out, "usage: grassroots setting set [--db ...] KEY VALUE | setting list [--db ...]")
+		return errUsage
+	}
+	cfg := &config{}
+	fs := newFlags("setting "+args[0], cfg)
+	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if args[0] == "list" {
+		all, err := settings.All(ctx, db)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		for _, s := range all {
+			fmt.Fprintf(tw, "%s\t%s\n", s.Key, s.Value)
+		}
+		return tw.Flush()
+	}
+	rest := fs.Args()
+	if len(rest) != 2 {
+		return fmt.Errorf("setting set: want KEY VALUE")
+	}
+	key, value := rest[0], rest[1]
+	if strings.HasPrefix(key, casework.SettingLimitPrefix) {
+		if _, err := casework.ParseLimit(value); err != nil {
+			return fmt.Errorf("setting set %s: %w", key, err)
+		}
+	}
+	err = db.InTx(ctx, func(tx *store.Tx) error { return settings.Set(ctx, tx, access.System, key, value) })
+	if err != nil {
+		if msg, ok := store.UserMessage(err); ok {
+			return fmt.Errorf("%s", msg)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "%s = %s\n", key, value)
+	return nil
+}

@@ -1,0 +1,341 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"grassroots/internal/access"
+	"grassroots/internal/store"
+	"grassroots/internal/worktime"
+)
+
+// This file holds what the engine needs for cases that summon several
+// parties (whistles, township calls, enforcement transfers): limits by flow
+// and kind, whom an action may assign, people as parties, volunteer hours,
+// and the executable lists' hooks (access list, territorial list).
+
+// AccessCheck is one assignment of work from a unit to another that the
+// access list (职责准入清单) may refuse.
+type AccessCheck struct {
+	Actor        access.Actor
+	FromUnitID   int64
+	ToUnitID     int64
+	CategoryCode string
+	Purpose      string
+}
+
+// ListRules are the executable lists as the engine reads them. The catalog
+// provides them (wired in cmd/grassroots); without them the engine assigns
+// freely and proposes from categories.dept_unit_id.
+type ListRules struct {
+	// CheckAccess enforces the access list. With a transaction it checks
+	// and records the attempt in it; with tx nil it records the attempt in
+	// a transaction of its own (used to keep a refused attempt on record
+	// after the action's transaction rolled back). A refusal is an
+	// ErrForbidden whose message cites the rule.
+	CheckAccess func(ctx context.Context, tx *store.Tx, req AccessCheck) error
+	// Propose returns, from the territorial list, the codes of the county
+	// department with primary responsibility for a category's matter and of
+	// the supporting units; ErrNotFound when the lists say nothing.
+	Propose func(ctx context.Context, categoryCode string) (lead string, supporting []string, matter string, err error)
+}
+
+// UseLists makes the engine obey the executable lists. Call it once, before
+// the engine serves requests.
+func (s *Service) UseLists(r ListRules) { s.lists = r }
+
+// caseLimit is the time limit of a deadline for case c: the settings for
+// the flow and kind (casework.limit.<deadline>.<flow>.<kind>.<priority>,
+// then .<flow>.<kind>), then the settings for the flow
+// (casework.limit.<deadline>.<flow>.<priority>, then .<flow>), then the
+// flow's own defaults (Flow.Limits), then the engine's settings and
+// defaults by priority.
+func (s *Service) caseLimit(set settings, deadline string, c *Case) (worktime.Limit, error) {
+	if l, ok, err := ownLimit(c, deadline); ok || err != nil {
+		return l, err
+	}
+	var keys []string
+	base := SettingLimitPrefix + deadline + "." + c.Flow
+	if c.Kind != "" {
+		keys = append(keys, base+"."+c.Kind+"."+c.Priority, base+"."+c.Kind)
+	}
+	keys = append(keys, base+"."+c.Priority, base)
+	for _, k := range keys {
+		if v, ok := set[k]; ok && strings.TrimSpace(v) != "" {
+			l, err := ParseLimit(v)
+			if err != nil {
+				return worktime.Limit{}, fmt.Errorf("setting %s: %w", k, err)
+			}
+			return l, nil
+		}
+	}
+	if f, ok := s.flows[c.Flow]; ok && len(f.Limits) > 0 {
+		var fk []string
+		if c.Kind != "" {
+			fk = append(fk, deadline+"."+c.Kind+"."+c.Priority, deadline+"."+c.Kind)
+		}
+		fk = append(fk, deadline+"."+c.Priority, deadline)
+		for _, k := range fk {
+			if v, ok := f.Limits[k]; ok {
+				l, err := ParseLimit(v)
+				if err != nil {
+					return worktime.Limit{}, fmt.Errorf("flow %s limit %s: %w", f.Name, k, err)
+				}
+				return l, nil
+			}
+		}
+	}
+	return set.limit(deadline, c.Flow, c.Priority)
+}
+
+// summonee is a person a case may summon.
+type summonee struct {
+	id   int64
+	name string
+	role string
+	// unit is where the person's part is assigned: the community they are
+	// registered at (dual registration), else the unit they work at.
+	unit unitRef
+	// workPath is the path of the unit they work at.
+	workPath string
+	home     int64
+}
+
+func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error) {
+	var p summonee
+	var unitID int64
+	err := x.tx.QueryRow(ctx, `SELECT p.id, p.name, p.role, p.unit_id, COALESCE(p.home_unit_id, 0), u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
+		Scan(&p.id, &p.name, &p.role, &unitID, &p.home, &p.workPath)
+	if err != nil {
+		if isNotFound(store.Normalize(err)) {
+			return p, store.Invalid(fmt.Sprintf("找不到人员 %d", id))
+		}
+		return p, fmt.Errorf("person %d: %w", id, err)
+	}
+	at := unitID
+	if p.home != 0 {
+		at = p.home
+	}
+	if p.unit, err = unitByID(ctx, x.tx, at); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// checkAssign checks that the action may assign unit u (or person, when
+// not 0, at u): the action's unit kinds, the flow's summons rule for the
+// case's kind, and the access list.
+func (x *actx) checkAssign(ctx context.Context, spec ActionSpec, u unitRef, person int64) error {
+	if person == 0 && len(spec.UnitKinds) > 0 && !slices.Contains(spec.UnitKinds, u.Kind) {
+		return store.Invalid(fmt.Sprintf("“%s”不能交给%s", actionName(spec.Name), u.Name))
+	}
+	if rule, ok := x.summonRule(); ok {
+		if err := x.checkRule(ctx, rule, u, person); err != nil {
+			return err
+		}
+	}
+	if x.s.lists.CheckAccess != nil && x.actor.UnitID != 0 && !x.actor.System {
+		req := AccessCheck{Actor: x.actor, FromUnitID: x.actor.UnitID, ToUnitID: u.ID, CategoryCode: x.c.CategoryCode,
+			Purpose: fmt.Sprintf("工单 %s %s", x.c.No, actionName(spec.Name))}
+		if err := x.s.lists.CheckAccess(ctx, x.tx, req); err != nil {
+			if errors.Is(err, store.ErrForbidden) && x.refused != nil {
+				*x.refused = append(*x.refused, req)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *actx) summonRule() (SummonRule, bool) {
+	if r, ok := x.flow.Summons[x.c.Kind]; ok {
+		return r, true
+	}
+	r, ok := x.flow.Summons[""]
+	return r, ok
+}
+
+func (x *actx) checkRule(ctx context.Context, rule SummonRule, u unitRef, person int64) error {
+	if person == 0 {
+		if slices.Contains(rule.UnitKinds, u.Kind) {
+			return nil
+		}
+		if rule.CoBuilding && x.c.PlaceUnitID != 0 {
+			var n int
+			if err := x.tx.QueryRow(ctx, `SELECT COUNT(*) FROM co_building WHERE community_unit_id = ? AND unit_id = ? AND ended_at IS NULL`,
+				x.c.PlaceUnitID, u.ID).Scan(&n); err != nil {
+				return fmt.Errorf("co-building agreements: %w", err)
+			}
+			if n > 0 {
+				return nil
+			}
+		}
+		if rule.CoBuilding {
+			return store.Invalid(fmt.Sprintf("%s不是本社区的共建单位，社区吹哨只能召集共建单位和在本社区报到的党员", u.Name))
+		}
+		return store.Invalid(fmt.Sprintf("此类吹哨不能召集%s", u.Name))
+	}
+	p, err := x.personForSummons(ctx, person)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(rule.PersonRoles, p.role) {
+		return store.Invalid(fmt.Sprintf("此类吹哨不能召集%s（人员类别不符）", p.name))
+	}
+	if rule.RegisteredAtPlace && (x.c.PlaceUnitID == 0 || p.home != x.c.PlaceUnitID) {
+		return store.Invalid(fmt.Sprintf("%s未在本社区双报到，不能召集", p.name))
+	}
+	if rule.InTownship {
+		t, ok, err := townshipOf(ctx, x.tx, x.c.PlacePath)
+		if err != nil {
+			return err
+		}
+		if !ok || !within(p.workPath, t.Path) {
+			return store.Invalid(fmt.Sprintf("%s不在本乡镇（街道）一线，不能召集", p.name))
+		}
+	}
+	return nil
+}
+
+// insertAssignment writes a new part of the case.
+func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, personName, role, status string) (Assignment, error) {
+	now := store.Millis(x.now)
+	var id int64
+	err := x.tx.QueryRow(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, person_id, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		x.c.ID, u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), now, now).Scan(&id)
+	if err != nil {
+		return Assignment{}, fmt.Errorf("create assignment: %w", store.Normalize(err))
+	}
+	return Assignment{ID: id, CaseID: x.c.ID, UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, UnitPath: u.Path, PersonID: person, PersonName: personName,
+		Role: role, Status: status, DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, CreatedAt: x.now, UpdatedAt: x.now}, nil
+}
+
+// volunteerHours records a person's part as volunteer service: the time
+// from report-in to the result, rounded up to the half hour, at least half
+// an hour and at most 12 hours. A part without a person records nothing.
+func (x *actx) volunteerHours(ctx context.Context, a *Assignment, data map[string]any) error {
+	if a.PersonID == 0 {
+		return nil
+	}
+	var reported, answered int64
+	err := x.tx.QueryRow(ctx, `SELECT COALESCE(reported_at, 0), COALESCE(answered_at, 0) FROM assignments WHERE id = ?`, a.ID).Scan(&reported, &answered)
+	if err != nil {
+		return fmt.Errorf("volunteer hours: %w", err)
+	}
+	start, end := store.Millis(x.now), store.Millis(x.now)
+	if reported != 0 {
+		start = reported
+	}
+	if answered != 0 && answered > start {
+		end = answered
+	}
+	minutes := VolunteerMinutes(end - start)
+	if _, err := x.tx.Exec(ctx, `INSERT INTO volunteer_hours (person_id, case_id, assignment_id, unit_id, started_at, ended_at, minutes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.PersonID, x.c.ID, a.ID, a.UnitID, start, end, minutes, store.Millis(x.now)); err != nil {
+		return fmt.Errorf("volunteer hours: %w", store.Normalize(err))
+	}
+	data["volunteer_minutes"] = minutes
+	return nil
+}
+
+// VolunteerMinutes turns the milliseconds a person spent on a part into the
+// minutes of volunteer service credited: rounded up to the half hour, at
+// least 30 and at most 720.
+func VolunteerMinutes(ms int64) int {
+	m := int(math.Ceil(float64(ms)/float64(30*60*1000))) * 30
+	return min(max(m, 30), 720)
+}
+
+var fieldNames = map[string]string{"basis": "法律依据", "evidence": "证据清单", "reason": "移送理由"}
+
+func fieldName(f string) string {
+	if n, ok := fieldNames[f]; ok {
+		return n
+	}
+	return f
+}
+
+// Proposal is whom the lists propose for a category: the county department
+// with primary responsibility and the supporting units.
+type Proposal struct {
+	Lead       UnitChoice   `json:"lead"`
+	Supporting []UnitChoice `json:"supporting"`
+	// Source is "territorial_list" (the catalog's list) or "category" (the
+	// category's responsible department).
+	Source string `json:"source"`
+	Matter string `json:"matter,omitempty"`
+}
+
+// UnitChoice names a unit in a proposal or a picker.
+type UnitChoice struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Kind string `json:"kind,omitempty"`
+}
+
+// Propose says which county department should answer a matter of the
+// category and which units support it: the territorial list when it names
+// the category's matter, else the category's responsible department.
+func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, error) {
+	categoryCode = strings.TrimSpace(categoryCode)
+	var p Proposal
+	if categoryCode == "" {
+		return p, store.Invalid("请选择问题分类")
+	}
+	name := func(code string) (UnitChoice, error) {
+		var u UnitChoice
+		err := s.db.QueryRow(ctx, `SELECT code, name, kind FROM units WHERE code = ?`, code).Scan(&u.Code, &u.Name, &u.Kind)
+		if err != nil {
+			return u, fmt.Errorf("unit %s: %w", code, store.Normalize(err))
+		}
+		return u, nil
+	}
+	if s.lists.Propose != nil {
+		lead, sup, matter, err := s.lists.Propose(ctx, categoryCode)
+		switch {
+		case err == nil && lead != "":
+			if p.Lead, err = name(lead); err != nil {
+				return p, err
+			}
+			for _, c := range sup {
+				u, err := name(c)
+				if err != nil {
+					return p, err
+				}
+				p.Supporting = append(p.Supporting, u)
+			}
+			p.Source, p.Matter = "territorial_list", matter
+			return p, nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return p, err
+		}
+	}
+	err := s.db.QueryRow(ctx, `SELECT u.code, u.name, u.kind FROM categories c JOIN units u ON u.id = c.dept_unit_id WHERE c.code = ?`, categoryCode).
+		Scan(&p.Lead.Code, &p.Lead.Name, &p.Lead.Kind)
+	if err != nil {
+		if isNotFound(store.Normalize(err)) {
+			return p, store.NotFound(fmt.Sprintf("分类 %s 没有对应的责任部门，请手工选择", categoryCode))
+		}
+		return p, fmt.Errorf("propose for %s: %w", categoryCode, err)
+	}
+	p.Source = "category"
+	return p, nil
+}
+
+// recordRefusals keeps refused access-list attempts on record after the
+// transaction that made them rolled back.
+func (s *Service) recordRefusals(ctx context.Context, refused []AccessCheck) {
+	if s.lists.CheckAccess == nil {
+		return
+	}
+	for _, req := range refused {
+		if err := s.lists.CheckAccess(ctx, nil, req); err != nil && !errors.Is(err, store.ErrForbidden) {
+			s.log.ErrorContext(ctx, "record refused access attempt", "purpose", req.Purpose, "err", err)
+		}
+	}
+}
