@@ -56,10 +56,12 @@ func New(d Deps) *Server {
 	s.orgEndpoints()
 	s.calendarEndpoints()
 	s.caseEndpoints()
+	s.viewEndpoints()
 	s.catalogEndpoints()
 	s.serviceEndpoints()
 	s.coordEndpoints()
 	s.trustEndpoints()
+	s.integrationEndpoints()
 	return s
 }
 

@@ -51,11 +51,20 @@ func mergeOpenAPI() (map[string]any, error) {
 		for k, v := range part {
 			switch k {
 			case "paths":
+				// Parts may share a path (GET and POST of /api/v1/cases live in
+				// different areas); an operation defined twice is an error.
 				for p, item := range v.(map[string]any) {
-					if _, dup := paths[p]; dup {
-						return nil, fmt.Errorf("openapi part %s: path %s defined twice", n, p)
+					existing, _ := paths[p].(map[string]any)
+					if existing == nil {
+						existing = map[string]any{}
+						paths[p] = existing
 					}
-					paths[p] = item
+					for op, def := range item.(map[string]any) {
+						if _, dup := existing[op]; dup {
+							return nil, fmt.Errorf("openapi part %s: %s %s defined twice", n, op, p)
+						}
+						existing[op] = def
+					}
 				}
 			case "components":
 				for ck, cv := range v.(map[string]any) {

@@ -203,7 +203,9 @@ func (s *Service) dayFeedback(ctx context.Context, lo, hi string, from, to time.
 		scope = "((c.place_path >= ? AND c.place_path < ?) OR (g.path >= ? AND g.path < ?))"
 		args = []any{lo, hi, lo, hi}
 	}
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.no, c.title, e.at, e.action, e.note
+	// What the requester was told is the event's public text; an internal
+	// note is shown only where no public text was written.
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.no, c.title, e.at, e.action, CASE WHEN e.public_text <> '' THEN e.public_text ELSE e.note END
 		FROM case_events e
 		JOIN cases c ON c.id = e.case_id
 		LEFT JOIN units g ON g.id = c.grid_unit_id

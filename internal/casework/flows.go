@@ -180,7 +180,7 @@ func GridEventFlow() Flow {
 	f.Actions = []ActionSpec{
 		{
 			Name: "fix_on_spot", On: OnCase, From: []string{"reported"}, Who: []Party{{Scope: ScopeOpener}}, Needs: Needs{Note: true},
-			Done: Outcome{To: "closed", Effects: []Effect{EffOnSpot}},
+			Done: Outcome{To: "closed", Effects: []Effect{EffOnSpot}, Public: "网格员已现场处置：{answer}"},
 		},
 		{
 			Name: "register", On: OnCase, From: []string{"reported"}, Who: setUp,

@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
+	"grassroots/internal/settings"
 	"grassroots/internal/store"
 )
 
@@ -32,6 +33,28 @@ type Weights struct {
 // DefaultWeights returns the weights used unless settings say otherwise:
 // 基本满意 counts 0.8.
 func DefaultWeights() Weights { return Weights{Basic: 0.8} }
+
+// WeightBasicKey is the setting that holds Weights.Basic ("0.8").
+const WeightBasicKey = "stats.weight.basic"
+
+// LoadWeights reads the weights from the settings table, falling back to
+// DefaultWeights for a missing or unusable value, so the UI, the export and
+// the API all compute with the same configured weight.
+func LoadWeights(ctx context.Context, db *store.DB) (Weights, error) {
+	w := DefaultWeights()
+	v, err := settings.String(ctx, db, WeightBasicKey, "")
+	if err != nil {
+		return w, fmt.Errorf("load weights: %w", err)
+	}
+	if v == "" {
+		return w, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || (Weights{Basic: f}).Validate() != nil {
+		return w, nil
+	}
+	return Weights{Basic: f}, nil
+}
 
 // Validate checks that the weights are usable.
 func (w Weights) Validate() error {

@@ -91,7 +91,7 @@ func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg := MobileHomePage{Page: s.page(r, "mobile.home.title", ""), Work: work}
+	pg := MobileHomePage{Page: s.page(r, "mobile.home.title", "mobile"), Work: work}
 	q := r.URL.Query()
 	if no := q.Get("no"); casework.LooksLikeCaseNo(no) {
 		switch q.Get("done") {
@@ -109,7 +109,7 @@ func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) mobileReportPage(r *http.Request, f MobileReportForm, query string) (MobileReportPage, error) {
-	pg := MobileReportPage{Page: s.page(r, "mobile.report.title", ""), Form: f, Query: query, Idem: newIdem()}
+	pg := MobileReportPage{Page: s.page(r, "mobile.report.title", "mobile"), Form: f, Query: query, Idem: newIdem()}
 	var err error
 	pg.Categories, pg.Matches, err = s.categoryChoices(r.Context(), true, mobileCommonCategories(), f.Category, query)
 	return pg, err
@@ -203,7 +203,7 @@ func (s *Server) checkPage(r *http.Request) (MobileCheckPage, error) {
 	if d.Case.Flow != "grid_event" {
 		return MobileCheckPage{}, store.NotFound(s.Msgs.T(langOf(r), "mobile.check.not_grid_event"))
 	}
-	pg := MobileCheckPage{Page: s.page(r, "mobile.check.title", ""), Case: d.Case}
+	pg := MobileCheckPage{Page: s.page(r, "mobile.check.title", "mobile"), Case: d.Case}
 	for i := len(d.Events) - 1; i >= 0; i-- {
 		if d.Events[i].Action == "report_handled" {
 			ev := d.Events[i]

@@ -76,6 +76,10 @@ func (p Page) NavItems() []NavItem {
 		{"nav.org", "/org", "org"},
 		{"nav.stats", "/stats", "stats"},
 	}
+	if p.Actor.HasAny(access.RoleGrid, access.RoleCommunity) {
+		// Grid workers work on the phone pages: their grid, reports, checks.
+		items = append([]NavItem{items[0], {"nav.mobile", "/m", "mobile"}}, items[1:]...)
+	}
 	if p.Actor.Has(access.RoleAdmin) {
 		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"})
 	}

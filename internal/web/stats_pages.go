@@ -79,7 +79,11 @@ func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, f
 	if err != nil {
 		return stats.Breakdown{}, store.Invalid("结束日期格式应为 2026-11-30")
 	}
-	return stats.RatesByChild(ctx, s.DB, actor, unit, f, t, stats.DefaultWeights())
+	weights, err := stats.LoadWeights(ctx, s.DB)
+	if err != nil {
+		return stats.Breakdown{}, err
+	}
+	return stats.RatesByChild(ctx, s.DB, actor, unit, f, t, weights)
 }
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {

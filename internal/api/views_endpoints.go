@@ -1,0 +1,244 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/pii"
+	"grassroots/internal/stats"
+	"grassroots/internal/store"
+)
+
+// viewEndpoints registers the read side of the case engine: inbox lists and
+// search, the daily collection and feedback report, the rates — the same
+// functions the UI and its Excel exports use — and category administration.
+func (s *Server) viewEndpoints() {
+	s.route("GET /api/v1/cases", s.authed(s.listCases))
+	s.route("GET /api/v1/daily", s.authed(s.dailyReport))
+	s.route("GET /api/v1/stats/rates", s.authed(s.rates))
+	s.route("POST /api/v1/categories", s.authed(s.addCategory))
+	s.route("PUT /api/v1/categories/{code}/department", s.authed(s.setCategoryDepartment))
+}
+
+// InboxRowBody is one case in a list.
+type InboxRowBody struct {
+	No               string     `json:"no"`
+	Title            string     `json:"title"`
+	Flow             string     `json:"flow"`
+	Status           string     `json:"status"`
+	Priority         string     `json:"priority"`
+	RequestType      string     `json:"request_type"`
+	Category         string     `json:"category"`
+	Place            string     `json:"place"`
+	Grid             string     `json:"grid"`
+	LeadUnit         string     `json:"lead_unit"`
+	CreatedAt        time.Time  `json:"created_at"`
+	Overdue          bool       `json:"overdue"`
+	AssignmentID     int64      `json:"assignment_id,omitempty"`
+	AssignmentStatus string     `json:"assignment_status,omitempty"`
+	AssignmentUnit   string     `json:"assignment_unit,omitempty"`
+	SignDueAt        *time.Time `json:"sign_due_at,omitempty"`
+	HandleDueAt      *time.Time `json:"handle_due_at,omitempty"`
+}
+
+// InboxBody is one page of a list; pass next as cursor for the following page.
+type InboxBody struct {
+	Cases []InboxRowBody `json:"cases"`
+	Next  string         `json:"next,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func parseDayParam(q, name string, end bool) (time.Time, error) {
+	if q == "" {
+		return time.Time{}, nil
+	}
+	from, to, err := casework.DayBounds(q)
+	if err != nil {
+		return time.Time{}, store.Invalid(name + " 应为日期，例如 2026-11-01")
+	}
+	if end {
+		return to, nil
+	}
+	return from, nil
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	f := casework.InboxFilter{
+		Bucket: casework.InboxBucket(q.Get("bucket")), Flow: q.Get("flow"), RequestType: q.Get("request_type"),
+		Status: q.Get("status"), Category: q.Get("category"), Grid: q.Get("grid"), Q: q.Get("q"), Cursor: q.Get("cursor"),
+	}
+	if f.Bucket == "" {
+		f.Bucket = casework.BucketAll
+	}
+	var err error
+	if f.From, err = parseDayParam(q.Get("from"), "from", false); err != nil {
+		return err
+	}
+	if f.To, err = parseDayParam(q.Get("to"), "to", true); err != nil {
+		return err
+	}
+	if l := q.Get("limit"); l != "" {
+		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 {
+			return store.Invalid("limit 应为正整数")
+		}
+	}
+	if phone, ok := casework.PhoneQuery(f.Q); ok && s.Org != nil && s.Org.Sealer() != nil {
+		f.PhoneHash = s.Org.Sealer().Hash(pii.NormalizePhone(phone))
+	}
+	page, err := s.Cases.Inbox(r.Context(), actor, f)
+	if err != nil {
+		return err
+	}
+	body := InboxBody{Cases: make([]InboxRowBody, 0, len(page.Rows)), Next: page.Next}
+	for _, row := range page.Rows {
+		body.Cases = append(body.Cases, InboxRowBody{
+			No: row.No, Title: row.Title, Flow: row.Flow, Status: row.Status, Priority: row.Priority,
+			RequestType: row.RequestType, Category: row.CategoryName, Place: row.PlaceName, Grid: row.GridName,
+			LeadUnit: row.LeadUnitName, CreatedAt: row.CreatedAt, Overdue: row.Overdue || row.CaseOverdue,
+			AssignmentID: row.AssignmentID, AssignmentStatus: row.AssignmentStatus, AssignmentUnit: row.AssignmentUnit,
+			SignDueAt: optTime(row.SignDueAt), HandleDueAt: optTime(row.HandleDueAt),
+		})
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+// DailyBody is a unit's daily collection and feedback report.
+type DailyBody struct {
+	Unit         string            `json:"unit"`
+	UnitName     string            `json:"unit_name"`
+	Day          string            `json:"day"`
+	Collected    int               `json:"collected"`
+	FedBack      int               `json:"fed_back"`
+	NotFedBack   int               `json:"not_fed_back"`
+	Children     []DailyChildBody  `json:"children"`
+	Cases        []DailyCaseBody   `json:"cases"`
+	NotHeardBack []string          `json:"not_heard_back"`
+	Feedback     []DailyFeedbackIn `json:"feedback"`
+}
+
+// DailyChildBody is one line of the breakdown by child unit.
+type DailyChildBody struct {
+	Unit       string `json:"unit"`
+	UnitName   string `json:"unit_name"`
+	Self       bool   `json:"self,omitempty"`
+	Collected  int    `json:"collected"`
+	FedBack    int    `json:"fed_back"`
+	NotFedBack int    `json:"not_fed_back"`
+}
+
+// DailyCaseBody is a case collected that day.
+type DailyCaseBody struct {
+	No           string    `json:"no"`
+	Title        string    `json:"title"`
+	Status       string    `json:"status"`
+	Place        string    `json:"place"`
+	CreatedAt    time.Time `json:"created_at"`
+	FedBack      bool      `json:"fed_back"`
+	LastFeedback string    `json:"last_feedback,omitempty"`
+}
+
+// DailyFeedbackIn is one thing a requester was told that day.
+type DailyFeedbackIn struct {
+	No     string    `json:"no"`
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Text   string    `json:"text"`
+}
+
+func (s *Server) dailyReport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	day := q.Get("day")
+	if day == "" {
+		day = casework.Today(time.Now())
+	}
+	unit := q.Get("unit")
+	if unit == "" {
+		unit = actor.UnitCode
+	}
+	rep, err := s.Cases.Daily(r.Context(), actor, unit, day)
+	if err != nil {
+		return err
+	}
+	body := DailyBody{Unit: rep.Unit.Code, UnitName: rep.Unit.Name, Day: rep.Day, Collected: rep.Collected,
+		FedBack: rep.FedBack, NotFedBack: rep.NotFedBack, Children: []DailyChildBody{}, Cases: []DailyCaseBody{},
+		NotHeardBack: []string{}, Feedback: []DailyFeedbackIn{}}
+	for _, c := range rep.Children {
+		body.Children = append(body.Children, DailyChildBody{Unit: c.Unit.Code, UnitName: c.Unit.Name, Self: c.Self,
+			Collected: c.Collected, FedBack: c.FedBack, NotFedBack: c.NotFedBack})
+	}
+	for _, c := range rep.Cases {
+		body.Cases = append(body.Cases, DailyCaseBody{No: c.No, Title: c.Title, Status: c.Status, Place: c.PlaceName,
+			CreatedAt: c.CreatedAt, FedBack: c.FedBack, LastFeedback: c.LastFeedback})
+	}
+	for _, c := range rep.NotHeardBack() {
+		body.NotHeardBack = append(body.NotHeardBack, c.No)
+	}
+	for _, f := range rep.Feedback {
+		body.Feedback = append(body.Feedback, DailyFeedbackIn{No: f.No, At: f.At, Action: f.Action, Text: f.Note})
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	unit := q.Get("unit")
+	if unit == "" {
+		unit = actor.UnitCode
+	}
+	from, err := parseDayParam(q.Get("from"), "from", false)
+	if err != nil {
+		return err
+	}
+	to, err := parseDayParam(q.Get("to"), "to", true)
+	if err != nil {
+		return err
+	}
+	if from.IsZero() || to.IsZero() {
+		return store.Invalid("请给出统计期间：from 和 to（例如 from=2026-11-01&to=2026-11-30）")
+	}
+	weights, err := stats.LoadWeights(r.Context(), s.DB)
+	if err != nil {
+		return err
+	}
+	b, err := stats.RatesByChild(r.Context(), s.DB, actor, unit, from, to, weights)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, b)
+}
+
+func (s *Server) addCategory(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in casework.NewCategory
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Cases.AddCategory(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) setCategoryDepartment(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in struct {
+		Department string `json:"department"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.Cases.SetCategoryDepartment(r.Context(), actor, r.PathValue("code"), in.Department); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

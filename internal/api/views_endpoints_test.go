@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/api"
+	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/org"
+	"grassroots/internal/pii"
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+)
+
+// TestViewEndpoints lists and searches cases, reads the daily report and the
+// rates through the API, with each user seeing only their subtree.
+func TestViewEndpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, u := range []string{
+			`(1, '350722000000', '浦城县', 'county', NULL, '/1/', 0)`,
+			`(2, '350722001000', '南浦街道', 'street', 1, '/1/2/', 1)`,
+			`(3, '350722101000', '富岭镇', 'township', 1, '/1/3/', 1)`,
+			`(7, '350722001001', '仙楼社区', 'community', 2, '/1/2/7/', 2)`,
+		} {
+			if _, err := db.Exec(ctx, `INSERT INTO units (id, code, name, kind, parent_id, path, depth, created_at, updated_at) VALUES `+u[:len(u)-1]+`, 0, 0)`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		users := auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))
+		token := map[string]string{}
+		for _, u := range []auth.NewUser{
+			{Username: "county", Name: "县级", UnitCode: "350722000000", Roles: []string{"admin"}},
+			{Username: "nanpu", Name: "南浦干部", UnitCode: "350722001000", Roles: []string{"township"}},
+			{Username: "fuling", Name: "富岭干部", UnitCode: "350722101000", Roles: []string{"township"}},
+		} {
+			u.Password = "long enough password"
+			if _, err := users.CreateUser(ctx, access.System, u); err != nil {
+				t.Fatal(err)
+			}
+			tok, err := users.CreateToken(ctx, access.System, u.Username, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			token[u.Username] = "Bearer " + tok
+		}
+		sealer, err := pii.New(make([]byte, pii.KeySize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		cases, err := casework.NewService(db, casework.Deps{Sealer: sealer, Log: log, AttachDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cases.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h := api.New(api.Deps{DB: db, Auth: users, Cases: cases, Org: org.NewService(db, sealer), Log: log}).Handler()
+		call := func(method, path, who, body string) (int, map[string]any) {
+			t.Helper()
+			r := httptest.NewRequest(method, path, strings.NewReader(body))
+			r.Header.Set("Authorization", token[who])
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			var out map[string]any
+			if w.Code != 204 {
+				if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+					t.Fatalf("%s %s: not JSON: %s", method, path, w.Body.String())
+				}
+			}
+			return w.Code, out
+		}
+		for _, body := range []string{
+			`{"flow":"hotline","request_type":"help","title":"仙楼社区路灯不亮","body":"晚上路灯坏了","place_unit":"350722001001","reporter_phone":"13812345678","dispatch":"350722001000"}`,
+			`{"flow":"hotline","request_type":"help","title":"广场舞噪音扰民","place_unit":"350722001001","reporter_phone":"13912345678"}`,
+		} {
+			if code, out := call("POST", "/api/v1/cases", "county", body); code != 201 {
+				t.Fatalf("create = %d %v", code, out)
+			}
+		}
+		tests := []struct {
+			name, path, who string
+			wantCode        int
+			wantCases       int
+		}{
+			{"county sees all", "/api/v1/cases", "county", 200, 2},
+			{"township sees its subtree", "/api/v1/cases", "nanpu", 200, 2},
+			{"another township sees none", "/api/v1/cases", "fuling", 200, 0},
+			{"two-character keyword", "/api/v1/cases?q=" + "路灯", "county", 200, 1},
+			{"phone number", "/api/v1/cases?q=13912345678", "county", 200, 1},
+			{"to sign for the township", "/api/v1/cases?bucket=to_sign", "nanpu", 200, 1},
+			{"bad date", "/api/v1/cases?from=yesterday", "county", 400, 0},
+			{"no token", "/api/v1/cases", "nobody", 401, 0},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				code, out := call("GET", tt.path, tt.who, "")
+				if code != tt.wantCode {
+					t.Fatalf("GET %s as %s = %d %v, want %d", tt.path, tt.who, code, out, tt.wantCode)
+				}
+				if code == 200 {
+					if got := len(out["cases"].([]any)); got != tt.wantCases {
+						t.Errorf("GET %s as %s: %d cases, want %d", tt.path, tt.who, got, tt.wantCases)
+					}
+				}
+			})
+		}
+		today := casework.Today(time.Now())
+		code, out := call("GET", "/api/v1/daily?unit=350722001000&day="+today, "nanpu", "")
+		if code != 200 || out["collected"].(float64) != 2 {
+			t.Errorf("daily = %d %v, want 2 collected", code, out)
+		}
+		if code, _ := call("GET", "/api/v1/daily?unit=350722001000", "fuling", ""); code != 403 {
+			t.Errorf("another township's daily report = %d, want 403", code)
+		}
+		code, out = call("GET", "/api/v1/stats/rates?unit=350722000000&from="+today+"&to="+today, "county", "")
+		if code != 200 {
+			t.Fatalf("rates = %d %v", code, out)
+		}
+		if n := out["total"].(map[string]any)["counts"].(map[string]any)["cases"].(float64); n != 2 {
+			t.Errorf("rates count %v cases, want 2", n)
+		}
+		if code, _ := call("GET", "/api/v1/stats/rates?unit=350722000000", "county", ""); code != 400 {
+			t.Errorf("rates without a period = %d, want 400", code)
+		}
+		if code, out := call("POST", "/api/v1/categories", "county", `{"code":"L9001","name":"低保办理"}`); code != 201 {
+			t.Errorf("add category = %d %v", code, out)
+		}
+		if code, _ := call("POST", "/api/v1/categories", "nanpu", `{"code":"L9002","name":"医保"}`); code != 403 {
+			t.Errorf("a township adding a category = %d, want 403", code)
+		}
+	})
+}
