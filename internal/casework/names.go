@@ -26,6 +26,12 @@ var (
 		"warn": "临期预警", "overdue": "超期", "escalate": "升级督办", "attach": "上传附件", "resident_rate": "群众评价",
 	}
 	stageNames = map[string]string{"before": "处置前", "after": "处置后", "evidence": "证据", "material": "材料"}
+	// flowNames, requestTypeNames and priorityNames are for exports that a
+	// clerk reads in Excel.
+	flowNames = map[string]string{"hotline": "12345热线", "grid_event": "网格事件", "whistle": "吹哨报到",
+		"township_call": "乡呼县应", "enforcement": "综合执法", "service": "便民服务"}
+	requestTypeNames = map[string]string{"consult": "咨询", "help": "求助", "complaint": "投诉举报", "suggestion": "意见建议"}
+	priorityNames    = map[string]string{"urgent": "紧急", "normal": "一般", "complex": "复杂"}
 )
 
 func statusName(s string) string {
@@ -47,4 +53,12 @@ func stageName(s string) string {
 		return n
 	}
 	return s
+}
+
+// nameOr returns names[code], or code itself when it has no name.
+func nameOr(names map[string]string, code string) string {
+	if n, ok := names[code]; ok {
+		return n
+	}
+	return code
 }
