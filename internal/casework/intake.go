@@ -224,6 +224,19 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		}
 		grid = u
 	}
+	if grid.ID == 0 && place.ID == 0 && in.Dispatch != "" {
+		// No point and no place: a case dispatched at intake to a township,
+		// community or village happened there, so it is collected in that
+		// unit's daily list rather than nowhere.
+		if u, err := unitByCode(ctx, tx, in.Dispatch); err == nil {
+			switch u.Kind {
+			case "township", "street", "community", "village":
+				place = u
+			case "grid", "building":
+				grid = u
+			}
+		}
+	}
 	if grid.ID != 0 {
 		p, err := placeOf(ctx, tx, grid)
 		if err != nil {
