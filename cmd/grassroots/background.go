@@ -29,6 +29,7 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 	if a.cases != nil {
 		jobs = append(jobs, a.runDailySummaries)
 	}
+	jobs = append(jobs, a.integrationJobs()...)
 	return jobs
 }
 

@@ -46,6 +46,8 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "user add --username --password --name --unit CODE --role ROLE", runUser},
 		{"token", "token create --user NAME: print a new API token once", runToken},
+		{"apikey", "apikey create --name N [--user U]: print a new Open311 api_key once", runAPIKey},
+		{"webhook", "webhook add --url URL --events E,...: register a webhook endpoint", runWebhook},
 		{"import", "import units FILE.csv: load a county's divisions", runImport},
 		{"backup", "backup --to FILE: consistent copy of a running SQLite database", runBackup},
 		{"restore", "restore --from FILE: put a backup in place (server stopped)", runRestore},

@@ -115,7 +115,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireLists, wireCoord, wireService} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireLists, wireCoord, wireService, wireIntegration} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -169,6 +169,7 @@ func (a *app) handler() (http.Handler, error) {
 	m := newMetrics(a.db)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv.Handler())
+	mux.Handle("/open311/", a.open311Handler())
 	mux.Handle("/", w.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

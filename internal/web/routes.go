@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	s.statsRoutes()
 	s.portalRoutes()
 	s.mobileRoutes()
+	s.integrationRoutes()
 	s.serviceRoutes()
 	s.coordRoutes()
 	s.trustRoutes()

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/open311"
+	"grassroots/internal/province"
+	"grassroots/internal/store"
+	"grassroots/internal/timers"
+	"grassroots/internal/webhook"
+)
+
+// webhookInterval is how often the outbox worker looks for due deliveries.
+const webhookInterval = 5 * time.Second
+
+// wireIntegration registers the outbox writers on the case engine: webhook
+// deliveries and provincial status updates are written in the transaction
+// of every case change.
+func wireIntegration(_ context.Context, a *app) error {
+	if a.cases == nil {
+		return nil
+	}
+	a.cases.OnChange(webhook.NewService(a.db, a.log).OnCaseChange)
+	a.cases.OnChange(province.NewService(a.db, a.cases, a.log).OnCaseChange)
+	return nil
+}
+
+// open311Handler serves Open311 GeoReport v2 at /open311/v2/. It is mounted
+// beside the web UI, not in it: Open311 clients post without CSRF tokens.
+func (a *app) open311Handler() http.Handler {
+	d := open311.Deps{DB: a.db, Cases: a.cases, Log: a.log}
+	if a.auth != nil {
+		d.ActorFor = a.auth.ActorForUser
+	}
+	return open311.New(d)
+}
+
+// integrationJobs is the outbox worker: it sends webhook deliveries and
+// provincial status updates, once across instances.
+func (a *app) integrationJobs() []func(ctx context.Context) {
+	if a.cases == nil {
+		return nil
+	}
+	pv := province.NewService(a.db, a.cases, a.log)
+	w := webhook.NewWorker(a.db, webhook.WorkerConfig{Instance: timers.InstanceID(), Log: a.log,
+		Targets: map[string]webhook.Resolver{province.Target: pv.Destination}})
+	return []func(ctx context.Context){func(ctx context.Context) { w.Run(ctx, webhookInterval) }}
+}
+
+// runAPIKey is `grassroots apikey create --name N [--user U]`: it prints a
+// new Open311 api_key once (only its hash is stored); `apikey list` and
+// `apikey revoke --id N` manage them.
+func runAPIKey(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	usage := "usage: grassroots apikey create --name NAME [--user USERNAME] | apikey list | apikey revoke --id N [--db ...]"
+	if len(args) == 0 {
+		fmt.Fprintln(out, usage)
+		return errUsage
+	}
+	cfg := &config{}
+	fs := newFlags("apikey "+args[0], cfg)
+	name := fs.String("name", "", "what the key is for, e.g. 城市App")
+	user := fs.String("user", "", "username requests are filed as (default: the system)")
+	id := fs.Int64("id", 0, "key id (revoke)")
+	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys := open311.NewKeys(db)
+	switch args[0] {
+	case "create":
+		key, k, err := keys.Create(ctx, access.System, *name, *user)
+		if err != nil {
+			return cliError(err)
+		}
+		fmt.Fprintf(os.Stderr, "Open311 api_key %d “%s” (only shown now; clients send it as the api_key form field):\n", k.ID, k.Name)
+		fmt.Fprintln(out, key)
+	case "list":
+		ks, err := keys.List(ctx, access.System)
+		if err != nil {
+			return err
+		}
+		for _, k := range ks {
+			state := "active"
+			if k.RevokedAt != nil {
+				state = "revoked"
+			}
+			fmt.Fprintf(out, "%d\t%s…\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, orDash(k.Username), state)
+		}
+	case "revoke":
+		if *id == 0 {
+			return errors.New("apikey revoke: --id is required")
+		}
+		if err := keys.Revoke(ctx, access.System, *id); err != nil {
+			return cliError(err)
+		}
+		fmt.Fprintf(out, "api_key %d revoked\n", *id)
+	default:
+		fmt.Fprintln(out, usage)
+		return errUsage
+	}
+	return nil
+}
+
+// eventsFlag collects --events, repeatable or comma-separated.
+type eventsFlag []string
+
+func (e *eventsFlag) String() string     { return strings.Join(*e, ",") }
+func (e *eventsFlag) Set(v string) error { *e = append(*e, v); return nil }
+
+// runWebhook is `grassroots webhook add --url U --events E[,E...]`: it
+// registers an endpoint and prints its signing secret once; `webhook list`
+// shows the endpoints.
+func runWebhook(ctx context.Context, _ *config, args []string, out io.Writer) error {
+	usage := "usage: grassroots webhook add --url URL --events case.created,case.status_changed,case.answered,case.closed [--secret S] [--description D] | webhook list [--db ...]"
+	if len(args) == 0 {
+		fmt.Fprintln(out, usage)
+		return errUsage
+	}
+	cfg := &config{}
+	fs := newFlags("webhook "+args[0], cfg)
+	u := fs.String("url", "", "receiver URL (http or https)")
+	secret := fs.String("secret", "", "signing secret (default: generated)")
+	desc := fs.String("description", "", "what the receiver is")
+	var events eventsFlag
+	fs.Var(&events, "events", "events to send: "+strings.Join(webhook.Events, ","))
+	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := webhook.NewService(db, nil)
+	switch args[0] {
+	case "add":
+		ep, sec, err := svc.Create(ctx, access.System, webhook.NewEndpoint{URL: *u, Events: events, Secret: *secret, Description: *desc})
+		if err != nil {
+			return cliError(err)
+		}
+		fmt.Fprintf(os.Stderr, "webhook %d → %s (%s); signing secret, only shown now:\n", ep.ID, ep.URL, strings.Join(ep.Events, ","))
+		fmt.Fprintln(out, sec)
+	case "list":
+		eps, err := svc.List(ctx, access.System)
+		if err != nil {
+			return err
+		}
+		for _, ep := range eps {
+			fmt.Fprintf(out, "%d\t%s\t%s\tactive=%v\tpending=%d\tfailed=%d\n", ep.ID, ep.URL, strings.Join(ep.Events, ","), ep.Active, ep.Pending, ep.Failed)
+		}
+	default:
+		fmt.Fprintln(out, usage)
+		return errUsage
+	}
+	return nil
+}
+
+// cliError puts the user's message first.
+func cliError(err error) error {
+	if msg, ok := store.UserMessage(err); ok {
+		return errors.New(msg)
+	}
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,84 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"grassroots/internal/store"
+)
+
+// Change is one change of a case as the engine commits it: intake, or an
+// action that wrote an event. Hooks receive it inside the change's own
+// transaction, so whatever they write (an outbox row, a status message to
+// another system) commits with the change or not at all.
+type Change struct {
+	// Case is the case as it stands after the change, read in the
+	// transaction.
+	Case Case
+	// EventID is the timeline event the change wrote.
+	EventID int64
+	// Action is the event's action: "receive" for intake, else the flow
+	// action ("dispatch", "sign", "answer", "revisit", ...).
+	Action     string
+	FromStatus string
+	ToStatus   string
+	// Note is the action's note (an answer's text, a reason).
+	Note string
+	// PublicText is what the requester reads of the step ("" when internal).
+	PublicText string
+	At         time.Time
+	// Created marks intake.
+	Created bool
+	// StatusChanged marks a change of the case's status (not at intake).
+	StatusChanged bool
+	// Answered marks an answer by the lead unit (the hotline's answer, a
+	// grid event's handling report).
+	Answered bool
+	// Closed marks the change that closed the case.
+	Closed bool
+}
+
+// ChangeHook runs inside the transaction of every case change; an error
+// undoes the change.
+type ChangeHook func(ctx context.Context, tx *store.Tx, ch Change) error
+
+// OnChange registers h to run inside the transaction of every case change
+// (intake, and each action that writes an event). Register hooks while
+// wiring the program, before the service handles requests: the list is not
+// guarded for concurrent registration.
+func (s *Service) OnChange(h ChangeHook) {
+	s.hooks = append(s.hooks, h)
+}
+
+// changed runs the registered hooks for a change whose case is caseID.
+func (s *Service) changed(ctx context.Context, tx *store.Tx, caseID int64, ch Change) error {
+	if len(s.hooks) == 0 {
+		return nil
+	}
+	c, err := loadCase(ctx, tx, "c.id = ?", caseID)
+	if err != nil {
+		return fmt.Errorf("change hooks: %w", err)
+	}
+	ch.Case = c
+	for _, h := range s.hooks {
+		if err := h(ctx, tx, ch); err != nil {
+			return fmt.Errorf("change hook (%s %s): %w", c.No, ch.Action, err)
+		}
+	}
+	return nil
+}
+
+// changedByAction runs the hooks for an action that wrote event evID: out
+// is the outcome taken, target the assignment acted on (nil for case
+// actions).
+func (x *actx) changedByAction(ctx context.Context, spec ActionSpec, out Outcome, target *Assignment, fromStatus string, evID int64, note, public string) error {
+	ch := Change{
+		EventID: evID, Action: spec.Name, FromStatus: fromStatus, ToStatus: x.c.Status, Note: note, PublicText: public, At: x.now,
+		StatusChanged: fromStatus != x.c.Status,
+		Answered:      target != nil && target.Role == RoleLead && slices.Contains(out.Effects, EffAnswer),
+		Closed:        fromStatus != x.c.Status && x.c.Closed() && x.flow.Terminal(x.c.Status),
+	}
+	return x.s.changed(ctx, x.tx, x.c.ID, ch)
+}
