@@ -81,7 +81,7 @@ func (s *Server) webhooksPage(r *http.Request, form webhook.NewEndpoint) (AdminW
 	if err != nil {
 		return AdminWebhooksPage{}, err
 	}
-	return AdminWebhooksPage{Page: s.page(r, "integ.webhooks.title", "admin"), Webhooks: eps, Events: webhook.Events, Form: form}, nil
+	return AdminWebhooksPage{Page: s.page(r, "integ.webhooks.title", "integration"), Webhooks: eps, Events: webhook.Events, Form: form}, nil
 }
 
 func (s *Server) adminWebhooks(w http.ResponseWriter, r *http.Request) error {
@@ -129,7 +129,7 @@ func (s *Server) adminWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "admin_webhooks_detail", AdminWebhookPage{Page: s.page(r, "integ.webhook.title", "admin"), Webhook: ep, Deliveries: ds, Status: status})
+	return s.render(w, r, "admin_webhooks_detail", AdminWebhookPage{Page: s.page(r, "integ.webhook.title", "integration"), Webhook: ep, Deliveries: ds, Status: status})
 }
 
 func (s *Server) adminWebhookActive(w http.ResponseWriter, r *http.Request) error {
@@ -177,7 +177,7 @@ func (s *Server) apiKeysPage(r *http.Request) (AdminAPIKeysPage, error) {
 	if err != nil {
 		return AdminAPIKeysPage{}, err
 	}
-	return AdminAPIKeysPage{Page: s.page(r, "integ.apikeys.title", "admin"), Keys: ks}, nil
+	return AdminAPIKeysPage{Page: s.page(r, "integ.apikeys.title", "integration"), Keys: ks}, nil
 }
 
 func (s *Server) adminAPIKeys(w http.ResponseWriter, r *http.Request) error {

@@ -81,7 +81,8 @@ func (p Page) NavItems() []NavItem {
 		items = append([]NavItem{items[0], {"nav.mobile", "/m", "mobile"}}, items[1:]...)
 	}
 	if p.Actor.Has(access.RoleAdmin) {
-		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"})
+		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"},
+			NavItem{"nav.integration", "/admin/webhooks", "integration"})
 	}
 	return items
 }
