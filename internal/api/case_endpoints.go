@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/service"
 	"grassroots/internal/store"
 )
 
@@ -39,9 +40,17 @@ type CaseDetailBody struct {
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in casework.NewCase
-	if err := decodeJSON(r, &in); err != nil {
+	var body struct {
+		casework.NewCase
+		// Service is a service application's desk input (flow "service").
+		Service *service.DeskInput `json:"service,omitempty"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
 		return err
+	}
+	in := body.NewCase
+	if in.Flow == "service" {
+		return s.createServiceApplication(w, r, actor, body.Service)
 	}
 	if in.Channel == "" {
 		in.Channel = "api"

@@ -21,6 +21,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // KeySize is the length of a master key in bytes (AES-256).
@@ -40,8 +42,17 @@ var ErrTampered = errors.New("pii: sealed value cannot be opened (altered or sea
 // Sealer seals, opens and hashes personal data under one master key. It is
 // safe for concurrent use.
 type Sealer struct {
+	// mu guards aead and current, which a key-file reload replaces while
+	// the server runs (see keyring.go).
+	mu      sync.RWMutex
 	aead    map[string]cipher.AEAD // by key version
+	current string                 // the version Seal uses (the newest)
 	hashKey []byte
+	// file is the key file to reload from when a value sealed under a newer
+	// version turns up ("" for a key from the environment or New).
+	file    string
+	modTime time.Time
+	checked time.Time
 }
 
 // New returns a Sealer for a 32-byte master key. The hash key is derived from
@@ -63,7 +74,7 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pii: derive hash key: %w", err)
 	}
-	return &Sealer{aead: map[string]cipher.AEAD{currentVersion: gcm}, hashKey: hk}, nil
+	return &Sealer{aead: map[string]cipher.AEAD{currentVersion: gcm}, current: currentVersion, hashKey: hk}, nil
 }
 
 // ParseKey decodes a key written as standard base64 (surrounding blanks are
@@ -114,22 +125,31 @@ func LoadOrCreateKey(path string) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pii: read key file: %w", err)
 	}
-	key, err := ParseKey(string(b))
+	ring, err := ParseKeyring(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	return New(key)
+	s, err := NewKeyring(ring)
+	if err != nil {
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	s.file = path
+	if fi, err := os.Stat(path); err == nil {
+		s.modTime = fi.ModTime()
+	}
+	s.checked = time.Now()
+	return s, nil
 }
 
 // FromEnvOrFile returns the Sealer for the key in GRASSROOTS_KEY when it is
 // set, and otherwise for the key file (created on first use).
 func FromEnvOrFile(keyFile string) (*Sealer, error) {
 	if v := os.Getenv(EnvKey); v != "" {
-		key, err := ParseKey(v)
+		ring, err := ParseKeyring(v)
 		if err != nil {
 			return nil, fmt.Errorf("%w (%s)", err, EnvKey)
 		}
-		return New(key)
+		return NewKeyring(ring)
 	}
 	return LoadOrCreateKey(keyFile)
 }
@@ -140,11 +160,15 @@ func (s *Sealer) Seal(plain string) (string, error) {
 	if plain == "" {
 		return "", nil
 	}
-	aead := s.aead[currentVersion]
+	s.maybeReload(false)
+	s.mu.RLock()
+	version := s.current
+	aead := s.aead[version]
+	s.mu.RUnlock()
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	rand.Read(nonce)
-	out := aead.Seal(nonce, nonce, []byte(plain), []byte(currentVersion))
-	return currentVersion + ":" + base64.RawStdEncoding.EncodeToString(out), nil
+	out := aead.Seal(nonce, nonce, []byte(plain), []byte(version))
+	return version + ":" + base64.RawStdEncoding.EncodeToString(out), nil
 }
 
 // Open decrypts what Seal produced. It returns ErrTampered when the value was
@@ -157,7 +181,7 @@ func (s *Sealer) Open(sealed string) (string, error) {
 	if !ok {
 		return "", ErrTampered
 	}
-	aead, ok := s.aead[version]
+	aead, ok := s.aeadFor(version)
 	if !ok {
 		return "", fmt.Errorf("pii: unknown key version %q", version)
 	}

@@ -129,3 +129,9 @@
     }, function () { btn.disabled = false; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
 })();
+
+// service: print buttons on receipts and one-time notices.
+document.addEventListener("click", (e) => {
+  const b = e.target.closest && e.target.closest("[data-print]");
+  if (b) window.print();
+});

@@ -1,0 +1,327 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"grassroots/internal/access"
+	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
+	"grassroots/internal/org"
+	"grassroots/internal/pii"
+	"grassroots/internal/service"
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+	"grassroots/internal/worktime"
+)
+
+// The authorisation walk of the API: every route, with a token of every role
+// from several units (and none), checked against the rule — a township sees
+// only its subtree and what is assigned to it, administrators what their
+// level allows, anonymous callers nothing but the OpenAPI document. A route
+// registered but missing from apiRules fails the test.
+
+type apiRole string
+
+const (
+	apiAnon        apiRole = "no token"
+	apiTownA       apiRole = "township A staff"
+	apiTownB       apiRole = "township B staff"
+	apiCommunity   apiRole = "community staff under A"
+	apiGrid        apiRole = "grid worker under A"
+	apiDept        apiRole = "department staff (lead of the case)"
+	apiSupervisor  apiRole = "supervisor"
+	apiCountyAdmin apiRole = "county administrator"
+	apiTownAdmin   apiRole = "township A administrator"
+)
+
+var apiRoles = []apiRole{apiAnon, apiTownA, apiTownB, apiCommunity, apiGrid, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}
+
+var (
+	apiEveryone     = []apiRole{apiTownA, apiTownB, apiCommunity, apiGrid, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}
+	apiAdmins       = []apiRole{apiCountyAdmin, apiTownAdmin}
+	apiCountyAdmin1 = []apiRole{apiCountyAdmin}
+	apiSeesCaseA    = []apiRole{apiTownA, apiCommunity, apiGrid, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}
+	apiSeesUnitA    = []apiRole{apiTownA, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}
+	apiCountyLevel  = []apiRole{apiDept, apiSupervisor, apiCountyAdmin}
+	apiNobody       = []apiRole{}
+	// The service window is worked by township, community and department
+	// staff and administrators; grid workers and supervisors do not handle it.
+	apiServiceStaff = []apiRole{apiTownA, apiTownB, apiCommunity, apiDept, apiCountyAdmin, apiTownAdmin}
+)
+
+// apiRule is who may call a route; see the web walk's rule.
+type apiRule struct {
+	Path   string
+	Body   string
+	Public bool
+	Allow  []apiRole
+	// NotFoundOK accepts 404 for allowed roles (ids the fixture lacks).
+	NotFoundOK bool
+	// ValidatesFirst: the handler checks its input before the role, so a
+	// refused role may get 400 for the walk's body (a gap to close).
+	ValidatesFirst bool
+}
+
+func apiRules(fx *apiWalkFixture) map[string]apiRule {
+	no, townA := fx.caseNo, "350722001000"
+	return map[string]apiRule{
+		"GET /api/v1/openapi.json": {Public: true},
+		"GET /api/v1/me":           {Allow: apiEveryone},
+		"GET /api/v1/users":        {Allow: apiAdmins},
+		"POST /api/v1/users":       {Allow: apiAdmins, ValidatesFirst: true},
+
+		"GET /api/v1/units":                    {Allow: apiEveryone},
+		"GET /api/v1/units/{code}":             {Path: "/api/v1/units/" + townA, Allow: apiSeesUnitA},
+		"GET /api/v1/party-orgs/{code}":        {Path: "/api/v1/party-orgs/NOSUCH", Allow: apiEveryone, NotFoundOK: true},
+		"GET /api/v1/grids/at":                 {Path: "/api/v1/grids/at?lng=118.53&lat=27.92", Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/people/{id}/member-link": {Path: "/api/v1/people/999999/member-link", Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, NotFoundOK: true},
+
+		"GET /api/v1/calendar":               {Allow: apiEveryone},
+		"GET /api/v1/calendar/hours":         {Allow: apiEveryone},
+		"PUT /api/v1/calendar/days/{day}":    {Path: "/api/v1/calendar/days/2026-10-01", Body: `{"kind":"holiday","name":"国庆节"}`, Allow: apiCountyAdmin1},
+		"DELETE /api/v1/calendar/days/{day}": {Path: "/api/v1/calendar/days/2026-10-01", Allow: apiCountyAdmin1, NotFoundOK: true},
+		"PUT /api/v1/calendar/hours":         {Body: `{"periods":[{"start":"08:30","end":"12:00"},{"start":"14:30","end":"17:30"}]}`, Allow: apiCountyAdmin1},
+
+		"POST /api/v1/cases":                       {Allow: apiEveryone, ValidatesFirst: true},
+		"GET /api/v1/cases/{no}":                   {Path: "/api/v1/cases/" + no, Allow: apiSeesCaseA},
+		"POST /api/v1/cases/{no}/actions/{action}": {Path: "/api/v1/cases/" + no + "/actions/comment", Body: `{"note":"走访核实"}`, Allow: apiSeesCaseA},
+		"POST /api/v1/cases/{no}/attachments":      {Path: "/api/v1/cases/" + no + "/attachments", Allow: apiSeesCaseA, ValidatesFirst: true},
+		"GET /api/v1/attachments/{id}":             {Path: "/api/v1/attachments/999999", Allow: apiEveryone, NotFoundOK: true},
+		"GET /api/v1/categories":                   {Allow: apiEveryone},
+
+		"GET /api/v1/matters":                           {Allow: apiEveryone},
+		"GET /api/v1/matters/{code}":                    {Path: "/api/v1/matters/NOSUCH", Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/matters":                          {Allow: apiNobody, ValidatesFirst: true},
+		"GET /api/v1/lists":                             {Allow: apiEveryone},
+		"GET /api/v1/lists/{list}/items":                {Path: "/api/v1/lists/power/items", Allow: apiEveryone},
+		"GET /api/v1/lists/{list}/versions":             {Path: "/api/v1/lists/power/versions", Allow: apiEveryone},
+		"GET /api/v1/lists/{list}/compare":              {Path: "/api/v1/lists/power/compare", Allow: apiEveryone, ValidatesFirst: true},
+		"GET /api/v1/lists/{list}/export":               {Path: "/api/v1/lists/power/export", Allow: apiEveryone},
+		"POST /api/v1/lists/{list}/items":               {Path: "/api/v1/lists/power/items", Allow: apiAdmins, ValidatesFirst: true},
+		"POST /api/v1/lists/{list}/items/remove":        {Path: "/api/v1/lists/power/items/remove", Allow: apiAdmins, ValidatesFirst: true, NotFoundOK: true},
+		"POST /api/v1/lists/{list}/import":              {Path: "/api/v1/lists/power/import", Allow: apiAdmins, ValidatesFirst: true},
+		"GET /api/v1/category-matters":                  {Allow: apiEveryone},
+		"POST /api/v1/category-matters":                 {Allow: apiCountyAdmin1, ValidatesFirst: true},
+		"GET /api/v1/routes/{category}":                 {Path: "/api/v1/routes/NOSUCH", Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/access/check":                     {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/access/attempts":                   {Allow: apiEveryone},
+		"GET /api/v1/access/exceptions":                 {Allow: apiEveryone},
+		"POST /api/v1/access/exceptions":                {Allow: apiNobody, ValidatesFirst: true},
+		"POST /api/v1/access/exceptions/{id}/revoke":    {Path: "/api/v1/access/exceptions/999999/revoke", Allow: apiNobody},
+		"GET /api/v1/empowerment/batches":               {Allow: apiEveryone},
+		"POST /api/v1/empowerment/batches":              {Allow: apiCountyAdmin1, ValidatesFirst: true},
+		"POST /api/v1/empowerment/grants":               {Allow: apiCountyAdmin1, ValidatesFirst: true},
+		"POST /api/v1/empowerment/revoke":               {Allow: apiCountyAdmin1, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/empowerment/requests":              {Allow: apiEveryone},
+		"POST /api/v1/empowerment/requests":             {Allow: apiEveryone, ValidatesFirst: true},
+		"POST /api/v1/empowerment/requests/{id}/refuse": {Path: "/api/v1/empowerment/requests/999999/refuse", Allow: apiAdmins, NotFoundOK: true, ValidatesFirst: true},
+		"GET /api/v1/empowerment/may-decide":            {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+
+		"GET /api/v1/whistles":                {Allow: apiEveryone},
+		"GET /api/v1/whistles/summonables":    {Allow: apiEveryone, ValidatesFirst: true},
+		"GET /api/v1/whistle-rate":            {Allow: []apiRole{apiSupervisor, apiCountyAdmin}},
+		"POST /api/v1/co-building":            {Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, ValidatesFirst: true},
+		"GET /api/v1/township-calls":          {Allow: apiEveryone},
+		"GET /api/v1/township-calls/proposal": {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/enforcement-cases":       {Allow: apiEveryone},
+		"GET /api/v1/enforcement-zones":       {Allow: apiEveryone},
+		"GET /api/v1/reportcard":              {Allow: apiCountyLevel},
+
+		// The service window is not wired in this fixture (it answers 404 "便民服务未启用").
+
+		"GET /api/v1/service-items":                         {Allow: apiEveryone, NotFoundOK: true},
+		"GET /api/v1/service-items/{code}":                  {Path: "/api/v1/service-items/NOSUCH", Allow: apiEveryone, NotFoundOK: true},
+		"GET /api/v1/service-applications/{no}":             {Path: "/api/v1/service-applications/" + no, Allow: apiSeesCaseA, NotFoundOK: true},
+		"POST /api/v1/service-applications/{no}/review":     {Path: "/api/v1/service-applications/" + no + "/review", Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
+		"POST /api/v1/service-applications/{no}/supplement": {Path: "/api/v1/service-applications/" + no + "/supplement", Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
+		"POST /api/v1/service-applications/{no}/delivery":   {Path: "/api/v1/service-applications/" + no + "/delivery", Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
+		"POST /api/v1/service-notices":                      {Allow: apiServiceStaff, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/service-figures":                       {Allow: apiServiceStaff, NotFoundOK: true},
+
+		"GET /api/v1/cases":                        {Allow: apiEveryone},
+		"GET /api/v1/daily":                        {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/stats/rates":                  {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		"POST /api/v1/categories":                  {Allow: apiCountyAdmin1, ValidatesFirst: true},
+		"PUT /api/v1/categories/{code}/department": {Path: "/api/v1/categories/NOSUCH/department", Allow: apiCountyAdmin1, ValidatesFirst: true, NotFoundOK: true},
+
+		"GET /api/v1/webhooks":                           {Allow: apiCountyAdmin1},
+		"POST /api/v1/webhooks":                          {Allow: apiCountyAdmin1, ValidatesFirst: true},
+		"GET /api/v1/webhooks/{id}":                      {Path: "/api/v1/webhooks/999999", Allow: apiCountyAdmin1, NotFoundOK: true},
+		"DELETE /api/v1/webhooks/{id}":                   {Path: "/api/v1/webhooks/999999", Allow: apiCountyAdmin1, NotFoundOK: true},
+		"POST /api/v1/webhooks/{id}/active":              {Path: "/api/v1/webhooks/999999/active", Allow: apiCountyAdmin1, NotFoundOK: true, ValidatesFirst: true},
+		"GET /api/v1/webhooks/{id}/deliveries":           {Path: "/api/v1/webhooks/999999/deliveries", Allow: apiCountyAdmin1, NotFoundOK: true},
+		"POST /api/v1/webhook-deliveries/{id}/redeliver": {Path: "/api/v1/webhook-deliveries/999999/redeliver", Allow: apiCountyAdmin1, NotFoundOK: true},
+		"GET /api/v1/province/cases/{platform_id}":       {Path: "/api/v1/province/cases/NOSUCH", Allow: apiCountyAdmin1, NotFoundOK: true},
+		"POST /api/v1/province/cases":                    {Allow: apiCountyAdmin1, ValidatesFirst: true},
+
+		"POST /api/v1/reveals": {Body: `{"subject":"case","ref":"` + no + `","field":"reporter_phone","reason":"回访核实联系方式"}`,
+			Allow: []apiRole{apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/reveals": {Allow: []apiRole{apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+	}
+}
+
+type apiWalkFixture struct {
+	s      *Server
+	tokens map[apiRole]string
+	caseNo string
+}
+
+func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
+	t.Helper()
+	ctx := context.Background()
+	paths := map[string]string{}
+	for _, u := range [][4]string{
+		{"350722000000", "浦城县", "county", ""},
+		{"350722D003", "县城市管理和综合执法局", "department", "350722000000"},
+		{"350722001000", "南浦街道", "street", "350722000000"},
+		{"350722001001", "仙楼社区", "community", "350722001000"},
+		{"350722001001G01", "仙楼社区第一网格", "grid", "350722001001"},
+		{"350722101000", "富岭镇", "township", "350722000000"},
+	} {
+		var parentID any
+		path := "/"
+		if u[3] != "" {
+			p := paths[u[3]]
+			id, _ := strconv.ParseInt(strings.Split(strings.Trim(p, "/"), "/")[strings.Count(p, "/")-2], 10, 64)
+			parentID, path = id, p
+		}
+		var id int64
+		if err := db.QueryRow(ctx, `INSERT INTO units (code, name, kind, parent_id, path, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id`,
+			u[0], u[1], u[2], parentID, "tmp"+u[0], strings.Count(path, "/")-1).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		path += strconv.FormatInt(id, 10) + "/"
+		if _, err := db.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, path, id); err != nil {
+			t.Fatal(err)
+		}
+		paths[u[0]] = path
+	}
+	work, err := worktime.NewService(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := pii.New(make([]byte, pii.KeySize))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cases, err := casework.NewService(db, casework.Deps{
+		Calendar: func(context.Context) (casework.Calendar, error) { return work.Calendar(), nil },
+		Sealer:   sealer, Log: log, AttachDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cases.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	authSvc := auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))
+	fx := &apiWalkFixture{tokens: map[apiRole]string{},
+		s: New(Deps{DB: db, Log: log, Org: org.NewService(db, sealer), Auth: authSvc, Work: work, Cases: cases, Lists: catalog.NewService(db),
+			Service: service.New(db, cases, sealer, log)})}
+	for i, u := range []struct {
+		role       apiRole
+		unit, kind string
+	}{
+		{apiTownA, "350722001000", "township"}, {apiTownB, "350722101000", "township"}, {apiCommunity, "350722001001", "community"},
+		{apiGrid, "350722001001G01", "grid"}, {apiDept, "350722D003", "department"}, {apiSupervisor, "350722000000", "supervisor"},
+		{apiCountyAdmin, "350722000000", "admin"}, {apiTownAdmin, "350722001000", "admin"},
+	} {
+		name := fmt.Sprintf("walk%d", i)
+		if _, err := authSvc.CreateUser(ctx, access.System, auth.NewUser{Username: name, Password: name + "-password", Name: string(u.role),
+			UnitCode: u.unit, Roles: []string{u.kind}}); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := authSvc.CreateToken(ctx, access.System, name, "walk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.tokens[u.role] = tok
+	}
+	admin, err := authSvc.TokenActor(ctx, fx.tokens[apiCountyAdmin])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := cases.Create(ctx, admin, casework.NewCase{Flow: "hotline", RequestType: "help", Title: "仙楼路灯不亮",
+		ReporterName: "李四", ReporterPhone: "13800005678", PlaceUnit: "350722001001G01", Dispatch: "350722D003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.caseNo = c.No
+	return fx
+}
+
+func TestAuthorisationWalkAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newAPIWalkFixture(t, db)
+		rules := apiRules(fx)
+		patterns := fx.s.Patterns()
+		for _, p := range patterns {
+			if _, ok := rules[p]; !ok {
+				t.Errorf("API route %q is not in the authorisation walk: add it to apiRules with who may use it", p)
+			}
+		}
+		for p := range rules {
+			if !slices.Contains(patterns, p) {
+				t.Errorf("apiRules names %q, which is no longer a route: remove it", p)
+			}
+		}
+		slices.SortStableFunc(patterns, func(a, b string) int {
+			return strings.Compare(strings.Split(a, " ")[0], strings.Split(b, " ")[0])
+		})
+		for _, p := range patterns {
+			rl, ok := rules[p]
+			if !ok {
+				continue
+			}
+			method, target, _ := strings.Cut(p, " ")
+			if rl.Path != "" {
+				target = rl.Path
+			}
+			for _, role := range apiRoles {
+				wantAllow := rl.Public || slices.Contains(rl.Allow, role)
+				body := rl.Body
+				if body == "" && method != http.MethodGet && method != http.MethodDelete {
+					body = "{}"
+				}
+				r := httptest.NewRequest(method, target, strings.NewReader(body))
+				if body != "" {
+					r.Header.Set("Content-Type", "application/json")
+				}
+				if tok := fx.tokens[role]; tok != "" {
+					r.Header.Set("Authorization", "Bearer "+tok)
+				}
+				w := httptest.NewRecorder()
+				func() {
+					defer func() {
+						if v := recover(); v != nil {
+							t.Errorf("%s %s as %s: panic %v", method, target, role, v)
+						}
+					}()
+					fx.s.Handler().ServeHTTP(w, r)
+				}()
+				status := w.Code
+				if status >= 500 {
+					t.Errorf("%s %s as %s: server error %d %s", method, target, role, status, w.Body.String())
+					continue
+				}
+				refused := status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusNotFound
+				switch {
+				case wantAllow && refused && !(status == http.StatusNotFound && rl.NotFoundOK):
+					t.Errorf("%s %s as %s: %d, want it served: %s", method, target, role, status, w.Body.String())
+				case !wantAllow && !refused && !(rl.ValidatesFirst && status == http.StatusBadRequest):
+					t.Errorf("%s %s as %s: %d, want 401/403/404", method, target, role, status)
+				case !wantAllow && role == apiAnon && status != http.StatusUnauthorized:
+					t.Errorf("%s %s without a token: %d, want 401", method, target, status)
+				}
+			}
+		}
+	})
+}

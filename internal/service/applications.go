@@ -1,0 +1,274 @@
+package service
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"grassroots/internal/access"
+	"grassroots/internal/audit"
+	"grassroots/internal/casework"
+	"grassroots/internal/store"
+)
+
+// Application is the service side of an application, with its case's
+// number and status.
+type Application struct {
+	ID               int64         `json:"-"`
+	CaseID           int64         `json:"-"`
+	No               string        `json:"no"`
+	Status           string        `json:"status"`
+	ItemCode         string        `json:"item_code"`
+	ItemName         string        `json:"item_name"`
+	Kind             string        `json:"kind"`
+	Channel          string        `json:"channel"`
+	SiteName         string        `json:"site_name,omitempty"`
+	CentreName       string        `json:"centre_name,omitempty"`
+	WindowName       string        `json:"window_name,omitempty"`
+	HandlingUnitCode string        `json:"handling_unit_code"`
+	HandlingUnitName string        `json:"handling_unit_name"`
+	Office           string        `json:"office"`
+	TownshipLevel    bool          `json:"township_level"`
+	ApplicantName    string        `json:"applicant_name"`
+	Materials        []AppMaterial `json:"materials"`
+	Consent          bool          `json:"consent"`
+	ConsentNote      string        `json:"consent_note,omitempty"`
+	FeeCents         int64         `json:"fee_cents"`
+	PaidByProxy      bool          `json:"paid_by_proxy"`
+	PaymentRef       string        `json:"payment_ref,omitempty"`
+	AcceptedAt       time.Time     `json:"accepted_at"`
+	HandleDueAt      *time.Time    `json:"handle_due_at,omitempty"`
+	DecidedAt        *time.Time    `json:"decided_at,omitempty"`
+	Decision         string        `json:"decision,omitempty"`
+	Answer           string        `json:"answer,omitempty"`
+	OnTime           *bool         `json:"on_time,omitempty"`
+	DeliveredAt      *time.Time    `json:"delivered_at,omitempty"`
+	Delivery         string        `json:"delivery,omitempty"`
+	DeliveryRef      string        `json:"delivery_ref,omitempty"`
+	Visits           int           `json:"visits"`
+	Review           *Review       `json:"review,omitempty"`
+	Notices          []string      `json:"notices,omitempty"`
+}
+
+// Fee shows the fee.
+func (a Application) Fee() string { return Money(a.FeeCents) }
+
+// CanReview reports whether the result has been delivered and not yet
+// reviewed.
+func (a Application) CanReview() bool { return a.DeliveredAt != nil && a.Review == nil }
+
+// Review is a resident's good or bad review (好差评) of a delivered
+// application.
+type Review struct {
+	Rating  int       `json:"rating"` // 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意
+	Channel string    `json:"channel"`
+	Note    string    `json:"note,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Good reports a good review (4 or 5); Bad a bad one (1 or 2).
+func (r Review) Good() bool { return r.Rating >= 4 }
+
+// Bad reports a bad review (1 or 2).
+func (r Review) Bad() bool { return r.Rating <= 2 }
+
+const appCols = `a.id, a.case_id, c.no, c.status, i.code, i.name, a.kind, a.channel, COALESCE(st.name, ''), COALESCE(ce.name, ''), COALESCE(w.name, ''),
+	hu.code, hu.name, a.office, a.township_level, a.applicant_name, a.materials_json, a.consent, a.consent_note, a.fee_cents, a.paid_by_proxy,
+	a.payment_ref, a.accepted_at, c.handle_due_at, a.decided_at, a.decision, c.answer, a.on_time, a.delivered_at, a.delivery, a.delivery_ref, a.visits,
+	r.rating, COALESCE(r.channel, ''), COALESCE(r.note, ''), r.at`
+
+const appFrom = ` FROM service_applications a JOIN cases c ON c.id = a.case_id JOIN service_items i ON i.id = a.item_id
+	JOIN units hu ON hu.id = a.handling_unit_id
+	LEFT JOIN service_sites st ON st.id = a.site_id LEFT JOIN service_sites ce ON ce.id = a.centre_id
+	LEFT JOIN service_windows w ON w.id = a.window_id LEFT JOIN service_reviews r ON r.application_id = a.id`
+
+func ptime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := store.Time(n.Int64).In(shanghai)
+	return &t
+}
+
+func scanApp(sc interface{ Scan(...any) error }) (Application, error) {
+	var a Application
+	var township, consent, paid int
+	var mats string
+	var accepted int64
+	var due, decided, delivered, reviewAt, rating, onTime sql.NullInt64
+	var rch, rnote string
+	err := sc.Scan(&a.ID, &a.CaseID, &a.No, &a.Status, &a.ItemCode, &a.ItemName, &a.Kind, &a.Channel, &a.SiteName, &a.CentreName, &a.WindowName,
+		&a.HandlingUnitCode, &a.HandlingUnitName, &a.Office, &township, &a.ApplicantName, &mats, &consent, &a.ConsentNote, &a.FeeCents, &paid,
+		&a.PaymentRef, &accepted, &due, &decided, &a.Decision, &a.Answer, &onTime, &delivered, &a.Delivery, &a.DeliveryRef, &a.Visits,
+		&rating, &rch, &rnote, &reviewAt)
+	if err != nil {
+		return a, store.Normalize(err)
+	}
+	a.TownshipLevel, a.Consent, a.PaidByProxy = township == 1, consent == 1, paid == 1
+	a.AcceptedAt = store.Time(accepted).In(shanghai)
+	a.HandleDueAt, a.DecidedAt, a.DeliveredAt = ptime(due), ptime(decided), ptime(delivered)
+	if onTime.Valid {
+		v := onTime.Int64 == 1
+		a.OnTime = &v
+	}
+	if rating.Valid {
+		a.Review = &Review{Rating: int(rating.Int64), Channel: rch, Note: rnote, At: store.Time(reviewAt.Int64).In(shanghai)}
+	}
+	if mats != "" {
+		if err := json.Unmarshal([]byte(mats), &a.Materials); err != nil {
+			return a, fmt.Errorf("application %s materials: %w", a.No, err)
+		}
+	}
+	return a, nil
+}
+
+func (s *Service) loadApp(ctx context.Context, q store.Queryer, where string, args ...any) (Application, error) {
+	a, err := scanApp(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+appCols+appFrom+` WHERE `+where), args...))
+	if err != nil {
+		if isNotFound(err) {
+			return Application{}, store.NotFound("找不到该服务申请")
+		}
+		return Application{}, fmt.Errorf("application: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, s.db.Rebind(`SELECT no FROM service_notices WHERE application_id = ? ORDER BY id`), a.ID)
+	if err != nil {
+		return a, store.Normalize(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var no string
+		if err := rows.Scan(&no); err != nil {
+			return a, err
+		}
+		a.Notices = append(a.Notices, no)
+	}
+	return a, rows.Err()
+}
+
+// ApplicationDetail is an application with its case.
+type ApplicationDetail struct {
+	Application
+	Case casework.CaseDetail `json:"case"`
+}
+
+// Application returns the application numbered no with its case, when actor
+// may see the case.
+func (s *Service) Application(ctx context.Context, actor access.Actor, no string) (ApplicationDetail, error) {
+	d, err := s.cases.Get(ctx, actor, strings.TrimSpace(no))
+	if err != nil {
+		return ApplicationDetail{}, err
+	}
+	if d.Case.Flow != "service" {
+		return ApplicationDetail{}, store.NotFound(fmt.Sprintf("%s 不是便民服务申请", no))
+	}
+	a, err := s.loadApp(ctx, s.db.R, "a.case_id = ?", d.Case.ID)
+	if err != nil {
+		return ApplicationDetail{}, err
+	}
+	return ApplicationDetail{Application: a, Case: d}, nil
+}
+
+// PublicApplication is what a resident sees of their application.
+type PublicApplication struct {
+	Application
+	View casework.PublicView
+}
+
+// PublicApplication returns the application for the resident who knows its
+// number and the last four digits of the phone it was made with.
+func (s *Service) PublicApplication(ctx context.Context, no, last4 string) (PublicApplication, error) {
+	v, err := s.cases.Track(ctx, no, last4)
+	if err != nil {
+		return PublicApplication{}, err
+	}
+	a, err := s.loadApp(ctx, s.db.R, "c.no = ?", v.No)
+	if err != nil {
+		return PublicApplication{}, err
+	}
+	return PublicApplication{Application: a, View: v}, nil
+}
+
+// Applications lists the latest applications accepted at, or handled in,
+// the actor's subtree (all for the county), newest first.
+func (s *Service) Applications(ctx context.Context, actor access.Actor, limit int) ([]Application, error) {
+	if err := mustStaff(actor); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	c1, a1 := actor.SubtreeFilter("hu.path")
+	c2, a2 := actor.SubtreeFilter("c.place_path")
+	rows, err := s.db.Query(ctx, `SELECT `+appCols+appFrom+` WHERE (`+c1+`) OR (`+c2+`) ORDER BY a.id DESC LIMIT ?`, append(append(a1, a2...), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("applications: %w", err)
+	}
+	defer rows.Close()
+	var out []Application
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Ratings are the review levels, best first.
+var Ratings = []int{5, 4, 3, 2, 1}
+
+// RecordReview records the review a resident gives at the window (on the
+// evaluation pad) after delivery.
+func (s *Service) RecordReview(ctx context.Context, actor access.Actor, no string, rating int, note string) error {
+	if err := mustStaff(actor); err != nil {
+		return err
+	}
+	d, err := s.Application(ctx, actor, no)
+	if err != nil {
+		return err
+	}
+	return s.review(ctx, actor, d.Application, rating, note, "window")
+}
+
+// ReviewOnline records the review the resident gives on the phone, who
+// proves who they are with the number and the phone's last four digits.
+func (s *Service) ReviewOnline(ctx context.Context, no, last4 string, rating int, note string) error {
+	p, err := s.PublicApplication(ctx, no, last4)
+	if err != nil {
+		return err
+	}
+	return s.review(ctx, access.Actor{Name: "resident"}, p.Application, rating, note, "online")
+}
+
+func (s *Service) review(ctx context.Context, actor access.Actor, a Application, rating int, note, channel string) error {
+	note = strings.TrimSpace(note)
+	if rating < 1 || rating > 5 {
+		return store.Invalid("请选择评价：非常满意、满意、基本满意、不满意或非常不满意")
+	}
+	if utf8.RuneCountInString(note) > 500 {
+		return store.Invalid("评价内容不能超过500字")
+	}
+	if a.DeliveredAt == nil {
+		return store.Conflict("办理结果送达后才能评价")
+	}
+	if rating <= 2 && note == "" {
+		return store.Invalid("差评请写明原因，以便整改")
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO service_reviews (application_id, rating, channel, note, at) VALUES (?, ?, ?, ?, ?)`,
+			a.ID, rating, channel, note, store.Millis(s.now()))
+		if err != nil {
+			if store.Normalize(err) != nil && isConflict(err) {
+				return store.Conflict("该申请已评价过")
+			}
+			return fmt.Errorf("review: %w", err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "service.review", Entity: "case", EntityID: a.No,
+			After: map[string]any{"rating": rating, "channel": channel}, Reason: note})
+	})
+}

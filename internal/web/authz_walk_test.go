@@ -1,0 +1,431 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"grassroots/internal/access"
+	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
+	"grassroots/internal/org"
+	"grassroots/internal/service"
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+)
+
+// The authorisation walk: every route of the web UI, with every role from
+// several units, checked against the rule — a township sees only its
+// subtree and what is assigned to it, residents only their own cases by
+// number + phone, administrators what their level allows. A route that is
+// registered but missing from webRules fails the test: adding an endpoint
+// means saying here who may use it.
+
+// walkRole names one of the walk's users.
+type walkRole string
+
+const (
+	roleAnon        walkRole = "anonymous"
+	roleTownA       walkRole = "township A staff"
+	roleTownB       walkRole = "township B staff"
+	roleCommunity   walkRole = "community staff under A"
+	roleGrid        walkRole = "grid worker under A"
+	roleDept        walkRole = "department staff (lead of the case)"
+	roleSupervisor  walkRole = "supervisor"
+	roleCountyAdmin walkRole = "county administrator"
+	roleTownAdmin   walkRole = "township A administrator"
+)
+
+var walkRoles = []walkRole{roleAnon, roleTownA, roleTownB, roleCommunity, roleGrid, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}
+
+// The outcomes the walk tells apart.
+type outcome string
+
+const (
+	allow outcome = "allow" // served: not refused, not sent to log in, no server error
+	deny  outcome = "deny"  // 403 or 404
+	login outcome = "login" // sent to the login page
+)
+
+// rule is who may use a route. The sets name the roles that are allowed;
+// anonymous visitors are sent to log in unless Public.
+type rule struct {
+	// Path is the concrete URL walked, with the fixture's ids for the
+	// pattern's wildcards ("{no}" is the case placed in township A, "{code}"
+	// township A); "" means the pattern itself.
+	Path string
+	// Public routes serve everyone, anonymous visitors included.
+	Public bool
+	// Allow lists the signed-in roles that may use the route; the others are
+	// refused (403/404).
+	Allow []walkRole
+	// NotFoundOK accepts a 404 for allowed roles (ids the fixture cannot
+	// make, e.g. an import that never ran).
+	NotFoundOK bool
+	// Accept lists further statuses that mean "served" (a failed login's
+	// 401, a logout's redirect).
+	Accept []int
+	// Form is the body of a POST, so that validation does not answer before
+	// authorisation does.
+	Form url.Values
+	// ValidatesFirst marks a handler that checks its input before the
+	// actor's role, so that a refused role may get 400 for the walk's form
+	// instead of 403. It is a gap to close (report it), not a rule.
+	ValidatesFirst bool
+}
+
+var (
+	everyone  = []walkRole{roleTownA, roleTownB, roleCommunity, roleGrid, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}
+	admins    = []walkRole{roleCountyAdmin, roleTownAdmin}
+	seesCaseA = []walkRole{roleTownA, roleCommunity, roleGrid, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}
+	// County departments are county-level units: they read the whole tree.
+	seesUnitA   = []walkRole{roleTownA, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}
+	countyAdmin = []walkRole{roleCountyAdmin}
+	countyLevel = []walkRole{roleDept, roleSupervisor, roleCountyAdmin}
+	nobody      = []walkRole{}
+	// The service window is worked by township, community and department
+	// staff and administrators; grid workers and supervisors do not handle it.
+	serviceStaff = []walkRole{roleTownA, roleTownB, roleCommunity, roleDept, roleCountyAdmin, roleTownAdmin}
+	gridOnly     = []walkRole{roleCommunity, roleGrid}
+	adminsSupv   = []walkRole{roleSupervisor, roleCountyAdmin, roleTownAdmin}
+)
+
+// webRules is every web route and who may use it.
+func webRules(fx *walkFixture) map[string]rule {
+	no := fx.caseNo
+	return map[string]rule{
+		"GET /static/":     {Path: "/static/app.css", Public: true},
+		"GET /lang/{lang}": {Path: "/lang/en", Public: true},
+		"GET /{$}":         {Path: "/", Allow: everyone},
+		"GET /login":       {Public: true},
+		"POST /login":      {Public: true, Accept: []int{http.StatusUnauthorized}},
+		"POST /logout":     {Public: true, Accept: []int{http.StatusSeeOther}},
+
+		"GET /admin/users":                {Allow: admins},
+		"POST /admin/users":               {Allow: admins},
+		"GET /admin/users/{id}":           {Path: fmt.Sprintf("/admin/users/%d", fx.userA), Allow: admins},
+		"POST /admin/users/{id}/roles":    {Path: fmt.Sprintf("/admin/users/%d/roles", fx.userA), Allow: admins},
+		"POST /admin/users/{id}/active":   {Path: fmt.Sprintf("/admin/users/%d/active", fx.userA), Allow: admins},
+		"POST /admin/users/{id}/password": {Path: fmt.Sprintf("/admin/users/%d/password", fx.userA), Allow: admins},
+		"POST /admin/users/{id}/logout":   {Path: fmt.Sprintf("/admin/users/%d/logout", fx.userA), Allow: admins},
+		"GET /admin/calendar":             {Allow: admins},
+		// The working calendar is the county's: township administrators read it only.
+		"POST /admin/calendar/days":              {Allow: countyAdmin},
+		"POST /admin/calendar/days/{day}/delete": {Path: "/admin/calendar/days/2026-10-01/delete", Allow: countyAdmin, NotFoundOK: true},
+		"POST /admin/calendar/hours":             {Allow: countyAdmin, Form: url.Values{"year": {"2026"}, "start": {"08:30", "14:30"}, "end": {"12:00", "17:30"}}},
+
+		"GET /cases":                        {Allow: everyone},
+		"GET /cases/export.xlsx":            {Allow: everyone},
+		"GET /cases/new":                    {Allow: everyone},
+		"POST /cases/new":                   {Allow: everyone},
+		"GET /cases/nearby":                 {Allow: everyone},
+		"GET /cases/{no}":                   {Path: "/cases/" + no, Allow: seesCaseA},
+		"GET /cases/{no}/map.json":          {Path: "/cases/" + no + "/map.json", Allow: seesCaseA},
+		"POST /cases/{no}/actions/{action}": {Path: "/cases/" + no + "/actions/comment", Allow: seesCaseA},
+		"GET /attachments/{id}":             {Path: "/attachments/999999", Allow: everyone, NotFoundOK: true},
+		"GET /units/search":                 {Path: "/units/search?q=南浦", Allow: everyone},
+
+		"GET /lists":             {Allow: everyone},
+		"GET /lists/matters":     {Allow: everyone},
+		"POST /lists/matters":    {Allow: countyAdmin, ValidatesFirst: true},
+		"POST /lists/categories": {Allow: countyAdmin, ValidatesFirst: true},
+		"GET /lists/attempts":    {Allow: everyone},
+		// Only the county staffing office (编办) grants access-list exceptions; none of the walk's users works there.
+		"POST /lists/exceptions":             {Allow: nobody},
+		"POST /lists/exceptions/{id}/revoke": {Path: "/lists/exceptions/999999/revoke", Allow: nobody},
+		"GET /lists/requests":                {Allow: everyone},
+		"POST /lists/requests":               {Allow: everyone},
+		"POST /lists/requests/grant":         {Allow: countyAdmin, ValidatesFirst: true},
+		"POST /lists/requests/{id}/refuse":   {Path: "/lists/requests/999999/refuse", Allow: admins, NotFoundOK: true},
+		"POST /lists/batches":                {Allow: countyAdmin, ValidatesFirst: true},
+		"GET /lists/{list}":                  {Path: "/lists/power", Allow: everyone},
+		"GET /lists/{list}/item":             {Path: "/lists/power/item", Allow: admins},
+		"POST /lists/{list}/items":           {Path: "/lists/power/items", Allow: admins},
+		"POST /lists/{list}/items/remove":    {Path: "/lists/power/items/remove", Allow: admins, NotFoundOK: true},
+		"GET /lists/{list}/history":          {Path: "/lists/power/history", Allow: everyone},
+		"GET /lists/{list}/compare":          {Path: "/lists/power/compare", Allow: everyone},
+		"GET /lists/{list}/export":           {Path: "/lists/power/export", Allow: everyone},
+		"GET /lists/{list}/template":         {Path: "/lists/power/template", Allow: everyone},
+		"POST /lists/{list}/import":          {Path: "/lists/power/import", Allow: admins},
+		"GET /lists/{list}/imports/{id}":     {Path: "/lists/power/imports/999999", Allow: everyone, NotFoundOK: true},
+
+		"GET /m":         {Allow: gridOnly},
+		"GET /m/report":  {Allow: gridOnly},
+		"POST /m/report": {Allow: gridOnly},
+		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.
+		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
+		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
+
+		"GET /org":                                {Allow: everyone},
+		"GET /org/{code}":                         {Path: "/org/" + fx.townA, Allow: seesUnitA},
+		"GET /org/party/{code}":                   {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"POST /org/{code}/name":                   {Path: "/org/" + fx.townA + "/name", Allow: admins, Form: url.Values{"name": {"南浦街道"}}},
+		"POST /org/{code}/township-type":          {Path: "/org/" + fx.townA + "/township-type", Allow: countyAdmin, Form: url.Values{"township_type": {org.TownshipTypes()[0]}}},
+		"POST /org/{code}/institutions/{id}/name": {Path: "/org/" + fx.townA + "/institutions/999999/name", Allow: admins, NotFoundOK: true},
+		"POST /org/{code}/modules/{id}/name":      {Path: "/org/" + fx.townA + "/modules/999999/name", Allow: admins, NotFoundOK: true},
+
+		"GET /portal":             {Public: true},
+		"GET /portal/report":      {Public: true},
+		"POST /portal/report":     {Public: true},
+		"GET /portal/report/done": {Public: true, NotFoundOK: true},
+		"GET /portal/categories":  {Public: true},
+		"GET /portal/track":       {Public: true},
+		// Residents by number + phone: TestResidentSeesOnlyOwnCase.
+		"POST /portal/track":      {Public: true, NotFoundOK: true},
+		"POST /portal/track/rate": {Public: true, NotFoundOK: true},
+		"GET /portal/feedback":    {Public: true},
+
+		"GET /stats":             {Allow: everyone},
+		"GET /stats/export.xlsx": {Allow: everyone},
+		"GET /daily":             {Allow: everyone},
+		"GET /daily/export.xlsx": {Allow: everyone},
+
+		"GET /coord/{no}":                   {Path: "/coord/" + no, Allow: seesCaseA},
+		"POST /coord/{no}/actions/{action}": {Path: "/coord/" + no + "/actions/comment", Allow: seesCaseA},
+		"GET /enforcement":                  {Allow: everyone},
+		"GET /enforcement/export.xlsx":      {Allow: everyone},
+		"GET /enforcement/new":              {Allow: everyone},
+		"POST /enforcement/new":             {Allow: []walkRole{roleTownA, roleTownB, roleDept, roleCountyAdmin, roleTownAdmin}},
+		"GET /enforcement/zones":            {Allow: everyone},
+		"GET /township-calls":               {Allow: everyone},
+		"GET /township-calls/export.xlsx":   {Allow: everyone},
+		"GET /township-calls/new":           {Allow: everyone},
+		"POST /township-calls/new":          {Allow: []walkRole{roleTownA, roleTownB, roleCountyAdmin, roleTownAdmin}},
+		"GET /whistles":                     {Allow: everyone},
+		"GET /whistles/export.xlsx":         {Allow: everyone},
+		"GET /whistles/members":             {Allow: everyone},
+		"GET /whistles/new":                 {Allow: everyone},
+		"POST /whistles/new":                {Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}},
+		"POST /whistles/cobuilding":         {Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleCountyAdmin, roleTownAdmin}},
+		"POST /whistles/members/{id}/link":  {Path: "/whistles/members/999999/link", Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true},
+		"GET /reportcard":                   {Allow: countyLevel},
+		"GET /reportcard/export.xlsx":       {Allow: countyLevel},
+		// A party member's personal link: the token is the credential, so
+		// anyone holding it is served and a wrong one finds nothing.
+		"GET /m/member/{token}":                   {Path: "/m/member/not-a-token", Public: true, NotFoundOK: true},
+		"POST /m/member/{token}/actions/{action}": {Path: "/m/member/not-a-token/actions/report_in", Public: true, NotFoundOK: true},
+
+		"GET /portal/service":               {Public: true},
+		"GET /portal/service/done":          {Public: true, NotFoundOK: true},
+		"GET /portal/service/items/{code}":  {Path: "/portal/service/items/NOSUCH", Public: true, NotFoundOK: true},
+		"POST /portal/service/items/{code}": {Path: "/portal/service/items/NOSUCH", Public: true, NotFoundOK: true, Accept: []int{http.StatusBadRequest}},
+		"GET /portal/service/track":         {Public: true},
+		"POST /portal/service/track":        {Public: true, NotFoundOK: true},
+		"POST /portal/service/review":       {Public: true, NotFoundOK: true},
+		"POST /portal/service/supply":       {Public: true, NotFoundOK: true},
+
+		"GET /service":                             {Allow: everyone},
+		"GET /service/items/{code}":                {Path: "/service/items/NOSUCH", Allow: serviceStaff, NotFoundOK: true},
+		"POST /service/items/{code}":               {Path: "/service/items/NOSUCH", Allow: serviceStaff, NotFoundOK: true},
+		"GET /service/applications/{no}":           {Path: "/service/applications/" + no, Allow: serviceStaff, NotFoundOK: true},
+		"POST /service/applications/{no}/{action}": {Path: "/service/applications/" + no + "/review", Allow: serviceStaff, NotFoundOK: true},
+		"GET /service/applications/{no}/receipt":   {Path: "/service/applications/" + no + "/receipt", Allow: serviceStaff, NotFoundOK: true},
+		"GET /service/notices/{no}":                {Path: "/service/notices/NOSUCH", Allow: serviceStaff, NotFoundOK: true},
+		"GET /service/network":                     {Allow: everyone},
+		"GET /service/figures":                     {Allow: serviceStaff},
+		"GET /service/figures.xlsx":                {Allow: serviceStaff},
+
+		"GET /admin/apikeys":                                        {Allow: countyAdmin},
+		"POST /admin/apikeys":                                       {Allow: countyAdmin, ValidatesFirst: true},
+		"POST /admin/apikeys/{id}/revoke":                           {Path: "/admin/apikeys/999999/revoke", Allow: countyAdmin, NotFoundOK: true},
+		"GET /admin/webhooks":                                       {Allow: countyAdmin},
+		"POST /admin/webhooks":                                      {Allow: countyAdmin, ValidatesFirst: true},
+		"GET /admin/webhooks/{id}":                                  {Path: "/admin/webhooks/999999", Allow: countyAdmin, NotFoundOK: true},
+		"POST /admin/webhooks/{id}/active":                          {Path: "/admin/webhooks/999999/active", Allow: countyAdmin, NotFoundOK: true},
+		"POST /admin/webhooks/{id}/delete":                          {Path: "/admin/webhooks/999999/delete", Allow: countyAdmin, NotFoundOK: true},
+		"POST /admin/webhooks/{id}/deliveries/{delivery}/redeliver": {Path: "/admin/webhooks/999999/deliveries/999999/redeliver", Allow: countyAdmin, NotFoundOK: true},
+
+		"GET /reveal":        {Path: "/reveal?subject=case&ref=" + no + "&field=reporter_phone", Allow: everyone},
+		"POST /reveal":       {Path: "/reveal?subject=case&ref=" + no + "&field=reporter_phone", Allow: []walkRole{roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}},
+		"GET /admin/reveals": {Allow: adminsSupv},
+	}
+}
+
+// walkFixture is the caseFixture's county with a user per role and a case
+// placed in township A's grid, led by the department.
+type walkFixture struct {
+	*caseFixture
+	actors map[walkRole]access.Actor
+	caseNo string
+	townA  string
+	userA  int64
+}
+
+func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
+	t.Helper()
+	ctx := context.Background()
+	fx := &walkFixture{caseFixture: newCaseFixture(t, db), townA: "350722001000"}
+	// Every optional area wired, so that every route is registered.
+	d := fx.s.Deps
+	d.Lists = catalog.NewService(db)
+	d.Service = service.New(db, d.Cases, d.Org.Sealer(), d.Log)
+	s, err := New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.s = s
+	fx.actors = map[walkRole]access.Actor{
+		roleAnon:        {},
+		roleTownA:       fx.actor(11, "350722001000", "street", access.RoleTownship),
+		roleTownB:       fx.actor(12, "350722101000", "township", access.RoleTownship),
+		roleCommunity:   fx.actor(13, "350722001001", "community", access.RoleCommunity),
+		roleGrid:        fx.actor(14, "350722001001G01", "grid", access.RoleGrid),
+		roleDept:        fx.actor(15, "350722D003", "department", access.RoleDepartment),
+		roleSupervisor:  fx.actor(16, "350722000000", "county", access.RoleSupervisor),
+		roleCountyAdmin: fx.actor(17, "350722000000", "county", access.RoleAdmin),
+		roleTownAdmin:   fx.actor(18, "350722001000", "street", access.RoleAdmin),
+	}
+	u, err := fx.s.Auth.CreateUser(ctx, access.System, auth.NewUser{Username: "walk.a", Password: "walk-password-1", Name: "街道用户",
+		UnitCode: "350722001000", Roles: []string{"township"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.userA = u.ID
+	c, _, err := fx.s.Cases.Create(ctx, fx.actors[roleCountyAdmin], casework.NewCase{Flow: "hotline", RequestType: "help", Title: "仙楼路灯不亮",
+		ReporterName: "李四", ReporterPhone: "13800005678", PlaceUnit: "350722001001G01", Dispatch: "350722D003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.caseNo = c.No
+	return fx
+}
+
+// serve sends one request as role through the UI's mux (the session layer
+// is skipped; the CSRF walk below goes through it).
+func (fx *walkFixture) serve(role walkRole, method, target string, form url.Values) (status int, location string, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	var r *http.Request
+	if method == http.MethodGet {
+		r = httptest.NewRequest(method, target, nil)
+	} else {
+		// The form carries the query's fields too (forms post them in the
+		// body), and a reason for the actions that need one.
+		body := url.Values{"reason": {"回访核实联系方式"}, "note": {"走访核实"}}
+		if u, err := url.Parse(target); err == nil {
+			for k, v := range u.Query() {
+				body[k] = v
+			}
+		}
+		for k, v := range form {
+			body[k] = v
+		}
+		r = httptest.NewRequest(method, target, strings.NewReader(body.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	w := httptest.NewRecorder()
+	fx.s.mux.ServeHTTP(w, withState(r, requestState{Actor: fx.actors[role], CSRF: "test-csrf"}))
+	return w.Code, w.Header().Get("Location"), nil
+}
+
+// judge turns a status into an outcome.
+func judge(status int, location string) outcome {
+	switch {
+	case status == http.StatusSeeOther && strings.HasPrefix(location, "/login"):
+		return login
+	case status == http.StatusForbidden || status == http.StatusNotFound || status == http.StatusUnauthorized:
+		return deny
+	}
+	return allow
+}
+
+func TestAuthorisationWalkWeb(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newWalkFixture(t, db)
+		rules := webRules(fx)
+		patterns := fx.s.Patterns()
+		for _, p := range patterns {
+			if _, ok := rules[p]; !ok {
+				t.Errorf("route %q is not in the authorisation walk: add it to webRules with who may use it", p)
+			}
+		}
+		for p := range rules {
+			if !slices.Contains(patterns, p) {
+				t.Errorf("webRules names %q, which is no longer a route: remove it", p)
+			}
+		}
+		// GETs first, then the writes, so a write cannot hide a read's answer.
+		slices.SortStableFunc(patterns, func(a, b string) int {
+			return strings.Compare(strings.Split(a, " ")[0], strings.Split(b, " ")[0])
+		})
+		for _, p := range patterns {
+			rl, ok := rules[p]
+			if !ok {
+				continue
+			}
+			method, target, _ := strings.Cut(p, " ")
+			if rl.Path != "" {
+				target = rl.Path
+			}
+			for _, role := range walkRoles {
+				want := deny
+				switch {
+				case rl.Public:
+					want = allow
+				case role == roleAnon:
+					want = login
+				case slices.Contains(rl.Allow, role):
+					want = allow
+				}
+				status, loc, panicked := fx.serve(role, method, target, rl.Form)
+				if panicked != nil {
+					t.Errorf("%s %s as %s: panic %v", method, target, role, panicked)
+					continue
+				}
+				got := judge(status, loc)
+				if want == allow && (slices.Contains(rl.Accept, status) || (status == http.StatusNotFound && rl.NotFoundOK)) {
+					got = allow
+				}
+				if status >= 500 {
+					t.Errorf("%s %s as %s: server error %d", method, target, role, status)
+					continue
+				}
+				if want == deny && rl.ValidatesFirst && status == http.StatusBadRequest {
+					got = deny
+				}
+				if got != want {
+					t.Errorf("%s %s as %s: %d (%s), want %s", method, target, role, status, got, want)
+				}
+			}
+		}
+	})
+}
+
+// TestCSRFOnEveryUnsafeRoute posts to every unsafe web route without a CSRF
+// token, through the session layer, and expects each to be refused before
+// its handler runs.
+func TestCSRFOnEveryUnsafeRoute(t *testing.T) {
+	fx := newWalkFixture(t, storetest.SQLite(t))
+	rules := webRules(fx)
+	h := fx.s.Handler()
+	n := 0
+	for _, p := range fx.s.Patterns() {
+		method, target, _ := strings.Cut(p, " ")
+		if !unsafeMethod(method) {
+			continue
+		}
+		if rl, ok := rules[p]; ok && rl.Path != "" {
+			target = rl.Path
+		}
+		r := httptest.NewRequest(method, target, strings.NewReader("reason=x"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden {
+			t.Errorf("%s %s without a CSRF token: %d, want 403", method, target, w.Code)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Errorf("only %d unsafe routes walked", n)
+	}
+}
