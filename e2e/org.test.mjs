@@ -18,15 +18,18 @@ test("admin walks the organisation tree from the county to a grid", async () => 
   const page = await browser.newPage();
   await login(page, server.url, "admin", adminPassword);
   await page.goto(server.url + "/org");
-  await assert.doesNotReject(page.getByRole("link", { name: "浦城县" }).first().waitFor());
+  const main = page.locator("main");
+  await assert.doesNotReject(main.getByRole("link", { name: "浦城县" }).first().waitFor());
   // The county lists its 19 township-level units.
-  await page.getByRole("link", { name: "浦城县" }).first().click();
-  await page.getByRole("link", { name: "南浦街道" }).first().click();
+  await main.getByRole("link", { name: "浦城县" }).first().click();
+  await page.waitForURL(/\/org\/350722000000/);
+  assert.equal(await main.locator("a[href^='/org/350722'][href$='000']").filter({ hasText: /街道|镇|乡/ }).count(), 19);
+  await main.getByRole("link", { name: "南浦街道" }).first().click();
   await page.waitForURL(/\/org\/350722001000/);
   assert.match(await page.locator("main").innerText(), /南浦街道/);
   // A village under a township (仙阳镇 is a 镇 with villages).
   await page.goto(server.url + "/org/350722000000");
-  await page.getByRole("link", { name: "仙阳镇" }).first().click();
+  await main.getByRole("link", { name: "仙阳镇" }).first().click();
   const village = page.locator("main a[href^='/org/350722']").filter({ hasText: /村/ }).first();
   const villageName = (await village.innerText()).trim();
   await village.click();
