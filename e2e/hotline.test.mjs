@@ -20,7 +20,7 @@ after(async () => {
 async function takeCall(page, title) {
   await page.goto(server.url + "/cases/new");
   // The first field has the focus: the operator types straight away.
-  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.name), "reporter_name");
+  await page.waitForFunction(() => document.activeElement && document.activeElement.name === "reporter_name", null, { timeout: 10000 });
   await page.keyboard.type("张先生");
   await page.getByLabel(/联系电话/).fill("13812345678");
   await page.getByLabel("诉求类型").selectOption("complaint");
