@@ -82,7 +82,8 @@ func (p Page) NavItems() []NavItem {
 	}
 	if p.Actor.Has(access.RoleAdmin) {
 		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"},
-			NavItem{"nav.integration", "/admin/webhooks", "integration"})
+			NavItem{"nav.integration", "/admin/webhooks", "integration"},
+			NavItem{"nav.reveals", "/admin/reveals", "reveals"})
 	}
 	return items
 }

@@ -109,7 +109,7 @@ func (s *Server) adminReveals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := RevealsPage{Page: s.page(r, "trust.reveals.title", "admin"), Filter: f, Reveals: rows}
+	p := RevealsPage{Page: s.page(r, "trust.reveals.title", "reveals"), Filter: f, Reveals: rows}
 	if len(rows) == f.Limit {
 		p.Next = rows[len(rows)-1].ID
 	}
