@@ -3,8 +3,9 @@ GO       ?= go
 BIN      := bin/grassroots
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
+BENCH_CASES ?= 100000
 
-.PHONY: help run build assets test test-go e2e lint bench clean
+.PHONY: help run build assets test test-go e2e lint bench bench-go clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -22,20 +23,34 @@ build: assets ## build bin/grassroots
 run: build ## run the server on data/grassroots.db with Pucheng demo data
 	$(BIN) serve --demo
 
-test: build ## the whole suite: vet, Go tests on SQLite (and PostgreSQL when GRASSROOTS_TEST_POSTGRES is set), browser tests
-	$(GO) vet ./...
+test: build lint ## the whole suite: gofmt, vet, staticcheck, Go tests on SQLite (and PostgreSQL when GRASSROOTS_TEST_POSTGRES is set), browser tests
 	$(GO) test -count=1 ./...
 	$(MAKE) e2e
 
 e2e: build ## browser tests (playwright-core driving Debian's chromium)
 	node --test --test-concurrency=1 e2e/
 
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l cmd internal)" || (gofmt -l cmd internal; exit 1)
+lint: ## gofmt, go vet and staticcheck (pinned in go.mod's tool block)
+	@test -z "$$(gofmt -l cmd internal)" || (echo "gofmt would change:"; gofmt -l cmd internal; exit 1)
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
-bench: build ## benchmarks (see docs/PERFORMANCE.md)
+bench: build ## county-year benchmark, BENCH_CASES cases (default 100000; the full run is 1000000), SQLite + PostgreSQL when GRASSROOTS_TEST_POSTGRES is set (docs/PERFORMANCE.md)
+	$(GO) run ./cmd/benchcounty --cases $(BENCH_CASES) --bin $(BIN) $(BENCH_FLAGS)
+
+bench-go: ## the packages' Go micro-benchmarks, one iteration each
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
 clean: ## remove build output
 	rm -rf bin internal/web/static/vendor
+
+# Every fuzz target of a parser of untrusted input, as package:Function.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := internal/api:FuzzDecodeJSON internal/web:FuzzFormCSRF internal/open311:FuzzPostRequest \
+	internal/org:FuzzParseDivisions internal/org:FuzzParseBoundary internal/catalog:FuzzParseFile \
+	internal/pii:FuzzOpen internal/casework:FuzzTokens
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each (default 1m; see docs/RELIABILITY.md)
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
