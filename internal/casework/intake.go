@@ -31,7 +31,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 		return Case{}, false, err
 	}
 	if in.ExternalID != "" {
-		if c, err := loadCase(ctx, s.db, "c.source = ? AND c.external_id = ?", in.Source, in.ExternalID); err == nil {
+		if c, err := loadCase(ctx, s.db, byExternalID, in.Source, in.ExternalID); err == nil {
 			return c, false, nil
 		} else if !isNotFound(err) {
 			return Case{}, false, err
@@ -66,7 +66,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 		// Two intakes of the same external id at once: the loser answers
 		// with the winner's case.
 		if in.ExternalID != "" && errors.Is(err, store.ErrConflict) {
-			if c, err2 := loadCase(ctx, s.db, "c.source = ? AND c.external_id = ?", in.Source, in.ExternalID); err2 == nil {
+			if c, err2 := loadCase(ctx, s.db, byExternalID, in.Source, in.ExternalID); err2 == nil {
 				return c, false, nil
 			}
 		}
@@ -75,6 +75,12 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 	s.log.InfoContext(ctx, "case received", "case_no", out.No, "flow", out.Flow, "channel", out.Channel, "user_id", actor.UserID)
 	return out, true, nil
 }
+
+// byExternalID finds a case by (source, external_id). Its first term (the
+// external id is not empty) lets both engines use the partial unique index
+// cases_external; without it the look-up read every case, since a planner
+// cannot prove that a bound parameter is not the empty string.
+const byExternalID = "c.external_id <> '' AND c.source = ? AND c.external_id = ?"
 
 // checkNew validates and normalises the input that needs no database.
 func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
