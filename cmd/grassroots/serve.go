@@ -140,6 +140,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 			return err
 		}
 	}
+	if err := seedCases(ctx, a, out); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, a, out)
 }
 

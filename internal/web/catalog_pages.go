@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -97,7 +98,7 @@ type ListsListPage struct {
 	At            string
 	TownshipTypes []string
 	Departments   []catalog.UnitRef
-	ExportQuery   string
+	ExportQuery   template.URL // the filter and version, already encoded
 	ImportErrors  []catalog.RowError
 	ImportMessage string
 }
@@ -146,7 +147,7 @@ func (s *Server) listPageData(r *http.Request, list catalog.ListKind) (ListsList
 		}
 		p.Version = n
 	}
-	if p.At != "" && q.Get("version") == "" {
+	if p.At != "" { // a date typed while a version is shown wins
 		t, err := catalog.ParseDate(p.At)
 		if err != nil {
 			return p, err
@@ -173,7 +174,7 @@ func (s *Server) listPageData(r *http.Request, list catalog.ListKind) (ListsList
 		}
 		eq.Set("version", strconv.Itoa(v))
 	}
-	p.ExportQuery = eq.Encode()
+	p.ExportQuery = template.URL(eq.Encode())
 	return p, nil
 }
 
@@ -376,7 +377,7 @@ func (s *Server) listsImport(w http.ResponseWriter, r *http.Request) error {
 		return store.Invalid("请选择要导入的 Excel 文件")
 	}
 	defer file.Close()
-	rows, err := catalog.ParseFile(list, file)
+	rows, err := catalog.ParseFile(r.Context(), list, file)
 	if err == nil && len(rows) == 0 {
 		err = store.Invalid("文件中没有数据行")
 	}
@@ -438,6 +439,7 @@ type ListsMattersPage struct {
 	Types      []catalog.MatterType
 	Filter     catalog.MatterFilter
 	Form       catalog.MatterInput
+	Reason     string // kept when the form is refused
 	Error      string
 	Categories []catalog.CategoryMatter
 }
@@ -471,7 +473,8 @@ func (s *Server) renderMatters(w http.ResponseWriter, r *http.Request, status in
 func (s *Server) listsMatterSave(w http.ResponseWriter, r *http.Request) error {
 	p := ListsMattersPage{ListsPage: s.listsPage(r, "lists.matters.title", "matters")}
 	p.Form = catalog.MatterInput{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), BasisLaw: r.PostFormValue("basis_law"), BasisArticle: r.PostFormValue("basis_article")}
-	if _, _, err := s.Lists.SaveMatter(r.Context(), p.Actor, p.Form, r.PostFormValue("reason")); err != nil {
+	p.Reason = r.PostFormValue("reason")
+	if _, _, err := s.Lists.SaveMatter(r.Context(), p.Actor, p.Form, p.Reason); err != nil {
 		msg, ok := store.UserMessage(err)
 		if !ok || errors.Is(err, store.ErrForbidden) {
 			return err
