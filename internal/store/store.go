@@ -48,6 +48,9 @@ type DB struct {
 	R *sql.DB
 	// DSN is the data source as given to Open (a path or a postgres:// URL).
 	DSN string
+
+	// Prepared statements of the writer and the readers (SQLite only).
+	wStmts, rStmts *stmtCache
 }
 
 // IsPostgres reports whether a data source names a PostgreSQL database.
@@ -95,11 +98,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn}, nil
+	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: newStmtCache(w, 1000), rStmts: newStmtCache(r, 1000)}, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.wStmts.close()
+	db.rStmts.close()
 	if db.R != db.W {
 		db.R.Close()
 	}
@@ -133,22 +138,57 @@ func Rebind(d Dialect, query string) string {
 type Tx struct {
 	*sql.Tx
 	Dialect Dialect
+	stmts   *stmtCache
+	// missed are queries not yet in the cache; they are prepared once the
+	// transaction has given its connection back (SQLite has one writer
+	// connection, so preparing on the pool inside the transaction would wait
+	// for ourselves).
+	missed []string
+}
+
+// stmt returns the cached statement for query bound to this transaction, or
+// nil to run the query unprepared this time.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	if st := tx.stmts.lookup(query); st != nil {
+		return tx.Tx.StmtContext(ctx, st)
+	}
+	if cacheable(query) && len(tx.missed) < 64 {
+		tx.missed = append(tx.missed, query)
+	}
+	return nil
 }
 
 // Exec runs a `?`-placeholder statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.Tx.ExecContext(ctx, Rebind(tx.Dialect, query), args...)
+	query = Rebind(tx.Dialect, query)
+	if st := tx.stmt(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, Normalize(err)
+	}
+	res, err := tx.Tx.ExecContext(ctx, query, args...)
 	return res, Normalize(err)
 }
 
 // QueryRow runs a `?`-placeholder query inside the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, Rebind(tx.Dialect, query), args...)
+	query = Rebind(tx.Dialect, query)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // Query runs a `?`-placeholder query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.Tx.QueryContext(ctx, Rebind(tx.Dialect, query), args...)
+	query = Rebind(tx.Dialect, query)
+	if st := tx.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, Normalize(err)
+	}
+	rows, err := tx.Tx.QueryContext(ctx, query, args...)
 	return rows, Normalize(err)
 }
 
@@ -159,7 +199,12 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", Normalize(err))
 	}
-	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect}
+	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, stmts: db.wStmts}
+	defer func() {
+		for _, q := range tx.missed {
+			db.wStmts.get(context.WithoutCancel(ctx), q)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -172,18 +217,32 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // Exec runs a `?`-placeholder statement on the writer, outside a transaction.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := db.W.ExecContext(ctx, db.Rebind(query), args...)
+	query = db.Rebind(query)
+	if st := db.wStmts.get(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, Normalize(err)
+	}
+	res, err := db.W.ExecContext(ctx, query, args...)
 	return res, Normalize(err)
 }
 
 // QueryRow runs a `?`-placeholder query on the reader pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.R.QueryRowContext(ctx, db.Rebind(query), args...)
+	query = db.Rebind(query)
+	if st := db.rStmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.R.QueryRowContext(ctx, query, args...)
 }
 
 // Query runs a `?`-placeholder query on the reader pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := db.R.QueryContext(ctx, db.Rebind(query), args...)
+	query = db.Rebind(query)
+	if st := db.rStmts.get(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, Normalize(err)
+	}
+	rows, err := db.R.QueryContext(ctx, query, args...)
 	return rows, Normalize(err)
 }
 

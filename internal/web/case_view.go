@@ -153,9 +153,11 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	if err != nil {
 		return CaseViewPage{}, err
 	}
-	nav := "cases"
-	if d.Case.Flow == "grid_event" {
-		nav = "grid_events"
+	// The navigation item of the case's work area.
+	nav := map[string]string{"grid_event": "grid_events", "whistle": "whistles", "township_call": "township_calls",
+		"enforcement": "enforcement", "service": "service"}[d.Case.Flow]
+	if nav == "" {
+		nav = "cases"
 	}
 	p := CaseViewPage{Page: s.page(r, "", nav), D: d}
 	p.Title = d.Case.No + " " + d.Case.Title
