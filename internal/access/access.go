@@ -67,10 +67,11 @@ func (a Actor) HasAny(rs ...Role) bool {
 	return false
 }
 
-// CountyWide reports whether the actor sees the whole county: system work, or
-// a user whose unit is the county itself (or above it).
+// CountyWide reports whether the actor sees the whole county: system work, a
+// user whose unit is the county itself (or above it), or the county
+// supervision office (role supervisor), whose work is to watch every unit.
 func (a Actor) CountyWide() bool {
-	if a.System {
+	if a.System || a.Has(RoleSupervisor) {
 		return true
 	}
 	switch a.UnitKind {

@@ -18,6 +18,8 @@ func TestSeesPath(t *testing.T) {
 		{"county sees all", county, "/1/3/70/", true},
 		{"anonymous sees nothing", Actor{}, "/1/3/7/", false},
 		{"system sees all", System, "/9/", true},
+		{"the supervision office sees all", Actor{UserID: 3, UnitPath: "/1/3/40/", UnitKind: "department", Roles: []Role{RoleSupervisor}}, "/1/3/7/", true},
+		{"a department sees its own subtree only", Actor{UserID: 4, UnitPath: "/1/3/41/", UnitKind: "department", Roles: []Role{RoleDepartment}}, "/1/3/7/", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -178,7 +178,10 @@ func rates(u Unit, from, to time.Time, c Counts, w Weights) UnitRates {
 		Unit: u, From: from, To: to, Counts: c, Weights: w,
 		Response:     figure(float64(c.Responded), c.Dispatched),
 		Resolution:   figure(float64(c.Resolved), c.Revisited),
-		Satisfaction: figure(float64(c.Satisfied)+w.Basic*float64(c.Basic), c.Revisited),
+		// Only revisits that asked the requester count: a grid worker's
+		// on-site check or a township's rating of a call records no
+		// satisfaction and must not dilute the rate.
+		Satisfaction: figure(float64(c.Satisfied)+w.Basic*float64(c.Basic), c.Satisfied+c.Basic+c.Unsatisfied),
 		OnTime:       figure(float64(c.OnTime), c.Answered),
 		Overdue:      figure(float64(c.Overdue), c.Dispatched),
 		Extension:    figure(float64(c.Extended), c.Dispatched),

@@ -171,13 +171,17 @@ func TestRates(t *testing.T) {
 		fx.addCase(fxCase{place: fx.townB, created: day, answered: 2 * h, revisited: 3 * h, resolved: 1, satisfaction: "basic",
 			leads: []fxLead{{unit: fx.townB, status: "done", signDue: 2 * h, signed: h, handleDue: 24 * h}}})
 
+		// 9: a grid event checked on site by the grid worker: revisited and
+		// resolved, with no satisfaction asked — not in the satisfaction rate.
+		fx.addCase(fxCase{place: fx.communityA, created: day, revisited: 2 * h, resolved: 1})
+
 		county := actor(fx.county, "county")
 		r, err := Rates(ctx, db, county, fx.townA.code, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCounts := Counts{Cases: 6, Dispatched: 5, Responded: 3, Overdue: 1, Extended: 1, Answered: 4, OnTime: 3,
-			Revisited: 4, Resolved: 3, Satisfied: 2, Basic: 1, Unsatisfied: 1, Reopened: 1}
+		wantCounts := Counts{Cases: 7, Dispatched: 5, Responded: 3, Overdue: 1, Extended: 1, Answered: 4, OnTime: 3,
+			Revisited: 5, Resolved: 4, Satisfied: 2, Basic: 1, Unsatisfied: 1, Reopened: 1}
 		if diff := cmp.Diff(wantCounts, r.Counts); diff != "" {
 			t.Errorf("town A counts (-want +got):\n%s", diff)
 		}
@@ -190,12 +194,12 @@ func TestRates(t *testing.T) {
 			percent string
 		}{
 			{"响应率", r.Response, 3, 5, 0.6, "60.0%"},
-			{"解决率", r.Resolution, 3, 4, 0.75, "75.0%"},
+			{"解决率", r.Resolution, 4, 5, 0.8, "80.0%"},
 			{"满意率", r.Satisfaction, 2.8, 4, 0.7, "70.0%"},
 			{"按期办结率", r.OnTime, 3, 4, 0.75, "75.0%"},
 			{"超期率", r.Overdue, 1, 5, 0.2, "20.0%"},
 			{"延期率", r.Extension, 1, 5, 0.2, "20.0%"},
-			{"重办率", r.Reopen, 1, 4, 0.25, "25.0%"},
+			{"重办率", r.Reopen, 1, 5, 0.2, "20.0%"},
 		} {
 			if math.Abs(tt.f.Numerator-tt.num) > 1e-9 || tt.f.Denominator != tt.den || math.Abs(ratio(tt.f)-tt.want) > 1e-9 || tt.f.Percent() != tt.percent {
 				t.Errorf("%s = %v/%d = %v (%s), want %v/%d = %v", tt.name, tt.f.Numerator, tt.f.Denominator, ratio(tt.f), tt.f.Percent(), tt.num, tt.den, tt.want)
@@ -225,7 +229,7 @@ func TestRates(t *testing.T) {
 		for _, row := range b.Rows {
 			lines = append(lines, line{row.Unit.Code, row.Self, row.Counts.Cases, row.Counts.Dispatched})
 		}
-		if diff := cmp.Diff([]line{{fx.townA.code, true, 2, 2}, {fx.communityA.code, false, 4, 3}}, lines); diff != "" {
+		if diff := cmp.Diff([]line{{fx.townA.code, true, 2, 2}, {fx.communityA.code, false, 5, 3}}, lines); diff != "" {
 			t.Errorf("town A breakdown (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff(wantCounts, b.Total.Counts); diff != "" {
@@ -236,7 +240,7 @@ func TestRates(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(b.Rows) != 2 || b.Rows[0].Unit.Code != fx.townA.code || b.Rows[1].Unit.Code != fx.townB.code ||
-			b.Rows[1].Counts.Cases != 1 || ratio(b.Rows[1].Response) != 1 || b.Total.Counts.Cases != 7 {
+			b.Rows[1].Counts.Cases != 1 || ratio(b.Rows[1].Response) != 1 || b.Total.Counts.Cases != 8 {
 			t.Errorf("county breakdown: %+v", b)
 		}
 
@@ -256,7 +260,7 @@ func TestRates(t *testing.T) {
 			t.Errorf("town B reading town A: %v", err)
 		}
 		r, err = Rates(ctx, db, actor(fx.townA, "township"), fx.townA.code, from, to, DefaultWeights())
-		if err != nil || r.Counts.Cases != 6 {
+		if err != nil || r.Counts.Cases != 7 {
 			t.Errorf("town A reading itself: %v, %+v", err, r.Counts)
 		}
 		if _, err := Rates(ctx, db, county, fx.townA.code, to, from, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
@@ -291,7 +295,7 @@ func TestRates(t *testing.T) {
 			t.Fatalf("rows = %d", len(rows))
 		}
 		total := rows[4]
-		if total[0] != "合计" || total[1] != "6" || total[2] != "5" || total[3] != "3" || total[4] != "5" || total[5] != "60.00%" {
+		if total[0] != "合计" || total[1] != "7" || total[2] != "5" || total[3] != "3" || total[4] != "5" || total[5] != "60.00%" {
 			t.Errorf("total line: %v", total)
 		}
 		if rows[1][5] != "响应率" {

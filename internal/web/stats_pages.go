@@ -46,11 +46,19 @@ type StatsPage struct {
 
 // statsForm reads unit and period: the actor's unit and the current month
 // by default; to is inclusive.
-func statsForm(r *http.Request, now time.Time) (unit, from, to string) {
+func (s *Server) statsForm(r *http.Request, now time.Time) (unit, from, to string) {
 	q := r.URL.Query()
 	unit, from, to = strings.TrimSpace(q.Get("unit")), strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
 	if unit == "" {
-		unit = actorOf(r).UnitCode
+		actor := actorOf(r)
+		unit = actor.UnitCode
+		// The supervision office sits in a department but watches the
+		// county: its figures start at the county.
+		if actor.CountyWide() && actor.UnitKind == "department" && s.Org != nil {
+			if c, err := s.Org.County(r.Context()); err == nil {
+				unit = c.Code
+			}
+		}
 	}
 	today := now.In(shanghai)
 	if from == "" {
@@ -87,7 +95,7 @@ func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, f
 }
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
-	unit, from, to := statsForm(r, time.Now())
+	unit, from, to := s.statsForm(r, time.Now())
 	p := StatsPage{Page: s.page(r, "caseui.stats.title", "stats"), Unit: unit, From: from, To: to}
 	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
 	if err != nil {
@@ -137,7 +145,7 @@ func ratesChart(p Page, b stats.Breakdown) string {
 }
 
 func (s *Server) statsExport(w http.ResponseWriter, r *http.Request) error {
-	unit, from, to := statsForm(r, time.Now())
+	unit, from, to := s.statsForm(r, time.Now())
 	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
 	if err != nil {
 		return err
