@@ -53,4 +53,4 @@ FUZZ_TARGETS := internal/api:FuzzDecodeJSON internal/web:FuzzFormCSRF internal/o
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; see docs/RELIABILITY.md)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg)"; \
-		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./$$pkg || exit 1; done

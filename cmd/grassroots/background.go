@@ -36,9 +36,15 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 // sweepInterval reads GRASSROOTS_SWEEP_INTERVAL: a Go duration ("15s",
 // "1m") or a number of seconds; 15 s when unset or unreadable.
 func sweepInterval(a *app) time.Duration {
-	v := os.Getenv("GRASSROOTS_SWEEP_INTERVAL")
+	return envDuration(a, "GRASSROOTS_SWEEP_INTERVAL", defaultSweepInterval)
+}
+
+// envDuration reads the setting key: a Go duration ("15s", "1m") or a
+// number of seconds; def when unset or unreadable.
+func envDuration(a *app, key string, def time.Duration) time.Duration {
+	v := os.Getenv(key)
 	if v == "" {
-		return defaultSweepInterval
+		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
@@ -47,8 +53,8 @@ func sweepInterval(a *app) time.Duration {
 		}
 	}
 	if err != nil || d <= 0 {
-		a.log.Warn("GRASSROOTS_SWEEP_INTERVAL is not a positive duration; using the default", "value", v, "default", defaultSweepInterval.String())
-		return defaultSweepInterval
+		a.log.Warn(key+" is not a positive duration; using the default", "value", v, "default", def.String())
+		return def
 	}
 	return d
 }

@@ -19,8 +19,14 @@ import (
 	"grassroots/internal/webhook"
 )
 
-// webhookInterval is how often the outbox worker looks for due deliveries.
-const webhookInterval = 5 * time.Second
+// The outbox worker's defaults: how often it looks for due deliveries
+// (GRASSROOTS_WEBHOOK_INTERVAL) and how long its claim on a delivery holds
+// before another instance may send it (GRASSROOTS_WEBHOOK_LEASE; the wait
+// after an instance dies mid-delivery).
+const (
+	webhookInterval = 5 * time.Second
+	webhookLease    = 2 * time.Minute
+)
 
 // wireIntegration registers the outbox writers on the case engine: webhook
 // deliveries and provincial status updates are written in the transaction
@@ -51,9 +57,11 @@ func (a *app) integrationJobs() []func(ctx context.Context) {
 		return nil
 	}
 	pv := province.NewService(a.db, a.cases, a.log)
-	w := webhook.NewWorker(a.db, webhook.WorkerConfig{Instance: timers.InstanceID(), Log: a.log,
+	interval, lease := envDuration(a, "GRASSROOTS_WEBHOOK_INTERVAL", webhookInterval), envDuration(a, "GRASSROOTS_WEBHOOK_LEASE", webhookLease)
+	w := webhook.NewWorker(a.db, webhook.WorkerConfig{Instance: timers.InstanceID(), Log: a.log, Lease: lease,
+		Client:  &http.Client{Timeout: min(10*time.Second, lease/2)},
 		Targets: map[string]webhook.Resolver{province.Target: pv.Destination}})
-	return []func(ctx context.Context){func(ctx context.Context) { w.Run(ctx, webhookInterval) }}
+	return []func(ctx context.Context){func(ctx context.Context) { w.Run(ctx, interval) }}
 }
 
 // runAPIKey is `grassroots apikey create --name N [--user U]`: it prints a

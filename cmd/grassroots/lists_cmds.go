@@ -97,7 +97,7 @@ func runLists(ctx context.Context, _ *config, args []string, out io.Writer) erro
 			return err
 		}
 		defer f.Close()
-		rows, err := catalog.ParseFile(list, f)
+		rows, err := catalog.ParseFile(ctx, list, f)
 		if err != nil {
 			return err
 		}

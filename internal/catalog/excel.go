@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -181,12 +183,66 @@ func (e *ImportError) Unwrap() error { return store.Invalid(e.Error()) }
 
 const sheetName = "清单"
 
+// The limits of reading an uploaded spreadsheet. The file is untrusted
+// input: a few kilobytes of .xlsx can unzip to gigabytes, or put a cell in
+// the last column (XFD) of every row so that each row reads as 16,384
+// cells. Real lists are far inside these limits.
+const (
+	// MaxFileSize bounds the .xlsx file itself (20 MB).
+	MaxFileSize = 20 << 20
+	// MaxRows bounds the data rows of one import.
+	MaxRows = 50000
+	// maxUnzipped bounds the sum of the file's parts once unzipped, as the
+	// zip declares them (archive/zip refuses a part that unzips to more
+	// than it declared).
+	maxUnzipped = 100 << 20
+	// maxXMLInMemory is the largest worksheet or shared-strings part kept
+	// in memory; a larger one is read from a temporary file.
+	maxXMLInMemory = 16 << 20
+	// maxParts bounds the number of parts (files) in the zip.
+	maxParts = 2000
+	// maxCells bounds the cells read, blank ones included.
+	maxCells = 5_000_000
+	// parseTimeout bounds the time spent reading one file.
+	parseTimeout = time.Minute
+)
+
 // ParseFile reads a list's spreadsheet. The first sheet's first row must
 // hold the list's headers (in any order); blank rows are skipped. Row
 // numbers are the spreadsheet's. A file that is not a spreadsheet or lacks a
 // header is an error; bad values are left for the import's checks.
-func ParseFile(list ListKind, r io.Reader) ([]ImportRow, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{RawCellValue: true})
+//
+// The file is untrusted: it is refused, with a message saying what to do,
+// when it is larger than MaxFileSize, unzips to more than 100 MB, has more
+// than MaxRows data rows or more than 5 million cells, or takes longer than
+// a minute to read. Reading stops when ctx ends.
+func ParseFile(ctx context.Context, list ListKind, r io.Reader) ([]ImportRow, error) {
+	return parseFile(ctx, list, r, parseTimeout)
+}
+
+// parseFile is ParseFile with a timeout (tests shorten it).
+func parseFile(ctx context.Context, list ListKind, r io.Reader, timeout time.Duration) ([]ImportRow, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read list file: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, store.Invalid(fmt.Sprintf("文件超过%dMB：请只保留清单所在的工作表、删除图片后另存为 .xlsx 再导入", MaxFileSize>>20))
+	}
+	if err := checkZip(data); err != nil {
+		return nil, err
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stopped := func() error {
+		if parent.Err() != nil {
+			return fmt.Errorf("read list file: %w", parent.Err())
+		}
+		return store.Invalid("读取文件超时：文件过大或过于复杂，请删除清单以外的内容，或分批导入后重试")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxXMLInMemory})
 	if err != nil {
 		return nil, store.Invalid("无法读取该文件：请上传 .xlsx 格式的 Excel 文件")
 	}
@@ -203,12 +259,18 @@ func ParseFile(list ListKind, r io.Reader) ([]ImportRow, error) {
 	cols := columns(list)
 	index := make([]int, len(cols))
 	var out []ImportRow
-	n := 0
+	n, cellsRead := 0, 0
 	for rows.Next() {
 		n++
+		if ctx.Err() != nil {
+			return nil, stopped()
+		}
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, store.Invalid(fmt.Sprintf("第%d行无法读取", n))
+		}
+		if cellsRead += len(cells); cellsRead > maxCells {
+			return nil, store.Invalid(fmt.Sprintf("表格中的单元格过多（超过%d万个，到第%d行为止），多半是清单以外的列里有内容或格式：请删除清单以外的列和空行后再导入", maxCells/10000, n))
 		}
 		if n == 1 {
 			pos := map[string]int{}
@@ -238,6 +300,9 @@ func ParseFile(list ListKind, r io.Reader) ([]ImportRow, error) {
 		if blank {
 			continue
 		}
+		if len(out) == MaxRows {
+			return nil, store.Invalid(fmt.Sprintf("清单超过%d行：请分成每个不超过%d行的文件分批导入", MaxRows, MaxRows))
+		}
 		row := ImportRow{Row: n}
 		for i, c := range cols {
 			v := ""
@@ -255,6 +320,51 @@ func ParseFile(list ListKind, r io.Reader) ([]ImportRow, error) {
 		return nil, store.Invalid("文件读取出错：" + err.Error())
 	}
 	return out, nil
+}
+
+// checkZip refuses, before the Excel reader unzips anything, a file that is
+// not a zip (with a word for encrypted and old .xls files), has too many
+// parts, declares more unzipped bytes than maxUnzipped, or has a part that
+// does not unzip to what it declares.
+func checkZip(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
+		return store.Invalid("该文件是旧版 .xls 格式或设置了密码：请在 Excel 中取消密码并另存为 .xlsx 后再导入")
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return store.Invalid("无法读取该文件：请上传 .xlsx 格式的 Excel 文件")
+	}
+	if len(zr.File) > maxParts {
+		return store.Invalid(fmt.Sprintf("文件包含的部件过多（%d个），不像是正常的清单文件：请把清单复制到新建的工作簿，另存为 .xlsx 后再导入", len(zr.File)))
+	}
+	var total uint64
+	for _, zf := range zr.File {
+		if zf.UncompressedSize64 > maxUnzipped || total+zf.UncompressedSize64 > maxUnzipped {
+			return store.Invalid(fmt.Sprintf("文件解压后超过%dMB，不像是正常的清单文件：请把清单复制到新建的工作簿，另存为 .xlsx 后再导入", maxUnzipped>>20))
+		}
+		total += zf.UncompressedSize64
+	}
+	// The Excel reader ignores a part that stops short or fails its
+	// checksum, and would read a truncated sheet as if it were whole: read
+	// every part once (at most maxUnzipped bytes) to refuse a damaged file.
+	for _, zf := range zr.File {
+		if err := readPart(zf); err != nil {
+			return store.Invalid(fmt.Sprintf("文件已损坏（%s 无法解压）：请在 Excel 中打开，另存为 .xlsx 后再导入", zf.Name))
+		}
+	}
+	return nil
+}
+
+// readPart unzips one part and discards it; archive/zip fails a part that
+// unzips to more bytes than it declared or to a wrong checksum.
+func readPart(zf *zip.File) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.Copy(io.Discard, rc)
+	return err
 }
 
 // writeSheet writes items (nil for a template) to w as a spreadsheet.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 
@@ -23,7 +24,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add("power", []byte("PK\x03\x04"))
 	f.Add("power", []byte("事项编码,事项名称\nJC00603000,燃气\n"))
 	f.Fuzz(func(t *testing.T, list string, data []byte) {
-		rows, err := ParseFile(ListKind(list), bytes.NewReader(data))
+		rows, err := ParseFile(context.Background(), ListKind(list), bytes.NewReader(data))
 		if err != nil {
 			if _, ok := store.UserMessage(err); !ok && !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("ParseFile error without a message for the user: %v", err)

@@ -54,7 +54,7 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 			{},
 			{"一般乡镇", "临时救助", "行政给付", "JF00503000", "社会事务办公室", "《社会救助暂行办法》第四十七条", "受理、审核", "", ""}, // 11: good
 		}
-		parsed, err := ParseFile(PowerList, sheet(t, rows))
+		parsed, err := ParseFile(context.Background(), PowerList, sheet(t, rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 			}
 		}
 		// The good rows alone import.
-		parsed, _ = ParseFile(PowerList, sheet(t, [][]string{hdr, good, rows[10]}))
+		parsed, _ = ParseFile(context.Background(), PowerList, sheet(t, [][]string{hdr, good, rows[10]}))
 		res, err := f.s.Import(ctx, f.admin, PowerList, parsed, ImportOptions{Reason: "首次导入"})
 		if err != nil {
 			t.Fatal(err)
@@ -93,10 +93,10 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 			t.Errorf("result %+v", res)
 		}
 		// A file with a wrong header is refused as a whole.
-		if _, err := ParseFile(PowerList, sheet(t, [][]string{{"名称", "编码"}, {"x", "y"}})); !errors.Is(err, store.ErrInvalid) {
+		if _, err := ParseFile(context.Background(), PowerList, sheet(t, [][]string{{"名称", "编码"}, {"x", "y"}})); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("wrong header: %v", err)
 		}
-		if _, err := ParseFile(PowerList, bytes.NewBufferString("not a spreadsheet")); !errors.Is(err, store.ErrInvalid) {
+		if _, err := ParseFile(context.Background(), PowerList, bytes.NewBufferString("not a spreadsheet")); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("not xlsx: %v", err)
 		}
 	})
@@ -133,7 +133,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 				// Import into a fresh database: everything comes back.
 				db2 := storetest.SQLite(t)
 				f2 := newFixture(t, db2)
-				rows, err := ParseFile(list, bytes.NewReader(file))
+				rows, err := ParseFile(context.Background(), list, bytes.NewReader(file))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -178,7 +178,7 @@ func TestTemplateHasHeaders(t *testing.T) {
 		if err := Template(list, &b); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := ParseFile(list, &b)
+		rows, err := ParseFile(context.Background(), list, &b)
 		if err != nil || len(rows) != 0 {
 			t.Errorf("%s template: %d rows, %v", list, len(rows), err)
 		}

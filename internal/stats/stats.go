@@ -176,8 +176,8 @@ func (r UnitRates) Figures() []Figure {
 func rates(u Unit, from, to time.Time, c Counts, w Weights) UnitRates {
 	return UnitRates{
 		Unit: u, From: from, To: to, Counts: c, Weights: w,
-		Response:     figure(float64(c.Responded), c.Dispatched),
-		Resolution:   figure(float64(c.Resolved), c.Revisited),
+		Response:   figure(float64(c.Responded), c.Dispatched),
+		Resolution: figure(float64(c.Resolved), c.Revisited),
 		// Only revisits that asked the requester count: a grid worker's
 		// on-site check or a township's rating of a call records no
 		// satisfaction and must not dilute the rate.

@@ -75,8 +75,10 @@ type WorkerConfig struct {
 	Instance string
 	// Client sends the requests (default: 10 s timeout).
 	Client *http.Client
-	// Lease is how long a claim holds; it must exceed the client's timeout
-	// (default 2 min). A claim of an instance that died is retried after it.
+	// Lease is how long a claim holds (default 2 min). A claim of an
+	// instance that died is retried after it. No request outlives nine
+	// tenths of its claim's lease: the deliveries of a batch left when
+	// less than the client's timeout remains are handed back unsent.
 	Lease time.Duration
 	// Batch is how many deliveries one claim takes (default 20).
 	Batch int
@@ -202,8 +204,22 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		if len(batch) == 0 {
 			return sent, nil
 		}
-		for _, c := range batch {
-			ok, err := w.send(ctx, c)
+		// The claim is another instance's to take once the lease runs
+		// out, so no request of this batch may outlive it: each is cut at
+		// the lease's end less a tenth (for clocks apart between hosts),
+		// measured on this process's clock from the claim, and the
+		// deliveries there is no time left for are handed back unsent.
+		leaseEnd := time.Now().Add(w.cfg.Lease - w.cfg.Lease/10)
+		for i, c := range batch {
+			if ctx.Err() != nil || time.Until(leaseEnd) < w.minRequestTime() {
+				if err := w.release(ctx, batch[i:]); err != nil {
+					return sent, err
+				}
+				break
+			}
+			sendCtx, cancel := context.WithDeadline(ctx, leaseEnd)
+			ok, err := w.send(sendCtx, c)
+			cancel()
 			if err != nil {
 				return sent, err
 			}
@@ -215,6 +231,31 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			return sent, ctx.Err()
 		}
 	}
+}
+
+// minRequestTime is how much of the lease must be left to start a request:
+// the client's timeout, but at most half the lease (a quarter when the
+// client has none).
+func (w *Worker) minRequestTime() time.Duration {
+	if t := w.cfg.Client.Timeout; t > 0 {
+		return min(t, w.cfg.Lease/2)
+	}
+	return w.cfg.Lease / 4
+}
+
+// release hands claimed deliveries back unsent: they are due again at once
+// for any instance, and the claim does not count as an attempt.
+func (w *Worker) release(ctx context.Context, batch []claimed) error {
+	ctx = context.WithoutCancel(ctx)
+	return w.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, c := range batch {
+			if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts - 1, lease_owner = '', lease_token = '', lease_until = NULL
+				WHERE id = ? AND lease_token = ?`, c.id, c.token); err != nil {
+				return fmt.Errorf("release delivery %s: %w", c.uid, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Run sends due deliveries every interval until ctx ends.
@@ -271,7 +312,10 @@ func (w *Worker) send(ctx context.Context, c claimed) (bool, error) {
 		errText = fmt.Sprintf("HTTP %d", code)
 	}
 	now := w.cfg.Now()
-	werr := w.db.InTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	// The outcome is recorded even when the request was cut by the lease's
+	// deadline or by shutdown.
+	ctx = context.WithoutCancel(ctx)
+	werr := w.db.InTx(ctx, func(tx *store.Tx) error {
 		var res interface{ RowsAffected() (int64, error) }
 		var err error
 		switch {
