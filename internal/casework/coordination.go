@@ -48,8 +48,10 @@ type ListRules struct {
 // the engine serves requests.
 func (s *Service) UseLists(r ListRules) { s.lists = r }
 
-// caseLimit is the time limit of a deadline for case c: the settings for
-// the flow and kind (casework.limit.<deadline>.<flow>.<kind>.<priority>,
+// caseLimit is the time limit of a deadline for case c: the settings for its
+// category (casework.limit.<deadline>.category.<code>.<priority>, then
+// .category.<code>), for its request type (.type.<type>.<priority>, then
+// .type.<type>), for the flow and kind (casework.limit.<deadline>.<flow>.<kind>.<priority>,
 // then .<flow>.<kind>), then the settings for the flow
 // (casework.limit.<deadline>.<flow>.<priority>, then .<flow>), then the
 // flow's own defaults (Flow.Limits), then the engine's settings and
@@ -59,6 +61,16 @@ func (s *Service) caseLimit(set settings, deadline string, c *Case) (worktime.Li
 		return l, err
 	}
 	var keys []string
+	// Time limits per category and per request type are data too: a
+	// category's limit is the most specific, then the request type's.
+	if c.CategoryCode != "" {
+		cat := SettingLimitPrefix + deadline + ".category." + c.CategoryCode
+		keys = append(keys, cat+"."+c.Priority, cat)
+	}
+	if c.RequestType != "" {
+		rt := SettingLimitPrefix + deadline + ".type." + c.RequestType
+		keys = append(keys, rt+"."+c.Priority, rt)
+	}
 	base := SettingLimitPrefix + deadline + "." + c.Flow
 	if c.Kind != "" {
 		keys = append(keys, base+"."+c.Kind+"."+c.Priority, base+"."+c.Kind)

@@ -45,6 +45,8 @@ var deadlineKinds = map[string]deadlineKind{
 // Settings keys (in the settings table) that configure the engine. Limits are
 // written "30m" (working minutes), "2wh" (working hours), "5d" (working days)
 // or "24h" (natural hours). A limit is looked up as
+// casework.limit.<deadline>.category.<code>[.<priority>], then
+// casework.limit.<deadline>.type.<request type>[.<priority>], then
 // casework.limit.<deadline>.<flow>.<priority>, then
 // casework.limit.<deadline>.<priority>, then casework.limit.<deadline>, then
 // the built-in default below.

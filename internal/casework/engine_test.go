@@ -646,3 +646,52 @@ func TestEveryNameTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsByCategoryAndRequestType: time limits per request type and per
+// category are data (settings); a category's limit wins over the request
+// type's, which wins over the default.
+func TestLimitsByCategoryAndRequestType(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newEngine(t, db)
+		ctx := context.Background()
+		for k, v := range map[string]string{
+			"casework.limit.handle.type.consult":        "2d",
+			"casework.limit.handle.category.B01001":     "1d",
+			"casework.limit.sign.type.complaint.normal": "60m",
+		} {
+			if _, err := db.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)`, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		taker := fx.actor(1, "350722000000")
+		street := fx.actor(2, "350722001000", access.RoleTownship)
+		tests := []struct {
+			name, requestType, category string
+			wantSign, wantHandle        string
+		}{
+			{"default", RequestHelp, "", "2026-11-02 11:00", "2026-11-09 10:00"},
+			{"by request type", RequestConsult, "", "2026-11-02 11:00", "2026-11-04 10:00"},
+			{"by category over request type", RequestConsult, "B01001", "2026-11-02 11:00", "2026-11-03 10:00"},
+			{"sign limit by request type and priority", RequestComplaint, "", "2026-11-02 10:00", "2026-11-09 10:00"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				fx.now = cst("2026-11-02 09:00") // a Monday
+				in := hotline("路灯")
+				in.RequestType, in.Dispatch = tt.requestType, "350722001000"
+				if tt.category != "" {
+					in.Category = tt.category
+				}
+				c := fx.create(taker, in)
+				if want := cst(tt.wantSign); fx.lead(c.No).SignDueAt == nil || !fx.lead(c.No).SignDueAt.Equal(want) {
+					t.Errorf("sign due %v, want %v", fx.lead(c.No).SignDueAt, want)
+				}
+				fx.now = cst("2026-11-02 10:00")
+				c = fx.do(street, c.No, Action{Name: "sign"})
+				if want := cst(tt.wantHandle); c.HandleDueAt == nil || !c.HandleDueAt.Equal(want) {
+					t.Errorf("handle due %v, want %v", c.HandleDueAt, want)
+				}
+			})
+		}
+	})
+}
