@@ -147,6 +147,8 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/service-applications/{no}/delivery":   {Path: "/api/v1/service-applications/" + no + "/delivery", Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
 		"POST /api/v1/service-notices":                      {Allow: apiServiceStaff, ValidatesFirst: true, NotFoundOK: true},
 		"GET /api/v1/service-figures":                       {Allow: apiServiceStaff, NotFoundOK: true},
+		// Service items are the county's: county administrators and the approval office maintain them.
+		"PUT /api/v1/service-items/{code}": {Path: "/api/v1/service-items/NOSUCH", Allow: apiCountyAdmin1},
 
 		"GET /api/v1/cases":                        {Allow: apiEveryone},
 		"GET /api/v1/daily":                        {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},

@@ -23,6 +23,7 @@ func (s *Server) serviceEndpoints() {
 	s.route("POST /api/v1/service-applications/{no}/delivery", s.authed(s.deliverServiceApplication))
 	s.route("POST /api/v1/service-applications/{no}/review", s.authed(s.reviewServiceApplication))
 	s.route("GET /api/v1/service-figures", s.authed(s.serviceFigures))
+	s.serviceItemAdminEndpoints()
 }
 
 func (s *Server) serviceOn() error {

@@ -246,10 +246,11 @@ type NewCategory struct {
 var categoryCode = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
 
 // AddCategory adds a people's-livelihood category (民生诉求) under
-// ParentCode (default: the 民生诉求 root, L). Administrators only; audited.
+// ParentCode (default: the 民生诉求 root, L). County-level administrators
+// only, since categories are the county's; audited.
 func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCategory) (Category, error) {
-	if !actor.Has(access.RoleAdmin) {
-		return Category{}, store.Forbidden("只有系统管理员可以维护问题分类")
+	if !mayEditCategories(actor) {
+		return Category{}, store.Forbidden("只有县级系统管理员可以维护问题分类")
 	}
 	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
 	if in.ParentCode == "" {
@@ -280,6 +281,9 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 			if err != nil {
 				return err
 			}
+			if u.Kind != "department" {
+				return store.Invalid(fmt.Sprintf("%s不是县直部门", u.Name))
+			}
 			dept = u.ID
 		}
 		var id int64
@@ -300,10 +304,10 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 
 // SetCategoryDepartment sets the county department a category proposes as
 // responsible (the category → unit table, until the power lists route);
-// deptCode "" clears it. Administrators only; audited.
+// deptCode "" clears it. County-level administrators only; audited.
 func (s *Service) SetCategoryDepartment(ctx context.Context, actor access.Actor, code, deptCode string) error {
-	if !actor.Has(access.RoleAdmin) {
-		return store.Forbidden("只有系统管理员可以设置分类的责任部门")
+	if !mayEditCategories(actor) {
+		return store.Forbidden("只有县级系统管理员可以设置分类的责任部门")
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		var id int64
@@ -335,3 +339,9 @@ func (s *Service) SetCategoryDepartment(ctx context.Context, actor access.Actor,
 }
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// mayEditCategories: the category tree and its category → department table
+// are the county's, so only a county-level administrator changes them.
+func mayEditCategories(actor access.Actor) bool {
+	return actor.System || (actor.Has(access.RoleAdmin) && actor.CountyWide())
+}

@@ -160,10 +160,11 @@ func (in *ItemInput) normalise() error {
 }
 
 // SaveItem creates or replaces the service item of a matter, with its
-// materials. Administrators only.
+// materials. County-level administrators and the approval office only (see
+// CanMaintainItems).
 func (s *Service) SaveItem(ctx context.Context, actor access.Actor, in ItemInput) (Item, error) {
-	if !actor.Has(access.RoleAdmin) {
-		return Item{}, store.Forbidden("只有管理员可以维护服务事项")
+	if !CanMaintainItems(actor) {
+		return Item{}, store.Forbidden("只有县级管理员或县委编办可以维护服务事项")
 	}
 	if err := in.normalise(); err != nil {
 		return Item{}, err

@@ -119,6 +119,10 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /admin/calendar/days":              {Allow: countyAdmin},
 		"POST /admin/calendar/days/{day}/delete": {Path: "/admin/calendar/days/2026-10-01/delete", Allow: countyAdmin, NotFoundOK: true},
 		"POST /admin/calendar/hours":             {Allow: countyAdmin, Form: url.Values{"year": {"2026"}, "start": {"08:30", "14:30"}, "end": {"12:00", "17:30"}}},
+		// The case categories are the county's: county administrators only.
+		"GET /admin/categories":                    {Allow: countyAdmin},
+		"POST /admin/categories":                   {Allow: countyAdmin, Accept: []int{http.StatusBadRequest}},
+		"POST /admin/categories/{code}/department": {Path: "/admin/categories/B01001/department", Allow: countyAdmin, Form: url.Values{"dept": {"350722D003"}}},
 
 		"GET /cases":                        {Allow: everyone},
 		"GET /cases/export.xlsx":            {Allow: everyone},
@@ -230,6 +234,11 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /service/network":                     {Allow: everyone},
 		"GET /service/figures":                     {Allow: serviceStaff},
 		"GET /service/figures.xlsx":                {Allow: serviceStaff},
+		// Service items are the county's: county administrators and the approval office maintain them.
+		"GET /service/items/new":          {Allow: countyAdmin},
+		"POST /service/items/new":         {Allow: countyAdmin},
+		"GET /service/items/{code}/edit":  {Path: "/service/items/NOSUCH/edit", Allow: countyAdmin, NotFoundOK: true},
+		"POST /service/items/{code}/edit": {Path: "/service/items/NOSUCH/edit", Allow: countyAdmin},
 
 		"GET /admin/apikeys":                                        {Allow: countyAdmin},
 		"POST /admin/apikeys":                                       {Allow: countyAdmin, ValidatesFirst: true},

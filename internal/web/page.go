@@ -82,6 +82,7 @@ func (p Page) NavItems() []NavItem {
 	}
 	if p.Actor.Has(access.RoleAdmin) {
 		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"},
+			NavItem{"categories.nav", "/admin/categories", "categories"},
 			NavItem{"nav.integration", "/admin/webhooks", "integration"},
 			NavItem{"nav.reveals", "/admin/reveals", "reveals"})
 	}

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	s.serviceRoutes()
 	s.coordRoutes()
 	s.trustRoutes()
+	s.categoryRoutes()
 }
 
 // staticHandler serves embedded assets with long caching; asset URLs carry

@@ -124,6 +124,7 @@ func (s *Server) serviceRoutes() {
 	s.mux.HandleFunc("GET /service/figures", s.staff(s.serviceFigures))
 	s.mux.HandleFunc("GET /service/figures.xlsx", s.staff(s.serviceFiguresXLSX))
 	s.servicePortalRoutes()
+	s.serviceItemAdminRoutes()
 }
 
 func (s *Server) serviceDesk(w http.ResponseWriter, r *http.Request) error {

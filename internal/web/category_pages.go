@@ -1,0 +1,312 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/store"
+)
+
+// AdminCategoriesPage is the case category tree as administrators maintain
+// it: the GB/T 47678.5 管理部件 and 管理事项 with the county's own 民生诉求,
+// each category's responsible county department, and the form to add a
+// 民生诉求 category.
+type AdminCategoriesPage struct {
+	Page
+	Roots       []CategoryRow
+	Departments []CategoryDept
+	// Parents are the 民生诉求 categories a new category may go under.
+	Parents []CategoryParent
+	// Query filters the tree by code, name or department.
+	Query string
+	// Leaves counts the leaves shown (all of them without a query).
+	Leaves int
+	// Focus is the category just changed or being edited: the branches
+	// leading to it start open.
+	Focus string
+	// Edit is the category whose department form is open; EditDept is the
+	// department it shows selected, DeptError the refusal of the last try.
+	Edit      string
+	EditDept  string
+	DeptError string
+	Form      casework.NewCategory
+	FormError string
+}
+
+// CategoryRow is one category of the tree as the page shows it.
+type CategoryRow struct {
+	casework.Category
+	Rows   []CategoryRow
+	Leaves int  // leaves under it
+	Open   bool // its <details> starts open: a filter or an edit reaches into it
+	// P is the page, for the rows' translations, CSRF field and departments.
+	P *AdminCategoriesPage
+}
+
+// Editing reports whether the row's department form is open.
+func (r CategoryRow) Editing() bool { return r.P != nil && r.P.Edit == r.Code }
+
+// Selected is the department the row's form shows selected: what was typed
+// when a try was refused, else the one in force.
+func (r CategoryRow) Selected() string {
+	if r.P != nil && r.P.DeptError != "" && r.Editing() {
+		return r.P.EditDept
+	}
+	return r.DeptCode
+}
+
+// CategoryDept is a county department a category may name as responsible.
+type CategoryDept struct {
+	Code, Name string
+}
+
+// CategoryParent is a 民生诉求 category offered as the parent of a new one.
+type CategoryParent struct {
+	Code, Name string
+	Depth      int
+}
+
+// Label shows the parent indented by its depth in the 民生诉求 tree.
+func (p CategoryParent) Label() string {
+	return strings.Repeat("　", p.Depth) + p.Name + "（" + p.Code + "）"
+}
+
+// categoryRoutes registers the administration of the case categories.
+func (s *Server) categoryRoutes() {
+	s.mux.HandleFunc("GET /admin/categories", s.categoryAdmin(s.adminCategories))
+	s.mux.HandleFunc("POST /admin/categories", s.categoryAdmin(s.adminCategoryAdd))
+	s.mux.HandleFunc("POST /admin/categories/{code}/department", s.categoryAdmin(s.adminCategoryDepartment))
+}
+
+// categoryAdmin wraps a category page: the categories are the county's, so
+// only county-level administrators maintain them (the service checks the
+// role again).
+func (s *Server) categoryAdmin(fn handler) http.HandlerFunc {
+	return s.staff(func(w http.ResponseWriter, r *http.Request) error {
+		if a := actorOf(r); !a.Has(access.RoleAdmin) || !a.CountyWide() {
+			return store.Forbidden(s.Msgs.T(langOf(r), "categories.admin_only"))
+		}
+		if s.Cases == nil || s.Org == nil {
+			return errors.New("categories: no case or organisation service")
+		}
+		return fn(w, r)
+	})
+}
+
+func (s *Server) adminCategories(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	p, err := s.categoriesPage(r, q.Get("q"), q.Get("edit"), q.Get("saved"))
+	if err != nil {
+		return err
+	}
+	if saved := q.Get("saved"); saved != "" {
+		p.Flash = p.T("categories.saved", saved)
+	}
+	return s.render(w, r, "admin_categories", p)
+}
+
+// categoriesPage gathers the page, with the tree filtered by query and the
+// department form of edit open.
+func (s *Server) categoriesPage(r *http.Request, query, edit, focus string) (*AdminCategoriesPage, error) {
+	ctx := r.Context()
+	tree, err := s.Cases.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	units, err := s.Org.ByKind(ctx, "department")
+	if err != nil {
+		return nil, err
+	}
+	depts := make([]CategoryDept, len(units))
+	for i, u := range units {
+		depts[i] = CategoryDept{Code: u.Code, Name: u.Name}
+	}
+	p := &AdminCategoriesPage{Page: s.page(r, "categories.title", "categories")}
+	fillCategoriesPage(p, tree, depts, query, edit, focus)
+	return p, nil
+}
+
+// fillCategoriesPage builds the page's tree and pickers from the category
+// tree; the page test uses it too.
+func fillCategoriesPage(p *AdminCategoriesPage, tree []casework.Category, depts []CategoryDept, query, edit, focus string) {
+	p.Query, p.Edit, p.Departments = strings.TrimSpace(query), edit, depts
+	p.Focus = cmp.Or(edit, focus)
+	if p.Form.ParentCode == "" {
+		p.Form.ParentCode = "L"
+	}
+	p.Roots, p.Leaves = nil, 0
+	for _, c := range tree {
+		if row, ok := categoryRowOf(p, c, strings.ToLower(p.Query), false); ok {
+			p.Roots = append(p.Roots, row)
+			p.Leaves += row.Leaves
+		}
+		if c.Kind == casework.KindLivelihood {
+			p.Parents = append(p.Parents, livelihoodParents(c, 0)...)
+		}
+	}
+}
+
+// categoryRowOf makes the row of c, keeping only what matches query: a
+// category that matches keeps all its subtree; one that does not is kept if
+// something under it matches. ok says whether c is shown.
+func categoryRowOf(p *AdminCategoriesPage, c casework.Category, query string, ancestorMatched bool) (row CategoryRow, ok bool) {
+	shownAll := ancestorMatched || query == "" || categoryMatches(c, query)
+	row = CategoryRow{Category: c, P: p}
+	row.Children = nil
+	for _, child := range c.Children {
+		cr, ok := categoryRowOf(p, child, query, shownAll)
+		if !ok {
+			continue
+		}
+		row.Rows = append(row.Rows, cr)
+		if len(cr.Rows) == 0 {
+			row.Leaves++
+		} else {
+			row.Leaves += cr.Leaves
+		}
+		if cr.Open || cr.Code == p.Focus {
+			row.Open = true
+		}
+	}
+	// A filter opens the branches where it found something.
+	if query != "" && !ancestorMatched && len(row.Rows) > 0 {
+		row.Open = true
+	}
+	return row, shownAll || len(row.Rows) > 0
+}
+
+// categoryMatches reports whether c's code, standard code, name or
+// department contains query (lower-cased).
+func categoryMatches(c casework.Category, query string) bool {
+	for _, v := range []string{c.Code, c.StdCode, c.Name, c.DeptName, c.DeptCode} {
+		if v != "" && strings.Contains(strings.ToLower(v), query) {
+			return true
+		}
+	}
+	return false
+}
+
+// livelihoodParents lists c and the categories under it, depth first.
+func livelihoodParents(c casework.Category, depth int) []CategoryParent {
+	out := []CategoryParent{{Code: c.Code, Name: c.Name, Depth: depth}}
+	for _, child := range c.Children {
+		out = append(out, livelihoodParents(child, depth+1)...)
+	}
+	return out
+}
+
+// categoriesBack redirects to the tree after a change, at the category
+// changed.
+func categoriesBack(w http.ResponseWriter, r *http.Request, code, query string) {
+	target := "/admin/categories?saved=" + url.QueryEscape(code)
+	if query != "" {
+		target += "&q=" + url.QueryEscape(query)
+	}
+	http.Redirect(w, r, target+"#cat-"+url.PathEscape(code), http.StatusSeeOther)
+}
+
+// userMistake returns the message of an error the user can correct on the
+// form (invalid input, a conflict, a unit not found); refusals and internal
+// errors go to the error page.
+func userMistake(err error) (string, bool) {
+	msg, ok := store.UserMessage(err)
+	if !ok || errors.Is(err, store.ErrForbidden) {
+		return "", false
+	}
+	return msg, true
+}
+
+// checkDepartment refuses a unit that is not a county department.
+func checkDepartment(p *AdminCategoriesPage, code string) error {
+	if code == "" {
+		return nil
+	}
+	for _, d := range p.Departments {
+		if d.Code == code {
+			return nil
+		}
+	}
+	return store.Invalid(fmt.Sprintf("%s 不是县直部门，请从列表中选择责任部门", code))
+}
+
+func (s *Server) adminCategoryAdd(w http.ResponseWriter, r *http.Request) error {
+	form := casework.NewCategory{
+		Code: strings.TrimSpace(r.PostFormValue("code")),
+		Name: strings.TrimSpace(r.PostFormValue("name")),
+		// "L" is the root of the 民生诉求 categories, the service's default.
+		ParentCode: cmp.Or(r.PostFormValue("parent"), "L"),
+		DeptCode:   r.PostFormValue("dept"),
+	}
+	p, err := s.categoriesPage(r, r.PostFormValue("q"), "", "")
+	if err != nil {
+		return err
+	}
+	err = checkDepartment(p, form.DeptCode)
+	if err == nil {
+		_, err = s.Cases.AddCategory(r.Context(), actorOf(r), form)
+	}
+	if err != nil {
+		msg, ok := userMistake(err)
+		if !ok {
+			return err
+		}
+		p.Form, p.FormError = form, msg
+		s.renderStatus(w, r, Status(err), "admin_categories", p)
+		return nil
+	}
+	categoriesBack(w, r, form.Code, "")
+	return nil
+}
+
+func (s *Server) adminCategoryDepartment(w http.ResponseWriter, r *http.Request) error {
+	code, dept, query := r.PathValue("code"), r.PostFormValue("dept"), r.PostFormValue("q")
+	p, err := s.categoriesPage(r, query, code, "")
+	if err != nil {
+		return err
+	}
+	err = checkDepartment(p, dept)
+	if err == nil {
+		err = s.Cases.SetCategoryDepartment(r.Context(), actorOf(r), code, dept)
+	}
+	if err != nil {
+		msg, ok := userMistake(err)
+		if !ok || errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		p.EditDept, p.DeptError = dept, msg
+		s.renderStatus(w, r, Status(err), "admin_categories", p)
+		return nil
+	}
+	categoriesBack(w, r, code, query)
+	return nil
+}
+
+// LeafRows are the row's children without children of their own, shown as
+// a table.
+func (r CategoryRow) LeafRows() []CategoryRow {
+	var out []CategoryRow
+	for _, c := range r.Rows {
+		if len(c.Rows) == 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// BranchRows are the row's children that have children, shown as nested
+// branches.
+func (r CategoryRow) BranchRows() []CategoryRow {
+	var out []CategoryRow
+	for _, c := range r.Rows {
+		if len(c.Rows) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"grassroots/internal/access"
+	"grassroots/internal/auth"
+	"grassroots/internal/casework"
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+)
+
+// sampleCategories is a small category tree: two standard branches and the
+// county's 民生诉求 with one category of its own.
+func sampleCategories() []casework.Category {
+	return []casework.Category{
+		{Code: "B", Name: "管理部件", Kind: casework.KindParts, Active: true, Children: []casework.Category{
+			{Code: "B01", Name: "市政公用设施", ParentCode: "B", Kind: casework.KindParts, DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Active: true, Children: []casework.Category{
+				{Code: "B01001", Name: "上水井盖", ParentCode: "B01", Kind: casework.KindParts, DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Active: true},
+				{Code: "B01002", Name: "污水井盖", ParentCode: "B01", Kind: casework.KindParts, Active: false},
+			}},
+		}},
+		{Code: "S", Name: "管理事项", Kind: casework.KindMatters, Active: true, Children: []casework.Category{
+			{Code: "S03", Name: "市容环境", ParentCode: "S", Kind: casework.KindMatters, Active: true, Children: []casework.Category{
+				{Code: "S03001", Name: "暴露垃圾", ParentCode: "S03", Kind: casework.KindMatters, DeptCode: "350722D003", DeptName: "县城市管理和综合执法局", Active: true},
+			}},
+		}},
+		{Code: "L", Name: "民生诉求", Kind: casework.KindLivelihood, Active: true, Children: []casework.Category{
+			{Code: "L01", Name: "供暖供气", ParentCode: "L", Kind: casework.KindLivelihood, Active: true},
+		}},
+	}
+}
+
+var sampleDepts = []CategoryDept{{"350722D002", "县住房和城乡建设局"}, {"350722D003", "县城市管理和综合执法局"}}
+
+// TestCategoryPagesRender renders the category page in both languages:
+// the whole tree, filtered, with a department form open, and with a refused
+// form kept.
+func TestCategoryPagesRender(t *testing.T) {
+	s, err := New(Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := access.Actor{UserID: 1, Username: "admin", Name: "管理员", UnitKind: "county", UnitPath: "/1/", Roles: []access.Role{access.RoleAdmin}}
+	for _, tc := range []struct {
+		name             string
+		lang             string
+		query, edit      string
+		form             casework.NewCategory
+		formErr, deptErr string
+		editDept         string
+		want, notWant    []string
+	}{
+		{name: "zh whole tree", lang: "zh",
+			want: []string{"问题分类", "管理部件", "上水井盖", "县住房和城乡建设局", "已停用", "（2 个小类）", `name="csrf" value="test-csrf"`,
+				`href="/admin/categories?edit=B01001#cat-B01001"`, `action="/admin/categories"`, `<option value="L" selected>`, "　供暖供气（L01）", "增加民生诉求分类"},
+			notWant: []string{`action="/admin/categories/B01001/department"`, " open>"}},
+		{name: "en filtered", lang: "en", query: "垃圾",
+			want:    []string{"Case categories", "暴露垃圾", `id="cat-S03" open`, "1 subcategories found.", `value="垃圾"`},
+			notWant: []string{"上水井盖", "供暖供气</td>"}},
+		{name: "zh editing", lang: "zh", edit: "B01002",
+			want:    []string{`action="/admin/categories/B01002/department"`, `id="cat-B01" open`, `id="cat-B" open`, `<option value="">（不指定）</option>`, "cat-focus"},
+			notWant: []string{`<option value="350722D002" selected>`}},
+		{name: "zh refused department kept", lang: "zh", edit: "B01001", deptErr: "不是县直部门", editDept: "350722D003",
+			want: []string{"不是县直部门", `<option value="350722D003" selected>`}},
+		{name: "en refused add kept", lang: "en", form: casework.NewCategory{Code: "L01", Name: "重复的分类", ParentCode: "L01", DeptCode: "350722D003"}, formErr: "分类编码 L01 已存在",
+			want: []string{"分类编码 L01 已存在", `value="重复的分类"`, `<option value="L01" selected>`, `<option value="350722D003" selected>`, "Add a livelihood category"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &AdminCategoriesPage{Page: s.TestPage(tc.lang, admin)}
+			fillCategoriesPage(p, sampleCategories(), sampleDepts, tc.query, tc.edit, "")
+			if tc.form.Code != "" {
+				p.Form = tc.form
+			}
+			p.FormError, p.DeptError, p.EditDept = tc.formErr, tc.deptErr, tc.editDept
+			out, err := s.RenderPage("admin_categories", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+		})
+	}
+}
+
+// TestCategoryHandlersSignedIn goes through the session layer as a signed-in
+// county administrator: add a 民生诉求 category, set and clear a
+// department, see mistakes on the page; others are refused.
+func TestCategoryHandlersSignedIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newCaseFixture(t, db)
+		ctx := context.Background()
+		h := fx.s.Handler()
+		signIn := func(username, unit, role string) (token, csrf string) {
+			t.Helper()
+			if _, err := fx.s.Auth.CreateUser(ctx, access.System, auth.NewUser{Username: username, Password: "category-password-1", Name: username,
+				UnitCode: unit, Roles: []string{role}}); err != nil {
+				t.Fatal(err)
+			}
+			token, err := fx.s.Auth.Login(ctx, username, "category-password-1", "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, csrf, err = fx.s.Auth.Session(ctx, token); err != nil {
+				t.Fatal(err)
+			}
+			return token, csrf
+		}
+		send := func(token, method, target string, form url.Values) *httptest.ResponseRecorder {
+			var r *http.Request
+			if form != nil {
+				r = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			} else {
+				r = httptest.NewRequest(method, target, nil)
+			}
+			r.AddCookie(&http.Cookie{Name: SessionCookie, Value: token})
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			return w
+		}
+		deptOf := func(code string) string {
+			t.Helper()
+			var dept string
+			if err := db.QueryRow(ctx, `SELECT COALESCE(u.code, '') FROM categories c LEFT JOIN units u ON u.id = c.dept_unit_id WHERE c.code = ?`, code).Scan(&dept); err != nil {
+				t.Fatalf("category %s: %v", code, err)
+			}
+			return dept
+		}
+		admin, csrf := signIn("cat.admin", "350722000000", "admin")
+
+		expect(t, send(admin, "GET", "/admin/categories", nil), 200, "问题分类", "管理部件", "管理事项", "民生诉求", "县城市管理和综合执法局",
+			`<option value="350722D003">县城市管理和综合执法局</option>`)
+		expect(t, send(admin, "GET", "/admin/categories?q=井盖", nil), 200, "供水井盖", `id="cat-B01" open`)
+
+		// Add a category with its department.
+		w := send(admin, "POST", "/admin/categories", url.Values{"csrf": {csrf}, "code": {"L01"}, "name": {"供暖供气"}, "parent": {"L"}, "dept": {"350722D003"}})
+		expect(t, w, 303)
+		if loc := w.Header().Get("Location"); loc != "/admin/categories?saved=L01#cat-L01" {
+			t.Errorf("redirect to %q", loc)
+		}
+		if got := deptOf("L01"); got != "350722D003" {
+			t.Errorf("L01 department %q", got)
+		}
+		expect(t, send(admin, "GET", "/admin/categories?saved=L01", nil), 200, "已保存分类 L01", "供暖供气", `id="cat-L" open`)
+		// Mistakes show on the page with the typed values kept.
+		expect(t, send(admin, "POST", "/admin/categories", url.Values{"csrf": {csrf}, "code": {"L01"}, "name": {"重复"}, "parent": {"L"}}), 409,
+			"分类编码 L01 已存在", `value="重复"`)
+		expect(t, send(admin, "POST", "/admin/categories", url.Values{"csrf": {csrf}, "code": {"L 02"}, "name": {"物业服务"}, "parent": {"L01"}}), 400,
+			"分类编码只能由", `value="L 02"`, `value="物业服务"`, `<option value="L01" selected>`)
+		expect(t, send(admin, "POST", "/admin/categories", url.Values{"csrf": {csrf}, "code": {"B01999"}, "name": {"自定部件"}, "parent": {"B01"}}), 400,
+			"国家标准分类不能增加下级")
+		expect(t, send(admin, "POST", "/admin/categories", url.Values{"csrf": {csrf}, "code": {"L02"}, "name": {"物业服务"}, "dept": {"350722001000"}}), 400,
+			"不是县直部门")
+
+		// Set, then clear, a standard leaf's department.
+		expect(t, send(admin, "GET", "/admin/categories?edit=B01001", nil), 200, `action="/admin/categories/B01001/department"`)
+		w = send(admin, "POST", "/admin/categories/B01001/department", url.Values{"csrf": {csrf}, "dept": {"350722D003"}})
+		expect(t, w, 303)
+		if got := deptOf("B01001"); got != "350722D003" {
+			t.Errorf("B01001 department %q after setting", got)
+		}
+		expect(t, send(admin, "POST", "/admin/categories/B01001/department", url.Values{"csrf": {csrf}, "dept": {""}}), 303)
+		if got := deptOf("B01001"); got != "" {
+			t.Errorf("B01001 department %q after clearing", got)
+		}
+		expect(t, send(admin, "POST", "/admin/categories/B01001/department", url.Values{"csrf": {csrf}, "dept": {"350722001000"}}), 400,
+			"不是县直部门", `action="/admin/categories/B01001/department"`)
+		expect(t, send(admin, "POST", "/admin/categories/NOSUCH/department", url.Values{"csrf": {csrf}, "dept": {"350722D003"}}), 404)
+		// Without the CSRF token nothing changes.
+		expect(t, send(admin, "POST", "/admin/categories/B01001/department", url.Values{"dept": {"350722D003"}}), 403)
+		if got := deptOf("B01001"); got != "" {
+			t.Errorf("B01001 department %q after a refused post", got)
+		}
+
+		// Non-administrators and township administrators are refused.
+		clerk, clerkCSRF := signIn("cat.clerk", "350722000000", "supervisor")
+		expect(t, send(clerk, "GET", "/admin/categories", nil), 403)
+		expect(t, send(clerk, "POST", "/admin/categories/B01001/department", url.Values{"csrf": {clerkCSRF}, "dept": {"350722D003"}}), 403)
+		town, townCSRF := signIn("cat.town", "350722001000", "admin")
+		expect(t, send(town, "GET", "/admin/categories", nil), 403, "县级系统管理员")
+		expect(t, send(town, "POST", "/admin/categories", url.Values{"csrf": {townCSRF}, "code": {"L03"}, "name": {"物业服务"}}), 403)
+		if got := deptOf("B01001"); got != "" {
+			t.Errorf("B01001 department %q after refused users", got)
+		}
+		// Anonymous visitors are sent to log in.
+		w = httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/admin/categories", nil))
+		expect(t, w, 303)
+	})
+}
