@@ -498,6 +498,11 @@ func loadCases(ctx context.Context, db *store.DB, c *county, n int, now time.Tim
 	if err != nil {
 		return total, fmt.Errorf("case counters: %w", err)
 	}
+	// The assignments went in raw: copy each case's current lead onto the
+	// case, as the engine does for every action (the rates read it).
+	if err := casework.RefreshLeads(ctx, db); err != nil {
+		return total, err
+	}
 	if db.Dialect == store.Postgres {
 		for _, t := range []string{"cases", "assignments", "case_events", "timers"} {
 			if _, err := db.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM `+t+`), false)`); err != nil {

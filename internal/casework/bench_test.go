@@ -295,6 +295,11 @@ func loadBenchData(ctx context.Context, db *store.DB, n int) error {
 			return err
 		}
 	}
+	// The assignments went in without the engine: copy each case's lead
+	// onto the case as the engine does.
+	if err := RefreshLeads(ctx, db); err != nil {
+		return err
+	}
 	// PostgreSQL's identity sequences must move past the explicit ids; both
 	// engines get fresh statistics.
 	if db.Dialect == store.Postgres {

@@ -354,6 +354,9 @@ func (s *Service) HandleTimer(ctx context.Context, tx *store.Tx, t timers.Timer)
 		if _, err := tx.Exec(ctx, `UPDATE cases SET overdue = 1, updated_at = ? WHERE id = ?`, store.Millis(now), c.ID); err != nil {
 			return err
 		}
+		if err := refreshLead(ctx, tx, c.ID); err != nil {
+			return err
+		}
 	}
 	set, err := loadSettings(ctx, tx)
 	if err != nil {

@@ -98,6 +98,7 @@ func TestLoadDemo(t *testing.T) {
 		if res.Created != total || res.Failed != 0 {
 			t.Errorf("created %d cases (%d failed), want %d", res.Created, res.Failed, total)
 		}
+		checkLeadCopies(t, db)
 		if diff := cmp.Diff(demoWant, res.ByStatus); diff != "" {
 			t.Errorf("cases by flow/status (-want +got):\n%s", diff)
 		}
@@ -250,4 +251,24 @@ func TestLoadDemo(t *testing.T) {
 			t.Errorf("audit verify: %d entries, %v", n, err)
 		}
 	})
+}
+
+// checkLeadCopies fails when a case's copy of its current lead assignment
+// (the lead_* columns the rates read) differs from the assignments: the
+// engine must keep them in step on every path that changes assignments.
+func checkLeadCopies(t *testing.T, db *store.DB) {
+	t.Helper()
+	var n, cases int
+	err := db.QueryRow(context.Background(), `SELECT COUNT(*), SUM(CASE WHEN
+			c.lead_assignment_id IS DISTINCT FROM a.id OR c.lead_path <> COALESCE(a.unit_path, '')
+			OR c.lead_signed_at IS DISTINCT FROM a.signed_at OR c.lead_sign_due_at IS DISTINCT FROM a.sign_due_at
+			OR c.lead_overdue <> COALESCE(a.overdue, 0) OR c.lead_handle_due_at IS DISTINCT FROM a.handle_due_at
+		THEN 1 ELSE 0 END)
+		FROM cases c LEFT JOIN assignments a ON a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')`).Scan(&cases, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cases == 0 || n != 0 {
+		t.Errorf("%d of %d cases have a stale copy of their lead assignment", n, cases)
+	}
 }

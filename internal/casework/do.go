@@ -468,6 +468,11 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	if _, err := x.tx.Exec(ctx, `UPDATE cases SET updated_at = ?, version = version + 1 WHERE id = ?`, store.Millis(x.now), c.ID); err != nil {
 		return fmt.Errorf("touch case: %w", err)
 	}
+	// Every change to the case's assignments passes through here: keep the
+	// case's copy of its lead assignment (the rates read it) in step.
+	if err := refreshLead(ctx, x.tx, c.ID); err != nil {
+		return err
+	}
 	after := map[string]any{"status": c.Status}
 	if target != nil {
 		after["assignment_id"] = target.ID

@@ -362,5 +362,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 			return Case{}, err
 		}
 	}
+	if err := refreshLead(ctx, tx, id); err != nil {
+		return Case{}, err
+	}
 	return loadCase(ctx, tx, "c.id = ?", id)
 }

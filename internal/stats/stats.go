@@ -193,8 +193,10 @@ func rates(u Unit, from, to time.Time, c Counts, w Weights) UnitRates {
 // [from, to). A case is attributed to the unit of its current lead
 // assignment (the latest assignment with role lead); a case never
 // dispatched (fixed on the spot, answered at intake) to the place where it
-// happened. The grouping by path lets one query serve a unit's total and
-// its per-child breakdown.
+// happened. The case row carries its current lead assignment's figures
+// (lead_*, kept by the case engine: migration 0012_case_lead), so this is
+// one range scan of cases. The grouping by path lets one query serve a
+// unit's total and its per-child breakdown.
 const countsQuery = `SELECT x.path,
 	COUNT(*),
 	SUM(CASE WHEN x.aid IS NOT NULL THEN 1 ELSE 0 END),
@@ -210,11 +212,11 @@ const countsQuery = `SELECT x.path,
 	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END),
 	SUM(CASE WHEN x.revisited_at IS NOT NULL AND x.reopens > 0 THEN 1 ELSE 0 END)
 FROM (
-	SELECT COALESCE(a.unit_path, c.place_path) AS path, a.id AS aid, a.signed_at, a.sign_due_at, a.overdue AS a_overdue,
-		c.extensions, c.answered_at, COALESCE(a.handle_due_at, c.handle_due_at) AS handle_due_at,
+	SELECT COALESCE(NULLIF(c.lead_path, ''), c.place_path) AS path, c.lead_assignment_id AS aid,
+		c.lead_signed_at AS signed_at, c.lead_sign_due_at AS sign_due_at, c.lead_overdue AS a_overdue,
+		c.extensions, c.answered_at, COALESCE(c.lead_handle_due_at, c.handle_due_at) AS handle_due_at,
 		c.revisited_at, c.resolved, c.satisfaction, c.reopens
 	FROM cases c
-	LEFT JOIN assignments a ON a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')
 	WHERE c.created_at >= ? AND c.created_at < ?
 ) x
 WHERE %s

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
+	"grassroots/internal/casework"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 )
@@ -122,6 +123,11 @@ func (fx *fixture) addCase(c fxCase) {
 		return nil
 	})
 	if err != nil {
+		fx.t.Fatal(err)
+	}
+	// The fixture writes assignments directly: copy the lead onto the case
+	// as the engine does.
+	if err := casework.RefreshLeads(ctx, fx.db); err != nil {
 		fx.t.Fatal(err)
 	}
 }
