@@ -287,19 +287,11 @@ func (s *Service) Exceptions(ctx context.Context, actor access.Actor) ([]Excepti
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, exceptionSelect+` ORDER BY e.granted_at DESC, e.id DESC`)
+	out, err := store.Collect(rows, err, scanException)
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions: %w", err)
 	}
-	defer rows.Close()
-	var out []Exception
-	for rows.Next() {
-		e, err := scanException(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Attempt is one recorded assignment attempt.

@@ -86,19 +86,11 @@ func (s *Service) Batches(ctx context.Context, actor access.Actor) ([]Batch, err
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+batchCols+` FROM empowerment_batches ORDER BY effective_at DESC, id DESC`)
+	out, err := store.Collect(rows, err, scanBatch)
 	if err != nil {
 		return nil, fmt.Errorf("list batches: %w", err)
 	}
-	defer rows.Close()
-	var out []Batch
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreateBatch registers a new empowerment batch.
@@ -269,19 +261,11 @@ func (s *Service) Requests(ctx context.Context, actor access.Actor, status strin
 		args = append(args, cargs...)
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY r.requested_at DESC, r.id DESC`, args...)
+	out, err := store.Collect(rows, err, scanRequest)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Grant grants pending requests in a batch (赋权下单): each request's matter

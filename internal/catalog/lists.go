@@ -156,19 +156,11 @@ func (s *Service) items(ctx context.Context, q querier, list ListKind, version i
 	}
 	sqlq += ` ORDER BY li.township_type, u.code, m.code`
 	rows, err := q.Query(ctx, sqlq, args...)
+	out, err := store.Collect(rows, err, scanItem)
 	if err != nil {
 		return nil, fmt.Errorf("read %s list: %w", list, err)
 	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read %s list: %w", list, err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Items returns the current list, filtered.

@@ -94,19 +94,11 @@ func (s *Service) Matters(ctx context.Context, actor access.Actor, f MatterFilte
 		args = append(args, "%"+f.Q+"%", strings.ToUpper(f.Q)+"%")
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY code`, args...)
+	out, err := store.Collect(rows, err, scanMatter)
 	if err != nil {
 		return nil, fmt.Errorf("list matters: %w", err)
 	}
-	defer rows.Close()
-	var out []Matter
-	for rows.Next() {
-		m, err := scanMatter(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list matters: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Matter returns one matter by code.

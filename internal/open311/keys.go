@@ -124,19 +124,11 @@ func (k *Keys) List(ctx context.Context, actor access.Actor) ([]Key, error) {
 		return nil, err
 	}
 	rows, err := k.db.Query(ctx, `SELECT `+keyColumns+` FROM open311_keys k LEFT JOIN users u ON u.id = k.user_id ORDER BY k.id DESC`)
+	out, err := store.Collect(rows, err, scanKey)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	defer rows.Close()
-	out := []Key{}
-	for rows.Next() {
-		key, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		out = append(out, key)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Revoke stops a key from working.

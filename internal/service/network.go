@@ -116,19 +116,11 @@ func (s *Service) Points(ctx context.Context, townshipCode string) ([]Site, erro
 	lo, hi := access.PathRange(path)
 	rows, err := s.db.Query(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
 		WHERE s.kind = 'point' AND u.path >= ? AND u.path < ? ORDER BY u.code`, lo, hi)
+	out, err := store.Collect(rows, err, scanSite)
 	if err != nil {
 		return nil, fmt.Errorf("points: %w", err)
 	}
-	defer rows.Close()
-	var out []Site
-	for rows.Next() {
-		x, err := scanSite(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *Service) fillSite(ctx context.Context, x *Site) error {

@@ -117,17 +117,9 @@ func (s *Service) RecentNotices(ctx context.Context, actor access.Actor, limit i
 	}
 	cond, args := actor.SubtreeFilter("u.path")
 	rows, err := s.db.Query(ctx, `SELECT `+noticeCols+noticeFrom+` WHERE `+cond+` ORDER BY n.id DESC LIMIT ?`, append(args, limit)...)
+	out, err := store.Collect(rows, err, scanNotice)
 	if err != nil {
 		return nil, fmt.Errorf("notices: %w", err)
 	}
-	defer rows.Close()
-	var out []Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -10,7 +10,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -275,5 +274,24 @@ func NullMillis(t time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
 }
 
-// ErrClosed is returned when the database has been closed.
-var ErrClosed = errors.New("database closed")
+// Scanner is what a row scan needs: *sql.Row and *sql.Rows both have it.
+type Scanner = interface{ Scan(dest ...any) error }
+
+// Collect reads every row of a query with scan and closes the rows, so a
+// list query is one call: store.Collect(db.Query(ctx, q, args...), scanItem).
+// It returns an empty, non-nil slice when there are no rows (JSON "[]").
+func Collect[T any](rows *sql.Rows, err error, scan func(Scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

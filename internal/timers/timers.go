@@ -91,7 +91,7 @@ func Cancel(ctx context.Context, tx *store.Tx, caseID, assignmentID int64, kinds
 const timerColumns = `id, kind, case_id, COALESCE(assignment_id, 0), due_at, payload, created_at,
 	COALESCE(fired_at, 0), COALESCE(fired_by, ''), attempts, last_error`
 
-type scanner interface{ Scan(dest ...any) error }
+type scanner = store.Scanner
 
 func scanTimer(s scanner) (Timer, error) {
 	var t Timer
@@ -113,19 +113,11 @@ func ForCase(ctx context.Context, db *store.DB, caseID int64) ([]Timer, error) {
 
 func list(ctx context.Context, db *store.DB, q string, args ...any) ([]Timer, error) {
 	rows, err := db.Query(ctx, q, args...)
+	out, err := store.Collect(rows, err, scanTimer)
 	if err != nil {
 		return nil, fmt.Errorf("list timers: %w", err)
 	}
-	defer rows.Close()
-	var out []Timer
-	for rows.Next() {
-		t, err := scanTimer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list timers: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RunOnce runs fn for (job, period) once across every instance sharing the

@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -222,19 +221,6 @@ func userMistake(err error) (string, bool) {
 	return msg, true
 }
 
-// checkDepartment refuses a unit that is not a county department.
-func checkDepartment(p *AdminCategoriesPage, code string) error {
-	if code == "" {
-		return nil
-	}
-	for _, d := range p.Departments {
-		if d.Code == code {
-			return nil
-		}
-	}
-	return store.Invalid(fmt.Sprintf("%s 不是县直部门，请从列表中选择责任部门", code))
-}
-
 func (s *Server) adminCategoryAdd(w http.ResponseWriter, r *http.Request) error {
 	form := casework.NewCategory{
 		Code: strings.TrimSpace(r.PostFormValue("code")),
@@ -247,11 +233,8 @@ func (s *Server) adminCategoryAdd(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	err = checkDepartment(p, form.DeptCode)
-	if err == nil {
-		_, err = s.Cases.AddCategory(r.Context(), actorOf(r), form)
-	}
-	if err != nil {
+	// The domain refuses a unit that is not a county department.
+	if _, err = s.Cases.AddCategory(r.Context(), actorOf(r), form); err != nil {
 		msg, ok := userMistake(err)
 		if !ok {
 			return err
@@ -270,11 +253,7 @@ func (s *Server) adminCategoryDepartment(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	err = checkDepartment(p, dept)
-	if err == nil {
-		err = s.Cases.SetCategoryDepartment(r.Context(), actorOf(r), code, dept)
-	}
-	if err != nil {
+	if err = s.Cases.SetCategoryDepartment(r.Context(), actorOf(r), code, dept); err != nil {
 		msg, ok := userMistake(err)
 		if !ok || errors.Is(err, store.ErrNotFound) {
 			return err

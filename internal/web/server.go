@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"strings"
 
-	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
@@ -207,5 +206,3 @@ func (s *Server) RenderPage(name string, data any) (string, error) {
 	err := t.ExecuteTemplate(&b, "layout", data)
 	return b.String(), err
 }
-
-var _ = access.System

@@ -243,19 +243,11 @@ func (s *Service) List(ctx context.Context, actor access.Actor) ([]Endpoint, err
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints e ORDER BY e.id DESC`)
+	out, err := store.Collect(rows, err, scanEndpoint)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
-	defer rows.Close()
-	out := []Endpoint{}
-	for rows.Next() {
-		e, err := scanEndpoint(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list webhooks: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Get returns one endpoint.
@@ -364,19 +356,11 @@ func (s *Service) Deliveries(ctx context.Context, actor access.Actor, f Delivery
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d LEFT JOIN cases c ON c.id = d.case_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY d.id DESC LIMIT `+strconv.Itoa(f.Limit), args...)
+	out, err := store.Collect(rows, err, scanDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list deliveries: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Redeliver puts a delivery back in the queue to be sent at once (after a
