@@ -19,6 +19,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
+	"grassroots/internal/stats"
 	"grassroots/internal/store"
 )
 
@@ -193,7 +194,7 @@ var (
 		"reporter_phone_last4", "status", "lead_unit_id", "handle_due_at", "answered_at", "answer", "revisit_due_at",
 		"revisited_at", "resolved", "satisfaction", "on_spot", "extensions", "reopens", "overdue", "closed_at",
 		"created_at", "updated_at"}
-	assignCols = []string{"id", "case_id", "unit_id", "unit_path", "role", "status", "dispatched_at", "sign_due_at",
+	assignCols = []string{"id", "case_id", "case_created_at", "unit_id", "unit_path", "role", "status", "dispatched_at", "sign_due_at",
 		"signed_at", "handle_due_at", "answered_at", "answer", "extension_days", "warned", "overdue", "escalated",
 		"closed_at", "created_at", "updated_at"}
 	eventCols = []string{"id", "case_id", "assignment_id", "at", "actor_name", "actor_unit_id", "action", "from_status",
@@ -408,7 +409,7 @@ func (g *generator) add(b *batch, id int64) {
 	g.nextA++
 	aid := g.nextA
 	aClosed := closed
-	b.assigns = append(b.assigns, []any{aid, id, lead.id, lead.path, "lead", astatus, ms(dispatched), ms(signDue),
+	b.assigns = append(b.assigns, []any{aid, id, ms(created), lead.id, lead.path, "lead", astatus, ms(dispatched), ms(signDue),
 		nullMS(signed), ms(handleDue), nullMS(answered), answer, extensions * 5, 0, overdue, overdue, nullMS(aClosed),
 		ms(dispatched), ms(dispatched)})
 	ev(aid, dispatched, "dispatch", "received", "dispatched", false, "")
@@ -425,7 +426,7 @@ func (g *generator) add(b *batch, id int64) {
 	if r.IntN(10) == 0 {
 		g.nextA++
 		d := g.c.departments[r.IntN(len(g.c.departments))]
-		b.assigns = append(b.assigns, []any{g.nextA, id, d.id, d.path, "supporting", astatus, ms(dispatched), ms(signDue),
+		b.assigns = append(b.assigns, []any{g.nextA, id, ms(created), d.id, d.path, "supporting", astatus, ms(dispatched), ms(signDue),
 			nullMS(signed), ms(handleDue), nullMS(answered), "", 0, 0, 0, 0, nullMS(aClosed), ms(dispatched), ms(dispatched)})
 	}
 	// The open part's deadline timers: pending when due after now, fired
@@ -501,6 +502,11 @@ func loadCases(ctx context.Context, db *store.DB, c *county, n int, now time.Tim
 	// The assignments went in raw: copy each case's current lead onto the
 	// case, as the engine does for every action (the rates read it).
 	if err := casework.RefreshLeads(ctx, db); err != nil {
+		return total, err
+	}
+	// The triggers recorded every case's counts as changes: fold them into
+	// the daily sums, as the server does every few seconds.
+	if _, err := stats.Fold(ctx, db); err != nil {
 		return total, err
 	}
 	if db.Dialect == store.Postgres {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"grassroots/internal/stats"
 )
 
 // The intervals of the background jobs.
@@ -13,6 +15,13 @@ const (
 	// calendarWatchInterval is how soon an instance sees a calendar change
 	// made through another instance.
 	calendarWatchInterval = 30 * time.Second
+	// statisticsInterval is how often the SQLite planner's statistics are
+	// refreshed (cheap; they change slowly as cases accumulate).
+	statisticsInterval = 6 * time.Hour
+	// foldInterval is how often the changes to cases' counts are folded
+	// into the daily sums (readers add what is not folded yet, so this
+	// only keeps the change table short).
+	foldInterval = 5 * time.Second
 )
 
 // backgroundJobs lists the jobs that run while the server serves; each runs
@@ -30,7 +39,43 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 		jobs = append(jobs, a.runDailySummaries)
 	}
 	jobs = append(jobs, a.integrationJobs()...)
+	jobs = append(jobs, a.refreshStatistics, a.foldFigures)
 	return jobs
+}
+
+// foldFigures folds the changes to cases' counts into the daily sums the
+// rates read (stats.Fold), at start and every foldInterval.
+func (a *app) foldFigures(ctx context.Context) {
+	t := time.NewTicker(foldInterval)
+	defer t.Stop()
+	for {
+		if _, err := stats.Fold(ctx, a.db); err != nil && ctx.Err() == nil {
+			a.log.Warn("fold figures", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refreshStatistics keeps the database's planner statistics current: once
+// at start (a database that grew while the server was down) and then every
+// statisticsInterval.
+func (a *app) refreshStatistics(ctx context.Context) {
+	t := time.NewTicker(statisticsInterval)
+	defer t.Stop()
+	for {
+		if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("refresh planner statistics", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // sweepInterval reads GRASSROOTS_SWEEP_INTERVAL: a Go duration ("15s",

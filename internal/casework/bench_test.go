@@ -196,7 +196,7 @@ func loadBenchData(ctx context.Context, db *store.DB, n int) error {
 	const perTx = 20000
 	span := now.Sub(yearStart)
 	ph := func(k int) string { return "(" + strings.TrimSuffix(strings.Repeat("?,", k), ",") + ")" }
-	caseRow, assignRow := ph(22), ph(16)
+	caseRow, assignRow := ph(22), ph(17)
 	searchRow := "(?, ?)"
 	if db.Dialect == store.Postgres {
 		searchRow = "(?, ?::text[])"
@@ -260,7 +260,7 @@ func loadBenchData(ctx context.Context, db *store.DB, n int) error {
 					cargs = append(cargs, id, no, "hotline", "complaint", firstCat+int64(rng.IntN(220)), title, body, "phone",
 						grid.id, com.id, com.path, fmt.Sprintf("h%d", rng.IntN(n)), status, lead.id, handleDue.UnixMilli(),
 						answered, revisited, resolved, satisfaction, closed, created.UnixMilli(), created.UnixMilli())
-					aargs = append(aargs, id, id, lead.id, lead.path, "lead", astatus, created.UnixMilli(), signDue.UnixMilli(),
+					aargs = append(aargs, id, id, created.UnixMilli(), lead.id, lead.path, "lead", astatus, created.UnixMilli(), signDue.UnixMilli(),
 						signed, handleDue.UnixMilli(), answered, overdue, closed, created.UnixMilli(), created.UnixMilli(), 0)
 					toks := Tokens(title + "\n" + body)
 					if db.Dialect == store.Postgres {
@@ -275,7 +275,7 @@ func loadBenchData(ctx context.Context, db *store.DB, n int) error {
 					answered_at, revisited_at, resolved, satisfaction, closed_at, created_at, updated_at) VALUES `+rows(caseRow), cargs...); err != nil {
 					return fmt.Errorf("cases: %w", err)
 				}
-				if _, err := tx.Exec(ctx, `INSERT INTO assignments (id, case_id, unit_id, unit_path, role, status, dispatched_at,
+				if _, err := tx.Exec(ctx, `INSERT INTO assignments (id, case_id, case_created_at, unit_id, unit_path, role, status, dispatched_at,
 					sign_due_at, signed_at, handle_due_at, answered_at, overdue, closed_at, created_at, updated_at, extension_days)
 					VALUES `+rows(assignRow), aargs...); err != nil {
 					return fmt.Errorf("assignments: %w", err)

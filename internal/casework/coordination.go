@@ -217,9 +217,9 @@ func (x *actx) checkRule(ctx context.Context, rule SummonRule, u unitRef, person
 func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, personName, role, status string) (Assignment, error) {
 	now := store.Millis(x.now)
 	var id int64
-	err := x.tx.QueryRow(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, person_id, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		x.c.ID, u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), now, now).Scan(&id)
+	err := x.tx.QueryRow(ctx, `INSERT INTO assignments (case_id, case_created_at, unit_id, unit_path, person_id, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), now, now).Scan(&id)
 	if err != nil {
 		return Assignment{}, fmt.Errorf("create assignment: %w", store.Normalize(err))
 	}

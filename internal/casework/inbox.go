@@ -393,11 +393,13 @@ func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor
 	args := append([]any(nil), q.args...)
 	order := "c.created_at DESC, c.id DESC"
 	if q.work {
-		order += ", a.id DESC"
+		// The part carries its case's receipt time (migration 0013), so the
+		// open parts are read newest case first from an index, not sorted.
+		order = "a.case_created_at DESC, a.case_id DESC, a.id DESC"
 	}
 	if cur != nil {
 		if q.work {
-			where = append(where, "(c.created_at < ? OR (c.created_at = ? AND (c.id < ? OR (c.id = ? AND a.id < ?))))")
+			where = append(where, "(a.case_created_at < ? OR (a.case_created_at = ? AND (a.case_id < ? OR (a.case_id = ? AND a.id < ?))))")
 			args = append(args, cur.createdAt, cur.createdAt, cur.caseID, cur.caseID, cur.assignmentID)
 		} else {
 			where = append(where, "(c.created_at < ? OR (c.created_at = ? AND c.id < ?))")
@@ -406,7 +408,7 @@ func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor
 	}
 	// The page's keys are found first and the details joined to those rows
 	// only, so that sorting many matches (a common keyword) stays cheap.
-	keys := "c.id AS cid, c.created_at AS cat, a.id AS aid"
+	keys := "a.case_id AS cid, a.case_created_at AS cat, a.id AS aid"
 	assignment := "a.id = pg.aid"
 	if !q.work {
 		keys = "c.id AS cid, c.created_at AS cat, 0 AS aid"

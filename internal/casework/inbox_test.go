@@ -187,10 +187,10 @@ func (fx *viewsFixture) addCase(c vfCase) int64 {
 			if a.dispatched.IsZero() {
 				a.dispatched = c.created
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, role, status, dispatched_at,
+			if _, err := tx.Exec(ctx, `INSERT INTO assignments (case_id, case_created_at, unit_id, unit_path, role, status, dispatched_at,
 					sign_due_at, signed_at, handle_due_at, answered_at, overdue, closed_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, a.unit.id, a.unit.path, a.role, a.status, a.dispatched.UnixMilli(), vfMillis(a.signDue),
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, c.created.UnixMilli(), a.unit.id, a.unit.path, a.role, a.status, a.dispatched.UnixMilli(), vfMillis(a.signDue),
 				vfMillis(a.signed), vfMillis(a.handleDue), vfMillis(a.answered), a.overdue, vfMillis(a.closed),
 				c.created.UnixMilli(), c.created.UnixMilli()); err != nil {
 				return err

@@ -1,0 +1,126 @@
+package stats
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"grassroots/internal/casework"
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+)
+
+// The daily sums (with the changes not yet folded) must give exactly what
+// counting the cases gives, before and after folding and after cases move
+// between units and change their counts.
+func TestDailySumsMatchCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		zone := time.FixedZone("CST", 8*3600)
+		from := time.Date(2026, 11, 1, 0, 0, 0, 0, zone)
+		h := time.Hour
+		for i := range 12 {
+			created := from.Add(time.Duration(i)*61*h - 3*h) // some the day before, one per day or so
+			c := fxCase{place: fx.communityA, created: created}
+			switch i % 4 {
+			case 0:
+				c.leads = []fxLead{{unit: fx.communityA, status: "to_sign", signDue: 2 * h}}
+			case 1:
+				c.answered, c.revisited, c.resolved, c.satisfaction = 5*h, 6*h, 1, "basic"
+				c.leads = []fxLead{{unit: fx.townA, status: "done", signDue: 2 * h, signed: h, handleDue: 4 * h}}
+			case 2:
+				c.leads = []fxLead{{unit: fx.townB, status: "returned", signDue: h, overdue: 1}, {unit: fx.townA, status: "in_hand", signed: h}}
+			case 3:
+				c.answered, c.revisited, c.resolved = 1, h, 1 // fixed on the spot
+			}
+			fx.addCase(c)
+		}
+		county := actor(fx.county, "county")
+		periods := [][2]time.Time{
+			{from, from.AddDate(0, 1, 0)},
+			{from.AddDate(0, 0, -1), from.AddDate(0, 0, 3)},
+			{from.AddDate(0, 0, 2), from.AddDate(0, 0, 5)},
+		}
+		check := func(when string) {
+			t.Helper()
+			for _, u := range []unit{fx.county, fx.townA, fx.townB, fx.communityA} {
+				su := Unit{ID: u.id, Code: u.code, Path: u.path}
+				for _, p := range periods {
+					daily, err := countByPathFrom(ctx, db, county, su, p[0], p[1], true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					raw, err := countByPathFrom(ctx, db, county, su, p[0], p[1], false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(raw, daily); diff != "" {
+						t.Errorf("%s: %s %s–%s: daily sums differ from the cases (-cases +daily):\n%s", when, u.code,
+							p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), diff)
+					}
+				}
+			}
+		}
+		check("before folding")
+		if _, err := Fold(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM case_figures_changes`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 {
+			t.Errorf("%d changes left after folding", left)
+		}
+		check("after folding")
+
+		// Cases change: revisits recorded, a case re-dispatched from town A
+		// to town B (its counts move), an overdue mark.
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE cases SET revisited_at = created_at + 7200000, resolved = 0, satisfaction = 'unsatisfied', reopens = 1
+				WHERE id % 3 = 0`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, role, status, dispatched_at, overdue, created_at, updated_at)
+				SELECT id, ?, ?, 'lead', 'to_sign', created_at, 1, 1, 1 FROM cases WHERE id % 4 = 2`, fx.townB.id, fx.townB.path); err != nil {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := casework.RefreshLeads(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		check("after changes, before folding")
+		if _, err := Fold(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		check("after changes and folding")
+		if n, err := Fold(ctx, db); err != nil || n != 0 {
+			t.Errorf("folding nothing: %d, %v", n, err)
+		}
+
+		// A period that does not start at midnight is counted from the
+		// cases, and agrees too.
+		r, err := Rates(ctx, db, county, fx.county.code, from.Add(h), from.AddDate(0, 0, 3), DefaultWeights())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := countByPathFrom(ctx, db, county, Unit{Code: fx.county.code, Path: fx.county.path}, from.Add(h), from.AddDate(0, 0, 3), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total Counts
+		for _, c := range raw {
+			total.add(c)
+		}
+		if r.Counts != total || total.Cases == 0 {
+			t.Errorf("unaligned period: %+v, cases give %+v", r.Counts, total)
+		}
+	})
+}
