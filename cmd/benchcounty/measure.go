@@ -239,6 +239,7 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 	}
 	inbox := func(a access.Actor, f casework.InboxFilter, pages int) func() (int, error) {
 		return func() (int, error) {
+			f := f // every run starts at page 1
 			n := 0
 			for range pages {
 				p, err := s.Inbox(ctx, a, f)

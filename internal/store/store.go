@@ -15,8 +15,9 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -61,10 +62,19 @@ func IsPostgres(dsn string) bool {
 // It does not migrate; call Migrate for that.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	if IsPostgres(dsn) {
-		pool, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// Just-in-time compilation costs ~100 ms per query whose estimate
+		// crosses jit_above_cost, and the page queries (read newest first,
+		// stop after a page) carry huge estimates they never pay: a 2 ms
+		// search took 120 ms with it (docs/PERFORMANCE.md). Off unless the
+		// URL asks for it (?jit=on).
+		if _, ok := cfg.RuntimeParams["jit"]; !ok {
+			cfg.RuntimeParams["jit"] = "off"
+		}
+		pool := stdlib.OpenDB(*cfg)
 		pool.SetMaxOpenConns(20)
 		pool.SetMaxIdleConns(10)
 		pool.SetConnMaxIdleTime(5 * time.Minute)
