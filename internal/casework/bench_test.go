@@ -470,3 +470,33 @@ func BenchmarkRates(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIntake creates 12345 cases dispatched at intake through the
+// engine on SQLite (CPU per intake, no HTTP), with and without the triggers
+// that keep the figures' daily sums (migration 0014), to show what they cost.
+func BenchmarkIntake(b *testing.B) {
+	for _, withTriggers := range []bool{true, false} {
+		name := "figure triggers"
+		if !withTriggers {
+			name = "no figure triggers"
+		}
+		b.Run(name, func(b *testing.B) {
+			db := storetest.SQLite(b)
+			fx := newEngine(b, db)
+			if !withTriggers {
+				for _, t := range []string{"case_figures_insert", "case_figures_update_old", "case_figures_update_new"} {
+					if _, err := db.Exec(context.Background(), `DROP TRIGGER `+t); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			taker := fx.actor(1, "350722000000")
+			b.ResetTimer()
+			for i := range b.N {
+				in := hotline(fmt.Sprintf("路灯不亮 %d", i))
+				in.Dispatch = "350722001001"
+				fx.create(taker, in)
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ import (
 //	├── 350722001000 南浦街道 (street) ── 350722001001 仙楼社区 (community) ── G01 网格一 (grid)
 //	└── 350722101000 富岭镇 (township) ── 350722101200 某村 (village)
 type engFixture struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	s       *Service
 	now     time.Time
@@ -41,7 +41,7 @@ func cst(s string) time.Time {
 	return t
 }
 
-func newEngine(t *testing.T, db *store.DB, deps ...func(*Deps)) *engFixture {
+func newEngine(t testing.TB, db *store.DB, deps ...func(*Deps)) *engFixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := &engFixture{t: t, db: db, units: map[string]unitRef{}, now: cst("2026-11-26 09:00")}
