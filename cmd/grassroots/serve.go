@@ -196,5 +196,5 @@ func (a *app) handler() (http.Handler, error) {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", m.handler())
-	return m.instrument(securityHeaders(mux)), nil
+	return m.instrument(securityHeaders(a.admissionFromEnv(m.reg).limit(mux))), nil
 }
