@@ -26,20 +26,7 @@ func Fold(ctx context.Context, db *store.DB) (int64, error) {
 	}
 	var n int64
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		upsert := ` ON CONFLICT (day, path) DO UPDATE SET
-			cases = case_figures_daily.cases + excluded.cases,
-			dispatched = case_figures_daily.dispatched + excluded.dispatched,
-			responded = case_figures_daily.responded + excluded.responded,
-			overdue = case_figures_daily.overdue + excluded.overdue,
-			extended = case_figures_daily.extended + excluded.extended,
-			answered = case_figures_daily.answered + excluded.answered,
-			on_time = case_figures_daily.on_time + excluded.on_time,
-			revisited = case_figures_daily.revisited + excluded.revisited,
-			resolved = case_figures_daily.resolved + excluded.resolved,
-			satisfied = case_figures_daily.satisfied + excluded.satisfied,
-			basic = case_figures_daily.basic + excluded.basic,
-			unsatisfied = case_figures_daily.unsatisfied + excluded.unsatisfied,
-			reopened = case_figures_daily.reopened + excluded.reopened`
+		upsert := ` ON CONFLICT (day, path) DO UPDATE SET ` + figureList("%s = case_figures_daily.%s + excluded.%s")
 		if tx.Dialect == store.Postgres {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, foldLock); err != nil {
 				return err

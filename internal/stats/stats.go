@@ -189,14 +189,26 @@ func rates(u Unit, from, to time.Time, c Counts, w Weights) UnitRates {
 	}
 }
 
-// figureColumns are the counts of the case_figures view and the
+// figureNames are the counts of the case_figures view and of the
 // case_figures_daily and case_figures_changes tables, in Counts order.
-const figureColumns = `cases, dispatched, responded, overdue, extended, answered, on_time, revisited,
-	resolved, satisfied, basic, unsatisfied, reopened`
+var figureNames = []string{"cases", "dispatched", "responded", "overdue", "extended", "answered", "on_time",
+	"revisited", "resolved", "satisfied", "basic", "unsatisfied", "reopened"}
 
-// sumFigures sums figureColumns (the SELECT list after the path).
-const sumFigures = `SUM(cases), SUM(dispatched), SUM(responded), SUM(overdue), SUM(extended), SUM(answered),
-	SUM(on_time), SUM(revisited), SUM(resolved), SUM(satisfied), SUM(basic), SUM(unsatisfied), SUM(reopened)`
+// figureList joins figureNames, each written by form (%s: the name).
+func figureList(form string) string {
+	parts := make([]string, len(figureNames))
+	for i, n := range figureNames {
+		parts[i] = strings.ReplaceAll(form, "%s", n)
+	}
+	return strings.Join(parts, ", ")
+}
+
+var (
+	// figureColumns lists the counts' columns.
+	figureColumns = figureList("%s")
+	// sumFigures sums them (the SELECT list after the path).
+	sumFigures = figureList("SUM(%s)")
+)
 
 // rawCountsQuery counts, per attribution path, the cases received in
 // [from, to) straight from the case_figures view (migration 0014), which
@@ -206,7 +218,7 @@ const sumFigures = `SUM(cases), SUM(dispatched), SUM(responded), SUM(overdue), S
 // that do not start and end at midnight; whole days are read from the
 // daily sums (dailyCountsQuery). The grouping by path lets one query serve
 // a unit's total and its per-child breakdown.
-const rawCountsQuery = `SELECT x.path, ` + sumFigures + `
+var rawCountsQuery = `SELECT x.path, ` + sumFigures + `
 FROM case_figures x
 WHERE x.created_at >= ? AND x.created_at < ? AND %s
 GROUP BY x.path`
@@ -214,7 +226,7 @@ GROUP BY x.path`
 // dailyCountsQuery counts the same from the sums per day and unit, plus
 // the changes not yet folded into them (see Fold): a county month is a few
 // thousand rows instead of 84,000 cases at a million a year.
-const dailyCountsQuery = `SELECT x.path, ` + sumFigures + `
+var dailyCountsQuery = `SELECT x.path, ` + sumFigures + `
 FROM (
 	SELECT day, path, ` + figureColumns + ` FROM case_figures_daily WHERE day >= ? AND day < ?
 	UNION ALL
