@@ -67,6 +67,14 @@ func (a Actor) HasAny(rs ...Role) bool {
 	return false
 }
 
+// CountyAdmin reports whether the actor administers the whole county: an
+// administrator at the county level (or above), or system work. What
+// belongs to the county as a whole (the case categories, the webhooks)
+// only they change.
+func (a Actor) CountyAdmin() bool {
+	return a.System || (a.Has(RoleAdmin) && a.CountyWide())
+}
+
 // CountyWide reports whether the actor sees the whole county: system work, a
 // user whose unit is the county itself (or above it), or the county
 // supervision office (role supervisor), whose work is to watch every unit.

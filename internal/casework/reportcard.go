@@ -315,6 +315,13 @@ type DeptCard struct {
 func (c DeptCard) Parts() int { return c.Whistles + c.Calls + c.Transfer }
 
 // seesCounty reports whether actor reads county-wide figures.
+// MaySeeReportCard reports whether the actor may read the departments'
+// report card: the county level and the supervision office (every card), a
+// county department (its own).
+func MaySeeReportCard(actor access.Actor) bool {
+	return seesCounty(actor) || (actor.Has(access.RoleDepartment) && actor.UnitKind == "department")
+}
+
 func seesCounty(actor access.Actor) bool {
 	return actor.CountyWide() || actor.Has(access.RoleSupervisor)
 }
@@ -325,12 +332,11 @@ func seesCounty(actor access.Actor) bool {
 func (s *Service) ReportCard(ctx context.Context, actor access.Actor, from, to time.Time) ([]DeptCard, error) {
 	cond, args := "", []any{store.Millis(from), store.Millis(to)}
 	switch {
-	case seesCounty(actor):
-	case actor.Has(access.RoleDepartment) && actor.UnitKind == "department":
-		cond = " AND u.id = ?"
-		args = append(args, actor.UnitID)
-	default:
+	case !MaySeeReportCard(actor):
 		return nil, store.Forbidden("部门考评仅供县级领导、督查室和县直部门查看")
+	case !seesCounty(actor):
+		cond = " AND u.id = ?" // a department sees its own card
+		args = append(args, actor.UnitID)
 	}
 	rows, err := s.db.Query(ctx, `SELECT u.code, u.name, c.flow, a.status, a.dispatched_at, a.reported_at, a.rating, a.overdue, a.escalated, a.returned_at
 		FROM assignments a JOIN units u ON u.id = a.unit_id JOIN cases c ON c.id = a.case_id

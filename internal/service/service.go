@@ -101,10 +101,16 @@ func mustStaff(a access.Actor) error {
 	if a.Anonymous() {
 		return store.Forbidden("请先登录")
 	}
-	if !a.System && !a.HasAny(staffRoles...) {
+	if !IsStaff(a) {
 		return store.Forbidden("您的角色不能办理便民服务")
 	}
 	return nil
+}
+
+// IsStaff reports whether the actor works the service window (accepts,
+// handles and delivers applications, reads its figures).
+func IsStaff(a access.Actor) bool {
+	return !a.Anonymous() && (a.System || a.HasAny(staffRoles...))
 }
 
 func isNotFound(err error) bool { return errors.Is(store.Normalize(err), store.ErrNotFound) }

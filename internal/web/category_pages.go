@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
 )
@@ -88,7 +87,7 @@ func (s *Server) categoryRoutes() {
 // role again).
 func (s *Server) categoryAdmin(fn handler) http.HandlerFunc {
 	return s.staff(func(w http.ResponseWriter, r *http.Request) error {
-		if a := actorOf(r); !a.Has(access.RoleAdmin) || !a.CountyWide() {
+		if !actorOf(r).CountyAdmin() {
 			return store.Forbidden(s.Msgs.T(langOf(r), "categories.admin_only"))
 		}
 		if s.Cases == nil || s.Org == nil {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/casework"
 	"grassroots/internal/i18n"
+	"grassroots/internal/service"
 )
 
 //go:embed templates
@@ -81,13 +83,24 @@ func (p Page) NavItems() []NavItem {
 		items = append([]NavItem{items[0], {"nav.mobile", "/m", "mobile"}}, items[1:]...)
 	}
 	if p.Actor.Has(access.RoleAdmin) {
-		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"},
-			NavItem{"categories.nav", "/admin/categories", "categories"},
-			NavItem{"nav.integration", "/admin/webhooks", "integration"},
-			NavItem{"nav.reveals", "/admin/reveals", "reveals"})
+		items = append(items, NavItem{"nav.admin", "/admin/users", "admin"}, NavItem{"nav.calendar", "/admin/calendar", "calendar"})
+		if p.Actor.CountyAdmin() {
+			// The categories and the integrations are the county's.
+			items = append(items, NavItem{"categories.nav", "/admin/categories", "categories"},
+				NavItem{"nav.integration", "/admin/webhooks", "integration"})
+		}
+		items = append(items, NavItem{"nav.reveals", "/admin/reveals", "reveals"})
 	}
 	return items
 }
+
+// MaySeeReportCard reports whether the page may link the departments'
+// report card (the rule is casework.MaySeeReportCard).
+func (p Page) MaySeeReportCard() bool { return casework.MaySeeReportCard(p.Actor) }
+
+// IsServiceStaff reports whether the page may link the service window's
+// staff pages, such as its figures (the rule is service.IsStaff).
+func (p Page) IsServiceStaff() bool { return service.IsStaff(p.Actor) }
 
 // page builds the common page data for a request.
 func (s *Server) page(r *http.Request, titleKey, nav string) Page {

@@ -134,7 +134,7 @@ func NewUID() string {
 // mayAdminister: webhooks see every case of the county, so only county-wide
 // administrators manage them.
 func mayAdminister(actor access.Actor) error {
-	if actor.System || (actor.Has(access.RoleAdmin) && actor.CountyWide()) {
+	if actor.CountyAdmin() {
 		return nil
 	}
 	return store.Forbidden("只有县级系统管理员可以管理Webhook")
