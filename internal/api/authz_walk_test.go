@@ -155,6 +155,8 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/stats/rates":                  {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
 		"POST /api/v1/categories":                  {Allow: apiCountyAdmin1, ValidatesFirst: true},
 		"PUT /api/v1/categories/{code}/department": {Path: "/api/v1/categories/NOSUCH/department", Allow: apiCountyAdmin1, ValidatesFirst: true, NotFoundOK: true},
+		"PUT /api/v1/categories/{code}/name":       {Path: "/api/v1/categories/NOSUCH/name", Body: `{"name":"供暖供气"}`, Allow: apiCountyAdmin1, NotFoundOK: true},
+		"PUT /api/v1/categories/{code}/active":     {Path: "/api/v1/categories/B01001/active", Body: `{"active":true}`, Allow: apiCountyAdmin1},
 
 		"GET /api/v1/webhooks":                           {Allow: apiCountyAdmin1},
 		"POST /api/v1/webhooks":                          {Allow: apiCountyAdmin1, ValidatesFirst: true},

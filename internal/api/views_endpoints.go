@@ -21,6 +21,8 @@ func (s *Server) viewEndpoints() {
 	s.route("GET /api/v1/stats/rates", s.authed(s.rates))
 	s.route("POST /api/v1/categories", s.authed(s.addCategory))
 	s.route("PUT /api/v1/categories/{code}/department", s.authed(s.setCategoryDepartment))
+	s.route("PUT /api/v1/categories/{code}/name", s.authed(s.renameCategory))
+	s.route("PUT /api/v1/categories/{code}/active", s.authed(s.setCategoryActive))
 }
 
 // InboxRowBody is one case in a list.
@@ -237,6 +239,38 @@ func (s *Server) setCategoryDepartment(w http.ResponseWriter, r *http.Request, a
 		return err
 	}
 	if err := s.Cases.SetCategoryDepartment(r.Context(), actor, r.PathValue("code"), in.Department); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) renameCategory(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.Cases.RenameCategory(r.Context(), actor, r.PathValue("code"), in.Name); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) setCategoryActive(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in struct {
+		Active *bool `json:"active"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	// Required: a body without it must not take a category out of use.
+	if in.Active == nil {
+		return store.Invalid("active 必填：true 启用该分类，false 停用该分类")
+	}
+	if err := s.Cases.SetCategoryActive(r.Context(), actor, r.PathValue("code"), *in.Active); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -138,5 +138,104 @@ func TestViewEndpoints(t *testing.T) {
 		if code, _ := call("POST", "/api/v1/categories", "nanpu", `{"code":"L9002","name":"医保"}`); code != 403 {
 			t.Errorf("a township adding a category = %d, want 403", code)
 		}
+		categoryOf := func(code string) (name string, active bool) {
+			t.Helper()
+			var n int
+			if err := db.QueryRow(ctx, `SELECT name, active FROM categories WHERE code = ?`, code).Scan(&name, &n); err != nil {
+				t.Fatalf("category %s: %v", code, err)
+			}
+			return name, n == 1
+		}
+		// Rename: the county's own categories only, by county administrators.
+		for _, tc := range []struct {
+			path, who, body string
+			want            int
+			message         string
+		}{
+			{"/api/v1/categories/L9001/name", "county", `{"name":" 最低生活保障 "}`, 204, ""},
+			{"/api/v1/categories/B01001/name", "county", `{"name":"井盖"}`, 400, "名称不能更改"},
+			{"/api/v1/categories/L9001/name", "county", `{"name":""}`, 400, "分类名称必填"},
+			{"/api/v1/categories/L9001/name", "county", `{"title":"低保"}`, 400, "未知字段"},
+			{"/api/v1/categories/L9999/name", "county", `{"name":"医保"}`, 404, "找不到分类 L9999"},
+			{"/api/v1/categories/L9001/name", "nanpu", `{"name":"医保"}`, 403, "县级系统管理员"},
+			{"/api/v1/categories/L9001/name", "nobody", `{"name":"医保"}`, 401, ""},
+		} {
+			code, out := call("PUT", tc.path, tc.who, tc.body)
+			if code != tc.want {
+				t.Errorf("PUT %s %s as %s = %d %v, want %d", tc.path, tc.body, tc.who, code, out, tc.want)
+				continue
+			}
+			if tc.message != "" {
+				if msg, _ := out["error"].(map[string]any)["message"].(string); !strings.Contains(msg, tc.message) {
+					t.Errorf("PUT %s %s: message %q lacks %q", tc.path, tc.body, msg, tc.message)
+				}
+			}
+		}
+		if name, _ := categoryOf("L9001"); name != "最低生活保障" {
+			t.Errorf("L9001 named %q", name)
+		}
+		// Deactivate a branch with its subtree; no case is filed under it
+		// then; reactivating is refused under an inactive parent.
+		if code, out := call("POST", "/api/v1/categories", "county", `{"code":"L900101","name":"低保金","parent_code":"L9001"}`); code != 201 {
+			t.Fatalf("add subcategory = %d %v", code, out)
+		}
+		for _, tc := range []struct {
+			path, who, body string
+			want            int
+			message         string
+		}{
+			{"/api/v1/categories/L9001/active", "county", `{"active":false}`, 204, ""},
+			{"/api/v1/categories/L900101/active", "county", `{"active":true}`, 400, "上级分类 L9001"},
+			{"/api/v1/categories/L9001/active", "county", `{}`, 400, "active 必填"},
+			{"/api/v1/categories/L9001/active", "county", `{"active":"yes"}`, 400, "JSON"},
+			{"/api/v1/categories/L9999/active", "county", `{"active":false}`, 404, ""},
+			{"/api/v1/categories/B01001/active", "nanpu", `{"active":false}`, 403, "县级系统管理员"},
+		} {
+			code, out := call("PUT", tc.path, tc.who, tc.body)
+			if code != tc.want {
+				t.Errorf("PUT %s %s as %s = %d %v, want %d", tc.path, tc.body, tc.who, code, out, tc.want)
+				continue
+			}
+			if tc.message != "" {
+				if msg, _ := out["error"].(map[string]any)["message"].(string); !strings.Contains(msg, tc.message) {
+					t.Errorf("PUT %s %s: message %q lacks %q", tc.path, tc.body, msg, tc.message)
+				}
+			}
+		}
+		for code, want := range map[string]bool{"L9001": false, "L900101": false, "B01001": true} {
+			if _, active := categoryOf(code); active != want {
+				t.Errorf("%s active %v, want %v", code, active, want)
+			}
+		}
+		if code, out := call("POST", "/api/v1/cases", "county", `{"flow":"hotline","request_type":"help","title":"低保金没有到账","place_unit":"350722001001","reporter_phone":"13812345678","category":"L900101"}`); code != 400 {
+			t.Errorf("a case under an inactive category = %d %v, want 400", code, out)
+		}
+		// The tree still lists them, marked inactive.
+		code, out = call("GET", "/api/v1/categories", "nanpu", "")
+		var find func(nodes any, code string) map[string]any
+		find = func(nodes any, code string) map[string]any {
+			list, _ := nodes.([]any)
+			for _, n := range list {
+				c, _ := n.(map[string]any)
+				if c["code"] == code {
+					return c
+				}
+				if found := find(c["children"], code); found != nil {
+					return found
+				}
+			}
+			return nil
+		}
+		if c := find(out["categories"], "L900101"); code != 200 || c == nil || c["active"] != false || c["name"] != "低保金" {
+			t.Errorf("category tree = %d, L900101 %v", code, c)
+		}
+		for _, path := range []string{"/api/v1/categories/L9001/active", "/api/v1/categories/L900101/active"} {
+			if code, out := call("PUT", path, "county", `{"active":true}`); code != 204 {
+				t.Errorf("PUT %s = %d %v", path, code, out)
+			}
+		}
+		if _, active := categoryOf("L900101"); !active {
+			t.Error("L900101 inactive after reactivating it and its parent")
+		}
 	})
 }

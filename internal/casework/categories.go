@@ -264,9 +264,13 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 	}
 	var out Category
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := lockCategories(ctx, tx); err != nil {
+			return err
+		}
 		var parentID int64
 		var kind string
-		if err := tx.QueryRow(ctx, `SELECT id, kind FROM categories WHERE code = ?`, in.ParentCode).Scan(&parentID, &kind); err != nil {
+		var parentActive int
+		if err := tx.QueryRow(ctx, `SELECT id, kind, active FROM categories WHERE code = ?`, in.ParentCode).Scan(&parentID, &kind, &parentActive); err != nil {
 			if isNotFound(store.Normalize(err)) {
 				return store.Invalid(fmt.Sprintf("找不到上级分类 %s", in.ParentCode))
 			}
@@ -274,6 +278,9 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 		}
 		if kind != KindLivelihood {
 			return store.Invalid("国家标准分类不能增加下级，请在“民生诉求”下增加")
+		}
+		if parentActive != 1 {
+			return store.Invalid(fmt.Sprintf("上级分类 %s 已停用，请先启用它，或另选上级分类", in.ParentCode))
 		}
 		var dept int64
 		if in.DeptCode != "" {
@@ -338,10 +345,142 @@ func (s *Service) SetCategoryDepartment(ctx context.Context, actor access.Actor,
 	})
 }
 
+// RenameCategory renames a people's-livelihood category (民生诉求); the
+// GB/T 47678.5 categories keep the standard's names, and the 民生诉求 root
+// its kind's. The cases filed under the category show the new name.
+// County-level administrators only; audited.
+func (s *Service) RenameCategory(ctx context.Context, actor access.Actor, code, name string) error {
+	if !mayEditCategories(actor) {
+		return store.Forbidden("只有县级系统管理员可以维护问题分类")
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 60 {
+		return store.Invalid("分类名称必填，且不超过60字")
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		c, err := categoryForChange(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if c.Kind != KindLivelihood {
+			return store.Invalid(fmt.Sprintf("%s“%s”是国家标准 GB/T 47678.5 的分类，名称不能更改；只有民生诉求分类可以改名", code, c.Name))
+		}
+		if c.ParentID == 0 {
+			return store.Invalid(fmt.Sprintf("“%s”是分类的根，不能改名", c.Name))
+		}
+		if c.Name == name {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE categories SET name = ? WHERE id = ?`, name, c.ID); err != nil {
+			return fmt.Errorf("rename category %s: %w", code, err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.rename", Entity: "category", EntityID: code,
+			Before: map[string]string{"name": c.Name}, After: map[string]string{"name": name}})
+	})
+}
+
+// subtreeOf is the category with the given id and every category under it,
+// as the table sub(id), to prefix a query with.
+const subtreeOf = `WITH RECURSIVE sub(id) AS (
+		SELECT id FROM categories WHERE id = ?
+		UNION ALL
+		SELECT k.id FROM categories k JOIN sub ON k.parent_id = sub.id)`
+
+// SetCategoryActive takes a category out of use (active false) or back into
+// it. An inactive category is neither offered nor accepted for new cases;
+// the cases already filed under it keep it and show it. Deactivating takes
+// the whole subtree out of use with it, in one transaction; reactivating
+// brings back the category alone, and only under an active parent, so that
+// no active category hangs under an inactive one. Any category, standard or
+// local. County-level administrators only; audited.
+func (s *Service) SetCategoryActive(ctx context.Context, actor access.Actor, code string, active bool) error {
+	if !mayEditCategories(actor) {
+		return store.Forbidden("只有县级系统管理员可以停用或启用问题分类")
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := lockCategories(ctx, tx); err != nil {
+			return err
+		}
+		c, err := categoryForChange(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if active {
+			if c.Active {
+				return nil
+			}
+			if c.ParentID != 0 {
+				var parentCode, parentName string
+				var parentActive int
+				if err := tx.QueryRow(ctx, `SELECT code, name, active FROM categories WHERE id = ?`, c.ParentID).Scan(&parentCode, &parentName, &parentActive); err != nil {
+					return fmt.Errorf("parent of category %s: %w", code, err)
+				}
+				if parentActive != 1 {
+					return store.Invalid(fmt.Sprintf("上级分类 %s“%s”已停用，请先启用上级分类，再启用 %s", parentCode, parentName, code))
+				}
+			}
+			if _, err := tx.Exec(ctx, `UPDATE categories SET active = 1 WHERE id = ?`, c.ID); err != nil {
+				return fmt.Errorf("activate category %s: %w", code, err)
+			}
+			return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.active", Entity: "category", EntityID: code,
+				Before: map[string]any{"active": false}, After: map[string]any{"active": true}})
+		}
+		// The categories this takes out of use, for the audit entry.
+		rows, err := tx.Query(ctx, subtreeOf+` SELECT c.code FROM categories c JOIN sub ON sub.id = c.id WHERE c.active = 1 ORDER BY c.code`, c.ID)
+		codes, err := store.Collect(rows, err, func(sc store.Scanner) (string, error) {
+			var code string
+			return code, sc.Scan(&code)
+		})
+		if err != nil {
+			return fmt.Errorf("subtree of category %s: %w", code, err)
+		}
+		if len(codes) == 0 {
+			return nil // already out of use, and so is everything under it
+		}
+		if _, err := tx.Exec(ctx, `UPDATE categories SET active = 0 WHERE active = 1 AND id IN (`+subtreeOf+` SELECT id FROM sub)`, c.ID); err != nil {
+			return fmt.Errorf("deactivate category %s: %w", code, err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.active", Entity: "category", EntityID: code,
+			Before: map[string]any{"active": c.Active}, After: map[string]any{"active": false, "deactivated": codes}})
+	})
+}
+
+// categoryForChange reads the category a change names: its id, name, kind,
+// parent and whether it is in use; NotFound when there is none.
+func categoryForChange(ctx context.Context, tx *store.Tx, code string) (Category, error) {
+	c := Category{Code: code}
+	var active int
+	err := tx.QueryRow(ctx, `SELECT id, name, kind, COALESCE(parent_id, 0), active FROM categories WHERE code = ?`, code).
+		Scan(&c.ID, &c.Name, &c.Kind, &c.ParentID, &active)
+	if err != nil {
+		if isNotFound(store.Normalize(err)) {
+			return Category{}, store.NotFound(fmt.Sprintf("找不到分类 %s", code))
+		}
+		return Category{}, fmt.Errorf("category %s: %w", code, err)
+	}
+	c.Active = active == 1
+	return c, nil
+}
+
+// lockCategories serialises the changes to which categories are in use on
+// PostgreSQL (SQLite's single writer already does): a category reactivated
+// or added under a parent that another transaction is taking out of use
+// would otherwise stay active under an inactive parent. The lock does not
+// stop reads, nor intake's inserts that refer to a category.
+func lockCategories(ctx context.Context, tx *store.Tx) error {
+	if tx.Dialect != store.Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("lock categories: %w", err)
+	}
+	return nil
+}
+
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
 
 // mayEditCategories: the category tree and its category → department table
 // are the county's, so only a county-level administrator changes them.
 func mayEditCategories(actor access.Actor) bool {
-	return actor.System || (actor.Has(access.RoleAdmin) && actor.CountyWide())
+	return actor.CountyAdmin()
 }

@@ -200,12 +200,16 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	now := s.now()
 	var categoryID int64
 	if in.Category != "" {
-		err := tx.QueryRow(ctx, `SELECT id FROM categories WHERE code = ? AND active = 1`, in.Category).Scan(&categoryID)
+		var active int
+		err := tx.QueryRow(ctx, `SELECT id, active FROM categories WHERE code = ?`, in.Category).Scan(&categoryID, &active)
 		if err != nil {
 			if isNotFound(store.Normalize(err)) {
 				return Case{}, store.Invalid(fmt.Sprintf("找不到问题分类 %s", in.Category))
 			}
 			return Case{}, fmt.Errorf("category: %w", err)
+		}
+		if active != 1 {
+			return Case{}, store.Invalid(fmt.Sprintf("问题分类 %s 已停用，请另选分类", in.Category))
 		}
 	} else if flow.Name == "grid_event" {
 		return Case{}, store.Invalid("请选择问题分类")

@@ -123,6 +123,8 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /admin/categories":                    {Allow: countyAdmin},
 		"POST /admin/categories":                   {Allow: countyAdmin, Accept: []int{http.StatusBadRequest}},
 		"POST /admin/categories/{code}/department": {Path: "/admin/categories/B01001/department", Allow: countyAdmin, Form: url.Values{"dept": {"350722D003"}}},
+		"POST /admin/categories/{code}/name":       {Path: "/admin/categories/L01/name", Allow: countyAdmin, Form: url.Values{"name": {"供暖供气"}}},
+		"POST /admin/categories/{code}/active":     {Path: "/admin/categories/L01/active", Allow: countyAdmin, Form: url.Values{"active": {"1"}}},
 
 		"GET /cases":                        {Allow: everyone},
 		"GET /cases/export.xlsx":            {Allow: everyone},
@@ -296,6 +298,10 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 		t.Fatal(err)
 	}
 	fx.userA = u.ID
+	// A 民生诉求 category of the county's own, for the routes that rename one.
+	if _, err := fx.s.Cases.AddCategory(ctx, fx.actors[roleCountyAdmin], casework.NewCategory{Code: "L01", Name: "供暖供气"}); err != nil {
+		t.Fatal(err)
+	}
 	c, _, err := fx.s.Cases.Create(ctx, fx.actors[roleCountyAdmin], casework.NewCase{Flow: "hotline", RequestType: "help", Title: "仙楼路灯不亮",
 		ReporterName: "李四", ReporterPhone: "13800005678", PlaceUnit: "350722001001G01", Dispatch: "350722D003"})
 	if err != nil {

@@ -13,8 +13,9 @@ import (
 
 // AdminCategoriesPage is the case category tree as administrators maintain
 // it: the GB/T 47678.5 管理部件 and 管理事项 with the county's own 民生诉求,
-// each category's responsible county department, and the form to add a
-// 民生诉求 category.
+// each category's responsible county department, the forms that rename a
+// 民生诉求 category and take a category out of use or back, and the form to
+// add a 民生诉求 category.
 type AdminCategoriesPage struct {
 	Page
 	Roots       []CategoryRow
@@ -33,6 +34,13 @@ type AdminCategoriesPage struct {
 	Edit      string
 	EditDept  string
 	DeptError string
+	// Rename is the category whose rename was refused: RenameName is the
+	// name typed, RenameError the refusal.
+	Rename, RenameName, RenameError string
+	// Toggled is the category whose deactivation or reactivation was
+	// refused, ActiveError the refusal.
+	Toggled, ActiveError string
+	// Form is the add form as typed, FormError its refusal.
 	Form      casework.NewCategory
 	FormError string
 }
@@ -59,6 +67,38 @@ func (r CategoryRow) Selected() string {
 	return r.DeptCode
 }
 
+// Renamable reports whether the row offers the rename form: the county's own
+// 民生诉求 categories, not their root; the standard's keep their names.
+func (r CategoryRow) Renamable() bool {
+	return r.Kind == casework.KindLivelihood && r.ParentCode != ""
+}
+
+// NameValue is the name the row's rename form shows: what was typed when a
+// rename was refused, else the name in force.
+func (r CategoryRow) NameValue() string {
+	if r.P != nil && r.P.RenameError != "" && r.P.Rename == r.Code {
+		return r.P.RenameName
+	}
+	return r.Name
+}
+
+// RenameRefusal is the refusal of the row's last rename, if any.
+func (r CategoryRow) RenameRefusal() string {
+	if r.P != nil && r.P.Rename == r.Code {
+		return r.P.RenameError
+	}
+	return ""
+}
+
+// ActiveRefusal is the refusal of the row's last deactivation or
+// reactivation, if any.
+func (r CategoryRow) ActiveRefusal() string {
+	if r.P != nil && r.P.Toggled == r.Code {
+		return r.P.ActiveError
+	}
+	return ""
+}
+
 // CategoryDept is a county department a category may name as responsible.
 type CategoryDept struct {
 	Code, Name string
@@ -80,6 +120,8 @@ func (s *Server) categoryRoutes() {
 	s.mux.HandleFunc("GET /admin/categories", s.categoryAdmin(s.adminCategories))
 	s.mux.HandleFunc("POST /admin/categories", s.categoryAdmin(s.adminCategoryAdd))
 	s.mux.HandleFunc("POST /admin/categories/{code}/department", s.categoryAdmin(s.adminCategoryDepartment))
+	s.mux.HandleFunc("POST /admin/categories/{code}/name", s.categoryAdmin(s.adminCategoryName))
+	s.mux.HandleFunc("POST /admin/categories/{code}/active", s.categoryAdmin(s.adminCategoryActive))
 }
 
 // categoryAdmin wraps a category page: the categories are the county's, so
@@ -104,7 +146,14 @@ func (s *Server) adminCategories(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if saved := q.Get("saved"); saved != "" {
-		p.Flash = p.T("categories.saved", saved)
+		key := "categories.saved"
+		switch q.Get("done") {
+		case doneDeactivated:
+			key = "categories.deactivated"
+		case doneActivated:
+			key = "categories.activated"
+		}
+		p.Flash = p.T(key, saved)
 	}
 	return s.render(w, r, "admin_categories", p)
 }
@@ -190,8 +239,12 @@ func categoryMatches(c casework.Category, query string) bool {
 	return false
 }
 
-// livelihoodParents lists c and the categories under it, depth first.
+// livelihoodParents lists c and the categories under it, depth first, those
+// in use only (a category is not added under one out of use).
 func livelihoodParents(c casework.Category, depth int) []CategoryParent {
+	if !c.Active {
+		return nil
+	}
 	out := []CategoryParent{{Code: c.Code, Name: c.Name, Depth: depth}}
 	for _, child := range c.Children {
 		out = append(out, livelihoodParents(child, depth+1)...)
@@ -199,10 +252,38 @@ func livelihoodParents(c casework.Category, depth int) []CategoryParent {
 	return out
 }
 
+// What categoriesBack tells the page was done, beyond "saved".
+const (
+	doneDeactivated = "deactivated"
+	doneActivated   = "activated"
+)
+
+// showsControls reports whether the page shows the row of code with its
+// forms (every row but the roots), where a refusal can be shown.
+func (p *AdminCategoriesPage) showsControls(code string) bool {
+	var find func([]CategoryRow) (found, shows bool)
+	find = func(rows []CategoryRow) (bool, bool) {
+		for _, r := range rows {
+			if r.Code == code {
+				return true, r.ParentCode != ""
+			}
+			if found, shows := find(r.Rows); found {
+				return true, shows
+			}
+		}
+		return false, false
+	}
+	_, shows := find(p.Roots)
+	return shows
+}
+
 // categoriesBack redirects to the tree after a change, at the category
-// changed.
-func categoriesBack(w http.ResponseWriter, r *http.Request, code, query string) {
+// changed; done ("" for a plain save) picks the page's message.
+func categoriesBack(w http.ResponseWriter, r *http.Request, code, query, done string) {
 	target := "/admin/categories?saved=" + url.QueryEscape(code)
+	if done != "" {
+		target += "&done=" + url.QueryEscape(done)
+	}
 	if query != "" {
 		target += "&q=" + url.QueryEscape(query)
 	}
@@ -242,7 +323,7 @@ func (s *Server) adminCategoryAdd(w http.ResponseWriter, r *http.Request) error 
 		s.renderStatus(w, r, Status(err), "admin_categories", p)
 		return nil
 	}
-	categoriesBack(w, r, form.Code, "")
+	categoriesBack(w, r, form.Code, "", "")
 	return nil
 }
 
@@ -261,7 +342,62 @@ func (s *Server) adminCategoryDepartment(w http.ResponseWriter, r *http.Request)
 		s.renderStatus(w, r, Status(err), "admin_categories", p)
 		return nil
 	}
-	categoriesBack(w, r, code, query)
+	categoriesBack(w, r, code, query, "")
+	return nil
+}
+
+func (s *Server) adminCategoryName(w http.ResponseWriter, r *http.Request) error {
+	code, name, query := r.PathValue("code"), r.PostFormValue("name"), r.PostFormValue("q")
+	// The domain refuses the standard's categories and a bad name.
+	if err := s.Cases.RenameCategory(r.Context(), actorOf(r), code, name); err != nil {
+		msg, ok := userMistake(err)
+		if !ok || errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		p, perr := s.categoriesPage(r, query, "", code)
+		if perr != nil {
+			return perr
+		}
+		if !p.showsControls(code) {
+			return err // no row to show the refusal next to: the error page
+		}
+		p.Rename, p.RenameName, p.RenameError = code, name, msg
+		s.renderStatus(w, r, Status(err), "admin_categories", p)
+		return nil
+	}
+	categoriesBack(w, r, code, query, "")
+	return nil
+}
+
+func (s *Server) adminCategoryActive(w http.ResponseWriter, r *http.Request) error {
+	code, query := r.PathValue("code"), r.PostFormValue("q")
+	var active bool
+	done := doneDeactivated
+	switch r.PostFormValue("active") {
+	case "1":
+		active, done = true, doneActivated
+	case "0":
+	default:
+		return store.Invalid(s.Msgs.T(langOf(r), "error.invalid"))
+	}
+	// The domain refuses reactivating under an inactive parent.
+	if err := s.Cases.SetCategoryActive(r.Context(), actorOf(r), code, active); err != nil {
+		msg, ok := userMistake(err)
+		if !ok || errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		p, perr := s.categoriesPage(r, query, "", code)
+		if perr != nil {
+			return perr
+		}
+		if !p.showsControls(code) {
+			return err
+		}
+		p.Toggled, p.ActiveError = code, msg
+		s.renderStatus(w, r, Status(err), "admin_categories", p)
+		return nil
+	}
+	categoriesBack(w, r, code, query, done)
 	return nil
 }
 

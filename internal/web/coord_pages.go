@@ -417,6 +417,9 @@ func (s *Server) callForm(r *http.Request, v url.Values) (CallNewPage, error) {
 	var walk func([]casework.Category)
 	walk = func(cs []casework.Category) {
 		for _, c := range cs {
+			if !c.Active {
+				continue // out of use, with everything under it
+			}
 			if len(c.Children) == 0 {
 				p.Categories = append(p.Categories, CoordOption{Value: c.Code, Label: c.Name, Selected: c.Code == p.Category})
 			}
