@@ -14,9 +14,11 @@ import (
 // transaction, so whatever they write (an outbox row, a status message to
 // another system) commits with the change or not at all.
 type Change struct {
-	// Case is the case as it stands after the change, read in the
-	// transaction.
-	Case Case
+	// CaseID, Flow, Source and ExternalID are the case's, so that a hook can
+	// tell whether the change concerns it before it reads the whole case
+	// (Case), which most changes never need.
+	CaseID                   int64
+	Flow, Source, ExternalID string
 	// EventID is the timeline event the change wrote.
 	EventID int64
 	// Action is the event's action: "receive" for intake, else the flow
@@ -38,6 +40,32 @@ type Change struct {
 	Answered bool
 	// Closed marks the change that closed the case.
 	Closed bool
+
+	// read reads the case once for all the change's hooks.
+	read *caseRead
+}
+
+// caseRead reads a change's case in the change's transaction, the first
+// time a hook asks for it.
+type caseRead struct {
+	load func() (Case, error)
+	c    Case
+	err  error
+	done bool
+}
+
+// Case returns the case as it stands after the change, read in the change's
+// transaction (once, whichever hooks ask).
+func (ch Change) Case() (Case, error) {
+	if ch.read == nil {
+		return Case{}, fmt.Errorf("change of case %d: no case reader", ch.CaseID)
+	}
+	r := ch.read
+	if !r.done {
+		r.c, r.err = r.load()
+		r.done = true
+	}
+	return r.c, r.err
 }
 
 // ChangeHook runs inside the transaction of every case change; an error
@@ -57,14 +85,17 @@ func (s *Service) changed(ctx context.Context, tx *store.Tx, caseID int64, ch Ch
 	if len(s.hooks) == 0 {
 		return nil
 	}
-	c, err := loadCase(ctx, tx, "c.id = ?", caseID)
-	if err != nil {
-		return fmt.Errorf("change hooks: %w", err)
-	}
-	ch.Case = c
+	ch.CaseID = caseID
+	ch.read = &caseRead{load: func() (Case, error) {
+		c, err := loadCase(ctx, tx, "c.id = ?", caseID)
+		if err != nil {
+			return c, fmt.Errorf("change hooks: %w", err)
+		}
+		return c, nil
+	}}
 	for _, h := range s.hooks {
 		if err := h(ctx, tx, ch); err != nil {
-			return fmt.Errorf("change hook (%s %s): %w", c.No, ch.Action, err)
+			return fmt.Errorf("change hook (case %d %s): %w", caseID, ch.Action, err)
 		}
 	}
 	return nil
@@ -75,6 +106,7 @@ func (s *Service) changed(ctx context.Context, tx *store.Tx, caseID int64, ch Ch
 // actions).
 func (x *actx) changedByAction(ctx context.Context, spec ActionSpec, out Outcome, target *Assignment, fromStatus string, evID int64, note, public string) error {
 	ch := Change{
+		Flow: x.c.Flow, Source: x.c.Source, ExternalID: x.c.ExternalID,
 		EventID: evID, Action: spec.Name, FromStatus: fromStatus, ToStatus: x.c.Status, Note: note, PublicText: public, At: x.now,
 		StatusChanged: fromStatus != x.c.Status,
 		Answered:      target != nil && target.Role == RoleLead && slices.Contains(out.Effects, EffAnswer),

@@ -327,7 +327,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	if err != nil {
 		return Case{}, err
 	}
-	if err := s.changed(ctx, tx, id, Change{EventID: evID, Action: "receive", ToStatus: flow.Start, At: now, Created: true}); err != nil {
+	if err := s.changed(ctx, tx, id, Change{Flow: flow.Name, Source: in.Source, ExternalID: in.ExternalID,
+		EventID: evID, Action: "receive", ToStatus: flow.Start, At: now, Created: true}); err != nil {
 		return Case{}, err
 	}
 	for _, f := range files {

@@ -205,14 +205,17 @@ func (s *Service) Query(ctx context.Context, actor access.Actor, platformID stri
 // changed, or that was answered or closed, it writes a status update to the
 // outbox in the change's own transaction, when the platform's URL is set.
 func (s *Service) OnCaseChange(ctx context.Context, tx *store.Tx, ch casework.Change) error {
-	if ch.Case.Source != Source || ch.Case.ExternalID == "" || !(ch.StatusChanged || ch.Answered || ch.Closed) {
+	if ch.Source != Source || ch.ExternalID == "" || !(ch.StatusChanged || ch.Answered || ch.Closed) {
 		return nil
 	}
 	u, err := settings.String(ctx, tx, SettingStatusURL, "")
 	if err != nil || strings.TrimSpace(u) == "" {
 		return err
 	}
-	c := ch.Case
+	c, err := ch.Case()
+	if err != nil {
+		return err
+	}
 	uid := webhook.NewUID()
 	up := Update{ID: uid, Type: "status_update", PlatformID: c.ExternalID, CaseNo: c.No, Action: ch.Action, FromStatus: ch.FromStatus,
 		Status: c.Status, StatusText: s.statusText(c.Flow, c.Status), Closed: c.Closed(), Answered: ch.Answered, Text: ch.PublicText,

@@ -16,9 +16,12 @@ import (
 // the notices that came before it), the decision and whether it was on
 // time, supplements given at the window (a visit), and delivery.
 func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change) error {
-	c := ch.Case
-	if c.Flow != "service" {
+	if ch.Flow != "service" {
 		return nil
+	}
+	c, err := ch.Case()
+	if err != nil {
+		return err
 	}
 	at := store.Millis(ch.At)
 	if ch.Created {

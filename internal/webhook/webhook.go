@@ -452,9 +452,8 @@ type Body struct {
 	Case       CasePayload `json:"case"`
 }
 
-// CaseBody builds the body of one event of a change.
-func CaseBody(uid, event string, ch casework.Change) Body {
-	c := ch.Case
+// CaseBody builds the body of one event of a change to case c.
+func CaseBody(uid, event string, ch casework.Change, c casework.Case) Body {
 	return Body{ID: uid, Event: event, OccurredAt: ch.At, Note: ch.PublicText, Case: CasePayload{
 		No: c.No, Flow: c.Flow, Status: c.Status, FromStatus: ch.FromStatus, Action: ch.Action, CategoryCode: c.CategoryCode,
 		CategoryName: c.CategoryName, Title: c.Title, Channel: c.Channel, Source: c.Source, ExternalID: c.ExternalID,
@@ -500,12 +499,16 @@ func (s *Service) OnCaseChange(ctx context.Context, tx *store.Tx, ch casework.Ch
 			if !slices.Contains(sb.events, ev) {
 				continue
 			}
-			uid := NewUID()
-			body, err := json.Marshal(CaseBody(uid, ev, ch))
+			c, err := ch.Case()
 			if err != nil {
 				return err
 			}
-			if _, err := Enqueue(ctx, tx, Message{EndpointID: sb.id, Event: ev, CaseID: ch.Case.ID, Payload: body, UID: uid}, now); err != nil {
+			uid := NewUID()
+			body, err := json.Marshal(CaseBody(uid, ev, ch, c))
+			if err != nil {
+				return err
+			}
+			if _, err := Enqueue(ctx, tx, Message{EndpointID: sb.id, Event: ev, CaseID: c.ID, Payload: body, UID: uid}, now); err != nil {
 				return err
 			}
 		}
