@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -10,6 +8,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"grassroots/internal/api"
+	"grassroots/internal/open311"
 )
 
 // The default admission limits: how many writes the server works on at
@@ -90,29 +91,22 @@ func (a *admission) limit(next http.Handler) http.Handler {
 	})
 }
 
+// retryAfter is when a refused writer is told to try again.
+const retryAfter = time.Second
+
 // busyMessage is what a refused writer reads: nothing was done, try again.
 const busyMessage = "系统繁忙，本次提交未处理，请稍后重试 (server busy: nothing was saved, retry shortly)"
 
 // writeBusy answers 503 in the shape the caller expects: the API's JSON
 // error, Open311's error list (XML or JSON), or a plain page for a form.
 func writeBusy(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Retry-After", "1")
 	switch p := r.URL.Path; {
 	case strings.HasPrefix(p, "/api/"):
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": "busy", "message": busyMessage}})
-	case strings.HasPrefix(p, "/open311/") && strings.HasSuffix(p, ".xml"):
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n<errors><error><code>503</code><description>%s</description></error></errors>\n", busyMessage)
-	case strings.HasPrefix(p, "/open311/"):
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode([]map[string]any{{"code": 503, "description": busyMessage}})
+		api.WriteUnavailable(w, retryAfter, busyMessage)
+	case strings.HasPrefix(p, open311.Prefix):
+		open311.WriteUnavailable(w, r, retryAfter, busyMessage)
 	default:
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, busyMessage)
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
+		http.Error(w, busyMessage, http.StatusServiceUnavailable)
 	}
 }

@@ -39,41 +39,33 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 		jobs = append(jobs, a.runDailySummaries)
 	}
 	jobs = append(jobs, a.integrationJobs()...)
-	jobs = append(jobs, a.refreshStatistics, a.foldFigures)
+	// The planner's statistics: at start (a database that grew while the
+	// server was down), then now and then. The changes to cases' counts
+	// folded into the daily sums the rates read.
+	jobs = append(jobs,
+		a.every(statisticsInterval, "refresh planner statistics", a.db.Optimize),
+		a.every(foldInterval, "fold figures", func(ctx context.Context) error {
+			_, err := stats.Fold(ctx, a.db)
+			return err
+		}))
 	return jobs
 }
 
-// foldFigures folds the changes to cases' counts into the daily sums the
-// rates read (stats.Fold), at start and every foldInterval.
-func (a *app) foldFigures(ctx context.Context) {
-	t := time.NewTicker(foldInterval)
-	defer t.Stop()
-	for {
-		if _, err := stats.Fold(ctx, a.db); err != nil && ctx.Err() == nil {
-			a.log.Warn("fold figures", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// refreshStatistics keeps the database's planner statistics current: once
-// at start (a database that grew while the server was down) and then every
-// statisticsInterval.
-func (a *app) refreshStatistics(ctx context.Context) {
-	t := time.NewTicker(statisticsInterval)
-	defer t.Stop()
-	for {
-		if err := a.db.Optimize(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("refresh planner statistics", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// every runs fn at start and then every interval until ctx ends, logging
+// its failures as what.
+func (a *app) every(interval time.Duration, what string, fn func(ctx context.Context) error) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn(what, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
@@ -145,6 +147,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
+}
+
+// WriteUnavailable answers 503 with the error code "busy", msg and
+// Retry-After, in the API's error shape: for the server's admission limit,
+// which refuses a write before any handler runs.
+func WriteUnavailable(w http.ResponseWriter, retryAfter time.Duration, msg string) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
+	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{Code: "busy", Message: msg}})
 }
 
 // writeJSON encodes v with status.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -180,11 +181,25 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, f format, err err
 	case !ok:
 		msg = err.Error()
 	}
-	h.write(w, f, code, []Error{{Code: code, Description: msg}}, xmlErrors{Errors: []Error{{Code: code, Description: msg}}})
+	writeFormat(w, f, code, []Error{{Code: code, Description: msg}}, xmlErrors{Errors: []Error{{Code: code, Description: msg}}})
 }
 
-// write encodes the JSON or the XML value with status.
-func (h *Handler) write(w http.ResponseWriter, f format, status int, js, x any) error {
+// WriteUnavailable answers 503 with msg in the specification's error
+// format, the one the path asks for (.xml, else JSON), and Retry-After:
+// for the server's admission limit, which refuses a write before any
+// handler runs.
+func WriteUnavailable(w http.ResponseWriter, r *http.Request, retryAfter time.Duration, msg string) {
+	f := formatJSON
+	if strings.HasSuffix(r.URL.Path, ".xml") {
+		f = formatXML
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
+	errs := []Error{{Code: http.StatusServiceUnavailable, Description: msg}}
+	writeFormat(w, f, http.StatusServiceUnavailable, errs, xmlErrors{Errors: errs})
+}
+
+// writeFormat encodes the JSON or the XML value with status.
+func writeFormat(w http.ResponseWriter, f format, status int, js, x any) error {
 	var body []byte
 	var err error
 	if f == formatXML {
@@ -219,7 +234,7 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, f format) er
 		KeyService: "api_key 由县级系统管理员签发（grassroots apikey create）。Keys are issued by the county's administrators.",
 		Endpoints: []DiscoveryEndpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: scheme + "://" + r.Host + strings.TrimSuffix(Prefix, "/"),
 			Changeset: changeset, Type: "production", Formats: []string{"text/xml", "application/json"}}}}
-	return h.write(w, f, http.StatusOK, d, discoveryXML(d))
+	return writeFormat(w, f, http.StatusOK, d, discoveryXML(d))
 }
 
 func (h *Handler) listServices(w http.ResponseWriter, r *http.Request, f format) error {
@@ -231,7 +246,7 @@ func (h *Handler) listServices(w http.ResponseWriter, r *http.Request, f format)
 	for _, s := range ss {
 		out = append(out, s.toWire())
 	}
-	return h.write(w, f, http.StatusOK, out, servicesXML(out))
+	return writeFormat(w, f, http.StatusOK, out, servicesXML(out))
 }
 
 func (h *Handler) serviceDefinition(w http.ResponseWriter, r *http.Request, f format, code string) error {
@@ -240,7 +255,7 @@ func (h *Handler) serviceDefinition(w http.ResponseWriter, r *http.Request, f fo
 		return err
 	}
 	def := definitionOf(code, fields)
-	return h.write(w, f, http.StatusOK, def, definitionXML(def))
+	return writeFormat(w, f, http.StatusOK, def, definitionXML(def))
 }
 
 // limiter counts events per key in fixed windows; it belongs to one

@@ -277,7 +277,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, f format)
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return h.write(w, f, http.StatusOK, out, requestsXML(out))
+	return writeFormat(w, f, http.StatusOK, out, requestsXML(out))
 }
 
 func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, f format, id string) error {
@@ -293,7 +293,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, f format, i
 		return fmt.Errorf("get request: %w", err)
 	}
 	out := []Request{h.toWire(q)}
-	return h.write(w, f, http.StatusOK, out, requestsXML(out))
+	return writeFormat(w, f, http.StatusOK, out, requestsXML(out))
 }
 
 func (h *Handler) getToken(w http.ResponseWriter, r *http.Request, f format, token string) error {
@@ -306,7 +306,7 @@ func (h *Handler) getToken(w http.ResponseWriter, r *http.Request, f format, tok
 		return fmt.Errorf("get token: %w", err)
 	}
 	out := []TokenResult{{ServiceRequestID: &no, Token: token}}
-	return h.write(w, f, http.StatusOK, out, tokensXML(out))
+	return writeFormat(w, f, http.StatusOK, out, tokensXML(out))
 }
 
 func (h *Handler) listUpdates(w http.ResponseWriter, r *http.Request, f format) error {
@@ -365,7 +365,7 @@ func (h *Handler) listUpdates(w http.ResponseWriter, r *http.Request, f format) 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return h.write(w, f, http.StatusOK, out, updatesXML(out))
+	return writeFormat(w, f, http.StatusOK, out, updatesXML(out))
 }
 
 // postRequest files a service request: a hotline case through the case
@@ -453,7 +453,7 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	notice := "已受理，工单编号 " + c.No
 	out := []PostResult{{ServiceRequestID: &no, Token: tokenPtr, ServiceNotice: &notice, AccountID: strPtr(p.AccountID)}}
 	w.Header().Set("Location", Prefix+"requests/"+c.No+"."+string(f))
-	return h.write(w, f, http.StatusCreated, out, postResultsXML(out))
+	return writeFormat(w, f, http.StatusCreated, out, postResultsXML(out))
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -350,20 +350,9 @@ func (s *Server) adminCategoryName(w http.ResponseWriter, r *http.Request) error
 	code, name, query := r.PathValue("code"), r.PostFormValue("name"), r.PostFormValue("q")
 	// The domain refuses the standard's categories and a bad name.
 	if err := s.Cases.RenameCategory(r.Context(), actorOf(r), code, name); err != nil {
-		msg, ok := userMistake(err)
-		if !ok || errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		p, perr := s.categoriesPage(r, query, "", code)
-		if perr != nil {
-			return perr
-		}
-		if !p.showsControls(code) {
-			return err // no row to show the refusal next to: the error page
-		}
-		p.Rename, p.RenameName, p.RenameError = code, name, msg
-		s.renderStatus(w, r, Status(err), "admin_categories", p)
-		return nil
+		return s.categoryRefused(w, r, err, code, query, func(p *AdminCategoriesPage, msg string) {
+			p.Rename, p.RenameName, p.RenameError = code, name, msg
+		})
 	}
 	categoriesBack(w, r, code, query, "")
 	return nil
@@ -382,22 +371,32 @@ func (s *Server) adminCategoryActive(w http.ResponseWriter, r *http.Request) err
 	}
 	// The domain refuses reactivating under an inactive parent.
 	if err := s.Cases.SetCategoryActive(r.Context(), actorOf(r), code, active); err != nil {
-		msg, ok := userMistake(err)
-		if !ok || errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		p, perr := s.categoriesPage(r, query, "", code)
-		if perr != nil {
-			return perr
-		}
-		if !p.showsControls(code) {
-			return err
-		}
-		p.Toggled, p.ActiveError = code, msg
-		s.renderStatus(w, r, Status(err), "admin_categories", p)
-		return nil
+		return s.categoryRefused(w, r, err, code, query, func(p *AdminCategoriesPage, msg string) {
+			p.Toggled, p.ActiveError = code, msg
+		})
 	}
 	categoriesBack(w, r, code, query, done)
+	return nil
+}
+
+// categoryRefused shows a refused rename or (de)activation of code next to
+// its row, set telling the page which; an error that is not the user's to
+// mend, or whose category has no row with forms (a root), gets the error
+// page.
+func (s *Server) categoryRefused(w http.ResponseWriter, r *http.Request, err error, code, query string, set func(p *AdminCategoriesPage, msg string)) error {
+	msg, ok := userMistake(err)
+	if !ok || errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	p, perr := s.categoriesPage(r, query, "", code)
+	if perr != nil {
+		return perr
+	}
+	if !p.showsControls(code) {
+		return err
+	}
+	set(p, msg)
+	s.renderStatus(w, r, Status(err), "admin_categories", p)
 	return nil
 }
 
