@@ -51,6 +51,8 @@ type DB struct {
 
 	// Prepared statements of the writer and the readers (SQLite only).
 	wStmts, rStmts *stmtCache
+	// group shares commits between queued write transactions (SQLite only).
+	group *groupCommit
 }
 
 // IsPostgres reports whether a data source names a PostgreSQL database.
@@ -87,8 +89,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	// PRAGMAs go in the DSN so that every pooled connection gets them;
 	// busy_timeout comes before journal_mode so switching to WAL can wait.
+	// synchronous=FULL: a commit waits for the log to reach the disk, so an
+	// acknowledged write survives a power cut too (NORMAL may lose the last
+	// commits); group commit (group.go) shares that wait between writers.
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
 		pragmas.Add("_pragma", p)
 	}
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_txlock=immediate")
@@ -107,7 +112,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: newStmtCache(w, 1000), rStmts: newStmtCache(r, 1000)}, nil
+	wStmts := newStmtCache(w, 1000)
+	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: wStmts, rStmts: newStmtCache(r, 1000), group: newGroupCommit(w)}, nil
 }
 
 // Close closes both pools.
@@ -153,6 +159,33 @@ type Tx struct {
 	// connection, so preparing on the pool inside the transaction would wait
 	// for ourselves).
 	missed []string
+	// detached: the transaction is shared with other callers (group
+	// commit), so a caller's cancelled context must not interrupt a
+	// statement: SQLite may answer an interrupt by rolling back the whole
+	// transaction, the others' work included.
+	detached bool
+}
+
+// ctx returns the context the transaction's statements run with.
+func (tx *Tx) ctx(ctx context.Context) context.Context {
+	if tx.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// ExecContext, QueryContext and QueryRowContext are sql.Tx's, with the
+// transaction's context rule (Tx.ctx): read helpers take a Tx as a Queryer.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(tx.ctx(ctx), query, args...)
+}
+
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(tx.ctx(ctx), query, args...)
+}
+
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(tx.ctx(ctx), query, args...)
 }
 
 // stmt returns the cached statement for query bound to this transaction, or
@@ -172,6 +205,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // Exec runs a `?`-placeholder statement inside the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.ctx(ctx)
 	query = Rebind(tx.Dialect, query)
 	if st := tx.stmt(ctx, query); st != nil {
 		res, err := st.ExecContext(ctx, args...)
@@ -183,6 +217,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // QueryRow runs a `?`-placeholder query inside the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.ctx(ctx)
 	query = Rebind(tx.Dialect, query)
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -192,6 +227,7 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // Query runs a `?`-placeholder query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.ctx(ctx)
 	query = Rebind(tx.Dialect, query)
 	if st := tx.stmt(ctx, query); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
@@ -203,7 +239,12 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // InTx runs fn in one write transaction and commits it when fn returns nil.
 // Once InTx returns nil the change is durable; on any error nothing is kept.
+// On SQLite, fn's work may share its commit with other callers' (group.go):
+// fn must not keep tx, nor wait for another write.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, db.wStmts, fn)
+	}
 	sqlTx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", Normalize(err))
