@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // LoadMigrations exposes loadMigrations to the tests.
 var LoadMigrations = loadMigrations
 
@@ -12,4 +14,13 @@ func (db *DB) GroupCommits() (int, bool) {
 	db.group.turn <- struct{}{}
 	defer func() { <-db.group.turn }()
 	return db.group.commits, true
+}
+
+// CheckpointRound runs one round of the SQLite checkpointer and returns the
+// log's length after it, in frames.
+func (db *DB) CheckpointRound(ctx context.Context) (int, error) {
+	err := db.ckpt.checkpoint(ctx)
+	db.ckpt.mu.Lock()
+	defer db.ckpt.mu.Unlock()
+	return db.ckpt.last, err
 }

@@ -15,8 +15,8 @@ import (
 // transaction's pages to the log and waits for the disk: that is most of a
 // small transaction's cost. When callers queue for the writer, the one
 // holding it runs its work inside the transaction left open by the previous
-// caller, each piece of work in its own savepoint, and the last caller in the
-// queue commits for all. A caller's work that fails is rolled back to its
+// caller, each later piece of work in its own savepoint, and the last caller
+// in the queue commits for all. A caller's work that fails is rolled back to its
 // savepoint alone and its error returned at once; a caller whose work
 // succeeded returns only after the shared commit, with the commit's result.
 // With no queue, a transaction commits as soon as its work is done, exactly
@@ -90,48 +90,79 @@ func (g *groupCommit) do(ctx context.Context, stmts *stmtCache, fn func(tx *Tx) 
 	return err
 }
 
-// run runs fn in its own savepoint of the open transaction, beginning one
-// when none is open. It returns fn's error (the savepoint rolled back), or
-// a channel that will carry the commit's result.
+// between runs fn while no transaction is open on the writer connection and
+// no caller's work can begin: a shared transaction still open is committed
+// first.
+func (g *groupCommit) between(fn func() error) error {
+	g.mu.Lock()
+	g.queued++
+	g.mu.Unlock()
+	g.turn <- struct{}{}
+	defer func() { <-g.turn }()
+	if g.tx != nil {
+		g.commit()
+	}
+	g.mu.Lock()
+	g.queued--
+	g.mu.Unlock()
+	return fn()
+}
+
+// run runs fn in the open transaction, beginning one when none is open. The
+// first work of a transaction runs bare, as a lone transaction would (a
+// savepoint makes SQLite copy every page it changes to a sub-journal first);
+// later work runs in its own savepoint, so that its failure undoes it alone.
+// It returns fn's error (its work undone), or a channel that will carry the
+// commit's result.
 func (g *groupCommit) run(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err error, wait chan error, panicked any) {
 	if err := ctx.Err(); err != nil {
 		return err, nil, nil
 	}
 	bg := context.Background()
-	if g.tx == nil {
+	first := g.tx == nil
+	if first {
 		// The shared transaction outlives any one caller's context.
 		sqlTx, err := g.w.BeginTx(bg, nil)
 		if err != nil {
 			return fmt.Errorf("begin: %w", Normalize(err)), nil, nil
 		}
 		g.tx, g.started, g.jobs = sqlTx, time.Now(), 0
-	}
-	g.jobs++
-	if _, err := g.tx.ExecContext(bg, `SAVEPOINT group_job`); err != nil {
+	} else if _, err := g.tx.ExecContext(bg, `SAVEPOINT group_job`); err != nil {
 		err = fmt.Errorf("begin: %w", Normalize(err))
 		g.abort(err)
 		return err, nil, nil
 	}
+	g.jobs++
 	tx.Tx = g.tx
 	func() {
 		defer func() { panicked = recover() }()
 		err = fn(tx)
 	}()
 	if err != nil || panicked != nil {
-		// Keep the others' work: undo this caller's only. When the engine
-		// has already rolled the whole transaction back (an I/O error, a
-		// full disk), the savepoint is gone and so is everyone's work.
-		if _, rerr := g.tx.ExecContext(bg, `ROLLBACK TO group_job`); rerr != nil {
-			g.abort(rerr)
-		} else if _, rerr := g.tx.ExecContext(bg, `RELEASE group_job`); rerr != nil {
-			g.abort(rerr)
+		switch {
+		case first:
+			// Nobody else's work is in the transaction yet.
+			_ = g.tx.Rollback()
+			g.tx = nil
+		default:
+			// Keep the others' work: undo this caller's only. When the
+			// engine has already rolled the whole transaction back (an I/O
+			// error, a full disk), the savepoint is gone and so is
+			// everyone's work.
+			if _, rerr := g.tx.ExecContext(bg, `ROLLBACK TO group_job`); rerr != nil {
+				g.abort(rerr)
+			} else if _, rerr := g.tx.ExecContext(bg, `RELEASE group_job`); rerr != nil {
+				g.abort(rerr)
+			}
 		}
 		return err, nil, panicked
 	}
-	if _, err := g.tx.ExecContext(bg, `RELEASE group_job`); err != nil {
-		err = fmt.Errorf("release savepoint: %w", Normalize(err))
-		g.abort(err)
-		return err, nil, nil
+	if !first {
+		if _, err := g.tx.ExecContext(bg, `RELEASE group_job`); err != nil {
+			err = fmt.Errorf("release savepoint: %w", Normalize(err))
+			g.abort(err)
+			return err, nil, nil
+		}
 	}
 	wait = make(chan error, 1)
 	g.waiting = append(g.waiting, wait)

@@ -53,6 +53,8 @@ type DB struct {
 	wStmts, rStmts *stmtCache
 	// group shares commits between queued write transactions (SQLite only).
 	group *groupCommit
+	// ckpt copies the write-ahead log into the database (SQLite only).
+	ckpt *checkpointer
 }
 
 // IsPostgres reports whether a data source names a PostgreSQL database.
@@ -93,10 +95,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// acknowledged write survives a power cut too (NORMAL may lose the last
 	// commits); group commit (group.go) shares that wait between writers.
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_txlock=immediate")
+	// The writer keeps more pages than the default 2 MB: an intake touches
+	// some fifty pages of the cases' indexes, the search index and the
+	// timeline, and at a million cases those no longer fit.
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_pragma=cache_size(-65536)"+
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointAt)+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -112,12 +118,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	wStmts := newStmtCache(w, 1000)
-	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: wStmts, rStmts: newStmtCache(r, 1000), group: newGroupCommit(w)}, nil
+	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	group := newGroupCommit(w)
+	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: newStmtCache(w, 1000), rStmts: newStmtCache(r, 1000),
+		group: group, ckpt: startCheckpointer(ck, w, group)}, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.ckpt.close()
 	db.wStmts.close()
 	db.rStmts.close()
 	if db.R != db.W {
