@@ -83,10 +83,6 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 		}
 		return Case{}, false, err
 	}
-	id := out.ID
-	if out, err = loadCase(ctx, s.db, "c.id = ?", id); err != nil {
-		return Case{}, false, fmt.Errorf("read back case %d: %w", id, err)
-	}
 	s.log.InfoContext(ctx, "case received", "case_no", out.No, "flow", out.Flow, "channel", out.Channel, "user_id", actor.UserID)
 	return out, true, nil
 }
@@ -380,7 +376,5 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	if err := refreshLead(ctx, tx, id); err != nil {
 		return Case{}, err
 	}
-	// Create reads the whole case back after the commit, outside the
-	// single writer.
-	return Case{ID: id}, nil
+	return loadCase(ctx, tx, "c.id = ?", id)
 }
