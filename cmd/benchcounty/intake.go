@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +137,35 @@ type intakeResult struct {
 	Achieved float64        // created per second, first send to last answer
 	P50, P90 time.Duration
 	P99, Max time.Duration
+	// ServerCPU is the server process's CPU time (user + system) per
+	// created case, read from /proc; zero where that cannot be read.
+	ServerCPU time.Duration
+}
+
+// cpuTime returns a process's CPU time so far (user + system) from
+// /proc/PID/stat, or zero where there is no /proc.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start at state;
+	// utime and stime are the 14th and 15th fields, in clock ticks (100/s
+	// on Linux).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // runIntake posts new cases to POST /api/v1/cases at rate per second for d,

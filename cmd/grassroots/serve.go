@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
@@ -68,6 +69,12 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 	fmt.Fprintf(out, "grassroots %s listening on http://%s (database %s)\n", version, ln.Addr(), redactDSN(cfg.DB))
 	log.Info("serving", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB), "dialect", db.Dialect)
 
+	if addr := os.Getenv("GRASSROOTS_DEBUG_ADDR"); addr != "" {
+		if err := serveDebug(addr, log); err != nil {
+			return err
+		}
+	}
+
 	bg, stopBG := context.WithCancel(context.Background())
 	done := app.startBackground(bg)
 
@@ -89,6 +96,30 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	return nil
+}
+
+// serveDebug serves Go's profiler (net/http/pprof) on its own address, kept
+// apart from the application's routes so that it is reachable only where the
+// operator binds it (a loopback address).
+func serveDebug(addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on GRASSROOTS_DEBUG_ADDR %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "addr", ln.Addr().String())
+	go func() {
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		if err := srv.Serve(ln); err != nil {
+			log.Error("profiler stopped", "err", err)
+		}
+	}()
 	return nil
 }
 
