@@ -298,7 +298,9 @@ func bench(ctx context.Context, w io.Writer, engine, dsn, bin string, o options)
 		fmt.Fprintf(w, "### Raw database insert rate (scratch table, 4 columns, 1 index)\n\n| how | rate |\n|---|---|\n")
 		if engine == "sqlite" {
 			fmt.Fprintf(w, "| one-row transactions, store settings (WAL, synchronous=%s) | %.0f tx/s |\n", r.Synchronous, r.Single)
-			fmt.Fprintf(w, "| one-row transactions, synchronous=FULL (fsync per commit) | %.0f tx/s |\n", r.SingleFull)
+			if r.SingleFullN > 0 {
+				fmt.Fprintf(w, "| one-row transactions, synchronous=FULL (fsync per commit) | %.0f tx/s |\n", r.SingleFull)
+			}
 		} else {
 			fmt.Fprintf(w, "| one-row transactions (synchronous_commit=%s) | %.0f tx/s |\n", r.CommitSyncPG, r.Single)
 		}

@@ -21,7 +21,7 @@ const (
 	// foldInterval is how often the changes to cases' counts are folded
 	// into the daily sums (readers add what is not folded yet, so this
 	// only keeps the change table short).
-	foldInterval = 5 * time.Second
+	foldInterval = time.Second
 )
 
 // backgroundJobs lists the jobs that run while the server serves; each runs
