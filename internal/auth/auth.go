@@ -66,6 +66,10 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummy     string // a hash to verify against for unknown usernames
+
+	// One write of a session's or token's last use per minute.
+	sessionSeen store.TouchGate[string]
+	tokenUsed   store.TouchGate[int64]
 }
 
 // Option configures a Service.

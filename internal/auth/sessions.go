@@ -176,7 +176,7 @@ func (s *Service) Session(ctx context.Context, token string) (access.Actor, stri
 	if err != nil {
 		return access.Actor{}, "", err
 	}
-	if now.Sub(store.Time(lastSeen)) >= seenEvery {
+	if s.sessionSeen.Claim(id, store.Time(lastSeen), now, seenEvery) {
 		if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, nowMs, id); err != nil {
 			return access.Actor{}, "", fmt.Errorf("touch session: %w", err)
 		}

@@ -101,7 +101,7 @@ func (s *Service) TokenActor(ctx context.Context, plaintext string) (access.Acto
 		return access.Actor{}, err
 	}
 	now := s.now()
-	if now.Sub(store.Time(lastUsed)) >= seenEvery {
+	if s.tokenUsed.Claim(id, store.Time(lastUsed), now, seenEvery) {
 		if _, err := s.db.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.Millis(now), id); err != nil {
 			return access.Actor{}, fmt.Errorf("touch API token: %w", err)
 		}

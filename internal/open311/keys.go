@@ -34,8 +34,9 @@ type Key struct {
 
 // Keys manages the api_keys Open311 clients post with.
 type Keys struct {
-	db  *store.DB
-	now func() time.Time
+	db   *store.DB
+	now  func() time.Time
+	used store.TouchGate[int64] // one write of a key's last use per minute
 }
 
 // NewKeys returns the key store over db.
@@ -168,7 +169,11 @@ func (k *Keys) Check(ctx context.Context, plain string) (Key, error) {
 		return Key{}, errBadKey
 	}
 	now := k.now()
-	if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= time.Minute {
+	var lastUsed time.Time
+	if key.LastUsedAt != nil {
+		lastUsed = *key.LastUsedAt
+	}
+	if k.used.Claim(key.ID, lastUsed, now, time.Minute) {
 		if _, err := k.db.Exec(ctx, `UPDATE open311_keys SET last_used_at = ? WHERE id = ?`, store.Millis(now), key.ID); err != nil {
 			return Key{}, fmt.Errorf("touch key: %w", err)
 		}
