@@ -64,7 +64,7 @@ func (g *groupCommit) do(ctx context.Context, stmts *stmtCache, fn func(tx *Tx) 
 	g.turn <- struct{}{}
 
 	tx := &Tx{Dialect: SQLite, stmts: stmts, detached: true}
-	err, wait, panicked := g.run(ctx, tx, fn)
+	wait, panicked, err := g.run(ctx, tx, fn)
 
 	g.mu.Lock()
 	g.queued--
@@ -114,9 +114,9 @@ func (g *groupCommit) between(fn func() error) error {
 // later work runs in its own savepoint, so that its failure undoes it alone.
 // It returns fn's error (its work undone), or a channel that will carry the
 // commit's result.
-func (g *groupCommit) run(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err error, wait chan error, panicked any) {
+func (g *groupCommit) run(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (wait chan error, panicked any, err error) {
 	if err := ctx.Err(); err != nil {
-		return err, nil, nil
+		return nil, nil, err
 	}
 	bg := context.Background()
 	first := g.tx == nil
@@ -124,13 +124,13 @@ func (g *groupCommit) run(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (e
 		// The shared transaction outlives any one caller's context.
 		sqlTx, err := g.w.BeginTx(bg, nil)
 		if err != nil {
-			return fmt.Errorf("begin: %w", Normalize(err)), nil, nil
+			return nil, nil, fmt.Errorf("begin: %w", Normalize(err))
 		}
 		g.tx, g.started, g.jobs = sqlTx, time.Now(), 0
 	} else if _, err := g.tx.ExecContext(bg, `SAVEPOINT group_job`); err != nil {
 		err = fmt.Errorf("begin: %w", Normalize(err))
 		g.abort(err)
-		return err, nil, nil
+		return nil, nil, err
 	}
 	g.jobs++
 	tx.Tx = g.tx
@@ -155,18 +155,18 @@ func (g *groupCommit) run(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (e
 				g.abort(rerr)
 			}
 		}
-		return err, nil, panicked
+		return nil, panicked, err
 	}
 	if !first {
 		if _, err := g.tx.ExecContext(bg, `RELEASE group_job`); err != nil {
 			err = fmt.Errorf("release savepoint: %w", Normalize(err))
 			g.abort(err)
-			return err, nil, nil
+			return nil, nil, err
 		}
 	}
 	wait = make(chan error, 1)
 	g.waiting = append(g.waiting, wait)
-	return nil, wait, nil
+	return wait, nil, nil
 }
 
 // commit commits the shared transaction and tells every waiting caller.
