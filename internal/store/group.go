@@ -175,6 +175,10 @@ func (g *groupCommit) commit() {
 	g.commits++
 	if err != nil {
 		err = fmt.Errorf("commit: %w", Normalize(err))
+		// database/sql gives the connection back whatever COMMIT said; a
+		// failed COMMIT can leave SQLite's transaction open (SQLITE_BUSY does)
+		// on it, and the next BEGIN would fail. Nothing of it is kept.
+		_, _ = g.w.ExecContext(context.Background(), `ROLLBACK`)
 	}
 	for _, w := range g.waiting {
 		w <- err
