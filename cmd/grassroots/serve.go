@@ -99,17 +99,20 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 	return nil
 }
 
-// serveDebug serves Go's profiler (net/http/pprof) on its own address, kept
-// apart from the application's routes so that it is reachable only where the
-// operator binds it (a loopback address).
+// serveDebug serves Go's profiler (net/http/pprof) on its own loopback
+// address, apart from the application's routes. The command line is not
+// served: it may hold a database password.
 func serveDebug(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("GRASSROOTS_DEBUG_ADDR %q: give a loopback address and port, such as 127.0.0.1:6060 (profiles show the program's internals)", addr)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on GRASSROOTS_DEBUG_ADDR %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

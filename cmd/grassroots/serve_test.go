@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -133,4 +134,38 @@ func truncate(s string) string {
 		return s[:300] + "..."
 	}
 	return s
+}
+
+// TestDebugListener: the profiler answers on a loopback address only, and
+// does not serve the command line (it may hold a database password).
+func TestDebugListener(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, addr := range []string{"0.0.0.0:0", ":0", "10.0.0.1:6060", "example.org:6060", "6060"} {
+		if err := serveDebug(addr, log); err == nil {
+			t.Errorf("GRASSROOTS_DEBUG_ADDR=%s was accepted", addr)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if err := serveDebug(addr, log); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) int {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("/debug/pprof/goroutine?debug=1"); code != http.StatusOK {
+		t.Errorf("goroutine profile: %d", code)
+	}
+	if code := get("/debug/pprof/cmdline"); code == http.StatusOK {
+		t.Error("the command line is served")
+	}
 }
