@@ -50,3 +50,33 @@ test("the login page refuses a wrong password with a clear message", async () =>
   await page.getByRole("button", { name: /登录|Sign in/ }).click();
   assert.match(await page.locator("main").innerText(), /用户名或密码|incorrect/);
 });
+
+test("admin adds a livelihood category, renames it, takes it out of use and back", async () => {
+  const page = await browser.newPage();
+  await login(page, server.url, "admin", adminPassword);
+  await page.goto(server.url + "/admin/categories");
+  const add = page.locator("#add");
+  await add.getByLabel("编码").fill("L9001");
+  await add.getByLabel("名称").fill("楼道照明");
+  await add.getByRole("button", { name: "增加分类" }).click();
+  await page.waitForURL(/saved=L9001/);
+  const row = page.locator("tr#cat-L9001");
+  assert.match(await row.innerText(), /楼道照明/);
+  // The rename form opens for this row only.
+  await row.getByRole("link", { name: "改名" }).click();
+  await page.waitForURL(/edit=L9001/);
+  assert.equal(await page.locator("form[action$='/name']").count(), 1);
+  await page.locator("#name-L9001").fill("楼道公共照明");
+  await page.locator("tr#cat-L9001").getByRole("button", { name: "改名" }).click();
+  await page.waitForURL(/saved=L9001/);
+  assert.match(await page.locator("tr#cat-L9001").innerText(), /楼道公共照明/);
+  // Out of use and back, each row's button posting through the page's one toggle form.
+  await page.locator("tr#cat-L9001").getByRole("button", { name: "停用" }).click();
+  await page.waitForURL(/done=deactivated/);
+  assert.match(await page.locator("main").innerText(), /已停用分类 L9001/);
+  assert.match(await page.locator("tr#cat-L9001").innerText(), /已停用/);
+  await page.locator("tr#cat-L9001").getByRole("button", { name: "启用" }).click();
+  await page.waitForURL(/done=activated/);
+  assert.doesNotMatch(await page.locator("tr#cat-L9001").innerText(), /已停用/);
+  await screenshot(page, "categories-admin");
+});

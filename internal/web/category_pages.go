@@ -55,7 +55,8 @@ type CategoryRow struct {
 	P *AdminCategoriesPage
 }
 
-// Editing reports whether the row's department form is open.
+// Editing reports whether the row's department form (and, for a 民生诉求
+// category, its rename form) is open.
 func (r CategoryRow) Editing() bool { return r.P != nil && r.P.Edit == r.Code }
 
 // Selected is the department the row's form shows selected: what was typed
@@ -71,6 +72,12 @@ func (r CategoryRow) Selected() string {
 // 民生诉求 categories, not their root; the standard's keep their names.
 func (r CategoryRow) Renamable() bool {
 	return r.Kind == casework.KindLivelihood && r.ParentCode != ""
+}
+
+// Renaming reports whether the row's rename form is open: it is being
+// edited, or its last rename was refused.
+func (r CategoryRow) Renaming() bool {
+	return r.Renamable() && (r.Editing() || r.RenameRefusal() != "")
 }
 
 // NameValue is the name the row's rename form shows: what was typed when a

@@ -73,19 +73,27 @@ func TestCategoryPagesRender(t *testing.T) {
 			notWant: []string{`<option value="350722D002" selected>`}},
 		{name: "zh refused department kept", lang: "zh", edit: "B01001", deptErr: "不是县直部门", editDept: "350722D003",
 			want: []string{"不是县直部门", `<option value="350722D003" selected>`}},
-		{name: "zh rows' forms", lang: "zh",
-			want: []string{`action="/admin/categories/L01/name"`, `id="name-L01" name="name" value="供暖供气" maxlength="60" required>`,
-				`action="/admin/categories/L02/name"`, `value="旧的分类"`, ">改名</button>",
-				`action="/admin/categories/B01001/active"><input type="hidden" name="csrf" value="test-csrf"><input type="hidden" name="active" value="0"><button type="submit" class="link">停用</button>`,
-				`action="/admin/categories/B01002/active"><input type="hidden" name="csrf" value="test-csrf"><input type="hidden" name="active" value="1"><button type="submit" class="link">启用</button>`,
-				`action="/admin/categories/B01/active"`, "停用（连同下级分类）", "<th>使用</th>"},
-			// The standard's categories keep their names; the roots are not
-			// renamed or taken out of use from the page; no category goes
-			// under one out of use.
-			notWant: []string{`action="/admin/categories/B01001/name"`, `action="/admin/categories/B01/name"`, `action="/admin/categories/L/name"`,
-				`action="/admin/categories/B/active"`, `action="/admin/categories/L/active"`, "旧的分类（L02）", `name="q" value=""><input type="hidden" name="active"`}},
-		{name: "en filtered forms keep the query", lang: "en", query: "供暖",
-			want:    []string{`action="/admin/categories/L01/name"`, `<input type="hidden" name="q" value="供暖">`, `name="q" value="供暖"><input type="hidden" name="active" value="0"><button type="submit" class="link">Deactivate</button>`, ">Rename</button>", "<th>Use</th>"},
+		{name: "zh rows' controls", lang: "zh",
+			want: []string{`<form id="cat-toggle" method="post" action="/admin/categories" hidden><input type="hidden" name="csrf" value="test-csrf"></form>`,
+				`供暖供气 <a class="cat-edit" href="/admin/categories?edit=L01#cat-L01">改名</a>`,
+				`<a class="cat-edit" href="/admin/categories?edit=L02#cat-L02">改名</a>`,
+				`<button type="submit" class="link" form="cat-toggle" formaction="/admin/categories/B01001/active" name="active" value="0">停用</button>`,
+				`<button type="submit" class="link" form="cat-toggle" formaction="/admin/categories/B01002/active" name="active" value="1">启用</button>`,
+				`formaction="/admin/categories/B01/active"`, "停用（连同下级分类）", "<th>使用</th>"},
+			// The rename form opens for one row at a time. The standard's
+			// categories keep their names; the roots are not renamed or
+			// taken out of use from the page; no category goes under one out
+			// of use.
+			notWant: []string{`action="/admin/categories/L01/name"`, `href="/admin/categories?edit=B01001#cat-B01001">改名`, `edit=B01#cat-B01">改名`, `edit=L#cat-L">改名`,
+				`formaction="/admin/categories/B/active"`, `formaction="/admin/categories/L/active"`, "旧的分类（L02）"}},
+		{name: "zh renaming", lang: "zh", edit: "L01",
+			want: []string{`action="/admin/categories/L01/name"`, `id="name-L01" name="name" value="供暖供气" maxlength="60" required>`, ">改名</button>",
+				`action="/admin/categories/L01/department"`, `<a class="cat-edit" href="/admin/categories?edit=L02#cat-L02">改名</a>`},
+			notWant: []string{`action="/admin/categories/L02/name"`}},
+		{name: "en filtered forms keep the query", lang: "en", query: "供暖", edit: "L01",
+			want: []string{`action="/admin/categories/L01/name"`, `<input type="hidden" name="q" value="供暖">`,
+				`<form id="cat-toggle" method="post" action="/admin/categories" hidden><input type="hidden" name="csrf" value="test-csrf"><input type="hidden" name="q" value="供暖"></form>`,
+				`form="cat-toggle" formaction="/admin/categories/L01/active" name="active" value="0">Deactivate</button>`, ">Rename</button>", "<th>Use</th>"},
 			notWant: []string{"旧的分类"}},
 		{name: "zh refused rename kept", lang: "zh", rename: "L01", renameName: " ", renameErr: "分类名称必填，且不超过60字",
 			want:    []string{`id="name-L01" name="name" value=" "`, `<span class="error" role="alert">分类名称必填，且不超过60字</span>`},
@@ -93,7 +101,7 @@ func TestCategoryPagesRender(t *testing.T) {
 		{name: "zh refused standard rename at its row", lang: "zh", rename: "B01001", renameName: "井盖", renameErr: "B01001“上水井盖”是国家标准 GB/T 47678.5 的分类，名称不能更改",
 			want: []string{`<td>上水井盖 <span class="error" role="alert">B01001“上水井盖”是国家标准`}},
 		{name: "en refused reactivation at its row", lang: "en", toggled: "B01002", activeErr: "上级分类 B01“市政公用设施”已停用",
-			want: []string{`value="1"><button type="submit" class="link">Reactivate</button></form> <span class="error" role="alert">上级分类 B01“市政公用设施”已停用</span>`}},
+			want: []string{`formaction="/admin/categories/B01002/active" name="active" value="1">Reactivate</button> <span class="error" role="alert">上级分类 B01“市政公用设施”已停用</span>`}},
 		{name: "en refused add kept", lang: "en", form: casework.NewCategory{Code: "L01", Name: "重复的分类", ParentCode: "L01", DeptCode: "350722D003"}, formErr: "分类编码 L01 已存在",
 			want: []string{"分类编码 L01 已存在", `value="重复的分类"`, `<option value="L01" selected>`, `<option value="350722D003" selected>`, "Add a livelihood category"}},
 	} {
@@ -236,7 +244,8 @@ func TestCategoryHandlersSignedIn(t *testing.T) {
 		if name, _ := nameOf("L01"); name != "供暖供气服务" {
 			t.Errorf("L01 named %q after the rename", name)
 		}
-		expect(t, send(admin, "GET", "/admin/categories?saved=L01", nil), 200, "已保存分类 L01", `value="供暖供气服务"`)
+		expect(t, send(admin, "GET", "/admin/categories?saved=L01", nil), 200, "已保存分类 L01", `供暖供气服务 <a class="cat-edit"`)
+		expect(t, send(admin, "GET", "/admin/categories?edit=L01", nil), 200, `value="供暖供气服务"`, `action="/admin/categories/L01/name"`)
 		// The standard's names, a bad name and an unknown code are refused.
 		expect(t, send(admin, "POST", "/admin/categories/B01001/name", url.Values{"csrf": {csrf}, "name": {"井盖"}}), 400,
 			"名称不能更改", `id="cat-B01" open`)
@@ -265,7 +274,8 @@ func TestCategoryHandlersSignedIn(t *testing.T) {
 			}
 		}
 		expect(t, send(admin, "GET", "/admin/categories?saved=B01&done=deactivated", nil), 200, "已停用分类 B01（如有下级分类，一并停用）",
-			`action="/admin/categories/B01001/active"><input type="hidden" name="csrf" value="`+csrf+`"><input type="hidden" name="active" value="1">`)
+			`<form id="cat-toggle" method="post" action="/admin/categories" hidden><input type="hidden" name="csrf" value="`+csrf+`">`,
+			`formaction="/admin/categories/B01001/active" name="active" value="1">`)
 		// A minor does not come back under its inactive major: the refusal shows at its row.
 		expect(t, send(admin, "POST", "/admin/categories/B01001/active", url.Values{"csrf": {csrf}, "active": {"1"}}), 400,
 			`<span class="error" role="alert">上级分类 B01“市政公用设施”已停用`, `id="cat-B01" open`)
