@@ -74,12 +74,13 @@ func TestQueuedWritesShareCommits(t *testing.T) {
 				}
 			}
 		}
-		rows, err := db.Query(ctx, `SELECT key FROM settings WHERE key LIKE 'w%' ORDER BY key`)
+		rows, err := db.Query(ctx, `SELECT key FROM settings WHERE key LIKE 'w%'`)
+		keys, err := store.Collect(rows, err, func(s store.Scanner) (k string, err error) { return k, s.Scan(&k) })
+		if err != nil {
+			t.Fatal(err)
+		}
 		kept := map[string]bool{}
-		for _, k := range must(store.Collect(rows, err, func(s store.Scanner) (string, error) {
-			var k string
-			return k, s.Scan(&k)
-		}))(t) {
+		for _, k := range keys {
 			kept[k] = true
 		}
 		for i := range writers {
@@ -134,14 +135,4 @@ func TestCancelledWriterLeavesOthers(t *testing.T) {
 			t.Errorf("%d rows kept, want the late writer's only", n)
 		}
 	})
-}
-
-func must[T any](v T, err error) func(testing.TB) T {
-	return func(t testing.TB) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 }

@@ -101,7 +101,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// The writer keeps more pages than the default 2 MB: an intake touches
 	// some fifty pages of the cases' indexes, the search index and the
 	// timeline, and at a million cases those no longer fit.
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_pragma=cache_size(-65536)"+
+	base := "file:" + path + "?" + pragmas.Encode()
+	w, err := sql.Open("sqlite", base+"&_pragma=cache_size(-65536)"+
 		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointAt)+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -112,13 +113,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	r, err := sql.Open("sqlite", base)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	ck, err := sql.Open("sqlite", base) // the checkpointer's own connection
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -130,7 +131,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		group: group, ckpt: startCheckpointer(ck, w, group)}, nil
 }
 
-// Close closes both pools.
+// Close stops the checkpointer and closes the pools.
 func (db *DB) Close() error {
 	db.ckpt.close()
 	db.wStmts.close()
