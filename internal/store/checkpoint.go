@@ -30,8 +30,9 @@ type checkpointer struct {
 	done  sync.WaitGroup
 	once  sync.Once
 
-	mu   sync.Mutex // one round at a time
-	last int        // the log's length after the previous round, in frames
+	mu      sync.Mutex // one round at a time
+	last    int        // the log's length after the previous round, in frames
+	version int64      // PRAGMA data_version on conn at the previous round
 }
 
 func startCheckpointer(conn, w *sql.DB, group *groupCommit) *checkpointer {
@@ -72,9 +73,19 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 		err = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 		return frames, err
 	}
+	// data_version moves whenever another connection commits: unchanged,
+	// nothing was written since the last round. (The log's length is no such
+	// sign: once started over, it can grow back to the same length.)
+	var version int64
+	if err := c.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version == c.version {
+		return nil
+	}
+	c.version = version
 	frames, err := passive(c.conn)
-	if err != nil || frames <= 0 || frames == c.last {
-		// Nothing written since the last round (or no log at all).
+	if err != nil || frames <= 0 {
 		return err
 	}
 	if _, err := passive(c.conn); err != nil {
