@@ -24,7 +24,10 @@ func TestImportUnitsCommand(t *testing.T) {
 			"35072110000X,双溪街道,township,350721000000,,街道,,,,\n"+
 			"350721101000,,township,350721000000,,镇,,,,\n"), 0o600)
 		var out bytes.Buffer
-		err := runImport(ctx, nil, []string{"units", "--db", dsn, bad}, &out)
+		// The key file in the test's folder: on PostgreSQL the default is
+		// data/ below the working directory, here the package's own.
+		key := filepath.Join(dir, "grassroots.key")
+		err := runImport(ctx, nil, []string{"units", "--db", dsn, "--key-file", key, bad}, &out)
 		if err == nil || !strings.Contains(out.String(), "第5行") || !strings.Contains(out.String(), "第6行") || !strings.Contains(out.String(), "缺少名称") {
 			t.Fatalf("bad file: err %v, output:\n%s", err, out.String())
 		}
@@ -36,7 +39,7 @@ func TestImportUnitsCommand(t *testing.T) {
 			"350721100000,双溪街道,township,350721000000,,街道,,,,\n"), 0o600)
 		out.Reset()
 		// Flags after the file name work too.
-		if err := runImport(ctx, nil, []string{"units", good, "--db", dsn}, &out); err != nil {
+		if err := runImport(ctx, nil, []string{"units", good, "--db", dsn, "--key-file", key}, &out); err != nil {
 			t.Fatalf("good file: %v\n%s", err, out.String())
 		}
 		if !strings.Contains(out.String(), "4 new, 0 updated") {

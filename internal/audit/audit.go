@@ -1,16 +1,27 @@
 // Package audit keeps the append-only, tamper-evident trail of every change:
 // who, when, what, before and after. Entries are written in the same
 // transaction as the change they describe.
+//
+// Each entry's hash covers the hash of the entry before it, so an edit,
+// removal or insertion breaks the chain. The hash is an HMAC keyed with the
+// audit key (key.go), kept outside the database, so that the chain cannot be
+// recomputed after an edit without the key; and the server appends signed
+// checkpoints of the chain's head (count, head, time) to a file outside the
+// database (checkpoint.go), so that a removed tail, or a whole chain written
+// anew, is seen too.
 package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -78,7 +89,11 @@ func Write(ctx context.Context, tx *store.Tx, e Entry) error {
 		EntityID: e.EntityID, BeforeJSON: before, AfterJSON: after, Reason: e.Reason, PrevHash: prev,
 	}
 	r.At = time.UnixMilli(r.At.UnixMilli())
-	r.Hash = r.computeHash()
+	if k := current.Load(); k != nil {
+		r.Hash = r.keyedHash(k)
+	} else {
+		r.Hash = r.computeHash()
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, user_id, actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		store.Millis(r.At), nullID(r.UserID), r.ActorName, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.Reason, r.PrevHash, r.Hash)
@@ -103,55 +118,219 @@ func marshal(v any) (string, error) {
 	return string(b), err
 }
 
-// computeHash is SHA-256 over the previous hash and every field, each
-// length-prefixed so no two different entries hash alike.
-func (r Record) computeHash() string {
-	h := sha256.New()
+// keyedPrefix marks the hash of an entry written with the audit key: an
+// HMAC-SHA256 keyed with the key's chain key. Entries written before the
+// audit key existed (or by a program that was not given it) carry a bare
+// SHA-256 in hex, without prefix.
+const keyedPrefix = "k1:"
+
+// fields is what an entry's hash covers: the previous hash and every field,
+// each length-prefixed so no two different entries hash alike.
+func (r Record) fields() []byte {
+	var b []byte
 	for _, f := range []string{r.PrevHash, strconv.FormatInt(r.At.UnixMilli(), 10), strconv.FormatInt(r.UserID, 10),
 		r.ActorName, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.Reason} {
-		fmt.Fprintf(h, "%d:%s|", len(f), f)
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
+		b = append(b, '|')
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return b
 }
 
-// ErrBroken reports the first entry whose link or content does not match.
+// computeHash is the unkeyed hash of old: SHA-256 over fields, in hex.
+func (r Record) computeHash() string {
+	sum := sha256.Sum256(r.fields())
+	return hex.EncodeToString(sum[:])
+}
+
+// keyedHash is HMAC-SHA256 over fields with the chain key, prefixed.
+func (r Record) keyedHash(k *keys) string {
+	m := hmac.New(sha256.New, k.chain)
+	m.Write(r.fields())
+	return keyedPrefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// Keyed reports whether the entry was written with the audit key.
+func (r Record) Keyed() bool { return strings.HasPrefix(r.Hash, keyedPrefix) }
+
+// Kind is what kind of damage Verify found.
+type Kind string
+
+const (
+	// Altered: an entry's content does not match its hash, or it does not
+	// link to the entry before it (edited, removed or inserted); or an
+	// unkeyed entry follows keyed ones.
+	Altered Kind = "altered"
+	// MissingTail: the chain is shorter than a checkpoint recorded (its
+	// newest entries were deleted, or all of them).
+	MissingTail Kind = "missing-tail"
+	// Rewritten: the chain's entry at a checkpoint's count is not the one
+	// the checkpoint recorded (the chain was rewritten and recomputed, or
+	// truncated and written on).
+	Rewritten Kind = "rewritten"
+)
+
+// ErrBroken reports the first damage Verify found.
 type ErrBroken struct {
+	Kind Kind
+	// ID is the first bad entry (Altered), the entry found at the
+	// checkpoint's count (Rewritten), or the last entry left (MissingTail; 0
+	// when none is left).
 	ID     int64
 	Reason string
+	// Entries is the entry's position in the chain (Rewritten) or the
+	// number of entries left (MissingTail).
+	Entries int
+	// Checkpoint is the checkpoint the chain contradicts (MissingTail,
+	// Rewritten).
+	Checkpoint *Checkpoint
 }
 
 func (e *ErrBroken) Error() string {
+	switch e.Kind {
+	case MissingTail:
+		return fmt.Sprintf("audit trail is missing its tail: %s", e.Reason)
+	case Rewritten:
+		return fmt.Sprintf("audit trail was rewritten (entry %d, number %d in the chain): %s", e.ID, e.Entries, e.Reason)
+	}
 	return fmt.Sprintf("audit trail broken at entry %d: %s", e.ID, e.Reason)
+}
+
+// ErrNoKey is returned by Verify when the chain holds keyed entries and the
+// process was given no audit key.
+var ErrNoKey = errors.New("the audit trail holds entries keyed with the audit key, and no audit key was given (GRASSROOTS_AUDIT_KEY or --audit-key-file)")
+
+// Report is what Verify checked.
+type Report struct {
+	Entries     int // entries in the chain, all verified
+	Keyed       int // of which written with the audit key
+	Checkpoints int // checkpoints the chain was checked against
+	// Newest is the checkpoint with the highest count (nil without any).
+	Newest *Checkpoint
 }
 
 // Verify walks the whole chain and returns the number of entries checked, or
 // an *ErrBroken naming the first entry that was altered, removed or inserted.
+// Without checkpoints it cannot see that the newest entries were removed:
+// see VerifyAgainst.
 func Verify(ctx context.Context, db *store.DB) (int, error) {
+	r, err := VerifyAgainst(ctx, db, nil)
+	return r.Entries, err
+}
+
+// VerifyAgainst walks the whole chain, checking each entry's link and hash
+// (keyed entries with the audit key given to SetKey), and checks that every
+// checkpoint (already checked for its signature: ReadCheckpoints) is matched
+// by the chain: the entry at the checkpoint's count must be the one it
+// recorded. It returns an *ErrBroken for the first damage found: an altered
+// entry (Altered), a chain rewritten behind a checkpoint (Rewritten), or a
+// chain shorter than a checkpoint (MissingTail).
+func VerifyAgainst(ctx context.Context, db *store.DB, checkpoints []Checkpoint) (Report, error) {
+	k := current.Load()
+	cps := slices.Clone(checkpoints)
+	slices.SortStableFunc(cps, func(a, b Checkpoint) int { return a.Count - b.Count })
+	rep := Report{Checkpoints: len(cps)}
+	if len(cps) > 0 {
+		rep.Newest = &cps[len(cps)-1]
+	}
 	rows, err := db.Query(ctx, `SELECT id, at, COALESCE(user_id, 0), actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash
 		FROM audit_log ORDER BY id`)
 	if err != nil {
-		return 0, fmt.Errorf("verify audit: %w", err)
+		return rep, fmt.Errorf("verify audit: %w", err)
 	}
 	defer rows.Close()
 	prev := genesis
-	n := 0
+	n, next := 0, 0 // entries verified; the next checkpoint to meet
+	var last int64
 	for rows.Next() {
 		var r Record
 		var at int64
 		if err := rows.Scan(&r.ID, &at, &r.UserID, &r.ActorName, &r.Action, &r.Entity, &r.EntityID, &r.BeforeJSON, &r.AfterJSON, &r.Reason, &r.PrevHash, &r.Hash); err != nil {
-			return n, fmt.Errorf("verify audit: %w", err)
+			return rep, fmt.Errorf("verify audit: %w", err)
 		}
 		r.At = store.Time(at)
 		if r.PrevHash != prev {
-			return n, &ErrBroken{ID: r.ID, Reason: "does not link to the entry before it (an entry was removed or inserted)"}
+			return rep, &ErrBroken{Kind: Altered, ID: r.ID, Reason: "does not link to the entry before it (an entry was removed or inserted)"}
 		}
-		if r.computeHash() != r.Hash {
-			return n, &ErrBroken{ID: r.ID, Reason: "content does not match its hash (the entry was edited)"}
+		switch {
+		case r.Keyed() && k == nil:
+			return rep, ErrNoKey
+		case r.Keyed():
+			if !hmac.Equal([]byte(r.keyedHash(k)), []byte(r.Hash)) {
+				return rep, &ErrBroken{Kind: Altered, ID: r.ID, Reason: "content does not match its keyed hash (the entry was edited, or written with another audit key)"}
+			}
+			rep.Keyed++
+		case rep.Keyed > 0:
+			return rep, &ErrBroken{Kind: Altered, ID: r.ID, Reason: "an entry without the audit key's hash follows keyed entries (it was forged, or written by a program without the audit key)"}
+		case r.computeHash() != r.Hash:
+			return rep, &ErrBroken{Kind: Altered, ID: r.ID, Reason: "content does not match its hash (the entry was edited)"}
 		}
 		prev = r.Hash
 		n++
+		rep.Entries = n
+		last = r.ID
+		for ; next < len(cps) && cps[next].Count <= n; next++ {
+			cp := &cps[next]
+			if cp.Count == n && (cp.HeadID != r.ID || cp.Head != r.Hash) {
+				return rep, &ErrBroken{Kind: Rewritten, ID: r.ID, Entries: n, Checkpoint: cp,
+					Reason: fmt.Sprintf("the checkpoint of %s recorded entry number %d as id %d with hash %s; the chain has id %d with hash %s there (entries up to here were rewritten, or removed and written anew)",
+						cp.At, cp.Count, cp.HeadID, cp.Head, r.ID, r.Hash)}
+			}
+		}
 	}
-	return n, rows.Err()
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("verify audit: %w", err)
+	}
+	if len(cps) > 0 && rep.Newest.Count > n {
+		cp := rep.Newest
+		return rep, &ErrBroken{Kind: MissingTail, ID: last, Entries: n, Checkpoint: cp,
+			Reason: fmt.Sprintf("the chain has %d entries, but the checkpoint of %s recorded %d (up to id %d): the last %d entries were removed",
+				n, cp.At, cp.Count, cp.HeadID, cp.Count-n)}
+	}
+	return rep, nil
+}
+
+// TrailKeyed reports whether the chain's newest entry was written with an
+// audit key (a process that has none must not make itself a new one).
+func TrailKeyed(ctx context.Context, db *store.DB) (bool, error) {
+	var h string
+	err := db.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&h)
+	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("audit trail: %w", err)
+	}
+	return strings.HasPrefix(h, keyedPrefix), nil
+}
+
+// CheckKey checks the audit key given to SetKey against the newest entry of
+// the chain when that entry is keyed: a process with another key (an
+// instance given a fresh key file instead of the installation's) would
+// append entries nobody can verify. It returns nil when there is no key,
+// no entry, or the newest entry is unkeyed.
+func CheckKey(ctx context.Context, db *store.DB) error {
+	k := current.Load()
+	if k == nil {
+		return nil
+	}
+	var r Record
+	var at int64
+	err := db.QueryRow(ctx, `SELECT id, at, COALESCE(user_id, 0), actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash
+		FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&r.ID, &at, &r.UserID, &r.ActorName, &r.Action, &r.Entity, &r.EntityID, &r.BeforeJSON, &r.AfterJSON, &r.Reason, &r.PrevHash, &r.Hash)
+	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check audit key: %w", err)
+	}
+	r.At = store.Time(at)
+	if r.Keyed() && !hmac.Equal([]byte(r.keyedHash(k)), []byte(r.Hash)) {
+		return fmt.Errorf("the audit key does not match the audit trail's newest entry (id %d): every instance must use the installation's one audit key "+
+			"(copy its audit key file, or set GRASSROOTS_AUDIT_KEY); if the key is the right one, that entry was altered: run `grassroots audit verify`", r.ID)
+	}
+	return nil
 }
 
 // List returns the newest entries about an entity (or all when entity is ""),
