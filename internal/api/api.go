@@ -10,13 +10,14 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/i18n"
+	"grassroots/internal/input"
 	"grassroots/internal/org"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
@@ -34,6 +35,8 @@ type Deps struct {
 	Lists *catalog.Service
 	// Service is the universal service window (便民服务).
 	Service *service.Service
+	// Msgs is the message catalogue of the input refusals (loaded when nil).
+	Msgs *i18n.Catalog
 }
 
 // Server is the JSON API.
@@ -47,6 +50,9 @@ type Server struct {
 func New(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Msgs == nil {
+		d.Msgs = i18n.MustLoad()
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
@@ -100,6 +106,9 @@ func (s *Server) authed(fn func(w http.ResponseWriter, r *http.Request, actor ac
 		if err != nil {
 			return err
 		}
+		// Authenticated answers carry personal data: no cache keeps them
+		// (a handler may set its own, as attachments do).
+		w.Header().Set("Cache-Control", "no-store")
 		return fn(w, r, actor)
 	}
 }
@@ -118,7 +127,18 @@ type ErrorDetail struct {
 	Message string `json:"message"`
 }
 
+// RefuseInput writes a refused input (input.Guard's) in the API's error
+// shape, in Chinese.
+func (s *Server) RefuseInput(w http.ResponseWriter, r *http.Request, e *input.Error) {
+	s.writeError(w, r, e)
+}
+
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ie *input.Error
+	if errors.As(err, &ie) {
+		writeJSON(w, ie.Status, ErrorBody{Error: ErrorDetail{Code: ie.Code(), Message: ie.Message(s.Msgs, i18n.Default)}})
+		return
+	}
 	status, code := http.StatusInternalServerError, "internal"
 	switch {
 	case errors.Is(err, errUnauthorized):
@@ -166,18 +186,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return enc.Encode(v)
 }
 
+// maxJSONBody bounds a JSON request body but an import's.
+const maxJSONBody = 1 << 20
+
 // decodeJSON reads a JSON body of at most 1 MiB into v, refusing unknown
-// fields, with a message a clerk can act on.
+// fields, with a message a clerk can act on (input.DecodeJSON: one value,
+// valid text, Content-Type application/json; 413 over the limit).
 func decodeJSON(r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		msg := "请求体不是有效的JSON：" + err.Error()
-		if strings.Contains(err.Error(), "unknown field") {
-			msg = "请求体含有未知字段：" + strings.TrimPrefix(err.Error(), "json: unknown field ")
-		}
-		return &store.UserError{Kind: store.ErrInvalid, Message: msg, Cause: err}
-	}
-	return nil
+	return decodeJSONBody(nil, r, maxJSONBody, v)
+}
+
+// decodeJSONBody is decodeJSON with a limit of its own; w, when known, is
+// told of an oversize body so that the server closes the connection.
+func decodeJSONBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	return input.DecodeJSON(w, r, limit, v)
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"grassroots/internal/access"
-	"grassroots/internal/store"
 	"grassroots/internal/worktime"
 )
 
@@ -92,10 +91,10 @@ func calendarYearParam(v string) (int, error) {
 		return time.Now().In(worktime.Location()).Year(), nil
 	}
 	y, err := strconv.Atoi(v)
-	if err != nil || y < 2000 || y > 2100 {
-		return 0, store.Invalid("年份不正确，请填写2000至2100之间的年份")
+	if err != nil {
+		return 0, worktime.CheckYear(0)
 	}
-	return y, nil
+	return y, worktime.CheckYear(y)
 }
 
 func (s *Server) calendarPutDay(w http.ResponseWriter, r *http.Request, actor access.Actor) error {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -279,8 +278,7 @@ func (s *Server) apiListImport(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	var in ImportBody
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
-	if err := decodeJSONLimit(r, &in); err != nil {
+	if err := decodeJSONBody(w, r, maxImportBody, &in); err != nil {
 		return err
 	}
 	res, err := s.Lists.Import(r.Context(), actor, list, in.Rows, catalog.ImportOptions{Replace: in.Replace, Reason: in.Reason})
@@ -647,13 +645,5 @@ func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request, actor access.
 	return writeJSON(w, http.StatusOK, sum)
 }
 
-// decodeJSONLimit is decodeJSON for large bodies (imports): the caller
-// bounds the body.
-func decodeJSONLimit(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &store.UserError{Kind: store.ErrInvalid, Message: "请求体不是有效的JSON：" + err.Error(), Cause: err}
-	}
-	return nil
-}
+// maxImportBody bounds an import's JSON body.
+const maxImportBody = 64 << 20

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/i18n"
+	"grassroots/internal/input"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
 )
@@ -21,6 +23,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"note":"已处理","units":["350722D003"],"resolved":true,"fields":{"a":"b"}}`,
 		`{"subject":"case","ref":"350722-20261126-00001","field":"reporter_phone","reason":"回访"}`,
 		`{"title":"x","unknown":1}`, `[]`, `null`, `{"lng":"x"}`, `{"title":"\ud800"}`, ``, `{`,
+		`{"title":"a\u0000b"}`, `{"title":"x"} {"title":"y"}`, "{\"title\":\"\xff\"}",
 	} {
 		f.Add(seed)
 	}
@@ -33,6 +36,13 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 			if !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("decode %q: %v is not ErrInvalid", body, err)
+			}
+			var ie *input.Error
+			if errors.As(err, &ie) {
+				if !i18n.MustLoad().Has(i18n.Default, ie.Key) {
+					t.Fatalf("decode %q: refusal %q is not in the catalogue", body, ie.Key)
+				}
+				continue
 			}
 			if msg, ok := store.UserMessage(err); !ok || msg == "" {
 				t.Fatalf("decode %q: no message for the user", body)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"grassroots/internal/access"
+	"grassroots/internal/input"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
@@ -107,10 +108,9 @@ type GridAtJSON struct {
 }
 
 func (s *Server) gridAt(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	lng, err1 := strconv.ParseFloat(r.URL.Query().Get("lng"), 64)
-	lat, err2 := strconv.ParseFloat(r.URL.Query().Get("lat"), 64)
-	if err1 != nil || err2 != nil {
-		return store.Invalid("请提供WGS-84坐标 lng 和 lat（十进制度）")
+	lng, lat, ok := input.Point(r.URL.Query().Get("lng"), r.URL.Query().Get("lat"))
+	if !ok {
+		return store.Invalid("请提供WGS-84坐标 lng 和 lat（十进制度，经度±180、纬度±90以内）")
 	}
 	g, err := s.Org.GridAt(r.Context(), lng, lat)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/input"
 	"grassroots/internal/store"
 )
 
@@ -65,8 +66,8 @@ func ParsePostValues(vals url.Values) (PostRequest, error) {
 	}
 	for k, vs := range vals {
 		for _, v := range vs {
-			if !utf8.ValidString(k) || !utf8.ValidString(v) {
-				return p, store.Invalid("表单内容不是有效的UTF-8 (form is not valid UTF-8)")
+			if !input.Valid(k) || !input.Valid(v) {
+				return p, store.Invalid("表单内容须为UTF-8文本，不能含控制字符 (form must be UTF-8 text without control characters)")
 			}
 		}
 	}
@@ -126,8 +127,8 @@ func coord(s, name string, limit float64) (*float64, error) {
 	if s == "" {
 		return nil, nil
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v != v || v < -limit || v > limit {
+	v, ok := input.Coord(s, limit)
+	if !ok {
 		return nil, store.Invalid(fmt.Sprintf("%s 应为 -%g 至 %g 之间的数 (%s is not a valid coordinate)", name, limit, limit, name))
 	}
 	return &v, nil

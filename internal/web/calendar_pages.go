@@ -96,10 +96,10 @@ func calendarYear(r *http.Request, v string) (int, error) {
 		return time.Now().In(worktime.Location()).Year(), nil
 	}
 	y, err := strconv.Atoi(v)
-	if err != nil || y < 2000 || y > 2100 {
-		return 0, store.Invalid("年份不正确，请填写2000至2100之间的年份")
+	if err != nil {
+		return 0, worktime.CheckYear(0)
 	}
-	return y, nil
+	return y, worktime.CheckYear(y)
 }
 
 func (s *Server) adminCalendar(w http.ResponseWriter, r *http.Request) error {

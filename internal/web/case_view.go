@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/input"
 	"grassroots/internal/store"
 )
 
@@ -474,9 +475,8 @@ func parsePoint(lngS, latS string) (*float64, *float64, error) {
 	if lngS == "" && latS == "" {
 		return nil, nil, nil
 	}
-	lng, err1 := strconv.ParseFloat(lngS, 64)
-	lat, err2 := strconv.ParseFloat(latS, 64)
-	if err1 != nil || err2 != nil {
+	lng, lat, ok := input.Point(lngS, latS)
+	if !ok {
 		return nil, nil, store.Invalid("经纬度应为数字，如 118.5412 和 27.9187，且须同时填写")
 	}
 	return &lng, &lat, nil

@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/input"
 	"grassroots/internal/store"
 )
 
@@ -188,9 +188,8 @@ func formPoint(lngText, latText string) (lng, lat *float64, err error) {
 	if lngText == "" && latText == "" {
 		return nil, nil, nil
 	}
-	x, errX := strconv.ParseFloat(lngText, 64)
-	y, errY := strconv.ParseFloat(latText, 64)
-	if errX != nil || errY != nil {
+	x, y, ok := input.Point(lngText, latText)
+	if !ok {
 		return nil, nil, store.Invalid("位置（经纬度）格式不正确，请重新定位或清空")
 	}
 	return &x, &y, nil

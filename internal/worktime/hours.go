@@ -123,6 +123,21 @@ func (d Day) Date() time.Time {
 // Weekday returns the day of the week of d.
 func (d Day) Weekday() time.Weekday { return d.Date().Weekday() }
 
+// MinYear and MaxYear bound the years of the calendar: a day outside them
+// is refused on writing as a year outside them is on reading.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// CheckYear refuses a year of the calendar outside MinYear..MaxYear.
+func CheckYear(year int) error {
+	if year < MinYear || year > MaxYear {
+		return store.Invalid(fmt.Sprintf("年份不正确，请填写%d至%d之间的年份", MinYear, MaxYear))
+	}
+	return nil
+}
+
 // ParseDay reads "2026-10-01" as midnight of that day in the county's zone.
 func ParseDay(s string) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), Location())

@@ -154,6 +154,9 @@ func checkDay(day, kind, name string) (Day, error) {
 	if err != nil {
 		return Day{}, err
 	}
+	if err := CheckYear(t.Year()); err != nil {
+		return Day{}, err
+	}
 	kind = strings.TrimSpace(kind)
 	if kind != Holiday && kind != Workday {
 		return Day{}, store.Invalid("类型须为“节假日”（holiday）或“调休上班”（workday）")
