@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,6 +33,18 @@ type config struct {
 	LogFormat string
 	KeyFile   string
 	DataDir   string
+	// AuditKeyFile holds the audit-trail key (--audit-key-file; default
+	// beside KeyFile); AuditCheckpoints is the file the server appends the
+	// audit trail's checkpoints to (--audit-checkpoints): audit_checkpoints.go.
+	AuditKeyFile     string
+	AuditCheckpoints string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Real-IP and X-Forwarded-Proto are believed (serve --trusted-proxy).
+	TrustedProxies []netip.Prefix
+	// MetricsAddr serves /metrics on its own listener (serve --metrics-addr).
+	MetricsAddr string
+	// TLSCert and TLSKey make serve terminate TLS itself.
+	TLSCert, TLSKey string
 }
 
 // command is one subcommand.
@@ -101,6 +114,7 @@ func newFlags(name string, cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.DB, "db", env("GRASSROOTS_DB", "data/grassroots.db"), "SQLite file path or postgres:// URL (GRASSROOTS_DB)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("GRASSROOTS_LOG_FORMAT", ""), "log format: text or json (default: text on a terminal, json otherwise) (GRASSROOTS_LOG_FORMAT)")
 	fs.StringVar(&cfg.KeyFile, "key-file", env("GRASSROOTS_KEY_FILE", ""), "file holding the personal-data key (default: grassroots.key beside a SQLite database, data/grassroots.key for PostgreSQL) (GRASSROOTS_KEY_FILE)")
+	fs.StringVar(&cfg.AuditKeyFile, "audit-key-file", env("GRASSROOTS_AUDIT_KEY_FILE", ""), "file holding the audit-trail key (default: "+auditKeyName+" beside the personal-data key file) (GRASSROOTS_AUDIT_KEY_FILE)")
 	return fs
 }
 
@@ -152,7 +166,7 @@ func newLogger(format string, w *os.File) *slog.Logger {
 }
 
 // openDB opens and migrates the configured database, creating the folder of a
-// SQLite file.
+// SQLite file, and gives the process the audit key (useAuditKey).
 func openDB(ctx context.Context, cfg *config) (*store.DB, error) {
 	if !store.IsPostgres(cfg.DB) {
 		if err := os.MkdirAll(filepath.Dir(cfg.DB), 0o755); err != nil {
@@ -164,6 +178,10 @@ func openDB(ctx context.Context, cfg *config) (*store.DB, error) {
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := useAuditKey(ctx, cfg, db); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/clientaddr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/org"
 	"grassroots/internal/service"
@@ -31,7 +33,21 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 	fs := newFlags("serve", cfg)
 	fs.StringVar(&cfg.Addr, "addr", env("GRASSROOTS_ADDR", "localhost:8080"), "address to listen on (GRASSROOTS_ADDR)")
 	fs.BoolVar(&cfg.Demo, "demo", envBool("GRASSROOTS_DEMO"), "load Pucheng demo data into an empty database (GRASSROOTS_DEMO)")
+	addAuditCheckpointsFlag(fs, cfg)
+	trusted := fs.String("trusted-proxy", env("GRASSROOTS_TRUSTED_PROXIES", ""), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto are believed, such as 127.0.0.1/32 (GRASSROOTS_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("GRASSROOTS_METRICS_ADDR", ""), "serve /metrics on this address only (default: on the main address, to loopback and trusted-proxy peers only) (GRASSROOTS_METRICS_ADDR)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("GRASSROOTS_TLS_CERT", ""), "PEM certificate (chain) file: serve HTTPS with --tls-key (GRASSROOTS_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("GRASSROOTS_TLS_KEY", ""), "PEM private key file of --tls-cert (GRASSROOTS_TLS_KEY)")
 	if err := parseFlags(fs, cfg, args); err != nil {
+		return err
+	}
+	prefixes, err := clientaddr.ParseTrusted(*trusted)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
+	cfg.TrustedProxies = prefixes
+	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
 		return err
 	}
 	log := newLogger(cfg.LogFormat, os.Stderr)
@@ -65,9 +81,25 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
-	fmt.Fprintf(out, "grassroots %s listening on http://%s (database %s)\n", version, ln.Addr(), redactDSN(cfg.DB))
-	log.Info("serving", "addr", ln.Addr().String(), "db", redactDSN(cfg.DB), "dialect", db.Dialect)
+	scheme, serve := "http", srv.Serve
+	if tlsConfig != nil {
+		scheme = "https"
+		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") } // the certificate is in TLSConfig
+	}
+	fmt.Fprintf(out, "grassroots %s listening on %s://%s (database %s)\n", version, scheme, ln.Addr(), redactDSN(cfg.DB))
+	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "db", redactDSN(cfg.DB), "dialect", db.Dialect,
+		"trusted_proxies", fmt.Sprint(cfg.TrustedProxies))
+
+	if cfg.MetricsAddr != "" {
+		msrv, err := app.serveMetrics(cfg.MetricsAddr, out)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer msrv.Close()
+	}
 
 	if addr := os.Getenv("GRASSROOTS_DEBUG_ADDR"); addr != "" {
 		if err := serveDebug(addr, log); err != nil {
@@ -79,7 +111,7 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 	done := app.startBackground(bg)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- serve(ln) }()
 	select {
 	case err := <-errc:
 		stopBG()
@@ -97,6 +129,44 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// loadTLS reads the certificate and key serve terminates TLS with; none
+// given means plain HTTP. They are read once: a renewed certificate takes
+// a restart.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("give both --tls-cert and --tls-key (GRASSROOTS_TLS_CERT, GRASSROOTS_TLS_KEY), or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert %s / --tls-key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// serveMetrics serves /metrics alone on its own address (--metrics-addr),
+// to whoever reaches it: the operator decides who can by where it listens.
+func (a *app) serveMetrics(addr string, out io.Writer) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.m.handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(out, "metrics on http://%s/metrics\n", ln.Addr())
+	a.log.Info("metrics listening", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	return srv, nil
 }
 
 // serveDebug serves Go's profiler (net/http/pprof) on its own loopback
@@ -140,6 +210,8 @@ type app struct {
 	service *service.Service
 	// sweeper fires deadline timers; areas register their handlers on it.
 	sweeper *timers.Sweeper
+	// m are the Prometheus figures of the last handler() built.
+	m *metrics
 }
 
 func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*app, error) {
@@ -187,7 +259,7 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 	go func() {
 		defer close(done)
 		var wg sync.WaitGroup
-		for _, job := range a.backgroundJobs() {
+		for _, job := range append(a.backgroundJobs(), a.auditCheckpointJobs()...) {
 			wg.Add(1)
 			go func() { defer wg.Done(); job(ctx) }()
 		}
@@ -204,6 +276,8 @@ func (a *app) handler() (http.Handler, error) {
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service})
 	m := newMetrics(a.db)
+	a.m = m
+	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiSrv.Handler())
 	mux.Handle("/open311/", a.open311Handler())
@@ -229,6 +303,27 @@ func (a *app) handler() (http.Handler, error) {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", m.handler())
-	return m.instrument(securityHeaders(a.admissionFromEnv(m.reg).limit(mux))), nil
+	mux.Handle("GET /metrics", a.metricsGate(res, m.handler()))
+	// res.Middleware is outermost: it decides the client once, for the
+	// rate limits, the login throttle, the cookies and the logs.
+	return res.Middleware(m.instrument(securityHeaders(a.admissionFromEnv(m.reg).limit(guardInput(mux, w, apiSrv, a.msgs))))), nil
+}
+
+// metricsGate serves /metrics on the main listener only to a peer that is a
+// loopback address or a trusted proxy, and, when the request was forwarded
+// (X-Forwarded-For, X-Real-IP, Forwarded), only if the client the trusted
+// proxies name is such an address too: headers can only refuse, never
+// admit, so a local reverse proxy does not open /metrics to the internet.
+// With --metrics-addr it is served there and not here.
+func (a *app) metricsGate(res clientaddr.Resolver, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := clientaddr.FromRequest(r)
+		ok := a.cfg.MetricsAddr == "" && res.IsLocal(info.Peer) &&
+			(!info.Forwarded || (res.IsTrusted(info.Peer) && res.IsLocal(info.Addr)))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

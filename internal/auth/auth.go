@@ -31,10 +31,18 @@ const (
 	seenEvery = time.Minute
 	// ThrottleWindow is how far back failed logins count.
 	ThrottleWindow = 15 * time.Minute
-	// MaxUserFailures failed logins for one username in the window lock it.
-	MaxUserFailures = 5
-	// MaxIPFailures failed logins from one address in the window lock it.
+	// MaxPairFailures failed logins for one username from one client
+	// address are free within the window; each further attempt from there
+	// waits ThrottleBase, doubling with every failure, up to ThrottleCap.
+	// Failures from other addresses do not slow the owner's own.
+	MaxPairFailures = 5
+	// MaxIPFailures failed logins from one address (any usernames) are free
+	// within the window; further attempts from it wait as above.
 	MaxIPFailures = 20
+	// ThrottleBase is the first wait once the free failures are used up.
+	ThrottleBase = time.Second
+	// ThrottleCap is the longest wait between attempts.
+	ThrottleCap = 5 * time.Minute
 	// MinPasswordLen is the shortest password accepted, in characters.
 	MinPasswordLen = 10
 	// maxPasswordBytes bounds the work one login may ask of argon2.

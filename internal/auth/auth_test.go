@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -192,51 +193,119 @@ func TestActorForUser(t *testing.T) {
 	})
 }
 
+// TestLoginThrottle: failures are counted per (username, address) and per
+// address, with a growing wait rather than a lock; an attacker elsewhere
+// cannot keep an account's owner out.
 func TestLoginThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		f.user(t, "alice", "350722001000", "township")
-		if _, err := f.svc.Login(ctx, "alice", "correct horse battery", "10.0.0.1"); err != nil {
+		const right = "correct horse battery"
+		if _, err := f.svc.Login(ctx, "alice", right, "10.0.0.1"); err != nil {
 			t.Fatalf("login with the right password: %v", err)
 		}
-		if _, err := f.svc.Login(ctx, "nobody", "correct horse battery", "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+		if _, err := f.svc.Login(ctx, "nobody", right, "10.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("unknown user: %v", err)
 		}
-		for i := range auth.MaxUserFailures {
-			_, err := f.svc.Login(ctx, "alice", "wrong password", "10.0.0.2")
-			if !errors.Is(err, auth.ErrBadCredentials) || !errors.Is(err, store.ErrInvalid) {
-				t.Fatalf("failure %d: %v, want bad credentials", i+1, err)
+		waitOf := func(err error) time.Duration {
+			t.Helper()
+			var te *auth.ThrottleError
+			if !errors.As(err, &te) || !errors.Is(err, auth.ErrThrottled) || !errors.Is(err, store.ErrForbidden) {
+				t.Fatalf("got %v, want throttled", err)
 			}
-			f.clock.advance(time.Minute)
-		}
-		_, err := f.svc.Login(ctx, "alice", "correct horse battery", "10.0.0.3")
-		if !errors.Is(err, auth.ErrThrottled) {
-			t.Fatalf("6th attempt: %v, want throttled", err)
-		}
-		// The first failure was 5 minutes ago: it leaves the window in 10.
-		if msg, _ := store.UserMessage(err); msg != "登录失败次数过多，请10分钟后再试" {
-			t.Errorf("throttle message = %q", msg)
-		}
-		f.clock.advance(10 * time.Minute)
-		if _, err := f.svc.Login(ctx, "alice", "correct horse battery", "10.0.0.3"); err != nil {
-			t.Fatalf("after the wait: %v", err)
-		}
-		if n, _ := f.svc.ThrottleRemaining(ctx, "alice"); n != auth.MaxUserFailures {
-			t.Errorf("after a success %d attempts remain, want %d", n, auth.MaxUserFailures)
+			return te.Wait
 		}
 
-		// One address trying many usernames is stopped too.
+		// An attacker at one address uses up alice's free failures there.
+		for i := range auth.MaxPairFailures {
+			if _, err := f.svc.Login(ctx, "alice", "wrong password", "198.51.100.66"); !errors.Is(err, auth.ErrBadCredentials) || !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("failure %d: %v, want bad credentials", i+1, err)
+			}
+		}
+		_, err := f.svc.Login(ctx, "alice", right, "198.51.100.66")
+		if w := waitOf(err); w != auth.ThrottleBase {
+			t.Errorf("first wait = %v, want %v", w, auth.ThrottleBase)
+		}
+		if msg, _ := store.UserMessage(err); msg != "登录失败次数过多，请1秒后再试" {
+			t.Errorf("throttle message = %q", msg)
+		}
+		// alice herself, elsewhere, is not held up at all.
+		if _, err := f.svc.Login(ctx, "alice", right, "10.0.0.1"); err != nil {
+			t.Fatalf("the owner at her own address: %v, want signed in", err)
+		}
+
+		// The wait doubles with every further failure from the attacker's
+		// address and never passes the cap.
+		want := auth.ThrottleBase
+		for i := range 10 { // 811 s in all: the first failures stay in the window
+			f.clock.advance(want - time.Millisecond)
+			if _, err := f.svc.Login(ctx, "alice", "wrong password", "198.51.100.66"); !errors.Is(err, auth.ErrThrottled) {
+				t.Fatalf("round %d: just before the wait ends: %v, want throttled", i, err)
+			}
+			f.clock.advance(time.Millisecond)
+			if _, err := f.svc.Login(ctx, "alice", "wrong password", "198.51.100.66"); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("round %d: after the wait: %v, want the password checked", i, err)
+			}
+			want = min(2*want, auth.ThrottleCap)
+			_, err = f.svc.Login(ctx, "alice", right, "198.51.100.66")
+			if w := waitOf(err); w != want {
+				t.Fatalf("round %d: wait = %v, want %v", i, w, want)
+			}
+			if _, err := f.svc.Login(ctx, "alice", right, "10.0.0.1"); err != nil {
+				t.Fatalf("round %d: the owner: %v", i, err)
+			}
+		}
+		if want != auth.ThrottleCap {
+			t.Fatalf("the wait stopped at %v, want the cap %v", want, auth.ThrottleCap)
+		}
+		if msg, _ := store.UserMessage(err); msg != "登录失败次数过多，请5分钟后再试" {
+			t.Errorf("capped throttle message = %q", msg)
+		}
+		// Once the failures leave the window, the address starts afresh.
+		f.clock.advance(auth.ThrottleWindow)
+		if n, _ := f.svc.ThrottleRemaining(ctx, "alice", "198.51.100.66"); n != auth.MaxPairFailures {
+			t.Errorf("after the window %d free failures remain, want %d", n, auth.MaxPairFailures)
+		}
+
+		// A success clears the pair's failures, and only the pair's.
+		for range 3 {
+			f.svc.Login(ctx, "alice", "wrong password", "10.0.0.1")
+			f.svc.Login(ctx, "alice", "wrong password", "10.0.0.2")
+		}
+		if _, err := f.svc.Login(ctx, "alice", right, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := f.svc.ThrottleRemaining(ctx, "alice", "10.0.0.1"); n != auth.MaxPairFailures {
+			t.Errorf("after a success %d free failures remain, want %d", n, auth.MaxPairFailures)
+		}
+		if n, _ := f.svc.ThrottleRemaining(ctx, "alice", "10.0.0.2"); n != auth.MaxPairFailures-3 {
+			t.Errorf("another address's failures: %d free remain, want %d", n, auth.MaxPairFailures-3)
+		}
+
+		// One address trying many usernames is slowed too, and only it.
 		for i := range auth.MaxIPFailures {
 			if _, err := f.svc.Login(ctx, "guess"+string(rune('a'+i)), "wrong password", "10.9.9.9"); !errors.Is(err, auth.ErrBadCredentials) {
 				t.Fatalf("ip failure %d: %v", i+1, err)
 			}
 		}
-		if _, err := f.svc.Login(ctx, "alice", "correct horse battery", "10.9.9.9"); !errors.Is(err, auth.ErrThrottled) {
-			t.Errorf("after %d failures from one address: %v, want throttled", auth.MaxIPFailures, err)
+		_, err = f.svc.Login(ctx, "alice", right, "10.9.9.9")
+		if w := waitOf(err); w != auth.ThrottleBase {
+			t.Errorf("after %d failures from one address: wait %v, want %v", auth.MaxIPFailures, w, auth.ThrottleBase)
 		}
-		if _, err := f.svc.Login(ctx, "alice", "correct horse battery", "10.0.0.4"); err != nil {
+		if _, err := f.svc.Login(ctx, "alice", right, "10.0.0.4"); err != nil {
 			t.Errorf("another address is not throttled: %v", err)
+		}
+
+		// IPv6 clients count by their /64.
+		for i := range auth.MaxPairFailures {
+			f.svc.Login(ctx, "alice", "wrong password", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		}
+		if _, err := f.svc.Login(ctx, "alice", right, "2001:db8:1:2::ffff"); !errors.Is(err, auth.ErrThrottled) {
+			t.Errorf("another address in the same /64: %v, want throttled", err)
+		}
+		if _, err := f.svc.Login(ctx, "alice", right, "2001:db8:1:3::1"); err != nil {
+			t.Errorf("another /64: %v", err)
 		}
 	})
 }

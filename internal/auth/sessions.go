@@ -4,23 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/clientaddr"
 	"grassroots/internal/store"
 )
 
-// Login checks a username and password from address ip and, when they match
-// an active account, starts a session and returns its token (for the session
-// cookie). After MaxUserFailures failures for one username, or MaxIPFailures
-// from one address, within ThrottleWindow, it refuses every attempt, right or
-// wrong, and says how long to wait. Failures are recorded; a success clears
-// the username's.
+// Login checks a username and password from client address ip and, when
+// they match an active account, starts a session and returns its token (for
+// the session cookie).
+//
+// Failures are counted per (username, address) and per address, never per
+// username alone, so that nobody elsewhere can lock an account's owner out.
+// Past MaxPairFailures for the pair, or MaxIPFailures for the address,
+// within ThrottleWindow, an attempt, right or wrong, must come a growing
+// delay after the last failure (ThrottleBase, doubling, at most
+// ThrottleCap); earlier ones are refused with a *ThrottleError saying how
+// long to wait. A success clears the pair's failures. IPv6 addresses count
+// by their /64.
 func (s *Service) Login(ctx context.Context, username, password, ip string) (string, error) {
 	username = NormalizeUsername(username)
 	now := s.now()
+	sessionIP := ip
+	ip = throttleKey(ip)
 	if err := s.checkThrottle(ctx, username, ip, now); err != nil {
 		return "", err
 	}
@@ -62,7 +72,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, csrf_token, ip, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			hashSecret(token), id, randomToken(32), ip, ms, ms, store.Millis(now.Add(SessionMax))); err != nil {
+			hashSecret(token), id, randomToken(32), sessionIP, ms, ms, store.Millis(now.Add(SessionMax))); err != nil {
 			return err
 		}
 		if rehash != "" {
@@ -73,7 +83,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 		if _, err := tx.Exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, ms, id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE username = ?`, username)
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE username = ? AND ip = ?`, username, ip)
 		return err
 	})
 	if err != nil {
@@ -82,34 +92,83 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	return token, nil
 }
 
-// checkThrottle refuses a login while too many recent failures stand against
-// the username or the address, saying when to try again.
+// ThrottleError is the cause of a login refused by the throttle: Wait is
+// how long until the next attempt is accepted. errors.Is(err, ErrThrottled)
+// holds for it.
+type ThrottleError struct{ Wait time.Duration }
+
+func (e *ThrottleError) Error() string { return fmt.Sprintf("%v: wait %v", ErrThrottled, e.Wait) }
+
+// Is makes a ThrottleError match ErrThrottled.
+func (e *ThrottleError) Is(target error) bool { return target == ErrThrottled }
+
+// throttleKey is the address failures are counted under: IPv6 by its /64
+// (one household or phone has a whole /64), anything unreadable as is.
+func throttleKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	return clientaddr.Key(a.Unmap())
+}
+
+// throttleDelay is the wait after the last of n failures when free of them
+// cost nothing: none below free, then ThrottleBase doubling up to ThrottleCap.
+func throttleDelay(n, free int) time.Duration {
+	if n < free {
+		return 0
+	}
+	d := ThrottleBase
+	for range n - free {
+		if d >= ThrottleCap {
+			break
+		}
+		d *= 2
+	}
+	return min(d, ThrottleCap)
+}
+
+// checkThrottle refuses a login that comes too soon after the failures
+// standing against the (username, address) pair or the address.
 func (s *Service) checkThrottle(ctx context.Context, username, ip string, now time.Time) error {
 	since := store.Millis(now.Add(-ThrottleWindow))
 	var wait time.Duration
 	for _, c := range []struct {
-		column, value string
-		max           int
-	}{{"username", username, MaxUserFailures}, {"ip", ip, MaxIPFailures}} {
-		// The max-th newest failure in the window: once it leaves the window
-		// the count drops below max and logins are accepted again.
-		var at int64
-		err := s.db.QueryRow(ctx, `SELECT at FROM login_failures WHERE `+c.column+` = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`,
-			c.value, since, c.max-1).Scan(&at)
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
-			continue
-		}
+		where string
+		args  []any
+		free  int
+	}{
+		{`username = ? AND ip = ?`, []any{username, ip, since}, MaxPairFailures},
+		{`ip = ?`, []any{ip, since}, MaxIPFailures},
+	} {
+		var n, last int64
+		err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(at), 0) FROM login_failures WHERE `+c.where+` AND at > ?`,
+			c.args...).Scan(&n, &last)
 		if err != nil {
 			return fmt.Errorf("login throttle: %w", err)
 		}
-		wait = max(wait, store.Time(at).Add(ThrottleWindow).Sub(now))
+		if d := throttleDelay(int(n), c.free); d > 0 {
+			wait = max(wait, store.Time(last).Add(d).Sub(now))
+		}
 	}
 	if wait <= 0 {
 		return nil
 	}
-	minutes := int((wait + time.Minute - 1) / time.Minute)
-	return &store.UserError{Kind: store.ErrForbidden,
-		Message: fmt.Sprintf("登录失败次数过多，请%d分钟后再试", minutes), Cause: ErrThrottled}
+	return &store.UserError{Kind: store.ErrForbidden, Message: throttleMessage(wait), Cause: &ThrottleError{Wait: wait}}
+}
+
+// throttleMessage is the default (Chinese) text of a throttled login; the
+// web UI words it in the reader's language from ThrottleError.Wait.
+func throttleMessage(wait time.Duration) string {
+	if secs := WaitSeconds(wait); secs < 120 {
+		return fmt.Sprintf("登录失败次数过多，请%d秒后再试", secs)
+	}
+	return fmt.Sprintf("登录失败次数过多，请%d分钟后再试", int((wait+time.Minute-1)/time.Minute))
+}
+
+// WaitSeconds rounds a throttle wait up to whole seconds (at least 1).
+func WaitSeconds(wait time.Duration) int {
+	return max(1, int((wait+time.Second-1)/time.Second))
 }
 
 // recordFailure notes a failed login and forgets failures older than the window.
@@ -128,15 +187,15 @@ func (s *Service) recordFailure(ctx context.Context, username, ip string, now ti
 }
 
 // ThrottleRemaining is for tests and the UI: how many failures the username
-// may still have before it is locked.
-func (s *Service) ThrottleRemaining(ctx context.Context, username string) (int, error) {
+// may still have from address ip before its attempts from there are slowed.
+func (s *Service) ThrottleRemaining(ctx context.Context, username, ip string) (int, error) {
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM login_failures WHERE username = ? AND at > ?`,
-		NormalizeUsername(username), store.Millis(s.now().Add(-ThrottleWindow))).Scan(&n)
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM login_failures WHERE username = ? AND ip = ? AND at > ?`,
+		NormalizeUsername(username), throttleKey(ip), store.Millis(s.now().Add(-ThrottleWindow))).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("login throttle: %w", err)
 	}
-	return max(0, MaxUserFailures-n), nil
+	return max(0, MaxPairFailures-n), nil
 }
 
 // Session returns the actor and CSRF token of a session token. A session

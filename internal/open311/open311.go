@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/clientaddr"
 	"grassroots/internal/store"
 )
 
@@ -296,10 +296,12 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	return c.n <= l.max
 }
 
+// clientIP is the POST limit's key for the request's client: behind a
+// trusted proxy the address it forwarded (see internal/clientaddr), IPv6 by
+// its /64.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if k := clientaddr.FromRequest(r).Key(); k != "" {
+		return k
 	}
-	return host
+	return r.RemoteAddr
 }

@@ -2,13 +2,13 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
+	"grassroots/internal/clientaddr"
 	"grassroots/internal/store"
 )
 
@@ -96,12 +96,13 @@ func loginNext(next string) string {
 	return next
 }
 
-func remoteAddrIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the request's client address: behind a trusted proxy, the
+// address the proxy forwarded (see internal/clientaddr).
+func clientIP(r *http.Request) string {
+	if ip := clientaddr.FromRequest(r).String(); ip != "" {
+		return ip
 	}
-	return host
+	return r.RemoteAddr
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -119,20 +120,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := loginNext(r.PostFormValue("next"))
-	token, err := s.Auth.Login(r.Context(), username, password, remoteAddrIP(r))
+	token, err := s.Auth.Login(r.Context(), username, password, clientIP(r))
 	if err != nil {
 		msg, ok := store.UserMessage(err)
 		if !ok {
 			return err
 		}
 		status := http.StatusUnauthorized
+		var throttled *auth.ThrottleError
 		switch {
-		case errors.Is(err, auth.ErrThrottled):
+		case errors.As(err, &throttled):
 			status = http.StatusTooManyRequests
+			secs := auth.WaitSeconds(throttled.Wait)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			if secs < 120 {
+				msg = s.Msgs.T(langOf(r), "proxy.login.wait_seconds", secs)
+			} else {
+				msg = s.Msgs.T(langOf(r), "proxy.login.wait_minutes", (secs+59)/60)
+			}
 		case errors.Is(err, auth.ErrInactive):
 			status = http.StatusForbidden
 		}
-		s.Log.InfoContext(r.Context(), "login refused", "username", auth.NormalizeUsername(username), "ip", remoteAddrIP(r), "status", status)
+		s.Log.InfoContext(r.Context(), "login refused", "username", auth.NormalizeUsername(username), "ip", clientIP(r), "status", status)
 		s.renderStatus(w, r, status, "login", LoginPage{Page: s.page(r, "auth.login.title", ""), Username: username, Next: next, Error: msg})
 		return nil
 	}
@@ -142,7 +151,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.setSessionCookie(w, r, token)
-	s.Log.InfoContext(r.Context(), "login", "username", auth.NormalizeUsername(username), "ip", remoteAddrIP(r))
+	s.Log.InfoContext(r.Context(), "login", "username", auth.NormalizeUsername(username), "ip", clientIP(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/input"
 	"grassroots/internal/store"
 )
 
@@ -773,9 +774,8 @@ func actionFromForm(r *http.Request, name string) (casework.Action, error) {
 		act.Resolved = &v
 	}
 	if lng, lat := strings.TrimSpace(f.Get("lng")), strings.TrimSpace(f.Get("lat")); lng != "" || lat != "" {
-		x, err1 := strconv.ParseFloat(lng, 64)
-		y, err2 := strconv.ParseFloat(lat, 64)
-		if err1 != nil || err2 != nil {
+		x, y, ok := input.Point(lng, lat)
+		if !ok {
 			return act, store.Invalid("经纬度格式有误")
 		}
 		act.Lng, act.Lat = &x, &y
@@ -1004,7 +1004,7 @@ func (s *Server) whistleMemberLink(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	scheme := "http"
-	if r.TLS != nil || s.Secure {
+	if s.cookieSecure(r) { // TLS here or at a trusted proxy
 		scheme = "https"
 	}
 	p.Link = scheme + "://" + r.Host + "/m/member/" + token

@@ -140,7 +140,7 @@ func (s *Server) portalRoutes() {
 // allow takes a token from rl for the request's client, or writes the
 // "please wait" page and reports false.
 func (p *portal) allow(w http.ResponseWriter, r *http.Request, rl *RateLimiter) bool {
-	ok, wait := rl.Allow(clientKey(r, p.limits.ClientIPHeader))
+	ok, wait := rl.Allow(clientKey(r))
 	if ok {
 		return true
 	}

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"grassroots/internal/clientaddr"
 )
 
 // RateLimit is a token bucket's size and refill: at most Events in a burst,
@@ -25,11 +25,6 @@ type PortalLimits struct {
 	Tracks RateLimit
 	// Feedback limits the day's feedback pages (default 300 an hour).
 	Feedback RateLimit
-	// ClientIPHeader names a header set by a trusted reverse proxy that
-	// holds the client's address (e.g. X-Real-IP). Empty: the connection's
-	// remote address is the client (a proxy in front would then make every
-	// resident share one bucket).
-	ClientIPHeader string
 }
 
 // DefaultPortalLimits are the limits used for zero fields of PortalLimits.
@@ -140,25 +135,14 @@ func (rl *RateLimiter) sweep(now time.Time) {
 	}
 }
 
-// clientKey is the rate-limit key of a request: the client's address, with
-// IPv6 addresses cut to their /64 (one household or phone gets a whole /64).
-func clientKey(r *http.Request, header string) string {
-	addr := ""
-	if header != "" {
-		addr = strings.TrimSpace(r.Header.Get(header))
-		if i := strings.IndexByte(addr, ','); i >= 0 { // X-Forwarded-For: client, proxy...
-			addr = strings.TrimSpace(addr[:i])
-		}
+// clientKey is the rate-limit key of a request: the client's address as
+// clientaddr resolved it (behind a trusted proxy, the address it forwarded),
+// with IPv6 addresses cut to their /64 (one household or phone gets a whole
+// /64).
+func clientKey(r *http.Request) string {
+	info := clientaddr.FromRequest(r)
+	if k := info.Key(); k != "" {
+		return k
 	}
-	if addr == "" {
-		addr = remoteAddrIP(r)
-	}
-	ip := net.ParseIP(addr)
-	if ip == nil {
-		return addr
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return ip.String()
+	return r.RemoteAddr
 }

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
+
+	"grassroots/internal/clientaddr"
 )
 
 func TestRateLimiter(t *testing.T) {
@@ -60,7 +64,10 @@ func TestRateLimiterBoundsMemory(t *testing.T) {
 	}
 }
 
+// TestClientKey: the key is the client clientaddr resolved: behind a trusted
+// proxy the forwarded address, else the peer, whatever headers it sends.
 func TestClientKey(t *testing.T) {
+	res := clientaddr.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
 	tests := []struct {
 		remote, header, value, want string
 	}{
@@ -68,20 +75,21 @@ func TestClientKey(t *testing.T) {
 		{"[2001:db8:1:2:3:4:5:6]:443", "", "", "2001:db8:1:2::/64"},
 		{"10.0.0.1:80", "X-Real-IP", "198.51.100.7", "198.51.100.7"},
 		{"10.0.0.1:80", "X-Forwarded-For", "198.51.100.7, 10.0.0.1", "198.51.100.7"},
+		{"10.0.0.1:80", "X-Forwarded-For", "203.0.113.1, 198.51.100.7", "198.51.100.7"}, // the leftmost is the client's own word
+		{"10.0.0.1:80", "X-Forwarded-For", "2001:db8:1:2::9", "2001:db8:1:2::/64"},
 		{"10.0.0.1:80", "X-Real-IP", "", "10.0.0.1"},
-		{"192.0.2.10:5555", "", "203.0.113.1", "192.0.2.10"}, // the header is ignored unless configured
+		{"192.0.2.10:5555", "X-Real-IP", "203.0.113.1", "192.0.2.10"},       // not a trusted proxy
+		{"192.0.2.10:5555", "X-Forwarded-For", "203.0.113.1", "192.0.2.10"}, // not a trusted proxy
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("GET", "/portal", nil)
 		r.RemoteAddr = tt.remote
 		if tt.value != "" {
-			h := tt.header
-			if h == "" {
-				h = "X-Real-IP"
-			}
-			r.Header.Set(h, tt.value)
+			r.Header.Set(tt.header, tt.value)
 		}
-		if got := clientKey(r, tt.header); got != tt.want {
+		var got string
+		res.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = clientKey(r) })).ServeHTTP(httptest.NewRecorder(), r)
+		if got != tt.want {
 			t.Errorf("clientKey(%s, %s=%q) = %q, want %q", tt.remote, tt.header, tt.value, got, tt.want)
 		}
 	}

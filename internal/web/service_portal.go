@@ -52,13 +52,12 @@ type ServicePortalTrackPage struct {
 
 type servicePortal struct {
 	s              *Server
-	header         string
 	applies, reads *RateLimiter
 }
 
 func (s *Server) servicePortalRoutes() {
 	l := s.Portal.withDefaults()
-	p := &servicePortal{s: s, header: l.ClientIPHeader, applies: NewRateLimiter(l.Reports), reads: NewRateLimiter(l.Tracks)}
+	p := &servicePortal{s: s, applies: NewRateLimiter(l.Reports), reads: NewRateLimiter(l.Tracks)}
 	s.mux.HandleFunc("GET /portal/service", s.h(p.items))
 	s.mux.HandleFunc("GET /portal/service/items/{code}", s.h(p.form))
 	s.mux.HandleFunc("POST /portal/service/items/{code}", s.h(p.apply))
@@ -70,7 +69,7 @@ func (s *Server) servicePortalRoutes() {
 }
 
 func (p *servicePortal) allow(w http.ResponseWriter, r *http.Request, rl *RateLimiter) bool {
-	ok, wait := rl.Allow(clientKey(r, p.header))
+	ok, wait := rl.Allow(clientKey(r))
 	if ok {
 		return true
 	}

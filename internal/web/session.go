@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"grassroots/internal/auth"
+	"grassroots/internal/clientaddr"
 	"grassroots/internal/store"
 )
 
@@ -101,9 +102,12 @@ func newCSRFToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// cookieSecure reports whether cookies must carry Secure: behind TLS, either
-// configured or seen on the connection.
-func (s *Server) cookieSecure(r *http.Request) bool { return s.Secure || r.TLS != nil }
+// cookieSecure reports whether cookies must carry Secure: when the request
+// came over TLS, on the connection or to a trusted proxy that says so
+// (X-Forwarded-Proto: https; see internal/clientaddr), or when configured.
+func (s *Server) cookieSecure(r *http.Request) bool {
+	return s.Secure || r.TLS != nil || clientaddr.FromRequest(r).Secure
+}
 
 func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
