@@ -24,6 +24,8 @@ const users = {
   bianban: { password: "e2e-bianban-password", name: "编办干部", unit: "350722D001", role: "department" },
   nanpu: { password: "e2e-nanpu-password", name: "南浦街道干部", unit: "350722001000", role: "township" },
   zhujian: { password: "e2e-zhujian-password", name: "住建局干部", unit: "350722D002", role: "department" },
+  // A 12345 call-taker: the call centre is the county unit by default.
+  jiexian: { password: "e2e-jiexian-password", name: "12345话务员", unit: "350722000000", role: "department" },
 };
 
 // The matter the clerk registers, then puts on every list.
@@ -337,10 +339,11 @@ test("empowerment: the township asks for a power (基层点单) and the clerk gr
   assert.match(await row(town, "CF00209000").innerText(), /已赋权 第二批[\s\S]*同意，纳入第二批赋权/);
 });
 
-test("a department's dispatch to a township is refused while the matter is off the access list, and allowed once it is on", async () => {
-  // 县住房和城乡建设局 takes a complaint about dust from a building site
-  // (工地扬尘, the matter 对施工工地未采取扬尘污染防治措施的处罚) and hands it to
-  // 南浦街道: its access list holds only the gas-safety checks.
+test("a department's hand-over to a township is refused while the matter is off the access list, and allowed once it is on", async () => {
+  // The 12345 call centre gives 县住房和城乡建设局 a complaint about dust from
+  // a building site (工地扬尘, the matter 对施工工地未采取扬尘污染防治措施的处罚);
+  // 住建局 asks 南浦街道 to take part (增加协办单位): its access list holds
+  // only the gas-safety checks.
   const clerk = await as("bianban");
   const byDept = clerk.locator("main section").filter({ hasText: "按部门统计" }).locator("tbody tr").filter({ hasText: "县住房和城乡建设局" });
   // attempts reads 住建局's row of the report: total, allowed, refused, by exception.
@@ -350,25 +353,29 @@ test("a department's dispatch to a township is refused while the matter is off t
     return (await byDept.locator("td").allInnerTexts()).slice(1).map(Number);
   };
   const [total, allowed, refused, excepted] = await attempts();
+  const op = await as("jiexian");
+  await op.goto(server.url + "/cases/new");
+  await op.getByLabel("诉求类型").selectOption("complaint");
+  await op.locator("#f-category").fill("S08004");
+  await op.getByLabel(/^标题/).fill("仙楼路工地夜间扬尘严重");
+  await op.locator("#f-place").fill("350722001000");
+  await op.getByLabel(/立即派单给/).fill("350722D002");
+  await Promise.all([op.waitForURL(/\/cases\/350722-\d{8}-\d+\?created=1/), op.getByRole("button", { name: "受理" }).click()]);
+  const no = op.url().match(/\/cases\/([^?]+)/)[1];
   const dept = await as("zhujian");
-  await dept.goto(server.url + "/cases/new");
-  await dept.getByLabel("诉求类型").selectOption("complaint");
-  await dept.locator("#f-category").fill("S08004");
-  await dept.getByLabel(/^标题/).fill("仙楼路工地夜间扬尘严重");
-  await dept.locator("#f-place").fill("350722001000");
-  await Promise.all([dept.waitForURL(/\/cases\/350722-\d{8}-\d+\?created=1/), dept.getByRole("button", { name: "受理" }).click()]);
-  const no = dept.url().match(/\/cases\/([^?]+)/)[1];
   const dispatch = async () => {
     await dept.goto(server.url + "/cases/" + no);
-    const form = dept.locator("form[action$='/actions/dispatch']");
+    const form = dept.locator("form[action$='/actions/add_supporting']");
+    const details = dept.locator("details:has(form[action$='/actions/add_supporting'])");
+    if ((await details.count()) && !(await details.evaluate((d) => d.open))) await details.locator("summary").click();
     await form.locator("input[name=unit]").fill("350722001000");
-    await form.getByRole("button", { name: "派单" }).click();
+    await form.locator("button[type=submit]").click();
     await dept.waitForLoadState();
   };
   await dispatch();
   assert.match(await dept.locator("main .flash").innerText(),
     /根据职责准入清单，县住房和城乡建设局不得将“对施工工地未采取扬尘污染防治措施的处罚”事项交由南浦街道办理（清单第\d+版）/);
-  assert.match(await dept.locator(".case-top").innerText(), /已受理/);
+  assert.match(await dept.locator(".case-top").innerText(), /已派单/);
   await screenshot(dept, "lists-dispatch-refused");
 
   // The attempts report shows the refusal by department.
@@ -385,11 +392,10 @@ test("a department's dispatch to a township is refused while the matter is off t
   await item(clerk).getByLabel("修改原因").fill("工地扬尘巡查纳入街道准入事项");
   await save(clerk, "access");
 
-  // The same dispatch now goes through.
+  // The same hand-over now goes through.
   await dispatch();
-  await dept.waitForURL(/\?done=dispatch/);
-  assert.match(await dept.locator(".case-top").innerText(), /已派单|待签收/);
-  assert.match(await dept.locator("ol.timeline").innerText(), /派单[\s\S]*南浦街道/);
+  await dept.waitForURL(/\?done=add_supporting/);
+  assert.match(await dept.locator("ol.timeline").innerText(), /增加协办单位[\s\S]*南浦街道/);
   assert.deepEqual(await attempts(), [total + 2, allowed + 1, refused + 1, excepted]);
   assert.deepEqual((await attempt.locator("td:last-child .tag").allInnerTexts()).map((t) => t.trim()), ["准入", "拦截"]);
 });

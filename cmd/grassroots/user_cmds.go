@@ -89,6 +89,9 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 	}
 	users := []demoAccount{
 		{"demo_admin", "演示管理员", "admin", "350722000000"},
+		// The 12345 call centre: by default the county unit's staff take
+		// calls (casework.call_centre.units, docs/AUTHORIZATION.md).
+		{"demo_operator", "演示话务员（12345）", "department", "350722000000"},
 		{"demo_supervisor", "演示督查员", "supervisor", "350722D000"},
 		{"demo_department", "演示部门人员", "department", "350722D003"},
 		{"demo_township", "演示街道人员", "township", "350722001000"},

@@ -1575,7 +1575,7 @@ func (r *demoRunner) intake(ctx context.Context, c *demoCase) (string, bool, err
 		return "", false, err
 	}
 	if r.opts.verify && c.opener.kind != whoResident {
-		if err := r.verifyOpen(c.in.Flow, actor); err != nil {
+		if err := r.verifyOpen(ctx, c.in, actor); err != nil {
 			return "", false, err
 		}
 	}
@@ -1683,10 +1683,34 @@ func user(a access.Actor) access.Actor {
 	return a
 }
 
-func (r *demoRunner) verifyOpen(flow string, actor access.Actor) error {
-	f := r.s.flows[flow]
-	if len(f.OpenedBy) > 0 && !user(actor).HasAny(f.OpenedBy...) {
-		return fmt.Errorf("a %s user at %s may not open a %s case", actor.Roles[0], actor.UnitCode, flow)
+func (r *demoRunner) verifyOpen(ctx context.Context, in NewCase, actor access.Actor) error {
+	f := r.s.flows[in.Flow]
+	u := user(actor)
+	if len(f.OpenedBy) > 0 && !u.HasAny(f.OpenedBy...) {
+		return fmt.Errorf("a %s user at %s may not open a %s case", actor.Roles[0], actor.UnitCode, in.Flow)
+	}
+	set, err := loadSettings(ctx, r.s.db)
+	if err != nil {
+		return err
+	}
+	var grid, place unitRef
+	if in.Lng != nil && r.sim.deps.GridAt != nil {
+		if code, err := r.sim.deps.GridAt(ctx, *in.Lng, *in.Lat); err == nil {
+			if g, ok := r.w.byCode[code]; ok {
+				grid = g.unitRef
+			}
+		}
+	}
+	if pu, ok := r.w.byCode[in.PlaceUnit]; ok && grid.ID == 0 {
+		switch pu.Kind {
+		case "grid", "building":
+			grid = pu.unitRef
+		default:
+			place = pu.unitRef
+		}
+	}
+	if err := mayOpenHere(u, f, set, grid, place); err != nil {
+		return fmt.Errorf("a %s user at %s may not open a %s case at %s: %w", actor.Roles[0], actor.UnitCode, in.Flow, in.PlaceUnit, err)
 	}
 	return nil
 }

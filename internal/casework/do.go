@@ -48,6 +48,7 @@ func (s *Service) newActx(ctx context.Context, tx *store.Tx, actor access.Actor,
 	if err != nil {
 		return nil, err
 	}
+	d.set = set
 	return &actx{s: s, tx: tx, actor: actor, flow: flow, d: d, c: &d.Case, cal: cal, set: set, now: s.now()}, nil
 }
 
@@ -139,26 +140,36 @@ func inScope(actor access.Actor, scope Scope, d *CaseDetail, a *Assignment) bool
 	switch scope {
 	case ScopeAny:
 		return true
+	case ScopeCounty:
+		return actor.CountyWide()
 	case ScopeViewer:
 		return CanSee(actor, d)
 	case ScopePerson:
 		return false // only the person, through permittedAs
 	case ScopeOpener:
 		return opener
+	case ScopeCallCentre:
+		return d.set.callCentre(actor)
 	case ScopePlace:
 		return c.PlacePath != "" && within(c.PlacePath, actor.UnitPath)
 	case ScopeGrid:
 		return opener || (c.GridPath != "" && within(c.GridPath, actor.UnitPath))
-	case ScopeAssignment, ScopeLead:
+	case ScopeLead:
+		return LeadStaff(actor, d)
+	case ScopeAssignment, ScopeUnit:
 		t := a
-		if scope == ScopeLead || t == nil {
+		if t == nil {
 			if lead, ok := d.Lead(); ok {
 				t = &lead
-			} else {
-				t = nil
 			}
 		}
-		return t != nil && within(actor.UnitPath, t.UnitPath)
+		if t == nil {
+			return false
+		}
+		if scope == ScopeUnit {
+			return t.UnitID != 0 && t.UnitID == actor.UnitID
+		}
+		return within(actor.UnitPath, t.UnitPath)
 	case ScopeDispatcher:
 		if a == nil {
 			if lead, ok := d.Lead(); ok {

@@ -24,6 +24,11 @@ type Flow struct {
 	// OpenedBy are the roles that may open a case of this flow; empty means
 	// any signed-in user. System actors may always open cases.
 	OpenedBy []access.Role
+	// OpenScope says where a signed-in opener must be: ScopeCallCentre (a
+	// 12345 case is taken by the call centre, or a county administrator),
+	// ScopePlace (the case's grid or place lies in the opener's own grid or
+	// subtree); "" asks nothing beyond OpenedBy.
+	OpenScope Scope
 	// Public lets residents without an account open a case (portal).
 	Public bool
 	// NeedsRequestType demands a request type (consult/help/complaint/suggestion).
@@ -89,11 +94,26 @@ type Scope string
 const (
 	// ScopeAny: the role alone is enough (county supervisor, administrator).
 	ScopeAny Scope = "any"
+	// ScopeCounty: the actor works at the county level (the county unit or
+	// above) or in the supervision office (access.Actor.CountyWide) — not an
+	// administrator of a township.
+	ScopeCounty Scope = "county"
 	// ScopeAssignment: the actor's unit lies in the target assignment's unit
-	// subtree (for case actions: the lead assignment's).
+	// subtree (for case actions: the lead assignment's). No built-in flow
+	// uses it: a unit below the assigned one is asked to help through the
+	// flow (a supporting part), it does not act in the assigned unit's name.
 	ScopeAssignment Scope = "assignment"
-	// ScopeLead: the actor's unit lies in the lead assignment's unit subtree.
+	// ScopeUnit: the actor works at the target assignment's unit itself (for
+	// case actions: the lead's), not at a unit below it.
+	ScopeUnit Scope = "unit"
+	// ScopeLead: the actor works at the lead assignment's unit itself
+	// (LeadStaff, the rule that also reveals the reporter's phone).
 	ScopeLead Scope = "lead"
+	// ScopeCallCentre: the actor is staff of the 12345 call centre (the units
+	// and roles of the settings casework.call_centre.units and
+	// casework.call_centre.roles; by default anyone at the county unit),
+	// whoever typed the case in.
+	ScopeCallCentre Scope = "call_centre"
 	// ScopePlace: the case's place (community/township) lies in the actor's
 	// subtree.
 	ScopePlace Scope = "place"

@@ -18,16 +18,24 @@ var (
 	localRoles = []access.Role{access.RoleTownship, access.RoleCommunity}
 )
 
-func partyHandler() Party { return Party{Roles: handlerRoles, Scope: ScopeAssignment} }
-func partyLead() Party    { return Party{Roles: handlerRoles, Scope: ScopeLead} }
+// partyHandler: the staff of the assigned unit itself. Its sub-units are
+// asked to help through the flow (a supporting part); they do not sign,
+// answer, return or ask for an extension in its name.
+func partyHandler() Party { return Party{Roles: handlerRoles, Scope: ScopeUnit} }
 
-// partyCallCentre: whoever received the case (the call-taker, anyone at the
-// receiving unit), and administrators and supervisors anywhere.
+// partyLead: the staff of the lead unit itself (the rule that also reveals
+// the reporter's phone).
+func partyLead() Party { return Party{Roles: handlerRoles, Scope: ScopeLead} }
+
+// countyAdmin: an administrator at the county level — not an administrator
+// of a township, who administers users and lists there, not other
+// townships' cases.
+func countyAdmin() Party { return Party{Roles: []access.Role{access.RoleAdmin}, Scope: ScopeCounty} }
+
+// callCentre: the 12345 call centre that received the case (its staff, not
+// whoever typed it in), and county administrators.
 func callCentre() []Party {
-	return []Party{
-		{Scope: ScopeOpener},
-		{Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor}, Scope: ScopeAny},
-	}
+	return []Party{{Scope: ScopeCallCentre}, countyAdmin()}
 }
 
 func supervisorOnly() []Party {
@@ -86,7 +94,8 @@ func commonActions(open []string, dispatchedFrom []string, returnTo string, disp
 		},
 		{
 			Name: "add_supporting", On: OnCase, From: []string{"dispatched", "in_hand"}, Needs: Needs{Unit: true},
-			Who:  append([]Party{partyLead()}, callCentre()...),
+			// The lead asks for help; whoever may dispatch adds it too.
+			Who:  append([]Party{partyLead()}, dispatchWho...),
 			Done: Outcome{Effects: []Effect{EffAddSupporting}, Starts: []Start{{Deadline: "sign"}}},
 		},
 		{
@@ -112,6 +121,7 @@ func HotlineFlow() Flow {
 	f := Flow{
 		Name:             "hotline",
 		Start:            "received",
+		OpenScope:        ScopeCallCentre,
 		NeedsRequestType: true,
 		Public:           true,
 		States: []State{
@@ -160,12 +170,14 @@ func HotlineFlow() Flow {
 func GridEventFlow() Flow {
 	open := []string{"dispatched", "in_hand"}
 	placeStaff := Party{Roles: localRoles, Scope: ScopePlace}
-	setUp := []Party{placeStaff, {Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor}, Scope: ScopeAny}}
+	setUp := []Party{placeStaff, {Roles: []access.Role{access.RoleAdmin}, Scope: ScopePlace}, countyAdmin(),
+		{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny}}
 	gridWorker := []Party{{Roles: []access.Role{access.RoleGrid, access.RoleCommunity}, Scope: ScopeGrid}}
 	f := Flow{
-		Name:     "grid_event",
-		Start:    "reported",
-		OpenedBy: []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
+		Name:      "grid_event",
+		Start:     "reported",
+		OpenScope: ScopePlace,
+		OpenedBy:  []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
 		States: []State{
 			{Name: "reported", Public: "已上报"},
 			{Name: "registered", Public: "已立案"},

@@ -27,10 +27,11 @@ func EnforcementFlow() Flow {
 	holder := Party{Roles: enforcers, Scope: ScopeLead}
 	sides := []string{"department", "township", "street"}
 	return Flow{
-		Name:     "enforcement",
-		Start:    "handling",
-		Kinds:    []string{EnforcementCase, EnforcementCoordination},
-		OpenedBy: []access.Role{access.RoleTownship, access.RoleDepartment, access.RoleAdmin},
+		Name:      "enforcement",
+		Start:     "handling",
+		Kinds:     []string{EnforcementCase, EnforcementCoordination},
+		OpenedBy:  []access.Role{access.RoleTownship, access.RoleDepartment, access.RoleAdmin},
+		OpenScope: ScopePlace,
 		States: []State{
 			{Name: "handling", Public: "办理中"},
 			{Name: "transferring", Public: "移送中，等待接收"},

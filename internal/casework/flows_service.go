@@ -13,7 +13,8 @@ import "grassroots/internal/access"
 // channel, visits and reviews beside the case.
 func ServiceFlow() Flow {
 	window := Party{Scope: ScopeOpener}
-	admins := Party{Roles: []access.Role{access.RoleAdmin, access.RoleSupervisor}, Scope: ScopeAny}
+	admins := countyAdmin()
+	supervisors := Party{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny}
 	backOffice := partyHandler()
 	open := []string{"dispatched", "in_hand", "supplement"}
 	return Flow{
@@ -35,7 +36,7 @@ func ServiceFlow() Flow {
 		},
 		Actions: []ActionSpec{
 			{
-				Name: "dispatch", On: OnCase, From: []string{"accepted", "returned"}, Who: []Party{window, admins}, Needs: Needs{Unit: true},
+				Name: "dispatch", On: OnCase, From: []string{"accepted", "returned"}, Who: []Party{window, admins, supervisors}, Needs: Needs{Unit: true},
 				Done: Outcome{To: "dispatched", Effects: []Effect{EffDispatch}, Starts: []Start{{Deadline: "sign"}, {Deadline: "handle"}},
 					Public: "已受理，转{unit}办理"},
 			},
@@ -59,7 +60,7 @@ func ServiceFlow() Flow {
 				Done: Outcome{To: "supplement", Pauses: []string{"handle"}, Public: "请补正材料：{answer}（补正期间办理时限暂停计算）"},
 			},
 			{
-				Name: "give_supplement", On: OnCase, From: []string{"supplement"}, Who: []Party{window, partyLead(), admins},
+				Name: "give_supplement", On: OnCase, From: []string{"supplement"}, Who: []Party{window, partyLead(), admins, supervisors},
 				Needs: Needs{Note: true, Fields: []string{"via"}},
 				Done:  Outcome{To: "in_hand", Resumes: []string{"handle"}, Public: "材料已补正，继续办理"},
 			},
@@ -74,12 +75,12 @@ func ServiceFlow() Flow {
 				Done: Outcome{To: "refused", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}, Public: "不予办理，理由：{answer}"},
 			},
 			{
-				Name: "deliver", On: OnCase, From: []string{"approved", "refused"}, Who: []Party{window, partyLead(), admins},
+				Name: "deliver", On: OnCase, From: []string{"approved", "refused"}, Who: []Party{window, partyLead(), admins, supervisors},
 				Needs: Needs{Fields: []string{"delivery"}},
 				Done:  Outcome{To: "delivered", Public: "办理结果已送达"},
 			},
 			{
-				Name: "withdraw", On: OnCase, From: append([]string{"accepted", "returned"}, open...), Who: []Party{window, admins}, Needs: Needs{Note: true},
+				Name: "withdraw", On: OnCase, From: append([]string{"accepted", "returned"}, open...), Who: []Party{window, admins, supervisors}, Needs: Needs{Note: true},
 				Done: Outcome{To: "withdrawn", Public: "申请已撤回"},
 			},
 			{

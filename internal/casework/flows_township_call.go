@@ -22,6 +22,7 @@ func TownshipCallFlow() Flow {
 		Name:                 "township_call",
 		Start:                "raised",
 		OpenedBy:             []access.Role{access.RoleTownship, access.RoleAdmin},
+		OpenScope:            ScopePlace,
 		DispatchFromCategory: true,
 		States: []State{
 			{Name: "raised", Public: "已呼叫"},

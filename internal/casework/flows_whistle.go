@@ -25,17 +25,16 @@ var WhistleKinds = []string{WhistleStreet, WhistleCommunity, WhistleResident, Wh
 // count as volunteer service.
 func WhistleFlow() Flow {
 	open := []string{"blown", "responding"}
-	// The whistler: whoever blew it (the user or their unit), and the staff
-	// of the place it was blown for (a resident's whistle is taken by the
-	// call centre or the township for them).
-	whistler := []Party{
-		{Scope: ScopeOpener},
-		{Roles: localRoles, Scope: ScopePlace},
-	}
-	// A summoned party: the staff of the summoned unit; for a person's part,
-	// the person on their own page, or the community staff recording for them.
+	// The whistler: whoever blew it, or anyone at the unit that blew it (a
+	// resident's whistle is received by the place's township, intake.go's
+	// receivingUnit). Only the whistler summons, judges the results and
+	// cancels: a summoned party acts on its own part, never on the whistle.
+	whistler := []Party{{Scope: ScopeOpener}}
+	// A summoned party: the staff of the summoned unit itself; for a
+	// person's part, the person on their own page, or the staff of the unit
+	// the person belongs to recording for them.
 	party := []Party{
-		{Roles: handlerRoles, Scope: ScopeAssignment},
+		{Roles: handlerRoles, Scope: ScopeUnit},
 		{Scope: ScopePerson},
 	}
 	localAndCounty := []string{"department", "township", "street", "community", "village", "grid"}
@@ -47,6 +46,7 @@ func WhistleFlow() Flow {
 		Public:      true,
 		PublicKinds: []string{WhistleResident},
 		OpenedBy:    []access.Role{access.RoleTownship, access.RoleCommunity, access.RoleDepartment, access.RoleAdmin, access.RoleSupervisor},
+		OpenScope:   ScopePlace,
 		States: []State{
 			{Name: "blown", Public: "已吹哨，等待报到"},
 			{Name: "responding", Public: "已报到，正在处置"},
@@ -65,7 +65,7 @@ func WhistleFlow() Flow {
 		},
 		Actions: []ActionSpec{
 			{
-				Name: "summon", On: OnCase, From: open, Who: append(whistler, Party{Roles: []access.Role{access.RoleAdmin}, Scope: ScopeAny}),
+				Name: "summon", On: OnCase, From: open, Who: append(whistler, countyAdmin()),
 				Needs: Needs{Units: true},
 				Done: Outcome{Effects: []Effect{EffSummon}, Starts: []Start{{Deadline: "report_in"}, {Deadline: "handle"}},
 					Public: "已召集{unit}等单位报到"},

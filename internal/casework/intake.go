@@ -87,6 +87,86 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 	return out, true, nil
 }
 
+// The 12345 call centre (呼叫中心): the units whose staff take hotline calls
+// and revisit, close and reopen hotline cases, and the roles they take them
+// with. Both are comma-separated lists (unit codes; role names); an unset
+// units setting means the county unit itself, an unset roles setting any
+// role at those units.
+const (
+	SettingCallCentreUnits = "casework.call_centre.units"
+	SettingCallCentreRoles = "casework.call_centre.roles"
+)
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == ';' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// callCentre reports whether actor is staff of the 12345 call centre.
+func (st settings) callCentre(actor access.Actor) bool {
+	if actor.Anonymous() || actor.System || actor.UnitCode == "" {
+		return false
+	}
+	if units := splitList(st[SettingCallCentreUnits]); len(units) > 0 {
+		if !slices.Contains(units, actor.UnitCode) {
+			return false
+		}
+	} else if actor.UnitKind != "county" {
+		return false
+	}
+	roles := splitList(st[SettingCallCentreRoles])
+	if len(roles) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(roles, func(r string) bool { return actor.Has(access.Role(r)) })
+}
+
+// mayOpenHere checks the flow's OpenScope for a signed-in opener once the
+// case is routed: the call centre (or a county administrator) takes 12345
+// cases; grid events are opened inside the opener's own grid or subtree.
+func mayOpenHere(actor access.Actor, flow *Flow, set settings, grid, place unitRef) error {
+	if actor.System || actor.Anonymous() {
+		return nil
+	}
+	switch flow.OpenScope {
+	case ScopeCallCentre:
+		if !set.callCentre(actor) && !actor.CountyAdmin() {
+			return store.Forbidden("12345热线工单由热线呼叫中心受理；乡镇、社区和网格发现的问题请上报网格事件或发起本单位的流程")
+		}
+	case ScopePlace:
+		if actor.CountyWide() || actor.UnitKind == "department" {
+			// County-level units (the county, its departments, the
+			// supervision office) work across every township.
+			return nil
+		}
+		at := place.Path
+		if grid.ID != 0 {
+			at = grid.Path
+		}
+		if actor.UnitKind == "grid" || actor.UnitKind == "building" {
+			// A grid worker reports in their own grid only.
+			at = grid.Path
+			if at == "" {
+				return store.Forbidden("只能在本人负责的网格或本单位辖区内上报事件")
+			}
+		}
+		if at == "" {
+			// A case about no place (a township's call about its own
+			// work): nothing lies outside the opener's area.
+			return nil
+		}
+		if !within(at, actor.UnitPath) {
+			return store.Forbidden("只能在本人负责的网格或本单位辖区内上报事件")
+		}
+	}
+	return nil
+}
+
 // byExternalID finds a case by (source, external_id). Its first term (the
 // external id is not empty) lets both engines use the partial unique index
 // cases_external; without it the look-up read every case, since a planner
@@ -192,6 +272,37 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	return flow, nil
 }
 
+// receivingUnit is the unit that takes the case in (cases.opened_by_unit_id):
+// for a 12345 case the call centre, whoever typed it (its own staff's unit,
+// else the first unit of the setting, else the county); for a resident's
+// case of another flow the place's township (a resident's whistle is taken
+// by the township); otherwise the opener's unit.
+func receivingUnit(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, set settings, township unitRef) (int64, error) {
+	if flow.OpenScope == ScopeCallCentre {
+		if set.callCentre(actor) {
+			return actor.UnitID, nil
+		}
+		if units := splitList(set[SettingCallCentreUnits]); len(units) > 0 {
+			u, err := unitByCode(ctx, tx, units[0])
+			if err == nil {
+				return u.ID, nil
+			}
+			if !isNotFound(err) {
+				return 0, err
+			}
+		}
+		county, err := countyUnit(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		return county.ID, nil
+	}
+	if actor.Anonymous() {
+		return township.ID, nil
+	}
+	return actor.UnitID, nil
+}
+
 func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, in NewCase, gridCode string, files []stored, refused *[]AccessCheck) (Case, error) {
 	now := s.now()
 	var categoryID int64
@@ -272,6 +383,17 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	if flow.Name == "grid_event" && place.ID == 0 {
 		return Case{}, store.Invalid("请在地图上选择位置，或选择所在社区、村或网格")
 	}
+	set, err := loadSettings(ctx, tx)
+	if err != nil {
+		return Case{}, err
+	}
+	if err := mayOpenHere(actor, flow, set, grid, place); err != nil {
+		return Case{}, err
+	}
+	receiver, err := receivingUnit(ctx, tx, actor, flow, set, township)
+	if err != nil {
+		return Case{}, err
+	}
 
 	county, err := countyUnit(ctx, tx)
 	if err != nil {
@@ -306,7 +428,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		no, flow.Name, in.Kind, in.RequestType, nullID(categoryID), in.Title, in.Body, in.Priority, in.Channel, in.Source, in.ExternalID,
 		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), nullID(grid.ID), nullID(place.ID), place.Path, nullID(township.ID),
-		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(actor.UnitID), in.DataJSON, ms, ms).Scan(&id)
+		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(receiver), in.DataJSON, ms, ms).Scan(&id)
 	if err != nil {
 		err = store.Normalize(err)
 		if errors.Is(err, store.ErrConflict) {

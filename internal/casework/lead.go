@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"grassroots/internal/access"
 	"grassroots/internal/store"
 )
 
@@ -41,4 +42,39 @@ func RefreshLeads(ctx context.Context, db *store.DB) error {
 		}
 		return nil
 	})
+}
+
+// LeadStaff reports whether actor works at the case's lead unit itself: the
+// unit of its current lead part (not one returned), not a unit below it. The
+// lead's own actions (ScopeLead) and the reveal of the reporter's phone
+// (internal/trust) both ask this, so they agree on who the lead unit is.
+func LeadStaff(actor access.Actor, d *CaseDetail) bool {
+	if actor.Anonymous() || actor.UnitID == 0 {
+		return false
+	}
+	lead, ok := d.Lead()
+	return ok && lead.PersonID == 0 && lead.UnitID == actor.UnitID
+}
+
+// CallCentreStaff reports whether actor is staff of the 12345 call centre
+// (the settings casework.call_centre.units and .roles): the unit that takes
+// calls in and calls requesters back at the revisit, so that it may search
+// cases by a caller's number.
+func (s *Service) CallCentreStaff(ctx context.Context, actor access.Actor) (bool, error) {
+	set, err := loadSettings(ctx, s.db)
+	if err != nil {
+		return false, err
+	}
+	return set.callCentre(actor), nil
+}
+
+// CallCentreCase reports whether d is a case the call centre takes in (its
+// flow opens at the call centre) and actor is the call centre's staff: they
+// call the requester back, so they may reveal the requester's number.
+func (s *Service) CallCentreCase(ctx context.Context, actor access.Actor, d *CaseDetail) (bool, error) {
+	f, ok := s.Flow(d.Case.Flow)
+	if !ok || f.OpenScope != ScopeCallCentre {
+		return false, nil
+	}
+	return s.CallCentreStaff(ctx, actor)
 }
