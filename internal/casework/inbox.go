@@ -37,7 +37,10 @@ const (
 	// BucketNear: in hand, not overdue, and the handling deadline falls
 	// within InboxFilter.NearWithin (default DefaultNearWithin) from now.
 	BucketNear InboxBucket = "near"
-	// BucketOverdue: assignments marked overdue whose part is still open.
+	// BucketOverdue: open assignments that are late (超期) at the list's
+	// time, by the one definition lateCond also gives the rows' tag: marked
+	// overdue by the sweeper, or past the deadline that runs now (signing
+	// while to sign, handling once signed).
 	BucketOverdue InboxBucket = "overdue"
 	// BucketToRevisit: cases answered and not yet revisited (after the
 	// latest answer), not closed.
@@ -77,6 +80,21 @@ const (
 // assignment in any other status that is not closed is open.
 const inboxPartOver = "'answered','returned','refused','done'"
 
+// lateCond returns the SQL condition, on the assignment alias a, of a part
+// that is late (超期) at now (store.Millis), with its arguments: still open,
+// and marked overdue or past the deadline that runs now — the signing
+// deadline while it waits to be signed, the handling deadline once signed.
+// It is the one definition of 超期 in lists: the overdue bucket and the
+// home page's count select by it, and every row carries it (InboxRow.Late),
+// which the row's tag shows, so a row marked 超期 is always in the bucket
+// even before the sweeper has marked the part.
+func lateCond(a string, now int64) (string, []any) {
+	return "(" + a + ".id IS NOT NULL AND " + a + ".closed_at IS NULL AND " + a + ".status NOT IN (" + inboxPartOver + ") AND (" + a + ".overdue = 1" +
+			" OR (" + a + ".status = 'to_sign' AND " + a + ".sign_due_at < ?)" +
+			" OR (" + a + ".signed_at IS NOT NULL AND " + a + ".status <> 'to_sign' AND " + a + ".handle_due_at < ?)))",
+		[]any{now, now}
+}
+
 // InboxFilter selects and pages the inbox. The zero value is bucket "all",
 // no filters, first page.
 type InboxFilter struct {
@@ -91,10 +109,12 @@ type InboxFilter struct {
 	// From and To bound created_at as [From, To); zero means open.
 	From, To time.Time
 	// Q is the search box: a case number (exact), else — when PhoneHash is
-	// set — a phone number, else keywords (all must match).
+	// set — a phone number, else keywords (all must match). Without
+	// PhoneHash, a Q that looks like a phone number (PhoneQuery) is refused.
 	Q string
-	// PhoneHash is the keyed hash of the phone number typed in Q; the caller
-	// hashes it (see PhoneQuery), since the key is not the inbox's.
+	// PhoneHash is the keyed hash of the full phone number typed in Q. Only
+	// trust.Service.SearchPhone sets it, after checking that the actor may
+	// reveal numbers, limiting the rate and recording the search.
 	PhoneHash string
 	// NearWithin overrides DefaultNearWithin for BucketNear.
 	NearWithin time.Duration
@@ -102,7 +122,8 @@ type InboxFilter struct {
 	Limit int
 	// Cursor is InboxPage.Next of the previous page; "" for the first page.
 	Cursor string
-	// Now is the current time for BucketNear; zero means time.Now().
+	// Now is the current time for BucketNear, BucketOverdue and the rows'
+	// Late; zero means time.Now().
 	Now time.Time
 }
 
@@ -124,6 +145,10 @@ type InboxRow struct {
 	LeadUnitName string
 	CreatedAt    time.Time
 	CaseOverdue  bool
+	// Late reports whether the row's part is late (超期) at the list's time,
+	// by lateCond: in the work buckets the listed part, in the case buckets
+	// the case's current lead part. It is exactly what BucketOverdue selects.
+	Late bool
 
 	AssignmentID     int64
 	AssignmentRole   string
@@ -150,6 +175,22 @@ var caseNoPattern = regexp.MustCompile(`^[0-9]{6}-[0-9]{8}-[0-9]{3,}$`)
 // LooksLikeCaseNo reports whether q is a case number, which the inbox
 // matches exactly.
 func LooksLikeCaseNo(q string) bool { return caseNoPattern.MatchString(strings.TrimSpace(q)) }
+
+// looksLikePhone reports whether q is, or may be part of, a phone number: 7
+// or more digits (blanks, dashes and +86 aside) and nothing else.
+func looksLikePhone(q string) bool {
+	_, ok := PhoneQuery(q)
+	return ok
+}
+
+// Final reports whether status is a final status of the flow named flow
+// (closed, dismissed, delivered, withdrawn, cancelled, ...), as the flow's
+// declaration says (State.Final); lists tag such cases as closed. An unknown
+// flow has no final status.
+func (s *Service) Final(flow, status string) bool {
+	f, ok := s.flows[flow]
+	return ok && f.Terminal(status)
+}
 
 // PhoneQuery reports whether the search text q is a phone number, and returns
 // it as digits only (spaces, dashes and a +86 prefix dropped), ready for the
@@ -184,6 +225,7 @@ func PhoneQuery(q string) (string, bool) {
 // inboxQuery is a filter turned into SQL: FROM ... WHERE ... and the order.
 type inboxQuery struct {
 	work  bool
+	now   int64 // store.Millis of the list's time
 	from  string
 	where []string
 	args  []any
@@ -194,13 +236,18 @@ func (q *inboxQuery) add(cond string, args ...any) {
 	q.args = append(q.args, args...)
 }
 
-// caseScope returns the condition keeping the cases an actor may see: those
-// that happened in its subtree and those assigned to a unit in it.
+// inboxCaseScope returns the condition keeping the cases an actor may see,
+// the SQL form of CanSee (which decides who may open a case; the two must
+// agree, and TestInboxListsWhatActorsMayOpen checks they do): cases that
+// happened in its subtree (their place, or their grid — a grid's cases
+// happen in its community, so a grid worker sees them by the grid), those
+// assigned to a unit in it, and those the actor or its unit opened.
 func inboxCaseScope(actor access.Actor) (string, []any) {
 	if actor.CountyWide() {
 		return "1=1", nil
 	}
 	place, pargs := actor.SubtreeFilter("c.place_path")
+	grid, gargs := actor.SubtreeFilter("gu.path")
 	unit, uargs := actor.SubtreeFilter("x.unit_path")
 	// A correlated EXISTS, not IN (SELECT ...): the lists read cases newest
 	// first and stop after a page, and the revisit count reads only the
@@ -209,8 +256,19 @@ func inboxCaseScope(actor access.Actor) (string, []any) {
 	// built the set of every case ever assigned in the subtree first: 50,000
 	// rows for a township at a million cases, hundreds of milliseconds
 	// for each page (docs/PERFORMANCE.md).
-	return "(" + place + " OR EXISTS (SELECT 1 FROM assignments x WHERE x.case_id = c.id AND " + unit + "))",
-		append(pargs, uargs...)
+	cond := "(" + place +
+		" OR (c.grid_unit_id IS NOT NULL AND EXISTS (SELECT 1 FROM units gu WHERE gu.id = c.grid_unit_id AND " + grid + "))" +
+		" OR EXISTS (SELECT 1 FROM assignments x WHERE x.case_id = c.id AND " + unit + ")"
+	args := append(append(pargs, gargs...), uargs...)
+	if actor.UserID != 0 {
+		cond += " OR c.created_by = ?"
+		args = append(args, actor.UserID)
+	}
+	if actor.UnitID != 0 {
+		cond += " OR c.opened_by_unit_id = ?"
+		args = append(args, actor.UnitID)
+	}
+	return cond + ")", args
 }
 
 // buildInbox turns a filter into the FROM and WHERE of an inbox query,
@@ -223,7 +281,11 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 	if b == "" {
 		b = BucketAll
 	}
-	q := &inboxQuery{work: b.workBucket()}
+	now := f.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	q := &inboxQuery{work: b.workBucket(), now: store.Millis(now)}
 	if q.work {
 		q.from = `assignments a JOIN cases c ON c.id = a.case_id`
 		cond, args := actor.SubtreeFilter("a.unit_path")
@@ -234,18 +296,16 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 		case BucketInHand:
 			q.add("a.signed_at IS NOT NULL AND a.closed_at IS NULL AND a.status <> 'to_sign' AND a.status NOT IN (" + inboxPartOver + ")")
 		case BucketNear:
-			now := f.Now
-			if now.IsZero() {
-				now = time.Now()
-			}
 			within := f.NearWithin
 			if within <= 0 {
 				within = DefaultNearWithin
 			}
+			late, largs := lateCond("a", q.now)
 			q.add("a.signed_at IS NOT NULL AND a.closed_at IS NULL AND a.status <> 'to_sign' AND a.status NOT IN ("+inboxPartOver+")"+
-				" AND a.overdue = 0 AND a.handle_due_at IS NOT NULL AND a.handle_due_at <= ?", store.Millis(now.Add(within)))
+				" AND a.handle_due_at IS NOT NULL AND a.handle_due_at <= ? AND NOT "+late, append([]any{store.Millis(now.Add(within))}, largs...)...)
 		case BucketOverdue:
-			q.add("a.overdue = 1 AND a.closed_at IS NULL AND a.status NOT IN (" + inboxPartOver + ")")
+			late, largs := lateCond("a", q.now)
+			q.add(late, largs...)
 		}
 	} else {
 		q.from = `cases c`
@@ -305,6 +365,11 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 			q.add("c.no = ?", text)
 		case f.PhoneHash != "":
 			q.add("c.reporter_phone_hash = ?", f.PhoneHash)
+		case looksLikePhone(text):
+			// Numbers are searched only through trust.SearchPhone, which
+			// checks who asks, limits and records it; a number typed into the
+			// keyword box finds nothing (not even as a word of the text).
+			return nil, store.Invalid("按电话号码查找请使用「按号码查找」：须有查看完整号码的权限，每次查找都会记录")
 		default:
 			cond, args, err := s.searchCondition(ctx, text)
 			if err != nil {
@@ -415,7 +480,9 @@ func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor
 		// The case's current lead assignment: the latest one with role lead.
 		assignment = "a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')"
 	}
-	query := "SELECT " + inboxColumns + " FROM (SELECT " + keys + " FROM " + q.from +
+	late, largs := lateCond("a", q.now)
+	args = append(largs, args...)
+	query := "SELECT " + inboxColumns + ", CASE WHEN " + late + " THEN 1 ELSE 0 END FROM (SELECT " + keys + " FROM " + q.from +
 		" WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?) pg" +
 		" JOIN cases c ON c.id = pg.cid LEFT JOIN assignments a ON " + assignment + inboxJoins +
 		" ORDER BY pg.cat DESC, pg.cid DESC, pg.aid DESC"
@@ -429,12 +496,12 @@ func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor
 	for rows.Next() {
 		var r InboxRow
 		var created int64
-		var caseOverdue, overdue int
+		var caseOverdue, overdue, late int
 		var signDue, signed, handleDue, answered sql.NullInt64
 		if err := rows.Scan(&r.CaseID, &r.No, &r.Title, &r.Flow, &r.Status, &r.Priority, &r.RequestType,
 			&r.CategoryName, &r.PlaceName, &r.GridName, &r.LeadUnitName, &created, &caseOverdue,
 			&r.AssignmentID, &r.AssignmentRole, &r.AssignmentStatus, &r.AssignmentUnit,
-			&signDue, &signed, &handleDue, &answered, &overdue); err != nil {
+			&signDue, &signed, &handleDue, &answered, &overdue, &late); err != nil {
 			return nil, fmt.Errorf("inbox: scan: %w", err)
 		}
 		r.CreatedAt = store.Time(created)
@@ -444,6 +511,7 @@ func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor
 		r.HandleDueAt = viewsTime(handleDue)
 		r.AnsweredAt = viewsTime(answered)
 		r.Overdue = overdue == 1
+		r.Late = late == 1
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -549,13 +617,16 @@ func (s *Service) Counts(ctx context.Context, actor access.Actor, now time.Time)
 	scope, args := actor.SubtreeFilter("a.unit_path")
 	open := "a.closed_at IS NULL AND a.status NOT IN (" + inboxPartOver + ")"
 	inHand := "a.signed_at IS NOT NULL AND a.status <> 'to_sign'"
+	// Near and overdue count exactly what their buckets list (see lateCond).
+	late, largs := lateCond("a", store.Millis(now))
 	query := `SELECT
 		COALESCE(SUM(CASE WHEN a.status = 'to_sign' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN ` + inHand + ` THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN ` + inHand + ` AND a.overdue = 0 AND a.handle_due_at IS NOT NULL AND a.handle_due_at <= ? THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN a.overdue = 1 THEN 1 ELSE 0 END), 0)
+		COALESCE(SUM(CASE WHEN ` + inHand + ` AND a.handle_due_at IS NOT NULL AND a.handle_due_at <= ? AND NOT ` + late + ` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN ` + late + ` THEN 1 ELSE 0 END), 0)
 		FROM assignments a WHERE ` + scope + ` AND ` + open
-	args = append([]any{store.Millis(now.Add(DefaultNearWithin))}, args...)
+	pre := append([]any{store.Millis(now.Add(DefaultNearWithin))}, largs...)
+	args = append(append(pre, largs...), args...)
 	var toSign, held, near, overdue int
 	if err := s.db.QueryRow(ctx, query, args...).Scan(&toSign, &held, &near, &overdue); err != nil {
 		return nil, fmt.Errorf("inbox counts: %w", err)

@@ -270,8 +270,8 @@ func TestInboxBucketsAndScope(t *testing.T) {
 			{"town A in hand", townA, InboxFilter{Bucket: BucketInHand}, []int64{nearA, inHandA}},
 			{"town A near", townA, InboxFilter{Bucket: BucketNear, Now: now}, []int64{nearA}},
 			{"town A near within a week", townA, InboxFilter{Bucket: BucketNear, Now: now, NearWithin: 7 * 24 * h}, []int64{nearA, inHandA}},
-			{"county overdue", county, InboxFilter{Bucket: BucketOverdue}, []int64{overdueB}},
-			{"town A overdue", townA, InboxFilter{Bucket: BucketOverdue}, nil},
+			{"county overdue", county, InboxFilter{Bucket: BucketOverdue, Now: now}, []int64{overdueB}},
+			{"town A overdue", townA, InboxFilter{Bucket: BucketOverdue, Now: now}, nil},
 			{"county to revisit", county, InboxFilter{Bucket: BucketToRevisit}, []int64{revisitB}},
 			{"town A to revisit", townA, InboxFilter{Bucket: BucketToRevisit}, nil},
 			{"county closed", county, InboxFilter{Bucket: BucketClosed}, []int64{closedA}},
@@ -313,7 +313,7 @@ func TestInboxBucketsAndScope(t *testing.T) {
 		if len(p.Rows) != 1 || p.Rows[0].AssignmentRole != "supporting" || p.Rows[0].AssignmentUnit != "城中社区" {
 			t.Errorf("work row should show town A's own part: %+v", p.Rows)
 		}
-		p, err = s.Inbox(ctx, county, InboxFilter{Bucket: BucketToSign, Q: caseNo(t, db, toSignA)})
+		p, err = s.Inbox(ctx, county, InboxFilter{Bucket: BucketToSign, Q: caseNo(t, db, toSignA), Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,7 +39,27 @@ func (f fakeCases) Get(ctx context.Context, actor access.Actor, no string) (case
 	if !actor.SeesPath(f.fx.units["A"].UnitPath+"9/") && actor.UnitID != lead.UnitID {
 		return casework.CaseDetail{}, store.NotFound("找不到该工单")
 	}
-	return casework.CaseDetail{Case: casework.Case{No: no, LeadUnitID: lead.UnitID}}, nil
+	return casework.CaseDetail{Case: casework.Case{No: no, Flow: "hotline", LeadUnitID: lead.UnitID},
+		Assignments: []casework.Assignment{{UnitID: lead.UnitID, Role: casework.RoleLead, Status: "in_hand"}}}, nil
+}
+
+// CallCentreStaff plays the default call centre: anyone at the county unit.
+func (f fakeCases) CallCentreStaff(ctx context.Context, actor access.Actor) (bool, error) {
+	return actor.UnitKind == "county", nil
+}
+
+// CallCentreCase: the call centre takes 12345 cases in.
+func (f fakeCases) CallCentreCase(ctx context.Context, actor access.Actor, d *casework.CaseDetail) (bool, error) {
+	return actor.UnitKind == "county" && d.Case.Flow == "hotline", nil
+}
+
+// Inbox plays the engine's inbox for searches by phone number: the fixture's
+// case when f carries its reporter's phone hash.
+func (f fakeCases) Inbox(ctx context.Context, actor access.Actor, in casework.InboxFilter) (casework.InboxPage, error) {
+	if in.PhoneHash != "" && in.PhoneHash == f.fx.sealer.Hash("13900001111") {
+		return casework.InboxPage{Rows: []casework.InboxRow{{No: f.fx.caseNo}}}, nil
+	}
+	return casework.InboxPage{}, nil
 }
 
 func newFixture(t *testing.T, db *store.DB, sealer *pii.Sealer) *fixture {
@@ -114,6 +134,7 @@ func TestReveal(t *testing.T) {
 			{"county admin reveals a person's ID", fx.actor(1, "county", access.RoleAdmin), RevealRequest{SubjectPerson, person, FieldIDNo, reason}, "350722199001011234", nil, true},
 			{"supervisor reveals a reporter phone", fx.actor(2, "county", access.RoleSupervisor), RevealRequest{SubjectCase, fx.caseNo, FieldReporterPhone, reason}, "13900001111", nil, true},
 			{"lead department reveals its case's reporter", fx.actor(3, "D003", access.RoleDepartment), RevealRequest{SubjectCase, fx.caseNo, FieldReporterPhone, reason}, "13900001111", nil, true},
+			{"the call centre reveals the reporter of a 12345 case it took in", fx.actor(7, "county", access.RoleDepartment), RevealRequest{SubjectCase, fx.caseNo, FieldReporterPhone, reason}, "13900001111", nil, true},
 			{"township A staff see the case but do not lead it", fx.actor(4, "A", access.RoleTownship), RevealRequest{SubjectCase, fx.caseNo, FieldReporterPhone, reason}, "", store.ErrForbidden, false},
 			{"township B admin cannot see the case", fx.actor(5, "B", access.RoleAdmin), RevealRequest{SubjectCase, fx.caseNo, FieldReporterPhone, reason}, "", store.ErrNotFound, false},
 			{"township A admin reveals its person's phone", fx.actor(6, "A", access.RoleAdmin), RevealRequest{SubjectPerson, person, FieldPhone, reason}, "13812345678", nil, true},
@@ -146,10 +167,10 @@ func TestReveal(t *testing.T) {
 				}
 			})
 		}
-		// The report: county admin sees all four, township A admin only its own,
+		// The report: county admin sees all five, township A admin only its own,
 		// township staff nothing.
 		all, err := fx.s.Reveals(ctx, fx.actor(1, "county", access.RoleAdmin), RevealFilter{})
-		if err != nil || len(all) != 4 {
+		if err != nil || len(all) != 5 {
 			t.Fatalf("county report: %d rows, %v", len(all), err)
 		}
 		if all[0].Reason != reason || all[0].Whose != "张三" || all[0].UnitName != "单位A" {
@@ -160,7 +181,7 @@ func TestReveal(t *testing.T) {
 			t.Errorf("township A report = %+v, %v", mine, err)
 		}
 		page, _ := fx.s.Reveals(ctx, fx.actor(1, "county", access.RoleAdmin), RevealFilter{Before: all[0].ID, Subject: SubjectCase})
-		if len(page) != 2 {
+		if len(page) != 3 {
 			t.Errorf("page after %d of case reveals: %d rows", all[0].ID, len(page))
 		}
 		if _, err := fx.s.Reveals(ctx, fx.actor(4, "A", access.RoleTownship), RevealFilter{}); !errors.Is(err, store.ErrForbidden) {
@@ -169,8 +190,8 @@ func TestReveal(t *testing.T) {
 		// Every reveal is in the audit trail too, and the chain holds.
 		var n int
 		db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'pii.reveal'`).Scan(&n)
-		if n != 4 {
-			t.Errorf("audit has %d reveals, want 4", n)
+		if n != 5 {
+			t.Errorf("audit has %d reveals, want 5", n)
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Error(err)

@@ -18,12 +18,14 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
+	"grassroots/internal/trust"
 	"grassroots/internal/worktime"
 )
 
 // caseRoutes registers case intake, inboxes and case pages (casework work).
 func (s *Server) caseRoutes() {
 	s.mux.HandleFunc("GET /cases", s.staff(s.caseInbox))
+	s.mux.HandleFunc("POST /cases/search", s.staff(s.caseSearch))
 	s.mux.HandleFunc("GET /cases/export.xlsx", s.staff(s.caseExport))
 	s.mux.HandleFunc("GET /cases/new", s.staff(s.caseNewForm))
 	s.mux.HandleFunc("POST /cases/new", s.staff(s.caseCreate))
@@ -80,6 +82,21 @@ type CaseInboxPage struct {
 	Grids        []Option
 	// Work is true in the work buckets, which list one row per unit's part.
 	Work bool
+	// Phone is the search by phone number: its form, and after a search
+	// what was found.
+	Phone PhoneSearchView
+}
+
+// PhoneSearchView is the search by phone number on the inbox page. The
+// number is posted, never put in a link, so it reaches no access log.
+type PhoneSearchView struct {
+	// Allowed: the user may search by number (trust.Service.MaySearchPhone).
+	Allowed bool
+	// Searched is set on the answer to a search, with the number masked.
+	Searched bool
+	Masked   string
+	// More: more cases than one page have the number.
+	More bool
 }
 
 // inboxFormOf reads the filter bar from the query string.
@@ -138,11 +155,8 @@ func (s *Server) inboxFilter(f InboxForm, now time.Time) (casework.InboxFilter, 
 		}
 		out.To = to
 	}
-	if f.Q != "" && !casework.LooksLikeCaseNo(f.Q) {
-		if phone, ok := casework.PhoneQuery(f.Q); ok && s.Org != nil && s.Org.Sealer() != nil {
-			out.PhoneHash = s.Org.Sealer().Hash(pii.NormalizePhone(phone))
-		}
-	}
+	// A phone number in Q is refused by the inbox: numbers are searched by
+	// POST /cases/search only (caseSearch).
 	return out, nil
 }
 
@@ -168,16 +182,23 @@ func timeLeft(cal *worktime.Calendar, lang string, now, due time.Time) (string, 
 	return cal.FormatLeft(lang, d), due.Before(now)
 }
 
-// closedStatus reports whether a case status is final.
-func closedStatus(status string) bool { return status == "closed" || status == "dismissed" }
+// finalStatus reports whether status is final in flow, as the flow
+// declaration says (casework.Service.Final); without an engine nothing is.
+func (s *Server) finalStatus(flow, status string) bool {
+	return s.Cases != nil && s.Cases.Final(flow, status)
+}
 
-// rowView adds the tag and the time left to an inbox row.
-func rowView(cal *worktime.Calendar, lang string, now time.Time, r casework.InboxRow) InboxRowView {
+// rowView adds the tag and the time left to an inbox row. final says which
+// statuses are final (Server.finalStatus); the overdue tag is the row's Late,
+// the very condition the overdue bucket selects by, so that every row shown
+// 超期 is in that bucket.
+func rowView(cal *worktime.Calendar, lang string, now time.Time, r casework.InboxRow, final func(flow, status string) bool) InboxRowView {
 	v := InboxRowView{InboxRow: r, StatusKey: "case.status." + r.Status}
+	closed := final(r.Flow, r.Status)
 	var due time.Time
 	partOpen := r.AssignmentID != 0 && !slices.Contains([]string{"answered", "returned", "done", "refused"}, r.AssignmentStatus)
 	switch {
-	case closedStatus(r.Status):
+	case closed:
 	case r.AssignmentStatus == "to_sign":
 		due = r.SignDueAt
 	case partOpen:
@@ -185,9 +206,9 @@ func rowView(cal *worktime.Calendar, lang string, now time.Time, r casework.Inbo
 	}
 	v.Left, v.LeftOver = timeLeft(cal, lang, now, due)
 	switch {
-	case closedStatus(r.Status):
+	case closed:
 		v.Tag = "closed"
-	case (r.Overdue && partOpen) || v.LeftOver || (r.CaseOverdue && !closedStatus(r.Status) && r.AssignmentStatus != "answered"):
+	case r.Late:
 		v.Tag = "overdue"
 	case !due.IsZero() && due.Sub(now) <= casework.DefaultNearWithin:
 		v.Tag = "near"
@@ -225,7 +246,16 @@ func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 	if form.Flow == "grid_event" {
 		p.TitleKey = "nav.grid_events"
 	}
-	now := time.Now()
+	if svc := s.trustService(); svc != nil {
+		allowed, err := svc.MaySearchPhone(r.Context(), actor)
+		if err != nil {
+			return err
+		}
+		p.Phone.Allowed = allowed
+	}
+	// Milliseconds, as the database keeps times: the rows' Late and their
+	// time left are then reckoned at the very same instant.
+	now := time.Now().Truncate(time.Millisecond)
 	f, err := s.inboxFilter(form, now)
 	if err != nil {
 		return err
@@ -236,11 +266,21 @@ func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.renderInbox(w, r, &p, f, page, now)
+}
+
+// renderInbox fills the rest of the inbox page around a page of rows.
+func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, p *CaseInboxPage, f casework.InboxFilter, page casework.InboxPage, now time.Time) error {
+	ctx := r.Context()
+	actor := actorOf(r)
+	form := p.Form
 	cal := s.calendar()
 	for _, row := range page.Rows {
-		p.Rows = append(p.Rows, rowView(cal, p.Lang, now, row))
+		p.Rows = append(p.Rows, rowView(cal, p.Lang, now, row, s.finalStatus))
 	}
-	if page.Next != "" {
+	if page.Next != "" && p.Phone.Searched {
+		p.Phone.More = true
+	} else if page.Next != "" {
 		v := form.values()
 		v.Set("bucket", string(f.Bucket))
 		v.Set("cursor", page.Next)
@@ -268,7 +308,42 @@ func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 			p.Grids = append(p.Grids, Option{g.Code, g.Name})
 		}
 	}
-	return s.render(w, r, "case_inbox", p)
+	return s.render(w, r, "case_inbox", *p)
+}
+
+// caseSearch answers the search box (POST, so that what is typed stays out
+// of URLs and so out of access logs): a case number or keywords go on to the
+// inbox (GET /cases?q=...); a phone number, or what looks like part of one,
+// is a search by number through trust.SearchPhone, which checks that the
+// user may reveal numbers, refuses partial numbers, limits the rate and
+// records the search; its answer is the inbox page with the cases found and
+// the number masked, in no link.
+func (s *Server) caseSearch(w http.ResponseWriter, r *http.Request) error {
+	if s.Cases == nil {
+		return store.NotFound("工单功能未启用")
+	}
+	q := strings.TrimSpace(r.PostFormValue("q"))
+	if _, phone := casework.PhoneQuery(q); !phone || casework.LooksLikeCaseNo(q) {
+		target := "/cases"
+		if q != "" {
+			target += "?" + url.Values{"q": {q}}.Encode()
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return nil
+	}
+	svc := s.trustService()
+	if svc == nil {
+		return store.NotFound(s.Msgs.T(langOf(r), "trust.reveal.unavailable"))
+	}
+	now := time.Now().Truncate(time.Millisecond)
+	f := casework.InboxFilter{Bucket: casework.BucketAll, Limit: casework.MaxInboxLimit, Now: now}
+	page, err := svc.SearchPhone(r.Context(), actorOf(r), trust.PhoneSearch{Phone: q, Reason: r.PostFormValue("reason")}, f)
+	if err != nil {
+		return err
+	}
+	p := CaseInboxPage{Page: s.page(r, "caseui.inbox.title", "cases"), Form: InboxForm{Bucket: string(casework.BucketAll)}}
+	p.Phone = PhoneSearchView{Allowed: true, Searched: true, Masked: pii.MaskPhone(q)}
+	return s.renderInbox(w, r, &p, f, page, now)
 }
 
 // fillCaseOptions lists the flows, request types and categories for pickers.

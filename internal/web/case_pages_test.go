@@ -83,11 +83,11 @@ func TestCasePagesRender(t *testing.T) {
 			want []string
 		}{
 			{"case_inbox", CaseInboxPage{Page: base, Form: InboxForm{Bucket: "in_hand", Q: "路灯"}, Work: true,
-				Tabs:     []InboxTab{{Bucket: "in_hand", Key: "caseui.bucket.in_hand", Count: 3, HasCount: true, Href: "/cases?bucket=in_hand", Current: true}, {Bucket: "overdue", Key: "caseui.bucket.overdue", Count: 1, HasCount: true, Alarm: true, Href: "/cases?bucket=overdue"}},
-				Rows:     []InboxRowView{rowView(s.calendar(), lang, created, row)},
+				Tabs: []InboxTab{{Bucket: "in_hand", Key: "caseui.bucket.in_hand", Count: 3, HasCount: true, Href: "/cases?bucket=in_hand", Current: true}, {Bucket: "overdue", Key: "caseui.bucket.overdue", Count: 1, HasCount: true, Alarm: true, Href: "/cases?bucket=overdue"}},
+				Rows: []InboxRowView{rowView(s.calendar(), lang, created, row, s.finalStatus)}, Phone: PhoneSearchView{Allowed: true},
 				NextHref: "/cases?bucket=in_hand&cursor=abc", ExportHref: "/cases/export.xlsx?bucket=in_hand",
 				Flows: []Option{{"hotline", "12345工单"}}, RequestTypes: []Option{{"complaint", "投诉举报"}}, Categories: []Option{{"B01010", "路灯"}}},
-				[]string{c.No, `hx-get="/cases"`, `class="count alarm"`, "cursor=abc", "/cases/export.xlsx?bucket=in_hand", `value="路灯"`}},
+				[]string{c.No, `hx-get="/cases"`, `class="count alarm"`, "cursor=abc", "/cases/export.xlsx?bucket=in_hand", `value="路灯"`, `action="/cases/search" method="post"`}},
 			{"case_view", view, []string{c.No, "仙楼社区第一网格", "*******5678", `data-map="`, `/attachments/5`, "不属于本街道", "请填写退回理由",
 				`action="/cases/350722-20261126-00042/actions/dispatch"`, `name="resolved"`, `name="days"`, `name="version" value="3"`, `name="assignment"`, "/static/vendor/leaflet.js"}},
 			{"case_new", CaseNewPage{Page: base, Form: NewCaseForm{Flow: "hotline", Title: "噪音", Priority: "normal"}, Error: "联系电话格式不正确",
@@ -143,12 +143,12 @@ func TestRowViewTags(t *testing.T) {
 	}{
 		{"to sign, two hours left", casework.InboxRow{Status: "dispatched", AssignmentID: 1, AssignmentStatus: "to_sign", SignDueAt: now.Add(2 * time.Hour)}, "near", "剩余2小时"},
 		{"in hand, days left", casework.InboxRow{Status: "in_hand", AssignmentID: 1, AssignmentStatus: "in_hand", HandleDueAt: now.AddDate(0, 0, 7)}, "in-hand", "个工作日"},
-		{"overdue by two working days", casework.InboxRow{Status: "in_hand", AssignmentID: 1, AssignmentStatus: "in_hand", Overdue: true, HandleDueAt: now.AddDate(0, 0, -2)}, "overdue", "超期2个工作日"},
+		{"overdue by two working days", casework.InboxRow{Status: "in_hand", AssignmentID: 1, AssignmentStatus: "in_hand", Overdue: true, Late: true, HandleDueAt: now.AddDate(0, 0, -2)}, "overdue", "超期2个工作日"},
 		{"closed", casework.InboxRow{Status: "closed", AssignmentID: 1, AssignmentStatus: "answered", HandleDueAt: now.AddDate(0, 0, -2)}, "closed", ""},
 		{"received, not dispatched", casework.InboxRow{Status: "received"}, "to-sign", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := rowView(cal, "zh", now, tc.row)
+			v := rowView(cal, "zh", now, tc.row, func(flow, status string) bool { return status == "closed" })
 			if v.Tag != tc.tag {
 				t.Errorf("tag %q, want %q", v.Tag, tc.tag)
 			}
@@ -319,8 +319,8 @@ func TestCaseHandlers(t *testing.T) {
 
 		// Search by number, by phone and by keyword.
 		expect(t, fx.send(operator, "GET", "/cases?q="+no, nil), 200, no)
-		expect(t, fx.send(operator, "GET", "/cases?q=138-1234-5678", nil), 200, no)
-		expect(t, fx.send(operator, "GET", "/cases?q=139-1234-5678", nil), 200, "没有符合条件的工单")
+		expect(t, fx.send(operator, "POST", "/cases/search", url.Values{"q": {"138-1234-5678"}}), 200, no, "138****5678")
+		expect(t, fx.send(operator, "POST", "/cases/search", url.Values{"q": {"139-1234-5678"}}), 200, "没有符合条件的工单")
 		expect(t, fx.send(operator, "GET", "/cases?q="+url.QueryEscape("路灯"), nil), 200, no)
 		expect(t, fx.send(operator, "GET", "/cases?bucket=nonsense", nil), 400, "未知的列表")
 		// htmx asks for the fragment only.

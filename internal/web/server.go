@@ -66,7 +66,21 @@ func New(d Deps) (*Server, error) {
 }
 
 // Handler returns the UI's handler, with the session and CSRF layers on.
-func (s *Server) Handler() http.Handler { return s.withSession(s.mux) }
+func (s *Server) Handler() http.Handler { return noStore(s.withSession(s.mux)) }
+
+// noStore sends every answer but the static assets with Cache-Control:
+// no-store: staff pages and the portal's pages of a resident's own case
+// carry personal data, which must not stay in a browser's or a proxy's
+// cache. A handler that sets its own Cache-Control (the static assets'
+// long caching) overrides it.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // handler is an HTTP handler that returns its error for one place to render.
 type handler func(w http.ResponseWriter, r *http.Request) error
