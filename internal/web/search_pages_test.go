@@ -43,7 +43,7 @@ func TestPhoneSearchIsNoOracle(t *testing.T) {
 			expect(t, fx.send(operator, "GET", "/cases?q="+url.QueryEscape(q), nil), 400, "按号码查找")
 		}
 		w := fx.send(community, "POST", "/cases/search", url.Values{"q": {"13812345678"}})
-		expect(t, w, 403, "只有管理员和督查人员可以按电话号码查找工单")
+		expect(t, w, 403, "只有管理员、督查人员和热线呼叫中心可以按电话号码查找工单")
 		if strings.Contains(w.Body.String(), c.No) {
 			t.Error("the community's search by number lists the case")
 		}
