@@ -1,11 +1,11 @@
 # grassroots — run `make help` for the targets.
 GO       ?= go
 BIN      := bin/grassroots
-VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 BENCH_CASES ?= 100000
 
-.PHONY: help run build assets test test-go e2e lint bench bench-go clean
+.PHONY: help run build assets test test-go e2e lint bench bench-go clean release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -19,6 +19,19 @@ assets: node_modules/.package-lock.json ## install front-end libraries from npm 
 
 build: assets ## build bin/grassroots
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/grassroots
+
+# The platforms of a release (GOOS/GOARCH); `make release RELEASE_PLATFORMS=linux/amd64` builds one.
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64 linux/loong64 windows/amd64
+
+release: assets ## stripped static binaries for linux/amd64, arm64, loong64 and windows/amd64 in dist/, with SHA256SUMS (docs/DEPLOY.md)
+	rm -rf dist && mkdir -p dist
+	@for p in $(RELEASE_PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; \
+		case $$os in windows) ext=.exe;; *) ext=;; esac; \
+		out=dist/grassroots-$(VERSION)-$$os-$$arch$$ext; echo "$$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $$out ./cmd/grassroots || exit 1; \
+	done
+	cd dist && sha256sum grassroots-* > SHA256SUMS
+	@ls -l dist
 
 run: build ## run the server on data/grassroots.db with Pucheng demo data
 	$(BIN) serve --demo
@@ -42,7 +55,7 @@ bench-go: ## the packages' Go micro-benchmarks, one iteration each
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
 clean: ## remove build output
-	rm -rf bin internal/web/static/vendor
+	rm -rf bin dist internal/web/static/vendor
 
 # Every fuzz target of a parser of untrusted input, as package:Function.
 FUZZTIME ?= 1m

@@ -61,7 +61,7 @@ async function as(username) {
   if (pages[username]) return pages[username];
   const ctx = await browser.newContext({ locale: "zh-CN", viewport: { width: 1366, height: 900 } });
   const page = await ctx.newPage();
-  const password = username === "e2e_zhujian" ? "e2e-zhujian-password" : demoPassword(server.output(), username);
+  const password = username === "e2e_zhujian" ? "e2e-zhujian-password" : demoPassword(server.demoUsers(), username);
   assert.ok(password, username + "'s password is printed at start");
   await login(page, server.url, username, password);
   pages[username] = page;

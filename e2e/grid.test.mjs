@@ -18,13 +18,13 @@ before(async () => {
   server = await startServer();
   browser = await launch();
   // The first start prints the demo users: username, role, password, unit code, unit name.
-  for (const line of server.output().split("\n")) {
+  for (const line of server.demoUsers().split("\n")) {
     const m = line.match(/^\s+(demo_\w+)\s+(\w+)\s+(\S+)\s+(\S+)\s+(.+?)\s*$/);
     if (m && m[1] !== "username") accounts[m[1]] = { role: m[2], password: m[3], unitCode: m[4], unitName: m[5] };
   }
   for (const u of ["demo_grid", "demo_community", "demo_township"]) {
-    assert.ok(accounts[u], `${u} is in the printed table:\n${server.output()}`);
-    assert.equal(demoPassword(server.output(), u), accounts[u].password, `harness demoPassword reads ${u}'s password from the table`);
+    assert.ok(accounts[u], `${u} is in the demo users' file:\n${server.demoUsers()}\n${server.output()}`);
+    assert.equal(demoPassword(server.demoUsers(), u), accounts[u].password, `harness demoPassword reads ${u}'s password from the table`);
   }
 });
 after(async () => {

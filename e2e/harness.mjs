@@ -2,7 +2,7 @@
 // SQLite database with the demo data, and drive Debian's Chromium through
 // playwright-core (never a downloaded browser).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +37,12 @@ export async function startServer({ demo = true, extraEnv = {} } = {}) {
   return {
     url,
     output: () => out,
+    // With its output not a terminal, serve writes the demo users' passwords
+    // to a private file of its data folder, never to the log.
+    demoUsers: () => {
+      const f = join(dir, "demo-users.txt");
+      return existsSync(f) ? readFileSync(f, "utf8") : "";
+    },
     stop: async () => {
       proc.kill("SIGTERM");
       await new Promise((r) => proc.once("exit", r));
@@ -45,7 +51,7 @@ export async function startServer({ demo = true, extraEnv = {} } = {}) {
   };
 }
 
-// demoPassword reads a demo user's password from the server's first-start output.
+// demoPassword reads a demo user's password from the table of server.demoUsers().
 export function demoPassword(output, username) {
   const m = output.match(new RegExp(username + "\\s+\\S*\\s*(?:\\S+\\s+)*?([A-Za-z0-9_-]{10,})"));
   return m ? m[1] : null;

@@ -54,9 +54,9 @@ async function act(page, name, fill = async () => {}) {
 }
 
 test("operator, township clerk and revisit carry a 12345 case to closed", async () => {
-  const out = server.output();
+  const out = server.demoUsers();
   const clerkPassword = demoPassword(out, "demo_township");
-  assert.ok(clerkPassword, "demo_township's password is printed at start:\n" + out);
+  assert.ok(clerkPassword, "demo_township's password is in the demo users' file:\n" + out);
 
   const opCtx = await browser.newContext({ locale: "zh-CN", viewport: { width: 1366, height: 900 } });
   const op = await opCtx.newPage();
@@ -117,7 +117,7 @@ test("operator, township clerk and revisit carry a 12345 case to closed", async 
 });
 
 test("a misrouted case is returned with a reason and dispatched again", async () => {
-  const clerkPassword = demoPassword(server.output(), "demo_township");
+  const clerkPassword = demoPassword(server.demoUsers(), "demo_township");
   const op = await (await browser.newContext({ locale: "zh-CN" })).newPage();
   await login(op, server.url, "admin", adminPassword);
   const no = await takeCall(op, "城区主干道占道经营");

@@ -36,10 +36,10 @@ async function step(page, action, fill = async () => {}) {
 }
 
 test("window, back office, delivery and review; online; proxy; figures", async () => {
-  const out = server.output();
+  const out = server.demoUsers();
   const clerkPw = demoPassword(out, "demo_township");
   const pointPw = demoPassword(out, "demo_community");
-  assert.ok(clerkPw && pointPw, "demo passwords printed:\n" + out);
+  assert.ok(clerkPw && pointPw, "demo passwords in the demo users' file:\n" + out);
 
   // 1. The window clerk of 南浦街道 finds the item by name.
   const page = await browser.newPage();

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/demo"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/stats"
@@ -52,7 +54,7 @@ type grid struct {
 // into an empty database (as `grassroots serve --demo` does), and reads them
 // back.
 func seedCounty(ctx context.Context, db *store.DB, keyFile string) (*county, error) {
-	sealer, err := pii.FromEnvOrFile(keyFile)
+	sealer, err := pii.FromKeyOrFile(os.Getenv(pii.EnvKey), keyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +68,12 @@ func seedCounty(ctx context.Context, db *store.DB, keyFile string) (*county, err
 			return nil, err
 		}
 	}
-	has, err := o.HasDemo(ctx)
+	has, err := demo.HasOrg(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	if !has {
-		if _, err := o.LoadDemo(ctx); err != nil {
+		if _, err := demo.Org(ctx, o); err != nil {
 			return nil, err
 		}
 	}

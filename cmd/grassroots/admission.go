@@ -2,9 +2,9 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,7 +14,8 @@ import (
 )
 
 // The default admission limits: how many writes the server works on at
-// once, and how long a write waits for its turn before it is refused.
+// once (--max-writes), and how long a write waits for its turn before it is
+// refused (--write-queue).
 const (
 	defaultMaxWrites  = 32
 	defaultWriteQueue = time.Second
@@ -32,6 +33,10 @@ type admission struct {
 	slots chan struct{}
 	wait  time.Duration
 	shed  prometheus.Counter
+	// waiting counts the writes queued for a slot (for the metrics).
+	waiting atomic.Int64
+	// queued times the wait of the writes that had to queue.
+	queued prometheus.Histogram
 }
 
 func newAdmission(maxWrites int, wait time.Duration, reg prometheus.Registerer) *admission {
@@ -43,24 +48,24 @@ func newAdmission(maxWrites int, wait time.Duration, reg prometheus.Registerer) 
 			Help: "Writes refused with 503 because the server had as many in flight as it admits.",
 		}),
 	}
+	a.queued = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "grassroots_http_write_queue_wait_seconds",
+		Help:    "How long the writes that found every slot taken waited for one (admitted or refused).",
+		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	})
 	if reg != nil {
-		reg.MustRegister(a.shed)
+		reg.MustRegister(a.shed, a.queued,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "grassroots_http_writes_in_flight", Help: "Writes admitted and being handled.",
+			}, func() float64 { return float64(len(a.slots)) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "grassroots_http_writes_waiting", Help: "Writes queued for a slot (refused after --write-queue).",
+			}, func() float64 { return float64(a.waiting.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "grassroots_http_writes_max", Help: "Writes admitted at once (--max-writes).",
+			}, func() float64 { return float64(cap(a.slots)) }))
 	}
 	return a
-}
-
-// admissionFromEnv reads GRASSROOTS_MAX_WRITES (a positive number) and
-// GRASSROOTS_WRITE_QUEUE (a duration), falling back to the defaults.
-func (a *app) admissionFromEnv(reg prometheus.Registerer) *admission {
-	n := defaultMaxWrites
-	if v := os.Getenv("GRASSROOTS_MAX_WRITES"); v != "" {
-		if i, err := strconv.Atoi(v); err == nil && i > 0 {
-			n = i
-		} else {
-			a.log.Warn("GRASSROOTS_MAX_WRITES is not a positive number; using the default", "value", v, "default", n)
-		}
-	}
-	return newAdmission(n, envDuration(a, "GRASSROOTS_WRITE_QUEUE", defaultWriteQueue), reg)
 }
 
 func (a *admission) limit(next http.Handler) http.Handler {
@@ -73,16 +78,23 @@ func (a *admission) limit(next http.Handler) http.Handler {
 		select {
 		case a.slots <- struct{}{}:
 		default:
+			a.waiting.Add(1)
+			start := time.Now()
 			t := time.NewTimer(a.wait)
 			select {
 			case a.slots <- struct{}{}:
 				t.Stop()
+				a.waiting.Add(-1)
+				a.queued.Observe(time.Since(start).Seconds())
 			case <-t.C:
+				a.waiting.Add(-1)
+				a.queued.Observe(time.Since(start).Seconds())
 				a.shed.Inc()
 				writeBusy(w, r)
 				return
 			case <-r.Context().Done():
 				t.Stop()
+				a.waiting.Add(-1)
 				return
 			}
 		}

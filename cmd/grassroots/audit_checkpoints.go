@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -39,9 +38,9 @@ func auditKeyFile(cfg *config) string {
 // addAuditCheckpointsFlag adds --audit-checkpoints to the flags of serve and
 // audit verify.
 func addAuditCheckpointsFlag(fs *flag.FlagSet, cfg *config) {
-	fs.StringVar(&cfg.AuditCheckpoints, "audit-checkpoints", env("GRASSROOTS_AUDIT_CHECKPOINTS", ""),
+	stringFlag(fs, &cfg.AuditCheckpoints, "audit-checkpoints", "GRASSROOTS_AUDIT_CHECKPOINTS", "",
 		"file the server appends signed checkpoints of the audit trail to, and audit verify checks the trail against; \"off\" for none (default: "+
-			auditCheckpointsName+" beside the audit key file) (GRASSROOTS_AUDIT_CHECKPOINTS)")
+			auditCheckpointsName+" beside the audit key file)")
 }
 
 // auditCheckpointsFile is --audit-checkpoints ("" when "off"), or the file
@@ -64,11 +63,11 @@ func auditCheckpointsFile(cfg *config) string {
 // without any key file (tests that open a database directly) writes
 // unkeyed entries.
 func useAuditKey(ctx context.Context, cfg *config, db *store.DB) error {
-	if os.Getenv(audit.EnvKey) == "" && cfg.AuditKeyFile == "" && cfg.KeyFile == "" {
+	if cfg.AuditKey == "" && cfg.AuditKeyFile == "" && cfg.KeyFile == "" {
 		return audit.SetKey(nil)
 	}
 	path := auditKeyFile(cfg)
-	key, err := audit.LoadKey(path, false)
+	key, err := loadAuditKey(cfg, path, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		keyed, kerr := audit.TrailKeyed(ctx, db)
 		if kerr != nil {
@@ -77,7 +76,7 @@ func useAuditKey(ctx context.Context, cfg *config, db *store.DB) error {
 		if keyed {
 			return fmt.Errorf("no audit key at %s, and the audit trail is keyed: copy the installation's audit key file there, or give it with --audit-key-file or %s", path, audit.EnvKey)
 		}
-		key, err = audit.LoadKey(path, true)
+		key, err = loadAuditKey(cfg, path, true)
 	}
 	if err != nil {
 		return err
@@ -88,8 +87,21 @@ func useAuditKey(ctx context.Context, cfg *config, db *store.DB) error {
 	return audit.CheckKey(ctx, db)
 }
 
+// loadAuditKey is the audit key of GRASSROOTS_AUDIT_KEY (cfg.AuditKey) when
+// it is set, and otherwise of the file at path (audit.LoadKey).
+func loadAuditKey(cfg *config, path string, create bool) ([]byte, error) {
+	if cfg.AuditKey != "" {
+		key, err := audit.ParseKey(cfg.AuditKey)
+		if err != nil {
+			return nil, fmt.Errorf("%w (%s)", err, envAuditKey)
+		}
+		return key, nil
+	}
+	return audit.LoadKey(path, create)
+}
+
 // auditCheckpointJobs is the server's checkpoint writer: at start, every
-// GRASSROOTS_AUDIT_CHECKPOINT_INTERVAL (a minute by default) when the
+// --audit-checkpoint-interval (a minute by default) when the
 // trail's head has moved, and once more at shutdown.
 func (a *app) auditCheckpointJobs() []func(ctx context.Context) {
 	path := auditCheckpointsFile(a.cfg)
@@ -97,7 +109,7 @@ func (a *app) auditCheckpointJobs() []func(ctx context.Context) {
 		a.log.Warn("audit checkpoints are off: a removed tail of the audit trail cannot be detected", "audit_checkpoints", a.cfg.AuditCheckpoints)
 		return nil
 	}
-	interval := envDuration(a, "GRASSROOTS_AUDIT_CHECKPOINT_INTERVAL", defaultAuditCheckpointInterval)
+	interval := a.cfg.auditCheckpointInterval()
 	c := &audit.Checkpointer{DB: a.db, Path: path}
 	step := func(ctx context.Context) error {
 		_, err := c.Step(ctx)
@@ -139,7 +151,7 @@ func runAudit(ctx context.Context, _ *config, args []string, out io.Writer) erro
 		return err
 	}
 	keyFile := auditKeyFile(cfg)
-	key, err := audit.LoadKey(keyFile, false)
+	key, err := loadAuditKey(cfg, keyFile, false)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		fmt.Fprintf(out, "no audit key at %s: only entries from before the audit key can be checked\n", keyFile)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"time"
 
 	"grassroots/internal/stats"
@@ -11,6 +9,8 @@ import (
 
 // The intervals of the background jobs.
 const (
+	// defaultSweepInterval is how often the deadline sweeper runs
+	// (--sweep-interval).
 	defaultSweepInterval = 15 * time.Second
 	// calendarWatchInterval is how soon an instance sees a calendar change
 	// made through another instance.
@@ -29,7 +29,7 @@ const (
 func (a *app) backgroundJobs() []func(ctx context.Context) {
 	var jobs []func(ctx context.Context)
 	if a.sweeper != nil {
-		interval := sweepInterval(a)
+		interval := a.cfg.sweepInterval()
 		jobs = append(jobs, func(ctx context.Context) { a.sweeper.Run(ctx, interval) })
 	}
 	if a.work != nil {
@@ -68,30 +68,4 @@ func (a *app) every(interval time.Duration, what string, fn func(ctx context.Con
 			}
 		}
 	}
-}
-
-// sweepInterval reads GRASSROOTS_SWEEP_INTERVAL: a Go duration ("15s",
-// "1m") or a number of seconds; 15 s when unset or unreadable.
-func sweepInterval(a *app) time.Duration {
-	return envDuration(a, "GRASSROOTS_SWEEP_INTERVAL", defaultSweepInterval)
-}
-
-// envDuration reads the setting key: a Go duration ("15s", "1m") or a
-// number of seconds; def when unset or unreadable.
-func envDuration(a *app, key string, def time.Duration) time.Duration {
-	v := os.Getenv(key)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		if secs, err2 := strconv.ParseFloat(v, 64); err2 == nil {
-			d, err = time.Duration(secs*float64(time.Second)), nil
-		}
-	}
-	if err != nil || d <= 0 {
-		a.log.Warn(key+" is not a positive duration; using the default", "value", v, "default", def.String())
-		return def
-	}
-	return d
 }

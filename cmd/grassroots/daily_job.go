@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"time"
 
 	"grassroots/internal/casework"
@@ -12,31 +10,17 @@ import (
 )
 
 // The daily summary (每日一收集、每日一反馈) is written once a day, at or after
-// the hour GRASSROOTS_DAILY_HOUR (Asia/Shanghai, 0–23, default 20), by
+// the hour --daily-hour (GRASSROOTS_DAILY_HOUR; Asia/Shanghai, 0–23, default 20), by
 // whichever instance gets there first; the check runs every dailyCheckInterval.
 const (
 	defaultDailyHour   = 20
 	dailyCheckInterval = 5 * time.Minute
 )
 
-// dailyHour reads GRASSROOTS_DAILY_HOUR, falling back to the default.
-func dailyHour(a *app) int {
-	v := os.Getenv("GRASSROOTS_DAILY_HOUR")
-	if v == "" {
-		return defaultDailyHour
-	}
-	h, err := strconv.Atoi(v)
-	if err != nil || h < 0 || h > 23 {
-		a.log.Warn("GRASSROOTS_DAILY_HOUR is not an hour from 0 to 23; using the default", "value", v, "default", defaultDailyHour)
-		return defaultDailyHour
-	}
-	return h
-}
-
 // runDailySummaries writes each day's summaries once across all instances,
 // until ctx ends.
 func (a *app) runDailySummaries(ctx context.Context) {
-	hour := dailyHour(a)
+	hour := a.cfg.dailyHour()
 	zone := time.FixedZone("CST", 8*3600)
 	tick := time.NewTicker(dailyCheckInterval)
 	defer tick.Stop()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"grassroots/internal/casework"
+	"grassroots/internal/demo"
 )
 
 // seedCases plays the demo cases (about 300 fictitious cases of the last 30
@@ -25,11 +25,11 @@ func seedCases(ctx context.Context, a *app, out io.Writer) error {
 	if n > 0 {
 		return nil
 	}
-	has, err := a.org.HasDemo(ctx)
+	has, err := demo.HasOrg(ctx, a.org)
 	if err != nil || !has {
 		return err
 	}
-	res, err := a.cases.LoadDemo(ctx, casework.DemoOptions{Summaries: true})
+	res, err := demo.Cases(ctx, a.db, a.cases, a.org, demo.CaseOptions{Summaries: true, Log: a.log})
 	if err != nil && res.Created == 0 {
 		return fmt.Errorf("demo cases: %w", err)
 	}

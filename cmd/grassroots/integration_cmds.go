@@ -16,34 +16,46 @@ import (
 	"grassroots/internal/province"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
+	"grassroots/internal/trust"
 	"grassroots/internal/webhook"
 )
 
 // The outbox worker's defaults: how often it looks for due deliveries
-// (GRASSROOTS_WEBHOOK_INTERVAL) and how long its claim on a delivery holds
-// before another instance may send it (GRASSROOTS_WEBHOOK_LEASE; the wait
+// (--webhook-interval) and how long its claim on a delivery holds before
+// another instance may send it (--webhook-lease; the wait
 // after an instance dies mid-delivery).
 const (
 	webhookInterval = 5 * time.Second
 	webhookLease    = 2 * time.Minute
 )
 
-// wireIntegration registers the outbox writers on the case engine: webhook
-// deliveries and provincial status updates are written in the transaction
-// of every case change.
+// wireIntegration builds the integration services once, for the UI, the
+// API, Open311 and the outbox worker, and registers the outbox writers on
+// the case engine: webhook deliveries and provincial status updates are
+// written in the transaction of every case change.
 func wireIntegration(_ context.Context, a *app) error {
+	a.webhooks = webhook.NewService(a.db, a.log)
+	a.keys = open311.NewKeys(a.db)
+	if a.org != nil && a.org.Sealer() != nil {
+		var cases trust.CaseReader
+		if a.cases != nil {
+			cases = a.cases
+		}
+		a.trust = trust.NewService(a.db, a.org.Sealer(), cases)
+	}
 	if a.cases == nil {
 		return nil
 	}
-	a.cases.OnChange(webhook.NewService(a.db, a.log).OnCaseChange)
-	a.cases.OnChange(province.NewService(a.db, a.cases, a.log).OnCaseChange)
+	a.province = province.NewService(a.db, a.cases, a.log)
+	a.cases.OnChange(a.webhooks.OnCaseChange)
+	a.cases.OnChange(a.province.OnCaseChange)
 	return nil
 }
 
 // open311Handler serves Open311 GeoReport v2 at /open311/v2/. It is mounted
 // beside the web UI, not in it: Open311 clients post without CSRF tokens.
 func (a *app) open311Handler() http.Handler {
-	d := open311.Deps{DB: a.db, Cases: a.cases, Log: a.log}
+	d := open311.Deps{DB: a.db, Cases: a.cases, Log: a.log, Keys: a.keys}
 	if a.auth != nil {
 		d.ActorFor = a.auth.ActorForUser
 	}
@@ -56,11 +68,12 @@ func (a *app) integrationJobs() []func(ctx context.Context) {
 	if a.cases == nil {
 		return nil
 	}
-	pv := province.NewService(a.db, a.cases, a.log)
-	interval, lease := envDuration(a, "GRASSROOTS_WEBHOOK_INTERVAL", webhookInterval), envDuration(a, "GRASSROOTS_WEBHOOK_LEASE", webhookLease)
+	pv := a.province
+	interval, lease := a.cfg.webhookInterval(), a.cfg.webhookLease()
 	w := webhook.NewWorker(a.db, webhook.WorkerConfig{Instance: timers.InstanceID(), Log: a.log, Lease: lease,
 		Client:  &http.Client{Timeout: min(10*time.Second, lease/2)},
-		Targets: map[string]webhook.Resolver{province.Target: pv.Destination}})
+		Targets: map[string]webhook.Resolver{province.Target: pv.Destination},
+		Outcome: a.observers().webhookOutcome})
 	return []func(ctx context.Context){func(ctx context.Context) { w.Run(ctx, interval) }}
 }
 

@@ -38,7 +38,7 @@ func runKey(ctx context.Context, _ *config, args []string, out io.Writer) error 
 	if err := parseFlags(fs, cfg, args[1:]); err != nil {
 		return err
 	}
-	fromEnv := os.Getenv(pii.EnvKey) != ""
+	fromEnv := cfg.Key != ""
 	if cmd == "rotate" {
 		if fromEnv {
 			return errors.New("key rotate: the key comes from GRASSROOTS_KEY, which this command cannot change: " +
@@ -65,7 +65,7 @@ func runKey(ctx context.Context, _ *config, args []string, out io.Writer) error 
 			return ctx.Err()
 		}
 	}
-	sealer, err := pii.FromEnvOrFile(cfg.KeyFile)
+	sealer, err := pii.FromKeyOrFile(cfg.Key, cfg.KeyFile)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/catalog"
+	"grassroots/internal/demo"
 )
 
 // wireLists builds the catalogue of matters and the executable lists, and
@@ -22,10 +23,10 @@ func wireLists(ctx context.Context, a *app) error {
 // seedLists loads the demo lists into empty lists when the server runs with
 // --demo; it is called again after the divisions are loaded on a first start.
 func seedLists(ctx context.Context, a *app, out io.Writer) error {
-	if a.cfg == nil || !a.cfg.Demo || a.lists == nil {
+	if a.cfg == nil || !a.cfg.Demo || a.lists == nil || a.org == nil {
 		return nil
 	}
-	loaded, err := a.lists.LoadDemo(ctx)
+	loaded, err := demo.Lists(ctx, a.lists, a.org)
 	if err != nil {
 		return err
 	}

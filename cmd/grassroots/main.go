@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,30 +21,9 @@ import (
 	"grassroots/internal/store"
 )
 
-// version is set by the build (-ldflags "-X main.version=...").
+// version is set by the build (-ldflags "-X main.version=...", make release);
+// without it, from Go's build information (version.go).
 var version = "dev"
-
-// config is every setting, built once in main and passed down.
-type config struct {
-	DB        string
-	Addr      string
-	Demo      bool
-	LogFormat string
-	KeyFile   string
-	DataDir   string
-	// AuditKeyFile holds the audit-trail key (--audit-key-file; default
-	// beside KeyFile); AuditCheckpoints is the file the server appends the
-	// audit trail's checkpoints to (--audit-checkpoints): audit_checkpoints.go.
-	AuditKeyFile     string
-	AuditCheckpoints string
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
-	// X-Real-IP and X-Forwarded-Proto are believed (serve --trusted-proxy).
-	TrustedProxies []netip.Prefix
-	// MetricsAddr serves /metrics on its own listener (serve --metrics-addr).
-	MetricsAddr string
-	// TLSCert and TLSKey make serve terminate TLS itself.
-	TLSCert, TLSKey string
-}
 
 // command is one subcommand.
 type command struct {
@@ -92,7 +70,11 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, nil, args[1:], out)
+			err := c.run(ctx, nil, args[1:], out)
+			if errors.Is(err, flag.ErrHelp) { // --help printed the flags
+				return nil
+			}
+			return err
 		}
 	}
 	usage(errOut)
@@ -104,51 +86,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
 	}
-	fmt.Fprintln(w, "\nEvery flag has an environment equivalent: --db is GRASSROOTS_DB, --addr GRASSROOTS_ADDR, ...")
-}
-
-// newFlags returns a flag set with the settings every database command shares.
-// Each flag defaults to its GRASSROOTS_* environment variable.
-func newFlags(name string, cfg *config) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&cfg.DB, "db", env("GRASSROOTS_DB", "data/grassroots.db"), "SQLite file path or postgres:// URL (GRASSROOTS_DB)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("GRASSROOTS_LOG_FORMAT", ""), "log format: text or json (default: text on a terminal, json otherwise) (GRASSROOTS_LOG_FORMAT)")
-	fs.StringVar(&cfg.KeyFile, "key-file", env("GRASSROOTS_KEY_FILE", ""), "file holding the personal-data key (default: grassroots.key beside a SQLite database, data/grassroots.key for PostgreSQL) (GRASSROOTS_KEY_FILE)")
-	fs.StringVar(&cfg.AuditKeyFile, "audit-key-file", env("GRASSROOTS_AUDIT_KEY_FILE", ""), "file holding the audit-trail key (default: "+auditKeyName+" beside the personal-data key file) (GRASSROOTS_AUDIT_KEY_FILE)")
-	return fs
-}
-
-// parseFlags parses args and fills the defaults that depend on other flags.
-func parseFlags(fs *flag.FlagSet, cfg *config, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if cfg.KeyFile == "" {
-		dir := "data"
-		if !store.IsPostgres(cfg.DB) {
-			dir = filepath.Dir(cfg.DB)
-		}
-		cfg.KeyFile = filepath.Join(dir, "grassroots.key")
-	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = env("GRASSROOTS_DATA_DIR", "")
-		if cfg.DataDir == "" {
-			cfg.DataDir = filepath.Dir(cfg.KeyFile)
-		}
-	}
-	return nil
-}
-
-func env(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok {
-		return v
-	}
-	return def
-}
-
-func envBool(key string) bool {
-	v := strings.ToLower(os.Getenv(key))
-	return v == "1" || v == "true" || v == "yes"
+	fmt.Fprintln(w, "\nEvery flag has an environment equivalent (--db is GRASSROOTS_DB, --addr GRASSROOTS_ADDR, ...);\n`grassroots COMMAND --help` lists a command's flags, their variables and the environment-only secrets.")
 }
 
 // newLogger logs text on a terminal and JSON otherwise, unless told.
@@ -159,10 +97,11 @@ func newLogger(format string, w *os.File) *slog.Logger {
 			format = "text"
 		}
 	}
+	// requestIDHandler adds the request id to a request's lines.
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(requestIDHandler{slog.NewJSONHandler(w, nil)})
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(requestIDHandler{slog.NewTextHandler(w, nil)})
 }
 
 // openDB opens and migrates the configured database, creating the folder of a

@@ -8,18 +8,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"grassroots/internal/store"
 )
 
-// metrics are the Prometheus figures the server exports at /metrics.
+// metrics are the Prometheus figures the server exports at /metrics: the
+// HTTP figures of this handler, the process's and the database pools', and
+// the business and background figures of the app (observers), which
+// outlive any one handler.
 type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(db *store.DB) *metrics {
+// newMetrics builds the registry of a handler (app.handler).
+func (a *app) newMetrics() *metrics {
+	db := a.db
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		reg: reg,
@@ -37,6 +40,7 @@ func newMetrics(db *store.DB) *metrics {
 	if db.R != db.W {
 		reg.MustRegister(collectors.NewDBStatsCollector(db.R, "reader"))
 	}
+	a.observers().register(reg)
 	return m
 }
 
@@ -44,10 +48,12 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote and how many bytes
+// of body.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	bytes  int64
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -61,7 +67,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
-	return s.ResponseWriter.Write(b)
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
 }
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
@@ -73,10 +81,7 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
+		route := routeOf(r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"grassroots/internal/access"
+	"grassroots/internal/demo"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 )
@@ -32,11 +33,11 @@ func seedOrg(ctx context.Context, a *app, out io.Writer) error {
 	if a.cfg == nil || !a.cfg.Demo {
 		return nil
 	}
-	has, err := a.org.HasDemo(ctx)
+	has, err := demo.HasOrg(ctx, a.org)
 	if err != nil || has {
 		return err
 	}
-	allowed, err := a.org.DemoAllowed(ctx)
+	allowed, err := demo.OrgAllowed(ctx, a.org)
 	if err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func seedOrg(ctx context.Context, a *app, out io.Writer) error {
 		a.log.WarnContext(ctx, "demo data skipped: the database already holds grids or people")
 		return nil
 	}
-	c, err := a.org.LoadDemo(ctx)
+	c, err := demo.Org(ctx, a.org)
 	if err != nil {
 		return err
 	}
@@ -112,14 +113,14 @@ func runImport(ctx context.Context, _ *config, args []string, out io.Writer) err
 // created with a fresh key on first start) and the organisation service,
 // which hands the sealer to other areas through Sealer().
 func wireOrg(ctx context.Context, a *app) error {
-	keyFile := ""
+	keyFile, key := "", ""
 	if a.cfg != nil {
-		keyFile = a.cfg.KeyFile
+		keyFile, key = a.cfg.KeyFile, a.cfg.Key
 	}
-	if keyFile == "" && os.Getenv(pii.EnvKey) == "" {
+	if keyFile == "" && key == "" {
 		return errors.New("no personal-data key: set GRASSROOTS_KEY or --key-file")
 	}
-	sealer, err := pii.FromEnvOrFile(keyFile)
+	sealer, err := pii.FromKeyOrFile(key, keyFile)
 	if err != nil {
 		return err
 	}

@@ -20,38 +20,30 @@ import (
 	"grassroots/internal/catalog"
 	"grassroots/internal/clientaddr"
 	"grassroots/internal/i18n"
+	"grassroots/internal/open311"
 	"grassroots/internal/org"
+	"grassroots/internal/province"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
+	"grassroots/internal/trust"
 	"grassroots/internal/web"
+	"grassroots/internal/webhook"
 	"grassroots/internal/worktime"
 )
 
 func runServe(ctx context.Context, _ *config, args []string, out io.Writer) error {
 	cfg := &config{}
-	fs := newFlags("serve", cfg)
-	fs.StringVar(&cfg.Addr, "addr", env("GRASSROOTS_ADDR", "localhost:8080"), "address to listen on (GRASSROOTS_ADDR)")
-	fs.BoolVar(&cfg.Demo, "demo", envBool("GRASSROOTS_DEMO"), "load Pucheng demo data into an empty database (GRASSROOTS_DEMO)")
-	addAuditCheckpointsFlag(fs, cfg)
-	trusted := fs.String("trusted-proxy", env("GRASSROOTS_TRUSTED_PROXIES", ""), "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto are believed, such as 127.0.0.1/32 (GRASSROOTS_TRUSTED_PROXIES)")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("GRASSROOTS_METRICS_ADDR", ""), "serve /metrics on this address only (default: on the main address, to loopback and trusted-proxy peers only) (GRASSROOTS_METRICS_ADDR)")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", env("GRASSROOTS_TLS_CERT", ""), "PEM certificate (chain) file: serve HTTPS with --tls-key (GRASSROOTS_TLS_CERT)")
-	fs.StringVar(&cfg.TLSKey, "tls-key", env("GRASSROOTS_TLS_KEY", ""), "PEM private key file of --tls-cert (GRASSROOTS_TLS_KEY)")
-	if err := parseFlags(fs, cfg, args); err != nil {
+	if err := parseFlags(serveFlags(cfg), cfg, args); err != nil {
 		return err
 	}
-	prefixes, err := clientaddr.ParseTrusted(*trusted)
-	if err != nil {
-		return fmt.Errorf("--trusted-proxy: %w", err)
-	}
-	cfg.TrustedProxies = prefixes
 	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg.LogFormat, os.Stderr)
 	slog.SetDefault(log)
+	out = serveConsole(out, cfg.LogFormat) // no plain text in a log stream
 
 	db, err := openDB(ctx, cfg)
 	if err != nil {
@@ -101,8 +93,8 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 		defer msrv.Close()
 	}
 
-	if addr := os.Getenv("GRASSROOTS_DEBUG_ADDR"); addr != "" {
-		if err := serveDebug(addr, log); err != nil {
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(cfg.DebugAddr, log); err != nil {
 			return err
 		}
 	}
@@ -175,11 +167,11 @@ func (a *app) serveMetrics(addr string, out io.Writer) (*http.Server, error) {
 func serveDebug(addr string, log *slog.Logger) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-		return fmt.Errorf("GRASSROOTS_DEBUG_ADDR %q: give a loopback address and port, such as 127.0.0.1:6060 (profiles show the program's internals)", addr)
+		return fmt.Errorf("--debug-addr (GRASSROOTS_DEBUG_ADDR) %q: give a loopback address and port, such as 127.0.0.1:6060 (profiles show the program's internals)", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on GRASSROOTS_DEBUG_ADDR %s: %w", addr, err)
+		return fmt.Errorf("listen on --debug-addr %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -208,10 +200,19 @@ type app struct {
 	cases   *casework.Service
 	lists   *catalog.Service
 	service *service.Service
+	// The integration services, built once (wireIntegration) and shared
+	// by the UI, the API, Open311 and the outbox worker.
+	webhooks *webhook.Service
+	province *province.Service
+	keys     *open311.Keys
+	// trust reveals sealed personal data (nil without a sealer).
+	trust *trust.Service
 	// sweeper fires deadline timers; areas register their handlers on it.
 	sweeper *timers.Sweeper
 	// m are the Prometheus figures of the last handler() built.
 	m *metrics
+	// obs are the business and background figures (observers.go).
+	obs appObservers
 }
 
 func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*app, error) {
@@ -270,12 +271,14 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
-	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service})
+	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust})
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service})
-	m := newMetrics(a.db)
+	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
+		Webhooks: a.webhooks, Province: a.province, Trust: a.trust})
+	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}
 	mux := http.NewServeMux()
@@ -306,7 +309,7 @@ func (a *app) handler() (http.Handler, error) {
 	mux.Handle("GET /metrics", a.metricsGate(res, m.handler()))
 	// res.Middleware is outermost: it decides the client once, for the
 	// rate limits, the login throttle, the cookies and the logs.
-	return res.Middleware(m.instrument(securityHeaders(a.admissionFromEnv(m.reg).limit(guardInput(mux, w, apiSrv, a.msgs))))), nil
+	return res.Middleware(requestIDs(res, accessLog(a.log, m.instrument(securityHeaders(newAdmission(a.cfg.maxWrites(), a.cfg.writeQueue(), m.reg).limit(guardInput(compress(mux), w, apiSrv, a.msgs))))))), nil
 }
 
 // metricsGate serves /metrics on the main listener only to a peer that is a

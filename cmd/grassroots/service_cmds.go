@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"grassroots/internal/demo"
 	"grassroots/internal/service"
 )
 
@@ -23,10 +24,10 @@ func wireService(ctx context.Context, a *app) error {
 // seedService loads the demo service catalogue and network when the server
 // runs with --demo, once the divisions, departments and demo matters exist.
 func seedService(ctx context.Context, a *app, out io.Writer) error {
-	if a.cfg == nil || !a.cfg.Demo || a.service == nil || a.lists == nil {
+	if a.cfg == nil || !a.cfg.Demo || a.service == nil || a.lists == nil || a.org == nil {
 		return nil
 	}
-	loaded, err := a.service.LoadDemo(ctx, a.lists)
+	loaded, err := demo.Service(ctx, a.service, a.lists, a.org)
 	if err != nil {
 		return fmt.Errorf("demo service window: %w", err)
 	}

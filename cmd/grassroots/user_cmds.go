@@ -15,10 +15,6 @@ import (
 	"grassroots/internal/store"
 )
 
-// envAdminPassword, when set, is the first administrator's password instead
-// of a random one (for scripted installs and the browser tests).
-const envAdminPassword = "GRASSROOTS_ADMIN_PASSWORD"
-
 // ensureAdmin creates the first administrator, "admin" at the county unit (or
 // the root unit when there is no county), on an empty user table and prints
 // its password once. With --demo it also creates one demo user per role.
@@ -52,8 +48,14 @@ func createFirstAdmin(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("find the county unit: %w", err)
 	}
-	password, fromEnv := os.LookupEnv(envAdminPassword)
-	if !fromEnv || password == "" {
+	// GRASSROOTS_ADMIN_PASSWORD (config.go), when set, is the password
+	// instead of a random one (for scripted installs and the browser tests).
+	var password string
+	if a.cfg != nil {
+		password = a.cfg.AdminPassword
+	}
+	fromEnv := password != ""
+	if !fromEnv {
 		password, fromEnv = auth.RandomPassword(), false
 	}
 	_, err = a.auth.CreateUser(ctx, access.System, auth.NewUser{Username: "admin", Password: password, Name: "系统管理员",
@@ -66,8 +68,9 @@ func createFirstAdmin(ctx context.Context, a *app, out io.Writer) error {
 		fmt.Fprintf(out, "首个管理员 first administrator: admin (password from %s)\n", envAdminPassword)
 		return nil
 	}
-	fmt.Fprintf(out, "首个管理员 first administrator: admin / %s (only shown now)\n", password)
-	return nil
+	// On the terminal, or a private file when there is none (console.go).
+	return showSecret(a, out, secretFileName, "first administrator's password",
+		fmt.Sprintf("首个管理员 first administrator: admin / %s (only shown now)\n", password))
 }
 
 // demoAccount is one of the demo accounts --demo creates.
@@ -128,13 +131,19 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 		rows = append(rows, fmt.Sprintf("  %s\t%s\t%s\t%s %s", u.username, u.role, password, u.unitCode, unitName))
 	}
 	if len(rows) > 0 {
-		fmt.Fprintln(out, "演示用户 demo users (passwords only shown now):")
-		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		// Passwords, like the first administrator's: on the terminal, or
+		// in a private file of the data folder (console.go).
+		var table strings.Builder
+		fmt.Fprintln(&table, "演示用户 demo users (passwords only shown now):")
+		tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  username\trole\tpassword\tunit")
 		for _, r := range rows {
 			fmt.Fprintln(tw, r)
 		}
 		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if err := showSecret(a, out, demoUsersFileName, "demo users' passwords", table.String()); err != nil {
 			return err
 		}
 	}

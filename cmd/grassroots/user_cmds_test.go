@@ -78,12 +78,16 @@ func TestEnsureAdmin(t *testing.T) {
 
 func TestEnsureAdminFromEnv(t *testing.T) {
 	t.Setenv(envAdminPassword, "scripted install pw")
+	cfg := &config{}
+	if err := parseFlags(newFlags("test", cfg), cfg, nil); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	db := storetest.SQLite(t)
 	if _, err := db.Exec(ctx, `INSERT INTO units (id, code, name, kind, path, depth, created_at, updated_at) VALUES (1, '350000000000', '福建省', 'province', '/1/', 0, 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	a := &app{cfg: &config{}, db: db, log: slog.New(slog.NewTextHandler(io.Discard, nil)), auth: auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))}
+	a := &app{cfg: cfg, db: db, log: slog.New(slog.NewTextHandler(io.Discard, nil)), auth: auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))}
 	var out strings.Builder
 	if err := ensureAdmin(ctx, a, &out); err != nil {
 		t.Fatal(err)

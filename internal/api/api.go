@@ -10,17 +10,22 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
 	"grassroots/internal/org"
+	"grassroots/internal/province"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
+	"grassroots/internal/trust"
+	"grassroots/internal/webhook"
 	"grassroots/internal/worktime"
 )
 
@@ -37,6 +42,12 @@ type Deps struct {
 	Service *service.Service
 	// Msgs is the message catalogue of the input refusals (loaded when nil).
 	Msgs *i18n.Catalog
+	// The integration services, built once in main and shared with the
+	// UI; when nil, New builds them once (integrationDefaults).
+	Webhooks *webhook.Service
+	Province *province.Service
+	// Trust reveals sealed personal data (from Org's sealer when nil).
+	Trust *trust.Service
 }
 
 // Server is the JSON API.
@@ -54,10 +65,18 @@ func New(d Deps) *Server {
 	if d.Msgs == nil {
 		d.Msgs = i18n.MustLoad()
 	}
+	d.integrationDefaults()
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
-	// Anything else under /api/ is a JSON 404, not the web UI's HTML one.
+	// Anything else under /api/ is a JSON 405 when the path has endpoints
+	// for other methods, else a JSON 404, not the web UI's HTML one.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := s.allowedMethods(r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
+				Message: "不支持的请求方法 " + r.Method + "（method not allowed），此接口允许：" + allow}})
+			return
+		}
 		s.writeError(w, r, store.NotFound("没有这个接口："+r.Method+" "+r.URL.Path))
 	})
 	s.authEndpoints()
@@ -93,9 +112,40 @@ func (s *Server) route(pattern string, fn handler) {
 	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
+			if errors.Is(err, errUnauthorized) {
+				w.Header().Set("WWW-Authenticate", bearerChallenge(r))
+			}
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// bearerChallenge is the WWW-Authenticate of a 401 (RFC 6750): the realm,
+// and invalid_token when a token was sent but is not valid.
+func bearerChallenge(r *http.Request) string {
+	if r.Header.Get("Authorization") != "" {
+		return `Bearer realm="grassroots", error="invalid_token"`
+	}
+	return `Bearer realm="grassroots"`
+}
+
+// allowedMethods lists the methods that have an endpoint at r's path
+// ("GET, HEAD, POST"), for the Allow header of a 405; "" when none has.
+func (s *Server) allowedMethods(r *http.Request) string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // authed wraps a handler that needs a bearer token; it passes the token's
@@ -114,7 +164,7 @@ func (s *Server) authed(fn func(w http.ResponseWriter, r *http.Request, actor ac
 }
 
 // errUnauthorized is a missing or bad token.
-var errUnauthorized = errors.New("unauthorized")
+var errUnauthorized = httperr.ErrUnauthorized
 
 // ErrorBody is the JSON shape of every error.
 type ErrorBody struct {
@@ -134,25 +184,13 @@ func (s *Server) RefuseInput(w http.ResponseWriter, r *http.Request, e *input.Er
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var ie *input.Error
-	if errors.As(err, &ie) {
-		writeJSON(w, ie.Status, ErrorBody{Error: ErrorDetail{Code: ie.Code(), Message: ie.Message(s.Msgs, i18n.Default)}})
-		return
-	}
-	status, code := http.StatusInternalServerError, "internal"
-	switch {
-	case errors.Is(err, errUnauthorized):
-		status, code = http.StatusUnauthorized, "unauthorized"
-	case errors.Is(err, store.ErrNotFound):
-		status, code = http.StatusNotFound, "not_found"
-	case errors.Is(err, store.ErrForbidden):
-		status, code = http.StatusForbidden, "forbidden"
-	case errors.Is(err, store.ErrInvalid):
-		status, code = http.StatusBadRequest, "invalid"
-	case errors.Is(err, store.ErrConflict):
-		status, code = http.StatusConflict, "conflict"
-	}
+	// The status and the code are httperr's table, the web's and Open311's.
+	status, code := httperr.Status(err), httperr.Code(err)
 	msg, ok := store.UserMessage(err)
+	var ie *input.Error
+	if !ok && errors.As(err, &ie) {
+		msg, ok = ie.Message(s.Msgs, i18n.Default), true
+	}
 	if !ok {
 		msg = map[string]string{
 			"unauthorized": "需要有效的API令牌（Authorization: Bearer ...）",
@@ -160,8 +198,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			"forbidden":    "无权访问该资源",
 			"invalid":      "请求内容有误",
 			"conflict":     "资源已存在或已被修改",
+			"busy":         "系统繁忙，请稍后重试",
 			"internal":     "服务器内部错误",
 		}[code]
+		if msg == "" {
+			msg = "服务器内部错误"
+		}
 	}
 	if status >= 500 {
 		s.Log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -174,7 +216,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // which refuses a write before any handler runs.
 func WriteUnavailable(w http.ResponseWriter, retryAfter time.Duration, msg string) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
-	writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{Code: "busy", Message: msg}})
+	busy := httperr.ErrUnavailable
+	writeJSON(w, httperr.Status(busy), ErrorBody{Error: ErrorDetail{Code: httperr.Code(busy), Message: msg}})
 }
 
 // writeJSON encodes v with status.

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -79,14 +80,41 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, actor access.Ac
 	return writeJSON(w, http.StatusOK, body)
 }
 
+// caseAction takes one action. The body is JSON (casework.Action), or a
+// form with the very field names of the case page's action forms
+// (casework.ActionFromForm), files of a stage in file_<stage> included.
 func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	var act casework.Action
-	if r.ContentLength != 0 {
+	name := r.PathValue("action")
+	switch ct := r.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		r.Body = http.MaxBytesReader(w, r.Body, 4*casework.MaxAttachment+1<<20)
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return store.Invalid("上传内容过大")
+			}
+			return &store.UserError{Kind: store.ErrInvalid, Message: "表单内容无法读取", Cause: err}
+		}
+		defer r.MultipartForm.RemoveAll()
+		var err error
+		if act, err = casework.ActionFromForm(name, r.PostForm, r.MultipartForm.File); err != nil {
+			return err
+		}
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		if err := r.ParseForm(); err != nil {
+			return &store.UserError{Kind: store.ErrInvalid, Message: "表单内容无法读取", Cause: err}
+		}
+		var err error
+		if act, err = casework.ActionFromForm(name, r.PostForm, nil); err != nil {
+			return err
+		}
+	case r.ContentLength != 0:
 		if err := decodeJSON(r, &act); err != nil {
 			return err
 		}
 	}
-	act.Name = r.PathValue("action")
+	act.Name = name
 	c, err := s.Cases.Do(r.Context(), actor, r.PathValue("no"), act)
 	if err != nil {
 		return err

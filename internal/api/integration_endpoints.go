@@ -7,15 +7,35 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/province"
 	"grassroots/internal/store"
+	"grassroots/internal/trust"
 	"grassroots/internal/webhook"
 )
 
+// integrationDefaults builds, once, the integration services a caller did
+// not pass (main passes them; tests often do not): the webhook service, the
+// provincial exchange when there is a case engine, and the reveal service
+// when there is a sealer.
+func (d *Deps) integrationDefaults() {
+	if d.Webhooks == nil {
+		d.Webhooks = webhook.NewService(d.DB, d.Log)
+	}
+	if d.Province == nil && d.Cases != nil {
+		d.Province = province.NewService(d.DB, d.Cases, d.Log)
+	}
+	if d.Trust == nil && d.Org != nil && d.Org.Sealer() != nil {
+		var cases trust.CaseReader
+		if d.Cases != nil {
+			cases = d.Cases
+		}
+		d.Trust = trust.NewService(d.DB, d.Org.Sealer(), cases)
+	}
+}
+
 // integrationEndpoints registers webhook administration and the provincial
-// 12345 exchange. The services are built over the API's database and case
-// engine; the outbox writers themselves are registered on the engine once,
-// at wiring.
+// 12345 exchange, over the services in Deps; the outbox writers themselves
+// are registered on the engine once, at wiring.
 func (s *Server) integrationEndpoints() {
-	hooks := webhook.NewService(s.DB, s.Log)
+	hooks := s.Webhooks
 	s.route("GET /api/v1/webhooks", s.authed(func(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 		eps, err := hooks.List(r.Context(), actor)
 		if err != nil {
@@ -103,14 +123,14 @@ func (s *Server) integrationEndpoints() {
 	}))
 
 	s.route("POST /api/v1/province/cases", s.authed(func(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-		if s.Cases == nil {
+		if s.Province == nil {
 			return store.NotFound("案件引擎未启用")
 		}
 		var in province.InboundCase
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		rc, err := province.NewService(s.DB, s.Cases, s.Log).Receive(r.Context(), actor, in)
+		rc, err := s.Province.Receive(r.Context(), actor, in)
 		if err != nil {
 			return err
 		}
@@ -122,10 +142,10 @@ func (s *Server) integrationEndpoints() {
 		return writeJSON(w, status, rc)
 	}))
 	s.route("GET /api/v1/province/cases/{platform_id}", s.authed(func(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-		if s.Cases == nil {
+		if s.Province == nil {
 			return store.NotFound("案件引擎未启用")
 		}
-		st, err := province.NewService(s.DB, s.Cases, s.Log).Query(r.Context(), actor, r.PathValue("platform_id"))
+		st, err := s.Province.Query(r.Context(), actor, r.PathValue("platform_id"))
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"grassroots/internal/access"
+	"grassroots/internal/demo"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
@@ -36,7 +37,7 @@ func TestOrgEndpoints(t *testing.T) {
 		if _, err := o.LoadDivisions(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := o.LoadDemo(ctx); err != nil {
+		if _, err := demo.Org(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 		s := New(Deps{DB: db, Org: o})

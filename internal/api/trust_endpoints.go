@@ -16,18 +16,8 @@ func (s *Server) trustEndpoints() {
 	s.route("GET /api/v1/reveals", s.authed(s.listReveals))
 }
 
-// trustService builds the reveal service from the API's dependencies (nil
-// without a personal-data sealer).
-func (s *Server) trustService() *trust.Service {
-	if s.Org == nil || s.Org.Sealer() == nil {
-		return nil
-	}
-	var cases trust.CaseReader
-	if s.Cases != nil {
-		cases = s.Cases
-	}
-	return trust.NewService(s.DB, s.Org.Sealer(), cases)
-}
+// trustService is the reveal service (nil without a personal-data sealer).
+func (s *Server) trustService() *trust.Service { return s.Trust }
 
 func (s *Server) createReveal(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	var req trust.RevealRequest

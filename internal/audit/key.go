@@ -80,19 +80,13 @@ func ParseKey(s string) ([]byte, error) {
 	return nil, errors.New("audit key: no key found")
 }
 
-// LoadKey returns the audit key from GRASSROOTS_AUDIT_KEY when it is set,
-// and otherwise from the file at path. With create, a missing file is
+// LoadKey returns the audit key from the file at path (GRASSROOTS_AUDIT_KEY,
+// read where the program reads its environment, is given to ParseKey
+// instead). With create, a missing file is
 // created (with its folder) holding a fresh random key, permissions 0600, as
 // the personal-data key file is on first start; without, a missing file is
 // fs.ErrNotExist.
 func LoadKey(path string, create bool) ([]byte, error) {
-	if v := os.Getenv(EnvKey); v != "" {
-		key, err := ParseKey(v)
-		if err != nil {
-			return nil, fmt.Errorf("%w (%s)", err, EnvKey)
-		}
-		return key, nil
-	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

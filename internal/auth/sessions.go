@@ -11,6 +11,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/clientaddr"
+	"grassroots/internal/reqinfo"
 	"grassroots/internal/store"
 )
 
@@ -240,6 +241,7 @@ func (s *Service) Session(ctx context.Context, token string) (access.Actor, stri
 			return access.Actor{}, "", fmt.Errorf("touch session: %w", err)
 		}
 	}
+	reqinfo.SetUser(ctx, actor.UserID) // for the access log
 	return actor, csrf, nil
 }
 

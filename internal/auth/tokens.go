@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/reqinfo"
 	"grassroots/internal/store"
 )
 
@@ -106,6 +107,7 @@ func (s *Service) TokenActor(ctx context.Context, plaintext string) (access.Acto
 			return access.Actor{}, fmt.Errorf("touch API token: %w", err)
 		}
 	}
+	reqinfo.SetUser(ctx, actor.UserID) // for the access log
 	return actor, nil
 }
 

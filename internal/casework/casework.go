@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -59,6 +60,7 @@ type Service struct {
 	deps  Deps
 	log   *slog.Logger
 	flows map[string]*Flow
+	order []*Flow      // the flows in registration order (Flows)
 	hooks []ChangeHook // see OnChange (hooks.go)
 	lists ListRules    // the executable lists (UseLists, coordination.go)
 }
@@ -89,9 +91,15 @@ func (s *Service) Register(f Flow) error {
 	if _, dup := s.flows[f.Name]; dup {
 		return fmt.Errorf("flow %s registered twice", f.Name)
 	}
+	f.fillLabels()
 	s.flows[f.Name] = &f
+	s.order = append(s.order, &f)
 	return nil
 }
+
+// Flows lists the registered flows in registration order (the built-in ones
+// first): the pages build their navigation and lists from it.
+func (s *Service) Flows() []*Flow { return slices.Clone(s.order) }
 
 // Flow returns the registered flow named name.
 func (s *Service) Flow(name string) (*Flow, bool) {
@@ -137,6 +145,9 @@ func (naturalCalendar) Add(from time.Time, l worktime.Limit) time.Time {
 }
 
 func (naturalCalendar) Between(a, b time.Time) time.Duration { return b.Sub(a) }
+
+// DayMinutes is a natural day's minutes.
+func (naturalCalendar) DayMinutes() int { return 24 * 60 }
 
 // Shanghai is the zone case numbers and days are counted in.
 var shanghai = func() *time.Location {

@@ -143,7 +143,7 @@ func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error)
 // case's kind, and the access list.
 func (x *actx) checkAssign(ctx context.Context, spec ActionSpec, u unitRef, person int64) error {
 	if person == 0 && len(spec.UnitKinds) > 0 && !slices.Contains(spec.UnitKinds, u.Kind) {
-		return store.Invalid(fmt.Sprintf("“%s”不能交给%s", actionName(spec.Name), u.Name))
+		return store.Invalid(fmt.Sprintf("“%s”不能交给%s", actionLabel(spec), u.Name))
 	}
 	if rule, ok := x.summonRule(); ok {
 		if err := x.checkRule(ctx, rule, u, person); err != nil {
@@ -152,7 +152,7 @@ func (x *actx) checkAssign(ctx context.Context, spec ActionSpec, u unitRef, pers
 	}
 	if x.s.lists.CheckAccess != nil && x.actor.UnitID != 0 && !x.actor.System {
 		req := AccessCheck{Actor: x.actor, FromUnitID: x.actor.UnitID, ToUnitID: u.ID, CategoryCode: x.c.CategoryCode,
-			Purpose: fmt.Sprintf("工单 %s %s", x.c.No, actionName(spec.Name))}
+			Purpose: fmt.Sprintf("工单 %s %s", x.c.No, actionLabel(spec))}
 		if err := x.s.lists.CheckAccess(ctx, x.tx, req); err != nil {
 			if errors.Is(err, store.ErrForbidden) && x.refused != nil {
 				*x.refused = append(*x.refused, req)

@@ -294,10 +294,10 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	c, d, flow := x.c, x.d, x.flow
 	spec, ok := flow.Action(act.Name)
 	if !ok {
-		return store.Invalid(fmt.Sprintf("“%s”流程没有“%s”操作", flow.Name, act.Name))
+		return store.Invalid(fmt.Sprintf("“%s”流程没有“%s”操作", label(flow.LabelKey()), act.Name))
 	}
 	if !statusAllowed(flow, spec, c) {
-		return store.Conflict(fmt.Sprintf("工单当前状态为“%s”，不能进行“%s”操作", statusName(c.Status), actionName(spec.Name)))
+		return store.Conflict(fmt.Sprintf("工单当前状态为“%s”，不能进行“%s”操作", stateLabel(flow, c.Status), actionLabel(spec)))
 	}
 	if act.Version != 0 && act.Version != c.Version {
 		return store.Conflict("工单已被他人更新，请刷新后重试")
@@ -315,7 +315,7 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 				if _, exists := d.Assignment(act.AssignmentID); !exists {
 					return store.NotFound("找不到该承办记录")
 				}
-				return store.Conflict(fmt.Sprintf("该承办记录当前不能进行“%s”操作", actionName(spec.Name)))
+				return store.Conflict(fmt.Sprintf("该承办记录当前不能进行“%s”操作", actionLabel(spec)))
 			}
 		} else {
 			var mine []*Assignment
@@ -337,14 +337,14 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 					return store.Invalid("请指明要操作的承办记录（assignment_id）")
 				}
 			case len(cands) == 0:
-				return store.Conflict(fmt.Sprintf("没有可以进行“%s”操作的承办记录", actionName(spec.Name)))
+				return store.Conflict(fmt.Sprintf("没有可以进行“%s”操作的承办记录", actionLabel(spec)))
 			default:
 				return store.Forbidden("您无权进行此操作")
 			}
 		}
 	}
 	if !permittedAs(x.actor, x.person, spec, d, target) {
-		return store.Forbidden(fmt.Sprintf("您无权对该工单进行“%s”操作", actionName(spec.Name)))
+		return store.Forbidden(fmt.Sprintf("您无权对该工单进行“%s”操作", actionLabel(spec)))
 	}
 	if target != nil && spec.WithinDispatch != "" {
 		l, err := x.s.caseLimit(x.set, spec.WithinDispatch, c)
@@ -526,13 +526,13 @@ func (x *actx) lead() (*Assignment, bool) {
 func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 	n := spec.Needs
 	if n.Note && act.Note == "" {
-		return store.Invalid(fmt.Sprintf("“%s”需要填写说明", actionName(spec.Name)))
+		return store.Invalid(fmt.Sprintf("“%s”需要填写说明", actionLabel(spec)))
 	}
 	if utf8.RuneCountInString(act.Note) > 5000 {
 		return store.Invalid("说明不能超过5000字")
 	}
 	if n.Outcome && act.Resolved == nil {
-		return store.Invalid(fmt.Sprintf("“%s”需要选择结果（是否解决/通过）", actionName(spec.Name)))
+		return store.Invalid(fmt.Sprintf("“%s”需要选择结果（是否解决/通过）", actionLabel(spec)))
 	}
 	if n.NoteOnFail && act.Resolved != nil && !*act.Resolved && act.Note == "" {
 		return store.Invalid("未解决或未通过时请填写原因")
@@ -546,7 +546,7 @@ func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 	for _, f := range n.Fields {
 		v := strings.TrimSpace(act.Fields[f])
 		if v == "" {
-			return store.Invalid(fmt.Sprintf("“%s”需要填写%s", actionName(spec.Name), fieldName(f)))
+			return store.Invalid(fmt.Sprintf("“%s”需要填写%s", actionLabel(spec), fieldName(f)))
 		}
 		if utf8.RuneCountInString(v) > 2000 {
 			return store.Invalid(fmt.Sprintf("%s不能超过2000字", fieldName(f)))
@@ -578,7 +578,7 @@ func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 			has = slices.ContainsFunc(x.d.Attachments, func(a Attachment) bool { return a.Stage == n.Attachment })
 		}
 		if !has {
-			return store.Invalid(fmt.Sprintf("请上传%s照片", stageName(n.Attachment)))
+			return store.Invalid(fmt.Sprintf("请上传%s照片", stageLabel(n.Attachment)))
 		}
 	}
 	return nil

@@ -627,20 +627,39 @@ func TestCategories(t *testing.T) {
 }
 
 // TestEveryNameTranslated keeps the message catalogue in step with the
-// flows: every status and action has its name in both languages.
+// flows: every message key a flow declares (its name, navigation entry,
+// statuses, actions, note and outcome labels, file stages) has a text in
+// both languages, and the engine's own messages name actions by it.
 func TestEveryNameTranslated(t *testing.T) {
 	msgs := i18n.MustLoad()
+	has := func(what, key string) {
+		t.Helper()
+		if !msgs.Has("zh", key) || !msgs.Has("en", key) {
+			t.Errorf("%s: key %q lacks a zh or en text", what, key)
+		}
+	}
 	for _, f := range BuiltinFlows() {
+		has(f.Name, f.LabelKey())
+		if f.Nav.Key == "" || f.Nav.Href == "" || f.Nav.ID == "" {
+			t.Errorf("flow %s declares no navigation entry", f.Name)
+		} else {
+			has(f.Name+" nav", f.Nav.Key)
+		}
 		for _, st := range f.States {
-			if !msgs.Has("zh", "case.status."+st.Name) || !msgs.Has("en", "case.status."+st.Name) {
-				t.Errorf("status %s of %s has no name in cases.json", st.Name, f.Name)
-			}
+			has(f.Name+" status "+st.Name, f.StateKey(st.Name))
 		}
 		for _, a := range f.Actions {
-			if !msgs.Has("zh", "case.action."+a.Name) || !msgs.Has("en", "case.action."+a.Name) {
-				t.Errorf("action %s of %s has no name in cases.json", a.Name, f.Name)
+			has(f.Name+" action "+a.Name, a.LabelKey())
+			if a.NoteLabel != "" {
+				has(f.Name+" note of "+a.Name, a.NoteLabel)
 			}
-			if _, ok := actionNames[a.Name]; !ok {
+			for _, k := range a.OutcomeLabels {
+				has(f.Name+" outcome of "+a.Name, k)
+			}
+			if st := a.FileStage(); st != "" {
+				has(f.Name+" stage of "+a.Name, "case.stage."+st)
+			}
+			if got := actionLabel(a); got == a.LabelKey() {
 				t.Errorf("action %s has no name for messages", a.Name)
 			}
 		}

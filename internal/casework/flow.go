@@ -49,6 +49,34 @@ type Flow struct {
 	// DispatchFromCategory dispatches a new case at intake to the unit the
 	// lists propose for its category when the caller names none.
 	DispatchFromCategory bool
+
+	// What the pages and the API need to show the flow: they read these and
+	// keep no list of flows of their own.
+
+	// Label is the message key of the flow's display name ("" means
+	// "case.flow.<Name>"); LabelKey returns it.
+	Label string
+	// Nav is the flow's work area in the navigation and its list route.
+	// Flows that share an area (Nav.ID) share its entry.
+	Nav NavEntry
+	// Primary lists the actions that move a case forward, in the order the
+	// case page offers them first (the first one allowed is highlighted).
+	Primary []string
+	// Channels is the intake channel a case gets when its opener has the
+	// role and names none (a grid worker's report comes in by "grid").
+	Channels map[access.Role]string
+	// NeedsCategory refuses a case without a category; NeedsPlace one
+	// without a point or a place (a grid event is always somewhere).
+	NeedsCategory bool
+	NeedsPlace    bool
+}
+
+// NavEntry is a work area of the navigation: its id (the active item), the
+// message key of its name and the route of its list.
+type NavEntry struct {
+	ID   string `json:"id"`
+	Key  string `json:"key"`
+	Href string `json:"href"`
 }
 
 // SummonRule limits whom an action may assign: which kinds of units, which
@@ -75,6 +103,9 @@ type State struct {
 	Final bool
 	// Public is the text a resident reads for this status on the portal.
 	Public string
+	// Label is the message key of the status's name ("" means
+	// "case.status.<Name>"); Flow.StateKey returns it.
+	Label string
 }
 
 // Target says what an action operates on.
@@ -141,16 +172,24 @@ type Party struct {
 
 // Needs are the inputs an action requires.
 type Needs struct {
-	Note         bool   // a note or reason (退回理由、答复内容)
-	NoteOnFail   bool   // a note when the outcome is negative (check failed, unresolved)
-	Unit         bool   // a unit code (dispatch, add a supporting unit)
-	Units        bool   // one or more unit codes (summon several parties)
-	Days         bool   // a number of working days (extension)
-	Outcome      bool   // Resolved must be given (revisit, check)
-	Satisfaction bool   // satisfied / basic / unsatisfied
-	Rating       bool   // 1..5
-	Point        bool   // a point (report-in on site)
-	Attachment   string // an attachment of this stage must exist or come with the action ("after")
+	Note         bool // a note or reason (退回理由、答复内容)
+	NoteOnFail   bool // a note when the outcome is negative (check failed, unresolved)
+	Unit         bool // a unit code (dispatch, add a supporting unit)
+	Units        bool // one or more unit codes (summon several parties)
+	Days         bool // a number of working days (extension)
+	Outcome      bool // Resolved must be given (revisit, check)
+	Satisfaction bool // satisfied / basic / unsatisfied
+	Rating       bool // 1..5
+	Point        bool // a point (report-in on site)
+	// OfferPoint offers an optional point (where a party reported in).
+	OfferPoint bool
+	// People lets the action name people besides units (Action.People: a
+	// whistle summons party members and grid workers).
+	People     bool
+	Attachment string // an attachment of this stage must exist or come with the action ("after")
+	// Files offers optional attachments of this stage (photos or documents
+	// of an answer, "evidence"); Attachment implies files of its stage.
+	Files string
 	// Fields are named flow-specific inputs the action requires (Action.Fields),
 	// kept on the event's data (an enforcement transfer's legal basis).
 	Fields []string
@@ -222,6 +261,15 @@ type Outcome struct {
 type ActionSpec struct {
 	// Name is the action's key, used in URLs and the event timeline.
 	Name string `json:"name"`
+	// Label is the message key of the action's name ("" means
+	// "case.action.<Name>"); LabelKey returns it.
+	Label string `json:"label"`
+	// NoteLabel is the message key of its note field's label ("" for a
+	// generic one: "caseui.note.optional").
+	NoteLabel string `json:"note_label,omitempty"`
+	// OutcomeLabels are the message keys of the positive and negative
+	// outcome when Needs.Outcome is set (default: resolved / unresolved).
+	OutcomeLabels []string `json:"outcome_labels,omitempty"`
 	// On says whether it acts on the case or on one assignment.
 	On Target `json:"on"`
 	// From lists the case statuses it may be taken from (empty: any open status).
@@ -255,6 +303,41 @@ type ActionSpec struct {
 	// Assignments lists, for assignment actions, the assignments this user
 	// may take it on now; AllowedActions fills it.
 	Assignments []int64 `json:"assignment_ids,omitempty"`
+}
+
+// LabelKey is the message key of the flow's display name.
+func (f *Flow) LabelKey() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return "case.flow." + f.Name
+}
+
+// StateKey is the message key of status's name in the flow.
+func (f *Flow) StateKey(status string) string {
+	for _, s := range f.States {
+		if s.Name == status && s.Label != "" {
+			return s.Label
+		}
+	}
+	return "case.status." + status
+}
+
+// LabelKey is the message key of the action's name.
+func (a ActionSpec) LabelKey() string {
+	if a.Label != "" {
+		return a.Label
+	}
+	return "case.action." + a.Name
+}
+
+// FileStage is the stage of the files the action's form takes ("" when it
+// takes none): its required attachment's, else its optional files'.
+func (a ActionSpec) FileStage() string {
+	if a.Needs.Attachment != "" {
+		return a.Needs.Attachment
+	}
+	return a.Needs.Files
 }
 
 // Terminal reports whether status is final in the flow.
@@ -292,11 +375,30 @@ func (f *Flow) PublicText(status string) string {
 	return ""
 }
 
+// fillLabels writes the default message keys into the declaration, so that
+// the API's allowed_actions carry them.
+func (f *Flow) fillLabels() {
+	f.Label = f.LabelKey()
+	f.States = slices.Clone(f.States)
+	for i := range f.States {
+		f.States[i].Label = f.StateKey(f.States[i].Name)
+	}
+	f.Actions = slices.Clone(f.Actions)
+	for i := range f.Actions {
+		f.Actions[i].Label = f.Actions[i].LabelKey()
+	}
+}
+
 // Validate checks that the flow is well formed: its statuses exist and its
 // deadlines and effects are ones the engine knows.
 func (f *Flow) Validate() error {
 	if f.Name == "" || !f.HasState(f.Start) {
 		return fmt.Errorf("flow %q: start status %q not declared", f.Name, f.Start)
+	}
+	for _, n := range f.Primary {
+		if _, ok := f.Action(n); !ok {
+			return fmt.Errorf("flow %s: primary action %q not declared", f.Name, n)
+		}
 	}
 	seen := map[string]bool{}
 	for _, a := range f.Actions {
@@ -309,6 +411,9 @@ func (f *Flow) Validate() error {
 		}
 		if len(a.Who) == 0 {
 			return fmt.Errorf("flow %s action %s: nobody may take it", f.Name, a.Name)
+		}
+		if n := len(a.OutcomeLabels); n != 0 && (n != 2 || !a.Needs.Outcome) {
+			return fmt.Errorf("flow %s action %s: outcome labels need Needs.Outcome and two keys", f.Name, a.Name)
 		}
 		for _, s := range a.From {
 			if !f.HasState(s) {
@@ -354,4 +459,20 @@ var knownEffects = map[Effect]bool{
 	EffSupervise: true, EffRevisit: true, EffReopen: true, EffOnSpot: true, EffReportIn: true,
 	EffRate: true, EffClosePart: true, EffCloseIfAllDone: true, EffClose: true, EffLeadBackInHand: true,
 	EffVolunteer: true,
+}
+
+// channelFor is the intake channel the flow gives a case its actor opens
+// without naming one ("" when no role of the actor has one).
+func (f *Flow) channelFor(actor access.Actor) string {
+	roles := make([]string, 0, len(f.Channels))
+	for r := range f.Channels {
+		roles = append(roles, string(r))
+	}
+	slices.Sort(roles)
+	for _, r := range roles {
+		if actor.Has(access.Role(r)) {
+			return f.Channels[access.Role(r)]
+		}
+	}
+	return ""
 }

@@ -74,13 +74,14 @@ func commonActions(open []string, dispatchedFrom []string, returnTo string, disp
 		},
 		{
 			Name: "return", On: OnAssignment, From: open, AssignmentFrom: []string{"to_sign", "in_hand"}, AssignmentRole: RoleLead,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true}, WithinDispatch: "return",
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true}, WithinDispatch: "return", NoteLabel: "caseui.note.return",
 			Done: Outcome{To: returnTo, AssignmentTo: "returned", Effects: []Effect{EffReturn}, Stops: []string{"sign", "handle"}},
 		},
 		{
 			Name: "request_extension", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
 			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Days: true}, MaxExtensions: 1, NoPendingExtension: true,
-			Done: Outcome{Effects: []Effect{EffRequestExtend}},
+			NoteLabel: "caseui.note.request_extension",
+			Done:      Outcome{Effects: []Effect{EffRequestExtend}},
 		},
 		{
 			Name: "approve_extension", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
@@ -89,7 +90,7 @@ func commonActions(open []string, dispatchedFrom []string, returnTo string, disp
 		},
 		{
 			Name: "refuse_extension", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-			Who: dispatchers(), Needs: Needs{Note: true}, PendingExtension: true,
+			Who: dispatchers(), Needs: Needs{Note: true}, PendingExtension: true, NoteLabel: "caseui.note.refuse",
 			Done: Outcome{Effects: []Effect{EffRefuseExtend}},
 		},
 		{
@@ -100,17 +101,42 @@ func commonActions(open []string, dispatchedFrom []string, returnTo string, disp
 		},
 		{
 			Name: "support_done", On: OnAssignment, From: open, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleSupporting,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true},
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true}, NoteLabel: "caseui.note.support_done",
 			Done: Outcome{Effects: []Effect{EffAnswer, EffClosePart}, Stops: []string{"handle"}},
 		},
-		{
-			Name: "supervise", On: OnCase, From: open, Who: supervisorOnly(), Needs: Needs{Note: true},
-			Done: Outcome{Effects: []Effect{EffSupervise}},
-		},
-		{
-			Name: "comment", On: OnCase, Who: []Party{{Scope: ScopeViewer}}, Needs: Needs{Note: true},
-		},
+		superviseAction(open),
+		commentAction(),
 	}
+}
+
+// superviseAction is the supervision office's 督办 on an open case.
+func superviseAction(open []string) ActionSpec {
+	return ActionSpec{
+		Name: "supervise", On: OnCase, From: open, Who: supervisorOnly(), Needs: Needs{Note: true}, NoteLabel: "caseui.note.supervise",
+		Done: Outcome{Effects: []Effect{EffSupervise}},
+	}
+}
+
+// commentAction is a remark anyone who sees the case may add, with files.
+func commentAction() ActionSpec {
+	return ActionSpec{Name: "comment", On: OnCase, Who: []Party{{Scope: ScopeViewer}}, Needs: Needs{Note: true, Files: "evidence"},
+		NoteLabel: "caseui.note.comment"}
+}
+
+// mainActions are the steps that move a case forward in the built-in
+// flows, in the order the case page offers them first.
+var mainActions = []string{"sign", "sign_support", "answer", "report_handled", "support_done", "revisit", "check", "dispatch",
+	"register", "approve_extension", "reopen", "fix_on_spot"}
+
+// primaryOf lists the flow's own actions among names, in the order of names.
+func primaryOf(f Flow, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := f.Action(n); ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // HotlineFlow is the 12345 flow: received → dispatched → (signed) in_hand →
@@ -124,6 +150,7 @@ func HotlineFlow() Flow {
 		OpenScope:        ScopeCallCentre,
 		NeedsRequestType: true,
 		Public:           true,
+		Nav:              NavEntry{ID: "cases", Key: "nav.cases", Href: "/cases"},
 		States: []State{
 			{Name: "received", Public: "已受理，等待派单"},
 			{Name: "dispatched", Public: "已转交承办单位"},
@@ -138,27 +165,28 @@ func HotlineFlow() Flow {
 	f.Actions = append(f.Actions,
 		ActionSpec{
 			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true},
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.answer",
 			Done: Outcome{To: "answered", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"},
 				Starts: []Start{{Deadline: "revisit"}}, Public: "{unit}已答复：{answer}"},
 		},
 		ActionSpec{
 			Name: "revisit", On: OnCase, From: []string{"answered"}, Who: callCentre(),
-			Needs: Needs{Outcome: true, Satisfaction: true, NoteOnFail: true},
-			Done:  Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"}, Public: "已回访，工单办结"},
+			Needs: Needs{Outcome: true, Satisfaction: true, NoteOnFail: true}, NoteLabel: "caseui.note.revisit",
+			Done: Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"}, Public: "已回访，工单办结"},
 			Failed: &Outcome{To: "unresolved", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"},
 				Public: "已回访，问题尚未解决，将继续处理"},
 		},
 		ActionSpec{
-			Name: "reopen", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true},
+			Name: "reopen", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true}, NoteLabel: "caseui.note.reopen",
 			Done: Outcome{To: "in_hand", Effects: []Effect{EffReopen}, Starts: []Start{{Deadline: "handle", OnLead: true}},
 				Public: "已退回承办单位重新办理"},
 		},
 		ActionSpec{
-			Name: "close", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true},
+			Name: "close", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true}, NoteLabel: "caseui.note.close",
 			Done: Outcome{To: "closed", Public: "工单已办结"},
 		},
 	)
+	f.Primary = primaryOf(f, mainActions...)
 	return f
 }
 
@@ -178,6 +206,12 @@ func GridEventFlow() Flow {
 		Start:     "reported",
 		OpenScope: ScopePlace,
 		OpenedBy:  []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
+		Nav:       NavEntry{ID: "grid_events", Key: "nav.grid_events", Href: "/cases?flow=grid_event"},
+		// A grid worker's report comes in by the grid channel, always with
+		// a category and a place.
+		Channels:      map[access.Role]string{access.RoleGrid: "grid"},
+		NeedsCategory: true,
+		NeedsPlace:    true,
 		States: []State{
 			{Name: "reported", Public: "已上报"},
 			{Name: "registered", Public: "已立案"},
@@ -191,7 +225,8 @@ func GridEventFlow() Flow {
 	}
 	f.Actions = []ActionSpec{
 		{
-			Name: "fix_on_spot", On: OnCase, From: []string{"reported"}, Who: []Party{{Scope: ScopeOpener}}, Needs: Needs{Note: true},
+			Name: "fix_on_spot", On: OnCase, From: []string{"reported"}, Who: []Party{{Scope: ScopeOpener}},
+			Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.handling",
 			Done: Outcome{To: "closed", Effects: []Effect{EffOnSpot}, Public: "网格员已现场处置：{answer}"},
 		},
 		{
@@ -199,7 +234,7 @@ func GridEventFlow() Flow {
 			Done: Outcome{To: "registered"},
 		},
 		{
-			Name: "dismiss", On: OnCase, From: []string{"reported"}, Who: setUp, Needs: Needs{Note: true},
+			Name: "dismiss", On: OnCase, From: []string{"reported"}, Who: setUp, Needs: Needs{Note: true}, NoteLabel: "caseui.note.dismiss",
 			Done: Outcome{To: "dismissed"},
 		},
 	}
@@ -207,14 +242,16 @@ func GridEventFlow() Flow {
 	f.Actions = append(f.Actions,
 		ActionSpec{
 			Name: "report_handled", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Attachment: "after"},
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Attachment: "after"}, NoteLabel: "caseui.note.handling",
 			Done: Outcome{To: "handled", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}, Starts: []Start{{Deadline: "check"}}},
 		},
 		ActionSpec{
 			Name: "check", On: OnCase, From: []string{"handled"}, Who: gridWorker, Needs: Needs{Outcome: true, NoteOnFail: true},
+			NoteLabel: "caseui.note.check", OutcomeLabels: []string{"caseui.outcome.passed", "caseui.outcome.failed"},
 			Done:   Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"check"}},
 			Failed: &Outcome{To: "in_hand", Effects: []Effect{EffRevisit, EffLeadBackInHand}, Stops: []string{"check"}, Starts: []Start{{Deadline: "handle", OnLead: true}}},
 		},
 	)
+	f.Primary = primaryOf(f, mainActions...)
 	return f
 }

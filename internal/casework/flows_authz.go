@@ -48,7 +48,7 @@ func partyWords(p Party) string {
 func AuthorizationTable(flows []Flow) string {
 	var b strings.Builder
 	for _, f := range flows {
-		fmt.Fprintf(&b, "### %s (%s)\n\n", f.Name, flowNames[f.Name])
+		fmt.Fprintf(&b, "### %s (%s)\n\n", f.Name, label(f.LabelKey()))
 		b.WriteString("Intake (the case-creating action):\n\n")
 		if len(f.OpenedBy) == 0 {
 			b.WriteString("- roles: any signed-in role\n")

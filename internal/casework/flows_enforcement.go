@@ -28,6 +28,7 @@ func EnforcementFlow() Flow {
 	sides := []string{"department", "township", "street"}
 	return Flow{
 		Name:      "enforcement",
+		Nav:       NavEntry{ID: "enforcement", Key: "nav.enforcement", Href: "/enforcement"},
 		Start:     "handling",
 		Kinds:     []string{EnforcementCase, EnforcementCoordination},
 		OpenedBy:  []access.Role{access.RoleTownship, access.RoleDepartment, access.RoleAdmin},
@@ -76,11 +77,10 @@ func EnforcementFlow() Flow {
 			},
 			{
 				Name: "supervise", On: OnCase, From: []string{"handling", "transferring", "accepted", "returned", "disputed"}, Who: supervisorOnly(), Needs: Needs{Note: true},
-				Done: Outcome{Effects: []Effect{EffSupervise}},
+				NoteLabel: "caseui.note.supervise",
+				Done:      Outcome{Effects: []Effect{EffSupervise}},
 			},
-			{
-				Name: "comment", On: OnCase, Who: []Party{{Scope: ScopeViewer}}, Needs: Needs{Note: true},
-			},
+			commentAction(),
 		},
 	}
 }

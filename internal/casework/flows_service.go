@@ -19,6 +19,8 @@ func ServiceFlow() Flow {
 	open := []string{"dispatched", "in_hand", "supplement"}
 	return Flow{
 		Name:     "service",
+		Nav:      NavEntry{ID: "service", Key: "nav.service", Href: "/service"},
+		Primary:  []string{"sign", "dispatch", "fix_on_spot"},
 		Start:    "accepted",
 		Kinds:    []string{"immediate", "promised"},
 		OpenedBy: []access.Role{access.RoleTownship, access.RoleCommunity, access.RoleDepartment, access.RoleAdmin},
@@ -41,8 +43,9 @@ func ServiceFlow() Flow {
 					Public: "已受理，转{unit}办理"},
 			},
 			{
-				Name: "fix_on_spot", On: OnCase, From: []string{"accepted"}, Who: []Party{window}, Needs: Needs{Note: true},
-				Done: Outcome{To: "delivered", Effects: []Effect{EffOnSpot}, Public: "即办件，已当场办结并出件"},
+				Name: "fix_on_spot", On: OnCase, From: []string{"accepted"}, Who: []Party{window}, Needs: Needs{Note: true, Files: "evidence"},
+				NoteLabel: "caseui.note.handling",
+				Done:      Outcome{To: "delivered", Effects: []Effect{EffOnSpot}, Public: "即办件，已当场办结并出件"},
 			},
 			{
 				Name: "sign", On: OnAssignment, From: []string{"dispatched"}, AssignmentFrom: []string{"to_sign"}, AssignmentRole: RoleLead,
@@ -51,7 +54,7 @@ func ServiceFlow() Flow {
 			},
 			{
 				Name: "return", On: OnAssignment, From: []string{"dispatched", "in_hand"}, AssignmentFrom: []string{"to_sign", "in_hand"}, AssignmentRole: RoleLead,
-				Who: []Party{backOffice}, Needs: Needs{Note: true}, WithinDispatch: "return",
+				Who: []Party{backOffice}, Needs: Needs{Note: true}, WithinDispatch: "return", NoteLabel: "caseui.note.return",
 				Done: Outcome{To: "returned", AssignmentTo: "returned", Effects: []Effect{EffReturn}, Stops: []string{"sign", "handle"}},
 			},
 			{
@@ -83,11 +86,8 @@ func ServiceFlow() Flow {
 				Name: "withdraw", On: OnCase, From: append([]string{"accepted", "returned"}, open...), Who: []Party{window, admins, supervisors}, Needs: Needs{Note: true},
 				Done: Outcome{To: "withdrawn", Public: "申请已撤回"},
 			},
-			{
-				Name: "supervise", On: OnCase, From: open, Who: supervisorOnly(), Needs: Needs{Note: true},
-				Done: Outcome{Effects: []Effect{EffSupervise}},
-			},
-			{Name: "comment", On: OnCase, Who: []Party{{Scope: ScopeViewer}}, Needs: Needs{Note: true}},
+			superviseAction(open),
+			commentAction(),
 		},
 	}
 }

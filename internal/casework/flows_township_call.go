@@ -24,6 +24,7 @@ func TownshipCallFlow() Flow {
 		OpenedBy:             []access.Role{access.RoleTownship, access.RoleAdmin},
 		OpenScope:            ScopePlace,
 		DispatchFromCategory: true,
+		Nav:                  NavEntry{ID: "township_calls", Key: "nav.township_calls", Href: "/township-calls"},
 		States: []State{
 			{Name: "raised", Public: "已呼叫"},
 			{Name: "dispatched", Public: "等待县直部门签收"},
@@ -46,7 +47,7 @@ func TownshipCallFlow() Flow {
 	f.Actions = append(f.Actions,
 		ActionSpec{
 			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true},
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.answer",
 			Done: Outcome{To: "answered", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}},
 		},
 		ActionSpec{
@@ -66,5 +67,6 @@ func TownshipCallFlow() Flow {
 			Done: Outcome{To: "withdrawn"},
 		},
 	)
+	f.Primary = primaryOf(f, mainActions...)
 	return f
 }

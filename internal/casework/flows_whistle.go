@@ -40,6 +40,7 @@ func WhistleFlow() Flow {
 	localAndCounty := []string{"department", "township", "street", "community", "village", "grid"}
 	return Flow{
 		Name:  "whistle",
+		Nav:   NavEntry{ID: "whistles", Key: "nav.whistles", Href: "/whistles"},
 		Start: "blown",
 		Kinds: WhistleKinds,
 		// Residents blow their own whistle on the portal; staff blow the rest.
@@ -66,7 +67,7 @@ func WhistleFlow() Flow {
 		Actions: []ActionSpec{
 			{
 				Name: "summon", On: OnCase, From: open, Who: append(whistler, countyAdmin()),
-				Needs: Needs{Units: true},
+				Needs: Needs{Units: true, People: true},
 				Done: Outcome{Effects: []Effect{EffSummon}, Starts: []Start{{Deadline: "report_in"}, {Deadline: "handle"}},
 					Public: "已召集{unit}等单位报到"},
 			},
@@ -82,7 +83,7 @@ func WhistleFlow() Flow {
 			},
 			{
 				Name: "report_in", On: OnAssignment, From: open, AssignmentFrom: []string{"to_sign", "accepted"}, AssignmentRole: RoleSummoned,
-				Who:  party,
+				Who: party, Needs: Needs{OfferPoint: true},
 				Done: Outcome{To: "responding", AssignmentTo: "reported", Effects: []Effect{EffSign, EffReportIn}, Stops: []string{"report_in"}},
 			},
 			{
@@ -104,13 +105,8 @@ func WhistleFlow() Flow {
 				Name: "cancel", On: OnCase, From: open, Who: whistler, Needs: Needs{Note: true},
 				Done: Outcome{To: "cancelled", Public: "已撤哨"},
 			},
-			{
-				Name: "supervise", On: OnCase, From: open, Who: supervisorOnly(), Needs: Needs{Note: true},
-				Done: Outcome{Effects: []Effect{EffSupervise}},
-			},
-			{
-				Name: "comment", On: OnCase, Who: []Party{{Scope: ScopeViewer}}, Needs: Needs{Note: true},
-			},
+			superviseAction(open),
+			commentAction(),
 		},
 	}
 }

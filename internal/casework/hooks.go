@@ -19,6 +19,9 @@ type Change struct {
 	// (Case), which most changes never need.
 	CaseID                   int64
 	Flow, Source, ExternalID string
+	// Channel is the intake channel (phone, portal, api, grid, ...); set
+	// at intake only.
+	Channel string
 	// EventID is the timeline event the change wrote.
 	EventID int64
 	// Action is the event's action: "receive" for intake, else the flow

@@ -709,9 +709,9 @@ func (x *InboxXLSX) Add(r InboxRow) error {
 		return err
 	}
 	x.next++
-	return x.sw.SetRow(cell, []any{r.No, r.Title, nameOr(flowNames, r.Flow), nameOr(requestTypeNames, r.RequestType),
-		statusName(r.Status), nameOr(priorityNames, r.Priority), r.CategoryName,
-		r.PlaceName, r.GridName, r.LeadUnitName, viewsXLSXTime(r.CreatedAt), r.AssignmentUnit, statusName(r.AssignmentStatus),
+	return x.sw.SetRow(cell, []any{r.No, r.Title, codeLabel("case.flow.", r.Flow), codeLabel("case.request_type.", r.RequestType),
+		codeLabel("case.status.", r.Status), codeLabel("case.priority.", r.Priority), r.CategoryName,
+		r.PlaceName, r.GridName, r.LeadUnitName, viewsXLSXTime(r.CreatedAt), r.AssignmentUnit, codeLabel("case.part_status.", r.AssignmentStatus),
 		viewsXLSXTime(r.SignDueAt), viewsXLSXTime(r.SignedAt), viewsXLSXTime(r.HandleDueAt), viewsXLSXTime(r.AnsweredAt), overdue})
 }
 

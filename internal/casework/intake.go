@@ -244,8 +244,8 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 		switch {
 		case actor.Anonymous():
 			in.Channel = "portal"
-		case actor.Has(access.RoleGrid) && in.Flow == "grid_event":
-			in.Channel = "grid"
+		case flow.channelFor(actor) != "":
+			in.Channel = flow.channelFor(actor)
 		case in.Source != "":
 			in.Channel = "api"
 		default:
@@ -318,7 +318,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		if active != 1 {
 			return Case{}, store.Invalid(fmt.Sprintf("问题分类 %s 已停用，请另选分类", in.Category))
 		}
-	} else if flow.Name == "grid_event" {
+	} else if flow.NeedsCategory {
 		return Case{}, store.Invalid("请选择问题分类")
 	}
 
@@ -380,7 +380,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 			township = t
 		}
 	}
-	if flow.Name == "grid_event" && place.ID == 0 {
+	if flow.NeedsPlace && place.ID == 0 {
 		return Case{}, store.Invalid("请在地图上选择位置，或选择所在社区、村或网格")
 	}
 	set, err := loadSettings(ctx, tx)
@@ -445,7 +445,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	if err != nil {
 		return Case{}, err
 	}
-	if err := s.changed(ctx, tx, id, Change{Flow: flow.Name, Source: in.Source, ExternalID: in.ExternalID,
+	if err := s.changed(ctx, tx, id, Change{Flow: flow.Name, Source: in.Source, ExternalID: in.ExternalID, Channel: in.Channel,
 		EventID: evID, Action: "receive", ToStatus: flow.Start, At: now, Created: true}); err != nil {
 		return Case{}, err
 	}

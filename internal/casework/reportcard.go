@@ -669,7 +669,7 @@ func WriteCoordXLSX(w io.Writer, rows []CoordRow) error {
 	var data [][]any
 	for _, r := range rows {
 		created := r.CreatedAt
-		data = append(data, []any{r.No, r.Title, r.Kind, statusName(r.Status), r.Priority, r.OpenedBy, r.TownshipName, r.PlaceName, r.GridName,
+		data = append(data, []any{r.No, r.Title, r.Kind, codeLabel("case.status.", r.Status), r.Priority, r.OpenedBy, r.TownshipName, r.PlaceName, r.GridName,
 			r.CategoryName, r.LeadUnit, r.PartyNames(), len(r.Parties), r.Reported, r.Done, r.Refused, yesNo(r.Overdue), yesNo(r.Escalated),
 			r.Supervisions, cnTime(&created), cnTime(r.HandleDueAt), cnTime(r.ClosedAt)})
 	}

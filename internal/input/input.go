@@ -25,7 +25,8 @@ var ErrMediaType = errors.New("unsupported media type")
 
 // Error is a refused input: the HTTP status, the catalogue key of the
 // message and its arguments. It unwraps to store.ErrInvalid (400),
-// ErrTooLarge (413) or ErrMediaType (415), and to its cause.
+// ErrTooLarge (413) or ErrMediaType (415), and to its cause; the surfaces
+// answer the status (and the API's code) of that kind from httperr's table.
 type Error struct {
 	Status int
 	Key    string
@@ -59,18 +60,6 @@ func (e *Error) Unwrap() []error {
 // Message returns the message in lang from the catalogue.
 func (e *Error) Message(msgs *i18n.Catalog, lang string) string {
 	return msgs.T(lang, e.Key, e.Args...)
-}
-
-// Code is the API's error code of the refusal: invalid, too_large or
-// unsupported_media_type.
-func (e *Error) Code() string {
-	switch e.Status {
-	case 413:
-		return "too_large"
-	case 415:
-		return "unsupported_media_type"
-	}
-	return "invalid"
 }
 
 func invalid(key string, args ...any) *Error { return &Error{Status: 400, Key: key, Args: args} }

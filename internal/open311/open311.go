@@ -21,6 +21,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/clientaddr"
+	"grassroots/internal/httperr"
 	"grassroots/internal/store"
 )
 
@@ -46,6 +47,9 @@ type Deps struct {
 	PostsPerMinute int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Keys is the api_key store, shared with the keys' administration
+	// (NewKeys(DB) when nil).
+	Keys *Keys
 }
 
 // Handler serves GeoReport v2.
@@ -72,7 +76,10 @@ func New(d Deps) *Handler {
 	if d.Contact == "" {
 		d.Contact = "12345政务服务便民热线 (grassroots)"
 	}
-	return &Handler{db: d.DB, cases: d.Cases, keys: NewKeys(d.DB), deps: d, log: d.Log, limiter: newLimiter(d.PostsPerMinute, time.Minute)}
+	if d.Keys == nil {
+		d.Keys = NewKeys(d.DB)
+	}
+	return &Handler{db: d.DB, cases: d.Cases, keys: d.Keys, deps: d, log: d.Log, limiter: newLimiter(d.PostsPerMinute, time.Minute)}
 }
 
 // Keys returns the handler's key store.
@@ -157,25 +164,19 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.msg }
 
-// fail writes err in the specification's error format.
+// HTTPStatus is the error's own status, for httperr.
+func (e *statusError) HTTPStatus() int { return e.code }
+
+// fail writes err in the specification's error format, with the status of
+// httperr's table (the web's and the API's).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, f format, err error) {
-	code := http.StatusInternalServerError
+	code := httperr.Status(err)
 	var se *statusError
-	switch {
-	case errors.As(err, &se):
-		code = se.code
-	case errors.Is(err, store.ErrNotFound):
-		code = http.StatusNotFound
-	case errors.Is(err, store.ErrForbidden):
-		code = http.StatusForbidden
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrConflict):
-		code = http.StatusBadRequest
-	}
 	msg, ok := store.UserMessage(err)
 	switch {
-	case se != nil:
+	case errors.As(err, &se):
 		msg = se.msg
-	case !ok && code == http.StatusInternalServerError:
+	case !ok && code >= http.StatusInternalServerError:
 		msg = "服务器内部错误 (internal error)"
 		h.log.ErrorContext(r.Context(), "open311 request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	case !ok:
@@ -194,8 +195,9 @@ func WriteUnavailable(w http.ResponseWriter, r *http.Request, retryAfter time.Du
 		f = formatXML
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
-	errs := []Error{{Code: http.StatusServiceUnavailable, Description: msg}}
-	writeFormat(w, f, http.StatusServiceUnavailable, errs, xmlErrors{Errors: errs})
+	status := httperr.Status(httperr.ErrUnavailable)
+	errs := []Error{{Code: status, Description: msg}}
+	writeFormat(w, f, status, errs, xmlErrors{Errors: errs})
 }
 
 // writeFormat encodes the JSON or the XML value with status.

@@ -29,17 +29,6 @@ func loaded(t testing.TB, db *store.DB) *Service {
 	return s
 }
 
-// withDemo returns a service with the divisions and the demo data loaded.
-func withDemo(t testing.TB, db *store.DB) (*Service, DemoCounts) {
-	t.Helper()
-	s := loaded(t, db)
-	c, err := s.LoadDemo(context.Background())
-	if err != nil {
-		t.Fatalf("load demo: %v", err)
-	}
-	return s, c
-}
-
 // actorAt builds a signed-in user at the unit with code, holding roles.
 func actorAt(t testing.TB, s *Service, code string, roles ...access.Role) access.Actor {
 	t.Helper()

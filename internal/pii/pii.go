@@ -141,11 +141,12 @@ func LoadOrCreateKey(path string) (*Sealer, error) {
 	return s, nil
 }
 
-// FromEnvOrFile returns the Sealer for the key in GRASSROOTS_KEY when it is
-// set, and otherwise for the key file (created on first use).
-func FromEnvOrFile(keyFile string) (*Sealer, error) {
-	if v := os.Getenv(EnvKey); v != "" {
-		ring, err := ParseKeyring(v)
+// FromKeyOrFile returns the Sealer for key, the content of GRASSROOTS_KEY
+// (the program reads its environment in one place, cmd/grassroots), when it
+// is not empty, and otherwise for the key file (created on first use).
+func FromKeyOrFile(key, keyFile string) (*Sealer, error) {
+	if key != "" {
+		ring, err := ParseKeyring(key)
 		if err != nil {
 			return nil, fmt.Errorf("%w (%s)", err, EnvKey)
 		}

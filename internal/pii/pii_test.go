@@ -111,11 +111,10 @@ func TestLoadOrCreateKey(t *testing.T) {
 	}
 }
 
-func TestFromEnvOrFile(t *testing.T) {
+func TestFromKeyOrFile(t *testing.T) {
 	key := NewKey()
-	t.Setenv(EnvKey, key)
 	path := filepath.Join(t.TempDir(), "unused.key")
-	s, err := FromEnvOrFile(path)
+	s, err := FromKeyOrFile(key, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +127,7 @@ func TestFromEnvOrFile(t *testing.T) {
 	if got, err := same.Open(sealed); err != nil || got != "x" {
 		t.Errorf("env key not used: %q %v", got, err)
 	}
-	t.Setenv(EnvKey, "not-a-key")
-	if _, err := FromEnvOrFile(path); err == nil {
+	if _, err := FromKeyOrFile("not-a-key", path); err == nil {
 		t.Error("a bad GRASSROOTS_KEY was accepted")
 	}
 }

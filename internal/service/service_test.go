@@ -2,9 +2,12 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -33,13 +36,6 @@ type fixture struct {
 	units map[string]unitRef
 }
 
-type directMatters struct{ db *store.DB }
-
-func (d directMatters) SaveMatter(ctx context.Context, _ access.Actor, in catalog.MatterInput, _ string) (catalog.Matter, bool, error) {
-	_, err := d.db.Exec(ctx, `INSERT INTO matters (code, type, name, created_at, updated_at) VALUES (?, ?, ?, 0, 0)`, in.Code, in.Code[:2], in.Name)
-	return catalog.Matter{Code: in.Code, Name: in.Name}, true, err
-}
-
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -52,14 +48,13 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	fx.addUnit("350722001001", "仙楼社区", "community", "350722001000")
 	fx.addUnit("350722101000", "富岭镇", "township", "350722000000")
 	fx.addUnit("350722101200", "某村", "village", "350722101000")
-	extra := map[string]bool{}
-	for _, m := range demoExtraMatters {
-		extra[m.Code] = true
-	}
-	for _, it := range demoItems() {
-		if extra[it.Code] {
-			continue
+	catalogue := demoCatalogue(t)
+	for _, m := range catalogue.ExtraMatters {
+		if _, err := db.Exec(ctx, `INSERT INTO matters (code, type, name, created_at, updated_at) VALUES (?, ?, ?, 0, 0)`, m.Code, m.Code[:2], m.Name); err != nil {
+			t.Fatal(err)
 		}
+	}
+	for _, it := range catalogue.Items {
 		if _, err := db.Exec(ctx, `INSERT INTO matters (code, type, name, created_at, updated_at) VALUES (?, ?, ?, 0, 0)`, it.Code, it.Code[:2], "事项"+it.Code); err != nil && !errors.Is(err, store.ErrConflict) {
 			t.Fatal(err)
 		}
@@ -85,11 +80,46 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 	fx.s = New(db, cases, sealer, log)
 	fx.s.SetClock(func() time.Time { return fx.now })
-	loaded, err := fx.s.LoadDemo(ctx, directMatters{db})
+	// A centre with three windows at each township, a point with a proxy
+	// window at each village (as internal/demo lays out the county).
+	var sites []GeneratedSite
+	for i, code := range []string{"350722001000", "350722001001", "350722101000", "350722101200"} {
+		u := fx.units[code]
+		site := GeneratedSite{UnitID: u.ID, Kind: SitePoint, Name: u.Name + "便民服务点", Phone: fmt.Sprintf("0599-28%05d", 10000+i),
+			Windows: []GeneratedWindow{{No: "1", Name: "代办窗口", Kind: "proxy", Staff: fmt.Sprintf("代办员%d", i), Post: "代办员"}}}
+		if u.Kind == "street" || u.Kind == "township" {
+			site.Kind, site.Name = SiteCentre, u.Name+"综合便民服务中心"
+			site.Windows = []GeneratedWindow{{No: "1", Name: "1号综合受理窗口", Kind: "universal", Staff: fmt.Sprintf("受理员%d", i), Post: "综合受理员"},
+				{No: "2", Name: "2号综合受理窗口", Kind: "universal", Staff: fmt.Sprintf("受理员%d", i+10), Post: "综合受理员"},
+				{No: "3", Name: "统一出件窗口", Kind: "delivery", Staff: fmt.Sprintf("出件员%d", i), Post: "出件员"}}
+		}
+		sites = append(sites, site)
+	}
+	loaded, err := fx.s.LoadGenerated(ctx, access.System, catalogue.Items, sites)
 	if err != nil || !loaded {
-		t.Fatalf("load demo: %v %v", loaded, err)
+		t.Fatalf("load the catalogue: %v %v", loaded, err)
+	}
+	if again, err := fx.s.LoadGenerated(ctx, access.System, catalogue.Items, sites); again || err != nil {
+		t.Fatalf("loaded twice: %v %v", again, err)
 	}
 	return fx
+}
+
+// demoCatalogue reads internal/demo's service catalogue, the items these
+// tests work on.
+func demoCatalogue(t *testing.T) (c struct {
+	ExtraMatters []catalog.MatterInput `json:"extra_matters"`
+	Items        []ItemInput           `json:"items"`
+}) {
+	t.Helper()
+	b, err := os.ReadFile("../demo/data/service-items.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func (fx *fixture) addUnit(code, name, kind, parent string) {

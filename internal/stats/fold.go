@@ -91,3 +91,14 @@ func Fold(ctx context.Context, db *store.DB) (int64, error) {
 		}
 	}
 }
+
+// FoldBacklog counts the changes to cases' counts not folded into the daily
+// sums yet. The server folds every second, so it stays small; one that grows
+// means folding fails or cannot keep up.
+func FoldBacklog(ctx context.Context, db *store.DB) (int64, error) {
+	var n int64
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM case_figures_changes`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("fold backlog: %w", err)
+	}
+	return n, nil
+}

@@ -33,6 +33,9 @@ type checkpointer struct {
 	mu      sync.Mutex // one round at a time
 	last    int        // the log's length after the previous round, in frames
 	version int64      // PRAGMA data_version on conn at the previous round
+
+	statsMu sync.Mutex // guards stats, read by DB.LogStats
+	stats   LogStats
 }
 
 func startCheckpointer(conn, w *sql.DB, group *groupCommit) *checkpointer {
@@ -49,7 +52,12 @@ func startCheckpointer(conn, w *sql.DB, group *groupCommit) *checkpointer {
 			case <-t.C:
 				// Errors are transient here (a busy database); the next round
 				// tries again and the writer's own checkpoint bounds the log.
-				_ = c.checkpoint(context.Background())
+				err := c.checkpoint(context.Background())
+				c.statsMu.Lock()
+				if err != nil {
+					c.stats.Errors++
+				}
+				c.statsMu.Unlock()
 			}
 		}
 	}()
@@ -85,6 +93,11 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 	}
 	c.version = version
 	frames, err := passive(c.conn)
+	if err == nil && frames <= 0 { // the log was started over
+		c.statsMu.Lock()
+		c.stats.Frames = 0
+		c.statsMu.Unlock()
+	}
 	if err != nil || frames <= 0 {
 		return err
 	}
@@ -94,6 +107,11 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 	return c.group.between(func() error {
 		frames, err := passive(c.w)
 		c.last = frames
+		if err == nil {
+			c.statsMu.Lock()
+			c.stats.Frames, c.stats.Checkpoints = frames, c.stats.Checkpoints+1
+			c.statsMu.Unlock()
+		}
 		return err
 	})
 }

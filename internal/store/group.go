@@ -36,6 +36,9 @@ type groupCommit struct {
 	jobs    int          // work run in tx
 	waiting []chan error // callers whose work succeeded, awaiting the commit
 	commits int          // shared transactions committed (for the tests)
+
+	// observe is the DB's observeCommit.
+	observe func(jobs int, took time.Duration, err error)
 }
 
 // A shared transaction commits after this many callers' work or this long
@@ -71,7 +74,7 @@ func (g *groupCommit) do(ctx context.Context, stmts *stmtCache, fn func(tx *Tx) 
 	others := g.queued
 	g.mu.Unlock()
 	if g.tx != nil && (others == 0 || g.jobs >= groupMaxJobs || time.Since(g.started) >= groupMaxAge) {
-		g.commit()
+		g.commitObserved()
 	}
 	<-g.turn
 
@@ -85,9 +88,23 @@ func (g *groupCommit) do(ctx context.Context, stmts *stmtCache, fn func(tx *Tx) 
 		panic(panicked)
 	}
 	if wait != nil {
-		return <-wait
+		if err := <-wait; err != nil {
+			return err
+		}
+		tx.committed()
+		return nil
 	}
 	return err
+}
+
+// commitObserved commits and tells the DB's commit observer how many
+// callers' work the commit carried and how long it took.
+func (g *groupCommit) commitObserved() {
+	jobs, start := len(g.waiting), time.Now() // the work kept, not the work undone
+	err := g.commit()
+	if g.observe != nil {
+		g.observe(jobs, time.Since(start), err)
+	}
 }
 
 // between runs fn while no transaction is open on the writer connection and
@@ -100,7 +117,7 @@ func (g *groupCommit) between(fn func() error) error {
 	g.turn <- struct{}{}
 	defer func() { <-g.turn }()
 	if g.tx != nil {
-		g.commit()
+		g.commitObserved()
 	}
 	g.mu.Lock()
 	g.queued--
@@ -170,7 +187,7 @@ func (g *groupCommit) run(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (w
 }
 
 // commit commits the shared transaction and tells every waiting caller.
-func (g *groupCommit) commit() {
+func (g *groupCommit) commit() error {
 	err := g.tx.Commit()
 	g.commits++
 	if err != nil {
@@ -184,6 +201,7 @@ func (g *groupCommit) commit() {
 		w <- err
 	}
 	g.tx, g.waiting = nil, nil
+	return err
 }
 
 // abort rolls the shared transaction back after an error that broke it and

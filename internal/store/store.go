@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,6 +56,8 @@ type DB struct {
 	group *groupCommit
 	// ckpt copies the write-ahead log into the database (SQLite only).
 	ckpt *checkpointer
+	// commitObs is told of every commit (ObserveCommits, observe.go).
+	commitObs atomic.Pointer[CommitObserver]
 }
 
 // IsPostgres reports whether a data source names a PostgreSQL database.
@@ -127,8 +130,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	ck.SetMaxOpenConns(1)
 	group := newGroupCommit(w)
-	return &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: newStmtCache(w, 1000), rStmts: newStmtCache(r, 1000),
-		group: group, ckpt: startCheckpointer(ck, w, group)}, nil
+	db := &DB{Dialect: SQLite, W: w, R: r, DSN: dsn, wStmts: newStmtCache(w, 1000), rStmts: newStmtCache(r, 1000), group: group}
+	group.observe = db.observeCommit
+	db.ckpt = startCheckpointer(ck, w, group)
+	return db, nil
 }
 
 // Close stops the checkpointer and closes the pools.
@@ -180,6 +185,24 @@ type Tx struct {
 	// statement: SQLite may answer an interrupt by rolling back the whole
 	// transaction, the others' work included.
 	detached bool
+	// afterCommit run once the work is durable (AfterCommit).
+	afterCommit []func()
+}
+
+// AfterCommit makes fn run once the transaction's work is durable, after
+// InTx's commit and never if it rolls back: for figures that must count
+// only what was kept (a counter of cases created). fn runs in the caller's
+// goroutine before InTx returns; it must be quick and must not write.
+func (tx *Tx) AfterCommit(fn func()) {
+	tx.afterCommit = append(tx.afterCommit, fn)
+}
+
+// committed runs the AfterCommit functions.
+func (tx *Tx) committed() {
+	for _, fn := range tx.afterCommit {
+		fn()
+	}
+	tx.afterCommit = nil
 }
 
 // ctx returns the context the transaction's statements run with.
@@ -275,9 +298,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	start := time.Now()
+	err = sqlTx.Commit()
+	db.observeCommit(1, time.Since(start), err)
+	if err != nil {
 		return fmt.Errorf("commit: %w", Normalize(err))
 	}
+	tx.committed()
 	return nil
 }
 

@@ -31,6 +31,33 @@ type Sweeper struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
 	fallback Handler // fires the kinds without a handler of their own
+	obs      Observer
+}
+
+// Observer is told what the sweeper did, for the program's metrics (the
+// package knows none). Each func may be nil; they must be quick.
+type Observer struct {
+	// Fired is called once per timer fired, after its batch committed.
+	Fired func(kind string)
+	// Failed is called once per timer whose handler failed (it is retried
+	// later), after the failure was recorded.
+	Failed func(kind string)
+	// Swept is called after every sweep with the time it swept at (the
+	// timers due by then were fired or left for a retry) and its error.
+	Swept func(at time.Time, err error)
+}
+
+// Observe makes o the sweeper's observer. Call it before Run.
+func (s *Sweeper) Observe(o Observer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.obs = o
+}
+
+func (s *Sweeper) observer() Observer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.obs
 }
 
 // The sweep's tuning.
@@ -127,6 +154,9 @@ func (s *Sweeper) runOnce(ctx context.Context) {
 	}()
 	start := time.Now()
 	fired, err := s.SweepOnce(ctx, start)
+	if o := s.observer(); o.Swept != nil && ctx.Err() == nil {
+		o.Swept(start, err)
+	}
 	if err != nil && ctx.Err() == nil {
 		s.log.ErrorContext(ctx, "deadline sweep failed", "instance", s.instance, "fired", fired, "err", err)
 		return
@@ -193,8 +223,9 @@ func (s *Sweeper) sweepBatch(ctx context.Context, now time.Time, kinds []string)
 		err error
 	}
 	var failures []failure
+	var firedKinds []string
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		fired, failures = 0, nil
+		fired, failures, firedKinds = 0, nil, nil
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("claim timers: %w", err)
@@ -223,11 +254,24 @@ func (s *Sweeper) sweepBatch(ctx context.Context, now time.Time, kinds []string)
 				continue
 			}
 			fired++
+			firedKinds = append(firedKinds, t.Kind)
 		}
 		return nil
 	})
 	if err != nil {
 		return claimed, 0, fmt.Errorf("sweep timers: %w", err)
+	}
+	if o := s.observer(); o.Fired != nil || o.Failed != nil {
+		for _, k := range firedKinds {
+			if o.Fired != nil {
+				o.Fired(k)
+			}
+		}
+		for _, f := range failures {
+			if o.Failed != nil {
+				o.Failed(f.t.Kind)
+			}
+		}
 	}
 	for _, f := range failures {
 		s.log.WarnContext(ctx, "deadline timer failed, will retry", "instance", s.instance, "timer_id", f.t.ID,
@@ -341,4 +385,19 @@ func (s *Sweeper) logUnhandled(ctx context.Context, now time.Time, kinds []strin
 		s.log.WarnContext(ctx, "due timers have no handler; left pending", "instance", s.instance, "kinds", strings.Join(parts, " "))
 	}
 	return nil
+}
+
+// Backlog counts the timers due at now and not fired yet (waiting for a
+// sweep, or for a retry after their handler failed) and returns the due
+// time of the oldest (zero when none): the sweeper's lag is now minus that.
+// One range read of the pending timers' index.
+func Backlog(ctx context.Context, db *store.DB, now time.Time) (due int64, oldest time.Time, err error) {
+	var first sql.NullInt64
+	if err := db.QueryRow(ctx, `SELECT COUNT(*), MIN(due_at) FROM timers WHERE fired_at IS NULL AND due_at <= ?`, store.Millis(now)).Scan(&due, &first); err != nil {
+		return 0, time.Time{}, fmt.Errorf("timer backlog: %w", err)
+	}
+	if first.Valid {
+		oldest = store.Time(first.Int64)
+	}
+	return due, oldest, nil
 }

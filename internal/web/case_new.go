@@ -51,7 +51,11 @@ func (s *Server) caseNewForm(w http.ResponseWriter, r *http.Request) error {
 	if s.Cases == nil {
 		return store.NotFound("工单功能未启用")
 	}
-	form := NewCaseForm{Flow: "hotline", Priority: casework.PriorityNormal}
+	// The first registered flow is the default (the 12345 hotline).
+	form := NewCaseForm{Priority: casework.PriorityNormal}
+	if fs := s.Cases.Flows(); len(fs) > 0 {
+		form.Flow = fs[0].Name
+	}
 	if f := r.URL.Query().Get("flow"); f != "" {
 		form.Flow = f
 	}
@@ -116,7 +120,7 @@ func (s *Server) createFromForm(r *http.Request, f NewCaseForm) (casework.Case, 
 	if f.Dispatch != "" {
 		in.Dispatch = s.resolveUnit(r.Context(), f.Dispatch)
 	}
-	if in.Flow == "grid_event" {
+	if f, ok := s.flowOf(in.Flow); ok && !f.NeedsRequestType {
 		in.RequestType = ""
 	}
 	c, _, err := s.Cases.Create(r.Context(), actorOf(r), in)

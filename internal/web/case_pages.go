@@ -237,15 +237,14 @@ func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	actor := actorOf(r)
-	nav := "cases"
+	nav, title := "cases", "caseui.inbox.title"
 	form := inboxFormOf(r.URL.Query())
-	if form.Flow == "grid_event" {
-		nav = "grid_events"
+	// A flow whose work area is this list filtered by it (Flow.Nav) names
+	// the page and its navigation item.
+	if f, ok := s.flowOf(form.Flow); ok && f.Nav.Href == "/cases?flow="+f.Name {
+		nav, title = f.Nav.ID, f.Nav.Key
 	}
-	p := CaseInboxPage{Page: s.page(r, "caseui.inbox.title", nav), Form: form}
-	if form.Flow == "grid_event" {
-		p.TitleKey = "nav.grid_events"
-	}
+	p := CaseInboxPage{Page: s.page(r, title, nav), Form: form}
 	if svc := s.trustService(); svc != nil {
 		allowed, err := svc.MaySearchPhone(r.Context(), actor)
 		if err != nil {

@@ -58,12 +58,6 @@ type EventView struct {
 	Files     []casework.Attachment
 }
 
-// ActionForm is what the user typed into an action form, kept when the
-// action is refused so that nothing is lost.
-type ActionForm struct {
-	Action, Note, Unit, Units, Days, Resolved, Satisfaction, Rating, Lng, Lat string
-}
-
 // CaseViewPage is the case page.
 type CaseViewPage struct {
 	Page
@@ -85,6 +79,11 @@ type CaseViewPage struct {
 	Satisfactions []Option
 	Error         string
 	Form          ActionForm
+	// Flow is the case's flow declaration (never nil on a rendered page).
+	Flow *casework.Flow
+	// Summonables are the units and people the flow's summoning actions
+	// may name (Needs.People).
+	Summonables []casework.Summonable
 }
 
 // When shows an optional time the Chinese way ("" when nil).
@@ -121,6 +120,9 @@ func (p CaseViewPage) Val(action, field string) string {
 	case "lat":
 		return p.Form.Lat
 	}
+	if k, ok := strings.CutPrefix(field, "field_"); ok {
+		return p.Form.Fields[k]
+	}
 	return ""
 }
 
@@ -141,7 +143,11 @@ func (s *Server) caseView(w http.ResponseWriter, r *http.Request) error {
 	case q.Get("created") != "":
 		p.Flash = p.T("caseui.flash.created", p.D.Case.No)
 	case q.Get("done") != "":
-		p.Flash = p.T("caseui.flash.done", p.T("case.action."+q.Get("done")))
+		key := "case.action." + q.Get("done")
+		if spec, ok := p.Flow.Action(q.Get("done")); ok {
+			key = spec.LabelKey()
+		}
+		p.Flash = p.T("caseui.flash.done", p.T(key))
 	}
 	return s.render(w, r, "case_view", p)
 }
@@ -154,13 +160,12 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	if err != nil {
 		return CaseViewPage{}, err
 	}
-	// The navigation item of the case's work area.
-	nav := map[string]string{"grid_event": "grid_events", "whistle": "whistles", "township_call": "township_calls",
-		"enforcement": "enforcement", "service": "service"}[d.Case.Flow]
-	if nav == "" {
-		nav = "cases"
+	// The navigation item of the case's work area, as its flow declares.
+	flow, _ := s.Cases.Flow(d.Case.Flow)
+	if flow == nil {
+		flow = &casework.Flow{Name: d.Case.Flow}
 	}
-	p := CaseViewPage{Page: s.page(r, "", nav), D: d}
+	p := CaseViewPage{Page: s.page(r, "", flow.Nav.ID), D: d, Flow: flow}
 	p.Title = d.Case.No + " " + d.Case.Title
 	s.fillCaseView(&p, s.Cases.AllowedActions(actor, d), time.Now())
 	boundary := ""
@@ -182,7 +187,23 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 			return p, err
 		}
 	}
+	for _, a := range p.Actions {
+		if a.Needs.People {
+			// Without a rule for the kind nobody is proposed; the codes
+			// are typed instead.
+			p.Summonables, _ = s.Cases.Summonables(ctx, actor, d.Case.Kind, d.Case.PlaceCode)
+			break
+		}
+	}
 	return p, nil
+}
+
+// flowOf returns the engine's declaration of flow.
+func (s *Server) flowOf(flow string) (*casework.Flow, bool) {
+	if s.Cases == nil {
+		return nil, false
+	}
+	return s.Cases.Flow(flow)
 }
 
 func needsUnit(as []ActionView) bool {
@@ -211,19 +232,16 @@ func mapJSON(c casework.Case, boundary string) string {
 	return string(b)
 }
 
-// noteKeys name the note field of the actions that need one.
-var noteKeys = map[string]string{
-	"return": "caseui.note.return", "answer": "caseui.note.answer", "request_extension": "caseui.note.request_extension",
-	"refuse_extension": "caseui.note.refuse", "supervise": "caseui.note.supervise", "reopen": "caseui.note.reopen",
-	"close": "caseui.note.close", "revisit": "caseui.note.revisit", "check": "caseui.note.check",
-	"fix_on_spot": "caseui.note.handling", "report_handled": "caseui.note.handling", "dismiss": "caseui.note.dismiss",
-	"support_done": "caseui.note.support_done", "comment": "caseui.note.comment",
-}
-
 // fillCaseView computes the page's deadlines, actions and timeline.
 func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, now time.Time) {
 	d := &p.D
 	c := &d.Case
+	if p.Flow == nil {
+		p.Flow = &casework.Flow{Name: c.Flow}
+		if f, ok := s.flowOf(c.Flow); ok {
+			p.Flow = f
+		}
+	}
 	cal := s.calendar()
 	t := p.T
 	partName := map[int64]string{}
@@ -262,25 +280,25 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 	default:
 		p.Tag = "in-hand"
 	}
-	allowed = primaryFirst(allowed)
+	// Every form is built from the flow's declaration of the action: its
+	// label, its note's label, its outcome labels, its files' stage.
+	allowed = primaryFirst(p.Flow, allowed)
 	for i, spec := range allowed {
-		v := ActionView{Name: spec.Name, Key: "case.action." + spec.Name, Needs: spec.Needs, Primary: i == 0 && spec.Name != "comment"}
-		if k, ok := noteKeys[spec.Name]; ok {
-			v.NoteLabel = t(k)
+		v := ActionView{Name: spec.Name, Key: spec.LabelKey(), Needs: spec.Needs, Primary: i == 0 && spec.Name != "comment"}
+		if spec.NoteLabel != "" {
+			v.NoteLabel = t(spec.NoteLabel)
 		} else {
 			v.NoteLabel = t("caseui.note.optional")
 		}
 		v.OptionalNote = !spec.Needs.Note && (spec.Needs.Unit || spec.Needs.Units || spec.Needs.Outcome)
 		if spec.Needs.Outcome {
 			v.YesLabel, v.NoLabel = t("caseui.outcome.resolved"), t("caseui.outcome.unresolved")
-			if spec.Name == "check" {
-				v.YesLabel, v.NoLabel = t("caseui.outcome.passed"), t("caseui.outcome.failed")
+			if len(spec.OutcomeLabels) == 2 {
+				v.YesLabel, v.NoLabel = t(spec.OutcomeLabels[0]), t(spec.OutcomeLabels[1])
 			}
 		}
-		if spec.Needs.Attachment != "" {
-			v.Files, v.Stage = true, spec.Needs.Attachment
-		} else if spec.Name == "answer" || spec.Name == "fix_on_spot" || spec.Name == "comment" {
-			v.Files, v.Stage = true, "evidence"
+		if st := spec.FileStage(); st != "" {
+			v.Files, v.Stage = true, st
 		}
 		if len(spec.Assignments) > 1 {
 			for _, id := range spec.Assignments {
@@ -301,19 +319,21 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 		}
 	}
 	for _, e := range d.Events {
-		p.Events = append(p.Events, EventView{Event: e, ActionKey: "case.action." + e.Action, Detail: eventDetail(t, e, unitName), Files: files[e.ID]})
+		key := "case.action." + e.Action
+		if spec, ok := p.Flow.Action(e.Action); ok {
+			key = spec.LabelKey()
+		}
+		p.Events = append(p.Events, EventView{Event: e, ActionKey: key, Detail: eventDetail(t, e, unitName), Files: files[e.ID]})
 	}
 }
 
-// mainActions are the steps that move a case forward, in the order the
-// page prefers to offer them first.
-var mainActions = []string{"sign", "sign_support", "answer", "report_handled", "support_done", "revisit", "check", "dispatch",
-	"register", "approve_extension", "reopen", "fix_on_spot"}
-
-// primaryFirst moves the action that moves the case forward to the front;
-// the others keep the flow's order.
-func primaryFirst(as []casework.ActionSpec) []casework.ActionSpec {
-	for _, name := range mainActions {
+// primaryFirst moves the first of the flow's primary actions (Flow.Primary)
+// that the user may take to the front; the others keep the flow's order.
+func primaryFirst(flow *casework.Flow, as []casework.ActionSpec) []casework.ActionSpec {
+	if flow == nil {
+		return as
+	}
+	for _, name := range flow.Primary {
 		for i, a := range as {
 			if a.Name == name {
 				out := append([]casework.ActionSpec{a}, as[:i]...)
@@ -382,18 +402,7 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) error {
 		return store.NotFound("工单功能未启用")
 	}
 	no, name := r.PathValue("no"), r.PathValue("action")
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		r.Body = http.MaxBytesReader(w, r.Body, maxMultipart)
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return store.Invalid("上传的文件过大（每个文件不超过10MB）")
-		}
-	} else if err := r.ParseForm(); err != nil {
-		return store.Invalid("提交的内容无法读取")
-	}
-	form := ActionForm{Action: name, Note: r.PostFormValue("note"), Unit: r.PostFormValue("unit"), Units: r.PostFormValue("units"),
-		Days: r.PostFormValue("days"), Resolved: r.PostFormValue("resolved"), Satisfaction: r.PostFormValue("satisfaction"),
-		Rating: r.PostFormValue("rating"), Lng: r.PostFormValue("lng"), Lat: r.PostFormValue("lat")}
-	act, err := s.actionOf(r, name, form)
+	act, form, err := s.parseActionForm(w, r, name)
 	if err == nil {
 		_, err = s.Cases.Do(r.Context(), actorOf(r), no, act)
 	}
@@ -415,60 +424,6 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// actionOf reads an action's inputs from its form.
-func (s *Server) actionOf(r *http.Request, name string, f ActionForm) (casework.Action, error) {
-	act := casework.Action{Name: name, Note: f.Note, Satisfaction: f.Satisfaction}
-	if f.Unit != "" {
-		act.UnitCode = s.resolveUnit(r.Context(), f.Unit)
-	}
-	for _, u := range strings.FieldsFunc(f.Units, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
-		act.UnitCodes = append(act.UnitCodes, s.resolveUnit(r.Context(), u))
-	}
-	if v := strings.TrimSpace(r.PostFormValue("assignment")); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return act, store.Invalid("承办记录编号不正确")
-		}
-		act.AssignmentID = id
-	}
-	if v := strings.TrimSpace(r.PostFormValue("version")); v != "" {
-		act.Version, _ = strconv.Atoi(v)
-	}
-	if v := strings.TrimSpace(f.Days); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return act, store.Invalid("延期天数应为整数")
-		}
-		act.Days = n
-	}
-	if v := strings.TrimSpace(f.Rating); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return act, store.Invalid("评价应为1至5分")
-		}
-		act.Rating = n
-	}
-	switch f.Resolved {
-	case "1":
-		v := true
-		act.Resolved = &v
-	case "0":
-		v := false
-		act.Resolved = &v
-	}
-	lng, lat, err := parsePoint(f.Lng, f.Lat)
-	if err != nil {
-		return act, err
-	}
-	act.Lng, act.Lat = lng, lat
-	files, err := formFiles(r, "file", r.PostFormValue("stage"))
-	if err != nil {
-		return act, err
-	}
-	act.Attachments = files
-	return act, nil
-}
-
 // parsePoint reads optional longitude and latitude fields.
 func parsePoint(lngS, latS string) (*float64, *float64, error) {
 	lngS, latS = strings.TrimSpace(lngS), strings.TrimSpace(latS)
@@ -480,36 +435,6 @@ func parsePoint(lngS, latS string) (*float64, *float64, error) {
 		return nil, nil, store.Invalid("经纬度应为数字，如 118.5412 和 27.9187，且须同时填写")
 	}
 	return &lng, &lat, nil
-}
-
-// formFiles reads the uploaded files of a multipart field.
-func formFiles(r *http.Request, field, stage string) ([]casework.NewAttachment, error) {
-	if r.MultipartForm == nil {
-		return nil, nil
-	}
-	var out []casework.NewAttachment
-	for _, fh := range r.MultipartForm.File[field] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue
-		}
-		if fh.Size > casework.MaxAttachment {
-			return nil, store.Invalid(fmt.Sprintf("文件“%s”超过10MB", fh.Filename))
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, fmt.Errorf("read upload %s: %w", fh.Filename, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, casework.MaxAttachment+1))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read upload %s: %w", fh.Filename, err)
-		}
-		if len(data) == 0 {
-			continue
-		}
-		out = append(out, casework.NewAttachment{Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data, Stage: stage})
-	}
-	return out, nil
 }
 
 // attachment serves a case's file with its sniffed type: inline for images

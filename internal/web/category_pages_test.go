@@ -274,7 +274,8 @@ func TestCategoryHandlersSignedIn(t *testing.T) {
 			}
 		}
 		expect(t, send(admin, "GET", "/admin/categories?saved=B01&done=deactivated", nil), 200, "已停用分类 B01（如有下级分类，一并停用）",
-			`<form id="cat-toggle" method="post" action="/admin/categories" hidden><input type="hidden" name="csrf" value="`+csrf+`">`,
+			`<form id="cat-toggle" method="post" action="/admin/categories" hidden><input type="hidden" name="csrf" value="`, // masked per answer
+
 			`formaction="/admin/categories/B01001/active" name="active" value="1">`)
 		// A minor does not come back under its inactive major: the refusal shows at its row.
 		expect(t, send(admin, "POST", "/admin/categories/B01001/active", url.Values{"csrf": {csrf}, "active": {"1"}}), 400,

@@ -47,10 +47,16 @@ func TestCoordPagesRender(t *testing.T) {
 		pg := s.TestPage(lang, township)
 		listPage := func(flow string, r casework.CoordRow) CoordListPage {
 			info := coordFlows[flow]
-			p := CoordListPage{Page: pg, Flow: flow, Base: info.Base, Rows: []casework.CoordRow{r}, ExportHref: info.Base + "/export.xlsx?status=open",
-				NextHref: info.Base + "?before=1", CanOpen: true, Kinds: []CoordOption{{Value: "", Label: "全部"}, {Value: "street", Label: "街道", Selected: true}},
+			var nav casework.NavEntry
+			for _, f := range casework.BuiltinFlows() {
+				if f.Name == flow {
+					nav = f.Nav
+				}
+			}
+			p := CoordListPage{Page: pg, Flow: flow, Base: nav.Href, Rows: []casework.CoordRow{r}, ExportHref: nav.Href + "/export.xlsx?status=open",
+				NextHref: nav.Href + "?before=1", CanOpen: true, Kinds: []CoordOption{{Value: "", Label: "全部"}, {Value: "street", Label: "街道", Selected: true}},
 				Statuses: []CoordOption{{Value: "open", Label: "在办"}}, Townships: []CoordOption{{Value: "350722001000", Label: "南浦街道"}}}
-			p.TitleKey, p.Nav = info.Title, info.Nav
+			p.TitleKey, p.Nav = info.Title, nav.ID
 			return p
 		}
 		casePage := CoordCasePage{Page: pg, D: detail, Summonables: summonables, Done: "report_in", Error: "请填写说明"}
@@ -59,7 +65,7 @@ func TestCoordPagesRender(t *testing.T) {
 		casePage.CaseActions = []CoordActionView{{Name: "summon", Needs: needsAll, Units: units}}
 		memberPage := MemberPage{Page: pg, Token: "gm_abc", Member: casework.Member{PersonID: 3, Name: "党员张某某", UnitName: "县住房和城乡建设局", HomeName: "仙楼社区"},
 			Parts: []casework.MemberPart{{Case: detail.Case, Assignment: detail.Assignments[0],
-				Actions: []casework.ActionSpec{{Name: "report_in", On: casework.OnAssignment}, {Name: "report_result", On: casework.OnAssignment, Needs: casework.Needs{Note: true}}}}},
+				Actions: []casework.ActionSpec{{Name: "report_in", On: casework.OnAssignment, Needs: casework.Needs{OfferPoint: true}}, {Name: "report_result", On: casework.OnAssignment, Needs: casework.Needs{Note: true}}}}},
 			Volunteer: casework.VolunteerSummary{Times: 1, Minutes: 120, Records: []casework.VolunteerRecord{{CaseNo: row.No, Title: "清理楼道", StartedAt: now, Minutes: 120}}}}
 		pages := []struct {
 			name string

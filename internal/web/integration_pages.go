@@ -8,6 +8,7 @@ import (
 
 	"grassroots/internal/open311"
 	"grassroots/internal/store"
+	"grassroots/internal/trust"
 	"grassroots/internal/webhook"
 )
 
@@ -66,7 +67,26 @@ func (s *Server) integrationRoutes() {
 	s.mux.HandleFunc("POST /admin/apikeys/{id}/revoke", s.adminOnly(s.adminAPIKeyRevoke))
 }
 
-func (s *Server) webhooks() *webhook.Service { return webhook.NewService(s.DB, s.Log) }
+func (s *Server) webhooks() *webhook.Service { return s.Webhooks }
+
+// integrationDefaults builds, once, the integration services a caller did
+// not pass (main passes them; tests often do not): the webhook service, the
+// api_key store, and the reveal service when there is a sealer.
+func (d *Deps) integrationDefaults() {
+	if d.Webhooks == nil {
+		d.Webhooks = webhook.NewService(d.DB, d.Log)
+	}
+	if d.Keys == nil {
+		d.Keys = open311.NewKeys(d.DB)
+	}
+	if d.Trust == nil && d.Org != nil && d.Org.Sealer() != nil {
+		var cases trust.CaseReader
+		if d.Cases != nil {
+			cases = d.Cases
+		}
+		d.Trust = trust.NewService(d.DB, d.Org.Sealer(), cases)
+	}
+}
 
 func integrationID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
@@ -173,7 +193,7 @@ func (s *Server) adminWebhookRedeliver(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) apiKeysPage(r *http.Request) (AdminAPIKeysPage, error) {
-	ks, err := open311.NewKeys(s.DB).List(r.Context(), actorOf(r))
+	ks, err := s.Keys.List(r.Context(), actorOf(r))
 	if err != nil {
 		return AdminAPIKeysPage{}, err
 	}
@@ -190,7 +210,7 @@ func (s *Server) adminAPIKeys(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
 	name, username := r.PostFormValue("name"), r.PostFormValue("username")
-	key, k, err := open311.NewKeys(s.DB).Create(r.Context(), actorOf(r), name, username)
+	key, k, err := s.Keys.Create(r.Context(), actorOf(r), name, username)
 	p, lerr := s.apiKeysPage(r)
 	if lerr != nil {
 		return lerr
@@ -213,7 +233,7 @@ func (s *Server) adminAPIKeyRevoke(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := open311.NewKeys(s.DB).Revoke(r.Context(), actorOf(r), id); err != nil {
+	if err := s.Keys.Revoke(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/apikeys", http.StatusSeeOther)

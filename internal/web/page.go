@@ -29,6 +29,9 @@ type Page struct {
 	Path     string
 	Flash    string
 	msgs     *i18n.Catalog
+	// flowNav are the work areas of the registered flows, in registration
+	// order (Server.flowNav).
+	flowNav []NavItem
 }
 
 // T translates key into the page's language.
@@ -64,20 +67,17 @@ type NavItem struct {
 	Key, Href, ID string
 }
 
-// NavItems is the left navigation by work area, as the actor may use it.
+// NavItems is the left navigation by work area, as the actor may use it:
+// the home page, the work areas the registered flows declare
+// (casework.Flow.Nav), then the registries and the figures.
 func (p Page) NavItems() []NavItem {
-	items := []NavItem{
-		{"nav.home", "/", "home"},
-		{"nav.cases", "/cases", "cases"},
-		{"nav.grid_events", "/cases?flow=grid_event", "grid_events"},
-		{"nav.whistles", "/whistles", "whistles"},
-		{"nav.township_calls", "/township-calls", "township_calls"},
-		{"nav.enforcement", "/enforcement", "enforcement"},
-		{"nav.service", "/service", "service"},
-		{"nav.lists", "/lists", "lists"},
-		{"nav.org", "/org", "org"},
-		{"nav.stats", "/stats", "stats"},
-	}
+	items := []NavItem{{"nav.home", "/", "home"}}
+	items = append(items, p.flowNav...)
+	items = append(items,
+		NavItem{"nav.lists", "/lists", "lists"},
+		NavItem{"nav.org", "/org", "org"},
+		NavItem{"nav.stats", "/stats", "stats"},
+	)
 	if p.Actor.HasAny(access.RoleGrid, access.RoleCommunity) {
 		// Grid workers work on the phone pages: their grid, reports, checks.
 		items = append([]NavItem{items[0], {"nav.mobile", "/m", "mobile"}}, items[1:]...)
@@ -109,16 +109,36 @@ func (s *Server) page(r *http.Request, titleKey, nav string) Page {
 		TitleKey: titleKey,
 		Lang:     langOf(r),
 		Actor:    st.Actor,
-		CSRF:     st.CSRF,
+		CSRF:     maskCSRF(st.CSRF), // fresh for every answer (BREACH)
 		Nav:      nav,
 		Path:     r.URL.Path,
 		msgs:     s.Msgs,
+		flowNav:  s.flowNav(),
 	}
+}
+
+// flowNav lists the work areas of the registered flows, each once, in the
+// order the flows were registered.
+func (s *Server) flowNav() []NavItem {
+	if s.Cases == nil {
+		return nil
+	}
+	var out []NavItem
+	seen := map[string]bool{}
+	for _, f := range s.Cases.Flows() {
+		n := f.Nav
+		if n.ID == "" || n.Href == "" || seen[n.ID] {
+			continue
+		}
+		seen[n.ID] = true
+		out = append(out, NavItem{Key: n.Key, Href: n.Href, ID: n.ID})
+	}
+	return out
 }
 
 // TestPage returns page data for rendering tests.
 func (s *Server) TestPage(lang string, actor access.Actor) Page {
-	return Page{Lang: lang, Actor: actor, CSRF: "test-csrf", msgs: s.Msgs}
+	return Page{Lang: lang, Actor: actor, CSRF: "test-csrf", msgs: s.Msgs, flowNav: s.flowNav()}
 }
 
 var shanghai = func() *time.Location {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 )
 
@@ -11,8 +10,7 @@ var staticFS embed.FS
 
 // routes registers every page. Each area registers its own in its own file.
 func (s *Server) routes() {
-	static, _ := fs.Sub(staticFS, "static")
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
+	s.mux.HandleFunc("GET /static/", serveStatic) // static.go
 	s.mux.HandleFunc("GET /lang/{lang}", s.switchLang)
 	s.homeRoutes()
 	s.authRoutes()
@@ -28,16 +26,6 @@ func (s *Server) routes() {
 	s.coordRoutes()
 	s.trustRoutes()
 	s.categoryRoutes()
-}
-
-// staticHandler serves embedded assets with long caching; asset URLs carry
-// the build's version so a new build is fetched anew.
-func staticHandler(fsys fs.FS) http.Handler {
-	fileServer := http.FileServerFS(fsys)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		fileServer.ServeHTTP(w, r)
-	})
 }
 
 // switchLang sets the language cookie and goes back where the user was.

@@ -115,7 +115,8 @@ func TestNoStore(t *testing.T) {
 		{"/cases/350722-20261126-00001", "no-store"},
 		{"/login", "no-store"},
 		{"/portal/track", "no-store"},
-		{"/static/app.css", "public, max-age=86400"},
+		{"/static/app.css", "no-cache"}, // revalidated (ETag); the hashed URL is immutable
+		{assetURL("app.css"), "public, max-age=31536000, immutable"},
 	} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))

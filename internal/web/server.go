@@ -5,7 +5,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -17,10 +16,15 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
+	"grassroots/internal/input"
+	"grassroots/internal/open311"
 	"grassroots/internal/org"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
+	"grassroots/internal/trust"
+	"grassroots/internal/webhook"
 	"grassroots/internal/worktime"
 )
 
@@ -39,6 +43,12 @@ type Deps struct {
 	Secure  bool // cookies carry Secure (behind TLS)
 	// Portal are the residents' portal's rate limits (zero fields: defaults).
 	Portal PortalLimits
+	// The integration services, built once in main and shared with the
+	// API; when nil, New builds them once (integrationDefaults).
+	Webhooks *webhook.Service
+	Keys     *open311.Keys
+	// Trust reveals sealed personal data (from Org's sealer when nil).
+	Trust *trust.Service
 }
 
 // Server is the web UI.
@@ -60,6 +70,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.integrationDefaults()
 	s := &Server{Deps: d, pages: pages, mux: newRouteMux()}
 	s.routes()
 	return s, nil
@@ -106,22 +117,9 @@ func (s *Server) staff(fn handler) http.HandlerFunc {
 	})
 }
 
-// Status maps an error kind to its HTTP status.
-func Status(err error) int {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, store.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, store.ErrInvalid):
-		return http.StatusBadRequest
-	case errors.Is(err, store.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, context.Canceled):
-		return 499
-	}
-	return http.StatusInternalServerError
-}
+// Status maps an error kind to its HTTP status: httperr's table, the one
+// the API and Open311 answer with too.
+func Status(err error) int { return httperr.Status(err) }
 
 // ErrorPage is the data of the error page.
 type ErrorPage struct {
@@ -134,6 +132,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	status := Status(err)
 	lang := langOf(r)
 	msg, ok := store.UserMessage(err)
+	var ie *input.Error
+	if !ok && errors.As(err, &ie) {
+		msg, ok = ie.Message(s.Msgs, lang), true
+	}
 	if !ok {
 		key := map[int]string{404: "error.not_found", 403: "error.forbidden", 400: "error.invalid", 409: "error.conflict"}[status]
 		if key == "" {

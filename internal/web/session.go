@@ -81,7 +81,9 @@ func unsafeMethod(m string) bool {
 }
 
 // validCSRF compares the X-CSRF-Token header, or else the "csrf" form field,
-// with want in constant time.
+// with want in constant time. The token may come masked, as the pages
+// carry it (maskCSRF), or as it is (the anonymous visitor's cookie value,
+// the session's token for a client that reads it from the server side).
 func validCSRF(w http.ResponseWriter, r *http.Request, want string) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
@@ -93,7 +95,45 @@ func validCSRF(w http.ResponseWriter, r *http.Request, want string) bool {
 		}
 		got = r.PostFormValue("csrf")
 	}
-	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	if want == "" || got == "" {
+		return false
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 {
+		return true
+	}
+	plain, ok := unmaskCSRF(got)
+	return ok && subtle.ConstantTimeCompare([]byte(plain), []byte(want)) == 1
+}
+
+// maskCSRF is the token as a page carries it (the csrf-token meta tag, the
+// forms' hidden "csrf" fields): base64url(pad || token XOR pad) with a
+// fresh random pad each time, so that no two answers carry the same bytes
+// and a compressed page's length tells nothing of the token (BREACH: the
+// token sits next to reflected input, such as a search term).
+func maskCSRF(token string) string {
+	if token == "" {
+		return ""
+	}
+	n := len(token)
+	b := make([]byte, 2*n)
+	rand.Read(b[:n]) // never fails
+	for i := range n {
+		b[n+i] = b[i] ^ token[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// unmaskCSRF undoes maskCSRF; ok is false when s is not a masked token.
+func unmaskCSRF(s string) (token string, ok bool) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || len(b) == 0 || len(b)%2 != 0 {
+		return "", false
+	}
+	n := len(b) / 2
+	for i := range n {
+		b[n+i] ^= b[i]
+	}
+	return string(b[n:]), true
 }
 
 func newCSRFToken() string {

@@ -17,19 +17,9 @@ func (s *Server) trustRoutes() {
 	s.mux.HandleFunc("GET /admin/reveals", s.staff(s.adminReveals))
 }
 
-// trustService builds the reveal service from the UI's dependencies; it
-// needs the personal-data sealer, so without the organisation service it is
-// nil.
-func (s *Server) trustService() *trust.Service {
-	if s.Org == nil || s.Org.Sealer() == nil {
-		return nil
-	}
-	var cases trust.CaseReader
-	if s.Cases != nil {
-		cases = s.Cases
-	}
-	return trust.NewService(s.DB, s.Org.Sealer(), cases)
-}
+// trustService is the reveal service; it needs the personal-data sealer, so
+// without the organisation service it is nil.
+func (s *Server) trustService() *trust.Service { return s.Trust }
 
 // RevealPage is the reveal form, and after a successful reveal the value.
 type RevealPage struct {

@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -92,7 +93,19 @@ type WorkerConfig struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
+	// Outcome, when set, is told of every attempt once its result is
+	// recorded, for the program's metrics: target is "endpoint" for a
+	// registered endpoint or the named target ("province"), outcome one of
+	// OutcomeDelivered, OutcomeRetry, OutcomeFailed. It must be quick.
+	Outcome func(target, outcome string)
 }
+
+// The outcomes of an attempt (WorkerConfig.Outcome).
+const (
+	OutcomeDelivered = "delivered" // the receiver answered 2xx
+	OutcomeRetry     = "retry"     // it failed and will be tried again
+	OutcomeFailed    = "failed"    // it failed for the last time
+)
 
 // Worker sends the outbox's deliveries.
 type Worker struct {
@@ -345,6 +358,20 @@ func (w *Worker) send(ctx context.Context, c claimed) (bool, error) {
 	if werr != nil {
 		return false, werr
 	}
+	if w.cfg.Outcome != nil {
+		target, outcome := c.target, OutcomeDelivered
+		if c.endpointID != 0 {
+			target = "endpoint"
+		}
+		switch {
+		case ok:
+		case c.attempts >= w.cfg.MaxAttempts:
+			outcome = OutcomeFailed
+		default:
+			outcome = OutcomeRetry
+		}
+		w.cfg.Outcome(target, outcome)
+	}
 	if !ok {
 		w.cfg.Log.WarnContext(ctx, "webhook delivery failed", "delivery", c.uid, "event", c.event, "attempts", c.attempts, "err", errText)
 	}
@@ -388,4 +415,18 @@ func nullCode(code int) any {
 		return nil
 	}
 	return code
+}
+
+// Backlog counts the outbox's deliveries still to be sent (pending: due,
+// waiting for a retry, or being sent) and returns when the oldest was
+// written (zero when none). One range read of the outbox's status index.
+func Backlog(ctx context.Context, db *store.DB) (pending int64, oldest time.Time, err error) {
+	var first sql.NullInt64
+	if err := db.QueryRow(ctx, `SELECT COUNT(*), MIN(created_at) FROM webhook_deliveries WHERE status = 'pending'`).Scan(&pending, &first); err != nil {
+		return 0, time.Time{}, fmt.Errorf("outbox backlog: %w", store.Normalize(err))
+	}
+	if first.Valid {
+		oldest = store.Time(first.Int64)
+	}
+	return pending, oldest, nil
 }

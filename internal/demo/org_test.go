@@ -1,4 +1,4 @@
-package org
+package demo
 
 import (
 	"context"
@@ -10,15 +10,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
+	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 )
 
-func TestDemo(t *testing.T) {
-	var first *DemoCounts
+func TestOrg(t *testing.T) {
+	var first *OrgCounts
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s, c := withDemo(t, db)
+		s, c := withOrg(t, db)
 		// The same seed gives the same data on every engine and every run.
 		if first == nil {
 			first = &c
@@ -70,7 +72,7 @@ func TestDemo(t *testing.T) {
 			var code, kind, parent string
 			rows.Scan(&code, &kind, &parent)
 			re := gridCode
-			if kind == KindBuilding {
+			if kind == org.KindBuilding {
 				re = buildingCode
 			}
 			if !re.MatchString(code) || !strings.HasPrefix(code, parent) {
@@ -79,13 +81,13 @@ func TestDemo(t *testing.T) {
 		}
 		rows.Close()
 		// Grids never overlap.
-		grids, err := s.ByKind(ctx, KindGrid)
+		grids, err := s.ByKind(ctx, org.KindGrid)
 		if err != nil {
 			t.Fatal(err)
 		}
-		boxes := make([]BBox, len(grids))
+		boxes := make([]org.BBox, len(grids))
 		for i, g := range grids {
-			b, err := ParseBoundary(g.Boundary)
+			b, err := org.ParseBoundary(g.Boundary)
 			if err != nil {
 				t.Fatalf("grid %s boundary: %v", g.Code, err)
 			}
@@ -120,11 +122,11 @@ func TestDemo(t *testing.T) {
 			}
 		}
 		// Loading twice is refused.
-		if _, err := s.LoadDemo(ctx); !errors.Is(err, store.ErrConflict) {
+		if _, err := Org(ctx, s); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("second demo load: %v, want conflict", err)
 		}
-		if has, _ := s.HasDemo(ctx); !has {
-			t.Error("HasDemo = false after loading")
+		if has, _ := HasOrg(ctx, s); !has {
+			t.Error("HasOrg = false after loading")
 		}
 		// A grid's page data: counts, party branch, workers.
 		grid, err := s.UnitByCode(ctx, community, "350722001001G01")
@@ -135,59 +137,61 @@ func TestDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cnt.Grids() != 1 || cnt.People[RoleGridWorker] != 2 || cnt.Children[KindBuilding] == 0 {
+		if cnt.Grids() != 1 || cnt.People[org.RoleGridWorker] != 2 || cnt.Children[org.KindBuilding] == 0 {
 			t.Errorf("grid counts = %+v", cnt)
 		}
 		county, _ := s.County(ctx)
 		all, _ := s.Counts(ctx, county.ID)
-		if all.Grids() != c.Grids || all.PartyGroups() != 279 || all.People[RoleBuildingLeader]+all.People[RoleStreetLeader] != 622 {
+		if all.Grids() != c.Grids || all.PartyGroups() != 279 || all.People[org.RoleBuildingLeader]+all.People[org.RoleStreetLeader] != 622 {
 			t.Errorf("county counts = %+v", all)
 		}
 		orgs, err := s.PartyOrgsOfUnit(ctx, community, grid.ID)
-		if err != nil || len(orgs) != 1 || orgs[0].Kind != PartyGridBranch || orgs[0].ParentCode != "350722001001P" {
+		if err != nil || len(orgs) != 1 || orgs[0].Kind != org.PartyGridBranch || orgs[0].ParentCode != "350722001001P" {
 			t.Errorf("grid party organisations = %+v, %v", orgs, err)
 		}
 	})
 }
 
-func TestGridAt(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		s, _ := withDemo(t, db)
-		grids, err := s.ByKind(ctx, KindGrid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, g := range []Unit{grids[0], grids[len(grids)/2], grids[len(grids)-1]} {
-			b, _ := ParseBoundary(g.Boundary)
-			lng, lat := (b.BBox.MinLng+b.BBox.MaxLng)/2, (b.BBox.MinLat+b.BBox.MaxLat)/2
-			got, err := s.GridAt(ctx, lng, lat)
-			if err != nil || got.Code != g.Code {
-				t.Errorf("GridAt(centre of %s) = %s, %v", g.Code, got.Code, err)
-			}
-			// Just outside its right edge lies the gap between strips.
-			if got, err := s.GridAt(ctx, b.BBox.MaxLng+1e-5, lat); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("GridAt(just outside %s) = %s, %v; want not found", g.Code, got.Code, err)
-			}
-		}
-		if _, err := s.GridAt(ctx, 116.39, 39.9); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("GridAt(Beijing) = %v, want not found", err)
-		}
-		// An imported boundary with a hole.
-		admin := actorAt(t, s, "350722000000", access.RoleAdmin)
-		g := grids[0]
-		holed := `{"type":"Polygon","coordinates":[[[100,10],[101,10],[101,11],[100,11],[100,10]],[[100.4,10.4],[100.6,10.4],[100.6,10.6],[100.4,10.6],[100.4,10.4]]]}`
-		if err := s.SetBoundary(ctx, admin, g.ID, holed); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := s.GridAt(ctx, 100.2, 10.2); err != nil || got.Code != g.Code {
-			t.Errorf("GridAt inside the new boundary = %s, %v", got.Code, err)
-		}
-		if _, err := s.GridAt(ctx, 100.5, 10.5); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("GridAt in the hole = %v, want not found", err)
-		}
-		if err := s.SetBoundary(ctx, admin, g.ID, `{"type":"Point","coordinates":[1,2]}`); !errors.Is(err, store.ErrInvalid) {
-			t.Errorf("point boundary: %v, want invalid", err)
-		}
-	})
+// withOrg returns an organisation service with the shipped divisions and
+// the demo organisation data loaded.
+func withOrg(t testing.TB, db *store.DB) (*org.Service, OrgCounts) {
+	t.Helper()
+	s := org.NewService(db, testSealer(t))
+	if _, err := s.LoadDivisions(context.Background()); err != nil {
+		t.Fatalf("load divisions: %v", err)
+	}
+	c, err := Org(context.Background(), s)
+	if err != nil {
+		t.Fatalf("load demo: %v", err)
+	}
+	return s, c
+}
+
+func testSealer(t testing.TB) *pii.Sealer {
+	t.Helper()
+	s, err := pii.New([]byte(strings.Repeat("k", pii.KeySize)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// actorAt builds a signed-in user at the unit with code, holding roles.
+func actorAt(t testing.TB, s *org.Service, code string, roles ...access.Role) access.Actor {
+	t.Helper()
+	u, err := s.UnitByCode(context.Background(), access.System, code)
+	if err != nil {
+		t.Fatalf("unit %s: %v", code, err)
+	}
+	return access.Actor{UserID: 1, Username: "t_" + code, Name: "测试用户", UnitID: u.ID, UnitCode: u.Code,
+		UnitName: u.Name, UnitKind: u.Kind, UnitPath: u.Path, Roles: roles}
+}
+
+func count(t testing.TB, db *store.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
 }

@@ -1,4 +1,4 @@
-package catalog
+package demo
 
 import (
 	"context"
@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"grassroots/internal/access"
-	"grassroots/internal/store"
+	"grassroots/internal/catalog"
+	"grassroots/internal/org"
 )
-
-// DemoLabel marks demonstration content in versions and notes.
-const DemoLabel = "演示数据"
 
 type demoMatter struct {
 	code, name, law, article string
@@ -149,139 +147,56 @@ var demoCategories = map[string]string{
 	"露天燃气管道异常": "JC00603000", "燃气调压站（箱）异常": "JC00603000",
 }
 
-// LoadDemo fills empty lists with Pucheng demonstration content (marked
+// Lists fills empty lists with Pucheng demonstration content (marked
 // demo=1, versions labelled 演示数据): 35 matters, a power list per township
 // type, territorial entries, an access list for five departments, a first
 // empowerment batch (浦委编〔2026〕1号) and a pending township request. It does
 // nothing when matters exist already or the county departments are missing,
 // and reports whether it loaded.
-func (s *Service) LoadDemo(ctx context.Context) (bool, error) {
-	var n, depts int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM matters`).Scan(&n); err != nil {
+func Lists(ctx context.Context, lists *catalog.Service, o *org.Service) (bool, error) {
+	ms, err := lists.Matters(ctx, access.System, catalog.MatterFilter{})
+	if err != nil {
 		return false, fmt.Errorf("count matters: %w", err)
 	}
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE kind = 'department' AND code IN ('350722D002', '350722D003', '350722D008', '350722D016')`).Scan(&depts); err != nil {
-		return false, fmt.Errorf("count departments: %w", err)
-	}
-	if n > 0 || depts < 4 {
+	if len(ms) > 0 {
 		return false, nil
 	}
-	actor := access.Actor{Name: DemoLabel, System: true}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		var ms []MatterInput
-		for _, m := range demoMatters {
-			ms = append(ms, MatterInput{Code: m.code, Name: m.name, BasisLaw: m.law, BasisArticle: m.article})
+	for _, code := range []string{"350722D002", "350722D003", "350722D008", "350722D016"} {
+		u, err := o.UnitByCode(ctx, access.System, code)
+		switch {
+		case isNotFound(err):
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("county departments: %w", err)
+		case u.Kind != org.KindDepartment:
+			return false, nil
 		}
-		if err := s.writeMatters(ctx, tx, ms, nil, true); err != nil {
-			return err
+	}
+	g := catalog.Generated{Label: Label, CategoryMatters: demoCategories,
+		Batch: catalog.BatchInput{BatchNo: "第一批", DocNo: "浦委编〔2026〕1号", EffectiveAt: time.Date(2026, 3, 1, 0, 0, 0, 0, shanghai), Note: Label},
+		Request: &catalog.GeneratedRequest{TownshipType: "一般乡镇", MatterCode: "XK00104000",
+			Reason: "辖区建房需求多，逐级报批时间长，申请将宅基地审批权下放至乡镇（" + Label + "）", RequestedName: Label}}
+	for _, m := range demoMatters {
+		g.Matters = append(g.Matters, catalog.MatterInput{Code: m.code, Name: m.name, BasisLaw: m.law, BasisArticle: m.article})
+	}
+	for _, tt := range catalog.TownshipTypes {
+		for _, code := range demoPower[tt] {
+			d := demoDuties[code[:2]]
+			g.Power = append(g.Power, catalog.ItemInput{TownshipType: tt, MatterCode: code, Subject: demoSubject[code[:2]], Duties: d[0], Accountability: d[1], Note: Label})
 		}
-		r, err := s.newResolver(ctx, tx, PowerList)
-		if err != nil {
-			return err
+	}
+	for _, t := range demoTerritory {
+		g.Territorial = append(g.Territorial, catalog.ItemInput{MatterCode: t.matter, UnitCode: t.lead, Duties: t.duties, SupportDuties: t.support, SupportUnits: t.supportUnits, Note: Label})
+	}
+	for _, a := range demoAccessList {
+		g.Access = append(g.Access, catalog.ItemInput{UnitCode: a.dept, MatterCode: a.matter, Duties: a.duties, Note: Label})
+	}
+	for _, tt := range catalog.TownshipTypes {
+		for _, code := range demoEmpower[tt] {
+			g.Empowerment = append(g.Empowerment, catalog.ItemInput{TownshipType: tt, MatterCode: code, BatchNo: g.Batch.BatchNo, Note: Label})
 		}
-		put := func(list ListKind, inputs []ItemInput) error {
-			r.list = list
-			var items []Item
-			for _, in := range inputs {
-				if list == TerritorialList || list == AccessList {
-					if _, ok := r.units[in.UnitCode]; !ok {
-						continue // a department this database lacks
-					}
-					var su []string
-					for _, c := range in.SupportUnits {
-						if _, ok := r.units[c]; ok {
-							su = append(su, c)
-						}
-					}
-					in.SupportUnits = su
-				}
-				it, err := r.check(&in)
-				if err != nil {
-					return fmt.Errorf("demo %s %s: %w", list, in.MatterCode, err)
-				}
-				items = append(items, it)
-			}
-			_, err := s.apply(ctx, tx, actor, change{list: list, put: items, reason: DemoLabel, demo: true})
-			return err
-		}
-		var power []ItemInput
-		for _, tt := range TownshipTypes {
-			for _, code := range demoPower[tt] {
-				d := demoDuties[code[:2]]
-				power = append(power, ItemInput{TownshipType: tt, MatterCode: code, Subject: demoSubject[code[:2]], Duties: d[0], Accountability: d[1], Note: DemoLabel})
-			}
-		}
-		if err := put(PowerList, power); err != nil {
-			return err
-		}
-		var terr []ItemInput
-		for _, t := range demoTerritory {
-			terr = append(terr, ItemInput{MatterCode: t.matter, UnitCode: t.lead, Duties: t.duties, SupportDuties: t.support, SupportUnits: t.supportUnits, Note: DemoLabel})
-		}
-		if err := put(TerritorialList, terr); err != nil {
-			return err
-		}
-		var acc []ItemInput
-		for _, a := range demoAccessList {
-			acc = append(acc, ItemInput{UnitCode: a.dept, MatterCode: a.matter, Duties: a.duties, Note: DemoLabel})
-		}
-		if err := put(AccessList, acc); err != nil {
-			return err
-		}
-		b, err := s.createBatchTx(ctx, tx, actor, BatchInput{BatchNo: "第一批", DocNo: "浦委编〔2026〕1号",
-			EffectiveAt: time.Date(2026, 3, 1, 0, 0, 0, 0, shanghai), Note: DemoLabel}, true)
-		if err != nil {
-			return err
-		}
-		r.batches[b.BatchNo] = b
-		var emp []ItemInput
-		for _, tt := range TownshipTypes {
-			for _, code := range demoEmpower[tt] {
-				emp = append(emp, ItemInput{TownshipType: tt, MatterCode: code, BatchNo: b.BatchNo, Note: DemoLabel})
-			}
-		}
-		if err := put(EmpowermentList, emp); err != nil {
-			return err
-		}
-		for name, code := range demoCategories {
-			rows, err := tx.Query(ctx, `SELECT code FROM categories WHERE name = ?`, name)
-			if err != nil {
-				return err
-			}
-			var cats []string
-			for rows.Next() {
-				var c string
-				if err := rows.Scan(&c); err != nil {
-					rows.Close()
-					return err
-				}
-				cats = append(cats, c)
-			}
-			rows.Close()
-			for _, c := range cats {
-				if err := s.setCategoryMatterTx(ctx, tx, actor, c, code, true); err != nil {
-					return err
-				}
-			}
-		}
-		// A township's pending request (基层点单), so the review page has work.
-		var tid int64
-		err = tx.QueryRow(ctx, `SELECT id FROM units WHERE kind IN ('township', 'street') AND township_type = '一般乡镇' ORDER BY code LIMIT 1`).Scan(&tid)
-		if err == nil {
-			var mid int64
-			if err := tx.QueryRow(ctx, `SELECT id FROM matters WHERE code = 'XK00104000'`).Scan(&mid); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO empowerment_requests (township_unit_id, matter_id, reason, status, requested_name, requested_at, demo)
-				VALUES (?, ?, ?, 'pending', ?, ?, 1)`, tid, mid, "辖区建房需求多，逐级报批时间长，申请将宅基地审批权下放至乡镇（"+DemoLabel+"）", DemoLabel, store.Millis(s.now())); err != nil {
-				return err
-			}
-		} else if !isNotFound(err) {
-			return err
-		}
-		return nil
-	})
-	if err != nil {
+	}
+	if err := lists.LoadGenerated(ctx, access.Actor{Name: Label, System: true}, g); err != nil {
 		return false, fmt.Errorf("load demo lists: %w", err)
 	}
 	return true, nil

@@ -1,4 +1,4 @@
-package casework
+package demo
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/casework"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/stats"
@@ -21,8 +22,9 @@ import (
 )
 
 // demoEngine loads the shipped divisions and the demo organisation data, and
-// returns the engine wired as the server wires it (calendar, grids, sealer).
-func demoEngine(t *testing.T, db *store.DB) *Service {
+// returns the engine wired as the server wires it (calendar, grids, sealer)
+// with the organisation service.
+func demoEngine(t *testing.T, db *store.DB) (*casework.Service, *org.Service) {
 	t.Helper()
 	ctx := context.Background()
 	sealer, err := pii.New(make([]byte, pii.KeySize))
@@ -33,15 +35,15 @@ func demoEngine(t *testing.T, db *store.DB) *Service {
 	if _, err := o.LoadDivisions(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.LoadDemo(ctx); err != nil {
+	if _, err := Org(ctx, o); err != nil {
 		t.Fatal(err)
 	}
 	work, err := worktime.NewService(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewService(db, Deps{
-		Calendar: func(context.Context) (Calendar, error) { return work.Calendar(), nil },
+	s, err := casework.NewService(db, casework.Deps{
+		Calendar: func(context.Context) (casework.Calendar, error) { return work.Calendar(), nil },
 		GridAt: func(ctx context.Context, lng, lat float64) (string, error) {
 			u, err := o.GridAt(ctx, lng, lat)
 			if errors.Is(err, store.ErrNotFound) {
@@ -59,7 +61,7 @@ func demoEngine(t *testing.T, db *store.DB) *Service {
 	if err := s.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, o
 }
 
 // demoWant is the designed mix: cases by flow and status at the end.
@@ -73,7 +75,7 @@ var demoWant = map[string]int{
 	"enforcement/closed": 5, "enforcement/accepted": 2, "enforcement/transferring": 1,
 }
 
-func TestLoadDemo(t *testing.T) {
+func TestCases(t *testing.T) {
 	// A Thursday evening (the demo's usual hour) and a Monday morning
 	// before office hours: the mix must not depend on when it is loaded.
 	nows := []time.Time{
@@ -85,8 +87,8 @@ func TestLoadDemo(t *testing.T) {
 		ctx := context.Background()
 		now := nows[engine%len(nows)]
 		engine++
-		s := demoEngine(t, db)
-		res, err := s.LoadDemo(ctx, DemoOptions{Now: now, Summaries: true, verify: true})
+		s, o := demoEngine(t, db)
+		res, err := Cases(ctx, db, s, o, CaseOptions{Now: now, Summaries: true, verify: true})
 		if err != nil {
 			t.Fatalf("load demo: %v (%d failed)", err, res.Failed)
 		}
@@ -173,7 +175,7 @@ func TestLoadDemo(t *testing.T) {
 		}
 
 		// Loading again adds nothing.
-		again, err := s.LoadDemo(ctx, DemoOptions{Now: now})
+		again, err := Cases(ctx, db, s, o, CaseOptions{Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +199,7 @@ func TestLoadDemo(t *testing.T) {
 			}
 			*q.a = access.Actor{UserID: 1, Name: "测试", UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, UnitKind: u.Kind, UnitPath: u.Path, Roles: []access.Role{q.role}}
 		}
-		page, err := s.Inbox(ctx, town, InboxFilter{})
+		page, err := s.Inbox(ctx, town, casework.InboxFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +230,7 @@ func TestLoadDemo(t *testing.T) {
 		}
 
 		// Today's collection, the report card and the whistle rates.
-		daily, err := s.Daily(ctx, county, "350722000000", Today(now))
+		daily, err := s.Daily(ctx, county, "350722000000", casework.Today(now))
 		if err != nil {
 			t.Fatal(err)
 		}

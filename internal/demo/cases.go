@@ -1,13 +1,14 @@
-package casework
+package demo
 
-// Demo cases: a county at work for a new user. LoadDemo plays about 300
+// Demo cases: a county at work for a new user. Cases plays about 300
 // fictitious cases of the last 30 days through the engine itself — intake
 // with Create, every later step with Do (or MemberDo for a party member on
-// their own part) — on a copy of the service whose clock is simulated, so
-// that numbers, timelines, assignments, deadline timers (fired by a sweeper
-// as the simulated clock passes them), search rows, change hooks and audit
-// entries are exactly what real work would have left. The cases come from a
-// fixed seed; only their dates follow the moment they are loaded.
+// their own part) — on a copy of the engine whose clock is simulated
+// (casework.Service.WithClock), so that numbers, timelines, assignments,
+// deadline timers (fired by a sweeper as the simulated clock passes them),
+// search rows, change hooks and audit entries are exactly what real work
+// would have left. The cases come from a fixed seed; only their dates follow
+// the moment they are loaded.
 //
 // Actors are staff of real units (a call-taker at the county, township
 // clerks, community staff, grid workers, department staff, the supervision
@@ -19,7 +20,6 @@ package casework
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -35,20 +35,22 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
 	"grassroots/internal/worktime"
 )
 
-// DemoSource is the source of every demo case; their external ids are
+// CaseSource is the source of every demo case; their external ids are
 // "demo-001", "demo-002" ... so intake's idempotence protects them too.
-const DemoSource = "demo"
+const CaseSource = "demo"
 
-// demoSeed is the default seed of the demo cases.
-const demoSeed = 20261126
+// caseSeed is the default seed of the demo cases.
+const caseSeed = 20261126
 
-// DemoOptions tunes LoadDemo. The zero value loads the standard demo.
-type DemoOptions struct {
+// CaseOptions tunes Cases. The zero value loads the standard demo.
+type CaseOptions struct {
 	// Now is the end of the demo period, the moment the county is seen at
 	// work (time.Now when zero).
 	Now time.Time
@@ -59,14 +61,16 @@ type DemoOptions struct {
 	// Summaries also writes the stored daily summaries (每日一反馈) of the
 	// period's past days, as the daily job would have.
 	Summaries bool
+	// Log receives the line saying what was loaded (slog.Default when nil).
+	Log *slog.Logger
 
 	// verify checks before every step that a user of the actor's unit and
 	// role would be allowed to take it (tests).
 	verify bool
 }
 
-// DemoResult says what LoadDemo did.
-type DemoResult struct {
+// CaseResult says what Cases did.
+type CaseResult struct {
 	// Existing is the number of demo cases found before loading; when it is
 	// not 0 nothing was added.
 	Existing int `json:"existing"`
@@ -91,7 +95,7 @@ type DemoResult struct {
 }
 
 // String is the line the server prints after loading.
-func (r DemoResult) String() string {
+func (r CaseResult) String() string {
 	if r.Existing > 0 && r.Created == 0 {
 		return fmt.Sprintf("demo cases (演示工单): %d already loaded, nothing added", r.Existing)
 	}
@@ -103,17 +107,22 @@ func (r DemoResult) String() string {
 		r.Created, r.Days, strings.Join(flows, ", "), r.Actions, r.TimersFired, r.Summaries, r.Took.Round(10*time.Millisecond))
 }
 
-// LoadDemo plays the demo cases into the database through the engine, on a
+// Cases plays the demo cases into the database through the engine, on a
 // simulated clock that runs over the last opts.Days days up to opts.Now. It
 // needs the divisions, the demo organisation data (grids, grid workers,
 // party members) and the categories. It adds nothing when demo cases exist
 // already. A case whose script fails stops there (counted in Failed) and
-// the others go on; the first such error is returned with the result.
-func (s *Service) LoadDemo(ctx context.Context, opts DemoOptions) (DemoResult, error) {
+// the others go on; the first such error is returned with the result. db is
+// the database the engine works on (its deadline timers are swept there).
+func Cases(ctx context.Context, db *store.DB, cases *casework.Service, o *org.Service, opts CaseOptions) (CaseResult, error) {
 	began := time.Now()
-	res := DemoResult{ByFlow: map[string]int{}, ByStatus: map[string]int{}}
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM cases WHERE source = ?`, DemoSource).Scan(&res.Existing); err != nil {
+	res := CaseResult{ByFlow: map[string]int{}, ByStatus: map[string]int{}}
+	before, err := cases.SourceCounts(ctx, CaseSource)
+	if err != nil {
 		return res, fmt.Errorf("demo cases: %w", err)
+	}
+	for _, n := range before {
+		res.Existing += n
 	}
 	if res.Existing > 0 {
 		res.Took = time.Since(began)
@@ -126,25 +135,23 @@ func (s *Service) LoadDemo(ctx context.Context, opts DemoOptions) (DemoResult, e
 		opts.Days = 30
 	}
 	if opts.Seed == 0 {
-		opts.Seed = demoSeed
+		opts.Seed = caseSeed
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
 	}
 	res.Days = opts.Days
-	cal, err := s.calendar(ctx)
+	cal, err := cases.Calendar(ctx)
 	if err != nil {
 		return res, err
 	}
-	w, err := loadDemoWorld(ctx, s.db)
+	w, err := loadWorld(ctx, o)
 	if err != nil {
 		return res, err
 	}
-	p := &demoPlanner{rng: rand.New(rand.NewPCG(opts.Seed, 350722)), w: w, s: s, dm: 390}
-	switch c := cal.(type) {
-	case naturalCalendar:
-		p.dm = 24 * 60
-	case interface{ DayMinutes() int }:
-		if c.DayMinutes() > 0 {
-			p.dm = c.DayMinutes()
-		}
+	p := &demoPlanner{rng: rand.New(rand.NewPCG(opts.Seed, 350722)), w: w, s: cases, dm: 390}
+	if c, ok := cal.(interface{ DayMinutes() int }); ok && c.DayMinutes() > 0 {
+		p.dm = c.DayMinutes()
 	}
 	if err := p.plan(ctx); err != nil {
 		return res, err
@@ -155,53 +162,49 @@ func (s *Service) LoadDemo(ctx context.Context, opts DemoOptions) (DemoResult, e
 		return res, err
 	}
 
-	r := &demoRunner{s: s, w: w, opts: opts, clock: from, units: map[int64]unitRef{}, res: &res}
-	sim := *s // the same flows, lists and hooks; only the clock differs
-	sim.deps.Now = func() time.Time { return r.clock }
-	sim.log = slog.New(slog.DiscardHandler)
-	r.sim = &sim
-	r.sweeper = timers.NewSweeper(s.db, sim.log, "demo-loader")
-	for _, k := range TimerKinds() {
-		r.sweeper.Handle(k, sim.HandleTimer)
+	r := &demoRunner{db: db, s: cases, w: w, opts: opts, clock: from, res: &res}
+	// The same flows, lists and hooks; only the clock differs.
+	r.sim = cases.WithClock(func() time.Time { return r.clock }, slog.New(slog.DiscardHandler))
+	r.sweeper = timers.NewSweeper(db, slog.New(slog.DiscardHandler), "demo-loader")
+	for _, k := range casework.TimerKinds() {
+		r.sweeper.Handle(k, r.sim.HandleTimer)
 	}
 	firstErr := r.run(ctx, p.cases, now)
 	if opts.Summaries {
 		day := from.In(shanghai)
-		today := Today(now)
-		for d := day; Today(d) < today; d = d.AddDate(0, 0, 1) {
-			n, err := s.GenerateDailySummaries(ctx, Today(d))
+		today := casework.Today(now)
+		for d := day; casework.Today(d) < today; d = d.AddDate(0, 0, 1) {
+			n, err := cases.GenerateDailySummaries(ctx, casework.Today(d))
 			if err != nil {
 				return res, fmt.Errorf("demo daily summaries: %w", err)
 			}
 			res.Summaries += n
 		}
 	}
-	rows, err := s.db.Query(ctx, `SELECT flow, status, COUNT(*) FROM cases WHERE source = ? GROUP BY flow, status`, DemoSource)
+	after, err := cases.SourceCounts(ctx, CaseSource)
 	if err != nil {
 		return res, fmt.Errorf("demo cases: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var flow, status string
-		var n int
-		if err := rows.Scan(&flow, &status, &n); err != nil {
-			return res, err
-		}
+	for k, n := range after {
+		flow, _, _ := strings.Cut(k, "/")
 		res.ByFlow[flow] += n
-		res.ByStatus[flow+"/"+status] += n
-	}
-	if err := rows.Err(); err != nil {
-		return res, err
+		res.ByStatus[k] += n
 	}
 	res.Took = time.Since(began)
-	s.log.InfoContext(ctx, "demo cases loaded", "cases", res.Created, "steps", res.Actions, "timers_fired", res.TimersFired,
+	opts.Log.InfoContext(ctx, "demo cases loaded", "cases", res.Created, "steps", res.Actions, "timers_fired", res.TimersFired,
 		"failed", res.Failed, "took_ms", res.Took.Milliseconds())
 	return res, firstErr
 }
 
 // --- the county as the demo finds it ----------------------------------------
 
-// demoUnit is a unit row with what the demo needs of it.
+// unitRef is a unit as a step's actor carries it.
+type unitRef struct {
+	ID                     int64
+	Code, Name, Kind, Path string
+}
+
+// demoUnit is a unit with what the demo needs of it.
 type demoUnit struct {
 	unitRef
 	parentID               int64
@@ -227,7 +230,7 @@ type demoTownship struct {
 	places []demoPlace // every demo grid of the township
 }
 
-// demoWorld is what LoadDemo reads before planning: the county, the
+// demoWorld is what Cases reads before planning: the county, the
 // townships the cases happen in, their grids, the departments, and the
 // people the whistles summon.
 type demoWorld struct {
@@ -241,35 +244,40 @@ type demoWorld struct {
 	cadres      map[int64][]demoPerson // township unit id → its cadres
 }
 
-func loadDemoWorld(ctx context.Context, db *store.DB) (*demoWorld, error) {
-	w := &demoWorld{byCode: map[string]*demoUnit{}, workers: map[int64]string{}, members: map[int64][]demoPerson{}, cadres: map[int64][]demoPerson{}}
-	rows, err := db.Query(ctx, `SELECT id, code, name, kind, path, COALESCE(parent_id, 0), min_lng, max_lng, min_lat, max_lat, demo FROM units ORDER BY code`)
-	if err != nil {
-		return nil, fmt.Errorf("demo cases: units: %w", err)
+// countyCode is the 6-digit county part of a unit code.
+func countyCode(code string) string {
+	if len(code) >= 6 {
+		return code[:6]
 	}
-	byID := map[int64]*demoUnit{}
-	var all []*demoUnit
-	for rows.Next() {
-		u := &demoUnit{}
-		var minLng, maxLng, minLat, maxLat sql.NullFloat64
-		var demo int
-		if err := rows.Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &u.parentID, &minLng, &maxLng, &minLat, &maxLat, &demo); err != nil {
-			rows.Close()
+	return code
+}
+
+func loadWorld(ctx context.Context, o *org.Service) (*demoWorld, error) {
+	w := &demoWorld{byCode: map[string]*demoUnit{}, workers: map[int64]string{}, members: map[int64][]demoPerson{}, cadres: map[int64][]demoPerson{}}
+	var units []org.Unit
+	for _, kind := range []string{org.KindCounty, org.KindTownship, org.KindStreet, org.KindVillage, org.KindCommunity, org.KindDepartment, org.KindGrid} {
+		us, err := o.ByKind(ctx, kind)
+		if err != nil {
 			return nil, fmt.Errorf("demo cases: units: %w", err)
 		}
-		if minLng.Valid && maxLng.Valid && minLat.Valid && maxLat.Valid && demo == 1 {
-			u.minLng, u.maxLng, u.minLat, u.maxLat, u.hasBox = minLng.Float64, maxLng.Float64, minLat.Float64, maxLat.Float64, true
+		units = append(units, us...)
+	}
+	slices.SortFunc(units, func(a, b org.Unit) int { return strings.Compare(a.Code, b.Code) })
+	byID := map[int64]*demoUnit{}
+	var all []*demoUnit
+	for _, x := range units {
+		u := &demoUnit{unitRef: unitRef{ID: x.ID, Code: x.Code, Name: x.Name, Kind: x.Kind, Path: x.Path}, parentID: x.ParentID}
+		if x.Demo && x.Boundary != "" {
+			if b, err := org.ParseBoundary(x.Boundary); err == nil {
+				u.minLng, u.maxLng, u.minLat, u.maxLat, u.hasBox = b.BBox.MinLng, b.BBox.MaxLng, b.BBox.MinLat, b.BBox.MaxLat, true
+			}
 		}
 		byID[u.ID] = u
 		w.byCode[u.Code] = u
 		all = append(all, u)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("demo cases: units: %w", err)
-	}
 	for _, u := range all {
-		if u.Kind == "county" && w.county == nil {
+		if u.Kind == org.KindCounty && w.county == nil {
 			w.county = u
 		}
 	}
@@ -284,7 +292,7 @@ func loadDemoWorld(ctx context.Context, db *store.DB) (*demoWorld, error) {
 	// Townships in code order: the two streets of the county town first.
 	var towns []*demoUnit
 	for _, u := range all {
-		if isTownshipKind(u.Kind) && u.parentID == w.county.ID {
+		if (u.Kind == org.KindTownship || u.Kind == org.KindStreet) && u.parentID == w.county.ID {
 			towns = append(towns, u)
 		}
 	}
@@ -295,7 +303,7 @@ func loadDemoWorld(ctx context.Context, db *store.DB) (*demoWorld, error) {
 		}
 		dt := demoTownship{unit: t, weight: weights[i]}
 		for _, g := range all {
-			if g.Kind != "grid" || !g.hasBox {
+			if g.Kind != org.KindGrid || !g.hasBox {
 				continue
 			}
 			place, ok := byID[g.parentID]
@@ -314,32 +322,39 @@ func loadDemoWorld(ctx context.Context, db *store.DB) (*demoWorld, error) {
 	if w.dept("D002") == nil || w.dept("D003") == nil {
 		return nil, store.Conflict("演示工单需要县住建局（D002）和县城管局（D003）")
 	}
-	prow, err := db.Query(ctx, `SELECT id, name, role, unit_id, COALESCE(home_unit_id, 0) FROM people WHERE role IN ('grid_worker', 'party_member', 'cadre') ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("demo cases: people: %w", err)
-	}
-	defer prow.Close()
-	for prow.Next() {
-		var p demoPerson
-		var role string
-		var unit, home int64
-		if err := prow.Scan(&p.id, &p.name, &role, &unit, &home); err != nil {
+	// The people the cases name: each grid's first grid worker, the party
+	// members registered at each place, each township's cadres.
+	seen := map[int64]bool{}
+	for _, t := range w.townships {
+		cadres, err := o.People(ctx, access.System, t.unit.ID, org.RoleCadre)
+		if err != nil {
 			return nil, fmt.Errorf("demo cases: people: %w", err)
 		}
-		switch role {
-		case "grid_worker":
-			if _, ok := w.workers[unit]; !ok {
-				w.workers[unit] = p.name
+		for _, p := range cadres {
+			w.cadres[t.unit.ID] = append(w.cadres[t.unit.ID], demoPerson{id: p.ID, name: p.Name})
+		}
+		for _, pl := range t.places {
+			workers, err := o.People(ctx, access.System, pl.grid.ID, org.RoleGridWorker)
+			if err != nil {
+				return nil, fmt.Errorf("demo cases: people: %w", err)
 			}
-		case "party_member":
-			if home != 0 {
-				w.members[home] = append(w.members[home], p)
+			if len(workers) > 0 {
+				w.workers[pl.grid.ID] = workers[0].Name
 			}
-		case "cadre":
-			w.cadres[unit] = append(w.cadres[unit], p)
+			if seen[pl.place.ID] {
+				continue
+			}
+			seen[pl.place.ID] = true
+			members, err := o.PartyMembersRegisteredAt(ctx, pl.place.ID)
+			if err != nil {
+				return nil, fmt.Errorf("demo cases: people: %w", err)
+			}
+			for _, p := range members {
+				w.members[pl.place.ID] = append(w.members[pl.place.ID], demoPerson{id: p.ID, name: p.Name})
+			}
 		}
 	}
-	return w, prow.Err()
+	return w, nil
 }
 
 // dept returns the county department with the code suffix ("D003"), or nil.
@@ -377,12 +392,12 @@ type demoPart struct {
 type demoStep struct {
 	after worktime.Limit // from the previous step (working time, or Natural)
 	who   demoWho
-	act   Action
+	act   casework.Action
 	part  demoPart
 }
 
 type demoCase struct {
-	in     NewCase
+	in     casework.NewCase
 	opener demoWho
 	steps  []demoStep
 	// The last step is placed minAge..maxAge working minutes before now
@@ -396,17 +411,17 @@ type demoCase struct {
 	at   []time.Time
 }
 
-func (c *demoCase) add(after worktime.Limit, who demoWho, act Action) *demoCase {
+func (c *demoCase) add(after worktime.Limit, who demoWho, act casework.Action) *demoCase {
 	c.steps = append(c.steps, demoStep{after: after, who: who, act: act})
 	return c
 }
 
-func (c *demoCase) addOn(after worktime.Limit, who demoWho, part demoPart, act Action) *demoCase {
+func (c *demoCase) addOn(after worktime.Limit, who demoWho, part demoPart, act casework.Action) *demoCase {
 	c.steps = append(c.steps, demoStep{after: after, who: who, act: act, part: part})
 	return c
 }
 
-func (c *demoCase) times(cal Calendar, start time.Time) []time.Time {
+func (c *demoCase) times(cal casework.Calendar, start time.Time) []time.Time {
 	at := make([]time.Time, len(c.steps)+1)
 	at[0] = start
 	for i, st := range c.steps {
@@ -429,7 +444,7 @@ func unitStaff(u *demoUnit) demoWho { return demoWho{kind: whoUnit, unit: u.Code
 type demoPlanner struct {
 	rng   *rand.Rand
 	w     *demoWorld
-	s     *Service
+	s     *casework.Service
 	cases []*demoCase
 	// dm is the working minutes of a working day (set by anchor).
 	dm int
@@ -441,7 +456,7 @@ func pick[T any](p *demoPlanner, xs []T) T { return xs[p.rng.IntN(len(xs))] }
 
 func (p *demoPlanner) chance(pct int) bool { return p.rng.IntN(100) < pct }
 
-var demoSurnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁沈姚卢")
+var caseSurnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁沈姚卢")
 
 var demoLandmarks = []string{"菜市场旁", "小学门口", "公交站附近", "农贸市场东侧", "村委会附近", "桥头", "幼儿园对面", "卫生院旁",
 	"老街入口", "停车场边", "超市门口", "文化广场", "小区南门", "健身广场", "水塘边", "路口转角处"}
@@ -463,7 +478,7 @@ func (p *demoPlanner) newCase(flow string, pl demoPlace, point bool) *demoCase {
 	if flow == "hotline" {
 		channel = "phone"
 	}
-	c.in = NewCase{Flow: flow, Source: DemoSource, ExternalID: fmt.Sprintf("demo-%03d", n), PlaceUnit: pl.place.Code, Channel: channel}
+	c.in = casework.NewCase{Flow: flow, Source: CaseSource, ExternalID: fmt.Sprintf("demo-%03d", n), PlaceUnit: pl.place.Code, Channel: channel}
 	c.in.Address = pl.township.Name + shortPlace(pl.place.Name) + pick(p, demoLandmarks)
 	if point {
 		g := pl.grid
@@ -482,7 +497,7 @@ func (p *demoPlanner) reporter(c *demoCase) {
 	if p.chance(50) {
 		title = "先生"
 	}
-	c.in.ReporterName = string(pick(p, demoSurnames)) + title
+	c.in.ReporterName = string(pick(p, caseSurnames)) + title
 	c.in.ReporterPhone = fmt.Sprintf("1992600%04d", len(p.cases))
 }
 
@@ -531,69 +546,69 @@ type hotlineTopic struct {
 }
 
 var hotlineTopics = []hotlineTopic{
-	{"路灯不亮", "小区门口路段的路灯已经连续一周晚上不亮，老人孩子夜间出行很不方便，存在安全隐患，希望尽快修复。", RequestHelp, "S01037", "D002", "D017",
+	{"路灯不亮", "小区门口路段的路灯已经连续一周晚上不亮，老人孩子夜间出行很不方便，存在安全隐患，希望尽快修复。", casework.RequestHelp, "S01037", "D002", "D017",
 		"经现场核查为线路老化导致，已安排维修人员更换线路和灯具，路灯已恢复照明。", true},
-	{"夜间施工噪音扰民", "附近工地每天晚上十点以后还在施工，机器声音很大，影响周边居民休息。", RequestComplaint, "S08001", "D002", "D003",
+	{"夜间施工噪音扰民", "附近工地每天晚上十点以后还在施工，机器声音很大，影响周边居民休息。", casework.RequestComplaint, "S08001", "D002", "D003",
 		"已约谈施工单位，责令其22时至次日6时停止高噪声作业，确需连续施工的须依法办理夜间施工许可并公示。", true},
-	{"占道经营", "路口早晚有流动摊贩占用人行道摆摊，行人只能走机动车道，交通也很拥堵。", RequestComplaint, "S09006", "D003", "township",
+	{"占道经营", "路口早晚有流动摊贩占用人行道摆摊，行人只能走机动车道，交通也很拥堵。", casework.RequestComplaint, "S09006", "D003", "township",
 		"城管执法中队已到现场劝离流动摊贩，引导其到便民疏导点经营，并将加强该路段早晚巡查。", true},
-	{"垃圾清运不及时", "小区垃圾桶已经满溢两天没人清运，气味很大，招蚊蝇。", RequestComplaint, "S06042", "township", "D003",
+	{"垃圾清运不及时", "小区垃圾桶已经满溢两天没人清运，气味很大，招蚊蝇。", casework.RequestComplaint, "S06042", "township", "D003",
 		"已协调环卫保洁公司当天完成清运，并将该点位清运频次调整为每日两次。", true},
-	{"低保申请咨询", "家里老人生病开支大，想咨询申请最低生活保障需要什么条件、到哪里办理。", RequestConsult, "", "township", "D008",
+	{"低保申请咨询", "家里老人生病开支大，想咨询申请最低生活保障需要什么条件、到哪里办理。", casework.RequestConsult, "", "township", "D008",
 		"已电话告知申请条件和所需材料（户口簿、身份证、家庭收入及财产情况说明等），可到所在社区（村）或乡镇便民服务中心提出申请。", false},
-	{"城乡居民医保缴费咨询", "想咨询明年城乡居民医保的缴费时间、标准和缴费方式。", RequestConsult, "", "township", "D009",
+	{"城乡居民医保缴费咨询", "想咨询明年城乡居民医保的缴费时间、标准和缴费方式。", casework.RequestConsult, "", "township", "D009",
 		"已告知本年度缴费标准和截止时间，可通过闽政通APP、银行网点或乡镇便民服务中心缴费。", false},
-	{"道路坑洼积水", "村道有一段路面坑洼不平，下雨后大量积水，电动车经过容易摔倒。", RequestHelp, "S06013", "D005", "D002",
+	{"道路坑洼积水", "村道有一段路面坑洼不平，下雨后大量积水，电动车经过容易摔倒。", casework.RequestHelp, "S06013", "D005", "D002",
 		"已安排养护队伍对坑洼路面进行修补，并疏通路侧排水沟，目前路面已恢复平整。", true},
-	{"违章搭建", "邻居在楼顶私自搭建彩钢棚，影响消防安全，也挡住了我家采光。", RequestComplaint, "S06001", "D003", "D002",
+	{"违章搭建", "邻居在楼顶私自搭建彩钢棚，影响消防安全，也挡住了我家采光。", casework.RequestComplaint, "S06001", "D003", "D002",
 		"执法人员已上门核查，当事人无规划手续，已下达限期拆除通知书，将跟踪督促拆除到位。", true},
-	{"下水道堵塞污水外溢", "小区下水道堵塞，污水从井盖冒出来流到路面，味道很难闻。", RequestHelp, "S01002", "D002", "township",
+	{"下水道堵塞污水外溢", "小区下水道堵塞，污水从井盖冒出来流到路面，味道很难闻。", casework.RequestHelp, "S01002", "D002", "township",
 		"已安排市政养护人员疏通管道并清洗路面，同时对该路段管网进行排查。", true},
-	{"饮用水水质浑浊", "这几天家里自来水发黄浑浊，不敢饮用，希望检测一下水质。", RequestComplaint, "", "D018", "D004",
+	{"饮用水水质浑浊", "这几天家里自来水发黄浑浊，不敢饮用，希望检测一下水质。", casework.RequestComplaint, "", "D018", "D004",
 		"经取样检测水质符合国家标准，浑浊系管网检修后的短时现象，已对该片区管网进行冲洗，供水已恢复正常。", true},
-	{"流浪犬伤人隐患", "小区附近有几条流浪犬，经常追咬路人，孩子上学很害怕。", RequestHelp, "", "township", "D012",
+	{"流浪犬伤人隐患", "小区附近有几条流浪犬，经常追咬路人，孩子上学很害怕。", casework.RequestHelp, "", "township", "D012",
 		"社区已联合志愿者将流浪犬送往收容点，并开展文明养犬宣传。", true},
-	{"广场舞噪音", "广场舞音响声音太大，每天晚上跳到很晚，影响周边居民休息。", RequestComplaint, "S06028", "township", "D004",
+	{"广场舞噪音", "广场舞音响声音太大，每天晚上跳到很晚，影响周边居民休息。", casework.RequestComplaint, "S06028", "township", "D004",
 		"社区已约谈广场舞队负责人，调低音量并将活动结束时间调整到晚上8点半前。", true},
-	{"小区停车难", "小区车位不足，车辆乱停占用消防通道，建议增设停车位并加强管理。", RequestSuggestion, "S09009", "D012", "township",
+	{"小区停车难", "小区车位不足，车辆乱停占用消防通道，建议增设停车位并加强管理。", casework.RequestSuggestion, "S09009", "D012", "township",
 		"交警部门已在周边道路增划临时停车泊位，并督促物业规范小区内停车秩序。", true},
-	{"农村危房改造咨询", "家里老房子墙体开裂，想咨询能否申请农村危房改造补助。", RequestHelp, "", "D002", "township",
+	{"农村危房改造咨询", "家里老房子墙体开裂，想咨询能否申请农村危房改造补助。", casework.RequestHelp, "", "D002", "township",
 		"已安排技术人员上门开展房屋安全鉴定，符合条件的将指导申报农村危房改造补助。", false},
-	{"餐馆油烟扰民", "楼下餐馆油烟直接排到居民楼，窗户都不敢开。", RequestComplaint, "S06027", "D004", "D010",
+	{"餐馆油烟扰民", "楼下餐馆油烟直接排到居民楼，窗户都不敢开。", casework.RequestComplaint, "S06027", "D004", "D010",
 		"执法人员已现场检查，责令该餐馆限期安装油烟净化设施并规范排放。", true},
-	{"河道漂浮垃圾", "村边小溪有大量漂浮垃圾和塑料袋，影响环境。", RequestComplaint, "S06025", "township", "D014",
+	{"河道漂浮垃圾", "村边小溪有大量漂浮垃圾和塑料袋，影响环境。", casework.RequestComplaint, "S06025", "township", "D014",
 		"已组织河道保洁员对该河段进行清理，并落实河长日常巡河。", true},
-	{"雨水井盖缺失", "路边雨水井盖丢失，晚上看不清容易掉下去，很危险。", RequestHelp, "S01003", "D002", "D005",
+	{"雨水井盖缺失", "路边雨水井盖丢失，晚上看不清容易掉下去，很危险。", casework.RequestHelp, "S01003", "D002", "D005",
 		"已设置临时警示围挡并补装新井盖。", true},
-	{"共享单车乱停放", "地铁口和公交站附近共享单车乱停，堵塞人行道。", RequestSuggestion, "S09011", "D003", "D005",
+	{"共享单车乱停放", "地铁口和公交站附近共享单车乱停，堵塞人行道。", casework.RequestSuggestion, "S09011", "D003", "D005",
 		"已通知运营企业清理调度车辆，并在该点位施划非机动车停放区。", true},
-	{"公厕设施损坏", "公共厕所洗手池和冲水设备坏了很久没人修。", RequestComplaint, "S03001", "D003", "township",
+	{"公厕设施损坏", "公共厕所洗手池和冲水设备坏了很久没人修。", casework.RequestComplaint, "S03001", "D003", "township",
 		"已安排维修人员更换冲水阀和洗手池龙头，并加强日常保洁巡查。", true},
-	{"频繁停电", "最近一周村里经常停电，冰箱里的东西都坏了。", RequestHelp, "S01028", "D017", "D002",
+	{"频繁停电", "最近一周村里经常停电，冰箱里的东西都坏了。", casework.RequestHelp, "S01028", "D017", "D002",
 		"供电公司已排查线路故障，更换老化变压器，目前供电已恢复稳定。", true},
-	{"子女入学咨询", "孩子明年上小学，想咨询随迁子女入学需要准备哪些材料。", RequestConsult, "", "D006", "township",
+	{"子女入学咨询", "孩子明年上小学，想咨询随迁子女入学需要准备哪些材料。", casework.RequestConsult, "", "D006", "township",
 		"已告知随迁子女入学报名时间及所需材料（户口簿、居住证明、父母务工证明等）。", false},
-	{"灵活就业社保缴费咨询", "想咨询灵活就业人员如何参加养老保险，缴费标准是多少。", RequestConsult, "", "D007", "township",
+	{"灵活就业社保缴费咨询", "想咨询灵活就业人员如何参加养老保险，缴费标准是多少。", casework.RequestConsult, "", "D007", "township",
 		"已告知参保办理流程和本年度缴费基数档次，可在闽政通APP办理。", false},
-	{"餐馆卫生状况差", "某小吃店后厨卫生很差，员工没有健康证。", RequestComplaint, "", "D010", "D009",
+	{"餐馆卫生状况差", "某小吃店后厨卫生很差，员工没有健康证。", casework.RequestComplaint, "", "D010", "D009",
 		"市场监管所已现场检查，责令该店立即整改并对其从业人员健康证情况进行查处。", true},
-	{"高龄津贴发放咨询", "家里老人今年满八十周岁，想咨询高龄津贴怎么申请。", RequestConsult, "", "D008", "township",
+	{"高龄津贴发放咨询", "家里老人今年满八十周岁，想咨询高龄津贴怎么申请。", casework.RequestConsult, "", "D008", "township",
 		"已告知高龄津贴申领条件和办理方式，可由社区代为申报。", false},
-	{"耕地地力保护补贴未到账", "今年的耕地地力保护补贴还没到账，想问一下什么时候发放。", RequestConsult, "", "D013", "township",
+	{"耕地地力保护补贴未到账", "今年的耕地地力保护补贴还没到账，想问一下什么时候发放。", casework.RequestConsult, "", "D013", "township",
 		"经核实补贴已于本月集中发放，因银行账户信息有误未到账，已协助更正账户信息并补发。", false},
-	{"山体滑坡隐患", "屋后山坡下雨后有泥土滑落，担心发生滑坡。", RequestHelp, "", "D011", "township",
+	{"山体滑坡隐患", "屋后山坡下雨后有泥土滑落，担心发生滑坡。", casework.RequestHelp, "", "D011", "township",
 		"已组织技术人员现场查勘，设置警示标志，并将该点位纳入地质灾害隐患点监测。", true},
-	{"增开公交班次建议", "村里到县城的公交车班次太少，建议早晚高峰增开班次。", RequestSuggestion, "S02004", "D005", "township",
+	{"增开公交班次建议", "村里到县城的公交车班次太少，建议早晚高峰增开班次。", casework.RequestSuggestion, "S02004", "D005", "township",
 		"已将建议转交公交公司研究，拟在早晚高峰各增开一班。", false},
-	{"行道树倒伏隐患", "路边一棵行道树严重倾斜，担心大风天倒下砸到行人车辆。", RequestHelp, "S04002", "D003", "D011",
+	{"行道树倒伏隐患", "路边一棵行道树严重倾斜，担心大风天倒下砸到行人车辆。", casework.RequestHelp, "S04002", "D003", "D011",
 		"已安排园林人员对该树进行修剪加固，消除倒伏隐患。", true},
-	{"非法小广告", "小区楼道和电线杆上贴满了小广告，很影响市容。", RequestComplaint, "S07001", "township", "D003",
+	{"非法小广告", "小区楼道和电线杆上贴满了小广告，很影响市容。", casework.RequestComplaint, "S07001", "township", "D003",
 		"社区已组织清理小广告，并对张贴的电话号码依法予以处理。", true},
-	{"工地扬尘污染", "附近工地渣土没有覆盖，刮风时扬尘很大。", RequestComplaint, "S08004", "D002", "D004",
+	{"工地扬尘污染", "附近工地渣土没有覆盖，刮风时扬尘很大。", casework.RequestComplaint, "S08004", "D002", "D004",
 		"已督促施工单位对裸露土方全部覆盖，出入口安装车辆冲洗设施并落实洒水降尘。", true},
-	{"物业服务纠纷", "小区物业不作为，电梯坏了一个月没修，还要涨物业费。", RequestComplaint, "", "township", "D002",
+	{"物业服务纠纷", "小区物业不作为，电梯坏了一个月没修，还要涨物业费。", casework.RequestComplaint, "", "township", "D002",
 		"街道已约谈物业企业，电梯已维修恢复运行，物业收费调整须依法依规经业主大会表决。", true},
-	{"邻里噪音纠纷", "楼上住户经常深夜发出噪音，多次沟通无果。", RequestHelp, "", "township", "D012",
+	{"邻里噪音纠纷", "楼上住户经常深夜发出噪音，多次沟通无果。", casework.RequestHelp, "", "township", "D012",
 		"社区网格员和人民调解员已上门调解，双方达成谅解。", true},
 }
 
@@ -758,19 +773,19 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 	if scenario != "received" && p.chance(50) {
 		c.in.Dispatch = first.Code
 	} else if scenario != "received" {
-		c.add(wm(p.n(8, 45)), byCallCentre, Action{Name: "dispatch", UnitCode: first.Code})
+		c.add(wm(p.n(8, 45)), byCallCentre, casework.Action{Name: "dispatch", UnitCode: first.Code})
 	}
-	sign := func() { c.addOn(wm(p.n(12, 100)), byPartStaff, leadPart, Action{Name: "sign"}) }
+	sign := func() { c.addOn(wm(p.n(12, 100)), byPartStaff, leadPart, casework.Action{Name: "sign"}) }
 	answer := func(after worktime.Limit) {
-		c.addOn(after, byPartStaff, leadPart, Action{Name: "answer", Note: t.answer})
+		c.addOn(after, byPartStaff, leadPart, casework.Action{Name: "answer", Note: t.answer})
 	}
 	revisit := func(sat string) {
-		note := map[string]string{Satisfied: "回访群众，表示问题已解决，对办理结果满意。", Basic: "回访群众，表示问题基本解决。",
-			Unsatisfied: "回访群众，表示问题已处理但对办理时效不满意。"}[sat]
-		c.add(wm(p.n(30, 300)), byCallCentre, Action{Name: "revisit", Resolved: ptrBool(true), Satisfaction: sat, Note: note})
+		note := map[string]string{casework.Satisfied: "回访群众，表示问题已解决，对办理结果满意。", casework.Basic: "回访群众，表示问题基本解决。",
+			casework.Unsatisfied: "回访群众，表示问题已处理但对办理时效不满意。"}[sat]
+		c.add(wm(p.n(30, 300)), byCallCentre, casework.Action{Name: "revisit", Resolved: ptrBool(true), Satisfaction: sat, Note: note})
 	}
 	unresolved := func() {
-		c.add(wm(p.n(30, 240)), byCallCentre, Action{Name: "revisit", Resolved: ptrBool(false), Satisfaction: Unsatisfied,
+		c.add(wm(p.n(30, 240)), byCallCentre, casework.Action{Name: "revisit", Resolved: ptrBool(false), Satisfaction: casework.Unsatisfied,
 			Note: "回访群众，反映问题仍未解决。"})
 	}
 	quick := func() worktime.Limit { return wdays(p.n(0, 3), p.n(60, 380)) }
@@ -779,62 +794,62 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 	case "closed_satisfied", "closed_basic", "closed_unsatisfied":
 		sign()
 		answer(quick())
-		revisit(map[string]string{"closed_satisfied": Satisfied, "closed_basic": Basic, "closed_unsatisfied": Unsatisfied}[scenario])
+		revisit(map[string]string{"closed_satisfied": casework.Satisfied, "closed_basic": casework.Basic, "closed_unsatisfied": casework.Unsatisfied}[scenario])
 	case "closed_unresolved":
 		sign()
 		answer(quick())
 		unresolved()
-		c.add(wm(p.n(60, 240)), byCallCentre, Action{Name: "close", Note: "经核实已依法依规答复，群众诉求超出政策规定范围，已做好解释说明，予以办结。"})
+		c.add(wm(p.n(60, 240)), byCallCentre, casework.Action{Name: "close", Note: "经核实已依法依规答复，群众诉求超出政策规定范围，已做好解释说明，予以办结。"})
 	case "reopened_closed", "reopened_in_hand":
 		sign()
 		answer(quick())
 		unresolved()
-		c.add(wm(p.n(20, 120)), byCallCentre, Action{Name: "reopen", Note: "群众反映问题仍未解决，退回承办单位重新办理。"})
+		c.add(wm(p.n(20, 120)), byCallCentre, casework.Action{Name: "reopen", Note: "群众反映问题仍未解决，退回承办单位重新办理。"})
 		if scenario == "reopened_in_hand" {
 			c.want, c.maxAge = "in_hand", 2*p.dayMinutes()
 			break
 		}
 		answer(wdays(p.n(0, 2), p.n(60, 300)))
-		revisit(Satisfied)
+		revisit(casework.Satisfied)
 	case "returned_closed", "returned_waiting":
 		reason := fmt.Sprintf("经核实，该事项不属于本单位职责范围，建议改派%s办理。", lead.Name)
-		c.addOn(wm(p.n(15, 100)), byPartStaff, demoPart{unit: first.Code}, Action{Name: "return", Note: reason})
+		c.addOn(wm(p.n(15, 100)), byPartStaff, demoPart{unit: first.Code}, casework.Action{Name: "return", Note: reason})
 		if scenario == "returned_waiting" {
 			c.want, c.maxAge = "returned", 120
 			break
 		}
-		c.add(wm(p.n(15, 90)), byCallCentre, Action{Name: "dispatch", UnitCode: lead.Code, Note: "根据退回意见改派。"})
+		c.add(wm(p.n(15, 90)), byCallCentre, casework.Action{Name: "dispatch", UnitCode: lead.Code, Note: "根据退回意见改派。"})
 		sign()
 		answer(quick())
-		revisit(Satisfied)
+		revisit(casework.Satisfied)
 	case "extended_closed", "extension_pending", "extension_refused":
 		sign()
-		c.addOn(wdays(p.n(2, 3), p.n(0, 200)), byPartStaff, leadPart, Action{Name: "request_extension", Days: p.n(3, 5),
+		c.addOn(wdays(p.n(2, 3), p.n(0, 200)), byPartStaff, leadPart, casework.Action{Name: "request_extension", Days: p.n(3, 5),
 			Note: "需协调相关单位现场勘查并制定处置方案，申请延期办理。"})
 		switch scenario {
 		case "extension_pending":
 			c.want, c.maxAge = "in_hand", p.dayMinutes()/2
 		case "extension_refused":
-			c.add(wm(p.n(60, 240)), byCallCentre, Action{Name: "refuse_extension", Note: "该事项可在原时限内办结，请抓紧办理。"})
+			c.add(wm(p.n(60, 240)), byCallCentre, casework.Action{Name: "refuse_extension", Note: "该事项可在原时限内办结，请抓紧办理。"})
 			c.want, c.maxAge = "in_hand", p.dayMinutes()/3
 		default:
-			c.add(wm(p.n(60, 240)), byCallCentre, Action{Name: "approve_extension"})
+			c.add(wm(p.n(60, 240)), byCallCentre, casework.Action{Name: "approve_extension"})
 			answer(wdays(p.n(2, 3), p.n(0, 200)))
-			revisit(pick(p, []string{Satisfied, Satisfied, Basic}))
+			revisit(pick(p, []string{casework.Satisfied, casework.Satisfied, casework.Basic}))
 		}
 	case "supported_closed":
 		sign()
-		c.addOn(wm(p.n(30, 120)), byPartStaff, leadPart, Action{Name: "add_supporting", UnitCode: pl.place.Code})
+		c.addOn(wm(p.n(30, 120)), byPartStaff, leadPart, casework.Action{Name: "add_supporting", UnitCode: pl.place.Code})
 		support := demoPart{unit: pl.place.Code}
-		c.addOn(wm(p.n(20, 90)), byPartStaff, support, Action{Name: "sign_support"})
-		c.addOn(wdays(0, p.n(120, 500)), byPartStaff, support, Action{Name: "support_done", Note: "社区已上门核实情况，配合做好现场处置和群众解释工作。"})
+		c.addOn(wm(p.n(20, 90)), byPartStaff, support, casework.Action{Name: "sign_support"})
+		c.addOn(wdays(0, p.n(120, 500)), byPartStaff, support, casework.Action{Name: "support_done", Note: "社区已上门核实情况，配合做好现场处置和群众解释工作。"})
 		answer(wm(p.n(60, 300)))
-		revisit(Satisfied)
+		revisit(casework.Satisfied)
 	case "overdue_closed", "overdue_in_hand":
 		sign()
 		supervised := i%2 == 0
 		if supervised {
-			c.add(wdays(5, p.n(60, 200)), bySupervisor, Action{Name: "supervise", Note: "该工单已超期，请承办单位加快办理并书面说明超期原因。"})
+			c.add(wdays(5, p.n(60, 200)), bySupervisor, casework.Action{Name: "supervise", Note: "该工单已超期，请承办单位加快办理并书面说明超期原因。"})
 		}
 		if scenario == "overdue_in_hand" {
 			c.want = "in_hand"
@@ -850,7 +865,7 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 		} else {
 			answer(wdays(6, p.n(0, 300)))
 		}
-		revisit(pick(p, []string{Basic, Unsatisfied, Satisfied}))
+		revisit(pick(p, []string{casework.Basic, casework.Unsatisfied, casework.Satisfied}))
 	case "received":
 		c.today, c.want = true, "received"
 	case "to_sign":
@@ -860,7 +875,7 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 			c.in.Dispatch = first.Code
 			c.steps = nil
 			if i < 2 && t.point {
-				c.in.Priority = PriorityUrgent
+				c.in.Priority = casework.PriorityUrgent
 			}
 		}
 	case "in_hand":
@@ -871,7 +886,7 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 			c.minAge, c.maxAge = 4*p.dayMinutes()+150, 4*p.dayMinutes()+330
 		}
 		if i%5 == 0 {
-			c.add(wdays(1, p.n(0, 200)), bySupervisor, Action{Name: "supervise", Note: "群众多次来电反映，请加快办理。"})
+			c.add(wdays(1, p.n(0, 200)), bySupervisor, casework.Action{Name: "supervise", Note: "群众多次来电反映，请加快办理。"})
 			c.maxAge = p.dayMinutes()
 		}
 	case "answered":
@@ -915,7 +930,7 @@ func (p *demoPlanner) gridEvent(scenario string, i int) {
 	worker := p.w.workers[pl.grid.ID]
 	c.opener = demoWho{kind: whoUnit, unit: pl.grid.Code, name: worker}
 	c.in.Title, c.in.Body, c.in.Category, c.in.Channel = t.title, demoBody(t.body), t.cat, "grid"
-	c.in.Attachments = []NewAttachment{{Name: "现场照片.png", ContentType: "image/png", Data: demoPhoto(false), Stage: "before"}}
+	c.in.Attachments = []casework.NewAttachment{{Name: "现场照片.png", ContentType: "image/png", Data: demoPhoto(false), Stage: "before"}}
 	community := unitStaff(pl.place)
 	handler := p.target(t.to, pl)
 	// A department's part is set up by the township's grid centre; the
@@ -926,17 +941,17 @@ func (p *demoPlanner) gridEvent(scenario string, i int) {
 	}
 	hpart := demoPart{unit: handler.Code}
 	checker := demoWho{kind: whoUnit, unit: pl.grid.Code, name: worker}
-	after := func() []NewAttachment {
-		return []NewAttachment{{Name: "处置后照片.png", ContentType: "image/png", Data: demoPhoto(true), Stage: "after"}}
+	after := func() []casework.NewAttachment {
+		return []casework.NewAttachment{{Name: "处置后照片.png", ContentType: "image/png", Data: demoPhoto(true), Stage: "after"}}
 	}
-	register := func() { c.add(wm(p.n(10, 60)), setUp, Action{Name: "register"}) }
-	dispatch := func(to *demoUnit) { c.add(wm(p.n(5, 40)), setUp, Action{Name: "dispatch", UnitCode: to.Code}) }
-	sign := func() { c.addOn(wm(p.n(15, 90)), byPartStaff, hpart, Action{Name: "sign"}) }
+	register := func() { c.add(wm(p.n(10, 60)), setUp, casework.Action{Name: "register"}) }
+	dispatch := func(to *demoUnit) { c.add(wm(p.n(5, 40)), setUp, casework.Action{Name: "dispatch", UnitCode: to.Code}) }
+	sign := func() { c.addOn(wm(p.n(15, 90)), byPartStaff, hpart, casework.Action{Name: "sign"}) }
 	handled := func() {
-		c.addOn(wdays(p.n(0, 2), p.n(60, 300)), byPartStaff, hpart, Action{Name: "report_handled", Note: t.handled, Attachments: after()})
+		c.addOn(wdays(p.n(0, 2), p.n(60, 300)), byPartStaff, hpart, casework.Action{Name: "report_handled", Note: t.handled, Attachments: after()})
 	}
 	check := func(ok bool) {
-		a := Action{Name: "check", Resolved: ptrBool(ok), Note: "已现场核查，处置到位。"}
+		a := casework.Action{Name: "check", Resolved: ptrBool(ok), Note: "已现场核查，处置到位。"}
 		if !ok {
 			a.Note = "现场核查仍未处置到位，请继续处置。"
 		}
@@ -970,7 +985,7 @@ func (p *demoPlanner) gridEvent(scenario string, i int) {
 		hpart = demoPart{unit: right.Code}
 		register()
 		dispatch(wrong)
-		c.addOn(wm(p.n(15, 100)), byPartStaff, demoPart{unit: wrong.Code}, Action{Name: "return", Note: "该事项属于市容秩序管理，不属于本单位职责，建议派城管部门处置。"})
+		c.addOn(wm(p.n(15, 100)), byPartStaff, demoPart{unit: wrong.Code}, casework.Action{Name: "return", Note: "该事项属于市容秩序管理，不属于本单位职责，建议派城管部门处置。"})
 		dispatch(right)
 		sign()
 		handled()
@@ -996,7 +1011,7 @@ func (p *demoPlanner) gridEvent(scenario string, i int) {
 		handled()
 		c.want, c.maxAge = "handled", 200
 	case "dismissed":
-		c.add(wm(p.n(20, 120)), community, Action{Name: "dismiss", Note: "经核实不属于城市管理事项，已告知上报人向有关部门反映。"})
+		c.add(wm(p.n(20, 120)), community, casework.Action{Name: "dismiss", Note: "经核实不属于城市管理事项，已告知上报人向有关部门反映。"})
 		c.want = "dismissed"
 	default:
 		panic("unknown grid scenario " + scenario)
@@ -1007,14 +1022,14 @@ func (p *demoPlanner) whistle(scenario string) {
 	kind, _, _ := strings.Cut(scenario, "_")
 	var pl demoPlace
 	switch kind {
-	case WhistleCommunity:
+	case casework.WhistleCommunity:
 		pl = p.memberPlace()
-	case WhistleStreet:
+	case casework.WhistleStreet:
 		pl = p.place(p.chance(40))
 	default:
 		pl = p.place(false)
 	}
-	c := p.newCase("whistle", pl, kind != WhistleCommunity)
+	c := p.newCase("whistle", pl, kind != casework.WhistleCommunity)
 	c.in.Kind = kind
 	whistler := unitStaff(pl.township)
 	c.opener = whistler
@@ -1026,7 +1041,7 @@ func (p *demoPlanner) whistle(scenario string) {
 	var parties []party
 	result := "已到场处置，问题已解决。"
 	switch kind {
-	case WhistleStreet, WhistleResident:
+	case casework.WhistleStreet, casework.WhistleResident:
 		t := pick(p, whistleStreetTopics)
 		c.in.Title, c.in.Body, result = t.title, demoBody(t.body), t.result
 		depts := []string{"D002", "D003"}
@@ -1047,17 +1062,17 @@ func (p *demoPlanner) whistle(scenario string) {
 		}
 		codes = append(codes, pl.place.Code)
 		parties = append(parties, party{demoPart{unit: pl.place.Code}, byPartStaff})
-		if kind == WhistleResident {
+		if kind == casework.WhistleResident {
 			c.opener = demoWho{kind: whoResident}
 			c.in.Channel = "portal"
 			p.reporter(c)
 			c.in.Title = "居民吹哨：" + c.in.Title
-			c.add(wm(p.n(20, 90)), whistler, Action{Name: "summon", UnitCodes: codes, Note: "受理居民吹哨，召集相关单位报到。"})
+			c.add(wm(p.n(20, 90)), whistler, casework.Action{Name: "summon", UnitCodes: codes, Note: "受理居民吹哨，召集相关单位报到。"})
 		} else {
 			c.in.Summon = codes
 			c.in.Note = "请各单位按时到场报到，共同研究处置。"
 		}
-	case WhistleCommunity:
+	case casework.WhistleCommunity:
 		t := pick(p, whistleCommunityTopics)
 		c.in.Title, c.in.Body, result = t.title, demoBody(t.body), t.result
 		whistler = unitStaff(pl.place)
@@ -1071,7 +1086,7 @@ func (p *demoPlanner) whistle(scenario string) {
 			parties = append(parties, party{demoPart{person: m.id}, demoWho{kind: whoMember, person: m.id}})
 		}
 		c.in.Note = "请在本社区报到的党员按时到场参加志愿服务。"
-	case WhistleOrganisation:
+	case casework.WhistleOrganisation:
 		c.in.Title = pick(p, []string{"森林防火巡查", "强降雨后安全隐患排查", "集镇环境卫生大扫除"})
 		c.in.Body = demoBody("乡镇党委吹哨，召集网格和一线干部到岗开展" + c.in.Title + "。")
 		var grids []string
@@ -1096,10 +1111,10 @@ func (p *demoPlanner) whistle(scenario string) {
 	late := scenario == "street_late_closed"
 	for j, pt := range parties {
 		if scenario == "street_refusal_closed" && j == 0 {
-			c.addOn(wm(p.n(10, 40)), pt.who, pt.part, Action{Name: "refuse_summons", Note: "该事项不属于本单位职责范围，建议召集属地责任单位。"})
+			c.addOn(wm(p.n(10, 40)), pt.who, pt.part, casework.Action{Name: "refuse_summons", Note: "该事项不属于本单位职责范围，建议召集属地责任单位。"})
 			continue
 		}
-		c.addOn(wm(p.n(3, 10)), pt.who, pt.part, Action{Name: "accept_summons"})
+		c.addOn(wm(p.n(3, 10)), pt.who, pt.part, casework.Action{Name: "accept_summons"})
 	}
 	if scenario == "street_blown" {
 		c.want, c.maxAge = "blown", 60
@@ -1118,7 +1133,7 @@ func (p *demoPlanner) whistle(scenario string) {
 		case j == 0:
 			after = wm(p.n(20, 45))
 		}
-		c.addOn(after, pt.who, pt.part, Action{Name: "report_in"})
+		c.addOn(after, pt.who, pt.part, casework.Action{Name: "report_in"})
 	}
 	for j, pt := range parties {
 		if scenario == "street_refusal_closed" && j == 0 {
@@ -1136,7 +1151,7 @@ func (p *demoPlanner) whistle(scenario string) {
 		case j == 0:
 			after = wm(p.n(120, 500))
 		}
-		c.addOn(after, pt.who, pt.part, Action{Name: "report_result", Note: result})
+		c.addOn(after, pt.who, pt.part, casework.Action{Name: "report_result", Note: result})
 	}
 	if strings.HasSuffix(scenario, "responding") {
 		c.want, c.maxAge = "responding", p.dayMinutes()/2
@@ -1146,7 +1161,7 @@ func (p *demoPlanner) whistle(scenario string) {
 		if scenario == "street_refusal_closed" && j == 0 {
 			continue
 		}
-		c.addOn(wm(p.n(20, 120)), whistler, pt.part, Action{Name: "accept_result", Rating: p.n(4, 5), Note: "到场及时，处置到位。"})
+		c.addOn(wm(p.n(20, 120)), whistler, pt.part, casework.Action{Name: "accept_result", Rating: p.n(4, 5), Note: "到场及时，处置到位。"})
 	}
 }
 
@@ -1182,7 +1197,7 @@ func (p *demoPlanner) townshipCall(ctx context.Context, scenario string) error {
 	// The lists propose the department; without a proposal the township
 	// names one.
 	lead := ""
-	if prop, err := p.s.Propose(ctx, t.cat); err == nil && prop.Lead.Kind == "department" {
+	if prop, err := p.s.Propose(ctx, t.cat); err == nil && prop.Lead.Kind == org.KindDepartment {
 		lead = prop.Lead.Code
 		for _, u := range prop.Supporting {
 			c.in.Supporting = append(c.in.Supporting, u.Code)
@@ -1200,19 +1215,19 @@ func (p *demoPlanner) townshipCall(ctx context.Context, scenario string) error {
 		other = p.w.dept("D002").Code
 	}
 	lp := demoPart{unit: lead}
-	sign := func(part demoPart) { c.addOn(wm(p.n(60, 300)), byPartStaff, part, Action{Name: "sign"}) }
+	sign := func(part demoPart) { c.addOn(wm(p.n(60, 300)), byPartStaff, part, casework.Action{Name: "sign"}) }
 	supporting := func() {
 		for _, code := range c.in.Supporting {
 			sp := demoPart{unit: code}
-			c.addOn(wm(p.n(30, 200)), byPartStaff, sp, Action{Name: "sign_support"})
-			c.addOn(wdays(1, p.n(0, 200)), byPartStaff, sp, Action{Name: "support_done", Note: "已派员配合现场处置。"})
+			c.addOn(wm(p.n(30, 200)), byPartStaff, sp, casework.Action{Name: "sign_support"})
+			c.addOn(wdays(1, p.n(0, 200)), byPartStaff, sp, casework.Action{Name: "support_done", Note: "已派员配合现场处置。"})
 		}
 	}
 	answer := func(part demoPart) {
-		c.addOn(wdays(p.n(1, 3), p.n(0, 300)), byPartStaff, part, Action{Name: "answer", Note: t.answer})
+		c.addOn(wdays(p.n(1, 3), p.n(0, 300)), byPartStaff, part, casework.Action{Name: "answer", Note: t.answer})
 	}
 	rate := func(ok bool, part demoPart) {
-		a := Action{Name: "rate", Resolved: ptrBool(ok), Rating: p.n(4, 5), Note: "县直部门响应及时，问题已解决。"}
+		a := casework.Action{Name: "rate", Resolved: ptrBool(ok), Rating: p.n(4, 5), Note: "县直部门响应及时，问题已解决。"}
 		if !ok {
 			a.Rating, a.Note = 2, "问题尚未根本解决，请继续办理。"
 		}
@@ -1226,15 +1241,15 @@ func (p *demoPlanner) townshipCall(ctx context.Context, scenario string) error {
 		answer(lp)
 		rate(true, lp)
 	case "returned_closed":
-		c.addOn(wm(p.n(60, 300)), byPartStaff, lp, Action{Name: "return", Note: "该事项不属于本部门职责，建议呼叫相关职能部门。"})
-		c.add(wm(p.n(30, 200)), town, Action{Name: "dispatch", UnitCode: other, Note: "根据退回意见重新呼叫。"})
+		c.addOn(wm(p.n(60, 300)), byPartStaff, lp, casework.Action{Name: "return", Note: "该事项不属于本部门职责，建议呼叫相关职能部门。"})
+		c.add(wm(p.n(30, 200)), town, casework.Action{Name: "dispatch", UnitCode: other, Note: "根据退回意见重新呼叫。"})
 		op := demoPart{unit: other}
 		sign(op)
 		supporting()
 		answer(op)
 		rate(true, op)
 	case "reassigned_closed":
-		c.addOn(wdays(1, p.n(60, 200)), bySupervisor, lp, Action{Name: "reassign", UnitCode: other, Note: "原承办部门逾期未签收，经督查室研究改派。"})
+		c.addOn(wdays(1, p.n(60, 200)), bySupervisor, lp, casework.Action{Name: "reassign", UnitCode: other, Note: "原承办部门逾期未签收，经督查室研究改派。"})
 		op := demoPart{unit: other}
 		sign(op)
 		supporting()
@@ -1271,18 +1286,18 @@ func (p *demoPlanner) enforcement(scenario string) {
 	if dept == nil {
 		dept = p.w.dept("D003")
 	}
-	evidence := func() []NewAttachment {
-		return []NewAttachment{{Name: "现场检查照片.png", ContentType: "image/png", Data: demoPhoto(false), Stage: "evidence"}}
+	evidence := func() []casework.NewAttachment {
+		return []casework.NewAttachment{{Name: "现场检查照片.png", ContentType: "image/png", Data: demoPhoto(false), Stage: "evidence"}}
 	}
 	transfer := func(by demoWho, to *demoUnit, note string) {
-		c.add(wdays(0, p.n(60, 300)), by, Action{Name: "transfer", UnitCode: to.Code, Note: note,
+		c.add(wdays(0, p.n(60, 300)), by, casework.Action{Name: "transfer", UnitCode: to.Code, Note: note,
 			Fields: map[string]string{"basis": t.basis}, Attachments: evidence()})
 	}
 	accept := func(to *demoUnit) {
-		c.addOn(wdays(p.n(0, 1), p.n(30, 300)), byPartStaff, demoPart{unit: to.Code}, Action{Name: "accept_transfer"})
+		c.addOn(wdays(p.n(0, 1), p.n(30, 300)), byPartStaff, demoPart{unit: to.Code}, casework.Action{Name: "accept_transfer"})
 	}
 	conclude := func(to *demoUnit) {
-		c.addOn(wdays(p.n(2, 5), p.n(0, 300)), byPartStaff, demoPart{unit: to.Code}, Action{Name: "conclude", Note: t.result})
+		c.addOn(wdays(p.n(2, 5), p.n(0, 300)), byPartStaff, demoPart{unit: to.Code}, casework.Action{Name: "conclude", Note: t.result})
 	}
 	c.want = "closed"
 	switch scenario {
@@ -1292,10 +1307,10 @@ func (p *demoPlanner) enforcement(scenario string) {
 		conclude(dept)
 	case "dispute_settled":
 		transfer(town, dept, "该违法行为属县级部门管辖，依法移送。")
-		c.addOn(wdays(0, p.n(60, 300)), byPartStaff, demoPart{unit: dept.Code}, Action{Name: "return_transfer",
+		c.addOn(wdays(0, p.n(60, 300)), byPartStaff, demoPart{unit: dept.Code}, casework.Action{Name: "return_transfer",
 			Note: "该违法行为发生在集镇规划区内，已赋权乡镇综合执法队查处，予以退回。"})
-		c.add(wm(p.n(60, 300)), town, Action{Name: "dispute", Note: "该事项不在乡镇赋权清单内，对退回有异议，提请县级裁决。"})
-		c.add(wdays(1, p.n(0, 200)), bySupervisor, Action{Name: "settle", UnitCode: dept.Code, Note: "经研究，该事项由县直部门负责查处，乡镇配合。"})
+		c.add(wm(p.n(60, 300)), town, casework.Action{Name: "dispute", Note: "该事项不在乡镇赋权清单内，对退回有异议，提请县级裁决。"})
+		c.add(wdays(1, p.n(0, 200)), bySupervisor, casework.Action{Name: "settle", UnitCode: dept.Code, Note: "经研究，该事项由县直部门负责查处，乡镇配合。"})
 		c.want, c.maxAge = "accepted", 3*p.dayMinutes()
 	case "transferring":
 		transfer(town, dept, "该违法行为属县级部门管辖，依法移送。")
@@ -1306,9 +1321,9 @@ func (p *demoPlanner) enforcement(scenario string) {
 		accept(pl.township)
 		c.want, c.maxAge = "accepted", 3*p.dayMinutes()
 	case "close_own":
-		c.add(wdays(p.n(1, 3), p.n(0, 300)), town, Action{Name: "close_own", Note: "当事人已自行整改到位，违法行为轻微并及时改正，依法不予处罚。"})
+		c.add(wdays(p.n(1, 3), p.n(0, 300)), town, casework.Action{Name: "close_own", Note: "当事人已自行整改到位，违法行为轻微并及时改正，依法不予处罚。"})
 	case "coordination":
-		c.in.Kind = EnforcementCoordination
+		c.in.Kind = casework.EnforcementCoordination
 		c.in.Title = "协调协作：" + t.title
 		transfer(town, dept, "办理该案需县级部门协助调查取证，请求协作。")
 		accept(dept)
@@ -1323,7 +1338,7 @@ func (p *demoPlanner) dayMinutes() int { return p.dm }
 
 // anchor places every case in time: its last step minAge..maxAge working
 // minutes before now, the earliest intake no sooner than from.
-func (p *demoPlanner) anchor(cal Calendar, from, now time.Time) error {
+func (p *demoPlanner) anchor(cal casework.Calendar, from, now time.Time) error {
 	local := now.In(shanghai)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, shanghai)
 	for i, c := range p.cases {
@@ -1382,13 +1397,13 @@ func (p *demoPlanner) anchor(cal Calendar, from, now time.Time) error {
 // --- running -----------------------------------------------------------------
 
 type demoRunner struct {
-	s, sim  *Service
+	db      *store.DB
+	s, sim  *casework.Service
 	w       *demoWorld
-	opts    DemoOptions
+	opts    CaseOptions
 	clock   time.Time
 	sweeper *timers.Sweeper
-	units   map[int64]unitRef
-	res     *DemoResult
+	res     *CaseResult
 }
 
 // demoEvent is one step of one case at its time.
@@ -1469,21 +1484,16 @@ func (r *demoRunner) run(ctx context.Context, cases []*demoCase, now time.Time) 
 
 // sweep fires the engine's timers due by t, each at its own due time.
 func (r *demoRunner) sweep(ctx context.Context, t time.Time) error {
-	kinds := TimerKinds()
-	q := `SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL AND due_at <= ? AND retry_at <= ? AND kind IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `)`
+	kinds := casework.TimerKinds()
 	for {
-		args := []any{store.Millis(t), store.Millis(t)}
-		for _, k := range kinds {
-			args = append(args, k)
+		due, ok, err := timers.NextDue(ctx, r.db, kinds, t)
+		if err != nil {
+			return fmt.Errorf("demo cases: %w", err)
 		}
-		var next sql.NullInt64
-		if err := r.s.db.QueryRow(ctx, q, args...).Scan(&next); err != nil {
-			return fmt.Errorf("demo cases: due timers: %w", err)
-		}
-		if !next.Valid {
+		if !ok {
 			return nil
 		}
-		if due := store.Time(next.Int64); due.After(r.clock) {
+		if due.After(r.clock) {
 			r.clock = due
 		}
 		n, err := r.sweeper.SweepOnce(ctx, r.clock)
@@ -1497,25 +1507,11 @@ func (r *demoRunner) sweep(ctx context.Context, t time.Time) error {
 	}
 }
 
-// unit returns the unit with id, cached.
-func (r *demoRunner) unit(ctx context.Context, id int64) (unitRef, error) {
-	if u, ok := r.units[id]; ok {
-		return u, nil
-	}
-	var u unitRef
-	err := r.s.db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE id = ?`, id).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	if err != nil {
-		return u, fmt.Errorf("unit %d: %w", id, store.Normalize(err))
-	}
-	r.units[id] = u
-	return u, nil
-}
-
 // staffName is the fictitious name of a unit's staff member on the timeline.
 func staffName(code string) string {
 	h := fnv.New32a()
 	h.Write([]byte(code))
-	return string(demoSurnames[int(h.Sum32())%len(demoSurnames)]) + "某某"
+	return string(caseSurnames[int(h.Sum32())%len(caseSurnames)]) + "某某"
 }
 
 // roleOf is the role of a unit's staff.
@@ -1588,61 +1584,51 @@ func (r *demoRunner) intake(ctx context.Context, c *demoCase) (string, bool, err
 	return out.No, created, nil
 }
 
-// resolve finds the open part a step acts on.
-func (r *demoRunner) resolve(ctx context.Context, no string, spec ActionSpec, part demoPart) (int64, unitRef, error) {
-	q := `SELECT a.id, a.status, a.role, a.unit_id, COALESCE(u.code, ''), COALESCE(a.person_id, 0) FROM assignments a
-		JOIN cases c ON c.id = a.case_id JOIN units u ON u.id = a.unit_id
-		WHERE c.no = ? AND a.closed_at IS NULL ORDER BY a.id`
-	rows, err := r.s.db.Query(ctx, q, no)
-	if err != nil {
-		return 0, unitRef{}, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, unitID, person int64
-		var status, role, code string
-		if err := rows.Scan(&id, &status, &role, &unitID, &code, &person); err != nil {
-			return 0, unitRef{}, err
-		}
+// resolve finds the open part a step acts on in the case d.
+func (r *demoRunner) resolve(d casework.CaseDetail, spec casework.ActionSpec, part demoPart) (int64, unitRef, error) {
+	for _, a := range d.Assignments {
 		switch {
-		case part.person != 0 && person != part.person,
-			part.unit != "" && (code != part.unit || person != 0),
-			spec.AssignmentRole != "" && role != spec.AssignmentRole,
-			len(spec.AssignmentFrom) > 0 && !slices.Contains(spec.AssignmentFrom, status):
+		case !a.Open(),
+			part.person != 0 && a.PersonID != part.person,
+			part.unit != "" && (a.UnitCode != part.unit || a.PersonID != 0),
+			spec.AssignmentRole != "" && a.Role != spec.AssignmentRole,
+			len(spec.AssignmentFrom) > 0 && !slices.Contains(spec.AssignmentFrom, a.Status):
 			continue
 		}
-		rows.Close()
-		u, err := r.unit(ctx, unitID)
-		return id, u, err
-	}
-	if err := rows.Err(); err != nil {
-		return 0, unitRef{}, err
+		u := unitRef{ID: a.UnitID, Code: a.UnitCode, Name: a.UnitName, Path: a.UnitPath}
+		if x, ok := r.w.byCode[a.UnitCode]; ok {
+			u = x.unitRef
+		}
+		return a.ID, u, nil
 	}
 	return 0, unitRef{}, fmt.Errorf("no open part for %s (%+v)", spec.Name, part)
 }
 
 func (r *demoRunner) step(ctx context.Context, no string, st demoStep) error {
-	flowName, err := r.flowOf(ctx, no)
+	d, err := r.sim.Get(ctx, access.System, no)
 	if err != nil {
 		return err
 	}
-	flow := r.s.flows[flowName]
+	flow, ok := r.s.Flow(d.Case.Flow)
+	if !ok {
+		return fmt.Errorf("case %s: no flow %s", no, d.Case.Flow)
+	}
 	spec, ok := flow.Action(st.act.Name)
 	if !ok {
-		return fmt.Errorf("flow %s has no action %s", flowName, st.act.Name)
+		return fmt.Errorf("flow %s has no action %s", d.Case.Flow, st.act.Name)
 	}
 	act := st.act
 	act.Attachments = slices.Clone(st.act.Attachments)
 	var part *unitRef
-	if spec.On == OnAssignment {
-		id, u, err := r.resolve(ctx, no, spec, st.part)
+	if spec.On == casework.OnAssignment {
+		id, u, err := r.resolve(d, spec, st.part)
 		if err != nil {
 			return err
 		}
 		act.AssignmentID, part = id, &u
 	}
 	if st.who.kind == whoMember {
-		m, err := loadMember(ctx, r.s.db, st.who.person)
+		m, err := r.s.MemberByID(ctx, st.who.person)
 		if err != nil {
 			return err
 		}
@@ -1668,14 +1654,6 @@ func (r *demoRunner) step(ctx context.Context, no string, st demoStep) error {
 	return err
 }
 
-func (r *demoRunner) flowOf(ctx context.Context, no string) (string, error) {
-	var flow string
-	if err := r.s.db.QueryRow(ctx, `SELECT flow FROM cases WHERE no = ?`, no).Scan(&flow); err != nil {
-		return "", fmt.Errorf("case %s: %w", no, store.Normalize(err))
-	}
-	return flow, nil
-}
-
 // user is the user a system actor stands for: the same unit and role,
 // without the system's licence.
 func user(a access.Actor) access.Actor {
@@ -1683,39 +1661,14 @@ func user(a access.Actor) access.Actor {
 	return a
 }
 
-func (r *demoRunner) verifyOpen(ctx context.Context, in NewCase, actor access.Actor) error {
-	f := r.s.flows[in.Flow]
-	u := user(actor)
-	if len(f.OpenedBy) > 0 && !u.HasAny(f.OpenedBy...) {
-		return fmt.Errorf("a %s user at %s may not open a %s case", actor.Roles[0], actor.UnitCode, in.Flow)
-	}
-	set, err := loadSettings(ctx, r.s.db)
-	if err != nil {
-		return err
-	}
-	var grid, place unitRef
-	if in.Lng != nil && r.sim.deps.GridAt != nil {
-		if code, err := r.sim.deps.GridAt(ctx, *in.Lng, *in.Lat); err == nil {
-			if g, ok := r.w.byCode[code]; ok {
-				grid = g.unitRef
-			}
-		}
-	}
-	if pu, ok := r.w.byCode[in.PlaceUnit]; ok && grid.ID == 0 {
-		switch pu.Kind {
-		case "grid", "building":
-			grid = pu.unitRef
-		default:
-			place = pu.unitRef
-		}
-	}
-	if err := mayOpenHere(u, f, set, grid, place); err != nil {
+func (r *demoRunner) verifyOpen(ctx context.Context, in casework.NewCase, actor access.Actor) error {
+	if err := r.sim.MayOpen(ctx, user(actor), in); err != nil {
 		return fmt.Errorf("a %s user at %s may not open a %s case at %s: %w", actor.Roles[0], actor.UnitCode, in.Flow, in.PlaceUnit, err)
 	}
 	return nil
 }
 
-func (r *demoRunner) verifyStep(ctx context.Context, no string, actor access.Actor, act Action) error {
+func (r *demoRunner) verifyStep(ctx context.Context, no string, actor access.Actor, act casework.Action) error {
 	u := user(actor)
 	d, err := r.sim.Get(ctx, u, no)
 	if err != nil {

@@ -1,0 +1,36 @@
+package casework
+
+import "grassroots/internal/i18n"
+
+// The engine names statuses, actions and attachment stages in the messages
+// it returns by their labels in the message catalogue (locales/*/cases.json,
+// coord.json, service.json), the same labels the pages show; the keys come
+// from the flow's declaration (Flow.StateKey, ActionSpec.LabelKey). Domain
+// messages are written in the default language, Chinese.
+var catalogue = i18n.MustLoad()
+
+// label is the text of a message key in the default language.
+func label(key string) string { return catalogue.T(i18n.Default, key) }
+
+// stateLabel names status in flow f (nil: the generic key).
+func stateLabel(f *Flow, status string) string {
+	if f == nil {
+		return label("case.status." + status)
+	}
+	return label(f.StateKey(status))
+}
+
+// actionLabel names the action.
+func actionLabel(spec ActionSpec) string { return label(spec.LabelKey()) }
+
+// stageLabel names an attachment stage ("after": 处置后).
+func stageLabel(stage string) string { return label("case.stage." + stage) }
+
+// codeLabel names a code of a list the catalogue holds under prefix
+// ("case.request_type."), or returns the code itself when it has none.
+func codeLabel(prefix, code string) string {
+	if code == "" || !catalogue.Has(i18n.Default, prefix+code) {
+		return code
+	}
+	return label(prefix + code)
+}
