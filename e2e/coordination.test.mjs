@@ -1,4 +1,4 @@
-// Coordination in a real browser: one whistle of each kind from blowing to
+// Coordination in a real browser, on the one case page (/cases/{no}): one whistle of each kind from blowing to
 // the last rating (a party member answering on the personal-link page), a
 // township call that escalates to the supervision office and is reassigned
 // and answered, an enforcement transfer that is returned and transferred
@@ -68,31 +68,37 @@ async function as(username) {
   return page;
 }
 
-// act submits an action's form on a parties board or a member's page; party
-// picks the row (a unit code, or code-personid) for a party's action.
+// act submits an action's form on the case page or a member's page; party
+// picks the part (a unit code, or code-personid: the parts table's
+// data-party) a party's action is taken on, when the form offers several.
 async function act(page, name, fill = async () => {}, party = "") {
-  const scope = party ? page.locator(`tr[data-party="${party}"]`) : page.locator("main");
+  const scope = page.locator("main");
   const form = scope.locator(`form[action$="/actions/${name}"]`).first();
   const details = scope.locator(`details:has(form[action$="/actions/${name}"])`).first();
   if (!(await details.evaluate((d) => d.open))) await details.locator("summary").click();
+  const part = form.locator("select[name=assignment_id]");
+  if (party && (await part.count())) {
+    await part.selectOption(await part.locator(`option[data-party="${party}"]`).getAttribute("value"));
+  }
   await fill(form);
   await Promise.all([page.waitForURL(/[?&]done=/), form.locator("button[type=submit]").click()]);
-  assert.match(await page.locator(".flash").innerText(), /已完成操作/);
+  assert.match(await page.locator(".flash").innerText(), /已完成/);
 }
 
+// board opens the one case page (/cases/{no}), where every flow's case is.
 async function board(page, no) {
-  await page.goto(server.url + "/coord/" + no);
+  await page.goto(server.url + "/cases/" + no);
   return page;
 }
 
 // blow fills the whistle form for a kind and returns the case number.
 async function blow(page, kind, place, title, pick) {
   await page.goto(server.url + `/whistles/new?kind=${kind}&place=${place}`);
-  await page.getByLabel("事项名称").fill(title);
+  await page.getByLabel(/^标题/).fill(title);
   await page.getByLabel("紧急程度").selectOption("urgent");
   for (const p of pick) await page.locator("fieldset.coord-summon label").filter({ hasText: p }).first().locator("input").check();
-  await Promise.all([page.waitForURL(/\/coord\/350722-\d{8}-\d+\?done=receive/), page.getByRole("button", { name: "吹哨", exact: true }).click()]);
-  return page.url().match(/\/coord\/([^?]+)/)[1];
+  await Promise.all([page.waitForURL(/\/cases\/350722-\d{8}-\d+\?created=1/), page.getByRole("button", { name: "吹哨", exact: true }).click()]);
+  return page.url().match(/\/cases\/([^?]+)/)[1];
 }
 
 async function status(page) {
@@ -103,6 +109,9 @@ test("street whistle: the department reports in, reports back and is rated; a re
   const town = await as("demo_township");
   const no = await blow(town, "street", "350722001000", "仙楼路燃气管道泄漏", ["县城市管理和综合执法局"]);
   assert.match(await status(town), /已吹哨/);
+  // The old parties board's address leads to the one case page.
+  await town.goto(server.url + "/coord/" + no);
+  assert.equal(new URL(town.url()).pathname, "/cases/" + no);
   const dept = await as("demo_department");
   await dept.goto(server.url + "/whistles");
   await dept.getByRole("link", { name: no }).click();
@@ -110,7 +119,7 @@ test("street whistle: the department reports in, reports back and is rated; a re
   assert.match(await status(dept), /处置中/);
   await act(dept, "report_result", (f) => f.locator("textarea[name=note]").fill("已关阀并完成抢修"), "350722D003");
   await board(town, no);
-  await act(town, "accept_result", (f) => f.getByLabel("评价").selectOption("4"), "350722D003");
+  await act(town, "accept_result", (f) => f.getByLabel(/评分/).selectOption("4"), "350722D003");
   assert.match(await status(town), /已办结/);
   assert.match(await town.locator("tr[data-party='350722D003']").innerText(), /★4/);
   await screenshot(town, "coord-whistle-street");
@@ -152,7 +161,7 @@ test("community whistle: a registered party member answers on the personal-link 
 
   await board(comm, no);
   const party = await comm.locator("tr[data-party]").first().getAttribute("data-party");
-  await act(comm, "accept_result", (f) => f.getByLabel("评价").selectOption("5"), party);
+  await act(comm, "accept_result", (f) => f.getByLabel(/评分/).selectOption("5"), party);
   assert.match(await status(comm), /已办结/);
   await mp.reload();
   assert.equal(parseFloat(await mp.locator(".member-hours").innerText()), hoursBefore + 0.5);
@@ -167,7 +176,7 @@ test("resident and organisation whistles: services and the front line report in"
   await act(dept, "report_in", async () => {}, "350722D003");
   await act(dept, "report_result", (f) => f.locator("textarea[name=note]").fill("已更换灯具"), "350722D003");
   await board(town, res);
-  await act(town, "accept_result", (f) => f.getByLabel("评价").selectOption("3"), "350722D003");
+  await act(town, "accept_result", (f) => f.getByLabel(/评分/).selectOption("3"), "350722D003");
   assert.match(await status(town), /已办结/);
 
   const org = await blow(town, "organisation", "350722001000", "防汛巡查：仙楼社区低洼地带", ["演示网格员001"]);
@@ -178,7 +187,7 @@ test("resident and organisation whistles: services and the front line report in"
   await act(grid, "report_in", async () => {}, party);
   await act(grid, "report_result", (f) => f.locator("textarea[name=note]").fill("巡查完毕，无积水"), party);
   await board(town, org);
-  await act(town, "accept_result", (f) => f.getByLabel("评价").selectOption("5"), party);
+  await act(town, "accept_result", (f) => f.getByLabel(/评分/).selectOption("5"), party);
   assert.match(await status(town), /已办结/);
   await town.goto(server.url + "/whistles?status=closed");
   for (const n of [res, org]) assert.ok(await town.getByRole("link", { name: n }).count(), n + " in the closed list");
@@ -196,9 +205,9 @@ test("township call: proposed from the lists, escalated when unsigned, reassigne
   await town.getByRole("button", { name: "按分类推荐部门" }).click();
   await town.waitForURL(/category=S06010/);
   assert.match(await town.locator(".coord-proposal").innerText(), /县城市管理和综合执法局/);
-  await town.locator("form.coord-form").getByLabel("事项名称").fill("河道垃圾长期无人清理");
-  await Promise.all([town.waitForURL(/\/coord\/.*done=receive/), town.getByRole("button", { name: "呼叫县直部门" }).click()]);
-  const no = town.url().match(/\/coord\/([^?]+)/)[1];
+  await town.locator("form.coord-form").getByLabel(/^标题/).fill("河道垃圾长期无人清理");
+  await Promise.all([town.waitForURL(/\/cases\/.*created=1/), town.getByRole("button", { name: "呼叫县直部门" }).click()]);
+  const no = town.url().match(/\/cases\/([^?]+)/)[1];
   assert.match(await status(town), /等待|已派单|dispatched|已呼叫|待/);
   cli("setting", "set", "--db", dbPath, "casework.limit.sign.township_call", "1d");
 
@@ -213,13 +222,13 @@ test("township call: proposed from the lists, escalated when unsigned, reassigne
   assert.ok(escalated, "the unsigned call escalated to the supervision office");
   await sup.getByRole("link", { name: no }).click();
   await act(sup, "supervise", (f) => f.locator("textarea[name=note]").fill("请城管局立即签收"));
-  await act(sup, "reassign", (f) => f.locator("select[name=unit]").selectOption("350722D002").then(() => f.locator("textarea[name=note]").fill("超期未签收，改派住建局")), "350722D003");
+  await act(sup, "reassign", (f) => f.locator("input[name=unit]").fill("350722D002").then(() => f.locator("textarea[name=note]").fill("超期未签收，改派住建局")), "350722D003");
   const zj = await as("e2e_zhujian");
   await board(zj, no);
   await act(zj, "sign", async () => {}, "350722D002");
   await act(zj, "answer", (f) => f.locator("textarea[name=note]").fill("已组织清理河道垃圾并建立巡查制度"), "350722D002");
   await board(town, no);
-  await act(town, "rate", (f) => f.getByLabel("评价").selectOption("5"), "350722D002");
+  await act(town, "rate", (f) => f.locator("input[name=resolved][value='1']").check().then(() => f.getByLabel(/评分/).selectOption("5")), "350722D002");
   assert.match(await status(town), /已办结/);
   const timeline = await town.locator("ol.timeline").innerText();
   for (const step of ["升级督办", "督办", "改派", "签收", "答复", "评价"]) assert.match(timeline, new RegExp(step));
@@ -231,12 +240,12 @@ test("township call: proposed from the lists, escalated when unsigned, reassigne
 test("enforcement: transferred, returned, transferred again and accepted", async () => {
   const town = await as("demo_township");
   await town.goto(server.url + "/enforcement/new");
-  await town.getByLabel("事项名称").fill("沿街店铺违规搭建雨棚");
+  await town.getByLabel(/^标题/).fill("沿街店铺违规搭建雨棚");
   await town.getByLabel(/吹哨\/发生地点/).selectOption("350722001001");
-  await Promise.all([town.waitForURL(/\/coord\/.*done=receive/), town.getByRole("button", { name: "立案" }).click()]);
-  const no = town.url().match(/\/coord\/([^?]+)/)[1];
+  await Promise.all([town.waitForURL(/\/cases\/.*created=1/), town.getByRole("button", { name: "立案" }).click()]);
+  const no = town.url().match(/\/cases\/([^?]+)/)[1];
   const transfer = (note) => async (f) => {
-    await f.locator("select[name=unit]").selectOption("350722D003");
+    await f.locator("input[name=unit]").fill("350722D003");
     await f.getByLabel("法律依据").fill("《城市市容和环境卫生管理条例》第十四条");
     await f.locator("input[name=file_evidence]").setInputFiles({ name: "现场照片.png", mimeType: "image/png", buffer: png });
     await f.locator("textarea[name=note]").fill(note);

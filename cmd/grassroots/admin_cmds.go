@@ -16,7 +16,7 @@ import (
 // goes on writing). PostgreSQL is backed up with pg_dump (docs/RUNNING.md).
 func runBackup(ctx context.Context, _ *config, args []string, out io.Writer) error {
 	cfg := &config{}
-	fs := newFlags("backup", cfg)
+	fs := newFlags("backup", cfg, "backup --to FILE [flags]")
 	to := fs.String("to", "", "file to write the backup to (must not exist)")
 	if err := parseFlags(fs, cfg, args); err != nil {
 		return err
@@ -25,7 +25,7 @@ func runBackup(ctx context.Context, _ *config, args []string, out io.Writer) err
 		return errors.New("backup of PostgreSQL: use pg_dump (see docs/RUNNING.md)")
 	}
 	if *to == "" {
-		return errors.New("backup: --to FILE is required")
+		return usageErrorf(fs, "--to FILE is required")
 	}
 	if _, err := os.Stat(*to); err == nil {
 		return fmt.Errorf("backup: %s exists already; choose a new file", *to)
@@ -53,7 +53,7 @@ func runBackup(ctx context.Context, _ *config, args []string, out io.Writer) err
 // server must be stopped; an existing database is kept aside as FILE.before-restore.
 func runRestore(ctx context.Context, _ *config, args []string, out io.Writer) error {
 	cfg := &config{}
-	fs := newFlags("restore", cfg)
+	fs := newFlags("restore", cfg, "restore --from BACKUP [flags]")
 	from := fs.String("from", "", "backup file made by `grassroots backup`")
 	if err := parseFlags(fs, cfg, args); err != nil {
 		return err
@@ -62,7 +62,7 @@ func runRestore(ctx context.Context, _ *config, args []string, out io.Writer) er
 		return errors.New("restore into PostgreSQL: use pg_restore or psql (see docs/RUNNING.md)")
 	}
 	if *from == "" {
-		return errors.New("restore: --from BACKUP is required")
+		return usageErrorf(fs, "--from BACKUP is required")
 	}
 	src, err := store.Open(ctx, *from)
 	if err != nil {

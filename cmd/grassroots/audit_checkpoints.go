@@ -132,13 +132,14 @@ func (a *app) auditCheckpointJobs() []func(ctx context.Context) {
 // removed or inserted, a removed tail, or a rewritten chain, and then exits
 // non-zero.
 func runAudit(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: grassroots audit verify [--db ...] [--audit-key-file ...] [--audit-checkpoints FILE]")
-	}
 	cfg := &config{}
-	fset := newFlags("audit verify", cfg)
+	fset := newFlags("audit", cfg, "audit verify [flags]")
 	addAuditCheckpointsFlag(fset, cfg)
-	if err := parseFlags(fset, cfg, args[1:]); err != nil {
+	pos, err := parseArgs(fset, cfg, args)
+	if err != nil {
+		return err
+	}
+	if _, _, err := subcommand(fset, pos, map[string][]string{"verify": nil}); err != nil {
 		return err
 	}
 	// Not openDB: verifying must not create an audit key.

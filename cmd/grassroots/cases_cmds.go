@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/report"
 	"grassroots/internal/store"
 )
 
@@ -57,5 +58,6 @@ func wireCases(ctx context.Context, a *app) error {
 		}
 	}
 	a.cases = cases
+	a.reports = report.New(a.db, cases)
 	return nil
 }

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,46 +70,101 @@ type config struct {
 	// envErrs are the environment's values that could not be read; the
 	// command stops with them (parseFlags).
 	envErrs []error
+	// envRead are the environment variables the command read without a
+	// flag (lookupEnv): its help lists them (newFlags).
+	envRead []string
 }
 
-// Environment variables read without a flag: secrets. The help of every
-// command lists them (envOnly).
+// Environment variables read without a flag: secrets.
 const (
 	envKey           = pii.EnvKey   // GRASSROOTS_KEY
 	envAuditKey      = audit.EnvKey // GRASSROOTS_AUDIT_KEY
 	envAdminPassword = "GRASSROOTS_ADMIN_PASSWORD"
 )
 
-// envOnly are the settings with no flag, as --help lists them.
-var envOnly = []struct{ name, usage string }{
-	{envKey, "the personal-data key itself (base64 of 32 bytes, or versioned lines \"vN BASE64\"); wins over --key-file"},
-	{envAuditKey, "the audit-trail key itself (base64 of 32 bytes); wins over --audit-key-file"},
-	{envAdminPassword, "the first administrator's password (default: random, printed once)"},
+// envOnly describes the settings with no flag, for --help.
+var envOnly = map[string]string{
+	envKey:           "the personal-data key itself (base64 of 32 bytes, or versioned lines \"vN BASE64\"); wins over --key-file",
+	envAuditKey:      "the audit-trail key itself (base64 of 32 bytes); wins over --audit-key-file",
+	envAdminPassword: "the first administrator's password (default: random, printed once)",
+}
+
+// lookupEnv reads an environment variable that no flag names, and notes it
+// so that the command's help lists it. Every read of the environment is
+// this or stringFlag, which names its variable in the flag's help
+// (TestEveryEnvironmentReadIsInTheHelp).
+func (cfg *config) lookupEnv(key string) (string, bool) {
+	if !slices.Contains(cfg.envRead, key) {
+		cfg.envRead = append(cfg.envRead, key)
+	}
+	return os.LookupEnv(key)
 }
 
 // newFlags returns a flag set with the settings every database command
 // shares, and reads the environment-only secrets. Each flag defaults to its
-// GRASSROOTS_* environment variable; the flag wins.
-func newFlags(name string, cfg *config) *flag.FlagSet {
+// GRASSROOTS_* environment variable; the flag wins. name is the command
+// ("key"), forms its command lines for the help ("key rotate|reseal|status
+// [flags]"; default "NAME [flags]").
+func newFlags(name string, cfg *config, forms ...string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// Nothing is printed while parsing: run prints the help on standard
+	// output when asked for, or the error and the help on standard error.
+	fs.SetOutput(io.Discard)
+	if len(forms) == 0 {
+		forms = []string{name + " [flags]"}
+	}
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "usage: grassroots %s [flags]\n\nflags (each defaults to the environment variable in brackets; the flag wins):\n", name)
-		fs.PrintDefaults()
-		fmt.Fprintln(w, "\nenvironment only (secrets are never given as flags):")
-		for _, e := range envOnly {
-			fmt.Fprintf(w, "  %s\n    \t%s\n", e.name, e.usage)
+		if len(forms) == 1 {
+			fmt.Fprintf(w, "usage: grassroots %s\n", forms[0])
+		} else {
+			fmt.Fprintln(w, "usage:")
+			for _, f := range forms {
+				fmt.Fprintf(w, "  grassroots %s\n", f)
+			}
 		}
+		fmt.Fprintln(w, "\nflags, before or after the arguments (a flag with a variable in brackets defaults to it; the flag wins):")
+		fs.PrintDefaults()
+		printEnvOnly(w, fs, cfg)
 	}
 	stringFlag(fs, &cfg.DB, "db", "GRASSROOTS_DB", "data/grassroots.db", "SQLite file path or postgres:// URL")
 	stringFlag(fs, &cfg.LogFormat, "log-format", "GRASSROOTS_LOG_FORMAT", "", "log format: text or json (default: text on a terminal, json otherwise)")
 	stringFlag(fs, &cfg.KeyFile, "key-file", "GRASSROOTS_KEY_FILE", "", "file holding the personal-data key (default: grassroots.key beside a SQLite database, data/grassroots.key for PostgreSQL)")
 	stringFlag(fs, &cfg.AuditKeyFile, "audit-key-file", "GRASSROOTS_AUDIT_KEY_FILE", "", "file holding the audit-trail key (default: "+auditKeyName+" beside the personal-data key file)")
 	stringFlag(fs, &cfg.DataDir, "data-dir", "GRASSROOTS_DATA_DIR", "", "folder of the attachments (attachments/) (default: the key file's folder)")
-	cfg.Key, _ = os.LookupEnv(envKey)
-	cfg.AuditKey, _ = os.LookupEnv(envAuditKey)
-	cfg.AdminPassword, _ = os.LookupEnv(envAdminPassword)
+	cfg.Key, _ = cfg.lookupEnv(envKey)
+	cfg.AuditKey, _ = cfg.lookupEnv(envAuditKey)
+	cfg.AdminPassword, _ = cfg.lookupEnv(envAdminPassword)
 	return fs
+}
+
+// addNote adds a paragraph at the end of the help of fs.
+func addNote(fs *flag.FlagSet, note string) {
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(fs.Output(), "\n"+note)
+	}
+}
+
+// printEnvOnly lists the environment variables the command read that no
+// flag's help names.
+func printEnvOnly(w io.Writer, fs *flag.FlagSet, cfg *config) {
+	var names []string
+	for _, name := range cfg.envRead {
+		named := false
+		fs.VisitAll(func(f *flag.Flag) { named = named || strings.Contains(f.Usage, "("+name+")") })
+		if !named {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nenvironment only (secrets are never given as flags):")
+	for _, name := range names {
+		fmt.Fprintf(w, "  %s\n    \t%s\n", name, envOnly[name])
+	}
 }
 
 // serveFlags is newFlags with the settings of serve.
@@ -119,7 +177,7 @@ func serveFlags(cfg *config) *flag.FlagSet {
 		"how often the server appends a checkpoint when the audit trail has grown (also at start and at shutdown)")
 	fs.Func("trusted-proxy", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto are believed, such as 127.0.0.1/32 (GRASSROOTS_TRUSTED_PROXIES)",
 		cfg.setTrustedProxies)
-	if v, ok := os.LookupEnv("GRASSROOTS_TRUSTED_PROXIES"); ok {
+	if v, ok := cfg.lookupEnv("GRASSROOTS_TRUSTED_PROXIES"); ok {
 		cfg.envErr("GRASSROOTS_TRUSTED_PROXIES", v, cfg.setTrustedProxies(v))
 	}
 	stringFlag(fs, &cfg.MetricsAddr, "metrics-addr", "GRASSROOTS_METRICS_ADDR", "", "serve /metrics on this address only (default: on the main address, to loopback and trusted-proxy peers only)")
@@ -143,15 +201,27 @@ func serveFlags(cfg *config) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and fills the defaults that depend on other flags.
-// An environment variable whose value cannot be read stops the command, as
-// a bad flag does.
+// parseFlags parses a command line of flags alone (an argument is a usage
+// error) and fills the defaults that depend on other flags.
 func parseFlags(fs *flag.FlagSet, cfg *config, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
 		return err
 	}
+	return wantArgs(fs, pos)
+}
+
+// parseArgs parses args, whose flags may come before, between or after the
+// arguments, returns the arguments, and fills the defaults that depend on
+// other flags. An environment variable whose value cannot be read stops the
+// command, as a bad flag does.
+func parseArgs(fs *flag.FlagSet, cfg *config, args []string) ([]string, error) {
+	pos, err := parseCommandLine(fs, args)
+	if err != nil {
+		return nil, err
+	}
 	if err := errors.Join(cfg.envErrs...); err != nil {
-		return err
+		return nil, err
 	}
 	if cfg.KeyFile == "" {
 		dir := "data"
@@ -163,7 +233,62 @@ func parseFlags(fs *flag.FlagSet, cfg *config, args []string) error {
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Dir(cfg.KeyFile)
 	}
+	return pos, nil
+}
+
+// parseCommandLine parses the flags among args and returns the other
+// arguments. The flag package stops at the first argument that is not a
+// flag, so it parses again after each one; "--" ends the flags. --help is
+// a helpRequest, a bad flag a usageError.
+func parseCommandLine(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, &helpRequest{usage: usageOf(fs)}
+		}
+		if err != nil {
+			return nil, usageErrorf(fs, "%v", err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// wantArgs checks that pos holds exactly the arguments named.
+func wantArgs(fs *flag.FlagSet, pos []string, names ...string) error {
+	if len(pos) < len(names) {
+		return usageErrorf(fs, "missing %s", strings.Join(names[len(pos):], " "))
+	}
+	if len(pos) > len(names) {
+		return usageErrorf(fs, "unexpected argument %q", pos[len(names)])
+	}
 	return nil
+}
+
+// subcommand checks that pos is one of the command's subcommands (key
+// rotate, key status: the keys of verbs) followed by the arguments it takes
+// (the names in verbs), and returns the subcommand and its arguments.
+func subcommand(fs *flag.FlagSet, pos []string, verbs map[string][]string) (string, []string, error) {
+	want := strings.Join(slices.Sorted(maps.Keys(verbs)), ", ")
+	if len(pos) == 0 {
+		return "", nil, usageErrorf(fs, "missing subcommand (%s)", want)
+	}
+	names, ok := verbs[pos[0]]
+	if !ok {
+		return "", nil, usageErrorf(fs, "unknown subcommand %q (want %s)", pos[0], want)
+	}
+	if err := wantArgs(fs, pos[1:], names...); err != nil {
+		return "", nil, err
+	}
+	return pos[0], pos[1:], nil
 }
 
 func (cfg *config) envErr(key, value string, err error) {
@@ -192,7 +317,7 @@ func stringFlag(fs *flag.FlagSet, p *string, name, key, def, usage string) {
 // boolFlag defines --name, on when key is 1, true or yes.
 func boolFlag(fs *flag.FlagSet, cfg *config, p *bool, name, key, usage string) {
 	def := false
-	if v := os.Getenv(key); v != "" {
+	if v, _ := cfg.lookupEnv(key); v != "" {
 		switch strings.ToLower(v) {
 		case "1", "true", "yes":
 			def = true
@@ -209,7 +334,7 @@ func boolFlag(fs *flag.FlagSet, cfg *config, p *bool, name, key, usage string) {
 func durationFlag(fs *flag.FlagSet, cfg *config, p *time.Duration, name, key string, def time.Duration, usage string) {
 	*p = def
 	v := (*durationValue)(p)
-	if s, ok := os.LookupEnv(key); ok && s != "" {
+	if s, ok := cfg.lookupEnv(key); ok && s != "" {
 		cfg.envErr(key, s, v.Set(s))
 	}
 	fs.Var(v, name, usage+"; a `duration` such as 15s or 2m, or seconds ("+key+")")
@@ -220,7 +345,7 @@ func durationFlag(fs *flag.FlagSet, cfg *config, p *time.Duration, name, key str
 func intFlag(fs *flag.FlagSet, cfg *config, p *int, name, key string, def, lo, hi int, usage string) {
 	*p = def
 	v := &intValue{p: p, lo: lo, hi: hi}
-	if s, ok := os.LookupEnv(key); ok && s != "" {
+	if s, ok := cfg.lookupEnv(key); ok && s != "" {
 		cfg.envErr(key, s, v.Set(s))
 	}
 	fs.Var(v, name, usage+" ("+key+")")

@@ -29,7 +29,7 @@ func (a *app) runDailySummaries(ctx context.Context) {
 		if now.Hour() >= hour {
 			day := casework.Today(now)
 			ran, err := timers.RunOnce(ctx, a.db, "daily_summaries", day, func(ctx context.Context, tx *store.Tx) error {
-				_, err := a.cases.WriteDailySummaries(ctx, tx, day)
+				_, err := a.reports.WriteDailySummaries(ctx, tx, day)
 				return err
 			})
 			switch {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,18 +80,21 @@ func (a *app) integrationJobs() []func(ctx context.Context) {
 // new Open311 api_key once (only its hash is stored); `apikey list` and
 // `apikey revoke --id N` manage them.
 func runAPIKey(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	usage := "usage: grassroots apikey create --name NAME [--user USERNAME] | apikey list | apikey revoke --id N [--db ...]"
-	if len(args) == 0 {
-		fmt.Fprintln(out, usage)
-		return errUsage
-	}
 	cfg := &config{}
-	fs := newFlags("apikey "+args[0], cfg)
-	name := fs.String("name", "", "what the key is for, e.g. 城市App")
-	user := fs.String("user", "", "username requests are filed as (default: the system)")
+	fs := newFlags("apikey", cfg, "apikey create --name NAME [--user USERNAME] [flags]", "apikey list [flags]", "apikey revoke --id N [flags]")
+	name := fs.String("name", "", "what the key is for, e.g. 城市App (create)")
+	user := fs.String("user", "", "username requests are filed as (create; default: the system)")
 	id := fs.Int64("id", 0, "key id (revoke)")
-	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
 		return err
+	}
+	verb, _, err := subcommand(fs, pos, map[string][]string{"create": nil, "list": nil, "revoke": nil})
+	if err != nil {
+		return err
+	}
+	if verb == "revoke" && *id == 0 {
+		return usageErrorf(fs, "revoke: --id is required")
 	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
@@ -100,7 +102,7 @@ func runAPIKey(ctx context.Context, _ *config, args []string, out io.Writer) err
 	}
 	defer db.Close()
 	keys := open311.NewKeys(db)
-	switch args[0] {
+	switch verb {
 	case "create":
 		key, k, err := keys.Create(ctx, access.System, *name, *user)
 		if err != nil {
@@ -121,16 +123,10 @@ func runAPIKey(ctx context.Context, _ *config, args []string, out io.Writer) err
 			fmt.Fprintf(out, "%d\t%s…\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, orDash(k.Username), state)
 		}
 	case "revoke":
-		if *id == 0 {
-			return errors.New("apikey revoke: --id is required")
-		}
 		if err := keys.Revoke(ctx, access.System, *id); err != nil {
 			return cliError(err)
 		}
 		fmt.Fprintf(out, "api_key %d revoked\n", *id)
-	default:
-		fmt.Fprintln(out, usage)
-		return errUsage
 	}
 	return nil
 }
@@ -145,22 +141,20 @@ func (e *eventsFlag) Set(v string) error { *e = append(*e, v); return nil }
 // registers an endpoint and prints its signing secret once; `webhook list`
 // shows the endpoints.
 func runWebhook(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	usage := "usage: grassroots webhook add --url URL --events case.created,case.status_changed,case.answered,case.closed [--secret S] [--description D] | webhook list [--db ...]"
-	if len(args) == 0 {
-		fmt.Fprintln(out, usage)
-		return errUsage
-	}
 	cfg := &config{}
-	fs := newFlags("webhook "+args[0], cfg)
+	fs := newFlags("webhook", cfg, "webhook add --url URL --events case.created,case.status_changed,case.answered,case.closed [--secret S] [--description D] [flags]",
+		"webhook list [flags]")
 	u := fs.String("url", "", "receiver URL (http or https)")
 	secret := fs.String("secret", "", "signing secret (default: generated)")
 	desc := fs.String("description", "", "what the receiver is")
 	var events eventsFlag
 	fs.Var(&events, "events", "events to send: "+strings.Join(webhook.Events, ","))
-	if err := parseFlags(fs, cfg, args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
+		return err
+	}
+	verb, _, err := subcommand(fs, pos, map[string][]string{"add": nil, "list": nil})
+	if err != nil {
 		return err
 	}
 	db, err := openDB(ctx, cfg)
@@ -169,7 +163,7 @@ func runWebhook(ctx context.Context, _ *config, args []string, out io.Writer) er
 	}
 	defer db.Close()
 	svc := webhook.NewService(db, nil)
-	switch args[0] {
+	switch verb {
 	case "add":
 		ep, sec, err := svc.Create(ctx, access.System, webhook.NewEndpoint{URL: *u, Events: events, Secret: *secret, Description: *desc})
 		if err != nil {
@@ -185,9 +179,6 @@ func runWebhook(ctx context.Context, _ *config, args []string, out io.Writer) er
 		for _, ep := range eps {
 			fmt.Fprintf(out, "%d\t%s\t%s\tactive=%v\tpending=%d\tfailed=%d\n", ep.ID, ep.URL, strings.Join(ep.Events, ","), ep.Active, ep.Pending, ep.Failed)
 		}
-	default:
-		fmt.Fprintln(out, usage)
-		return errUsage
 	}
 	return nil
 }

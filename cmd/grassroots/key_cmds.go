@@ -26,16 +26,18 @@ import (
 //	status  shows the key versions and how many values each column still
 //	        holds under an older version.
 func runKey(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "rotate" && args[0] != "reseal" && args[0] != "status") {
-		fmt.Fprintln(out, "usage: grassroots key rotate|reseal|status [--batch 500] [--wait 3s] [--db ...] [--key-file ...]")
-		return errUsage
-	}
-	cmd := args[0]
 	cfg := &config{}
-	fs := newFlags("key "+cmd, cfg)
+	fs := newFlags("key", cfg, "key rotate|reseal|status [flags]")
+	addNote(fs, "rotate adds a key version to the key file, waits --wait for running servers to seal with it, and re-seals every sealed value;\n"+
+		"reseal only re-seals (after a version was added to GRASSROOTS_KEY by hand); status shows the versions in use.")
 	batch := fs.Int("batch", 500, "rows re-sealed per transaction")
-	wait := fs.Duration("wait", pii.KeyReloadInterval+time.Second, "how long running servers need to notice the new key version")
-	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+	wait := fs.Duration("wait", pii.KeyReloadInterval+time.Second, "how long running servers need to notice the new key version (rotate)")
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
+		return err
+	}
+	cmd, _, err := subcommand(fs, pos, map[string][]string{"rotate": nil, "reseal": nil, "status": nil})
+	if err != nil {
 		return err
 	}
 	fromEnv := cfg.Key != ""

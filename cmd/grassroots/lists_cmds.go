@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"grassroots/internal/access"
 	"grassroots/internal/catalog"
@@ -39,26 +39,30 @@ func seedLists(ctx context.Context, a *app, out io.Writer) error {
 
 // runLists is `grassroots lists import|export|template KIND FILE.xlsx`.
 func runLists(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	usage := errors.New("usage: grassroots lists import KIND FILE.xlsx [--replace] [--reason TEXT] | lists export KIND FILE.xlsx | lists template KIND FILE.xlsx (KIND: power, territorial, access, empowerment)")
-	if len(args) < 3 {
-		return usage
-	}
-	verb, kind, file := args[0], args[1], args[2]
-	list, err := catalog.ParseList(kind)
-	if err != nil {
-		return fmt.Errorf("%w\n%w", err, usage)
+	kinds := make([]string, len(catalog.Lists))
+	for i, l := range catalog.Lists {
+		kinds[i] = string(l)
 	}
 	cfg := &config{}
-	fs := newFlags("lists", cfg)
-	replace := fs.Bool("replace", false, "remove the items the file does not hold")
-	reason := fs.String("reason", "", "why the list changes (recorded in its version)")
-	fs.SetOutput(io.Discard)
-	if err := parseFlags(fs, cfg, args[3:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return usage
-		}
+	fs := newFlags("lists", cfg, "lists import KIND FILE.xlsx [--replace] [--reason TEXT] [flags]", "lists export KIND FILE.xlsx [flags]",
+		"lists template KIND FILE.xlsx [flags]")
+	addNote(fs, "KIND is one of "+strings.Join(kinds, ", ")+"; an import with any bad row writes nothing.")
+	replace := fs.Bool("replace", false, "remove the items the file does not hold (import)")
+	reason := fs.String("reason", "", "why the list changes, recorded in its version (import)")
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
 		return err
 	}
+	kindFile := []string{"KIND", "FILE.xlsx"}
+	verb, rest, err := subcommand(fs, pos, map[string][]string{"import": kindFile, "export": kindFile, "template": kindFile})
+	if err != nil {
+		return err
+	}
+	list, err := catalog.ParseList(rest[0])
+	if err != nil {
+		return usageErrorf(fs, "unknown KIND %q (want %s)", rest[0], strings.Join(kinds, ", "))
+	}
+	file := rest[1]
 	if verb == "template" {
 		f, err := os.Create(file)
 		if err != nil {
@@ -92,7 +96,7 @@ func runLists(ctx context.Context, _ *config, args []string, out io.Writer) erro
 		}
 		fmt.Fprintf(out, "exported the %s list to %s\n", list, file)
 		return nil
-	case "import":
+	default: // import
 		f, err := os.Open(file)
 		if err != nil {
 			return err
@@ -117,5 +121,4 @@ func runLists(ctx context.Context, _ *config, args []string, out io.Writer) erro
 			res.Rows, list, res.Version, res.Added, res.Changed, res.Removed, res.MattersCreated)
 		return nil
 	}
-	return usage
 }

@@ -60,27 +60,15 @@ func seedOrg(ctx context.Context, a *app, out io.Writer) error {
 // file is checked first; on any bad row every bad row is listed with its line
 // number and nothing is imported.
 func runImport(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "units" {
-		return fmt.Errorf("%w: grassroots import units [--db ...] FILE.csv", errUsage)
-	}
 	cfg := &config{}
-	fs := newFlags("import units", cfg)
-	fs.SetOutput(out)
-	// Flags may come before or after the file name.
-	var files []string
-	rest := args[1:]
-	for {
-		if err := parseFlags(fs, cfg, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	fs := newFlags("import", cfg, "import units FILE.csv [flags]")
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
+		return err
 	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: grassroots import units [--db ...] FILE.csv (one file)", errUsage)
+	_, files, err := subcommand(fs, pos, map[string][]string{"units": {"FILE.csv"}})
+	if err != nil {
+		return err
 	}
 	f, err := os.Open(files[0])
 	if err != nil {

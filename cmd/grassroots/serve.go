@@ -22,7 +22,9 @@ import (
 	"grassroots/internal/i18n"
 	"grassroots/internal/open311"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/province"
+	"grassroots/internal/report"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
@@ -198,6 +200,8 @@ type app struct {
 	auth    *auth.Service
 	work    *worktime.Service
 	cases   *casework.Service
+	party   *party.Service  // the party registry, wired into cases
+	reports *report.Service // the daily lists, the report card and the exports
 	lists   *catalog.Service
 	service *service.Service
 	// The integration services, built once (wireIntegration) and shared
@@ -222,7 +226,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireLists, wireCoord, wireService, wireIntegration} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireLists, wireCoord, wireService, wireIntegration} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -272,12 +276,12 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust})
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Reports: a.reports})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Province: a.province, Trust: a.trust})
+		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Reports: a.reports})
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}

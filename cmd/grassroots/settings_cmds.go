@@ -17,13 +17,14 @@ import (
 // casework.limit.report_in.whistle.street.urgent = 15m). Changes are
 // audited and read by running servers at their next action.
 func runSetting(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "set" && args[0] != "list") {
-		fmt.Fprintln(out, "usage: grassroots setting set [--db ...] KEY VALUE | setting list [--db ...]")
-		return errUsage
-	}
 	cfg := &config{}
-	fs := newFlags("setting "+args[0], cfg)
-	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+	fs := newFlags("setting", cfg, "setting set KEY VALUE [flags]", "setting list [flags]")
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
+		return err
+	}
+	verb, rest, err := subcommand(fs, pos, map[string][]string{"set": {"KEY", "VALUE"}, "list": nil})
+	if err != nil {
 		return err
 	}
 	db, err := openDB(ctx, cfg)
@@ -31,7 +32,7 @@ func runSetting(ctx context.Context, _ *config, args []string, out io.Writer) er
 		return err
 	}
 	defer db.Close()
-	if args[0] == "list" {
+	if verb == "list" {
 		all, err := settings.All(ctx, db)
 		if err != nil {
 			return err
@@ -41,10 +42,6 @@ func runSetting(ctx context.Context, _ *config, args []string, out io.Writer) er
 			fmt.Fprintf(tw, "%s\t%s\n", s.Key, s.Value)
 		}
 		return tw.Flush()
-	}
-	rest := fs.Args()
-	if len(rest) != 2 {
-		return fmt.Errorf("setting set: want KEY VALUE")
 	}
 	key, value := rest[0], rest[1]
 	if strings.HasPrefix(key, casework.SettingLimitPrefix) {

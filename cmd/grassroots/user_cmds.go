@@ -184,12 +184,8 @@ func (l *roleFlag) Set(v string) error {
 
 // runUser is `grassroots user add --username --password --name --unit CODE --role ROLE`.
 func runUser(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(out, "usage: grassroots user add --username NAME --password PASSWORD --name 姓名 --unit CODE --role ROLE [--role ROLE...] [--db ...]")
-		return errUsage
-	}
 	cfg := &config{}
-	fs := newFlags("user add", cfg)
+	fs := newFlags("user", cfg, "user add --username NAME --password PASSWORD --name 姓名 --unit CODE --role ROLE [--role ROLE...] [flags]")
 	var nu auth.NewUser
 	var roles roleFlag
 	fs.StringVar(&nu.Username, "username", "", "login name: 3-32 lower-case letters, digits or . _ -")
@@ -197,7 +193,11 @@ func runUser(ctx context.Context, _ *config, args []string, out io.Writer) error
 	fs.StringVar(&nu.Name, "name", "", "the person's name")
 	fs.StringVar(&nu.UnitCode, "unit", "", "code of the user's unit, e.g. 350722001000")
 	fs.Var(&roles, "role", "role: admin, supervisor, department, township, community, grid (repeat or comma-separate)")
-	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
+		return err
+	}
+	if _, _, err := subcommand(fs, pos, map[string][]string{"add": nil}); err != nil {
 		return err
 	}
 	nu.Roles = roles
@@ -217,19 +217,19 @@ func runUser(ctx context.Context, _ *config, args []string, out io.Writer) error
 // runToken is `grassroots token create --user NAME [--name LABEL]`: it prints
 // a new API token once; only its hash is stored.
 func runToken(ctx context.Context, _ *config, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(out, "usage: grassroots token create --user NAME [--name LABEL] [--db ...]")
-		return errUsage
-	}
 	cfg := &config{}
-	fs := newFlags("token create", cfg)
+	fs := newFlags("token", cfg, "token create --user NAME [--name LABEL] [flags]")
 	user := fs.String("user", "", "username the token acts as")
 	label := fs.String("name", "", "what the token is for, e.g. 12345 platform")
-	if err := parseFlags(fs, cfg, args[1:]); err != nil {
+	pos, err := parseArgs(fs, cfg, args)
+	if err != nil {
+		return err
+	}
+	if _, _, err := subcommand(fs, pos, map[string][]string{"create": nil}); err != nil {
 		return err
 	}
 	if *user == "" {
-		return fmt.Errorf("token create: --user is required")
+		return usageErrorf(fs, "--user is required")
 	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {

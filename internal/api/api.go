@@ -21,7 +21,9 @@ import (
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/province"
+	"grassroots/internal/report"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
@@ -48,6 +50,12 @@ type Deps struct {
 	Province *province.Service
 	// Trust reveals sealed personal data (from Org's sealer when nil).
 	Trust *trust.Service
+	// Party is the party registry (members' links, co-building); main
+	// passes the one wired into Cases, else New builds one over Cases.
+	Party *party.Service
+	// Reports are the daily lists and the report card; main passes them,
+	// else New builds them over DB and Cases.
+	Reports *report.Service
 }
 
 // Server is the JSON API.
@@ -66,6 +74,12 @@ func New(d Deps) *Server {
 		d.Msgs = i18n.MustLoad()
 	}
 	d.integrationDefaults()
+	if d.Party == nil && d.Cases != nil {
+		d.Party = party.New(d.DB, d.Cases)
+	}
+	if d.Reports == nil && d.Cases != nil {
+		d.Reports = report.New(d.DB, d.Cases)
+	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
 	// Anything else under /api/ is a JSON 405 when the path has endpoints
@@ -93,7 +107,11 @@ func New(d Deps) *Server {
 }
 
 // Handler returns the API's handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return handlerWrap(s.mux) }
+
+// handlerWrap is the identity; the package's tests make it check every
+// request and answer against the OpenAPI document (openapi_live_test.go).
+var handlerWrap = func(h http.Handler) http.Handler { return h }
 
 // Patterns lists every registered route ("GET /api/v1/units/{code}"), for
 // the test that checks the OpenAPI document covers them all.

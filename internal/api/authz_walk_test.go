@@ -18,6 +18,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
+	"grassroots/internal/casework/walktest"
 	"grassroots/internal/catalog"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
@@ -336,304 +337,28 @@ func TestAuthorisationWalkAPI(t *testing.T) {
 
 // --- The flow walk: every action of every flow, and every intake ---------------
 //
-// docs/AUTHORIZATION.md is the table; flowWalkRows below is it written out
-// by hand, row by row, for the walk's cast: a user of every role at the own
-// unit, a unit below it and another township (and the call centre, the
-// county and the supervision office). Every case is placed in township A's
-// grid. Each row brings a fresh case to a status the action may be taken
-// from (as the system), then every member of the cast tries the action
-// through the API: an allowed one succeeds (and the next gets a fresh case),
-// a refused one gets 403 or 404 and the case is unchanged.
-
-type castMember string
-
-const (
-	castCentre      castMember = "call centre staff (D020)"
-	castCountyAdmin castMember = "county administrator"
-	castSupervisor  castMember = "supervisor (county)"
-	castDeptD003    castMember = "department D003 staff"
-	castDeptD002    castMember = "department D002 staff"
-	castTownA       castMember = "township A staff"
-	castTownAAdmin  castMember = "township A administrator"
-	castCommunityA  castMember = "community A1 staff (below A)"
-	castGridA       castMember = "grid A1-01 worker (below A1)"
-	castTownB       castMember = "township B staff"
-	castCommunityB  castMember = "village B1 staff (other township)"
-	castGridB       castMember = "grid B1-01 worker (other township)"
-)
-
-var castOrder = []castMember{castCentre, castCountyAdmin, castSupervisor, castDeptD003, castDeptD002, castTownA, castTownAAdmin,
-	castCommunityA, castGridA, castTownB, castCommunityB, castGridB}
-
-// The walk's units beyond the API walk's: the call centre, a second
-// department, and a village with a grid in township B.
-var castUnits = map[castMember][2]string{
-	castCentre: {"350722D020", "department"}, castCountyAdmin: {"350722000000", "admin"}, castSupervisor: {"350722000000", "supervisor"},
-	castDeptD003: {"350722D003", "department"}, castDeptD002: {"350722D002", "department"}, castTownA: {"350722001000", "township"},
-	castTownAAdmin: {"350722001000", "admin"}, castCommunityA: {"350722001001", "community"}, castGridA: {"350722001001G01", "grid"},
-	castTownB: {"350722101000", "township"}, castCommunityB: {"350722101200", "community"}, castGridB: {"350722101200G01", "grid"},
-}
-
-// flowStep is one step of a row's set-up, taken as the system (or as by,
-// when the step's author matters: the dispatcher approves extensions).
-type flowStep struct {
-	act  casework.Action
-	part string // the unit whose part the step acts on
-	by   castMember
-}
-
-// flowWalkRow is one row of the table: the action (or intake) and who may.
-type flowWalkRow struct {
-	flow, action string
-	open         castMember // who opens the row's case
-	in           casework.NewCase
-	setup        []flowStep
-	part         string // the unit of the part the action is tried on
-	body         casework.Action
-	allow        []castMember
-}
-
-var wpng = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
-	0, 0, 0, 13, 'I', 'D', 'A', 'T', 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82}
-
-func photo(stage string) flowStep {
-	return flowStep{act: casework.Action{Name: "comment", Note: "照片", Attachments: []casework.NewAttachment{{Name: stage + ".png", ContentType: "image/png", Data: wpng, Stage: stage}}}}
-}
-
-func st(name string, mod ...func(*casework.Action)) flowStep {
-	a := casework.Action{Name: name, Note: "说明"}
-	for _, m := range mod {
-		m(&a)
-	}
-	return flowStep{act: a}
-}
-
-func unit(code string) func(*casework.Action) { return func(a *casework.Action) { a.UnitCode = code } }
-func units(codes ...string) func(*casework.Action) {
-	return func(a *casework.Action) { a.UnitCodes = codes }
-}
-func resolved(v bool) func(*casework.Action) {
-	return func(a *casework.Action) { a.Resolved = &v }
-}
-func fields(kv ...string) func(*casework.Action) {
-	return func(a *casework.Action) {
-		a.Fields = map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			a.Fields[kv[i]] = kv[i+1]
-		}
-	}
-}
-func on(s flowStep, part string) flowStep  { s.part = part; return s }
-func by(s flowStep, m castMember) flowStep { s.by = m; return s }
-
-const (
-	uTownA, uCommA, uGridA = "350722001000", "350722001001", "350722001001G01"
-	uD002, uD003           = "350722D002", "350722D003"
-)
-
-func flowWalkRows() []flowWalkRow {
-	var rows []flowWalkRow
-	add := func(r flowWalkRow) { rows = append(rows, r) }
-	sees := func(extra ...castMember) []castMember {
-		return append([]castMember{castCountyAdmin, castSupervisor, castTownA, castTownAAdmin, castCommunityA, castGridA}, extra...)
-	}
-
-	// 12345 hotline: received by the call centre, dispatched to township A.
-	hot := casework.NewCase{Flow: "hotline", RequestType: "help", Title: "路灯不亮", PlaceUnit: uGridA, ReporterPhone: "13800001234"}
-	h := func(action string, setup []flowStep, part string, body flowStep, allow ...castMember) {
-		add(flowWalkRow{flow: "hotline", action: action, open: castCentre, in: hot, setup: setup, part: part, body: body.act, allow: allow})
-	}
-	disp := by(st("dispatch", unit(uTownA)), castCentre)
-	signed := []flowStep{disp, st("sign")}
-	answered := append(slices.Clone(signed), st("answer"))
-	unresolved := append(slices.Clone(answered), st("revisit", resolved(false), func(a *casework.Action) { a.Satisfaction = "unsatisfied" }))
-	ext := append(slices.Clone(signed), st("request_extension", func(a *casework.Action) { a.Days = 2 }))
-	withSupport := []flowStep{disp, st("add_supporting", unit(uCommA))}
-	h("dispatch", nil, "", st("dispatch", unit(uD003)), castCentre, castCountyAdmin)
-	h("sign", []flowStep{disp}, uTownA, st("sign"), castTownA)
-	h("sign_support", withSupport, uCommA, st("sign_support"), castCommunityA)
-	h("return", []flowStep{disp}, uTownA, st("return"), castTownA)
-	h("request_extension", signed, uTownA, st("request_extension", func(a *casework.Action) { a.Days = 2 }), castTownA)
-	h("approve_extension", ext, uTownA, st("approve_extension"), castCentre, castCountyAdmin, castSupervisor)
-	h("refuse_extension", ext, uTownA, st("refuse_extension"), castCentre, castCountyAdmin, castSupervisor)
-	h("add_supporting", []flowStep{disp}, "", st("add_supporting", unit(uD002)), castTownA, castCentre, castCountyAdmin)
-	h("support_done", append(slices.Clone(withSupport), on(st("sign_support"), uCommA)), uCommA, st("support_done"), castCommunityA)
-	h("supervise", []flowStep{disp}, "", st("supervise"), castSupervisor)
-	h("comment", nil, "", st("comment"), sees(castCentre)...)
-	h("answer", signed, uTownA, st("answer"), castTownA)
-	h("revisit", answered, "", st("revisit", resolved(false), func(a *casework.Action) { a.Satisfaction = "unsatisfied" }), castCentre, castCountyAdmin)
-	h("reopen", unresolved, "", st("reopen"), castCentre, castCountyAdmin)
-	h("close", unresolved, "", st("close"), castCentre, castCountyAdmin)
-
-	// Grid events: reported by grid A1-01's worker, dispatched by township A
-	// to community A1.
-	ev := casework.NewCase{Flow: "grid_event", Category: "S06001", Title: "垃圾散落", PlaceUnit: uGridA}
-	g := func(action string, setup []flowStep, part string, body flowStep, allow ...castMember) {
-		add(flowWalkRow{flow: "grid_event", action: action, open: castGridA, in: ev, setup: setup, part: part, body: body.act, allow: allow})
-	}
-	setUp := []castMember{castTownA, castTownAAdmin, castCommunityA, castCountyAdmin, castSupervisor}
-	reg := st("register")
-	gdisp := []flowStep{reg, by(st("dispatch", unit(uCommA)), castTownA)}
-	gsigned := append(slices.Clone(gdisp), st("sign"))
-	gext := append(slices.Clone(gsigned), st("request_extension", func(a *casework.Action) { a.Days = 2 }))
-	gsupport := append(slices.Clone(gdisp), st("add_supporting", unit(uGridA)))
-	g("fix_on_spot", nil, "", st("fix_on_spot"), castGridA)
-	g("register", nil, "", st("register"), setUp...)
-	g("dismiss", nil, "", st("dismiss"), setUp...)
-	g("dispatch", []flowStep{reg}, "", st("dispatch", unit(uD003)), setUp...)
-	g("sign", gdisp, uCommA, st("sign"), castCommunityA)
-	g("sign_support", gsupport, uGridA, st("sign_support"), castGridA)
-	g("return", gdisp, uCommA, st("return"), castCommunityA)
-	g("request_extension", gsigned, uCommA, st("request_extension", func(a *casework.Action) { a.Days = 2 }), castCommunityA)
-	g("approve_extension", gext, uCommA, st("approve_extension"), castTownA, castTownAAdmin, castCountyAdmin, castSupervisor)
-	g("refuse_extension", gext, uCommA, st("refuse_extension"), castTownA, castTownAAdmin, castCountyAdmin, castSupervisor)
-	g("add_supporting", gdisp, "", st("add_supporting", unit(uD002)), castCommunityA, castTownA, castTownAAdmin, castCountyAdmin, castSupervisor)
-	g("support_done", append(slices.Clone(gsupport), on(st("sign_support"), uGridA)), uGridA, st("support_done"), castGridA)
-	g("supervise", gdisp, "", st("supervise"), castSupervisor)
-	g("comment", nil, "", st("comment"), sees()...)
-	g("report_handled", append(slices.Clone(gsigned), photo("after")), uCommA, st("report_handled"), castCommunityA)
-	g("check", append(slices.Clone(gsigned), photo("after"), st("report_handled")), "", st("check", resolved(true)), castGridA, castCommunityA)
-
-	// Whistles: township A blows a street whistle summoning community A1
-	// and department D003; the part tried is community A1's.
-	wh := casework.NewCase{Flow: "whistle", Kind: "street", Title: "燃气泄漏", PlaceUnit: uGridA}
-	w := func(action string, setup []flowStep, part string, body flowStep, allow ...castMember) {
-		add(flowWalkRow{flow: "whistle", action: action, open: castTownA, in: wh, setup: append([]flowStep{st("summon", units(uCommA, uD003))}, setup...),
-			part: part, body: body.act, allow: allow})
-	}
-	reported := []flowStep{on(st("report_in"), uCommA)}
-	resulted := append(slices.Clone(reported), on(st("report_result"), uCommA))
-	whistler := []castMember{castTownA, castTownAAdmin}
-	w("summon", nil, "", st("summon", units(uD002)), castTownA, castTownAAdmin, castCountyAdmin)
-	w("accept_summons", nil, uCommA, st("accept_summons"), castCommunityA)
-	w("refuse_summons", nil, uCommA, st("refuse_summons"), castCommunityA)
-	w("report_in", nil, uCommA, st("report_in"), castCommunityA)
-	w("report_result", reported, uCommA, st("report_result"), castCommunityA)
-	w("accept_result", resulted, uCommA, st("accept_result", func(a *casework.Action) { a.Rating = 5 }), whistler...)
-	w("reject_result", resulted, uCommA, st("reject_result"), whistler...)
-	w("cancel", nil, "", st("cancel"), whistler...)
-	w("supervise", nil, "", st("supervise"), castSupervisor)
-	w("comment", nil, "", st("comment"), sees(castDeptD003)...)
-
-	// Township calls: township A calls, department D003 responds.
-	tc := casework.NewCase{Flow: "township_call", Title: "违建拆除需县级支持", PlaceUnit: uGridA}
-	t := func(action string, setup []flowStep, part string, body flowStep, allow ...castMember) {
-		add(flowWalkRow{flow: "township_call", action: action, open: castTownA, in: tc, setup: setup, part: part, body: body.act, allow: allow})
-	}
-	tdisp := by(st("dispatch", unit(uD003)), castTownA)
-	tsigned := []flowStep{tdisp, st("sign")}
-	tanswered := append(slices.Clone(tsigned), st("answer"))
-	text := append(slices.Clone(tsigned), st("request_extension", func(a *casework.Action) { a.Days = 2 }))
-	tsupport := []flowStep{tdisp, st("add_supporting", unit(uD002))}
-	t("dispatch", nil, "", st("dispatch", unit(uD003)), castTownA, castSupervisor)
-	t("sign", []flowStep{tdisp}, uD003, st("sign"), castDeptD003)
-	t("sign_support", tsupport, uD002, st("sign_support"), castDeptD002)
-	t("return", []flowStep{tdisp}, uD003, st("return"), castDeptD003)
-	t("request_extension", tsigned, uD003, st("request_extension", func(a *casework.Action) { a.Days = 2 }), castDeptD003)
-	t("approve_extension", text, uD003, st("approve_extension"), castTownA, castTownAAdmin, castCountyAdmin, castSupervisor)
-	t("refuse_extension", text, uD003, st("refuse_extension"), castTownA, castTownAAdmin, castCountyAdmin, castSupervisor)
-	t("add_supporting", []flowStep{tdisp}, "", st("add_supporting", unit(uD002)), castDeptD003, castTownA, castSupervisor)
-	t("support_done", append(slices.Clone(tsupport), on(st("sign_support"), uD002)), uD002, st("support_done"), castDeptD002)
-	t("supervise", []flowStep{tdisp}, "", st("supervise"), castSupervisor)
-	t("comment", nil, "", st("comment"), sees()...)
-	t("answer", tsigned, uD003, st("answer"), castDeptD003)
-	t("rate", tanswered, uD003, st("rate", resolved(true), func(a *casework.Action) { a.Rating = 5 }), castTownA)
-	t("reassign", []flowStep{tdisp}, uD003, st("reassign", unit(uD002)), castSupervisor)
-	t("withdraw", nil, "", st("withdraw"), castTownA)
-
-	// Enforcement: township A's team opens a case and transfers it to D003.
-	en := casework.NewCase{Flow: "enforcement", Title: "占道经营", PlaceUnit: uGridA}
-	e := func(action string, setup []flowStep, part string, body flowStep, allow ...castMember) {
-		add(flowWalkRow{flow: "enforcement", action: action, open: castTownA, in: en, setup: setup, part: part, body: body.act, allow: allow})
-	}
-	transfer := st("transfer", unit(uD003), fields("basis", "《城市管理执法办法》"))
-	transferred := []flowStep{photo("evidence"), transfer}
-	returned := append(slices.Clone(transferred), st("return_transfer"))
-	e("transfer", []flowStep{photo("evidence")}, "", transfer, castTownA)
-	e("accept_transfer", transferred, uD003, st("accept_transfer"), castDeptD003)
-	e("return_transfer", transferred, uD003, st("return_transfer"), castDeptD003)
-	e("dispute", returned, "", st("dispute"), castTownA)
-	e("settle", append(slices.Clone(returned), st("dispute")), "", st("settle", unit(uD003)), castSupervisor)
-	e("conclude", append(slices.Clone(transferred), st("accept_transfer")), uD003, st("conclude"), castDeptD003)
-	e("close_own", nil, "", st("close_own"), castTownA)
-	e("supervise", nil, "", st("supervise"), castSupervisor)
-	e("comment", nil, "", st("comment"), sees()...)
-
-	// Service applications: accepted at township A's window, handled by D003.
-	sv := casework.NewCase{Flow: "service", Kind: "promised", Title: "低保申请", PlaceUnit: uGridA}
-	s := func(action string, setup []flowStep, part string, body flowStep, allow ...castMember) {
-		add(flowWalkRow{flow: "service", action: action, open: castTownA, in: sv, setup: setup, part: part, body: body.act, allow: allow})
-	}
-	window := []castMember{castTownA, castTownAAdmin, castCountyAdmin, castSupervisor}
-	sdisp := st("dispatch", unit(uD003))
-	ssigned := []flowStep{sdisp, st("sign")}
-	s("dispatch", nil, "", sdisp, window...)
-	s("fix_on_spot", nil, "", st("fix_on_spot"), castTownA, castTownAAdmin)
-	s("sign", []flowStep{sdisp}, uD003, st("sign"), castDeptD003)
-	s("return", []flowStep{sdisp}, uD003, st("return"), castDeptD003)
-	s("ask_supplement", ssigned, uD003, st("ask_supplement"), castDeptD003)
-	s("give_supplement", append(slices.Clone(ssigned), st("ask_supplement")), "", st("give_supplement", fields("via", "窗口")),
-		castTownA, castTownAAdmin, castDeptD003, castCountyAdmin, castSupervisor)
-	s("approve", ssigned, uD003, st("approve"), castDeptD003)
-	s("refuse", ssigned, uD003, st("refuse"), castDeptD003)
-	s("deliver", append(slices.Clone(ssigned), st("approve")), "", st("deliver", fields("delivery", "窗口领取")),
-		castTownA, castTownAAdmin, castDeptD003, castCountyAdmin, castSupervisor)
-	s("withdraw", nil, "", st("withdraw"), window...)
-	s("supervise", []flowStep{sdisp}, "", st("supervise"), castSupervisor)
-	s("comment", nil, "", st("comment"), sees()...)
-	return rows
-}
-
-// flowIntakes is who may open a case of each flow in township A's grid.
-func flowIntakes() map[string][]castMember {
-	return map[string][]castMember{
-		"hotline":    {castCentre, castCountyAdmin},
-		"grid_event": {castCountyAdmin, castTownA, castTownAAdmin, castCommunityA, castGridA},
-		// Whistles, township calls and enforcement transfers are opened for
-		// a place inside the opener's area (county units: anywhere); service
-		// applications ask the opener's role only, since any window accepts
-		// any resident's application (同城通办, docs/AUTHORIZATION.md).
-		"whistle":       {castCentre, castCountyAdmin, castSupervisor, castDeptD003, castDeptD002, castTownA, castTownAAdmin, castCommunityA},
-		"township_call": {castCountyAdmin, castTownA, castTownAAdmin},
-		"enforcement":   {castCentre, castCountyAdmin, castDeptD003, castDeptD002, castTownA, castTownAAdmin},
-		"service":       {castCentre, castCountyAdmin, castDeptD003, castDeptD002, castTownA, castTownAAdmin, castCommunityA, castTownB, castCommunityB},
-	}
-}
+// docs/AUTHORIZATION.md is the table; walktest.Rows is it written out by
+// hand, row by row, for the walk's cast (walktest.Order): a user of every
+// role at the own unit, a unit below it and another township (and the call
+// centre, the county and the supervision office). Every case is placed in
+// township A's grid. Each row brings a fresh case to a status the action may
+// be taken from (as the system), then every member of the cast tries the
+// action through the API: an allowed one succeeds (and the next gets a fresh
+// case), a refused one gets 403 or 404 and the case is unchanged. The web
+// walk (internal/web/authz_flow_walk_test.go) tries the same rows.
 
 type flowWalk struct {
+	*walktest.Walk
 	t      *testing.T
 	s      *Server
-	cases  *casework.Service
-	tokens map[castMember]string
-	actors map[castMember]access.Actor
+	tokens map[walktest.Member]string
 }
 
 func newFlowWalk(t *testing.T, db *store.DB) *flowWalk {
 	t.Helper()
 	ctx := context.Background()
 	fx := newAPIWalkFixture(t, db)
-	for _, u := range [][4]string{
-		{"350722D020", "县12345便民服务中心", "department", "350722000000"},
-		{"350722D002", "县住房和城乡建设局", "department", "350722000000"},
-		{"350722101200", "某村", "village", "350722101000"},
-		{"350722101200G01", "某村第一网格", "grid", "350722101200"},
-	} {
-		var parentID int64
-		var parentPath string
-		if err := db.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, u[3]).Scan(&parentID, &parentPath); err != nil {
-			t.Fatal(err)
-		}
-		var id int64
-		if err := db.QueryRow(ctx, `INSERT INTO units (code, name, kind, parent_id, path, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id`,
-			u[0], u[1], u[2], parentID, "tmp"+u[0], strings.Count(parentPath, "/")-1).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		path := parentPath + strconv.FormatInt(id, 10) + "/"
-		if _, err := db.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, path, id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('casework.call_centre.units', '350722D020', 0)`); err != nil {
+	if err := walktest.Setup(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	// The engine without the service window's hook, so that service
@@ -647,26 +372,25 @@ func newFlowWalk(t *testing.T, db *store.DB) *flowWalk {
 		t.Fatal(err)
 	}
 	fx.s.Cases = cases
-	w := &flowWalk{t: t, s: fx.s, cases: cases, tokens: map[castMember]string{}, actors: map[castMember]access.Actor{}}
-	for i, m := range castOrder {
-		name := fmt.Sprintf("cast%d", i)
-		if _, err := fx.s.Auth.CreateUser(ctx, access.System, auth.NewUser{Username: name, Password: name + "-password", Name: string(m),
-			UnitCode: castUnits[m][0], Roles: []string{castUnits[m][1]}}); err != nil {
+	w := &flowWalk{Walk: &walktest.Walk{Cases: cases, Actors: map[walktest.Member]access.Actor{}}, t: t, s: fx.s, tokens: map[walktest.Member]string{}}
+	for _, m := range walktest.Order {
+		u := walktest.User(m)
+		if _, err := fx.s.Auth.CreateUser(ctx, access.System, u); err != nil {
 			t.Fatal(err)
 		}
-		tok, err := fx.s.Auth.CreateToken(ctx, access.System, name, "walk")
+		tok, err := fx.s.Auth.CreateToken(ctx, access.System, u.Username, "walk")
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.tokens[m] = tok
-		if w.actors[m], err = fx.s.Auth.TokenActor(ctx, tok); err != nil {
+		if w.Actors[m], err = fx.s.Auth.TokenActor(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return w
 }
 
-func (w *flowWalk) post(m castMember, target string, body any) (int, string) {
+func (w *flowWalk) post(m walktest.Member, target string, body any) (int, string) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		w.t.Fatal(err)
@@ -679,91 +403,47 @@ func (w *flowWalk) post(m castMember, target string, body any) (int, string) {
 	return rec.Code, rec.Body.String()
 }
 
-// partOf is the id of the open part of unit code on case no.
-func (w *flowWalk) partOf(no, code string) int64 {
+// prepare opens the row's case and takes its set-up steps.
+func (w *flowWalk) prepare(r walktest.Row) (no string, body casework.Action) {
 	w.t.Helper()
-	d, err := w.cases.Get(context.Background(), access.System, no)
+	no, body, err := w.Prepare(context.Background(), r)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	for i := len(d.Assignments) - 1; i >= 0; i-- {
-		if a := d.Assignments[i]; a.UnitCode == code && a.PersonID == 0 {
-			return a.ID
-		}
-	}
-	w.t.Fatalf("%s has no part of %s", no, code)
-	return 0
-}
-
-// prepare opens the row's case and takes its set-up steps.
-func (w *flowWalk) prepare(r flowWalkRow) (no string, body casework.Action) {
-	w.t.Helper()
-	ctx := context.Background()
-	c, _, err := w.cases.Create(ctx, w.actors[r.open], r.in)
-	if err != nil {
-		w.t.Fatalf("%s/%s: open as %s: %v", r.flow, r.action, r.open, err)
-	}
-	for _, s := range r.setup {
-		act := s.act
-		if s.part != "" {
-			act.AssignmentID = w.partOf(c.No, s.part)
-		}
-		actor := access.System
-		if s.by != "" {
-			actor = w.actors[s.by]
-		}
-		if _, err := w.cases.Do(ctx, actor, c.No, act); err != nil {
-			w.t.Fatalf("%s/%s: set-up %s: %v", r.flow, r.action, act.Name, err)
-		}
-	}
-	body = r.body
-	if r.part != "" {
-		body.AssignmentID = w.partOf(c.No, r.part)
-	}
-	return c.No, body
+	return no, body
 }
 
 func (w *flowWalk) state(no string) (int, int) {
-	d, err := w.cases.Get(context.Background(), access.System, no)
+	w.t.Helper()
+	v, e, err := w.State(context.Background(), no)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return d.Case.Version, len(d.Events)
+	return v, e
 }
 
 func TestAuthorisationWalkFlowActions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newFlowWalk(t, db)
-		rows := flowWalkRows()
+		rows := walktest.Rows()
 		// The walk covers the table whole: every action of every flow.
-		covered := map[string]bool{}
-		for _, r := range rows {
-			covered[r.flow+"/"+r.action] = true
-		}
-		for _, f := range casework.BuiltinFlows() {
-			for _, a := range f.Actions {
-				if !covered[f.Name+"/"+a.Name] {
-					t.Errorf("action %s/%s is not in the flow walk: add its row", f.Name, a.Name)
-				}
-			}
-			if _, ok := flowIntakes()[f.Name]; !ok {
-				t.Errorf("intake of %s is not in the flow walk", f.Name)
-			}
+		for _, m := range walktest.Missing(rows) {
+			t.Errorf("%s is not in the flow walk: add its row", m)
 		}
 		for _, r := range rows {
 			no, body := w.prepare(r)
-			for _, m := range castOrder {
-				allowed := slices.Contains(r.allow, m)
+			for _, m := range walktest.Order {
+				allowed := slices.Contains(r.Allow, m)
 				v0, e0 := w.state(no)
-				code, msg := w.post(m, "/api/v1/cases/"+no+"/actions/"+r.action, body)
+				code, msg := w.post(m, "/api/v1/cases/"+no+"/actions/"+r.Action, body)
 				switch {
 				case allowed && code != http.StatusOK:
-					t.Errorf("%s/%s as %s: %d %s, want it done", r.flow, r.action, m, code, msg)
+					t.Errorf("%s/%s as %s: %d %s, want it done", r.Flow, r.Action, m, code, msg)
 				case !allowed && code != http.StatusForbidden && code != http.StatusNotFound:
-					t.Errorf("%s/%s as %s: %d %s, want 403/404", r.flow, r.action, m, code, msg)
+					t.Errorf("%s/%s as %s: %d %s, want 403/404", r.Flow, r.Action, m, code, msg)
 				case !allowed:
 					if v, e := w.state(no); v != v0 || e != e0 {
-						t.Errorf("%s/%s as %s: refused, but the case changed (version %d→%d, events %d→%d)", r.flow, r.action, m, v0, v, e0, e)
+						t.Errorf("%s/%s as %s: refused, but the case changed (version %d→%d, events %d→%d)", r.Flow, r.Action, m, v0, v, e0, e)
 					}
 				}
 				if code == http.StatusOK {
@@ -771,14 +451,14 @@ func TestAuthorisationWalkFlowActions(t *testing.T) {
 				}
 			}
 		}
-		for flow, allow := range flowIntakes() {
+		for flow, allow := range walktest.Intakes() {
 			var in casework.NewCase
 			for _, r := range rows {
-				if r.flow == flow {
-					in = r.in
+				if r.Flow == flow {
+					in = r.In
 				}
 			}
-			for _, m := range castOrder {
+			for _, m := range walktest.Order {
 				var before int
 				if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM cases`).Scan(&before); err != nil {
 					t.Fatal(err)
@@ -788,7 +468,7 @@ func TestAuthorisationWalkFlowActions(t *testing.T) {
 					// The API takes applications only with the window's
 					// service fields (internal/service checks those); the
 					// engine's own rule is walked directly.
-					_, _, err := w.cases.Create(context.Background(), w.actors[m], in)
+					_, _, err := w.Cases.Create(context.Background(), w.Actors[m], in)
 					code, msg = http.StatusCreated, ""
 					if err != nil {
 						code, msg = http.StatusInternalServerError, err.Error()

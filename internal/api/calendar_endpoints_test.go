@@ -27,9 +27,11 @@ func callAs(s *Server, fn func(http.ResponseWriter, *http.Request, access.Actor)
 		r.SetPathValue("day", day)
 	}
 	w := httptest.NewRecorder()
-	if err := fn(w, r, actor); err != nil {
-		s.writeError(w, r, err)
-	}
+	handlerWrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r, actor); err != nil {
+			s.writeError(w, r, err)
+		}
+	})).ServeHTTP(w, r)
 	return w
 }
 

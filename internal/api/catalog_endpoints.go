@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/catalog"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // catalogEndpoints registers the matters and the executable lists: reading
@@ -305,10 +307,12 @@ func (s *Server) apiListExport(w http.ResponseWriter, r *http.Request, actor acc
 	if err := s.Lists.Export(r.Context(), actor, list, v, filterOf(r.URL.Query()), &b); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(list.Title()+".xlsx"))
-	_, err = b.WriteTo(w)
-	return err
+	name := list.Title()
+	if v > 0 {
+		name += fmt.Sprintf("-第%d版", v)
+	}
+	xlsx.Serve(w, xlsx.FileName(time.Now(), name), b.Bytes())
+	return nil
 }
 
 func (s *Server) apiListVersions(w http.ResponseWriter, r *http.Request, actor access.Actor) error {

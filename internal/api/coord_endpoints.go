@@ -134,7 +134,7 @@ func (s *Server) reportCard(w http.ResponseWriter, r *http.Request, actor access
 	if err != nil {
 		return err
 	}
-	cards, err := s.Cases.ReportCard(r.Context(), actor, from, to)
+	cards, err := s.Reports.ReportCard(r.Context(), actor, from, to)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) whistleRate(w http.ResponseWriter, r *http.Request, actor acces
 	if err != nil {
 		return err
 	}
-	rates, err := s.Cases.WhistleRate(r.Context(), actor, from, to)
+	rates, err := s.Reports.WhistleRate(r.Context(), actor, from, to)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (s *Server) addCoBuilding(w http.ResponseWriter, r *http.Request, actor acc
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	b, err := s.Cases.AddCoBuilding(r.Context(), actor, in.Community, in.Unit, in.Note)
+	b, err := s.Party.AddCoBuilding(r.Context(), actor, in.Community, in.Unit, in.Note)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (s *Server) memberLink(w http.ResponseWriter, r *http.Request, actor access
 	if err != nil {
 		return store.NotFound("找不到该人员")
 	}
-	token, err := s.Cases.IssueMemberLink(r.Context(), actor, id)
+	token, err := s.Party.IssueLink(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func orgHandlerAs(s *Server, pattern string, actor access.Actor, fn func(w http.
 			s.writeError(w, r, err)
 		}
 	})
-	return mux
+	return handlerWrap(mux)
 }
 
 func TestOrgEndpoints(t *testing.T) {

@@ -210,7 +210,7 @@ func (s *Server) dailyReport(w http.ResponseWriter, r *http.Request, actor acces
 	if unit == "" {
 		unit = actor.UnitCode
 	}
-	rep, err := s.Cases.Daily(r.Context(), actor, unit, day)
+	rep, err := s.Reports.Daily(r.Context(), actor, unit, day)
 	if err != nil {
 		return err
 	}

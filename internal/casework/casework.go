@@ -60,9 +60,10 @@ type Service struct {
 	deps  Deps
 	log   *slog.Logger
 	flows map[string]*Flow
-	order []*Flow      // the flows in registration order (Flows)
-	hooks []ChangeHook // see OnChange (hooks.go)
-	lists ListRules    // the executable lists (UseLists, coordination.go)
+	order []*Flow       // the flows in registration order (Flows)
+	hooks []ChangeHook  // see OnChange (hooks.go)
+	lists ListRules     // the executable lists (UseLists, coordination.go)
+	party PartyRegistry // the party registry (UseParty, coordination.go)
 }
 
 // NewService returns the engine over db with the built-in flows (hotline,

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
@@ -15,8 +15,9 @@ import (
 
 // This file holds what the engine needs for cases that summon several
 // parties (whistles, township calls, enforcement transfers): limits by flow
-// and kind, whom an action may assign, people as parties, volunteer hours,
-// and the executable lists' hooks (access list, territorial list).
+// and kind, whom an action may assign, people as parties, and the hooks of
+// the executable lists (access list, territorial list) and of the party
+// registry (co-building units, dual registration, volunteer service).
 
 // AccessCheck is one assignment of work from a unit to another that the
 // access list (职责准入清单) may refuse.
@@ -104,6 +105,48 @@ func (s *Service) caseLimit(set settings, deadline string, c *Case) (worktime.Li
 	return set.limit(deadline, c.Flow, c.Priority)
 }
 
+// PartyRegistry is what the engine asks of the party registry
+// (internal/party): which units signed a co-building agreement with a community, where a
+// person is registered (dual registration), whom a community whistle may
+// summon, and the volunteer service a person's finished part earns. The
+// registry imports the engine, so the engine knows it only through this
+// interface, wired once with UseParty (cmd/grassroots). Without it a
+// summons rule's CoBuilding and RegisteredAtPlace admit nobody and no
+// service is credited.
+type PartyRegistry interface {
+	// CoBuilds reports whether unit has a current co-building agreement
+	// (共建协议) with community.
+	CoBuilds(ctx context.Context, tx *store.Tx, communityID, unitID int64) (bool, error)
+	// HomeOf returns the id of the community where the person is
+	// registered, or 0.
+	HomeOf(ctx context.Context, tx *store.Tx, personID int64) (int64, error)
+	// Summonables lists the co-building units and the registered party
+	// members of a community, for a community whistle's form.
+	Summonables(ctx context.Context, communityID int64) ([]Summonable, error)
+	// Served credits a person's part whose result was accepted as
+	// volunteer service, in the action's transaction, and returns the
+	// minutes credited.
+	Served(ctx context.Context, tx *store.Tx, p ServedPart) (minutes int, err error)
+}
+
+// ServedPart is a person's part whose result was accepted.
+type ServedPart struct {
+	PersonID     int64
+	CaseID       int64
+	AssignmentID int64
+	// UnitID is where the part was served (the community of the person's
+	// dual registration, else their work unit).
+	UnitID int64
+	// Start is the report-in and End the result (each the action's time
+	// when missing); At is the action's time.
+	Start, End, At time.Time
+}
+
+// UseParty makes the engine ask the party registry about co-building
+// units, registered members and volunteer service. Call it once, before the
+// engine serves requests.
+func (s *Service) UseParty(r PartyRegistry) { s.party = r }
+
 // summonee is a person a case may summon.
 type summonee struct {
 	id   int64
@@ -120,13 +163,18 @@ type summonee struct {
 func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error) {
 	var p summonee
 	var unitID int64
-	err := x.tx.QueryRow(ctx, `SELECT p.id, p.name, p.role, p.unit_id, COALESCE(p.home_unit_id, 0), u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
-		Scan(&p.id, &p.name, &p.role, &unitID, &p.home, &p.workPath)
+	err := x.tx.QueryRow(ctx, `SELECT p.id, p.name, p.role, p.unit_id, u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
+		Scan(&p.id, &p.name, &p.role, &unitID, &p.workPath)
 	if err != nil {
 		if isNotFound(store.Normalize(err)) {
 			return p, store.Invalid(fmt.Sprintf("找不到人员 %d", id))
 		}
 		return p, fmt.Errorf("person %d: %w", id, err)
+	}
+	if x.s.party != nil {
+		if p.home, err = x.s.party.HomeOf(ctx, x.tx, id); err != nil {
+			return p, fmt.Errorf("dual registration of person %d: %w", id, err)
+		}
 	}
 	at := unitID
 	if p.home != 0 {
@@ -176,13 +224,12 @@ func (x *actx) checkRule(ctx context.Context, rule SummonRule, u unitRef, person
 		if slices.Contains(rule.UnitKinds, u.Kind) {
 			return nil
 		}
-		if rule.CoBuilding && x.c.PlaceUnitID != 0 {
-			var n int
-			if err := x.tx.QueryRow(ctx, `SELECT COUNT(*) FROM co_building WHERE community_unit_id = ? AND unit_id = ? AND ended_at IS NULL`,
-				x.c.PlaceUnitID, u.ID).Scan(&n); err != nil {
+		if rule.CoBuilding && x.c.PlaceUnitID != 0 && x.s.party != nil {
+			ok, err := x.s.party.CoBuilds(ctx, x.tx, x.c.PlaceUnitID, u.ID)
+			if err != nil {
 				return fmt.Errorf("co-building agreements: %w", err)
 			}
-			if n > 0 {
+			if ok {
 				return nil
 			}
 		}
@@ -227,11 +274,11 @@ func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, pe
 		Role: role, Status: status, DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, CreatedAt: x.now, UpdatedAt: x.now}, nil
 }
 
-// volunteerHours records a person's part as volunteer service: the time
-// from report-in to the result, rounded up to the half hour, at least half
-// an hour and at most 12 hours. A part without a person records nothing.
+// volunteerHours asks the party registry to credit a person's part as
+// volunteer service: from report-in to the result. A part without a
+// person, or an engine without a registry, records nothing.
 func (x *actx) volunteerHours(ctx context.Context, a *Assignment, data map[string]any) error {
-	if a.PersonID == 0 {
+	if a.PersonID == 0 || x.s.party == nil {
 		return nil
 	}
 	var reported, answered int64
@@ -239,28 +286,19 @@ func (x *actx) volunteerHours(ctx context.Context, a *Assignment, data map[strin
 	if err != nil {
 		return fmt.Errorf("volunteer hours: %w", err)
 	}
-	start, end := store.Millis(x.now), store.Millis(x.now)
+	p := ServedPart{PersonID: a.PersonID, CaseID: x.c.ID, AssignmentID: a.ID, UnitID: a.UnitID, Start: x.now, End: x.now, At: x.now}
 	if reported != 0 {
-		start = reported
+		p.Start = time.UnixMilli(reported)
 	}
-	if answered != 0 && answered > start {
-		end = answered
+	if answered != 0 && answered > store.Millis(p.Start) {
+		p.End = time.UnixMilli(answered)
 	}
-	minutes := VolunteerMinutes(end - start)
-	if _, err := x.tx.Exec(ctx, `INSERT INTO volunteer_hours (person_id, case_id, assignment_id, unit_id, started_at, ended_at, minutes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.PersonID, x.c.ID, a.ID, a.UnitID, start, end, minutes, store.Millis(x.now)); err != nil {
-		return fmt.Errorf("volunteer hours: %w", store.Normalize(err))
+	minutes, err := x.s.party.Served(ctx, x.tx, p)
+	if err != nil {
+		return fmt.Errorf("volunteer hours: %w", err)
 	}
 	data["volunteer_minutes"] = minutes
 	return nil
-}
-
-// VolunteerMinutes turns the milliseconds a person spent on a part into the
-// minutes of volunteer service credited: rounded up to the half hour, at
-// least 30 and at most 720.
-func VolunteerMinutes(ms int64) int {
-	m := int(math.Ceil(float64(ms)/float64(30*60*1000))) * 30
-	return min(max(m, 30), 720)
 }
 
 var fieldNames = map[string]string{"basis": "法律依据", "evidence": "证据清单", "reason": "移送理由"}

@@ -27,7 +27,7 @@ type actx struct {
 	cal   Calendar
 	set   settings
 	now   time.Time
-	// person is the person acting on their own part (MemberDo), else 0.
+	// person is the person acting on their own part (PersonDo), else 0.
 	person int64
 	// outcome is the outcome being applied.
 	outcome *Outcome

@@ -69,7 +69,139 @@ type Flow struct {
 	// without a point or a place (a grid event is always somewhere).
 	NeedsCategory bool
 	NeedsPlace    bool
+	// List is how the flow's list (Nav.Href) shows its cases: ListInbox
+	// (the case inbox filtered by the flow, /cases?flow=...) or ListParties
+	// (one row per case with its parties, filtered by kind, status and
+	// township: whistles, township calls, enforcement). The web registers
+	// a ListParties flow's list, its export and its create form under
+	// Nav.Href.
+	List ListKind
+	// ListLinks are further pages of the flow's work area its list links
+	// to (a community's party members, the enforcement zones).
+	ListLinks []NavEntry
+	// Progress shows, in the list, how many summoned parties reported in
+	// and finished instead of the lead unit.
+	Progress bool
+	// Create is the flow's create form: its title, button and fields.
+	Create CreateForm
+	// Card lists the figures of the departments' report card (部门考评)
+	// that a county department's part in the flow's cases counts towards;
+	// a flow without any stays off the card.
+	Card []CardFigure
 }
+
+// CreateForm is a flow's create form as data: the web renders it with one
+// template (case_new.html) and reads it with one handler.
+type CreateForm struct {
+	// Title and Submit are message keys of the form's heading and its
+	// button ("" means "caseui.new.title" and "caseui.new.submit").
+	Title, Submit string
+	// Help is the message key of a hint above the form; for a flow with
+	// kinds, Help + "." + kind is shown instead.
+	Help string
+	// Fields are the form's fields, in order.
+	Fields []FormField
+	// Channel is the intake channel of a case opened by the form ("" lets
+	// the engine choose: Flow.Channels, else "phone").
+	Channel string
+	// Priority is the urgency the form starts with ("" means normal): a
+	// whistle is blown because something is urgent.
+	Priority string
+	// KindByUnit is the kind the form starts with for an opener of a unit
+	// kind ("community" → a community whistle); else the first of Kinds.
+	KindByUnit map[string]string
+}
+
+// StartKind is the kind the create form starts with for an opener at a
+// unit of kind unitKind.
+func (f *Flow) StartKind(unitKind string) string {
+	if k, ok := f.Create.KindByUnit[unitKind]; ok {
+		return k
+	}
+	if len(f.Kinds) > 0 {
+		return f.Kinds[0]
+	}
+	return ""
+}
+
+// StartPriority is the urgency the create form starts with.
+func (f *Flow) StartPriority() string {
+	if f.Create.Priority != "" {
+		return f.Create.Priority
+	}
+	return PriorityNormal
+}
+
+// FormField is one field of a create form. Name is one of the Field*
+// names, which are also the names the form posts.
+type FormField struct {
+	Name     string
+	Required bool
+}
+
+// The create form's fields: each is the input of that name and fills the
+// NewCase field of its name.
+const (
+	FieldReporter    = "reporter"     // reporter_name and reporter_phone
+	FieldRequestType = "request_type" // consult/help/complaint/suggestion
+	FieldKind        = "kind"         // one of Flow.Kinds; the form is reloaded on a change
+	FieldCategory    = "category"     // a category code (a datalist of the catalogue)
+	FieldPropose     = "propose"      // the lists propose the lead ("dispatch") and "supporting" units from the category
+	FieldPriority    = "priority"
+	FieldTitle       = "title"
+	FieldBody        = "body"
+	FieldAddress     = "address"
+	FieldPoint       = "point"      // lng and lat, with the nearby-duplicates hint
+	FieldPlaceUnit   = "place_unit" // any unit, typed or picked (a grid, a community)
+	FieldPlace       = "place"      // one of the places in the opener's scope
+	FieldDispatch    = "dispatch"   // the unit the case goes to at once, typed or picked
+	FieldSummon      = "summon"     // units ("summon") and people ("people") the kind's summons rule proposes
+	FieldFiles       = "file"       // attachments
+)
+
+// CreateTitle is the message key of the create form's heading.
+func (f *Flow) CreateTitle() string {
+	if f.Create.Title != "" {
+		return f.Create.Title
+	}
+	return "caseui.new.title"
+}
+
+// CreateSubmit is the message key of the create form's button.
+func (f *Flow) CreateSubmit() string {
+	if f.Create.Submit != "" {
+		return f.Create.Submit
+	}
+	return "caseui.new.submit"
+}
+
+// CreateFields are the create form's fields: the declared ones, or a
+// title, a description, an urgency and an address.
+func (f *Flow) CreateFields() []FormField {
+	if len(f.Create.Fields) > 0 {
+		return f.Create.Fields
+	}
+	return []FormField{{Name: FieldPriority}, {Name: FieldTitle, Required: true}, {Name: FieldBody}, {Name: FieldAddress}}
+}
+
+// HasField reports whether the create form has the field.
+func (f *Flow) HasField(name string) bool {
+	return slices.ContainsFunc(f.CreateFields(), func(x FormField) bool { return x.Name == name })
+}
+
+var formFields = map[string]bool{
+	FieldReporter: true, FieldRequestType: true, FieldKind: true, FieldCategory: true, FieldPropose: true, FieldPriority: true,
+	FieldTitle: true, FieldBody: true, FieldAddress: true, FieldPoint: true, FieldPlaceUnit: true, FieldPlace: true,
+	FieldDispatch: true, FieldSummon: true, FieldFiles: true,
+}
+
+// ListKind says which list shows a flow's cases.
+type ListKind string
+
+const (
+	ListInbox   ListKind = ""
+	ListParties ListKind = "parties"
+)
 
 // NavEntry is a work area of the navigation: its id (the active item), the
 // message key of its name and the route of its list.
@@ -313,6 +445,19 @@ func (f *Flow) LabelKey() string {
 	return "case.flow." + f.Name
 }
 
+// KindKey is the message key of a kind's name ("" when the flow has no
+// kinds, or kind is "" and not one of them): "coord.kind.<flow>.<kind>",
+// "coord.kind.<flow>.case" for a declared empty kind.
+func (f *Flow) KindKey(kind string) string {
+	switch {
+	case kind == "" && slices.Contains(f.Kinds, ""):
+		return "coord.kind." + f.Name + ".case"
+	case kind == "" || !slices.Contains(f.Kinds, kind):
+		return ""
+	}
+	return "coord.kind." + f.Name + "." + kind
+}
+
 // StateKey is the message key of status's name in the flow.
 func (f *Flow) StateKey(status string) string {
 	for _, s := range f.States {
@@ -394,6 +539,11 @@ func (f *Flow) fillLabels() {
 func (f *Flow) Validate() error {
 	if f.Name == "" || !f.HasState(f.Start) {
 		return fmt.Errorf("flow %q: start status %q not declared", f.Name, f.Start)
+	}
+	for _, x := range f.Create.Fields {
+		if !formFields[x.Name] {
+			return fmt.Errorf("flow %s: create form field %q unknown", f.Name, x.Name)
+		}
 	}
 	for _, n := range f.Primary {
 		if _, ok := f.Action(n); !ok {

@@ -16,15 +16,12 @@ import (
 // still name a flow, each with its reason. Adding a flow must not add to it.
 var flowNameAllowed = map[string]string{
 	// Pages of one flow's own registry or desk, not the case engine's lists.
-	"web/coord_pages.go":                "the whistle, township-call and enforcement lists and exports are still routed per flow (issue 13: one list parameterised by flow is not done yet)",
-	"web/coord_new.go":                  "the whistle, township-call and enforcement create forms are per flow (a flow's create form is not declared yet)",
-	"web/mobile_pages.go":               "the grid worker's phone pages report grid events by design",
-	"web/portal_pages.go":               "residents report 12345 cases on the portal",
-	"web/service_pages.go":              "the service window's own pages (service package)",
-	"web/service_items_admin.go":        "the service window's own pages (service package)",
-	"api/coord_endpoints.go":            "the coordination list endpoints are per flow, as their web lists",
-	"api/case_endpoints.go":             "a service application is created with its desk input through the service package",
-	"web/templates/partials/coord.html": "the coordination lists' tabs and the whistle progress column",
+	"web/mobile_pages.go":        "the grid worker's phone pages report grid events by design",
+	"web/portal_pages.go":        "residents report 12345 cases on the portal",
+	"web/service_pages.go":       "the service window's own pages (service package)",
+	"web/service_items_admin.go": "the service window's own pages (service package)",
+	"api/coord_endpoints.go":     "the coordination list endpoints are per flow, as their web lists",
+	"api/case_endpoints.go":      "a service application is created with its desk input through the service package",
 }
 
 // TestNoFlowNamesInWebAndAPI: the web and API layers read the flows'

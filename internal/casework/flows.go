@@ -151,6 +151,10 @@ func HotlineFlow() Flow {
 		NeedsRequestType: true,
 		Public:           true,
 		Nav:              NavEntry{ID: "cases", Key: "nav.cases", Href: "/cases"},
+		// The call-taker's screen.
+		Create: CreateForm{Fields: []FormField{{Name: FieldReporter}, {Name: FieldRequestType, Required: true}, {Name: FieldCategory},
+			{Name: FieldPriority}, {Name: FieldTitle, Required: true}, {Name: FieldBody}, {Name: FieldAddress}, {Name: FieldPoint},
+			{Name: FieldPlaceUnit}, {Name: FieldDispatch}, {Name: FieldFiles}}},
 		States: []State{
 			{Name: "received", Public: "已受理，等待派单"},
 			{Name: "dispatched", Public: "已转交承办单位"},
@@ -207,6 +211,8 @@ func GridEventFlow() Flow {
 		OpenScope: ScopePlace,
 		OpenedBy:  []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
 		Nav:       NavEntry{ID: "grid_events", Key: "nav.grid_events", Href: "/cases?flow=grid_event"},
+		Create: CreateForm{Fields: []FormField{{Name: FieldCategory, Required: true}, {Name: FieldPriority}, {Name: FieldTitle, Required: true},
+			{Name: FieldBody}, {Name: FieldAddress}, {Name: FieldPoint}, {Name: FieldPlaceUnit}, {Name: FieldDispatch}, {Name: FieldFiles}}},
 		// A grid worker's report comes in by the grid channel, always with
 		// a category and a place.
 		Channels:      map[access.Role]string{access.RoleGrid: "grid"},

@@ -28,7 +28,13 @@ func EnforcementFlow() Flow {
 	sides := []string{"department", "township", "street"}
 	return Flow{
 		Name:      "enforcement",
+		Card:      []CardFigure{CardTransfers, CardReturns},
 		Nav:       NavEntry{ID: "enforcement", Key: "nav.enforcement", Href: "/enforcement"},
+		List:      ListParties,
+		ListLinks: []NavEntry{{ID: "zones", Key: "coord.enf.zones", Href: "/enforcement/zones"}},
+		Create: CreateForm{Title: "coord.enf.new", Channel: "web", Submit: "coord.enf.open", Help: "coord.enf.help",
+			Fields: []FormField{{Name: FieldKind}, {Name: FieldTitle, Required: true}, {Name: FieldBody}, {Name: FieldPlace, Required: true},
+				{Name: FieldAddress}}},
 		Start:     "handling",
 		Kinds:     []string{EnforcementCase, EnforcementCoordination},
 		OpenedBy:  []access.Role{access.RoleTownship, access.RoleDepartment, access.RoleAdmin},

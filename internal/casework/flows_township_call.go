@@ -20,11 +20,18 @@ func TownshipCallFlow() Flow {
 	sendWho := append(append([]Party{}, caller...), Party{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny})
 	f := Flow{
 		Name:                 "township_call",
+		Card:                 []CardFigure{CardCalls, CardReturns},
 		Start:                "raised",
 		OpenedBy:             []access.Role{access.RoleTownship, access.RoleAdmin},
 		OpenScope:            ScopePlace,
 		DispatchFromCategory: true,
 		Nav:                  NavEntry{ID: "township_calls", Key: "nav.township_calls", Href: "/township-calls"},
+		List:                 ListParties,
+		// The lists propose the department and the supporting units from
+		// the category.
+		Create: CreateForm{Title: "coord.call.new", Channel: "web", Submit: "coord.call.raise",
+			Fields: []FormField{{Name: FieldCategory}, {Name: FieldPropose}, {Name: FieldTitle, Required: true}, {Name: FieldBody},
+				{Name: FieldPlace, Required: true}, {Name: FieldAddress}}},
 		States: []State{
 			{Name: "raised", Public: "已呼叫"},
 			{Name: "dispatched", Public: "等待县直部门签收"},

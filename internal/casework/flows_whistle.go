@@ -39,8 +39,20 @@ func WhistleFlow() Flow {
 	}
 	localAndCounty := []string{"department", "township", "street", "community", "village", "grid"}
 	return Flow{
-		Name:  "whistle",
-		Nav:   NavEntry{ID: "whistles", Key: "nav.whistles", Href: "/whistles"},
+		Name: "whistle",
+		// A department summoned reports in, or refuses, in person.
+		Card: []CardFigure{CardWhistles, CardReportIn, CardRefusals},
+		Nav:  NavEntry{ID: "whistles", Key: "nav.whistles", Href: "/whistles"},
+		List: ListParties,
+		// The list counts the parties that reported in and finished.
+		Progress:  true,
+		ListLinks: []NavEntry{{ID: "members", Key: "coord.members.title", Href: "/whistles/members"}},
+		// Whom the whistle summons depends on its kind and place.
+		Create: CreateForm{Title: "coord.whistle.new", Channel: "web", Submit: "coord.whistle.blow", Help: "coord.whistle.help",
+			Fields: []FormField{{Name: FieldKind}, {Name: FieldPlace, Required: true}, {Name: FieldTitle, Required: true}, {Name: FieldBody},
+				{Name: FieldAddress}, {Name: FieldPriority}, {Name: FieldCategory}, {Name: FieldSummon}},
+			Priority:   PriorityUrgent,
+			KindByUnit: map[string]string{"community": WhistleCommunity, "village": WhistleCommunity}},
 		Start: "blown",
 		Kinds: WhistleKinds,
 		// Residents blow their own whistle on the portal; staff blow the rest.

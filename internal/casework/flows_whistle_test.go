@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,39 +15,70 @@ import (
 // coordFixture adds to the engine fixture the people and agreements the
 // coordination flows summon: party members registered at 仙楼社区 (dual
 // registration), one registered elsewhere, grid workers in and out of
-// 南浦街道, a cadre, and 住建局's co-building agreement with 仙楼社区.
+// 南浦街道, a cadre, and 住建局's co-building agreement with 仙楼社区. The
+// party registry is a stand-in (internal/party tests the real one).
 type coordFixture struct {
 	*engFixture
+	party                                          *fakeParty
 	member, stranger, gridWorker, farWorker, cadre int64
 }
 
 func newCoord(t *testing.T, db *store.DB) *coordFixture {
 	t.Helper()
-	fx := &coordFixture{engFixture: newEngine(t, db)}
+	fx := &coordFixture{engFixture: newEngine(t, db), party: &fakeParty{cobuild: map[[2]int64]bool{}, home: map[int64]int64{}}}
+	fx.s.UseParty(fx.party)
 	fx.member = fx.person("党员张某某", "350722D002", "party_member", "350722001001")
 	fx.stranger = fx.person("党员李某某", "350722D003", "party_member", "350722101200")
 	fx.gridWorker = fx.person("网格员王某某", "350722001001G01", "grid_worker", "")
 	fx.farWorker = fx.person("网格员赵某某", "350722101200", "grid_worker", "")
 	fx.cadre = fx.person("干部陈某某", "350722001000", "cadre", "")
-	if _, err := fx.s.AddCoBuilding(context.Background(), fx.actor(90, "350722001001", access.RoleCommunity), "350722001001", "350722D002", "共建协议2026-01"); err != nil {
-		t.Fatal(err)
-	}
+	fx.party.cobuild[[2]int64{fx.units["350722001001"].ID, fx.units["350722D002"].ID}] = true
 	return fx
 }
 
 func (fx *coordFixture) person(name, unit, role, home string) int64 {
 	fx.t.Helper()
-	var homeID any
-	if home != "" {
-		homeID = fx.units[home].ID
-	}
 	var id int64
-	err := fx.db.QueryRow(context.Background(), `INSERT INTO people (name, unit_id, role, home_unit_id, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0) RETURNING id`,
-		name, fx.units[unit].ID, role, homeID).Scan(&id)
+	err := fx.db.QueryRow(context.Background(), `INSERT INTO people (name, unit_id, role, created_at, updated_at) VALUES (?, ?, ?, 0, 0) RETURNING id`,
+		name, fx.units[unit].ID, role).Scan(&id)
 	if err != nil {
 		fx.t.Fatal(err)
 	}
+	if home != "" {
+		fx.party.home[id] = fx.units[home].ID
+	}
 	return id
+}
+
+// fakeParty is the party registry as the engine sees it, in memory: the
+// co-building pairs (community, unit), the communities people are
+// registered at, and the parts credited as volunteer service.
+type fakeParty struct {
+	mu      sync.Mutex
+	cobuild map[[2]int64]bool
+	home    map[int64]int64
+	served  []ServedPart
+}
+
+func (f *fakeParty) CoBuilds(_ context.Context, _ *store.Tx, community, unit int64) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cobuild[[2]int64{community, unit}], nil
+}
+
+func (f *fakeParty) HomeOf(_ context.Context, _ *store.Tx, person int64) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.home[person], nil
+}
+
+func (f *fakeParty) Summonables(context.Context, int64) ([]Summonable, error) { return nil, nil }
+
+func (f *fakeParty) Served(_ context.Context, _ *store.Tx, p ServedPart) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.served = append(f.served, p)
+	return int(p.End.Sub(p.Start).Minutes()), nil
 }
 
 // part returns the case's part of unit code (or of person id).
@@ -145,7 +177,7 @@ func TestStreetWhistle(t *testing.T) {
 		if n := fx.count(`SELECT COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.no = ? AND e.action IN ('summon', 'accept_summons', 'report_in', 'refuse_summons', 'report_result', 'reject_result', 'accept_result')`, c.No); n != 8 {
 			t.Errorf("%d step events, want 8", n)
 		}
-		if n := fx.count(`SELECT COUNT(*) FROM volunteer_hours`); n != 0 {
+		if n := len(fx.party.served); n != 0 {
 			t.Errorf("a department's part counted as volunteer service (%d)", n)
 		}
 	})
@@ -228,26 +260,10 @@ func TestCommunityWhistleWithPartyMembers(t *testing.T) {
 			t.Errorf("member's part at %s for %q (%s)", mp.UnitCode, mp.PersonName, mp.Role)
 		}
 
-		// The member's own page: a personal link.
-		if _, err := fx.s.IssueMemberLink(ctx, fx.actor(11, "350722101000", access.RoleTownship), fx.member); !errors.Is(err, store.ErrForbidden) {
-			t.Errorf("another township issued a member link: %v", err)
-		}
-		old, err := fx.s.IssueMemberLink(ctx, community, fx.member)
-		if err != nil {
-			t.Fatal(err)
-		}
-		token, err := fx.s.IssueMemberLink(ctx, community, fx.member)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fx.s.MemberByToken(ctx, old); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("a replaced link still works: %v", err)
-		}
-		m, err := fx.s.MemberByToken(ctx, token)
-		if err != nil || m.PersonID != fx.member || m.HomeCode != "350722001001" {
-			t.Fatalf("member by token: %+v %v", m, err)
-		}
-		parts, err := fx.s.MemberParts(ctx, m.PersonID, 0)
+		// The member acts on their own parts (through their personal link, internal/party).
+		m := Person{ID: fx.member, Name: "党员张某某（党员本人）", UnitID: fx.units["350722D002"].ID, UnitCode: "350722D002",
+			UnitName: "县住房和城乡建设局", UnitPath: fx.units["350722D002"].Path}
+		parts, err := fx.s.PersonParts(ctx, m.ID, 0)
 		if err != nil || len(parts) != 1 || parts[0].Case.No != c.No {
 			t.Fatalf("member parts %+v %v", parts, err)
 		}
@@ -260,25 +276,25 @@ func TestCommunityWhistleWithPartyMembers(t *testing.T) {
 		}
 		// A member acts on their own part only.
 		dept := fx.part(c.No, "350722D002", 0)
-		if _, err := fx.s.MemberDo(ctx, m, c.No, Action{Name: "accept_summons", AssignmentID: dept.ID}); !errors.Is(err, store.ErrForbidden) {
+		if _, err := fx.s.PersonDo(ctx, m, c.No, Action{Name: "accept_summons", AssignmentID: dept.ID}); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("member accepted the department's part: %v", err)
 		}
-		if _, err := fx.s.MemberDo(ctx, m, c.No, Action{Name: "accept_result", AssignmentID: mp.ID, Rating: 5}); err == nil {
+		if _, err := fx.s.PersonDo(ctx, m, c.No, Action{Name: "accept_result", AssignmentID: mp.ID, Rating: 5}); err == nil {
 			t.Error("member accepted their own result")
 		}
 		other := fx.create(community, NewCase{Flow: "whistle", Kind: WhistleCommunity, Title: "另一次吹哨", PlaceUnit: "350722001001", Summon: []string{"350722D002"}})
-		if _, err := fx.s.MemberDo(ctx, m, other.No, Action{Name: "accept_summons"}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := fx.s.PersonDo(ctx, m, other.No, Action{Name: "accept_summons"}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("member acted on a whistle that did not summon them: %v", err)
 		}
-		if _, err := fx.s.MemberDo(ctx, m, c.No, Action{Name: "accept_summons"}); err != nil {
+		if _, err := fx.s.PersonDo(ctx, m, c.No, Action{Name: "accept_summons"}); err != nil {
 			t.Fatal(err)
 		}
 		fx.now = fx.now.Add(20 * time.Minute)
-		if _, err := fx.s.MemberDo(ctx, m, c.No, Action{Name: "report_in", Lng: pf(118.53), Lat: pf(27.91)}); err != nil {
+		if _, err := fx.s.PersonDo(ctx, m, c.No, Action{Name: "report_in", Lng: pf(118.53), Lat: pf(27.91)}); err != nil {
 			t.Fatal(err)
 		}
 		fx.now = fx.now.Add(100 * time.Minute)
-		if _, err := fx.s.MemberDo(ctx, m, c.No, Action{Name: "report_result", Note: "已清理完毕"}); err != nil {
+		if _, err := fx.s.PersonDo(ctx, m, c.No, Action{Name: "report_result", Note: "已清理完毕"}); err != nil {
 			t.Fatal(err)
 		}
 		// Community staff record for a member without a phone: here, the co-building unit's part.
@@ -288,15 +304,37 @@ func TestCommunityWhistleWithPartyMembers(t *testing.T) {
 		if c = fx.do(community, c.No, Action{Name: "accept_result", AssignmentID: dept.ID, Rating: 3}); c.Status != "closed" {
 			t.Errorf("community whistle %s after the last rating", c.Status)
 		}
-		v, err := fx.s.Volunteer(ctx, fx.member)
-		if err != nil {
-			t.Fatal(err)
+		// The registry is told of the member's part once, from report-in to the result.
+		if n := len(fx.party.served); n != 1 {
+			t.Fatalf("%d parts credited as volunteer service", n)
 		}
-		if v.Times != 1 || v.Minutes != 120 { // 100 minutes on site → 2 hours credited
-			t.Errorf("volunteer service %d times %d minutes", v.Times, v.Minutes)
+		if sp := fx.party.served[0]; sp.PersonID != fx.member || sp.AssignmentID != mp.ID || sp.UnitID != fx.units["350722001001"].ID ||
+			!sp.Start.Equal(cst("2026-11-26 09:20")) || !sp.End.Equal(cst("2026-11-26 11:00")) {
+			t.Errorf("service credited %+v", sp)
 		}
 		if n := fx.count(`SELECT COUNT(*) FROM case_events WHERE case_id = ? AND actor_name LIKE '党员张某某%'`, c.ID); n != 3 {
 			t.Errorf("%d events by the member", n)
+		}
+	})
+}
+
+// Without a party registry the engine knows no co-building unit and no
+// registration: a community whistle summons nobody.
+func TestCommunityWhistleWithoutPartyRegistry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newCoord(t, db)
+		fx.s.UseParty(nil)
+		community := fx.actor(30, "350722001001", access.RoleCommunity)
+		base := NewCase{Flow: "whistle", Kind: WhistleCommunity, Title: "清理楼道堆积物", PlaceUnit: "350722001001"}
+		bad := base
+		bad.Summon = []string{"350722D002"}
+		fx.createErr(community, bad, store.ErrInvalid)
+		bad = base
+		bad.SummonPeople = []int64{fx.member}
+		fx.createErr(community, bad, store.ErrInvalid)
+		list, err := fx.s.Summonables(context.Background(), community, WhistleCommunity, "350722001001")
+		if err != nil || len(list) != 0 {
+			t.Errorf("summonable without a registry: %v %v", list, err)
 		}
 	})
 }
@@ -310,8 +348,9 @@ func TestCommunityStaffRecordForMember(t *testing.T) {
 		fx.do(community, c.No, Action{Name: "report_in", AssignmentID: mp.ID})
 		fx.do(community, c.No, Action{Name: "report_result", AssignmentID: mp.ID, Note: "已上门"})
 		fx.do(community, c.No, Action{Name: "accept_result", AssignmentID: mp.ID, Rating: 5})
-		if n := fx.count(`SELECT minutes FROM volunteer_hours WHERE person_id = ?`, fx.member); n != 30 {
-			t.Errorf("minimum credit %d minutes", n)
+		// Recorded by staff at once: report-in and result at the same minute.
+		if len(fx.party.served) != 1 || !fx.party.served[0].Start.Equal(fx.party.served[0].End) {
+			t.Errorf("service credited %+v", fx.party.served)
 		}
 	})
 }

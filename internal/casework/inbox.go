@@ -2,8 +2,8 @@ package casework
 
 // A unit's inbox: its work (to sign, in hand, near deadline, overdue) and the
 // cases it may see (to revisit, closed, all), filtered, searched and paged by
-// keyset, plus the home page's counts and the Excel export of exactly what is
-// filtered.
+// keyset, plus the home page's counts. InboxAll reads exactly what is
+// filtered for the Excel export (internal/report).
 
 import (
 	"context"
@@ -11,13 +11,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
@@ -645,114 +642,4 @@ func (s *Service) Counts(ctx context.Context, actor access.Actor, now time.Time)
 		string(BucketOverdue):   overdue,
 		string(BucketToRevisit): revisit,
 	}, nil
-}
-
-// chinaTime is Asia/Shanghai (UTC+8 all year, no daylight saving since 1991),
-// fixed so that no time-zone database is needed.
-func viewsZone() *time.Location { return time.FixedZone("CST", 8*3600) }
-
-// xlsxTime formats t for a spreadsheet cell ("2026-11-26 14:30"), "" for zero.
-func viewsXLSXTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(viewsZone()).Format("2006-01-02 15:04")
-}
-
-// InboxXLSX writes inbox rows into an .xlsx workbook as they come, with
-// excelize's stream writer, so that an export of 50,000 rows stays small in
-// memory. Add rows, then Close.
-type InboxXLSX struct {
-	w    io.Writer
-	f    *excelize.File
-	sw   *excelize.StreamWriter
-	next int
-}
-
-// inboxHeaders returns the export's column titles.
-func inboxHeaders() []any {
-	return []any{"工单编号", "标题", "流程", "诉求类型", "状态", "紧急程度", "分类", "发生地", "网格",
-		"主办单位", "受理时间", "承办单位", "承办状态", "签收时限", "签收时间", "办理时限", "答复时间", "是否超期"}
-}
-
-// NewInboxXLSX starts a workbook with one sheet, 工单, and its header row.
-func NewInboxXLSX(w io.Writer) (*InboxXLSX, error) {
-	f := excelize.NewFile()
-	const sheet = "工单"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, fmt.Errorf("inbox xlsx: %w", err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, fmt.Errorf("inbox xlsx: %w", err)
-	}
-	if err := sw.SetColWidth(1, 1, 24); err != nil {
-		return nil, fmt.Errorf("inbox xlsx: %w", err)
-	}
-	if err := sw.SetColWidth(2, 2, 40); err != nil {
-		return nil, fmt.Errorf("inbox xlsx: %w", err)
-	}
-	if err := sw.SetRow("A1", inboxHeaders()); err != nil {
-		return nil, fmt.Errorf("inbox xlsx: %w", err)
-	}
-	return &InboxXLSX{w: w, f: f, sw: sw, next: 2}, nil
-}
-
-// Add writes one row.
-func (x *InboxXLSX) Add(r InboxRow) error {
-	overdue := ""
-	if r.Overdue || r.CaseOverdue {
-		overdue = "是"
-	}
-	cell, err := excelize.CoordinatesToCellName(1, x.next)
-	if err != nil {
-		return err
-	}
-	x.next++
-	return x.sw.SetRow(cell, []any{r.No, r.Title, codeLabel("case.flow.", r.Flow), codeLabel("case.request_type.", r.RequestType),
-		codeLabel("case.status.", r.Status), codeLabel("case.priority.", r.Priority), r.CategoryName,
-		r.PlaceName, r.GridName, r.LeadUnitName, viewsXLSXTime(r.CreatedAt), r.AssignmentUnit, codeLabel("case.part_status.", r.AssignmentStatus),
-		viewsXLSXTime(r.SignDueAt), viewsXLSXTime(r.SignedAt), viewsXLSXTime(r.HandleDueAt), viewsXLSXTime(r.AnsweredAt), overdue})
-}
-
-// Close finishes the workbook and writes it to the writer given to
-// NewInboxXLSX.
-func (x *InboxXLSX) Close() error {
-	defer x.f.Close()
-	if err := x.sw.Flush(); err != nil {
-		return fmt.Errorf("inbox xlsx: %w", err)
-	}
-	if _, err := x.f.WriteTo(x.w); err != nil {
-		return fmt.Errorf("inbox xlsx: %w", err)
-	}
-	return nil
-}
-
-// WriteInboxXLSX writes rows as an .xlsx workbook to w.
-func WriteInboxXLSX(w io.Writer, rows []InboxRow) error {
-	x, err := NewInboxXLSX(w)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := x.Add(r); err != nil {
-			x.f.Close()
-			return fmt.Errorf("inbox xlsx: %w", err)
-		}
-	}
-	return x.Close()
-}
-
-// ExportInbox writes every row matching f, as the actor sees it, as an .xlsx
-// workbook to w.
-func (s *Service) ExportInbox(ctx context.Context, actor access.Actor, f InboxFilter, w io.Writer) error {
-	x, err := NewInboxXLSX(w)
-	if err != nil {
-		return err
-	}
-	if err := s.InboxAll(ctx, actor, f, x.Add); err != nil {
-		x.f.Close()
-		return err
-	}
-	return x.Close()
 }

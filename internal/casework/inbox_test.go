@@ -1,7 +1,6 @@
 package casework
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
@@ -202,16 +200,6 @@ func (fx *viewsFixture) addCase(c vfCase) int64 {
 		fx.t.Fatalf("add case %q: %v", c.title, err)
 	}
 	return id
-}
-
-// addEvent appends a timeline event to a case.
-func (fx *viewsFixture) addEvent(caseID int64, at time.Time, action string, public int, note string) {
-	fx.t.Helper()
-	_, err := fx.db.Exec(context.Background(), `INSERT INTO case_events (case_id, at, actor_name, action, note, public)
-		VALUES (?, ?, 'test', ?, ?, ?)`, caseID, at.UnixMilli(), action, note, public)
-	if err != nil {
-		fx.t.Fatalf("add event: %v", err)
-	}
 }
 
 func (fx *viewsFixture) actor(u vfUnit, kind string) access.Actor {
@@ -450,52 +438,6 @@ func TestInboxKeysetPagination(t *testing.T) {
 			})
 		}
 	})
-}
-
-func TestInboxXLSX(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		fx := newViewsFixture(t, db)
-		s := &Service{db: db}
-		for i := range 7 {
-			fx.addCase(vfCase{title: fmt.Sprintf("路灯%d", i), place: fx.communityA, lead: &vfAssign{unit: fx.townA}})
-		}
-		fx.addCase(vfCase{title: "别处", place: fx.communityB})
-		var buf bytes.Buffer
-		if err := s.ExportInbox(ctx, fx.actor(fx.townA, "township"), InboxFilter{Q: "路灯"}, &buf); err != nil {
-			t.Fatal(err)
-		}
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		rows, err := f.GetRows("工单")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) != 8 {
-			t.Fatalf("rows = %d, want header + 7", len(rows))
-		}
-		if rows[0][0] != "工单编号" || rows[1][1] != "路灯6" || rows[7][1] != "路灯0" || rows[1][9] != "南浦街道" {
-			t.Errorf("unexpected content: %v / %v / %v", rows[0], rows[1], rows[7])
-		}
-	})
-}
-
-func BenchmarkWriteInboxXLSX(b *testing.B) {
-	rows := make([]InboxRow, 50000)
-	for i := range rows {
-		rows[i] = InboxRow{No: fmt.Sprintf("350722-20261126-%05d", i), Title: "路灯不亮，晚上出行不便", Flow: "hotline",
-			Status: "in_hand", CategoryName: "路灯", PlaceName: "城中社区", LeadUnitName: "南浦街道",
-			CreatedAt: time.Now(), HandleDueAt: time.Now()}
-	}
-	for b.Loop() {
-		var buf bytes.Buffer
-		if err := WriteInboxXLSX(&buf, rows); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 func TestPhoneQueryAndCaseNo(t *testing.T) {

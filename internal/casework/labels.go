@@ -25,12 +25,3 @@ func actionLabel(spec ActionSpec) string { return label(spec.LabelKey()) }
 
 // stageLabel names an attachment stage ("after": 处置后).
 func stageLabel(stage string) string { return label("case.stage." + stage) }
-
-// codeLabel names a code of a list the catalogue holds under prefix
-// ("case.request_type."), or returns the code itself when it has none.
-func codeLabel(prefix, code string) string {
-	if code == "" || !catalogue.Has(i18n.Default, prefix+code) {
-		return code
-	}
-	return label(prefix + code)
-}

@@ -12,8 +12,8 @@ import (
 
 // What generated work (the demo cases of internal/demo) needs of the engine
 // beyond the calls a user's request makes: a copy of the engine on a
-// simulated clock, the working calendar, a party member by person, and the
-// opening check without opening.
+// simulated clock, the working calendar, and the opening check without
+// opening.
 
 // WithClock returns a copy of the engine — the same flows, lists and hooks
 // over the same database — whose clock is now and whose log is log.
@@ -29,11 +29,6 @@ func (s *Service) WithClock(now func() time.Time, log *slog.Logger) *Service {
 // Calendar returns the working calendar the engine counts limits on (every
 // minute counts when none is wired).
 func (s *Service) Calendar(ctx context.Context) (Calendar, error) { return s.calendar(ctx) }
-
-// MemberByID returns the person with personID as MemberDo takes them.
-func (s *Service) MemberByID(ctx context.Context, personID int64) (Member, error) {
-	return loadMember(ctx, s.db, personID)
-}
 
 // MayOpen checks, without opening anything, that actor (a signed-in user)
 // may open in where intake routes it: the flow's opening roles and its

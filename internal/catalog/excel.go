@@ -16,6 +16,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // column is one column of a list's spreadsheet.
@@ -24,7 +25,10 @@ type column struct {
 	Width  float64
 	Help   string
 	get    func(it Item) string
-	set    func(r *ImportRow, v string)
+	// date, when set, gives the column's value as a date for the export
+	// (a date cell a clerk can sort), instead of get.
+	date func(it Item) time.Time
+	set  func(r *ImportRow, v string)
 }
 
 func matterColumns(name, typ, code string) []column {
@@ -109,6 +113,12 @@ func columns(list ListKind) []column {
 						return ""
 					}
 					return it.Batch.EffectiveAt.In(shanghai).Format("2006-01-02")
+				},
+				date: func(it Item) time.Time {
+					if it.Batch == nil {
+						return time.Time{}
+					}
+					return it.Batch.EffectiveAt
 				},
 				set: func(r *ImportRow, v string) { r.EffectiveText = v }},
 			noteColumn)
@@ -367,45 +377,48 @@ func readPart(zf *zip.File) error {
 	return err
 }
 
-// writeSheet writes items (nil for a template) to w as a spreadsheet.
+// writeSheet writes items (nil for a template) to w as a spreadsheet with
+// the shared Excel writer: the list's columns under a frozen header with an
+// autofilter, sized to their content in an export (a template keeps the
+// widths the columns are given, for the clerk to type into), and a second
+// sheet explaining each column. The effective date is a date cell; the
+// import reads it back (excelDate).
 func writeSheet(list ListKind, items []Item, w io.Writer) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", sheetName); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheetName)
+	wb, err := xlsx.New()
 	if err != nil {
 		return err
 	}
-	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF9"}}})
-	if err != nil {
-		return err
-	}
+	defer wb.Close()
 	cols := columns(list)
+	typed := make([]xlsx.Column, len(cols))
 	for i, c := range cols {
-		if err := sw.SetColWidth(i+1, i+1, c.Width); err != nil {
-			return err
+		typed[i] = xlsx.Column{Title: c.Header}
+		if c.date != nil {
+			typed[i].Kind = xlsx.Date
+		}
+		if items == nil {
+			typed[i].Width = c.Width
 		}
 	}
-	hdr := make([]any, len(cols))
-	for i, c := range cols {
-		hdr[i] = excelize.Cell{StyleID: head, Value: c.Header}
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
+	sh, err := wb.AddSheet(sheetName, "", typed)
+	if err != nil {
 		return err
 	}
-	for n, it := range items {
+	for _, it := range items {
 		vals := make([]any, len(cols))
 		for i, c := range cols {
-			vals[i] = c.get(it)
+			if c.date != nil {
+				vals[i] = c.date(it)
+			} else {
+				vals[i] = c.get(it)
+			}
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, n+2)
-		if err := sw.SetRow(cell, vals); err != nil {
+		if err := sh.Add(vals...); err != nil {
 			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	f, err := wb.File()
+	if err != nil {
 		return err
 	}
 	// A second sheet explains each column.
@@ -422,7 +435,7 @@ func writeSheet(list ListKind, items []Item, w io.Writer) error {
 	}
 	_ = f.SetCellValue("填写说明", fmt.Sprintf("A%d", len(cols)+3), "说明")
 	_ = f.SetCellValue("填写说明", fmt.Sprintf("B%d", len(cols)+3), "导入前系统会检查整个文件：任何一行有误都会列出行号和原因，全部正确才会写入。")
-	_, err = f.WriteTo(w)
+	_, err = wb.WriteTo(w)
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/xlsx/xlsxtest"
 )
 
 // sheet builds a spreadsheet from rows (the first is the header).
@@ -121,6 +122,17 @@ func TestExportImportRoundTrip(t *testing.T) {
 					t.Fatalf("demo %s list: %d items, %v", list, len(before), err)
 				}
 				file := bytesOf(t, f, list)
+				// The export is a clerk's table: frozen header, filter, typed
+				// cells (the explanation sheet is free text).
+				sh := xlsxtest.Read(t, file, "填写说明").Sheet(t, sheetName)
+				if len(sh.Rows) != len(before) {
+					t.Errorf("export has %d rows, want %d", len(sh.Rows), len(before))
+				}
+				if list == EmpowermentList {
+					if c := sh.Column(t, "生效日期")[0]; !c.Date() {
+						t.Errorf("effective date %+v is not a date cell", c)
+					}
+				}
 				// Import into a fresh database: everything comes back.
 				db2 := storetest.SQLite(t)
 				f2 := newFixture(t, db2)
@@ -168,6 +180,9 @@ func TestTemplateHasHeaders(t *testing.T) {
 		var b bytes.Buffer
 		if err := Template(list, &b); err != nil {
 			t.Fatal(err)
+		}
+		if sh := xlsxtest.Read(t, b.Bytes(), "填写说明").Sheet(t, sheetName); len(sh.Titles) != len(Headers(list)) {
+			t.Errorf("%s template headers %q", list, sh.Titles)
 		}
 		rows, err := ParseFile(context.Background(), list, &b)
 		if err != nil || len(rows) != 0 {

@@ -2,8 +2,8 @@ package demo
 
 // Demo cases: a county at work for a new user. Cases plays about 300
 // fictitious cases of the last 30 days through the engine itself — intake
-// with Create, every later step with Do (or MemberDo for a party member on
-// their own part) — on a copy of the engine whose clock is simulated
+// with Create, every later step with Do (or party.Service.Do for a party
+// member on their own part) — on a copy of the engine whose clock is simulated
 // (casework.Service.WithClock), so that numbers, timelines, assignments,
 // deadline timers (fired by a sweeper as the simulated clock passes them),
 // search rows, change hooks and audit entries are exactly what real work
@@ -37,6 +37,8 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
+	"grassroots/internal/report"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
 	"grassroots/internal/worktime"
@@ -110,7 +112,8 @@ func (r CaseResult) String() string {
 // Cases plays the demo cases into the database through the engine, on a
 // simulated clock that runs over the last opts.Days days up to opts.Now. It
 // needs the divisions, the demo organisation data (grids, grid workers,
-// party members) and the categories. It adds nothing when demo cases exist
+// party members), the categories and, for community whistles, the party
+// registry wired into cases (casework.Service.UseParty). It adds nothing when demo cases exist
 // already. A case whose script fails stops there (counted in Failed) and
 // the others go on; the first such error is returned with the result. db is
 // the database the engine works on (its deadline timers are swept there).
@@ -165,6 +168,7 @@ func Cases(ctx context.Context, db *store.DB, cases *casework.Service, o *org.Se
 	r := &demoRunner{db: db, s: cases, w: w, opts: opts, clock: from, res: &res}
 	// The same flows, lists and hooks; only the clock differs.
 	r.sim = cases.WithClock(func() time.Time { return r.clock }, slog.New(slog.DiscardHandler))
+	r.party = party.New(db, r.sim)
 	r.sweeper = timers.NewSweeper(db, slog.New(slog.DiscardHandler), "demo-loader")
 	for _, k := range casework.TimerKinds() {
 		r.sweeper.Handle(k, r.sim.HandleTimer)
@@ -173,8 +177,9 @@ func Cases(ctx context.Context, db *store.DB, cases *casework.Service, o *org.Se
 	if opts.Summaries {
 		day := from.In(shanghai)
 		today := casework.Today(now)
+		reports := report.New(db, cases)
 		for d := day; casework.Today(d) < today; d = d.AddDate(0, 0, 1) {
-			n, err := cases.GenerateDailySummaries(ctx, casework.Today(d))
+			n, err := reports.GenerateDailySummaries(ctx, casework.Today(d))
 			if err != nil {
 				return res, fmt.Errorf("demo daily summaries: %w", err)
 			}
@@ -370,7 +375,7 @@ const (
 	whoSupervisor                    // the county supervision office
 	whoUnit                          // staff of a given unit
 	whoPart                          // staff of the unit of the part acted on
-	whoMember                        // a person on their own part (MemberDo)
+	whoMember                        // a person on their own part (party.Service.Do)
 	whoResident                      // a resident without an account (intake)
 )
 
@@ -1399,6 +1404,7 @@ func (p *demoPlanner) anchor(cal casework.Calendar, from, now time.Time) error {
 type demoRunner struct {
 	db      *store.DB
 	s, sim  *casework.Service
+	party   *party.Service // members act on their parts through it, on sim's clock
 	w       *demoWorld
 	opts    CaseOptions
 	clock   time.Time
@@ -1628,11 +1634,11 @@ func (r *demoRunner) step(ctx context.Context, no string, st demoStep) error {
 		act.AssignmentID, part = id, &u
 	}
 	if st.who.kind == whoMember {
-		m, err := r.s.MemberByID(ctx, st.who.person)
+		m, err := r.party.MemberByID(ctx, st.who.person)
 		if err != nil {
 			return err
 		}
-		_, err = r.sim.MemberDo(ctx, m, no, act)
+		_, err = r.party.Do(ctx, m, no, act)
 		return err
 	}
 	if part == nil && st.who.kind == whoPart {

@@ -14,7 +14,9 @@ import (
 	"grassroots/internal/audit"
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/pii"
+	"grassroots/internal/report"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
@@ -61,6 +63,7 @@ func demoEngine(t *testing.T, db *store.DB) (*casework.Service, *org.Service) {
 	if err := s.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
+	s.UseParty(party.New(db, s)) // community whistles summon registered members
 	return s, o
 }
 
@@ -230,14 +233,15 @@ func TestCases(t *testing.T) {
 		}
 
 		// Today's collection, the report card and the whistle rates.
-		daily, err := s.Daily(ctx, county, "350722000000", casework.Today(now))
+		reports := report.New(db, s)
+		daily, err := reports.Daily(ctx, county, "350722000000", casework.Today(now))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if daily.Collected < 8 {
 			t.Errorf("collected today = %d, want at least the 8 calls of today", daily.Collected)
 		}
-		cards, err := s.ReportCard(ctx, county, from, now)
+		cards, err := reports.ReportCard(ctx, county, from, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,6 +252,8 @@ func TestCases(t *testing.T) {
 		if whistles == 0 || calls == 0 || transfers == 0 || rated == 0 {
 			t.Errorf("report card: %d whistle, %d call, %d transfer parts, %d rated", whistles, calls, transfers, rated)
 		}
+
+		checkExports(t, db, s, now)
 
 		if n, err := audit.Verify(ctx, db); err != nil || n == 0 {
 			t.Errorf("audit verify: %d entries, %v", n, err)

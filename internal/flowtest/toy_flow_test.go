@@ -38,7 +38,10 @@ func toyFlow() casework.Flow {
 		OpenedBy: township,
 		Nav:      casework.NavEntry{ID: "toys", Key: "toy.nav", Href: "/cases?flow=toy_permit"},
 		Primary:  []string{"finish_toy", "send_toy"},
-		Limits:   map[string]string{"sign": "1d"},
+		// Its create form: its own title and button, a title and where.
+		Create: casework.CreateForm{Title: "toy.new", Submit: "toy.file", Fields: []casework.FormField{
+			{Name: casework.FieldTitle, Required: true}, {Name: casework.FieldBody}, {Name: casework.FieldPlaceUnit, Required: true}}},
+		Limits: map[string]string{"sign": "1d"},
 		States: []casework.State{
 			{Name: "filed", Label: "toy.status.filed"},
 			{Name: "sent", Label: "toy.status.sent"},
@@ -230,8 +233,15 @@ func TestToyFlowThroughWebAndAPI(t *testing.T) {
 		// case list filtered by it.
 		has(t, st.page("town", "GET", "/", nil, ""), 200, `href="/cases?flow=toy_permit"`, "toy.nav")
 		has(t, st.page("town", "GET", "/cases?flow=toy_permit", nil, ""), 200, "toy.nav")
-		has(t, st.page("town", "GET", "/cases/new?flow=toy_permit", nil, ""), 200, `value="toy_permit"`)
-		w := post("town", "/cases/new", form("flow", "toy_permit", "title", "临时占道许可", "body", "店门口搭棚", "priority", "normal"))
+		// Its create form has the fields it declares, and no others.
+		w := st.page("town", "GET", "/cases/new?flow=toy_permit", nil, "")
+		has(t, w, 200, `value="toy_permit"`, "toy.new", "toy.file", `name="title"`, `name="body"`, `name="place_unit"`)
+		for _, other := range []string{`name="reporter_name"`, `name="request_type"`, `name="summon"`, `name="lng"`, `name="dispatch"`} {
+			if strings.Contains(w.Body.String(), other) {
+				t.Errorf("the toy's create form has %s, which it does not declare", other)
+			}
+		}
+		w = post("town", "/cases/new", form("flow", "toy_permit", "title", "临时占道许可", "body", "店门口搭棚", "place_unit", "350722101000"))
 		has(t, w, 303)
 		loc := w.Header().Get("Location")
 		no := strings.TrimPrefix(strings.Split(loc, "?")[0], "/cases/")

@@ -97,21 +97,21 @@ type StatusEvent struct {
 
 // Update is the body of an outbound status update.
 type Update struct {
-	ID         string    `json:"id"` // the delivery id (X-Grassroots-Delivery)
-	Type       string    `json:"type"`
-	PlatformID string    `json:"platform_id"`
-	CaseNo     string    `json:"case_no"`
-	Action     string    `json:"action"`
-	FromStatus string    `json:"from_status,omitempty"`
-	Status     string    `json:"status"`
-	StatusText string    `json:"status_text"`
-	Closed     bool      `json:"closed"`
-	Answered   bool      `json:"answered"`
-	Text       string    `json:"text,omitempty"`
-	Answer     string    `json:"answer,omitempty"`
-	LeadUnit   string    `json:"lead_unit,omitempty"`
-	HandleDue  *string   `json:"handle_due_at"`
-	At         time.Time `json:"at"`
+	ID         string        `json:"id"` // the delivery id (X-Grassroots-Delivery)
+	Type       string        `json:"type"`
+	PlatformID string        `json:"platform_id"`
+	CaseNo     string        `json:"case_no"`
+	Action     string        `json:"action"`
+	FromStatus string        `json:"from_status,omitempty"`
+	Status     string        `json:"status"`
+	StatusText string        `json:"status_text"`
+	Closed     bool          `json:"closed"`
+	Answered   bool          `json:"answered"`
+	Text       string        `json:"text,omitempty"`
+	Answer     string        `json:"answer,omitempty"`
+	LeadUnit   string        `json:"lead_unit,omitempty"`
+	HandleDue  *webhook.Time `json:"handle_due_at"`
+	At         webhook.Time  `json:"at"` // webhook.TimeLayout, like every outbound time
 }
 
 // Service is the exchange.
@@ -219,11 +219,8 @@ func (s *Service) OnCaseChange(ctx context.Context, tx *store.Tx, ch casework.Ch
 	uid := webhook.NewUID()
 	up := Update{ID: uid, Type: "status_update", PlatformID: c.ExternalID, CaseNo: c.No, Action: ch.Action, FromStatus: ch.FromStatus,
 		Status: c.Status, StatusText: s.statusText(c.Flow, c.Status), Closed: c.Closed(), Answered: ch.Answered, Text: ch.PublicText,
-		Answer: c.Answer, LeadUnit: c.LeadUnitName, At: ch.At}
-	if c.HandleDueAt != nil {
-		d := c.HandleDueAt.Format(time.RFC3339)
-		up.HandleDue = &d
-	}
+		Answer: c.Answer, LeadUnit: c.LeadUnitName, At: webhook.Time{Time: ch.At},
+		HandleDue: webhook.TimeOf(c.HandleDueAt)}
 	body, err := json.Marshal(up)
 	if err != nil {
 		return err

@@ -8,10 +8,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"grassroots/internal/access"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // FigureRow is the figures of one centre, office or item (or of all).
@@ -205,45 +204,38 @@ func sorted(m map[string]*FigureRow) []FigureRow {
 }
 
 // WriteFiguresXLSX writes the figures as a workbook: one sheet per
-// dimension (centre, office, item), with the totals on top.
+// dimension (centre, office, item), with the totals on top. Rates are
+// percentages, times hours, counts whole numbers.
 func WriteFiguresXLSX(w io.Writer, f Figures) error {
-	x := excelize.NewFile()
-	defer x.Close()
-	head := []any{"名称", "申请总数", "窗口受理", "网上申请", "代办", "即办件", "承诺件", "已办结", "按时办结", "按时办结率",
-		"平均办理时长(小时)", "跑动次数", "次均跑动", "乡镇(村)办理", "乡镇办理占比", "已出件", "评价数", "好评", "差评", "好评率"}
+	wb, err := xlsx.New()
+	if err != nil {
+		return err
+	}
+	defer wb.Close()
+	cols := []xlsx.Column{{Title: "名称"}, {Title: "申请总数", Kind: xlsx.Int}, {Title: "窗口受理", Kind: xlsx.Int},
+		{Title: "网上申请", Kind: xlsx.Int}, {Title: "代办", Kind: xlsx.Int}, {Title: "即办件", Kind: xlsx.Int}, {Title: "承诺件", Kind: xlsx.Int},
+		{Title: "已办结", Kind: xlsx.Int}, {Title: "按时办结", Kind: xlsx.Int}, {Title: "按时办结率", Kind: xlsx.Percent},
+		{Title: "平均办理时长(小时)", Kind: xlsx.Float}, {Title: "跑动次数", Kind: xlsx.Int}, {Title: "次均跑动", Kind: xlsx.Float},
+		{Title: "乡镇(村)办理", Kind: xlsx.Int}, {Title: "乡镇办理占比", Kind: xlsx.Percent}, {Title: "已出件", Kind: xlsx.Int},
+		{Title: "评价数", Kind: xlsx.Int}, {Title: "好评", Kind: xlsx.Int}, {Title: "差评", Kind: xlsx.Int}, {Title: "好评率", Kind: xlsx.Percent}}
 	sheets := []struct {
 		name string
 		rows []FigureRow
 	}{{"按服务中心", f.ByCentre}, {"按承办科室", f.ByOffice}, {"按事项", f.ByItem}}
-	for i, sh := range sheets {
-		if i == 0 {
-			if err := x.SetSheetName("Sheet1", sh.name); err != nil {
-				return err
-			}
-		} else if _, err := x.NewSheet(sh.name); err != nil {
-			return err
-		}
-		sw, err := x.NewStreamWriter(sh.name)
+	for _, s := range sheets {
+		sh, err := wb.AddSheet(s.name, "", cols)
 		if err != nil {
 			return err
 		}
-		if err := sw.SetRow("A1", head); err != nil {
-			return err
-		}
-		all := append([]FigureRow{f.All}, sh.rows...)
-		for j, r := range all {
-			cell, _ := excelize.CoordinatesToCellName(1, j+2)
-			if err := sw.SetRow(cell, []any{r.Name, r.Total, r.Window, r.Online, r.Proxy, r.Immediate, r.Promised, r.Decided, r.OnTime,
+		for _, r := range append([]FigureRow{f.All}, s.rows...) {
+			if err := sh.Add(r.Name, r.Total, r.Window, r.Online, r.Proxy, r.Immediate, r.Promised, r.Decided, r.OnTime,
 				round(r.OnTimeRate()), round(r.AvgHours()), r.Visits, round(r.VisitsPer()), r.TownshipLevel, round(r.TownshipShare()),
-				r.Delivered, r.Reviews, r.Good, r.Bad, round(r.GoodRate())}); err != nil {
+				r.Delivered, r.Reviews, r.Good, r.Bad, round(r.GoodRate())); err != nil {
 				return err
 			}
 		}
-		if err := sw.Flush(); err != nil {
-			return err
-		}
 	}
-	_, err := x.WriteTo(w)
+	_, err = wb.WriteTo(w)
 	return err
 }
 

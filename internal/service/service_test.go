@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 	"grassroots/internal/worktime"
+	"grassroots/internal/xlsx/xlsxtest"
 )
 
 // fixture is a small county with the demo service catalogue and network:
@@ -380,16 +383,19 @@ func TestServiceWindowToFigures(t *testing.T) {
 		if err != nil || ft.All.Total != 2 {
 			t.Fatalf("富岭镇 figures: %d %v", ft.All.Total, err)
 		}
-		var buf nopWriter
-		if err := WriteFiguresXLSX(&buf, f); err != nil || buf.n == 0 {
+		var buf bytes.Buffer
+		if err := WriteFiguresXLSX(&buf, f); err != nil {
 			t.Fatalf("xlsx: %v", err)
+		}
+		sh := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "按服务中心")
+		if len(sh.Rows) != 1+len(f.ByCentre) || sh.Rows[0][1].Raw != strconv.Itoa(f.All.Total) {
+			t.Errorf("centre sheet %+v", sh.Rows)
+		}
+		if c := sh.Column(t, "按时办结率")[0]; !c.Number || !strings.HasSuffix(c.Value, "%") {
+			t.Errorf("on-time rate %+v, want a percentage", c)
 		}
 	})
 }
-
-type nopWriter struct{ n int }
-
-func (w *nopWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
 // pngBytes is a 1×1 PNG.
 var pngBytes = []byte{0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,

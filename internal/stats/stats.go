@@ -16,11 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"grassroots/internal/access"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // Weights are the configurable parts of the figures.
@@ -420,68 +419,48 @@ func RatesByChild(ctx context.Context, db *store.DB, actor access.Actor, unitCod
 }
 
 // WriteRatesXLSX writes a breakdown as an .xlsx workbook to w: one sheet,
-// 统计, with the period, one line per row and a total line; each figure as
-// numerator, denominator and percentage (empty when there is none).
+// 统计, with the period in a title line, one line per row and a total line;
+// each figure as numerator, denominator and percentage (an empty cell when
+// there is none, never 0%).
 func WriteRatesXLSX(w io.Writer, b Breakdown) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "统计"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
+	wb, err := xlsx.New()
 	if err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
 	}
+	defer wb.Close()
 	zone := time.FixedZone("CST", 8*3600)
 	title := fmt.Sprintf("%s 统计（%s 至 %s，基本满意权重 %s）", b.Total.Unit.Name,
 		b.Total.From.In(zone).Format("2006-01-02 15:04"), b.Total.To.In(zone).Format("2006-01-02 15:04"),
 		strconv.FormatFloat(b.Total.Weights.Basic, 'f', -1, 64))
-	head := []any{"单位", "受理量", "派单量"}
+	cols := []xlsx.Column{{Title: "单位"}, {Title: "受理量", Kind: xlsx.Int}, {Title: "派单量", Kind: xlsx.Int}}
 	for _, n := range FigureNames() {
-		head = append(head, n.Name+"分子", n.Name+"分母", n.Name)
+		cols = append(cols, xlsx.Column{Title: n.Name + "分子", Kind: xlsx.Float}, xlsx.Column{Title: n.Name + "分母", Kind: xlsx.Int},
+			xlsx.Column{Title: n.Name, Kind: xlsx.Percent})
 	}
-	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	sh, err := wb.AddSheet("统计", title, cols)
 	if err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
 	}
-	line := func(name string, r UnitRates) []any {
+	line := func(name string, r UnitRates) error {
 		row := []any{name, r.Counts.Cases, r.Counts.Dispatched}
 		for _, fg := range r.Figures() {
-			var ratio any = ""
-			if fg.Ratio != nil {
-				ratio = excelize.Cell{StyleID: pct, Value: *fg.Ratio}
-			}
-			row = append(row, fg.Numerator, fg.Denominator, ratio)
+			row = append(row, fg.Numerator, fg.Denominator, fg.Ratio)
 		}
-		return row
+		return sh.Add(row...)
 	}
-	if err := sw.SetRow("A1", []any{title}); err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	if err := sw.SetRow("A2", head); err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	n := 3
 	for _, r := range b.Rows {
 		name := r.Unit.Name
 		if r.Self {
 			name += "（本级）"
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, n)
-		if err := sw.SetRow(cell, line(name, r)); err != nil {
+		if err := line(name, r); err != nil {
 			return fmt.Errorf("rates xlsx: %w", err)
 		}
-		n++
 	}
-	cell, _ := excelize.CoordinatesToCellName(1, n)
-	if err := sw.SetRow(cell, line("合计", b.Total)); err != nil {
+	if err := line("合计", b.Total); err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
 	}
-	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	if _, err := f.WriteTo(w); err != nil {
+	if _, err := wb.WriteTo(w); err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
 	}
 	return nil

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/xlsx/xlsxtest"
 )
 
 // fixture inserts units and cases with plain SQL.
@@ -288,24 +288,17 @@ func TestRates(t *testing.T) {
 		if err := WriteRatesXLSX(&buf, b); err != nil {
 			t.Fatal(err)
 		}
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
+		sh := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "统计")
+		if len(sh.Rows) != 2+1 || sh.HeadRow != 2 {
+			t.Fatalf("%d rows under header row %d", len(sh.Rows), sh.HeadRow)
 		}
-		defer f.Close()
-		rows, err := f.GetRows("统计")
-		if err != nil {
-			t.Fatal(err)
+		total := sh.Rows[2]
+		if total[0].Value != "合计" || total[1].Raw != "7" || total[2].Raw != "5" || total[3].Raw != "3" || total[4].Raw != "5" ||
+			!total[5].Number || total[5].Raw != "0.6" || total[5].Value != "60.0%" {
+			t.Errorf("total line: %+v", total)
 		}
-		if len(rows) != 2+2+1 {
-			t.Fatalf("rows = %d", len(rows))
-		}
-		total := rows[4]
-		if total[0] != "合计" || total[1] != "7" || total[2] != "5" || total[3] != "3" || total[4] != "5" || total[5] != "60.00%" {
-			t.Errorf("total line: %v", total)
-		}
-		if rows[1][5] != "响应率" {
-			t.Errorf("header: %v", rows[1])
+		if sh.Titles[5] != "响应率" {
+			t.Errorf("header: %v", sh.Titles)
 		}
 	})
 }

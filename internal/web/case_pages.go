@@ -20,6 +20,7 @@ import (
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
 	"grassroots/internal/worktime"
+	"grassroots/internal/xlsx"
 )
 
 // caseRoutes registers case intake, inboxes and case pages (casework work).
@@ -350,7 +351,11 @@ func (s *Server) fillCaseOptions(ctx context.Context, actor access.Actor, lang s
 	t := func(k string) string { return s.Msgs.T(lang, k) }
 	if flows != nil {
 		for _, f := range s.Cases.FlowNames() {
-			*flows = append(*flows, Option{f, t("case.flow." + f)})
+			key := "case.flow." + f
+			if fl, ok := s.Cases.Flow(f); ok {
+				key = fl.LabelKey()
+			}
+			*flows = append(*flows, Option{f, t(key)})
 		}
 	}
 	if types != nil {
@@ -397,24 +402,18 @@ func (s *Server) caseExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Build the workbook in memory first, so that an error becomes an error
 	// page and not half a file.
+	actor := actorOf(r)
 	var b bytes.Buffer
-	if err := s.Cases.ExportInbox(r.Context(), actorOf(r), f, &b); err != nil {
+	if err := s.Reports.ExportInbox(r.Context(), actor, f, &b); err != nil {
 		return err
 	}
-	writeXLSX(w, "工单-"+string(f.Bucket)+"-"+time.Now().In(shanghai).Format("20060102-1504")+".xlsx", b.Bytes())
+	// The file says what was filtered: 工单-南浦街道-超期-20261203.xlsx.
+	flow := ""
+	if fl, ok := s.Cases.Flow(f.Flow); ok {
+		flow = s.Msgs.T("zh", fl.LabelKey())
+	}
+	xlsx.Serve(w, xlsx.FileName(time.Now(), "工单", flow, actor.UnitName, s.Msgs.T("zh", bucketKeys[f.Bucket])), b.Bytes())
 	return nil
-}
-
-// contentDisposition makes a Content-Disposition header with a UTF-8 file
-// name (RFC 6266) and an ASCII fallback.
-func contentDisposition(kind, name string) string {
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, name)
-	return kind + `; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(name)
 }
 
 // UnitListPage is the unit picker's datalist fragment.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,10 +22,12 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
+	"grassroots/internal/report"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 	"grassroots/internal/worktime"
+	"grassroots/internal/xlsx/xlsxtest"
 )
 
 // TestCasePagesRender renders every page of the case UI with sample data in
@@ -65,12 +68,13 @@ func TestCasePagesRender(t *testing.T) {
 	rates := stats.UnitRates{Unit: stats.Unit{Code: "350722001000", Name: "南浦街道"}, Counts: stats.Counts{Cases: 10, Dispatched: 8}}
 	half := 0.5
 	rates.Response = stats.Figure{Numerator: 4, Denominator: 8, Ratio: &half}
-	rep := casework.DailyReport{Unit: casework.DailyUnit{Code: "350722001000", Name: "南浦街道"}, Day: "2026-11-26",
-		DailyCounts: casework.DailyCounts{Collected: 2, FedBack: 1, NotFedBack: 1},
-		Children:    []casework.DailyChild{{Unit: casework.DailyUnit{Code: "350722001001", Name: "仙楼社区"}, DailyCounts: casework.DailyCounts{Collected: 2, FedBack: 1, NotFedBack: 1}}},
-		Cases:       []casework.DailyCase{{No: c.No, Title: "路灯不亮", Status: "in_hand", CreatedAt: created, FedBack: true, LastFeedback: "已转交"}, {No: "350722-20261126-00043", Title: "噪音扰民", Status: "dispatched", CreatedAt: created}},
-		Feedback:    []casework.DailyFeedback{{No: c.No, Title: "路灯不亮", At: created, Action: "dispatch", Note: "已转交南浦街道"}}}
+	rep := report.DailyReport{Unit: report.DailyUnit{Code: "350722001000", Name: "南浦街道"}, Day: "2026-11-26",
+		DailyCounts: report.DailyCounts{Collected: 2, FedBack: 1, NotFedBack: 1},
+		Children:    []report.DailyChild{{Unit: report.DailyUnit{Code: "350722001001", Name: "仙楼社区"}, DailyCounts: report.DailyCounts{Collected: 2, FedBack: 1, NotFedBack: 1}}},
+		Cases:       []report.DailyCase{{No: c.No, Title: "路灯不亮", Status: "in_hand", CreatedAt: created, FedBack: true, LastFeedback: "已转交"}, {No: "350722-20261126-00043", Title: "噪音扰民", Status: "dispatched", CreatedAt: created}},
+		Feedback:    []report.DailyFeedback{{No: c.No, Title: "路灯不亮", At: created, Action: "dispatch", Note: "已转交南浦街道"}}}
 
+	hotline := casework.HotlineFlow()
 	for _, lang := range []string{"zh", "en"} {
 		base := s.TestPage(lang, operator)
 		view := CaseViewPage{Page: base, D: d, MapJSON: mapJSON(c, `{"type":"Polygon","coordinates":[[[118.54,27.91],[118.55,27.91],[118.55,27.92],[118.54,27.91]]]}`),
@@ -90,7 +94,7 @@ func TestCasePagesRender(t *testing.T) {
 				[]string{c.No, `hx-get="/cases"`, `class="count alarm"`, "cursor=abc", "/cases/export.xlsx?bucket=in_hand", `value="路灯"`, `action="/cases/search" method="post"`}},
 			{"case_view", view, []string{c.No, "仙楼社区第一网格", "*******5678", `data-map="`, `/attachments/5`, "不属于本街道", "请填写退回理由",
 				`action="/cases/350722-20261126-00042/actions/dispatch"`, `name="resolved"`, `name="days"`, `name="version" value="3"`, `name="assignment_id"`, "/static/vendor/leaflet."}},
-			{"case_new", CaseNewPage{Page: base, Form: NewCaseForm{Flow: "hotline", Title: "噪音", Priority: "normal"}, Error: "联系电话格式不正确",
+			{"case_new", CaseNewPage{Page: base, Flow: &hotline, Fields: hotline.CreateFields(), Form: NewCaseForm{Flow: "hotline", Title: "噪音", Priority: "normal"}, Error: "联系电话格式不正确",
 				Flows: []Option{{"hotline", "12345"}}, Priorities: []Option{{"normal", "一般"}}, Categories: []Option{{"B01010", "路灯"}}, Units: []Option{{"350722001000", "南浦街道"}}},
 				[]string{"autofocus", `accesskey="r"`, `hx-get="/cases/nearby"`, "联系电话格式不正确", `value="噪音"`, `name="dispatch"`}},
 			{"case_units", UnitListPage{Page: base, ListID: "f-units", Units: []Option{{"350722001000", "南浦街道"}}}, []string{`<datalist id="f-units">`, "南浦街道"}},
@@ -104,7 +108,7 @@ func TestCasePagesRender(t *testing.T) {
 				ChartJSON: ratesChart(base, stats.Breakdown{Rows: []stats.UnitRates{rates}}), ExportHref: "/stats/export.xlsx?unit=350722001000"},
 				[]string{"50.0%", `data-chart="`, "/stats/export.xlsx", "/static/vendor/echarts.min.", "docs/RATES.md"}},
 			{"daily_feedback", DailyPage{Page: base, Unit: "350722001000", Day: "2026-11-26", R: rep, NotHeard: rep.NotHeardBack(),
-				Summaries:  []casework.DailySummary{{Unit: rep.Unit, Day: "2026-11-25", DailyCounts: casework.DailyCounts{Collected: 3, NotFedBack: 1}, NotFedBackNos: []string{"350722-20261125-00001"}}},
+				Summaries:  []report.DailySummary{{Unit: rep.Unit, Day: "2026-11-25", DailyCounts: report.DailyCounts{Collected: 3, NotFedBack: 1}, NotFedBackNos: []string{"350722-20261125-00001"}}},
 				ExportHref: "/daily/export.xlsx?unit=350722001000&day=2026-11-26"},
 				[]string{"噪音扰民", `class="unheard"`, "350722-20261125-00001", "data-print", "/daily/export.xlsx"}},
 		}
@@ -341,6 +345,15 @@ func TestCaseHandlers(t *testing.T) {
 		if rows := xlsxRows(t, w.Body.Bytes(), "工单"); len(rows) != 2 || rows[1][0] != no {
 			t.Errorf("export rows %v", rows)
 		}
+		// A clerk's table (frozen header, filter, date cells, names), named
+		// by what was filtered and when.
+		xlsxtest.Read(t, w.Body.Bytes())
+		// (The day is a pattern: the test may run across midnight.)
+		if cd := w.Header().Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''"+url.PathEscape("工单-")) ||
+			!regexp.MustCompile(regexp.QuoteMeta(url.PathEscape(fx.s.Msgs.T("zh", "caseui.bucket.closed")+"-"))+`[0-9]{8}\.xlsx$`).MatchString(cd) ||
+			!regexp.MustCompile(`filename="[0-9]{8}\.xlsx"`).MatchString(cd) {
+			t.Errorf("export file name %q", cd)
+		}
 		w = fx.send(operator, "GET", "/cases/export.xlsx?bucket=to_sign", nil)
 		if rows := xlsxRows(t, w.Body.Bytes(), "工单"); len(rows) != 1 {
 			t.Errorf("to_sign export has %d rows, want the header only", len(rows))
@@ -403,6 +416,7 @@ func TestCaseHandlers(t *testing.T) {
 		if rows := xlsxRows(t, w.Body.Bytes(), "统计"); len(rows) < 3 {
 			t.Errorf("rates export rows %v", rows)
 		}
+		xlsxtest.Read(t, w.Body.Bytes())
 		expect(t, fx.send(other, "GET", "/stats?unit=350722001000", nil), 403)
 		expect(t, fx.send(clerk, "GET", "/daily?day="+today, nil), 200, no, "仙楼社区")
 		w = fx.send(clerk, "GET", "/daily/export.xlsx?day="+today, nil)
@@ -410,6 +424,7 @@ func TestCaseHandlers(t *testing.T) {
 		if rows := xlsxRows(t, w.Body.Bytes(), "收集明细"); len(rows) != 4 {
 			t.Errorf("daily export rows %v", rows)
 		}
+		xlsxtest.Read(t, w.Body.Bytes())
 		expect(t, fx.send(clerk, "GET", "/daily?day=2026-13-01", nil), 400)
 	})
 }

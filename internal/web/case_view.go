@@ -1,9 +1,11 @@
 package web
 
-// The case page (/cases/{no}): number, status and deadlines on top; details,
-// map point, timeline and attachments on the left; on the right only the
-// actions this user may take now, each a small form with exactly the inputs
-// it needs, posting to /cases/{no}/actions/{action}.
+// The case page (/cases/{no}), one for every flow, built from its
+// declaration: number, status, kind and deadlines on top; details, the
+// parts (each unit's or person's part: signing, reporting in, the answer,
+// the rating), map point, timeline and attachments on the left; on the
+// right only the actions this user may take now, each a small form with
+// exactly the inputs it needs, posting to /cases/{no}/actions/{action}.
 
 import (
 	"encoding/json"
@@ -40,7 +42,7 @@ type ActionView struct {
 	OptionalNote bool
 	// Assignments are the parts it may act on; a choice is shown when
 	// there are several.
-	Assignments []Option
+	Assignments []PartOption
 	// Outcome labels (revisit: resolved/unresolved; check: passed/failed).
 	YesLabel, NoLabel string
 	// Files takes attachments (stage Needs.Attachment, else evidence).
@@ -48,6 +50,37 @@ type ActionView struct {
 	Stage string
 	// Primary is the action the page offers first.
 	Primary bool
+}
+
+// PartOption is a part an action may act on; Party is its row's key in the
+// parts table (data-party).
+type PartOption struct {
+	Value, Label, Party string
+}
+
+// PartView is one part (assignment) in the parts table.
+type PartView struct {
+	casework.Assignment
+	// Name is the person with their unit for a person's part, else the unit.
+	Name string
+	// Party is the row's key: the unit code, with "-<person id>" for a person.
+	Party string
+	// Point is where the party reported in ("lng, lat"), or "".
+	Point string
+}
+
+func partView(a casework.Assignment) PartView {
+	v := PartView{Assignment: a, Name: a.UnitName, Party: a.UnitCode}
+	if a.PersonName != "" {
+		v.Name = a.PersonName + "（" + a.UnitName + "）"
+	}
+	if a.PersonID != 0 {
+		v.Party += "-" + strconv.FormatInt(a.PersonID, 10)
+	}
+	if a.ReportLng != nil && a.ReportLat != nil {
+		v.Point = fmt.Sprintf("%.5f, %.5f", *a.ReportLng, *a.ReportLat)
+	}
+	return v
 }
 
 // EventView is one step of the timeline.
@@ -61,7 +94,12 @@ type EventView struct {
 // CaseViewPage is the case page.
 type CaseViewPage struct {
 	Page
-	D         casework.CaseDetail
+	D     casework.CaseDetail
+	Parts []PartView
+	// Summoned: some part was summoned (a whistle's parties) or rated (a
+	// township call's answer), so the parts table shows reporting in,
+	// results and ratings.
+	Summoned  bool
 	Tag       string
 	Left      string
 	LeftOver  bool
@@ -125,6 +163,9 @@ func (p CaseViewPage) Val(action, field string) string {
 	}
 	return ""
 }
+
+// Ratings are the choices of a rating, best first.
+func (p CaseViewPage) Ratings() []int { return []int{5, 4, 3, 2, 1} }
 
 // ImageType reports whether an attachment is shown as a thumbnail.
 func ImageType(ct string) bool { return strings.HasPrefix(ct, "image/") }
@@ -246,9 +287,17 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 	t := p.T
 	partName := map[int64]string{}
 	unitName := map[string]string{}
+	partKey := map[int64]string{}
+	p.Parts = p.Parts[:0]
 	for _, a := range d.Assignments {
-		partName[a.ID] = a.UnitName + "（" + t("case.role."+a.Role) + "）"
+		v := partView(a)
+		p.Parts = append(p.Parts, v)
+		partName[a.ID] = v.Name + "（" + t("case.role."+a.Role) + "）"
+		partKey[a.ID] = v.Party
 		unitName[a.UnitCode] = a.UnitName
+		if a.Role == casework.RoleSummoned || a.Rating != nil {
+			p.Summoned = true
+		}
 	}
 	for _, dl := range d.Deadlines {
 		if strings.HasSuffix(dl.Kind, "_warn") {
@@ -302,7 +351,7 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 		}
 		if len(spec.Assignments) > 1 {
 			for _, id := range spec.Assignments {
-				v.Assignments = append(v.Assignments, Option{strconv.FormatInt(id, 10), partName[id]})
+				v.Assignments = append(v.Assignments, PartOption{strconv.FormatInt(id, 10), partName[id], partKey[id]})
 			}
 		}
 		p.Actions = append(p.Actions, v)
@@ -323,7 +372,19 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 		if spec, ok := p.Flow.Action(e.Action); ok {
 			key = spec.LabelKey()
 		}
-		p.Events = append(p.Events, EventView{Event: e, ActionKey: key, Detail: eventDetail(t, e, unitName), Files: files[e.ID]})
+		detail := eventDetail(t, e, unitName)
+		if spec, ok := p.Flow.Action(e.Action); ok {
+			// The flow-specific inputs the action took (a transfer's legal basis).
+			for _, f := range spec.Needs.Fields {
+				if v, ok := e.Data[f].(string); ok && v != "" {
+					if detail != "" {
+						detail += " · "
+					}
+					detail += t("coord.field."+f) + "：" + v
+				}
+			}
+		}
+		p.Events = append(p.Events, EventView{Event: e, ActionKey: key, Detail: detail, Files: files[e.ID]})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"grassroots/internal/catalog"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // catalogRoutes registers the executable lists: the overview, each list with
@@ -314,11 +315,6 @@ func (s *Server) listsCompare(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "lists_compare", p)
 }
 
-func xlsxHeaders(w http.ResponseWriter, name string) {
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-}
-
 func (s *Server) listsExport(w http.ResponseWriter, r *http.Request) error {
 	list, err := listOf(r)
 	if err != nil {
@@ -331,13 +327,18 @@ func (s *Server) listsExport(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Lists.Export(r.Context(), actorOf(r), list, version, f, &buf); err != nil {
 		return err
 	}
-	name := list.Title()
+	xlsx.Serve(w, listFileName(list, version, f), buf.Bytes())
+	return nil
+}
+
+// listFileName names a list's export by the list, its version and its
+// filters, and the day: 权责清单-第3版-城关型-20261203.xlsx.
+func listFileName(list catalog.ListKind, version int, f catalog.Filter) string {
+	v := ""
 	if version > 0 {
-		name += fmt.Sprintf("（第%d版）", version)
+		v = fmt.Sprintf("第%d版", version)
 	}
-	xlsxHeaders(w, name+".xlsx")
-	_, err = buf.WriteTo(w)
-	return err
+	return xlsx.FileName(time.Now(), list.Title(), v, f.TownshipType, f.UnitCode, f.Q)
 }
 
 func (s *Server) listsTemplate(w http.ResponseWriter, r *http.Request) error {
@@ -349,9 +350,8 @@ func (s *Server) listsTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err := catalog.Template(list, &buf); err != nil {
 		return err
 	}
-	xlsxHeaders(w, list.Title()+"模板.xlsx")
-	_, err = buf.WriteTo(w)
-	return err
+	xlsx.Serve(w, xlsx.FileName(time.Time{}, list.Title()+"模板"), buf.Bytes())
+	return nil
 }
 
 // maxImportFile bounds an uploaded spreadsheet.

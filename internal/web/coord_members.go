@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/party"
 	"grassroots/internal/store"
 )
 
@@ -20,7 +21,7 @@ type MembersPage struct {
 	Community   string
 	Communities []CoordOption
 	Members     []casework.Summonable
-	CoBuildings []casework.CoBuilding
+	CoBuildings []party.CoBuilding
 	Departments []CoordOption
 	LinkFor     string
 	Link        string
@@ -29,7 +30,7 @@ type MembersPage struct {
 
 func (s *Server) membersPage(r *http.Request, community string) (MembersPage, error) {
 	actor := actorOf(r)
-	p := MembersPage{Page: s.page(r, "coord.members.title", "whistles"), Community: community}
+	p := MembersPage{Page: s.page(r, "coord.members.title", s.areaOf("/whistles/members")), Community: community}
 	if p.Community == "" && (actor.UnitKind == "community" || actor.UnitKind == "village") {
 		p.Community = actor.UnitCode
 	}
@@ -58,7 +59,7 @@ func (s *Server) membersPage(r *http.Request, community string) (MembersPage, er
 			p.Members = append(p.Members, x)
 		}
 	}
-	if p.CoBuildings, err = s.Cases.CoBuildings(ctx, p.Community); err != nil {
+	if p.CoBuildings, err = s.Party.CoBuildings(ctx, p.Community); err != nil {
 		return p, err
 	}
 	us, err := s.Cases.UnitChoices(ctx, "department")
@@ -87,7 +88,7 @@ func (s *Server) whistleMemberLink(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return store.NotFound("找不到该人员")
 	}
-	token, err := s.Cases.IssueMemberLink(r.Context(), actorOf(r), id)
+	token, err := s.Party.IssueLink(r.Context(), actorOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func (s *Server) whistleMemberLink(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) whistleCoBuilding(w http.ResponseWriter, r *http.Request) error {
 	community := r.PostFormValue("community")
-	_, err := s.Cases.AddCoBuilding(r.Context(), actorOf(r), community, r.PostFormValue("unit"), r.PostFormValue("note"))
+	_, err := s.Party.AddCoBuilding(r.Context(), actorOf(r), community, r.PostFormValue("unit"), r.PostFormValue("note"))
 	if err != nil {
 		msg, ok := store.UserMessage(err)
 		if !ok {
@@ -132,9 +133,9 @@ func (s *Server) whistleCoBuilding(w http.ResponseWriter, r *http.Request) error
 type MemberPage struct {
 	Page
 	Token     string
-	Member    casework.Member
-	Parts     []casework.MemberPart
-	Volunteer casework.VolunteerSummary
+	Member    party.Member
+	Parts     []casework.PersonPart
+	Volunteer party.VolunteerSummary
 	Done      string
 	Error     string
 }
@@ -142,18 +143,18 @@ type MemberPage struct {
 func (s *Server) memberData(r *http.Request) (MemberPage, error) {
 	token := r.PathValue("token")
 	p := MemberPage{Page: s.page(r, "coord.member.title", ""), Token: token, Done: r.URL.Query().Get("done")}
-	if s.Cases == nil {
+	if s.Party == nil {
 		return p, store.NotFound("工单功能未启用")
 	}
-	m, err := s.Cases.MemberByToken(r.Context(), token)
+	m, err := s.Party.MemberByToken(r.Context(), token)
 	if err != nil {
 		return p, err
 	}
 	p.Member = m
-	if p.Parts, err = s.Cases.MemberParts(r.Context(), m.PersonID, 50); err != nil {
+	if p.Parts, err = s.Party.Parts(r.Context(), m, 50); err != nil {
 		return p, err
 	}
-	if p.Volunteer, err = s.Cases.Volunteer(r.Context(), m.PersonID); err != nil {
+	if p.Volunteer, err = s.Party.Volunteer(r.Context(), m.PersonID); err != nil {
 		return p, err
 	}
 	return p, nil
@@ -178,7 +179,7 @@ func (s *Server) memberAction(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("action")
 	act, _, err := s.parseActionForm(w, r, name)
 	if err == nil {
-		_, err = s.Cases.MemberDo(r.Context(), p.Member, r.PostFormValue("case"), act)
+		_, err = s.Party.Do(r.Context(), p.Member, r.PostFormValue("case"), act)
 	}
 	if err != nil {
 		msg, ok := store.UserMessage(err)

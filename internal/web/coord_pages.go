@@ -5,64 +5,75 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
-// The coordination pages: whistle and report (吹哨报到), township calls
-// (乡呼县应) and enforcement transfers (综合执法). This file has the routes,
-// the lists and their exports; coord_new.go the forms that open them and the
-// "grid + zone" enforcement view; coord_case.go the parties board per case;
-// coord_reportcard.go the department report card with the whistle rate;
-// coord_members.go the party members and a member's own page reached by a
-// personal link.
+// The coordination pages: the lists of the flows that declare a parties
+// list (casework.ListParties: whistles, township calls, enforcement), one
+// handler parameterised by the flow and registered under the route the flow
+// declares (Flow.Nav.Href); coord_new.go has the forms that open them and
+// the "grid + zone" enforcement view; coord_reportcard.go the department
+// report card with the whistle rate; coord_members.go the party members and
+// a member's own page reached by a personal link. A case of any flow is
+// shown by the one case page (case_view.go); /coord/{no} is its old address.
 func (s *Server) coordRoutes() {
-	s.mux.HandleFunc("GET /whistles", s.staff(s.coordList("whistle")))
-	s.mux.HandleFunc("GET /whistles/export.xlsx", s.staff(s.coordExport("whistle")))
-	s.mux.HandleFunc("GET /whistles/new", s.staff(s.whistleNew))
-	s.mux.HandleFunc("POST /whistles/new", s.staff(s.whistleCreate))
+	for _, f := range s.routedFlows() {
+		if f.List != casework.ListParties || f.Nav.Href == "" {
+			continue
+		}
+		s.mux.HandleFunc("GET "+f.Nav.Href, s.staff(s.coordList(f.Name)))
+		s.mux.HandleFunc("GET "+f.Nav.Href+"/export.xlsx", s.staff(s.coordExport(f.Name)))
+		s.mux.HandleFunc("GET "+f.Nav.Href+"/new", s.staff(s.flowNew(f.Name)))
+		s.mux.HandleFunc("POST "+f.Nav.Href+"/new", s.staff(s.flowCreate(f.Name)))
+	}
 	s.mux.HandleFunc("GET /whistles/members", s.staff(s.whistleMembers))
 	s.mux.HandleFunc("POST /whistles/members/{id}/link", s.staff(s.whistleMemberLink))
 	s.mux.HandleFunc("POST /whistles/cobuilding", s.staff(s.whistleCoBuilding))
-	s.mux.HandleFunc("GET /township-calls", s.staff(s.coordList("township_call")))
-	s.mux.HandleFunc("GET /township-calls/export.xlsx", s.staff(s.coordExport("township_call")))
-	s.mux.HandleFunc("GET /township-calls/new", s.staff(s.callNew))
-	s.mux.HandleFunc("POST /township-calls/new", s.staff(s.callCreate))
-	s.mux.HandleFunc("GET /enforcement", s.staff(s.coordList("enforcement")))
-	s.mux.HandleFunc("GET /enforcement/export.xlsx", s.staff(s.coordExport("enforcement")))
-	s.mux.HandleFunc("GET /enforcement/new", s.staff(s.enforcementNew))
-	s.mux.HandleFunc("POST /enforcement/new", s.staff(s.enforcementCreate))
 	s.mux.HandleFunc("GET /enforcement/zones", s.staff(s.enforcementZones))
 	s.mux.HandleFunc("GET /coord/{no}", s.staff(s.coordCase))
-	s.mux.HandleFunc("POST /coord/{no}/actions/{action}", s.staff(s.coordAction))
 	s.mux.HandleFunc("GET /reportcard", s.staff(s.reportCard))
 	s.mux.HandleFunc("GET /reportcard/export.xlsx", s.staff(s.reportCardExport))
 	s.mux.HandleFunc("GET /m/member/{token}", s.h(s.memberPage))
 	s.mux.HandleFunc("POST /m/member/{token}/actions/{action}", s.h(s.memberAction))
 }
 
+// routedFlows are the flows whose pages get routes when the server is
+// built: the engine's, or the built-in declarations when there is no engine
+// (the pages then answer that casework is off).
+func (s *Server) routedFlows() []*casework.Flow {
+	if s.Cases != nil {
+		return s.Cases.Flows()
+	}
+	var out []*casework.Flow
+	for _, f := range casework.BuiltinFlows() {
+		out = append(out, &f)
+	}
+	return out
+}
+
+// areaOf is the navigation item of the work area whose list links to the
+// page at href (Flow.ListLinks).
+func (s *Server) areaOf(href string) string {
+	for _, f := range s.routedFlows() {
+		for _, l := range f.ListLinks {
+			if l.Href == href {
+				return f.Nav.ID
+			}
+		}
+	}
+	return ""
+}
+
 // CoordOption is one choice of a select or datalist.
 type CoordOption struct {
 	Value, Label string
 	Selected     bool
-}
-
-// coordFlowInfo is what differs between the three lists besides what the
-// flow declares (its list route and navigation item: Flow.Nav).
-type coordFlowInfo struct {
-	Title string
-	Kinds []string
-}
-
-var coordFlows = map[string]coordFlowInfo{
-	"whistle":       {Title: "coord.whistle.title", Kinds: casework.WhistleKinds},
-	"township_call": {Title: "coord.call.title"},
-	"enforcement":   {Title: "coord.enf.title", Kinds: []string{"-", casework.EnforcementCoordination}},
 }
 
 // coordNav is the list route and navigation item flow declares.
@@ -119,8 +130,8 @@ func (f CoordFilterForm) filter(flow string) (casework.CoordFilter, error) {
 	return casework.CoordFilter{Flow: flow, Kind: f.Kind, Status: f.Status, Township: f.Township, Unit: f.Unit, From: from, To: to, Q: f.Q}, nil
 }
 
-// CoordListPage is a coordination list: whistles, township calls or
-// enforcement cases.
+// CoordListPage is a parties list: the cases of one flow (whistles,
+// township calls or enforcement cases) with their parties.
 type CoordListPage struct {
 	Page
 	Flow       string
@@ -133,13 +144,22 @@ type CoordListPage struct {
 	NextHref   string
 	ExportHref string
 	CanOpen    bool
+	// NewHref opens the flow's create form; Links are the work area's
+	// further pages (Flow.ListLinks).
+	NewHref  string
+	NewKey   string
+	Links    []casework.NavEntry
+	Progress bool
 }
 
 func (s *Server) coordList(flow string) handler {
-	info := coordFlows[flow]
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if s.Cases == nil {
 			return store.NotFound("工单功能未启用")
+		}
+		fl, ok := s.Cases.Flow(flow)
+		if !ok {
+			return store.NotFound("找不到该流程")
 		}
 		ff := coordFilterOf(r.URL.Query())
 		f, err := ff.filter(flow)
@@ -152,23 +172,26 @@ func (s *Server) coordList(flow string) handler {
 		if err != nil {
 			return err
 		}
-		nav := s.coordNav(flow)
-		p := CoordListPage{Page: s.page(r, info.Title, nav.ID), Flow: flow, Base: nav.Href, Filter: ff, Rows: page.Rows}
+		nav := fl.Nav
+		p := CoordListPage{Page: s.page(r, nav.Key, nav.ID), Flow: flow, Base: nav.Href, Filter: ff, Rows: page.Rows,
+			NewHref: nav.Href + "/new", NewKey: fl.CreateTitle(), Links: fl.ListLinks, Progress: fl.Progress}
 		lang := p.Lang
 		p.Kinds = []CoordOption{{Value: "", Label: s.Msgs.T(lang, "coord.any")}}
-		for _, k := range info.Kinds {
-			p.Kinds = append(p.Kinds, CoordOption{Value: k, Label: s.Msgs.T(lang, kindKey(flow, k)), Selected: k == ff.Kind})
+		for _, k := range fl.Kinds {
+			v := k
+			if k == "" {
+				v = "-" // the filter's "" is any kind
+			}
+			p.Kinds = append(p.Kinds, CoordOption{Value: v, Label: s.Msgs.T(lang, fl.KindKey(k)), Selected: v == ff.Kind})
 		}
 		p.Statuses = []CoordOption{{Value: "", Label: s.Msgs.T(lang, "coord.any")}}
 		for _, st := range []string{"open", "overdue", "closed"} {
 			p.Statuses = append(p.Statuses, CoordOption{Value: st, Label: s.Msgs.T(lang, "coord.status."+st), Selected: st == ff.Status})
 		}
-		if fl, ok := s.Cases.Flow(flow); ok {
-			for _, st := range fl.States {
-				p.Statuses = append(p.Statuses, CoordOption{Value: st.Name, Label: s.Msgs.T(lang, fl.StateKey(st.Name)), Selected: st.Name == ff.Status})
-			}
-			p.CanOpen = len(fl.OpenedBy) == 0 || actor.HasAny(fl.OpenedBy...)
+		for _, st := range fl.States {
+			p.Statuses = append(p.Statuses, CoordOption{Value: st.Name, Label: s.Msgs.T(lang, fl.StateKey(st.Name)), Selected: st.Name == ff.Status})
 		}
+		p.CanOpen = len(fl.OpenedBy) == 0 || actor.HasAny(fl.OpenedBy...)
 		towns, err := s.Cases.UnitChoices(r.Context(), "township", "street")
 		if err != nil {
 			return err
@@ -186,26 +209,25 @@ func (s *Server) coordList(flow string) handler {
 			v.Set("before", page.Next)
 			p.NextHref = nav.Href + "?" + v.Encode()
 		}
-		return s.render(w, r, flow+"_list", p)
+		return s.render(w, r, "coord_list", p)
 	}
 }
 
-func kindKey(flow, kind string) string {
-	switch {
-	case flow == "enforcement" && (kind == "" || kind == "-"):
-		return "coord.kind.enforcement.case"
-	case kind == "":
-		return "coord.any"
-	}
-	return "coord.kind." + flow + "." + kind
-}
-
-// KindName is the label of a case's kind in lists and pages.
+// KindName is the label of a case's kind in lists and pages ("" for a
+// flow without kinds), as the flow declares it (Flow.KindKey).
 func (p Page) KindName(flow, kind string) string {
-	if flow != "enforcement" && kind == "" {
+	f, ok := p.flowOf(flow)
+	if !ok {
 		return ""
 	}
-	return p.T(kindKey(flow, kind))
+	key := f.KindKey(kind)
+	if key == "" {
+		return ""
+	}
+	if t := p.T(key); t != key {
+		return t
+	}
+	return ""
 }
 
 func (s *Server) coordExport(flow string) handler {
@@ -230,31 +252,38 @@ func (s *Server) coordExport(flow string) handler {
 			}
 			f.Before = page.Next
 		}
+		// The sheet and the file are named by the flow's label, in Chinese,
+		// and the file by what was filtered: 吹哨报到-南浦街道-超期-20261203.xlsx.
+		zh := func(key string) string {
+			if key == "" || !s.Msgs.Has("zh", key) {
+				return ""
+			}
+			return s.Msgs.T("zh", key)
+		}
+		name, kind, status, township := flow, "", "", ""
+		if fl, ok := s.flowOf(flow); ok {
+			name = zh(fl.LabelKey())
+			switch f.Kind {
+			case "":
+			case "-": // the flow's cases of no kind (enforcement cases proper)
+				kind = zh(fl.KindKey(""))
+			default:
+				kind = zh(fl.KindKey(f.Kind))
+			}
+			if status = zh("coord.status." + f.Status); status == "" && f.Status != "" {
+				status = zh(fl.StateKey(f.Status))
+			}
+		}
+		if f.Township != "" && len(all) > 0 {
+			township = all[0].TownshipName
+		}
 		var b bytes.Buffer
-		if err := casework.WriteCoordXLSX(&b, all); err != nil {
+		if err := s.Reports.WriteCoordXLSX(&b, name, all); err != nil {
 			return err
 		}
-		// The file is named by the flow's label, in Chinese as the sheet.
-		name := flow
-		if f, ok := s.flowOf(flow); ok {
-			name = s.Msgs.T("zh", f.LabelKey())
-		}
-		sendXLSX(w, name+"-"+time.Now().In(shanghai).Format("20060102-1504")+".xlsx", b.Bytes())
+		xlsx.Serve(w, xlsx.FileName(time.Now(), name, township, kind, status), b.Bytes())
 		return nil
 	}
-}
-
-func sendXLSX(w http.ResponseWriter, name string, b []byte) {
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, name)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+ascii+`"; filename*=UTF-8''`+url.PathEscape(name))
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
 }
 
 // placeOptions are the places the user may open a case for.

@@ -2,14 +2,14 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
 	"grassroots/internal/access"
-	"grassroots/internal/casework"
+	"grassroots/internal/report"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // The department report card with the whistle rate, and its export.
@@ -18,8 +18,8 @@ import (
 type ReportCardPage struct {
 	Page
 	From, To   string
-	Cards      []casework.DeptCard
-	Rates      *casework.WhistleRates
+	Cards      []report.DeptCard
+	Rates      *report.WhistleRates
 	ExportHref string
 }
 
@@ -54,11 +54,11 @@ func (s *Server) reportData(r *http.Request) (ReportCardPage, error) {
 	}
 	p.From, p.To = fs, ts
 	actor := actorOf(r)
-	if p.Cards, err = s.Cases.ReportCard(r.Context(), actor, from, to); err != nil {
+	if p.Cards, err = s.Reports.ReportCard(r.Context(), actor, from, to); err != nil {
 		return p, err
 	}
 	if actor.CountyWide() || actor.Has(access.RoleSupervisor) {
-		rates, err := s.Cases.WhistleRate(r.Context(), actor, from, to)
+		rates, err := s.Reports.WhistleRate(r.Context(), actor, from, to)
 		if err != nil {
 			return p, err
 		}
@@ -88,9 +88,9 @@ func (s *Server) reportCardExport(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var b bytes.Buffer
-	if err := casework.WriteReportCardXLSX(&b, p.Cards, p.Rates); err != nil {
+	if err := report.WriteReportCardXLSX(&b, p.Cards, p.Rates); err != nil {
 		return err
 	}
-	sendXLSX(w, fmt.Sprintf("部门考评-%s至%s.xlsx", p.From, p.To), b.Bytes())
+	xlsx.Serve(w, xlsx.FileName(time.Time{}, "部门考评", xlsx.Period(p.From, p.To)), b.Bytes())
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/i18n"
+	"grassroots/internal/report"
 	"grassroots/internal/service"
 )
 
@@ -32,6 +33,18 @@ type Page struct {
 	// flowNav are the work areas of the registered flows, in registration
 	// order (Server.flowNav).
 	flowNav []NavItem
+	// partyTabs are the work areas of the flows with a parties list.
+	partyTabs []NavItem
+	// flows finds a flow's declaration (Server.lookupFlow).
+	flows func(string) (*casework.Flow, bool)
+}
+
+// flowOf returns the declaration of flow.
+func (p Page) flowOf(flow string) (*casework.Flow, bool) {
+	if p.flows == nil {
+		return nil, false
+	}
+	return p.flows(flow)
 }
 
 // T translates key into the page's language.
@@ -95,8 +108,8 @@ func (p Page) NavItems() []NavItem {
 }
 
 // MaySeeReportCard reports whether the page may link the departments'
-// report card (the rule is casework.MaySeeReportCard).
-func (p Page) MaySeeReportCard() bool { return casework.MaySeeReportCard(p.Actor) }
+// report card (the rule is report.MaySeeReportCard).
+func (p Page) MaySeeReportCard() bool { return report.MaySeeReportCard(p.Actor) }
 
 // IsServiceStaff reports whether the page may link the service window's
 // staff pages, such as its figures (the rule is service.IsStaff).
@@ -106,14 +119,16 @@ func (p Page) IsServiceStaff() bool { return service.IsStaff(p.Actor) }
 func (s *Server) page(r *http.Request, titleKey, nav string) Page {
 	st := stateOf(r)
 	return Page{
-		TitleKey: titleKey,
-		Lang:     langOf(r),
-		Actor:    st.Actor,
-		CSRF:     maskCSRF(st.CSRF), // fresh for every answer (BREACH)
-		Nav:      nav,
-		Path:     r.URL.Path,
-		msgs:     s.Msgs,
-		flowNav:  s.flowNav(),
+		TitleKey:  titleKey,
+		Lang:      langOf(r),
+		Actor:     st.Actor,
+		CSRF:      maskCSRF(st.CSRF), // fresh for every answer (BREACH)
+		Nav:       nav,
+		Path:      r.URL.Path,
+		msgs:      s.Msgs,
+		flowNav:   s.flowNav(),
+		flows:     s.lookupFlow,
+		partyTabs: s.partyTabs(),
 	}
 }
 
@@ -136,9 +151,37 @@ func (s *Server) flowNav() []NavItem {
 	return out
 }
 
+// PartyTabs are the tabs of the parties lists (Flow.List is
+// casework.ListParties), in registration order.
+func (p Page) PartyTabs() []NavItem { return p.partyTabs }
+
+func (s *Server) partyTabs() []NavItem {
+	var out []NavItem
+	for _, f := range s.routedFlows() {
+		if f.List == casework.ListParties && f.Nav.Href != "" {
+			out = append(out, NavItem{Key: f.Nav.Key, Href: f.Nav.Href, ID: f.Nav.ID})
+		}
+	}
+	return out
+}
+
+// lookupFlow returns the engine's declaration of flow, or the built-in one
+// when there is no engine (rendering tests).
+func (s *Server) lookupFlow(flow string) (*casework.Flow, bool) {
+	if s.Cases != nil {
+		return s.Cases.Flow(flow)
+	}
+	for _, f := range casework.BuiltinFlows() {
+		if f.Name == flow {
+			return &f, true
+		}
+	}
+	return nil, false
+}
+
 // TestPage returns page data for rendering tests.
 func (s *Server) TestPage(lang string, actor access.Actor) Page {
-	return Page{Lang: lang, Actor: actor, CSRF: "test-csrf", msgs: s.Msgs, flowNav: s.flowNav()}
+	return Page{Lang: lang, Actor: actor, CSRF: "test-csrf", msgs: s.Msgs, flowNav: s.flowNav(), flows: s.lookupFlow, partyTabs: s.partyTabs()}
 }
 
 var shanghai = func() *time.Location {

@@ -12,6 +12,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
+	"grassroots/internal/report"
 	"grassroots/internal/store"
 )
 
@@ -104,7 +105,7 @@ type PortalFeedbackPage struct {
 	Day      string
 	Unit     *org.Unit
 	Parent   *org.Unit
-	Counts   casework.DailyCounts
+	Counts   report.DailyCounts
 	Rows     []PublicFeedbackRow
 	Children []org.Unit // the units to go down to
 }
@@ -383,7 +384,7 @@ func (p *portal) feedback(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	rep, err := p.s.Cases.Daily(ctx, access.System, u.Code, pg.Day)
+	rep, err := p.s.Reports.Daily(ctx, access.System, u.Code, pg.Day)
 	if err != nil {
 		return err
 	}

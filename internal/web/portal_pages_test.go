@@ -19,6 +19,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
+	"grassroots/internal/report"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 	"grassroots/internal/web"
@@ -64,7 +65,7 @@ func TestPortalPagesRender(t *testing.T) {
 				[]string{`action="/portal/track"`, `name="last4"`, "工单编号或电话后四位不正确"}},
 			{"portal_track", web.PortalTrackPage{Page: anon, No: view.No, Last4: "8000", View: &view},
 				[]string{"已更换灯泡", "已答复，等待回访", `action="/portal/track/rate"`, `value="basic"`, `name="last4" value="8000"`, "2026年11月26日 14:30"}},
-			{"portal_feedback", web.PortalFeedbackPage{Page: anon, Day: "2026-11-26", Unit: &unit, Parent: &parent, Counts: casework.DailyCounts{Collected: 2, FedBack: 1, NotFedBack: 1},
+			{"portal_feedback", web.PortalFeedbackPage{Page: anon, Day: "2026-11-26", Unit: &unit, Parent: &parent, Counts: report.DailyCounts{Collected: 2, FedBack: 1, NotFedBack: 1},
 				Rows:     []web.PublicFeedbackRow{{No: "350722-20261126-***42", Title: "路灯不亮", Place: "仙楼社区第一网格", StatusText: "正在办理", CreatedAt: at}},
 				Children: []org.Unit{{Code: "350722001001G01", Name: "仙楼社区第一网格"}}},
 				[]string{"350722-20261126-***42", `href="/portal/feedback?unit=350722001001G01&amp;day=2026-11-26"`, "南浦街道"}},

@@ -21,6 +21,8 @@ import (
 	"grassroots/internal/input"
 	"grassroots/internal/open311"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
+	"grassroots/internal/report"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
@@ -49,6 +51,12 @@ type Deps struct {
 	Keys     *open311.Keys
 	// Trust reveals sealed personal data (from Org's sealer when nil).
 	Trust *trust.Service
+	// Party is the party registry (members' links, co-building); main
+	// passes the one wired into Cases, else New builds one over Cases.
+	Party *party.Service
+	// Reports are the daily lists, the report card and the exports; main
+	// passes them, else New builds them over DB and Cases.
+	Reports *report.Service
 }
 
 // Server is the web UI.
@@ -71,6 +79,12 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	d.integrationDefaults()
+	if d.Party == nil && d.Cases != nil {
+		d.Party = party.New(d.DB, d.Cases)
+	}
+	if d.Reports == nil && d.Cases != nil {
+		d.Reports = report.New(d.DB, d.Cases)
+	}
 	s := &Server{Deps: d, pages: pages, mux: newRouteMux()}
 	s.routes()
 	return s, nil

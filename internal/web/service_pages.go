@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // The universal service window (便民服务) for staff: the front desk (find an
@@ -368,7 +370,7 @@ func (s *Server) serviceFigures(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) serviceFiguresXLSX(w http.ResponseWriter, r *http.Request) error {
-	f, _, _, err := figureFilter(r)
+	f, from, to, err := figureFilter(r)
 	if err != nil {
 		return err
 	}
@@ -376,9 +378,16 @@ func (s *Server) serviceFiguresXLSX(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="service-figures.xlsx"`)
-	return service.WriteFiguresXLSX(w, fig)
+	// Built in memory first, so that an error becomes an error page and not
+	// half a file.
+	var b bytes.Buffer
+	if err := service.WriteFiguresXLSX(&b, fig); err != nil {
+		return err
+	}
+	// 便民服务统计-20261101至20261130-20261203.xlsx: the period, and the day
+	// of the export (an open period runs to it).
+	xlsx.Serve(w, xlsx.FileName(time.Now(), "便民服务统计", xlsx.Period(from, to)), b.Bytes())
+	return nil
 }
 
 // ServiceFlags names the item's ways of being handled (全程网办, 最多跑一次,

@@ -15,8 +15,10 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/report"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // statsRoutes registers the figures pages: the three rates and daily feedback.
@@ -154,16 +156,8 @@ func (s *Server) statsExport(w http.ResponseWriter, r *http.Request) error {
 	if err := stats.WriteRatesXLSX(&buf, b); err != nil {
 		return err
 	}
-	writeXLSX(w, "统计-"+b.Total.Unit.Name+"-"+from+"至"+to+".xlsx", buf.Bytes())
+	xlsx.Serve(w, xlsx.FileName(time.Time{}, "统计", b.Total.Unit.Name, xlsx.Period(from, to)), buf.Bytes())
 	return nil
-}
-
-// writeXLSX sends a finished workbook.
-func writeXLSX(w http.ResponseWriter, name string, data []byte) {
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", contentDisposition("attachment", name))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(data)
 }
 
 // DailyPage is the daily collection and feedback list of a unit.
@@ -171,9 +165,9 @@ type DailyPage struct {
 	Page
 	Unit, Day          string
 	SumFrom, SumTo     string
-	R                  casework.DailyReport
-	NotHeard           []casework.DailyCase
-	Summaries          []casework.DailySummary
+	R                  report.DailyReport
+	NotHeard           []report.DailyCase
+	Summaries          []report.DailySummary
 	ExportHref         string
 	PrevHref, NextHref string
 	Units              []Option
@@ -199,7 +193,7 @@ func (s *Server) dailyPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	unit, day := s.dailyForm(r, time.Now())
 	p := DailyPage{Page: s.page(r, "caseui.daily.title", "stats"), Unit: unit, Day: day}
-	rep, err := s.Cases.Daily(ctx, actor, s.resolveUnit(ctx, unit), day)
+	rep, err := s.Reports.Daily(ctx, actor, s.resolveUnit(ctx, unit), day)
 	if err != nil {
 		return err
 	}
@@ -214,7 +208,7 @@ func (s *Server) dailyPage(w http.ResponseWriter, r *http.Request) error {
 	if p.SumFrom == "" {
 		p.SumFrom = d.AddDate(0, 0, -6).Format("2006-01-02")
 	}
-	if p.Summaries, err = s.Cases.DailySummaries(ctx, actor, rep.Unit.Code, p.SumFrom, p.SumTo); err != nil {
+	if p.Summaries, err = s.Reports.DailySummaries(ctx, actor, rep.Unit.Code, p.SumFrom, p.SumTo); err != nil {
 		return err
 	}
 	link := func(path, day string) string {
@@ -234,14 +228,14 @@ func (s *Server) dailyExport(w http.ResponseWriter, r *http.Request) error {
 		return store.NotFound("工单功能未启用")
 	}
 	unit, day := s.dailyForm(r, time.Now())
-	rep, err := s.Cases.Daily(r.Context(), actorOf(r), s.resolveUnit(r.Context(), unit), day)
+	rep, err := s.Reports.Daily(r.Context(), actorOf(r), s.resolveUnit(r.Context(), unit), day)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := casework.WriteDailyXLSX(&buf, rep); err != nil {
+	if err := s.Reports.WriteDailyXLSX(&buf, rep); err != nil {
 		return err
 	}
-	writeXLSX(w, "每日反馈-"+rep.Unit.Name+"-"+rep.Day+".xlsx", buf.Bytes())
+	xlsx.Serve(w, xlsx.FileName(time.Time{}, "每日反馈", rep.Unit.Name, xlsx.Period(rep.Day, rep.Day)), buf.Bytes())
 	return nil
 }

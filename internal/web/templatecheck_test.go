@@ -34,10 +34,8 @@ var pageData = map[string]any{
 	"case_new":              CaseNewPage{},
 	"case_units":            UnitListPage{},
 	"case_view":             CaseViewPage{},
-	"coord_case":            CoordCasePage{},
+	"coord_list":            CoordListPage{},
 	"daily_feedback":        DailyPage{},
-	"enforcement_list":      CoordListPage{}, // flow + "_list"
-	"enforcement_new":       EnforcementNewPage{},
 	"enforcement_zones":     ZonesPage{},
 	"error":                 ErrorPage{},
 	"home":                  HomePage{},
@@ -79,12 +77,8 @@ var pageData = map[string]any{
 	"service_portal_track":  ServicePortalTrackPage{},
 	"service_receipt":       ServiceReceiptPage{},
 	"stats_rates":           StatsPage{},
-	"township_call_list":    CoordListPage{}, // flow + "_list"
-	"township_call_new":     CallNewPage{},
-	"whistle_list":          CoordListPage{}, // flow + "_list"
 	"whistle_member":        MemberPage{},
 	"whistle_members":       MembersPage{},
-	"whistle_new":           WhistleNewPage{},
 }
 
 // TestTemplatesTypeCheck type-checks every page template, as parsePages

@@ -420,45 +420,46 @@ func EventsOf(ch casework.Change) []string {
 
 // CasePayload is the case as webhook bodies carry it: no reporter data.
 type CasePayload struct {
-	No           string     `json:"no"`
-	Flow         string     `json:"flow"`
-	Status       string     `json:"status"`
-	FromStatus   string     `json:"from_status,omitempty"`
-	Action       string     `json:"action"`
-	CategoryCode string     `json:"category_code,omitempty"`
-	CategoryName string     `json:"category_name,omitempty"`
-	Title        string     `json:"title"`
-	Channel      string     `json:"channel"`
-	Source       string     `json:"source,omitempty"`
-	ExternalID   string     `json:"external_id,omitempty"`
-	LeadUnitCode string     `json:"lead_unit_code,omitempty"`
-	LeadUnitName string     `json:"lead_unit_name,omitempty"`
-	TownshipName string     `json:"township_name,omitempty"`
-	HandleDueAt  *time.Time `json:"handle_due_at,omitempty"`
-	Answer       string     `json:"answer,omitempty"`
-	AnsweredAt   *time.Time `json:"answered_at,omitempty"`
-	ClosedAt     *time.Time `json:"closed_at,omitempty"`
-	Satisfaction string     `json:"satisfaction,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	No           string `json:"no"`
+	Flow         string `json:"flow"`
+	Status       string `json:"status"`
+	FromStatus   string `json:"from_status,omitempty"`
+	Action       string `json:"action"`
+	CategoryCode string `json:"category_code,omitempty"`
+	CategoryName string `json:"category_name,omitempty"`
+	Title        string `json:"title"`
+	Channel      string `json:"channel"`
+	Source       string `json:"source,omitempty"`
+	ExternalID   string `json:"external_id,omitempty"`
+	LeadUnitCode string `json:"lead_unit_code,omitempty"`
+	LeadUnitName string `json:"lead_unit_name,omitempty"`
+	TownshipName string `json:"township_name,omitempty"`
+	HandleDueAt  *Time  `json:"handle_due_at,omitempty"`
+	Answer       string `json:"answer,omitempty"`
+	AnsweredAt   *Time  `json:"answered_at,omitempty"`
+	ClosedAt     *Time  `json:"closed_at,omitempty"`
+	Satisfaction string `json:"satisfaction,omitempty"`
+	CreatedAt    Time   `json:"created_at"`
+	UpdatedAt    Time   `json:"updated_at"`
 }
 
 // Body is the JSON body of a webhook delivery.
 type Body struct {
 	ID         string      `json:"id"`
 	Event      string      `json:"event"`
-	OccurredAt time.Time   `json:"occurred_at"`
+	OccurredAt Time        `json:"occurred_at"`
 	Note       string      `json:"note,omitempty"`
 	Case       CasePayload `json:"case"`
 }
 
 // CaseBody builds the body of one event of a change to case c.
 func CaseBody(uid, event string, ch casework.Change, c casework.Case) Body {
-	return Body{ID: uid, Event: event, OccurredAt: ch.At, Note: ch.PublicText, Case: CasePayload{
+	return Body{ID: uid, Event: event, OccurredAt: Time{ch.At}, Note: ch.PublicText, Case: CasePayload{
 		No: c.No, Flow: c.Flow, Status: c.Status, FromStatus: ch.FromStatus, Action: ch.Action, CategoryCode: c.CategoryCode,
 		CategoryName: c.CategoryName, Title: c.Title, Channel: c.Channel, Source: c.Source, ExternalID: c.ExternalID,
-		LeadUnitCode: c.LeadUnitCode, LeadUnitName: c.LeadUnitName, TownshipName: c.TownshipName, HandleDueAt: c.HandleDueAt,
-		Answer: c.Answer, AnsweredAt: c.AnsweredAt, ClosedAt: c.ClosedAt, Satisfaction: c.Satisfaction, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		LeadUnitCode: c.LeadUnitCode, LeadUnitName: c.LeadUnitName, TownshipName: c.TownshipName, HandleDueAt: TimeOf(c.HandleDueAt),
+		Answer: c.Answer, AnsweredAt: TimeOf(c.AnsweredAt), ClosedAt: TimeOf(c.ClosedAt), Satisfaction: c.Satisfaction,
+		CreatedAt: Time{c.CreatedAt}, UpdatedAt: Time{c.UpdatedAt},
 	}}
 }
 

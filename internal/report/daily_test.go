@@ -1,4 +1,4 @@
-package casework
+package report
 
 import (
 	"bytes"
@@ -8,18 +8,22 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/xuri/excelize/v2"
-
+	"grassroots/internal/casework"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/xlsx/xlsxtest"
 )
 
 func TestDaily(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
-		s := &Service{db: db}
-		d := time.Date(2026, 11, 2, 0, 0, 0, 0, viewsZone()) // the day, Asia/Shanghai
+		cases, err := casework.NewService(db, casework.Deps{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New(db, cases)
+		d := time.Date(2026, 11, 2, 0, 0, 0, 0, cst) // the day, Asia/Shanghai
 		at := func(h, m int) time.Time { return d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
 
 		c0 := fx.addCase(vfCase{title: "零点", created: at(0, 0), place: fx.communityA})
@@ -32,7 +36,7 @@ func TestDaily(t *testing.T) {
 		fx.addEvent(c4, at(12, 0), "receive", 1, "已受理")
 		fx.addEvent(c4, d.AddDate(0, 0, 1).Add(time.Hour), "answer", 1, "次日答复")
 		c5 := fx.addCase(vfCase{title: "前一天的", created: d.Add(-time.Hour), place: fx.communityA})
-		fx.addEvent(c5, at(8, 0), "feedback", 1, "正在处理")
+		fx.addEvent(c5, at(8, 0), "comment", 1, "正在处理")
 		c6 := fx.addCase(vfCase{title: "深夜", created: at(23, 59), place: fx.communityA})
 		fx.addCase(vfCase{title: "次日", created: d.AddDate(0, 0, 1), place: fx.communityA})
 		c8 := fx.addCase(vfCase{title: "街道本级", created: at(13, 0), place: fx.townA})
@@ -123,26 +127,34 @@ func TestDaily(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := WriteDailyXLSX(&buf, r); err != nil {
+		if err := s.WriteDailyXLSX(&buf, r); err != nil {
 			t.Fatal(err)
 		}
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		for sheet, want := range map[string]int{"汇总": 2 + 3, "收集明细": 2 + 6, "当日反馈": 2 + 2} {
-			rows, err := f.GetRows(sheet)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rows) != want {
-				t.Errorf("sheet %s: %d rows, want %d", sheet, len(rows), want)
+		// Every sheet: a title line, the frozen header with its filter, typed cells.
+		book := xlsxtest.Read(t, buf.Bytes())
+		for sheet, want := range map[string]int{"汇总": 3, "收集明细": 6, "当日反馈": 2} {
+			if sh := book.Sheet(t, sheet); len(sh.Rows) != want || sh.HeadRow != 2 {
+				t.Errorf("sheet %s: %d rows under header row %d, want %d under row 2", sheet, len(sh.Rows), sh.HeadRow, want)
 			}
 		}
-		sum, _ := f.GetRows("汇总")
-		if diff := cmp.Diff([]string{"合计", "6", "1", "5"}, sum[len(sum)-1]); diff != "" {
-			t.Errorf("total line (-want +got):\n%s", diff)
+		sum := book.Sheet(t, "汇总")
+		total := sum.Rows[len(sum.Rows)-1]
+		if total[0].Value != "合计" || !total[1].Number || total[1].Raw != "6" || total[2].Raw != "1" || total[3].Raw != "5" {
+			t.Errorf("total line %+v", total)
+		}
+		detail := book.Sheet(t, "收集明细")
+		if got := detail.Column(t, "流程")[0].Value; got != "12345工单" {
+			t.Errorf("flow column shows %q, want the flow's name", got)
+		}
+		if got := detail.Column(t, "状态")[0].Value; got != "已派单" {
+			t.Errorf("status column shows %q, want the status's name", got)
+		}
+		if c := detail.Column(t, "受理时间")[0]; !c.Date() || c.Value != "2026-11-02 23:59" {
+			t.Errorf("intake time %+v, want a date cell", c)
+		}
+		fbs := book.Sheet(t, "当日反馈")
+		if got := fbs.Column(t, "环节"); got[0].Value != "答复" || got[1].Value != "备注" {
+			t.Errorf("action column %+v, want the actions' names", got)
 		}
 
 		// Stored summaries, idempotent.
@@ -187,20 +199,4 @@ func TestDaily(t *testing.T) {
 			t.Errorf("community A summaries: %+v", sums)
 		}
 	})
-}
-
-func TestDayBounds(t *testing.T) {
-	from, to, err := DayBounds("2026-10-01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := from.UTC().Format(time.RFC3339); got != "2026-09-30T16:00:00Z" {
-		t.Errorf("from = %s", got)
-	}
-	if to.Sub(from) != 24*time.Hour {
-		t.Errorf("day lasts %v", to.Sub(from))
-	}
-	if Today(time.Date(2026, 9, 30, 16, 30, 0, 0, time.UTC)) != "2026-10-01" {
-		t.Error("Today should use Asia/Shanghai")
-	}
 }

@@ -1,10 +1,9 @@
-package casework
+package report
 
 // Daily collection, daily feedback (每日一收集、每日一反馈): for a unit and a
 // day in Asia/Shanghai, the cases collected that day in the unit's subtree,
 // whether each requester was told something that day, and who has not heard
-// back yet; the stored per-unit summaries the scheduler writes each day; and
-// the Excel export of a day's list.
+// back yet; and the stored per-unit summaries the scheduler writes each day.
 
 import (
 	"context"
@@ -12,13 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"grassroots/internal/access"
+	"grassroots/internal/casework"
 	"grassroots/internal/store"
 )
 
@@ -76,6 +73,7 @@ type DailyFeedback struct {
 	CaseID int64
 	No     string
 	Title  string
+	Flow   string
 	At     time.Time
 	Action string
 	Note   string
@@ -110,19 +108,6 @@ func (r DailyReport) NotHeardBack() []DailyCase {
 	}
 	return out
 }
-
-// DayBounds returns the Asia/Shanghai day "2006-01-02" as the half-open
-// interval [from, to), or an error for the user.
-func DayBounds(day string) (from, to time.Time, err error) {
-	d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(day), viewsZone())
-	if err != nil {
-		return time.Time{}, time.Time{}, store.Invalid("日期格式应为 2026-11-26")
-	}
-	return d, d.AddDate(0, 0, 1), nil
-}
-
-// Today returns the current day in Asia/Shanghai as "2006-01-02".
-func Today(now time.Time) string { return now.In(viewsZone()).Format("2006-01-02") }
 
 // dailyUnit loads a unit by code.
 func (s *Service) dailyUnit(ctx context.Context, code string) (DailyUnit, error) {
@@ -205,7 +190,7 @@ func (s *Service) dayFeedback(ctx context.Context, lo, hi string, from, to time.
 	}
 	// What the requester was told is the event's public text; an internal
 	// note is shown only where no public text was written.
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.no, c.title, e.at, e.action, CASE WHEN e.public_text <> '' THEN e.public_text ELSE e.note END
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.no, c.title, c.flow, e.at, e.action, CASE WHEN e.public_text <> '' THEN e.public_text ELSE e.note END
 		FROM case_events e
 		JOIN cases c ON c.id = e.case_id
 		LEFT JOIN units g ON g.id = c.grid_unit_id
@@ -219,7 +204,7 @@ func (s *Service) dayFeedback(ctx context.Context, lo, hi string, from, to time.
 	for rows.Next() {
 		var fb DailyFeedback
 		var at int64
-		if err := rows.Scan(&fb.CaseID, &fb.No, &fb.Title, &at, &fb.Action, &fb.Note); err != nil {
+		if err := rows.Scan(&fb.CaseID, &fb.No, &fb.Title, &fb.Flow, &at, &fb.Action, &fb.Note); err != nil {
 			return nil, fmt.Errorf("daily: feedback: %w", err)
 		}
 		fb.At = store.Time(at)
@@ -266,7 +251,7 @@ func (s *Service) Daily(ctx context.Context, actor access.Actor, unitCode, day s
 	if actor.Anonymous() {
 		return DailyReport{}, store.Forbidden("请先登录")
 	}
-	from, to, err := DayBounds(day)
+	from, to, err := casework.DayBounds(day)
 	if err != nil {
 		return DailyReport{}, err
 	}
@@ -361,7 +346,7 @@ func (s *Service) GenerateDailySummaries(ctx context.Context, day string) (int, 
 // transaction (a once-per-day job records its run in the same one). It
 // reads the day's cases from the reader pool.
 func (s *Service) WriteDailySummaries(ctx context.Context, tx *store.Tx, day string) (int, error) {
-	from, to, err := DayBounds(day)
+	from, to, err := casework.DayBounds(day)
 	if err != nil {
 		return 0, err
 	}
@@ -444,10 +429,10 @@ func (s *Service) DailySummaries(ctx context.Context, actor access.Actor, unitCo
 	if actor.Anonymous() {
 		return nil, store.Forbidden("请先登录")
 	}
-	if _, _, err := DayBounds(fromDay); err != nil {
+	if _, _, err := casework.DayBounds(fromDay); err != nil {
 		return nil, err
 	}
-	if _, _, err := DayBounds(toDay); err != nil {
+	if _, _, err := casework.DayBounds(toDay); err != nil {
 		return nil, err
 	}
 	u, err := s.dailyUnit(ctx, unitCode)
@@ -485,75 +470,4 @@ func (s *Service) DailySummaries(ctx context.Context, actor access.Actor, unitCo
 		out = append(out, d)
 	}
 	return out, rows.Err()
-}
-
-// WriteDailyXLSX writes a daily report as an .xlsx workbook to w: a sheet
-// 汇总 with the breakdown, 收集明细 with every case collected, 当日反馈 with
-// what requesters were told.
-func WriteDailyXLSX(w io.Writer, r DailyReport) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	yes := func(b bool) string {
-		if b {
-			return "已反馈"
-		}
-		return "未反馈"
-	}
-	sheets := []struct {
-		name string
-		head []any
-		rows [][]any
-	}{
-		{name: "汇总", head: []any{"单位", "收集", "当日已反馈", "未反馈"}},
-		{name: "收集明细", head: []any{"工单编号", "标题", "流程", "状态", "发生地", "网格", "受理时间", "当日反馈", "最近反馈", "反馈时间"}},
-		{name: "当日反馈", head: []any{"工单编号", "标题", "时间", "环节", "告知内容"}},
-	}
-	title := fmt.Sprintf("%s %s 每日一收集、每日一反馈", r.Unit.Name, r.Day)
-	for _, c := range r.Children {
-		name := c.Unit.Name
-		if c.Self {
-			name += "（本级）"
-		}
-		sheets[0].rows = append(sheets[0].rows, []any{name, c.Collected, c.FedBack, c.NotFedBack})
-	}
-	sheets[0].rows = append(sheets[0].rows, []any{"合计", r.Collected, r.FedBack, r.NotFedBack})
-	for _, c := range r.Cases {
-		sheets[1].rows = append(sheets[1].rows, []any{c.No, c.Title, c.Flow, c.Status, c.PlaceName, c.GridName,
-			viewsXLSXTime(c.CreatedAt), yes(c.FedBack), c.LastFeedback, viewsXLSXTime(c.LastFeedbackAt)})
-	}
-	for _, fb := range r.Feedback {
-		sheets[2].rows = append(sheets[2].rows, []any{fb.No, fb.Title, viewsXLSXTime(fb.At), fb.Action, fb.Note})
-	}
-	for i, sh := range sheets {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", sh.name); err != nil {
-				return fmt.Errorf("daily xlsx: %w", err)
-			}
-		} else if _, err := f.NewSheet(sh.name); err != nil {
-			return fmt.Errorf("daily xlsx: %w", err)
-		}
-		sw, err := f.NewStreamWriter(sh.name)
-		if err != nil {
-			return fmt.Errorf("daily xlsx: %w", err)
-		}
-		if err := sw.SetRow("A1", []any{title}); err != nil {
-			return fmt.Errorf("daily xlsx: %w", err)
-		}
-		if err := sw.SetRow("A2", sh.head); err != nil {
-			return fmt.Errorf("daily xlsx: %w", err)
-		}
-		for j, row := range sh.rows {
-			cell, _ := excelize.CoordinatesToCellName(1, j+3)
-			if err := sw.SetRow(cell, row); err != nil {
-				return fmt.Errorf("daily xlsx: %w", err)
-			}
-		}
-		if err := sw.Flush(); err != nil {
-			return fmt.Errorf("daily xlsx: %w", err)
-		}
-	}
-	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("daily xlsx: %w", err)
-	}
-	return nil
 }

@@ -1,0 +1,387 @@
+package party_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"testing"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
+	"grassroots/internal/party"
+	"grassroots/internal/pii"
+	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
+	"grassroots/internal/worktime"
+)
+
+// fixture is a small county with a street, a community and a township, two
+// departments, the case engine on a clock the test moves with this registry
+// wired in, and people:
+//
+//	350722000000 浦城县 ── 350722D002 住建局, D003 城管局 (departments)
+//	├── 350722001000 南浦街道 ── 350722001001 仙楼社区 ── G01 网格
+//	└── 350722101000 富岭镇 ── 350722101200 某村
+type fixture struct {
+	t     *testing.T
+	db    *store.DB
+	cases *casework.Service
+	p     *party.Service
+	now   time.Time
+	units map[string]unitRow
+	// member is registered at 仙楼社区, stranger at 某村; worker is a grid worker.
+	member, stranger, worker int64
+}
+
+type unitRow struct {
+	id         int64
+	kind, path string
+}
+
+func newFixture(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	fx := &fixture{t: t, db: db, units: map[string]unitRow{}, now: time.Date(2026, 11, 26, 9, 0, 0, 0, loc)}
+	fx.unit("350722000000", "浦城县", "county", "")
+	fx.unit("350722D000", "县委督查室", "department", "350722000000")
+	fx.unit("350722D002", "县住房和城乡建设局", "department", "350722000000")
+	fx.unit("350722D003", "县城市管理和综合执法局", "department", "350722000000")
+	fx.unit("350722001000", "南浦街道", "street", "350722000000")
+	fx.unit("350722001001", "仙楼社区", "community", "350722001000")
+	fx.unit("350722001001G01", "仙楼社区第一网格", "grid", "350722001001")
+	fx.unit("350722101000", "富岭镇", "township", "350722000000")
+	fx.unit("350722101200", "某村", "village", "350722101000")
+	work, err := worktime.NewService(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := pii.New(make([]byte, pii.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := casework.NewService(db, casework.Deps{
+		Calendar:  func(context.Context) (casework.Calendar, error) { return work.Calendar(), nil },
+		Sealer:    sealer,
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		AttachDir: t.TempDir(),
+		Now:       func() time.Time { return fx.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cases.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fx.cases, fx.p = cases, party.New(db, cases)
+	cases.UseParty(fx.p)
+	fx.member = fx.person("党员张某某", "350722D002", "party_member", "350722001001")
+	fx.stranger = fx.person("党员李某某", "350722D003", "party_member", "350722101200")
+	fx.worker = fx.person("网格员王某某", "350722001001G01", "grid_worker", "350722001001")
+	return fx
+}
+
+func (fx *fixture) unit(code, name, kind, parent string) {
+	fx.t.Helper()
+	ctx := context.Background()
+	err := fx.db.InTx(ctx, func(tx *store.Tx) error {
+		var parentID any
+		path, depth := "/", 0
+		if parent != "" {
+			p := fx.units[parent]
+			parentID, path = p.id, p.path
+			for _, c := range p.path {
+				if c == '/' {
+					depth++
+				}
+			}
+			depth--
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO units (code, name, kind, parent_id, path, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id`,
+			code, name, kind, parentID, "tmp"+code, depth).Scan(&id); err != nil {
+			return err
+		}
+		path += strconv.FormatInt(id, 10) + "/"
+		if _, err := tx.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, path, id); err != nil {
+			return err
+		}
+		fx.units[code] = unitRow{id: id, kind: kind, path: path}
+		return nil
+	})
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+}
+
+func (fx *fixture) person(name, unit, role, home string) int64 {
+	fx.t.Helper()
+	var homeID any
+	if home != "" {
+		homeID = fx.units[home].id
+	}
+	var id int64
+	err := fx.db.QueryRow(context.Background(), `INSERT INTO people (name, unit_id, role, home_unit_id, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0) RETURNING id`,
+		name, fx.units[unit].id, role, homeID).Scan(&id)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return id
+}
+
+func (fx *fixture) actor(uid int64, code string, roles ...access.Role) access.Actor {
+	u := fx.units[code]
+	return access.Actor{UserID: uid, Username: "u" + strconv.FormatInt(uid, 10), Name: "用户" + strconv.FormatInt(uid, 10),
+		UnitID: u.id, UnitCode: code, UnitKind: u.kind, UnitPath: u.path, Roles: roles}
+}
+
+func (fx *fixture) do(actor access.Actor, no string, act casework.Action) casework.Case {
+	fx.t.Helper()
+	c, err := fx.cases.Do(context.Background(), actor, no, act)
+	if err != nil {
+		fx.t.Fatalf("%s on %s: %v", act.Name, no, err)
+	}
+	return c
+}
+
+// part returns the case's part of the person (or, with person 0, of the unit).
+func (fx *fixture) part(no, unit string, person int64) casework.Assignment {
+	fx.t.Helper()
+	d, err := fx.cases.Get(context.Background(), access.System, no)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	for _, a := range d.Assignments {
+		if (person != 0 && a.PersonID == person) || (person == 0 && a.PersonID == 0 && a.UnitCode == unit) {
+			return a
+		}
+	}
+	fx.t.Fatalf("%s has no part of %s/%d", no, unit, person)
+	return casework.Assignment{}
+}
+
+func (fx *fixture) count(query string, args ...any) int {
+	fx.t.Helper()
+	var n int
+	if err := fx.db.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		fx.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func TestCoBuilding(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newFixture(t, db)
+		ctx := context.Background()
+		community := fx.actor(30, "350722001001", access.RoleCommunity)
+		for _, tc := range []struct {
+			name            string
+			actor           access.Actor
+			community, unit string
+			kind            error
+		}{
+			{"a department", fx.actor(20, "350722D002", access.RoleDepartment), "350722001001", "350722D002", store.ErrForbidden},
+			{"another township", fx.actor(11, "350722101000", access.RoleTownship), "350722001001", "350722D002", store.ErrForbidden},
+			{"not a community", community, "350722001000", "350722D002", store.ErrInvalid},
+			{"the community itself", community, "350722001001", "350722001001", store.ErrInvalid},
+			{"an unknown unit", community, "350722001001", "350722D999", store.ErrInvalid},
+		} {
+			if _, err := fx.p.AddCoBuilding(ctx, tc.actor, tc.community, tc.unit, ""); !errors.Is(err, tc.kind) {
+				t.Errorf("%s: got %v, want %v", tc.name, err, tc.kind)
+			} else if _, ok := store.UserMessage(err); !ok {
+				t.Errorf("%s: no message for the user: %v", tc.name, err)
+			}
+		}
+		b, err := fx.p.AddCoBuilding(ctx, community, "350722001001", "350722D002", " 共建协议2026-01 ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.UnitName != "县住房和城乡建设局" || b.CommunityCode != "350722001001" || b.Note != "共建协议2026-01" || b.SignedAt.IsZero() {
+			t.Errorf("agreement %+v", b)
+		}
+		if _, err := fx.p.AddCoBuilding(ctx, community, "350722001001", "350722D002", ""); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("the same agreement twice: %v", err)
+		}
+		list, err := fx.p.CoBuildings(ctx, "350722001001")
+		if err != nil || len(list) != 1 || list[0].ID != b.ID {
+			t.Errorf("agreements %+v %v", list, err)
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'cobuilding.add'`); n != 1 {
+			t.Errorf("%d audit entries", n)
+		}
+		// What a community whistle at 仙楼社区 may summon: the agreement's unit, then the registered party members.
+		xs, err := fx.cases.Summonables(ctx, community, casework.WhistleCommunity, "350722001001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(xs) != 2 || xs[0].Code != "350722D002" || xs[1].PersonID != fx.member || xs[1].At != "县住房和城乡建设局" {
+			t.Errorf("summonable %+v", xs)
+		}
+	})
+}
+
+func TestMemberLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newFixture(t, db)
+		ctx := context.Background()
+		community := fx.actor(30, "350722001001", access.RoleCommunity)
+		if _, err := fx.p.IssueLink(ctx, fx.actor(11, "350722101000", access.RoleTownship), fx.member); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("another township issued a member link: %v", err)
+		}
+		if _, err := fx.p.IssueLink(ctx, fx.actor(20, "350722D002", access.RoleDepartment), fx.member); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("a department issued a member link: %v", err)
+		}
+		if _, err := fx.p.IssueLink(ctx, community, 999999); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a link for nobody: %v", err)
+		}
+		old, err := fx.p.IssueLink(ctx, community, fx.member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, err := fx.p.IssueLink(ctx, community, fx.member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{old, "", "gm_nothing", "x" + token} {
+			if _, err := fx.p.MemberByToken(ctx, bad); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("link %q: %v", bad, err)
+			}
+		}
+		m, err := fx.p.MemberByToken(ctx, " "+token+" ")
+		if err != nil || m.PersonID != fx.member || m.HomeCode != "350722001001" || m.HomeName != "仙楼社区" || m.UnitCode != "350722D002" {
+			t.Fatalf("member by token: %+v %v", m, err)
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM member_links WHERE person_id = ? AND revoked_at IS NULL`, fx.member); n != 1 {
+			t.Errorf("%d live links", n)
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM member_links WHERE token_hash = ?`, token); n != 0 {
+			t.Error("the token itself is kept")
+		}
+	})
+}
+
+// A community whistle summons a co-building unit and a registered member;
+// the member answers on their own page, and once the community accepts the
+// result the time on site is credited as volunteer service.
+func TestCommunityWhistleThroughTheRegistry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newFixture(t, db)
+		ctx := context.Background()
+		community := fx.actor(30, "350722001001", access.RoleCommunity)
+		zj := fx.actor(20, "350722D002", access.RoleDepartment)
+		base := casework.NewCase{Flow: "whistle", Kind: casework.WhistleCommunity, Title: "清理楼道堆积物", PlaceUnit: "350722001001"}
+		refused := func(in casework.NewCase, why string) {
+			t.Helper()
+			if _, _, err := fx.cases.Create(ctx, community, in); !errors.Is(err, store.ErrInvalid) {
+				t.Errorf("%s: %v", why, err)
+			}
+		}
+		in := base
+		in.Summon = []string{"350722D002"}
+		refused(in, "summoned a unit without an agreement")
+		in = base
+		in.SummonPeople = []int64{fx.stranger}
+		refused(in, "summoned a member registered elsewhere")
+		in = base
+		in.SummonPeople = []int64{fx.worker}
+		refused(in, "summoned a registered grid worker")
+
+		if _, err := fx.p.AddCoBuilding(ctx, community, "350722001001", "350722D002", ""); err != nil {
+			t.Fatal(err)
+		}
+		in = base
+		in.Summon, in.SummonPeople = []string{"350722D002"}, []int64{fx.member}
+		c, _, err := fx.cases.Create(ctx, community, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mp := fx.part(c.No, "", fx.member)
+		if mp.UnitCode != "350722001001" || mp.PersonName != "党员张某某" {
+			t.Errorf("member's part at %s for %q", mp.UnitCode, mp.PersonName)
+		}
+
+		token, err := fx.p.IssueLink(ctx, community, fx.member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := fx.p.MemberByToken(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts, err := fx.p.Parts(ctx, m, 0)
+		if err != nil || len(parts) != 1 || parts[0].Case.No != c.No || len(parts[0].Actions) != 3 {
+			t.Fatalf("member parts %+v %v", parts, err)
+		}
+		dept := fx.part(c.No, "350722D002", 0)
+		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "accept_summons", AssignmentID: dept.ID}); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("member accepted the department's part: %v", err)
+		}
+		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "accept_summons"}); err != nil {
+			t.Fatal(err)
+		}
+		fx.now = fx.now.Add(20 * time.Minute)
+		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "report_in"}); err != nil {
+			t.Fatal(err)
+		}
+		fx.now = fx.now.Add(100 * time.Minute)
+		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "report_result", Note: "已清理完毕"}); err != nil {
+			t.Fatal(err)
+		}
+		fx.do(zj, c.No, casework.Action{Name: "report_in", AssignmentID: dept.ID})
+		fx.do(zj, c.No, casework.Action{Name: "report_result", AssignmentID: dept.ID, Note: "派员协助清运"})
+		fx.do(community, c.No, casework.Action{Name: "accept_result", AssignmentID: mp.ID, Rating: 5})
+		if c = fx.do(community, c.No, casework.Action{Name: "accept_result", AssignmentID: dept.ID, Rating: 3}); c.Status != "closed" {
+			t.Errorf("community whistle %s after the last rating", c.Status)
+		}
+		v, err := fx.p.Volunteer(ctx, fx.member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Times != 1 || v.Minutes != 120 || v.Hours() != "2.0" { // 100 minutes on site → 2 hours credited
+			t.Errorf("volunteer service %d times %d minutes", v.Times, v.Minutes)
+		}
+		if r := v.Records[0]; r.CaseNo != c.No || r.UnitName != "仙楼社区" || r.EndedAt.Sub(r.StartedAt) != 100*time.Minute {
+			t.Errorf("record %+v", r)
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM volunteer_hours`); n != 1 {
+			t.Errorf("%d records: a department's part counted as volunteer service", n)
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM case_events WHERE case_id = ? AND actor_name = '党员张某某（党员本人）'`, c.ID); n != 3 {
+			t.Errorf("%d events by the member", n)
+		}
+
+		// Community staff record the steps for a member without a phone: the minimum credit.
+		c2, _, err := fx.cases.Create(ctx, community, casework.NewCase{Flow: "whistle", Kind: casework.WhistleCommunity, Title: "帮扶独居老人",
+			PlaceUnit: "350722001001", SummonPeople: []int64{fx.member}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2 := fx.part(c2.No, "", fx.member)
+		fx.do(community, c2.No, casework.Action{Name: "report_in", AssignmentID: p2.ID})
+		fx.do(community, c2.No, casework.Action{Name: "report_result", AssignmentID: p2.ID, Note: "已上门"})
+		fx.do(community, c2.No, casework.Action{Name: "accept_result", AssignmentID: p2.ID, Rating: 5})
+		if n := fx.count(`SELECT minutes FROM volunteer_hours WHERE assignment_id = ?`, p2.ID); n != 30 {
+			t.Errorf("minimum credit %d minutes", n)
+		}
+		if v, _ := fx.p.Volunteer(ctx, fx.member); v.Times != 2 || v.Records[0].CaseNo != c2.No {
+			t.Errorf("service newest first: %+v", v)
+		}
+	})
+}
+
+func TestVolunteerMinutes(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{
+		{0, 30}, {time.Minute, 30}, {30 * time.Minute, 30}, {31 * time.Minute, 60}, {100 * time.Minute, 120},
+		{12 * time.Hour, 720}, {30 * time.Hour, 720}, {-time.Hour, 30},
+	} {
+		if got := party.VolunteerMinutes(tc.d); got != tc.want {
+			t.Errorf("VolunteerMinutes(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+}
