@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -84,7 +85,9 @@ func TestSeveralInstancesFireOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := newHookReceiver(t)
-	rc.slow.Store(int64(250 * time.Millisecond))
+	// Slower than the cases come in: a backlog of deliveries builds up,
+	// so that every instance is sending one when the victim dies.
+	rc.slow.Store(int64(time.Second))
 	secret, err := d.cli("webhook", "add", "--url", rc.URL, "--events", strings.Join(webhook.Events, ","), "--description", "multi-instance test")
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +117,24 @@ func TestSeveralInstancesFireOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// Firing a timer writes the case's events; while the test holds the
+	// events table, every sweep claims its batch of timers and waits there,
+	// mid-transaction, so the victim is caught sweeping however loaded the
+	// machine is (without the hold, the others could sweep everything
+	// before it looks).
+	hold, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	holdTx, err := hold.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holdTx.Rollback()
+	if _, err := holdTx.ExecContext(ctx, `LOCK TABLE case_events IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
 	// Every signing deadline (warning and due) passes now.
 	res, err := db.Exec(ctx, `UPDATE timers SET due_at = ? WHERE fired_at IS NULL AND kind IN ('sign_warn', 'sign_due')`, time.Now().Add(-time.Second).UnixMilli())
 	if err != nil {
@@ -164,6 +185,10 @@ func TestSeveralInstancesFireOnce(t *testing.T) {
 	held := heldBy()
 	if len(held) == 0 {
 		t.Fatal("the killed instance held no delivery when it died: nothing was in flight")
+	}
+	// The others go on with their batches, and take over the victim's.
+	if err := holdTx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 	// The receiver stays slow a while longer, past the lease: a live
 	// instance must not send what its lapsed lease gave another.

@@ -327,18 +327,26 @@ func (s *Server) listsExport(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Lists.Export(r.Context(), actorOf(r), list, version, f, &buf); err != nil {
 		return err
 	}
-	xlsx.Serve(w, listFileName(list, version, f), buf.Bytes())
+	unit := f.UnitCode
+	if unit != "" && s.Org != nil {
+		// The file is named by the unit's name, never its code.
+		if u, err := s.Org.UnitByCode(r.Context(), actorOf(r), unit); err == nil {
+			unit = u.Name
+		}
+	}
+	xlsx.Serve(w, listFileName(list, version, f, unit), buf.Bytes())
 	return nil
 }
 
 // listFileName names a list's export by the list, its version and its
-// filters, and the day: 权责清单-第3版-城关型-20261203.xlsx.
-func listFileName(list catalog.ListKind, version int, f catalog.Filter) string {
+// filters (unit is the filtered unit's name), and the day:
+// 权责清单-第3版-城关型-20261203.xlsx.
+func listFileName(list catalog.ListKind, version int, f catalog.Filter, unit string) string {
 	v := ""
 	if version > 0 {
 		v = fmt.Sprintf("第%d版", version)
 	}
-	return xlsx.FileName(time.Now(), list.Title(), v, f.TownshipType, f.UnitCode, f.Q)
+	return xlsx.FileName(time.Now(), list.Title(), v, f.TownshipType, unit, f.Q)
 }
 
 func (s *Server) listsTemplate(w http.ResponseWriter, r *http.Request) error {

@@ -19,6 +19,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/catalog"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 	"grassroots/internal/web"
@@ -218,7 +219,7 @@ func TestListsWorkflow(t *testing.T) {
 			}
 		}
 		lists := catalog.NewService(db)
-		s, err := web.New(web.Deps{DB: db, Auth: authSvc, Lists: lists, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		s, err := web.New(web.Deps{DB: db, Auth: authSvc, Lists: lists, Org: org.NewService(db, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,6 +287,11 @@ func TestListsWorkflow(t *testing.T) {
 		}
 		if w := clerk.do("GET", "/lists/power/export", nil, ""); w.Code != http.StatusOK || !strings.Contains(w.Header().Get("Content-Type"), "spreadsheetml") {
 			t.Errorf("export: %d %s", w.Code, w.Header().Get("Content-Type"))
+		}
+		// A filtered export is named by the unit's name, not its code.
+		if w := clerk.do("GET", "/lists/access/export?unit=350722D002", nil, ""); w.Code != http.StatusOK ||
+			strings.Contains(w.Header().Get("Content-Disposition"), "350722D002") || !strings.Contains(w.Header().Get("Content-Disposition"), url.PathEscape("住房")) {
+			t.Errorf("filtered export: %d %q", w.Code, w.Header().Get("Content-Disposition"))
 		}
 		if w := clerk.do("GET", "/lists/power/history", nil, ""); !strings.Contains(w.Body.String(), "年度调整") {
 			t.Errorf("history lacks the import's reason")
