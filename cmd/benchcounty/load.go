@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/demo"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
@@ -77,11 +78,7 @@ func seedCounty(ctx context.Context, db *store.DB, keyFile string) (*county, err
 			return nil, err
 		}
 	}
-	cases, err := casework.NewService(db, casework.Deps{})
-	if err != nil {
-		return nil, err
-	}
-	if err := cases.Seed(ctx); err != nil {
+	if err := catalog.NewService(db).SeedCategories(ctx); err != nil {
 		return nil, err
 	}
 	return readCounty(ctx, db)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestBackupRestoreRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "live.db")

@@ -12,8 +12,7 @@ import (
 )
 
 // wireCases builds the case engine over the working calendar, the grids and
-// the personal-data sealer; loads the shipped categories into an empty
-// database; and registers the engine's deadline handlers on the sweeper.
+// the personal-data sealer, and registers the engine's deadline handlers on the sweeper.
 func wireCases(ctx context.Context, a *app) error {
 	d := casework.Deps{Log: a.log}
 	if a.cfg != nil {
@@ -48,9 +47,6 @@ func wireCases(ctx context.Context, a *app) error {
 	cases, err := casework.NewService(a.db, d)
 	if err != nil {
 		return fmt.Errorf("case engine: %w", err)
-	}
-	if err := cases.Seed(ctx); err != nil {
-		return fmt.Errorf("case categories: %w", err)
 	}
 	if a.sweeper != nil {
 		for _, kind := range casework.TimerKinds() {

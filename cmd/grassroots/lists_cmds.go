@@ -13,10 +13,14 @@ import (
 	"grassroots/internal/demo"
 )
 
-// wireLists builds the catalogue of matters and the executable lists, and
-// loads the demo lists when asked (once the county departments exist).
+// wireLists builds the catalogue of matters and the executable lists, loads
+// the shipped categories into an empty database, and loads the demo lists
+// when asked (once the county departments exist).
 func wireLists(ctx context.Context, a *app) error {
 	a.lists = catalog.NewService(a.db)
+	if err := a.lists.SeedCategories(ctx); err != nil {
+		return fmt.Errorf("categories: %w", err)
+	}
 	return seedLists(ctx, a, io.Discard)
 }
 

@@ -12,6 +12,7 @@ import (
 )
 
 func TestImportUnitsCommand(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		dir := t.TempDir()
@@ -52,6 +53,7 @@ func TestImportUnitsCommand(t *testing.T) {
 }
 
 func TestSeedOrg(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		a, _ := newTestApp(t, dsn, true)
@@ -80,6 +82,7 @@ func TestSeedOrg(t *testing.T) {
 }
 
 func TestSeedOrgPrints(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := filepath.Join(t.TempDir(), "g.db")
 	cfg := &config{}

@@ -246,8 +246,8 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedService(ctx, a, out); err != nil {
 		return err
 	}
-	if a.cases != nil { // category → department proposals need the departments just loaded
-		if err := a.cases.Seed(ctx); err != nil {
+	if a.lists != nil { // category → department proposals need the departments just loaded
+		if err := a.lists.SeedCategories(ctx); err != nil {
 			return err
 		}
 	}

@@ -80,6 +80,9 @@ func New(d Deps) *Server {
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
 	}
+	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
+		d.Lists = catalog.NewService(d.DB)
+	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
 	// Anything else under /api/ is a JSON 405 when the path has endpoints
@@ -196,7 +199,7 @@ type ErrorDetail struct {
 }
 
 // RefuseInput writes a refused input (input.Guard's) in the API's error
-// shape, in Chinese.
+// shape, in the request's language.
 func (s *Server) RefuseInput(w http.ResponseWriter, r *http.Request, e *input.Error) {
 	s.writeError(w, r, e)
 }
@@ -204,10 +207,12 @@ func (s *Server) RefuseInput(w http.ResponseWriter, r *http.Request, e *input.Er
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	// The status and the code are httperr's table, the web's and Open311's.
 	status, code := httperr.Status(err), httperr.Code(err)
-	msg, ok := store.UserMessage(err)
+	// A client asks for English with Accept-Language; Chinese otherwise.
+	lang := i18n.Lang(r.Header.Get("Accept-Language"))
+	msg, ok := i18n.UserMessage(lang, err)
 	var ie *input.Error
 	if !ok && errors.As(err, &ie) {
-		msg, ok = ie.Message(s.Msgs, i18n.Default), true
+		msg, ok = ie.Message(s.Msgs, lang), true
 	}
 	if !ok {
 		msg = map[string]string{

@@ -20,6 +20,7 @@ import (
 )
 
 func TestAuthEndpoints(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, u := range []string{

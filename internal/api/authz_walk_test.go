@@ -228,12 +228,13 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cases.Seed(ctx); err != nil {
+	lists := catalog.NewService(db)
+	if err := lists.SeedCategories(ctx); err != nil {
 		t.Fatal(err)
 	}
 	authSvc := auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))
 	fx := &apiWalkFixture{tokens: map[apiRole]string{},
-		s: New(Deps{DB: db, Log: log, Org: org.NewService(db, sealer), Auth: authSvc, Work: work, Cases: cases, Lists: catalog.NewService(db),
+		s: New(Deps{DB: db, Log: log, Org: org.NewService(db, sealer), Auth: authSvc, Work: work, Cases: cases, Lists: lists,
 			Service: service.New(db, cases, sealer, log)})}
 	for i, u := range []struct {
 		role       apiRole
@@ -268,6 +269,7 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 }
 
 func TestAuthorisationWalkAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newAPIWalkFixture(t, db)
 		rules := apiRules(fx)
@@ -423,6 +425,7 @@ func (w *flowWalk) state(no string) (int, int) {
 }
 
 func TestAuthorisationWalkFlowActions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newFlowWalk(t, db)
 		rows := walktest.Rows()

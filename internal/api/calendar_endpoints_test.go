@@ -36,6 +36,7 @@ func callAs(s *Server, fn func(http.ResponseWriter, *http.Request, access.Actor)
 }
 
 func TestCalendarEndpoints(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		work, err := worktime.NewService(context.Background(), db)
 		if err != nil {

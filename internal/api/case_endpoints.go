@@ -167,7 +167,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, actor acc
 }
 
 func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	tree, err := s.Cases.Categories(r.Context())
+	tree, err := s.Lists.Categories(r.Context())
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 // TestListsAPI reads and changes the lists through the API: matters, an
 // access check refused then allowed, an import refused with its rows.
 func TestListsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, q := range []string{

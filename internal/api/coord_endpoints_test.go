@@ -26,6 +26,7 @@ import (
 // enforcement transfer through POST /api/v1/cases and the action endpoints
 // with API tokens, and reads the lists and the report card back.
 func TestCoordinationThroughAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, u := range []string{

@@ -14,6 +14,7 @@ import (
 // status and code, the status the web and Open311 answer (their own tests
 // send the same list), and always a message.
 func TestErrorStatus(t *testing.T) {
+	t.Parallel()
 	s := New(Deps{Log: slog.New(slog.DiscardHandler)})
 	for _, c := range httperrtest.Cases() {
 		rec := httptest.NewRecorder()

@@ -22,6 +22,7 @@ import (
 // Bearer (RFC 6750), with invalid_token when a token was sent, and that an
 // accepted token's answer carries no challenge.
 func TestUnauthorizedChallenge(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		if _, err := db.Exec(ctx, `INSERT INTO units (id, code, name, kind, path, depth, created_at, updated_at) VALUES (1, '350722000000', '浦城县', 'county', '/1/', 0, 0, 0)`); err != nil {
@@ -72,6 +73,7 @@ func TestUnauthorizedChallenge(t *testing.T) {
 // endpoint for is a JSON 405 whose Allow lists the route's method, not a
 // 404; an unknown path stays a 404 without Allow.
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	s := api.New(api.Deps{Log: slog.New(slog.DiscardHandler)})
 	h := s.Handler()
 	param := regexp.MustCompile(`\{[^}]*\}`)

@@ -17,6 +17,7 @@ import (
 // as a receiver generated from the document would read them: a full one and
 // one with every optional time left out.
 func TestCallbackBodiesMatchDocument(t *testing.T) {
+	t.Parallel()
 	if _, err := liveRouter(); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func documentOperations(t *testing.T) (map[string]any, []docOperation) {
 // TestOperationIDs checks that every operation has an operationId, camelCase
 // and unique: generated clients name their functions after it.
 func TestOperationIDs(t *testing.T) {
+	t.Parallel()
 	_, ops := documentOperations(t)
 	camel := regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 	seen := map[string]string{}
@@ -76,6 +77,7 @@ func TestOperationIDs(t *testing.T) {
 // error answers with the error schema: a 4XX at all, 401 when it needs a
 // token, 413 and 415 when it reads a body (input.DecodeJSON's refusals).
 func TestErrorResponsesDeclared(t *testing.T) {
+	t.Parallel()
 	doc, ops := documentOperations(t)
 	for _, o := range ops {
 		resps, _ := o.op["responses"].(map[string]any)
@@ -136,6 +138,7 @@ func isErrorResponse(t *testing.T, doc map[string]any, resp any) bool {
 // TestNoUnusedComponents checks that every component is reached from an
 // operation: a dangling schema is documentation of nothing.
 func TestNoUnusedComponents(t *testing.T) {
+	t.Parallel()
 	doc, _ := documentOperations(t)
 	comps := doc["components"].(map[string]any)
 	reached := map[string]bool{}
@@ -175,6 +178,7 @@ func TestNoUnusedComponents(t *testing.T) {
 // (defaultNonNullable, on by default) make a component's field with a
 // default required. The server's default is said in the description.
 func TestNoRequiredDefaults(t *testing.T) {
+	t.Parallel()
 	doc, ops := documentOperations(t)
 	for _, o := range ops {
 		if o.callback {

@@ -9,6 +9,7 @@ import (
 // TestEveryRouteDocumented fails when an endpoint is registered without an
 // operation in the OpenAPI document, or the document names one that is gone.
 func TestEveryRouteDocumented(t *testing.T) {
+	t.Parallel()
 	s := New(Deps{})
 	documented, err := DocumentedOperations()
 	if err != nil {

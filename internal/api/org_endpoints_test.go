@@ -30,6 +30,7 @@ func orgHandlerAs(s *Server, pattern string, actor access.Actor, fn func(w http.
 }
 
 func TestOrgEndpoints(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		sealer, _ := pii.New([]byte(strings.Repeat("k", pii.KeySize)))

@@ -16,6 +16,7 @@ import (
 // TestPutServiceItem creates a service item through the API, then changes
 // it; bad input gets 400 with the domain's message and a township user 403.
 func TestPutServiceItem(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newAPIWalkFixture(t, db)

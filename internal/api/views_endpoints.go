@@ -7,6 +7,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
@@ -263,11 +264,11 @@ func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Acto
 }
 
 func (s *Server) addCategory(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	var in casework.NewCategory
+	var in catalog.NewCategory
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Cases.AddCategory(r.Context(), actor, in)
+	c, err := s.Lists.AddCategory(r.Context(), actor, in)
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func (s *Server) setCategoryDepartment(w http.ResponseWriter, r *http.Request, a
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Cases.SetCategoryDepartment(r.Context(), actor, r.PathValue("code"), in.Department); err != nil {
+	if err := s.Lists.SetCategoryDepartment(r.Context(), actor, r.PathValue("code"), in.Department); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -295,7 +296,7 @@ func (s *Server) renameCategory(w http.ResponseWriter, r *http.Request, actor ac
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Cases.RenameCategory(r.Context(), actor, r.PathValue("code"), in.Name); err != nil {
+	if err := s.Lists.RenameCategory(r.Context(), actor, r.PathValue("code"), in.Name); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -313,7 +314,7 @@ func (s *Server) setCategoryActive(w http.ResponseWriter, r *http.Request, actor
 	if in.Active == nil {
 		return store.Invalid("active 必填：true 启用该分类，false 停用该分类")
 	}
-	if err := s.Cases.SetCategoryActive(r.Context(), actor, r.PathValue("code"), *in.Active); err != nil {
+	if err := s.Lists.SetCategoryActive(r.Context(), actor, r.PathValue("code"), *in.Active); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

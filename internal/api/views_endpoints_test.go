@@ -14,6 +14,7 @@ import (
 	"grassroots/internal/api"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
@@ -23,6 +24,7 @@ import (
 // TestViewEndpoints lists and searches cases, reads the daily report and the
 // rates through the API, with each user seeing only their subtree.
 func TestViewEndpoints(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, u := range []string{
@@ -61,10 +63,11 @@ func TestViewEndpoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cases.Seed(ctx); err != nil {
+		lists := catalog.NewService(db)
+		if err := lists.SeedCategories(ctx); err != nil {
 			t.Fatal(err)
 		}
-		h := api.New(api.Deps{DB: db, Auth: users, Cases: cases, Org: org.NewService(db, sealer), Log: log}).Handler()
+		h := api.New(api.Deps{DB: db, Auth: users, Cases: cases, Lists: lists, Org: org.NewService(db, sealer), Log: log}).Handler()
 		call := func(method, path, who, body string) (int, map[string]any) {
 			t.Helper()
 			r := httptest.NewRequest(method, path, strings.NewReader(body))

@@ -42,7 +42,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 		err := tx.QueryRow(ctx, `SELECT u.id, un.path, u.active FROM users u JOIN units un ON un.id = u.unit_id WHERE u.username = ?`, username).
 			Scan(&userID, &path, &active)
 		if errors.Is(store.Normalize(err), store.ErrNotFound) {
-			return store.NotFound(fmt.Sprintf("找不到用户“%s”", username))
+			return store.NotFoundf("找不到用户“%s”", username)
 		}
 		if err != nil {
 			return fmt.Errorf("create token: %w", err)
@@ -53,7 +53,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 			}
 		}
 		if active != 1 {
-			return store.Invalid(fmt.Sprintf("用户“%s”已停用，不能为其创建令牌", username))
+			return store.Invalidf("用户“%s”已停用，不能为其创建令牌", username)
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,

@@ -70,10 +70,10 @@ func validateUsername(u string) error {
 
 func validatePassword(p string) error {
 	if utf8.RuneCountInString(p) < MinPasswordLen {
-		return store.Invalid(fmt.Sprintf("密码至少需要%d个字符", MinPasswordLen))
+		return store.Invalidf("密码至少需要%d个字符", MinPasswordLen)
 	}
 	if len(p) > maxPasswordBytes {
-		return store.Invalid(fmt.Sprintf("密码不能超过%d个字节", maxPasswordBytes))
+		return store.Invalidf("密码不能超过%d个字节", maxPasswordBytes)
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func parseRoles(names []string) ([]access.Role, error) {
 			}
 			r, ok := access.ParseRole(part)
 			if !ok {
-				return nil, store.Invalid(fmt.Sprintf("未知角色“%s”，可选：admin、supervisor、department、township、community、grid", strings.TrimSpace(part)))
+				return nil, store.Invalidf("未知角色“%s”，可选：admin、supervisor、department、township、community、grid", strings.TrimSpace(part))
 			}
 			if !slices.Contains(out, r) {
 				out = append(out, r)
@@ -114,7 +114,7 @@ func checkGrant(actor access.Actor, added []access.Role) error {
 	}
 	for _, r := range added {
 		if slices.Contains(countyRoles, r) {
-			return store.Forbidden(fmt.Sprintf("只有县级管理员可以授予“%s”角色", r))
+			return store.Forbiddenf("只有县级管理员可以授予“%s”角色", r)
 		}
 	}
 	return nil
@@ -141,7 +141,7 @@ func lookupUnit(ctx context.Context, q func(ctx context.Context, query string, a
 	err := q(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, strings.TrimSpace(code)).
 		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
 	if errors.Is(store.Normalize(err), store.ErrNotFound) {
-		return u, store.NotFound(fmt.Sprintf("找不到单位代码“%s”，请检查后重试", strings.TrimSpace(code)))
+		return u, store.NotFoundf("找不到单位代码“%s”，请检查后重试", strings.TrimSpace(code))
 	}
 	if err != nil {
 		return u, fmt.Errorf("look up unit %s: %w", code, err)
@@ -229,7 +229,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 		err = tx.QueryRow(ctx, `INSERT INTO users (username, name, unit_id, password_hash, active, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING id`, username, name, unit.ID, hash, store.Millis(now), store.Millis(now)).Scan(&id)
 		if err = store.Normalize(err); errors.Is(err, store.ErrConflict) {
-			return store.Conflict(fmt.Sprintf("用户名“%s”已被使用，请换一个", username))
+			return store.Conflictf("用户名“%s”已被使用，请换一个", username)
 		} else if err != nil {
 			return fmt.Errorf("create user %s: %w", username, err)
 		}
@@ -343,7 +343,7 @@ func (s *Service) ListUsers(ctx context.Context, actor access.Actor, f UserFilte
 	if strings.TrimSpace(f.Role) != "" {
 		r, ok := access.ParseRole(f.Role)
 		if !ok {
-			return nil, store.Invalid(fmt.Sprintf("未知角色“%s”", f.Role))
+			return nil, store.Invalidf("未知角色“%s”", f.Role)
 		}
 		where = append(where, "EXISTS (SELECT 1 FROM user_roles fr WHERE fr.user_id = u.id AND fr.role = ?)")
 		args = append(args, string(r))

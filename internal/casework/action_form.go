@@ -133,7 +133,7 @@ func readUpload(fh *multipart.FileHeader, stage string) (*NewAttachment, error) 
 		return nil, nil
 	}
 	if fh.Size > MaxAttachment {
-		return nil, store.Invalid(fmt.Sprintf("文件“%s”超过10MB", fh.Filename))
+		return nil, store.Invalidf("文件“%s”超过10MB", fh.Filename)
 	}
 	f, err := fh.Open()
 	if err != nil {

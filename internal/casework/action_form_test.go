@@ -14,6 +14,7 @@ import (
 // TestActionFromForm: the one set of action form names (those of Action's
 // JSON), the old case page's names still read, and a bad number refused.
 func TestActionFromForm(t *testing.T) {
+	t.Parallel()
 	f := url.Values{"note": {"说明"}, "unit": {"350722D003"}, "units": {"350722D002, 350722D003", "350722001000"},
 		"people": {"7", "8"}, "assignment_id": {"12"}, "days": {"3"}, "resolved": {"0"}, "satisfaction": {"basic"},
 		"rating": {"4"}, "lng": {"118.5412"}, "lat": {"27.9187"}, "version": {"5"}, "field_basis": {"《行政处罚法》"}}

@@ -34,17 +34,17 @@ var attachmentStages = []string{"", "before", "after", "evidence", "material"}
 // served with.
 func sniff(name string, data []byte) (string, error) {
 	if len(data) == 0 {
-		return "", store.Invalid(fmt.Sprintf("文件“%s”是空的", name))
+		return "", store.Invalidf("文件“%s”是空的", name)
 	}
 	if len(data) > MaxAttachment {
-		return "", store.Invalid(fmt.Sprintf("文件“%s”超过10MB", name))
+		return "", store.Invalidf("文件“%s”超过10MB", name)
 	}
 	ct := http.DetectContentType(data)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
 	if _, ok := allowedTypes[ct]; !ok {
-		return "", store.Invalid(fmt.Sprintf("文件“%s”的类型（%s）不受支持，只接受JPEG、PNG、WebP、GIF图片和PDF", name, ct))
+		return "", store.Invalidf("文件“%s”的类型（%s）不受支持，只接受JPEG、PNG、WebP、GIF图片和PDF", name, ct)
 	}
 	return ct, nil
 }
@@ -58,7 +58,7 @@ func (s *Service) storeFiles(in []NewAttachment) ([]stored, error) {
 		f.Name = cleanName(f.Name)
 		f.Stage = strings.TrimSpace(f.Stage)
 		if !contains(attachmentStages, f.Stage) {
-			return nil, store.Invalid(fmt.Sprintf("附件阶段“%s”无效（before、after、evidence、material）", f.Stage))
+			return nil, store.Invalidf("附件阶段“%s”无效（before、after、evidence、material）", f.Stage)
 		}
 		ct, err := sniff(f.Name, f.Data)
 		if err != nil {

@@ -36,6 +36,7 @@ func (fx *engFixture) setting(key, value string) {
 // the units the setting names), county administrators, the exchanges and
 // residents — not by township, community or grid staff.
 func TestHotlineIntakeIsTheCallCentres(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -78,6 +79,7 @@ func TestHotlineIntakeIsTheCallCentres(t *testing.T) {
 // received the case — also for a resident's portal case (no opening unit),
 // and never to an administrator of a township.
 func TestHotlineRevisitIsTheCallCentres(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -107,6 +109,7 @@ func TestHotlineRevisitIsTheCallCentres(t *testing.T) {
 
 // Point 1: grid events are opened inside the opener's own grid or subtree.
 func TestGridEventIntakeIsScoped(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		fx.addUnit("350722101200G01", "某村第一网格", "grid", "350722101200")
@@ -137,6 +140,7 @@ func TestGridEventIntakeIsScoped(t *testing.T) {
 // Point 2: the assigned unit's own staff sign, answer, return and ask for
 // an extension; staff of the units below it do not act in its name.
 func TestAssignmentIsActedOnByItsOwnUnit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		taker := fx.actor(1, "350722000000")
@@ -176,6 +180,7 @@ func TestAssignmentIsActedOnByItsOwnUnit(t *testing.T) {
 // Point 3: a summoned party cannot cancel the whistle or judge its own
 // result; the whistler does both.
 func TestSummonedPartyCannotJudgeTheWhistle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		street := fx.actor(10, "350722001000", access.RoleTownship)

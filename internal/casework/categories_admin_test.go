@@ -8,6 +8,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/catalog"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 )
@@ -17,18 +18,19 @@ import (
 // name); the standard's categories and the root keep their names, bad names
 // and other users are refused.
 func TestRenameCategory(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
 		admin := fx.actor(9, "350722000000", access.RoleAdmin)
-		if _, err := fx.s.AddCategory(ctx, admin, NewCategory{Code: "L01", Name: "低保救助"}); err != nil {
+		if _, err := fx.cat.AddCategory(ctx, admin, catalog.NewCategory{Code: "L01", Name: "低保救助"}); err != nil {
 			t.Fatal(err)
 		}
 		in := hotline("低保没有到账")
 		in.Category = "L01"
 		c := fx.create(admin, in)
 
-		if err := fx.s.RenameCategory(ctx, admin, "L01", "  社会救助  "); err != nil {
+		if err := fx.cat.RenameCategory(ctx, admin, "L01", "  社会救助  "); err != nil {
 			t.Fatal(err)
 		}
 		if got := categoryName(t, fx, "L01"); got != "社会救助" {
@@ -49,7 +51,7 @@ func TestRenameCategory(t *testing.T) {
 			t.Errorf("the case shows category %q", d.Case.CategoryName)
 		}
 		// The same name again changes nothing and writes no entry.
-		if err := fx.s.RenameCategory(ctx, admin, "L01", "社会救助"); err != nil {
+		if err := fx.cat.RenameCategory(ctx, admin, "L01", "社会救助"); err != nil {
 			t.Fatal(err)
 		}
 		if n := fx.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'category.rename'`); n != 1 {
@@ -78,7 +80,7 @@ func TestRenameCategory(t *testing.T) {
 				if tc.unchanged != "" {
 					was = categoryName(t, fx, tc.unchanged)
 				}
-				err := fx.s.RenameCategory(ctx, tc.actor, tc.code, tc.to)
+				err := fx.cat.RenameCategory(ctx, tc.actor, tc.code, tc.to)
 				if !errors.Is(err, tc.kind) {
 					t.Fatalf("got %v, want %v", err, tc.kind)
 				}
@@ -106,6 +108,7 @@ func TestRenameCategory(t *testing.T) {
 // reactivating brings back the category alone and not under an inactive
 // parent; only county administrators do it, and every change is audited.
 func TestSetCategoryActive(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -113,13 +116,13 @@ func TestSetCategoryActive(t *testing.T) {
 		taker := fx.actor(1, "350722000000")
 		// L01 社会救助 ── L0101 低保 ── L010101 低保金发放
 		//          └── L0102 特困供养
-		for _, nc := range []NewCategory{
+		for _, nc := range []catalog.NewCategory{
 			{Code: "L01", Name: "社会救助"},
 			{Code: "L0101", Name: "低保", ParentCode: "L01"},
 			{Code: "L010101", Name: "低保金发放", ParentCode: "L0101"},
 			{Code: "L0102", Name: "特困供养", ParentCode: "L01"},
 		} {
-			if _, err := fx.s.AddCategory(ctx, admin, nc); err != nil {
+			if _, err := fx.cat.AddCategory(ctx, admin, nc); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -129,16 +132,16 @@ func TestSetCategoryActive(t *testing.T) {
 
 		// Others are refused and nothing changes.
 		for _, who := range []access.Actor{fx.actor(10, "350722001000", access.RoleAdmin), fx.actor(11, "350722000000", access.RoleSupervisor), taker} {
-			if err := fx.s.SetCategoryActive(ctx, who, "L01", false); !errors.Is(err, store.ErrForbidden) {
+			if err := fx.cat.SetCategoryActive(ctx, who, "L01", false); !errors.Is(err, store.ErrForbidden) {
 				t.Errorf("%s (%v) deactivates: %v", who.UnitCode, who.Roles, err)
 			}
 		}
-		if err := fx.s.SetCategoryActive(ctx, admin, "NOSUCH", false); !errors.Is(err, store.ErrNotFound) {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "NOSUCH", false); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown category: %v", err)
 		}
 
 		// Deactivating L0101 takes L010101 with it, and nothing else.
-		if err := fx.s.SetCategoryActive(ctx, admin, "L0101", false); err != nil {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "L0101", false); err != nil {
 			t.Fatal(err)
 		}
 		wantActive(t, fx, map[string]bool{"L01": true, "L0101": false, "L010101": false, "L0102": true})
@@ -172,7 +175,7 @@ func TestSetCategoryActive(t *testing.T) {
 		if d.Case.CategoryCode != "L010101" || d.Case.CategoryName != "低保金发放" {
 			t.Errorf("the filed case shows category %s %s", d.Case.CategoryCode, d.Case.CategoryName)
 		}
-		tree, err := fx.s.Categories(ctx)
+		tree, err := fx.cat.Categories(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,21 +185,21 @@ func TestSetCategoryActive(t *testing.T) {
 
 		// Reactivating under an inactive parent is refused; the parent first,
 		// and it comes back alone.
-		err = fx.s.SetCategoryActive(ctx, admin, "L010101", true)
+		err = fx.cat.SetCategoryActive(ctx, admin, "L010101", true)
 		if !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("reactivating under an inactive parent: %v", err)
 		}
 		if msg, _ := store.UserMessage(err); !strings.Contains(msg, "上级分类 L0101") || !strings.Contains(msg, "请先启用上级分类") {
 			t.Errorf("refusal says %q", msg)
 		}
-		if _, err := fx.s.AddCategory(ctx, admin, NewCategory{Code: "L010102", Name: "低保资格", ParentCode: "L0101"}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := fx.cat.AddCategory(ctx, admin, catalog.NewCategory{Code: "L010102", Name: "低保资格", ParentCode: "L0101"}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("adding under an inactive parent: %v", err)
 		}
-		if err := fx.s.SetCategoryActive(ctx, admin, "L0101", true); err != nil {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "L0101", true); err != nil {
 			t.Fatal(err)
 		}
 		wantActive(t, fx, map[string]bool{"L01": true, "L0101": true, "L010101": false, "L0102": true})
-		if err := fx.s.SetCategoryActive(ctx, admin, "L010101", true); err != nil {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "L010101", true); err != nil {
 			t.Fatal(err)
 		}
 		wantActive(t, fx, map[string]bool{"L0101": true, "L010101": true})
@@ -206,7 +209,7 @@ func TestSetCategoryActive(t *testing.T) {
 
 		// A standard branch goes out of use as a whole: B01 and its minors.
 		minors := fx.count(`SELECT COUNT(*) FROM categories WHERE code LIKE 'B01%' AND code <> 'B01'`)
-		if err := fx.s.SetCategoryActive(ctx, admin, "B01", false); err != nil {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "B01", false); err != nil {
 			t.Fatal(err)
 		}
 		if n := fx.count(`SELECT COUNT(*) FROM categories WHERE code LIKE 'B01%' AND active = 0`); n != minors+1 || minors == 0 {
@@ -218,10 +221,10 @@ func TestSetCategoryActive(t *testing.T) {
 		// Doing it again, or reactivating what is active, changes nothing and
 		// writes no entry.
 		entries := fx.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'category.active'`)
-		if err := fx.s.SetCategoryActive(ctx, admin, "B01", false); err != nil {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "B01", false); err != nil {
 			t.Fatal(err)
 		}
-		if err := fx.s.SetCategoryActive(ctx, admin, "L01", true); err != nil {
+		if err := fx.cat.SetCategoryActive(ctx, admin, "L01", true); err != nil {
 			t.Fatal(err)
 		}
 		if n := fx.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'category.active'`); n != entries || entries != 4 {
@@ -252,7 +255,7 @@ func wantActive(t *testing.T, fx *engFixture, want map[string]bool) {
 	}
 }
 
-func findCategory(tree []Category, code string) (Category, bool) {
+func findCategory(tree []catalog.Category, code string) (catalog.Category, bool) {
 	for _, c := range tree {
 		if c.Code == code {
 			return c, true
@@ -261,5 +264,5 @@ func findCategory(tree []Category, code string) (Category, bool) {
 			return found, true
 		}
 	}
-	return Category{}, false
+	return catalog.Category{}, false
 }

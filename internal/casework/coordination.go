@@ -167,7 +167,7 @@ func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error)
 		Scan(&p.id, &p.name, &p.role, &unitID, &p.workPath)
 	if err != nil {
 		if isNotFound(store.Normalize(err)) {
-			return p, store.Invalid(fmt.Sprintf("找不到人员 %d", id))
+			return p, store.Invalidf("找不到人员 %d", id)
 		}
 		return p, fmt.Errorf("person %d: %w", id, err)
 	}
@@ -191,7 +191,7 @@ func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error)
 // case's kind, and the access list.
 func (x *actx) checkAssign(ctx context.Context, spec ActionSpec, u unitRef, person int64) error {
 	if person == 0 && len(spec.UnitKinds) > 0 && !slices.Contains(spec.UnitKinds, u.Kind) {
-		return store.Invalid(fmt.Sprintf("“%s”不能交给%s", actionLabel(spec), u.Name))
+		return store.Invalidf("“%s”不能交给%s", actionLabel(spec), u.Name)
 	}
 	if rule, ok := x.summonRule(); ok {
 		if err := x.checkRule(ctx, rule, u, person); err != nil {
@@ -234,19 +234,19 @@ func (x *actx) checkRule(ctx context.Context, rule SummonRule, u unitRef, person
 			}
 		}
 		if rule.CoBuilding {
-			return store.Invalid(fmt.Sprintf("%s不是本社区的共建单位，社区吹哨只能召集共建单位和在本社区报到的党员", u.Name))
+			return store.Invalidf("%s不是本社区的共建单位，社区吹哨只能召集共建单位和在本社区报到的党员", u.Name)
 		}
-		return store.Invalid(fmt.Sprintf("此类吹哨不能召集%s", u.Name))
+		return store.Invalidf("此类吹哨不能召集%s", u.Name)
 	}
 	p, err := x.personForSummons(ctx, person)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(rule.PersonRoles, p.role) {
-		return store.Invalid(fmt.Sprintf("此类吹哨不能召集%s（人员类别不符）", p.name))
+		return store.Invalidf("此类吹哨不能召集%s（人员类别不符）", p.name)
 	}
 	if rule.RegisteredAtPlace && (x.c.PlaceUnitID == 0 || p.home != x.c.PlaceUnitID) {
-		return store.Invalid(fmt.Sprintf("%s未在本社区双报到，不能召集", p.name))
+		return store.Invalidf("%s未在本社区双报到，不能召集", p.name)
 	}
 	if rule.InTownship {
 		t, ok, err := townshipOf(ctx, x.tx, x.c.PlacePath)
@@ -254,7 +254,7 @@ func (x *actx) checkRule(ctx context.Context, rule SummonRule, u unitRef, person
 			return err
 		}
 		if !ok || !within(p.workPath, t.Path) {
-			return store.Invalid(fmt.Sprintf("%s不在本乡镇（街道）一线，不能召集", p.name))
+			return store.Invalidf("%s不在本乡镇（街道）一线，不能召集", p.name)
 		}
 	}
 	return nil
@@ -369,7 +369,7 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 		Scan(&p.Lead.Code, &p.Lead.Name, &p.Lead.Kind)
 	if err != nil {
 		if isNotFound(store.Normalize(err)) {
-			return p, store.NotFound(fmt.Sprintf("分类 %s 没有对应的责任部门，请手工选择", categoryCode))
+			return p, store.NotFoundf("分类 %s 没有对应的责任部门，请手工选择", categoryCode)
 		}
 		return p, fmt.Errorf("propose for %s: %w", categoryCode, err)
 	}

@@ -6,6 +6,7 @@ import "testing"
 // blow a community whistle, a street's a street whistle, and a whistle is
 // urgent until said otherwise.
 func TestCreateFormStartsWhereTheOpenerIs(t *testing.T) {
+	t.Parallel()
 	flows := map[string]*Flow{}
 	for _, f := range BuiltinFlows() {
 		flows[f.Name] = &f

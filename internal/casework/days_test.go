@@ -6,6 +6,7 @@ import (
 )
 
 func TestDayBounds(t *testing.T) {
+	t.Parallel()
 	from, to, err := DayBounds("2026-10-01")
 	if err != nil {
 		t.Fatal(err)

@@ -213,7 +213,7 @@ func statusAllowed(flow *Flow, spec ActionSpec, c *Case) bool {
 // message for the user when one fails.
 func (s *Service) guard(spec ActionSpec, c *Case, a *Assignment, set settings, now time.Time) error {
 	if spec.WithinDispatch != "" && a != nil && a.ReturnBy != nil && now.After(*a.ReturnBy) {
-		return store.Invalid(fmt.Sprintf("已超过退回时限（派单后%s内），不能再退回，请联系派单单位协调", s.limitText(set, spec.WithinDispatch, c)))
+		return store.Invalidf("已超过退回时限（派单后%s内），不能再退回，请联系派单单位协调", s.limitText(set, spec.WithinDispatch, c))
 	}
 	if spec.MaxExtensions > 0 && c.Extensions >= set.int(SettingExtensionMax, spec.MaxExtensions) {
 		return store.Invalid("该工单已延期过，不能再次申请延期")
@@ -294,10 +294,10 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	c, d, flow := x.c, x.d, x.flow
 	spec, ok := flow.Action(act.Name)
 	if !ok {
-		return store.Invalid(fmt.Sprintf("“%s”流程没有“%s”操作", label(flow.LabelKey()), act.Name))
+		return store.Invalidf("“%s”流程没有“%s”操作", label(flow.LabelKey()), act.Name)
 	}
 	if !statusAllowed(flow, spec, c) {
-		return store.Conflict(fmt.Sprintf("工单当前状态为“%s”，不能进行“%s”操作", stateLabel(flow, c.Status), actionLabel(spec)))
+		return store.Conflictf("工单当前状态为“%s”，不能进行“%s”操作", stateLabel(flow, c.Status), actionLabel(spec))
 	}
 	if act.Version != 0 && act.Version != c.Version {
 		return store.Conflict("工单已被他人更新，请刷新后重试")
@@ -315,7 +315,7 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 				if _, exists := d.Assignment(act.AssignmentID); !exists {
 					return store.NotFound("找不到该承办记录")
 				}
-				return store.Conflict(fmt.Sprintf("该承办记录当前不能进行“%s”操作", actionLabel(spec)))
+				return store.Conflictf("该承办记录当前不能进行“%s”操作", actionLabel(spec))
 			}
 		} else {
 			var mine []*Assignment
@@ -337,14 +337,14 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 					return store.Invalid("请指明要操作的承办记录（assignment_id）")
 				}
 			case len(cands) == 0:
-				return store.Conflict(fmt.Sprintf("没有可以进行“%s”操作的承办记录", actionLabel(spec)))
+				return store.Conflictf("没有可以进行“%s”操作的承办记录", actionLabel(spec))
 			default:
 				return store.Forbidden("您无权进行此操作")
 			}
 		}
 	}
 	if !permittedAs(x.actor, x.person, spec, d, target) {
-		return store.Forbidden(fmt.Sprintf("您无权对该工单进行“%s”操作", actionLabel(spec)))
+		return store.Forbiddenf("您无权对该工单进行“%s”操作", actionLabel(spec))
 	}
 	if target != nil && spec.WithinDispatch != "" {
 		l, err := x.s.caseLimit(x.set, spec.WithinDispatch, c)
@@ -526,13 +526,13 @@ func (x *actx) lead() (*Assignment, bool) {
 func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 	n := spec.Needs
 	if n.Note && act.Note == "" {
-		return store.Invalid(fmt.Sprintf("“%s”需要填写说明", actionLabel(spec)))
+		return store.Invalidf("“%s”需要填写说明", actionLabel(spec))
 	}
 	if utf8.RuneCountInString(act.Note) > 5000 {
 		return store.Invalid("说明不能超过5000字")
 	}
 	if n.Outcome && act.Resolved == nil {
-		return store.Invalid(fmt.Sprintf("“%s”需要选择结果（是否解决/通过）", actionLabel(spec)))
+		return store.Invalidf("“%s”需要选择结果（是否解决/通过）", actionLabel(spec))
 	}
 	if n.NoteOnFail && act.Resolved != nil && !*act.Resolved && act.Note == "" {
 		return store.Invalid("未解决或未通过时请填写原因")
@@ -546,16 +546,16 @@ func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 	for _, f := range n.Fields {
 		v := strings.TrimSpace(act.Fields[f])
 		if v == "" {
-			return store.Invalid(fmt.Sprintf("“%s”需要填写%s", actionLabel(spec), fieldName(f)))
+			return store.Invalidf("“%s”需要填写%s", actionLabel(spec), fieldName(f))
 		}
 		if utf8.RuneCountInString(v) > 2000 {
-			return store.Invalid(fmt.Sprintf("%s不能超过2000字", fieldName(f)))
+			return store.Invalidf("%s不能超过2000字", fieldName(f))
 		}
 	}
 	if n.Days {
 		maxDays := x.set.int(SettingExtensionMaxDays, 10)
 		if act.Days < 1 || act.Days > maxDays {
-			return store.Invalid(fmt.Sprintf("延期天数应为1至%d个工作日", maxDays))
+			return store.Invalidf("延期天数应为1至%d个工作日", maxDays)
 		}
 	}
 	if n.Satisfaction && !slices.Contains([]string{Satisfied, Basic, Unsatisfied}, act.Satisfaction) {
@@ -578,7 +578,7 @@ func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 			has = slices.ContainsFunc(x.d.Attachments, func(a Attachment) bool { return a.Stage == n.Attachment })
 		}
 		if !has {
-			return store.Invalid(fmt.Sprintf("请上传%s照片", stageLabel(n.Attachment)))
+			return store.Invalidf("请上传%s照片", stageLabel(n.Attachment))
 		}
 	}
 	return nil
@@ -632,11 +632,11 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 			}
 			switch u.Kind {
 			case "province", "city", "county":
-				return nil, store.Invalid(fmt.Sprintf("不能派给%s，请选择具体的部门、乡镇或社区", u.Name))
+				return nil, store.Invalidf("不能派给%s，请选择具体的部门、乡镇或社区", u.Name)
 			}
 			for _, ex := range x.d.Assignments {
 				if ex.UnitID == u.ID && ex.PersonID == 0 && ex.Open() && ex.Status != "returned" {
-					return nil, store.Conflict(fmt.Sprintf("%s已在承办该工单", u.Name))
+					return nil, store.Conflictf("%s已在承办该工单", u.Name)
 				}
 			}
 			if err := x.checkAssign(ctx, spec, u, 0); err != nil {
@@ -667,7 +667,7 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 			}
 			for _, ex := range x.d.Assignments {
 				if ex.PersonID == pid && ex.Open() && ex.Status != "returned" {
-					return nil, store.Conflict(fmt.Sprintf("%s已被召集", p.name))
+					return nil, store.Conflictf("%s已被召集", p.name)
 				}
 			}
 			if err := x.checkAssign(ctx, spec, p.unit, pid); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/catalog"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
@@ -27,6 +28,7 @@ type engFixture struct {
 	t       testing.TB
 	db      *store.DB
 	s       *Service
+	cat     *catalog.Service // the category tree
 	now     time.Time
 	units   map[string]unitRef
 	sweeper *timers.Sweeper
@@ -78,7 +80,10 @@ func newEngine(t testing.TB, db *store.DB, deps ...func(*Deps)) *engFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Seed(ctx); err != nil {
+	// The category tree is the catalogue's; the engine reads its table.
+	fx.cat = catalog.NewService(db)
+	fx.cat.SetClock(func() time.Time { return fx.now })
+	if err := fx.cat.SeedCategories(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fx.s = s

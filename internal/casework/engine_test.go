@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/catalog"
 	"grassroots/internal/i18n"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 )
 
 func TestBuiltinFlowsValid(t *testing.T) {
+	t.Parallel()
 	for _, f := range BuiltinFlows() {
 		if err := f.Validate(); err != nil {
 			t.Errorf("%s: %v", f.Name, err)
@@ -31,6 +33,7 @@ func TestBuiltinFlowsValid(t *testing.T) {
 }
 
 func TestParseLimit(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want string
@@ -60,6 +63,7 @@ func hotline(title string) NewCase {
 }
 
 func TestNumberingAndIdempotentIntake(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -108,6 +112,7 @@ func TestNumberingAndIdempotentIntake(t *testing.T) {
 }
 
 func TestIntakeValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		taker := fx.actor(1, "350722000000")
@@ -147,6 +152,7 @@ func TestIntakeValidation(t *testing.T) {
 }
 
 func TestHotlineThroughEveryAction(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -299,6 +305,7 @@ func TestHotlineThroughEveryAction(t *testing.T) {
 }
 
 func TestAllowedActions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -337,6 +344,7 @@ func TestAllowedActions(t *testing.T) {
 }
 
 func TestGridEvent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -398,6 +406,7 @@ func TestGridEvent(t *testing.T) {
 }
 
 func TestActionIsOneTransaction(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -426,6 +435,7 @@ func TestActionIsOneTransaction(t *testing.T) {
 }
 
 func TestDeadlinesOnTheRealCalendar(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -503,6 +513,7 @@ func TestDeadlinesOnTheRealCalendar(t *testing.T) {
 }
 
 func TestCommunityEscalatesToTownship(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -532,6 +543,7 @@ func TestCommunityEscalatesToTownship(t *testing.T) {
 }
 
 func TestAttachments(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -577,6 +589,7 @@ func TestAttachments(t *testing.T) {
 }
 
 func TestCategories(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()
@@ -584,35 +597,35 @@ func TestCategories(t *testing.T) {
 		if n := fx.count(`SELECT COUNT(*) FROM categories WHERE std_code <> '' AND LENGTH(std_code) = 5`); n != 403 {
 			t.Errorf("%d standard minor categories, want 403", n)
 		}
-		if err := fx.s.Seed(ctx); err != nil {
+		if err := fx.cat.SeedCategories(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if n := fx.count(`SELECT COUNT(*) FROM categories WHERE LENGTH(std_code) = 5`); n != 403 {
 			t.Errorf("seeding twice gives %d", n)
 		}
-		tree, err := fx.s.Categories(ctx)
+		tree, err := fx.cat.Categories(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(tree) != 3 || tree[0].Code != "B" || len(tree[0].Children) != 5 || tree[0].Children[0].Children[0].Code != "B01001" {
 			t.Fatalf("tree roots %d, first %+v", len(tree), tree[0].Code)
 		}
-		if _, err := fx.s.AddCategory(ctx, fx.actor(1, "350722000000"), NewCategory{Code: "L01", Name: "低保救助"}); !errors.Is(err, store.ErrForbidden) {
+		if _, err := fx.cat.AddCategory(ctx, fx.actor(1, "350722000000"), catalog.NewCategory{Code: "L01", Name: "低保救助"}); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("non-admin adds a category: %v", err)
 		}
-		if _, err := fx.s.AddCategory(ctx, admin, NewCategory{Code: "L01", Name: "低保救助", DeptCode: "350722D002"}); err != nil {
+		if _, err := fx.cat.AddCategory(ctx, admin, catalog.NewCategory{Code: "L01", Name: "低保救助", DeptCode: "350722D002"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fx.s.AddCategory(ctx, admin, NewCategory{Code: "L01", Name: "重复"}); !errors.Is(err, store.ErrConflict) {
+		if _, err := fx.cat.AddCategory(ctx, admin, catalog.NewCategory{Code: "L01", Name: "重复"}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("duplicate code: %v", err)
 		}
-		if _, err := fx.s.AddCategory(ctx, admin, NewCategory{Code: "X1", Name: "标准下", ParentCode: "B01"}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := fx.cat.AddCategory(ctx, admin, catalog.NewCategory{Code: "X1", Name: "标准下", ParentCode: "B01"}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("category under the standard: %v", err)
 		}
-		if err := fx.s.SetCategoryDepartment(ctx, admin, "B01001", "350722D003"); err != nil {
+		if err := fx.cat.SetCategoryDepartment(ctx, admin, "B01001", "350722D003"); err != nil {
 			t.Fatal(err)
 		}
-		if err := fx.s.SetCategoryDepartment(ctx, admin, "B01001", "350722001000"); !errors.Is(err, store.ErrInvalid) {
+		if err := fx.cat.SetCategoryDepartment(ctx, admin, "B01001", "350722001000"); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("a street as a category's department: %v", err)
 		}
 		in := hotline("井盖")
@@ -631,6 +644,7 @@ func TestCategories(t *testing.T) {
 // statuses, actions, note and outcome labels, file stages) has a text in
 // both languages, and the engine's own messages name actions by it.
 func TestEveryNameTranslated(t *testing.T) {
+	t.Parallel()
 	msgs := i18n.MustLoad()
 	has := func(what, key string) {
 		t.Helper()
@@ -670,6 +684,7 @@ func TestEveryNameTranslated(t *testing.T) {
 // category are data (settings); a category's limit wins over the request
 // type's, which wins over the default.
 func TestLimitsByCategoryAndRequestType(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()

@@ -29,6 +29,7 @@ var flowNameAllowed = map[string]string{
 // flows; a flow's name as a Go string literal, a quoted template string or
 // a flow= query appears only in the allowed files above.
 func TestNoFlowNamesInWebAndAPI(t *testing.T) {
+	t.Parallel()
 	names := map[string]bool{}
 	for _, f := range BuiltinFlows() {
 		names[f.Name] = true

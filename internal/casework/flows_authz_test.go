@@ -16,6 +16,7 @@ const (
 // and act on each flow equal to the flow declarations, so the document is
 // the rule. GRASSROOTS_UPDATE_DOCS=1 rewrites the generated part.
 func TestAuthorizationDoc(t *testing.T) {
+	t.Parallel()
 	for _, sc := range AuthorizationScopes(BuiltinFlows()) {
 		if scopeWords[sc] == "" {
 			t.Errorf("scope %q has no words in the authorisation table", sc)

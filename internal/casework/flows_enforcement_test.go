@@ -15,6 +15,7 @@ func evidence() []NewAttachment {
 }
 
 func TestEnforcementTransfer(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()
@@ -127,6 +128,7 @@ func TestEnforcementTransfer(t *testing.T) {
 // department may not hand a township work that the access list does not
 // admit, and the refused attempt stays on record.
 func TestAccessListRefusesDepartmentToTownship(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		var inTx, recorded []AccessCheck
@@ -182,6 +184,7 @@ func TestAccessListRefusesDepartmentToTownship(t *testing.T) {
 }
 
 func TestProposeFromTerritorialList(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 // required) are fields of the flow, not its name: a copy of the flow under
 // another name keeps them, and a flow without them asks for neither.
 func TestIntakeRulesAreFlowFields(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		grid := GridEventFlow()
 		grid.Name = "street_patrol"

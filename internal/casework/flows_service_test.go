@@ -13,6 +13,7 @@ import (
 // its own promised limit, the clock stopped while supplements are awaited
 // and restarted with the time that was left, and the refusals on the way.
 func TestServiceFlowPauseResume(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		window := fx.actor(1, "350722001000", access.RoleTownship)

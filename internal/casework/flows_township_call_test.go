@@ -12,11 +12,12 @@ import (
 )
 
 func TestTownshipCall(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()
 		admin := fx.actor(1, "350722000000", access.RoleAdmin)
-		if err := fx.s.SetCategoryDepartment(ctx, admin, "B01001", "350722D002"); err != nil {
+		if err := fx.cat.SetCategoryDepartment(ctx, admin, "B01001", "350722D002"); err != nil {
 			t.Fatal(err)
 		}
 		street := fx.actor(10, "350722001000", access.RoleTownship)
@@ -97,6 +98,7 @@ func TestTownshipCall(t *testing.T) {
 }
 
 func TestTownshipCallEscalationAndReassign(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()

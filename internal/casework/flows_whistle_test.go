@@ -107,6 +107,7 @@ func (fx *coordFixture) createErr(actor access.Actor, in NewCase, kind error) {
 func pf(v float64) *float64 { return &v }
 
 func TestStreetWhistle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		street := fx.actor(10, "350722001000", access.RoleTownship)
@@ -184,6 +185,7 @@ func TestStreetWhistle(t *testing.T) {
 }
 
 func TestWhistleReportInLimitsBySetting(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()
@@ -210,6 +212,7 @@ func TestWhistleReportInLimitsBySetting(t *testing.T) {
 }
 
 func TestWhistleReportInOverdueEscalates(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()
@@ -233,6 +236,7 @@ func TestWhistleReportInOverdueEscalates(t *testing.T) {
 }
 
 func TestCommunityWhistleWithPartyMembers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		ctx := context.Background()
@@ -321,6 +325,7 @@ func TestCommunityWhistleWithPartyMembers(t *testing.T) {
 // Without a party registry the engine knows no co-building unit and no
 // registration: a community whistle summons nobody.
 func TestCommunityWhistleWithoutPartyRegistry(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		fx.s.UseParty(nil)
@@ -340,6 +345,7 @@ func TestCommunityWhistleWithoutPartyRegistry(t *testing.T) {
 }
 
 func TestCommunityStaffRecordForMember(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		community := fx.actor(30, "350722001001", access.RoleCommunity)
@@ -356,6 +362,7 @@ func TestCommunityStaffRecordForMember(t *testing.T) {
 }
 
 func TestOrganisationAndResidentWhistles(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCoord(t, db)
 		street := fx.actor(10, "350722001000", access.RoleTownship)

@@ -315,7 +315,7 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 			q.add("c.closed_at IS NOT NULL")
 		case BucketAll:
 		default:
-			return nil, store.Invalid(fmt.Sprintf("未知的列表「%s」", b))
+			return nil, store.Invalidf("未知的列表「%s」", b)
 		}
 	}
 	if f.Flow != "" {
@@ -349,7 +349,7 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 		var id int64
 		err := s.db.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, f.Grid).Scan(&id)
 		if errors.Is(store.Normalize(err), store.ErrNotFound) {
-			return nil, store.NotFound(fmt.Sprintf("找不到网格「%s」", f.Grid))
+			return nil, store.NotFoundf("找不到网格「%s」", f.Grid)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("inbox: grid %s: %w", f.Grid, err)
@@ -402,7 +402,7 @@ func (s *Service) categorySubtree(ctx context.Context, code string) ([]int64, er
 		return nil, fmt.Errorf("inbox: category %s: %w", code, err)
 	}
 	if len(ids) == 0 {
-		return nil, store.NotFound(fmt.Sprintf("找不到分类「%s」", code))
+		return nil, store.NotFoundf("找不到分类「%s」", code)
 	}
 	return ids, nil
 }

@@ -20,6 +20,7 @@ import (
 // happen in the grid's community, so their place is not in the grid's
 // subtree — and the cases it opened, and nothing it may not open.
 func TestInboxListsWhatActorsMayOpen(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
@@ -109,6 +110,7 @@ func TestInboxListsWhatActorsMayOpen(t *testing.T) {
 // it overdue, a part waiting to be signed past its signing deadline too, and
 // nothing else is.
 func TestOverdueBucketListsLateRows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
@@ -176,6 +178,7 @@ func TestOverdueBucketListsLateRows(t *testing.T) {
 // phone number, whole or partial, unless trust.SearchPhone set the hash: a
 // number typed into the keyword box is refused and finds nothing.
 func TestPhoneNumbersAreNotKeywords(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
@@ -197,6 +200,7 @@ func TestPhoneNumbersAreNotKeywords(t *testing.T) {
 // TestFinalFromFlows proves that the final statuses come from the flow
 // declarations: every flow's final states, and nothing else.
 func TestFinalFromFlows(t *testing.T) {
+	t.Parallel()
 	s := &Service{flows: map[string]*Flow{}}
 	for _, f := range []Flow{HotlineFlow(), ServiceFlow(), WhistleFlow(), TownshipCallFlow()} {
 		s.flows[f.Name] = &f

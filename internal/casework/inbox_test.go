@@ -215,6 +215,7 @@ func caseIDs(rows []InboxRow) []int64 {
 }
 
 func TestInboxBucketsAndScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
@@ -355,6 +356,7 @@ func caseNo(t *testing.T, db *store.DB, id int64) string {
 }
 
 func TestInboxKeysetPagination(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
@@ -441,6 +443,7 @@ func TestInboxKeysetPagination(t *testing.T) {
 }
 
 func TestPhoneQueryAndCaseNo(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		q     string
 		phone string

@@ -181,7 +181,7 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	}
 	flow, ok := s.flows[in.Flow]
 	if !ok {
-		return nil, store.Invalid(fmt.Sprintf("不支持的流程：%s（可选：%s）", in.Flow, strings.Join(s.FlowNames(), "、")))
+		return nil, store.Invalidf("不支持的流程：%s（可选：%s）", in.Flow, strings.Join(s.FlowNames(), "、"))
 	}
 	switch {
 	case actor.System:
@@ -211,7 +211,7 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	}
 	if len(flow.Kinds) > 0 || in.Kind != "" {
 		if !slices.Contains(flow.Kinds, in.Kind) {
-			return nil, store.Invalid(fmt.Sprintf("类型“%s”不适用于此流程", in.Kind))
+			return nil, store.Invalidf("类型“%s”不适用于此流程", in.Kind)
 		}
 	}
 	in.RequestType = strings.TrimSpace(in.RequestType)
@@ -311,12 +311,12 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		err := tx.QueryRow(ctx, `SELECT id, active FROM categories WHERE code = ?`, in.Category).Scan(&categoryID, &active)
 		if err != nil {
 			if isNotFound(store.Normalize(err)) {
-				return Case{}, store.Invalid(fmt.Sprintf("找不到问题分类 %s", in.Category))
+				return Case{}, store.Invalidf("找不到问题分类 %s", in.Category)
 			}
 			return Case{}, fmt.Errorf("category: %w", err)
 		}
 		if active != 1 {
-			return Case{}, store.Invalid(fmt.Sprintf("问题分类 %s 已停用，请另选分类", in.Category))
+			return Case{}, store.Invalidf("问题分类 %s 已停用，请另选分类", in.Category)
 		}
 	} else if flow.NeedsCategory {
 		return Case{}, store.Invalid("请选择问题分类")

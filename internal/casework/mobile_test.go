@@ -12,6 +12,7 @@ import (
 )
 
 func TestGridWork(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()

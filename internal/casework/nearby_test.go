@@ -14,6 +14,7 @@ import (
 )
 
 func TestDistance(t *testing.T) {
+	t.Parallel()
 	// One thousandth of a degree of latitude is about 111 m everywhere.
 	if d := distance(118.5, 27.9, 118.5, 27.901); math.Abs(d-111.2) > 0.5 {
 		t.Errorf("0.001° of latitude = %.1f m, want about 111.2", d)
@@ -26,6 +27,7 @@ func TestDistance(t *testing.T) {
 }
 
 func TestNearby(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newEngine(t, db)
 		ctx := context.Background()

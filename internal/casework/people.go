@@ -206,7 +206,7 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 			Scan(&place.ID, &place.Code, &place.Name, &place.Kind, &place.Path)
 		if err != nil {
 			if isNotFound(store.Normalize(err)) {
-				return nil, store.Invalid(fmt.Sprintf("找不到单位编码 %s", placeCode))
+				return nil, store.Invalidf("找不到单位编码 %s", placeCode)
 			}
 			return nil, err
 		}

@@ -302,7 +302,7 @@ func CanSee(actor access.Actor, d *CaseDetail) bool {
 }
 
 func caseNotFound(no string) error {
-	return store.NotFound(fmt.Sprintf("找不到工单 %s，或您无权查看", no))
+	return store.NotFoundf("找不到工单 %s，或您无权查看", no)
 }
 
 // Get returns a case with its parts, timeline, attachments and pending

@@ -37,7 +37,7 @@ func (s *Service) Calendar(ctx context.Context) (Calendar, error) { return s.cal
 func (s *Service) MayOpen(ctx context.Context, actor access.Actor, in NewCase) error {
 	f, ok := s.flows[in.Flow]
 	if !ok {
-		return store.Invalid(fmt.Sprintf("没有流程 %s", in.Flow))
+		return store.Invalidf("没有流程 %s", in.Flow)
 	}
 	if len(f.OpenedBy) > 0 && !actor.HasAny(f.OpenedBy...) {
 		return store.Forbidden("您的角色不能发起此类工单") // as intake says

@@ -12,6 +12,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want []string
@@ -57,6 +58,7 @@ func FuzzTokens(f *testing.F) {
 }
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newViewsFixture(t, db)
 		lamp := fx.addCase(vfCase{title: "路灯不亮", body: "小区门口的路灯坏了三天", place: fx.communityA})

@@ -52,7 +52,7 @@ func unitForUser(ctx context.Context, tx *store.Tx, code string) (unitRef, error
 	u, err := unitByCode(ctx, tx, code)
 	if err != nil {
 		if isNotFound(err) {
-			return u, store.Invalid(fmt.Sprintf("找不到单位编码 %s", code))
+			return u, store.Invalidf("找不到单位编码 %s", code)
 		}
 		return u, err
 	}

@@ -211,7 +211,7 @@ func (s *Service) GrantException(ctx context.Context, actor access.Actor, in Exc
 			return err
 		}
 		if from.Kind != "department" {
-			return store.Invalid(fmt.Sprintf("“%s”不是县直部门", from.Name))
+			return store.Invalidf("“%s”不是县直部门", from.Name)
 		}
 		var toID int64
 		if in.ToCode != "" {
@@ -220,7 +220,7 @@ func (s *Service) GrantException(ctx context.Context, actor access.Actor, in Exc
 				return err
 			}
 			if !IsTownshipLevel(to.Kind) {
-				return store.Invalid(fmt.Sprintf("“%s”不是乡镇（街道）", to.Name))
+				return store.Invalidf("“%s”不是乡镇（街道）", to.Name)
 			}
 			toID = to.ID
 		}

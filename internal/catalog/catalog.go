@@ -3,7 +3,8 @@
 // obeys. A matter (事项) carries the four unifications — type, name, legal
 // basis and code — and every list item references one. The lists are
 // versioned: each change is a numbered version recording who, when and why,
-// and any version can be read back or compared with another.
+// and any version can be read back or compared with another. It also owns
+// the category tree (categories.go) that cases are filed under.
 //
 // The case engine calls three rules from here: CheckAccess (may a county
 // department hand this work to a township?), Route (which units lead and
@@ -52,7 +53,7 @@ func ParseList(s string) (ListKind, error) {
 			return l, nil
 		}
 	}
-	return "", store.NotFound(fmt.Sprintf("没有名为“%s”的清单", s))
+	return "", store.NotFoundf("没有名为“%s”的清单", s)
 }
 
 // Title is the list's Chinese name.
@@ -146,7 +147,7 @@ func (s *Service) unitByID(ctx context.Context, q querier, id int64) (unitRef, e
 		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &u.TownshipType)
 	if err != nil {
 		if isNotFound(err) {
-			return u, store.NotFound(fmt.Sprintf("找不到编号为 %d 的单位", id))
+			return u, store.NotFoundf("找不到编号为 %d 的单位", id)
 		}
 		return u, fmt.Errorf("read unit %d: %w", id, err)
 	}
@@ -159,7 +160,7 @@ func (s *Service) unitByCode(ctx context.Context, q querier, code string) (unitR
 		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &u.TownshipType)
 	if err != nil {
 		if isNotFound(err) {
-			return u, store.NotFound(fmt.Sprintf("找不到单位“%s”", code))
+			return u, store.NotFoundf("找不到单位“%s”", code)
 		}
 		return u, fmt.Errorf("read unit %s: %w", code, err)
 	}

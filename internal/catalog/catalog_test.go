@@ -17,6 +17,7 @@ import (
 )
 
 func TestValidateCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		code string
 		ok   bool
@@ -54,6 +55,7 @@ func TestValidateCode(t *testing.T) {
 }
 
 func TestImplementationCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		code     string
 		level    int
@@ -83,6 +85,7 @@ func TestImplementationCode(t *testing.T) {
 }
 
 func TestBasisRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ law, article string }{
 		{"中华人民共和国行政许可法", "第十二条"},
 		{"城市道路管理条例", ""},
@@ -96,6 +99,7 @@ func TestBasisRoundTrip(t *testing.T) {
 }
 
 func TestSaveMatterValidates(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -123,6 +127,7 @@ func TestSaveMatterValidates(t *testing.T) {
 }
 
 func TestCheckAccessFollowsTheList(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -235,6 +240,7 @@ func mustMatter(t *testing.T, f *fixture, code string) Matter {
 }
 
 func TestMayDecideFollowsTheBatch(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -310,6 +316,7 @@ func TestMayDecideFollowsTheBatch(t *testing.T) {
 }
 
 func TestVersionsAsOfAndCompare(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -411,6 +418,7 @@ func TestVersionsAsOfAndCompare(t *testing.T) {
 }
 
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -463,6 +471,7 @@ func bytesOf(t *testing.T, f *fixture, list ListKind) []byte {
 }
 
 func TestItemsAsOfBeforeFirstVersion(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()

@@ -64,13 +64,13 @@ func ValidateCode(code string) error {
 	}
 	m := matterCodeRE.FindStringSubmatch(code)
 	if m == nil {
-		return store.Invalid(fmt.Sprintf("事项编码“%s”格式不正确：应为2位类型代码+5位主项编码+3位子项编码，如 XK00123000", code))
+		return store.Invalidf("事项编码“%s”格式不正确：应为2位类型代码+5位主项编码+3位子项编码，如 XK00123000", code)
 	}
 	if TypeName(m[1]) == "" {
-		return store.Invalid(fmt.Sprintf("事项编码“%s”的类型代码“%s”不存在：应为 XK、CF、QZ、ZS、JF、JC、QR、JL、CJ、QT、GF 之一", code, m[1]))
+		return store.Invalidf("事项编码“%s”的类型代码“%s”不存在：应为 XK、CF、QZ、ZS、JF、JC、QR、JL、CJ、QT、GF 之一", code, m[1])
 	}
 	if m[2] == "00000" {
-		return store.Invalid(fmt.Sprintf("事项编码“%s”的主项编码不能为00000", code))
+		return store.Invalidf("事项编码“%s”的主项编码不能为00000", code)
 	}
 	return nil
 }
@@ -89,10 +89,10 @@ func ImplementationCode(matterCode string, level int, division string) (string, 
 		return "", err
 	}
 	if _, ok := Levels[level]; !ok {
-		return "", store.Invalid(fmt.Sprintf("实施层级“%d”不正确：应为1（国家级）至5（乡级）", level))
+		return "", store.Invalidf("实施层级“%d”不正确：应为1（国家级）至5（乡级）", level)
 	}
 	if !divisionRE.MatchString(division) || division == "000000" {
-		return "", store.Invalid(fmt.Sprintf("行政区划代码“%s”不正确：应为6位数字", division))
+		return "", store.Invalidf("行政区划代码“%s”不正确：应为6位数字", division)
 	}
 	return fmt.Sprintf("%s%d%s", matterCode, level, division), nil
 }
@@ -101,7 +101,7 @@ func ImplementationCode(matterCode string, level int, division string) (string, 
 // level and division code, validating each.
 func ParseImplementationCode(code string) (matterCode string, level int, division string, err error) {
 	if len(code) != 17 {
-		return "", 0, "", store.Invalid(fmt.Sprintf("实施编码“%s”应为17位：10位事项编码+1位层级+6位区划代码", code))
+		return "", 0, "", store.Invalidf("实施编码“%s”应为17位：10位事项编码+1位层级+6位区划代码", code)
 	}
 	matterCode, division = code[:10], code[11:]
 	level = int(code[10] - '0')

@@ -66,7 +66,7 @@ func ParseDate(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, store.Invalid(fmt.Sprintf("日期“%s”格式不正确：请写成 2026-03-01", s))
+	return time.Time{}, store.Invalidf("日期“%s”格式不正确：请写成 2026-03-01", s)
 }
 
 const batchCols = `id, batch_no, doc_no, effective_at, note, demo`
@@ -117,7 +117,7 @@ func (s *Service) createBatchTx(ctx context.Context, tx *store.Tx, actor access.
 		nullInt(actor.UserID), store.Millis(s.now())).Scan(&b.ID)
 	if err != nil {
 		if errors.Is(store.Normalize(err), store.ErrConflict) {
-			return b, store.Conflict(fmt.Sprintf("批次号“%s”已存在", in.BatchNo))
+			return b, store.Conflictf("批次号“%s”已存在", in.BatchNo)
 		}
 		return b, fmt.Errorf("create batch: %w", err)
 	}
@@ -171,13 +171,13 @@ func (s *Service) RequestEmpowerment(ctx context.Context, actor access.Actor, in
 			return err
 		}
 		if !IsTownshipLevel(u.Kind) {
-			return store.Invalid(fmt.Sprintf("“%s”不是乡镇（街道），只有乡镇（街道）可以申请赋权", u.Name))
+			return store.Invalidf("“%s”不是乡镇（街道），只有乡镇（街道）可以申请赋权", u.Name)
 		}
 		if !actor.SeesPath(u.Path) && !CanEdit(actor) {
-			return store.Forbidden(fmt.Sprintf("您不能代“%s”申请赋权", u.Name))
+			return store.Forbiddenf("您不能代“%s”申请赋权", u.Name)
 		}
 		if u.TownshipType == "" {
-			return store.Invalid(fmt.Sprintf("“%s”尚未设置乡镇类型，请先在组织网络中设置", u.Name))
+			return store.Invalidf("“%s”尚未设置乡镇类型，请先在组织网络中设置", u.Name)
 		}
 		m, err := s.matterByCode(ctx, tx, in.MatterCode)
 		if err != nil {
@@ -189,14 +189,14 @@ func (s *Service) RequestEmpowerment(ctx context.Context, actor access.Actor, in
 			return err
 		}
 		if n > 0 {
-			return store.Conflict(fmt.Sprintf("“%s”已在%s的赋权清单中，无需再申请", m.Name, u.TownshipType))
+			return store.Conflictf("“%s”已在%s的赋权清单中，无需再申请", m.Name, u.TownshipType)
 		}
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM empowerment_requests WHERE township_unit_id = ? AND matter_id = ? AND status = 'pending'`,
 			u.ID, m.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
-			return store.Conflict(fmt.Sprintf("%s已申请“%s”，正在审核中", u.Name, m.Name))
+			return store.Conflictf("%s已申请“%s”，正在审核中", u.Name, m.Name)
 		}
 		name := actor.Name
 		if name == "" {
@@ -235,7 +235,7 @@ func (s *Service) request(ctx context.Context, q querier, id int64) (Request, er
 	r, err := scanRequest(q.QueryRow(ctx, requestSelect+` WHERE r.id = ?`, id))
 	if err != nil {
 		if isNotFound(err) {
-			return r, store.NotFound(fmt.Sprintf("找不到编号为 %d 的赋权申请", id))
+			return r, store.NotFoundf("找不到编号为 %d 的赋权申请", id)
 		}
 		return r, fmt.Errorf("read request %d: %w", id, err)
 	}
@@ -287,7 +287,7 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 		}
 		b, ok := r.batches[strings.TrimSpace(batchNo)]
 		if !ok {
-			return store.Invalid(fmt.Sprintf("赋权批次“%s”不存在，请先登记批次", batchNo))
+			return store.Invalidf("赋权批次“%s”不存在，请先登记批次", batchNo)
 		}
 		current, err := s.items(ctx, tx, EmpowermentList, 0, Filter{})
 		if err != nil {
@@ -304,10 +304,10 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 				return err
 			}
 			if req.Status != "pending" {
-				return store.Conflict(fmt.Sprintf("%s申请的“%s”已审核，不能再次审核", req.TownshipName, req.Matter.Name))
+				return store.Conflictf("%s申请的“%s”已审核，不能再次审核", req.TownshipName, req.Matter.Name)
 			}
 			if req.TownshipType == "" {
-				return store.Invalid(fmt.Sprintf("“%s”尚未设置乡镇类型", req.TownshipName))
+				return store.Invalidf("“%s”尚未设置乡镇类型", req.TownshipName)
 			}
 			key := itemKey(EmpowermentList, req.TownshipType, 0, req.Matter.ID)
 			if !onList[key] {

@@ -237,7 +237,7 @@ func parseFile(ctx context.Context, list ListKind, r io.Reader, timeout time.Dur
 		return nil, fmt.Errorf("read list file: %w", err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, store.Invalid(fmt.Sprintf("文件超过%dMB：请只保留清单所在的工作表、删除图片后另存为 .xlsx 再导入", MaxFileSize>>20))
+		return nil, store.Invalidf("文件超过%dMB：请只保留清单所在的工作表、删除图片后另存为 .xlsx 再导入", MaxFileSize>>20)
 	}
 	if err := checkZip(data); err != nil {
 		return nil, err
@@ -277,10 +277,10 @@ func parseFile(ctx context.Context, list ListKind, r io.Reader, timeout time.Dur
 		}
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, store.Invalid(fmt.Sprintf("第%d行无法读取", n))
+			return nil, store.Invalidf("第%d行无法读取", n)
 		}
 		if cellsRead += len(cells); cellsRead > maxCells {
-			return nil, store.Invalid(fmt.Sprintf("表格中的单元格过多（超过%d万个，到第%d行为止），多半是清单以外的列里有内容或格式：请删除清单以外的列和空行后再导入", maxCells/10000, n))
+			return nil, store.Invalidf("表格中的单元格过多（超过%d万个，到第%d行为止），多半是清单以外的列里有内容或格式：请删除清单以外的列和空行后再导入", maxCells/10000, n)
 		}
 		if n == 1 {
 			pos := map[string]int{}
@@ -296,7 +296,7 @@ func parseFile(ctx context.Context, list ListKind, r io.Reader, timeout time.Dur
 				index[i] = p
 			}
 			if len(missing) > 0 {
-				return nil, store.Invalid(fmt.Sprintf("第1行表头缺少列：%s（请使用%s模板）", strings.Join(missing, "、"), list.Title()))
+				return nil, store.Invalidf("第1行表头缺少列：%s（请使用%s模板）", strings.Join(missing, "、"), list.Title())
 			}
 			continue
 		}
@@ -311,7 +311,7 @@ func parseFile(ctx context.Context, list ListKind, r io.Reader, timeout time.Dur
 			continue
 		}
 		if len(out) == MaxRows {
-			return nil, store.Invalid(fmt.Sprintf("清单超过%d行：请分成每个不超过%d行的文件分批导入", MaxRows, MaxRows))
+			return nil, store.Invalidf("清单超过%d行：请分成每个不超过%d行的文件分批导入", MaxRows, MaxRows)
 		}
 		row := ImportRow{Row: n}
 		for i, c := range cols {
@@ -327,7 +327,7 @@ func parseFile(ctx context.Context, list ListKind, r io.Reader, timeout time.Dur
 		return nil, store.Invalid("文件是空的")
 	}
 	if err := rows.Error(); err != nil {
-		return nil, store.Invalid("文件读取出错：" + err.Error())
+		return nil, store.Invalidf("文件读取出错：%v", err)
 	}
 	return out, nil
 }
@@ -345,12 +345,12 @@ func checkZip(data []byte) error {
 		return store.Invalid("无法读取该文件：请上传 .xlsx 格式的 Excel 文件")
 	}
 	if len(zr.File) > maxParts {
-		return store.Invalid(fmt.Sprintf("文件包含的部件过多（%d个），不像是正常的清单文件：请把清单复制到新建的工作簿，另存为 .xlsx 后再导入", len(zr.File)))
+		return store.Invalidf("文件包含的部件过多（%d个），不像是正常的清单文件：请把清单复制到新建的工作簿，另存为 .xlsx 后再导入", len(zr.File))
 	}
 	var total uint64
 	for _, zf := range zr.File {
 		if zf.UncompressedSize64 > maxUnzipped || total+zf.UncompressedSize64 > maxUnzipped {
-			return store.Invalid(fmt.Sprintf("文件解压后超过%dMB，不像是正常的清单文件：请把清单复制到新建的工作簿，另存为 .xlsx 后再导入", maxUnzipped>>20))
+			return store.Invalidf("文件解压后超过%dMB，不像是正常的清单文件：请把清单复制到新建的工作簿，另存为 .xlsx 后再导入", maxUnzipped>>20)
 		}
 		total += zf.UncompressedSize64
 	}
@@ -359,7 +359,7 @@ func checkZip(data []byte) error {
 	// every part once (at most maxUnzipped bytes) to refuse a damaged file.
 	for _, zf := range zr.File {
 		if err := readPart(zf); err != nil {
-			return store.Invalid(fmt.Sprintf("文件已损坏（%s 无法解压）：请在 Excel 中打开，另存为 .xlsx 后再导入", zf.Name))
+			return store.Invalidf("文件已损坏（%s 无法解压）：请在 Excel 中打开，另存为 .xlsx 后再导入", zf.Name)
 		}
 	}
 	return nil
@@ -546,16 +546,16 @@ func (s *Service) check(ctx context.Context, q querier, list ListKind, rows []Im
 		if in.Matter != nil {
 			code := TypeCode(row.TypeName)
 			if code == "" {
-				fail(row.Row, store.Invalid(fmt.Sprintf("事项类型“%s”不正确：应为 行政许可、行政处罚、…、公共服务 之一", row.TypeName)))
+				fail(row.Row, store.Invalidf("事项类型“%s”不正确：应为 行政许可、行政处罚、…、公共服务 之一", row.TypeName))
 				continue
 			}
 			if code != in.MatterCode[:2] {
-				fail(row.Row, store.Invalid(fmt.Sprintf("事项类型“%s”与事项编码“%s”的类型代码不符（%s 应为%s）", row.TypeName, in.MatterCode, in.MatterCode[:2], TypeName(in.MatterCode[:2]))))
+				fail(row.Row, store.Invalidf("事项类型“%s”与事项编码“%s”的类型代码不符（%s 应为%s）", row.TypeName, in.MatterCode, in.MatterCode[:2], TypeName(in.MatterCode[:2])))
 				continue
 			}
 			if prev, ok := matters[in.MatterCode]; ok {
 				if prev.in != *in.Matter {
-					fail(row.Row, store.Invalid(fmt.Sprintf("事项编码“%s”在第%d行的名称或设定依据与本行不同", in.MatterCode, prev.row)))
+					fail(row.Row, store.Invalidf("事项编码“%s”在第%d行的名称或设定依据与本行不同", in.MatterCode, prev.row))
 					continue
 				}
 			} else {
@@ -573,7 +573,7 @@ func (s *Service) check(ctx context.Context, q querier, list ListKind, rows []Im
 			if prev, ok := batches[in.BatchNo]; ok {
 				nb := out.newBatches[prev]
 				if nb.DocNo != in.Batch.DocNo || !sameDay(nb.EffectiveAt, in.Batch.EffectiveAt) {
-					fail(row.Row, store.Invalid(fmt.Sprintf("批次“%s”的文号或生效日期与前面的行不一致", in.BatchNo)))
+					fail(row.Row, store.Invalidf("批次“%s”的文号或生效日期与前面的行不一致", in.BatchNo))
 					continue
 				}
 			} else {
@@ -583,7 +583,7 @@ func (s *Service) check(ctx context.Context, q querier, list ListKind, rows []Im
 		}
 		fileKey := it.TownshipType + "/" + it.UnitCode + "/" + it.Matter.Code
 		if prev, ok := keys[fileKey]; ok {
-			fail(row.Row, store.Invalid(fmt.Sprintf("与第%d行重复（同一%s事项只能有一行）", prev, list.Title())))
+			fail(row.Row, store.Invalidf("与第%d行重复（同一%s事项只能有一行）", prev, list.Title()))
 			continue
 		}
 		keys[fileKey] = row.Row

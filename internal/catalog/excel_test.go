@@ -39,6 +39,7 @@ func sheet(t testing.TB, rows [][]string) *bytes.Buffer {
 }
 
 func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -104,6 +105,7 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 }
 
 func TestExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -176,6 +178,7 @@ func comparable(items []Item) []string {
 }
 
 func TestTemplateHasHeaders(t *testing.T) {
+	t.Parallel()
 	for _, list := range Lists {
 		var b bytes.Buffer
 		if err := Template(list, &b); err != nil {
@@ -194,6 +197,7 @@ func TestTemplateHasHeaders(t *testing.T) {
 // TestImportTenThousandRows measures a 10,000-row import (checked whole,
 // written in one transaction) on each engine.
 func TestImportTenThousandRows(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large import skipped in -short mode")
 	}

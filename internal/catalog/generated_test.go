@@ -45,6 +45,7 @@ func generatedLists() Generated {
 }
 
 func TestLoadGenerated(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()

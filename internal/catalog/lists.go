@@ -269,7 +269,7 @@ func (s *Service) Compare(ctx context.Context, actor access.Actor, list ListKind
 	}
 	for _, v := range []int{a, b} {
 		if v < 1 || v > cur {
-			return nil, store.Invalid(fmt.Sprintf("%s没有第%d版（现为第%d版）", list.Title(), v, cur))
+			return nil, store.Invalidf("%s没有第%d版（现为第%d版）", list.Title(), v, cur)
 		}
 	}
 	before, err := s.items(ctx, s.db, list, a, Filter{})
@@ -400,11 +400,11 @@ func (s *Service) newResolver(ctx context.Context, q querier, list ListKind) (*r
 func (r *resolver) department(field, s string) (unitRef, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return unitRef{}, store.Invalid(field + "不能为空")
+		return unitRef{}, store.Invalidf("%s不能为空", field)
 	}
 	u, ok := r.units[s]
 	if !ok {
-		return unitRef{}, store.Invalid(fmt.Sprintf("%s“%s”不是县直部门（请填写部门全称或单位编码）", field, s))
+		return unitRef{}, store.Invalidf("%s“%s”不是县直部门（请填写部门全称或单位编码）", field, s)
 	}
 	return u, nil
 }
@@ -428,7 +428,7 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 		}
 		m, ok := r.matters[in.MatterCode]
 		if !ok {
-			return it, store.Invalid(fmt.Sprintf("事项编码“%s”不在事项目录中，请先登记该事项", in.MatterCode))
+			return it, store.Invalidf("事项编码“%s”不在事项目录中，请先登记该事项", in.MatterCode)
 		}
 		it.Matter = m
 	}
@@ -440,7 +440,7 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 	switch r.list {
 	case PowerList, EmpowermentList:
 		if !validTownshipType(in.TownshipType) {
-			return it, store.Invalid(fmt.Sprintf("乡镇类型“%s”不正确：应为 %s 之一", in.TownshipType, strings.Join(TownshipTypes, "、")))
+			return it, store.Invalidf("乡镇类型“%s”不正确：应为 %s 之一", in.TownshipType, strings.Join(TownshipTypes, "、"))
 		}
 		it.TownshipType = in.TownshipType
 	}
@@ -474,7 +474,7 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 				return it, err
 			}
 			if su.ID == u.ID {
-				return it, store.Invalid(fmt.Sprintf("配合部门“%s”与主体责任部门相同", su.Name))
+				return it, store.Invalidf("配合部门“%s”与主体责任部门相同", su.Name)
 			}
 			if !slices.Contains(codes, su.Code) {
 				codes = append(codes, su.Code)
@@ -502,14 +502,15 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 				return it, err
 			}
 			if ok && (b.DocNo != in.Batch.DocNo || !sameDay(b.EffectiveAt, in.Batch.EffectiveAt)) {
-				return it, store.Invalid(fmt.Sprintf("批次“%s”已登记为 %s、%s 生效，与本行的文号或生效日期不一致",
-					b.BatchNo, b.DocNo, b.EffectiveAt.In(shanghai).Format("2006-01-02")))
+				return it, store.Invalidf("批次“%s”已登记为 %s、%s 生效，与本行的文号或生效日期不一致",
+					b.BatchNo, b.DocNo, b.EffectiveAt.In(shanghai).Format("2006-01-02"))
+
 			}
 			if !ok {
 				b = Batch{BatchNo: in.BatchNo, DocNo: in.Batch.DocNo, EffectiveAt: in.Batch.EffectiveAt, Note: in.Batch.Note}
 			}
 		} else if !ok {
-			return it, store.Invalid(fmt.Sprintf("赋权批次“%s”不存在，请先登记批次", in.BatchNo))
+			return it, store.Invalidf("赋权批次“%s”不存在，请先登记批次", in.BatchNo)
 		}
 		it.batchID = b.ID
 		bb := b
@@ -581,7 +582,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor access.Actor, c
 	for _, it := range c.put {
 		it.Key = itemKey(c.list, it.TownshipType, it.unitID, it.Matter.ID)
 		if kept[it.Key] {
-			return Summary{}, store.Invalid(fmt.Sprintf("事项“%s”在本次修改中出现了两次", it.Matter.Name))
+			return Summary{}, store.Invalidf("事项“%s”在本次修改中出现了两次", it.Matter.Name)
 		}
 		kept[it.Key] = true
 		old, ok := byKey[it.Key]
@@ -752,7 +753,7 @@ func (s *Service) itemByKey(ctx context.Context, q querier, list ListKind, key s
 	it, err := scanItem(q.QueryRow(ctx, itemSelect+` WHERE li.list = ? AND li.item_key = ? AND li.v_to IS NULL`, string(list), key))
 	if err != nil {
 		if isNotFound(err) {
-			return it, store.NotFound(list.Title() + "中没有这一项")
+			return it, store.NotFoundf("%s中没有这一项", list.Title())
 		}
 		return it, fmt.Errorf("read %s item: %w", list, err)
 	}

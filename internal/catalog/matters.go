@@ -111,7 +111,7 @@ func (s *Service) matterByCode(ctx context.Context, q querier, code string) (Mat
 	m, err := scanMatter(q.QueryRow(ctx, `SELECT `+matterCols+` FROM matters WHERE code = ?`, code))
 	if err != nil {
 		if isNotFound(err) {
-			return m, store.NotFound(fmt.Sprintf("事项编码“%s”不在事项目录中", code))
+			return m, store.NotFoundf("事项编码“%s”不在事项目录中", code)
 		}
 		return m, fmt.Errorf("read matter %s: %w", code, err)
 	}

@@ -43,7 +43,7 @@ func (s *Service) Route(ctx context.Context, categoryCode string) (Routing, erro
 	r.Matter = m
 	it, err := s.itemByKey(ctx, s.db, TerritorialList, itemKey(TerritorialList, "", 0, m.ID))
 	if err != nil {
-		return r, store.NotFound(fmt.Sprintf("事项“%s”不在属地管理事项清单中", m.Name))
+		return r, store.NotFoundf("事项“%s”不在属地管理事项清单中", m.Name)
 	}
 	r.Lead = UnitRef{ID: it.unitID, Code: it.UnitCode, Name: it.UnitName}
 	r.LeadDuties, r.SupportDuties = it.Duties, it.SupportDuties
@@ -63,7 +63,7 @@ func (s *Service) categoryMatter(ctx context.Context, q querier, categoryCode st
 		FROM category_matters c JOIN matters m ON m.id = c.matter_id WHERE c.category_code = ?`, strings.TrimSpace(categoryCode)))
 	if err != nil {
 		if isNotFound(err) {
-			return m, store.NotFound(fmt.Sprintf("类别“%s”未对应清单事项", categoryCode))
+			return m, store.NotFoundf("类别“%s”未对应清单事项", categoryCode)
 		}
 		return m, fmt.Errorf("read category %s matter: %w", categoryCode, err)
 	}
@@ -116,7 +116,7 @@ func (s *Service) SetCategoryMatter(ctx context.Context, actor access.Actor, cat
 			return fmt.Errorf("read category: %w", err)
 		}
 		if n == 0 {
-			return store.Invalid(fmt.Sprintf("工单类别“%s”不存在", categoryCode))
+			return store.Invalidf("工单类别“%s”不存在", categoryCode)
 		}
 		return s.setCategoryMatterTx(ctx, tx, actor, categoryCode, matterCode, false)
 	})

@@ -30,6 +30,7 @@ func withDivisions(t *testing.T, db *store.DB) *org.Service {
 }
 
 func TestLists(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := withDivisions(t, db)
@@ -88,6 +89,7 @@ func TestLists(t *testing.T) {
 }
 
 func TestService(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := withDivisions(t, db)

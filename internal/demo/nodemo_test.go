@@ -14,6 +14,7 @@ import (
 // the domain packages declare nothing about the demo (their demo columns,
 // the marks on generated rows, are data, not generators).
 func TestDomainPackagesHoldNoDemoCode(t *testing.T) {
+	t.Parallel()
 	for _, pkg := range []string{"casework", "org", "catalog", "service"} {
 		dir := filepath.Join("..", pkg)
 		entries, err := os.ReadDir(dir)

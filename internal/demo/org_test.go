@@ -17,6 +17,7 @@ import (
 )
 
 func TestOrg(t *testing.T) {
+	t.Parallel()
 	var first *OrgCounts
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

@@ -78,13 +78,13 @@ func (k *Keys) Create(ctx context.Context, actor access.Actor, name, username st
 			var active int
 			err := tx.QueryRow(ctx, `SELECT id, active FROM users WHERE username = ?`, strings.ToLower(u)).Scan(&userID, &active)
 			if errors.Is(store.Normalize(err), store.ErrNotFound) {
-				return store.NotFound(fmt.Sprintf("找不到用户“%s”", u))
+				return store.NotFoundf("找不到用户“%s”", u)
 			}
 			if err != nil {
 				return fmt.Errorf("create key: %w", err)
 			}
 			if active != 1 {
-				return store.Invalid(fmt.Sprintf("用户“%s”已停用", u))
+				return store.Invalidf("用户“%s”已停用", u)
 			}
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO open311_keys (name, key_hash, key_prefix, user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,

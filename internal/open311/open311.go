@@ -22,6 +22,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/clientaddr"
 	"grassroots/internal/httperr"
+	"grassroots/internal/i18n"
 	"grassroots/internal/store"
 )
 
@@ -111,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ext == "" {
 			h.fail(w, r, f, store.NotFound("请在路径末尾注明格式 .xml 或 .json (add .xml or .json to the path)"))
 		} else {
-			h.fail(w, r, f, store.Invalid(fmt.Sprintf("不支持的格式 %q (format must be xml or json)", ext)))
+			h.fail(w, r, f, store.Invalidf("不支持的格式 %q (format must be xml or json)", ext))
 		}
 		return
 	}
@@ -172,7 +173,9 @@ func (e *statusError) HTTPStatus() int { return e.code }
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, f format, err error) {
 	code := httperr.Status(err)
 	var se *statusError
-	msg, ok := store.UserMessage(err)
+	// The descriptions are bilingual already where written so; a client
+	// that asks for English (Accept-Language) reads the English catalogue.
+	msg, ok := i18n.UserMessage(i18n.Lang(r.Header.Get("Accept-Language")), err)
 	switch {
 	case errors.As(err, &se):
 		msg = se.msg

@@ -50,7 +50,7 @@ func ParsePostRequest(body string) (PostRequest, error) {
 	}
 	vals, err := url.ParseQuery(body)
 	if err != nil {
-		return PostRequest{}, store.Invalid("请求体不是有效的表单编码 (body is not form-encoded): " + err.Error())
+		return PostRequest{}, store.Invalidf("请求体不是有效的表单编码 (body is not form-encoded): %v", err)
 	}
 	return ParsePostValues(vals)
 }
@@ -92,7 +92,7 @@ func ParsePostValues(vals url.Values) (PostRequest, error) {
 	for k, limit := range map[string]int{"address_string": 300, "address_id": 100, "email": 200, "device_id": 200, "account_id": 200,
 		"first_name": 25, "last_name": 25, "phone": 30, "description": 4000, "media_url": 2000, "request_type": 20} {
 		if utf8.RuneCountInString(one(k)) > limit {
-			return p, store.Invalid(fmt.Sprintf("%s 不能超过%d个字符 (%s is too long)", k, limit, k))
+			return p, store.Invalidf("%s 不能超过%d个字符 (%s is too long)", k, limit, k)
 		}
 	}
 	if p.MediaURL != "" {
@@ -114,7 +114,7 @@ func ParsePostValues(vals url.Values) (PostRequest, error) {
 		rest := strings.TrimPrefix(k, "attribute[")
 		code, tail, ok := strings.Cut(rest, "]")
 		if !ok || code == "" || (tail != "" && tail != "[]") || len(code) > 100 {
-			return p, store.Invalid(fmt.Sprintf("属性参数名不正确：%q (use attribute[code]=value)", k))
+			return p, store.Invalidf("属性参数名不正确：%q (use attribute[code]=value)", k)
 		}
 		for _, v := range vs {
 			p.Attributes[code] = append(p.Attributes[code], strings.TrimSpace(v))
@@ -129,7 +129,7 @@ func coord(s, name string, limit float64) (*float64, error) {
 	}
 	v, ok := input.Coord(s, limit)
 	if !ok {
-		return nil, store.Invalid(fmt.Sprintf("%s 应为 -%g 至 %g 之间的数 (%s is not a valid coordinate)", name, limit, limit, name))
+		return nil, store.Invalidf("%s 应为 -%g 至 %g 之间的数 (%s is not a valid coordinate)", name, limit, limit, name)
 	}
 	return &v, nil
 }
@@ -145,7 +145,7 @@ func CheckAttributes(fields []Field, got map[string][]string) (map[string]any, e
 	}
 	for code := range got {
 		if f, ok := known[code]; !ok || !f.IsVariable() {
-			return nil, store.Invalid(fmt.Sprintf("服务没有属性 %s (unknown attribute %s)", code, code))
+			return nil, store.Invalidf("服务没有属性 %s (unknown attribute %s)", code, code)
 		}
 	}
 	for _, f := range fields {
@@ -164,42 +164,42 @@ func CheckAttributes(fields []Field, got map[string][]string) (map[string]any, e
 		}
 		if len(vs) == 0 {
 			if f.Required {
-				return nil, store.Invalid(fmt.Sprintf("请填写%s (attribute %s is required)", label, f.Code))
+				return nil, store.Invalidf("请填写%s (attribute %s is required)", label, f.Code)
 			}
 			continue
 		}
 		if f.Datatype != TypeMultiValueList && len(vs) > 1 {
-			return nil, store.Invalid(fmt.Sprintf("%s只能有一个值 (attribute %s takes one value)", label, f.Code))
+			return nil, store.Invalidf("%s只能有一个值 (attribute %s takes one value)", label, f.Code)
 		}
 		v := vs[0]
 		switch f.Datatype {
 		case TypeString:
 			if utf8.RuneCountInString(v) > 1000 {
-				return nil, store.Invalid(fmt.Sprintf("%s过长 (attribute %s is too long)", label, f.Code))
+				return nil, store.Invalidf("%s过长 (attribute %s is too long)", label, f.Code)
 			}
 			out[f.Code] = v
 		case TypeText:
 			if utf8.RuneCountInString(v) > 4000 {
-				return nil, store.Invalid(fmt.Sprintf("%s过长 (attribute %s is too long)", label, f.Code))
+				return nil, store.Invalidf("%s过长 (attribute %s is too long)", label, f.Code)
 			}
 			out[f.Code] = v
 		case TypeNumber:
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil || n != n || n > 1e15 || n < -1e15 {
-				return nil, store.Invalid(fmt.Sprintf("%s应为数字 (attribute %s must be a number)", label, f.Code))
+				return nil, store.Invalidf("%s应为数字 (attribute %s must be a number)", label, f.Code)
 			}
 			out[f.Code] = v
 		case TypeDatetime:
 			t, err := ParseTime(v)
 			if err != nil {
-				return nil, store.Invalid(fmt.Sprintf("%s应为ISO 8601时间 (attribute %s must be an ISO 8601 datetime)", label, f.Code))
+				return nil, store.Invalidf("%s应为ISO 8601时间 (attribute %s must be an ISO 8601 datetime)", label, f.Code)
 			}
 			out[f.Code] = t.Format(time.RFC3339)
 		case TypeSingleValueList, TypeMultiValueList:
 			var keys []string
 			for _, v := range vs {
 				if !slices.ContainsFunc(f.Values, func(fv FieldValue) bool { return fv.Key == v }) {
-					return nil, store.Invalid(fmt.Sprintf("%s的取值 %q 不在可选项中 (attribute %s: %q is not a listed key)", label, v, f.Code, v))
+					return nil, store.Invalidf("%s的取值 %q 不在可选项中 (attribute %s: %q is not a listed key)", label, v, f.Code, v)
 				}
 				if !slices.Contains(keys, v) {
 					keys = append(keys, v)

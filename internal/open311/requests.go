@@ -153,7 +153,7 @@ func (h *Handler) span(v url.Values) (from, to time.Time, err error) {
 		}
 		t, err := ParseTime(s)
 		if err != nil {
-			return t, store.Invalid(fmt.Sprintf("%s 应为ISO 8601时间，如 2026-11-26T14:30:00+08:00 (%s is not a w3 datetime)", k, k))
+			return t, store.Invalidf("%s 应为ISO 8601时间，如 2026-11-26T14:30:00+08:00 (%s is not a w3 datetime)", k, k)
 		}
 		return t, nil
 	}
@@ -288,7 +288,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, f format, i
 	q, err := scanRequest(h.db.QueryRow(r.Context(), `SELECT `+requestColumns+requestFrom+` WHERE `+cond+` AND c.no = ?`, id))
 	if err != nil {
 		if err := store.Normalize(err); isNotFound(err) {
-			return store.NotFound(fmt.Sprintf("找不到服务请求 %s (service_request_id not found)", id))
+			return store.NotFoundf("找不到服务请求 %s (service_request_id not found)", id)
 		}
 		return fmt.Errorf("get request: %w", err)
 	}
@@ -301,7 +301,7 @@ func (h *Handler) getToken(w http.ResponseWriter, r *http.Request, f format, tok
 	err := h.db.QueryRow(r.Context(), `SELECT c.no FROM open311_tokens t JOIN cases c ON c.id = t.case_id WHERE t.token = ?`, token).Scan(&no)
 	if err != nil {
 		if err := store.Normalize(err); isNotFound(err) {
-			return store.NotFound(fmt.Sprintf("找不到令牌 %s (token not found)", token))
+			return store.NotFoundf("找不到令牌 %s (token not found)", token)
 		}
 		return fmt.Errorf("get token: %w", err)
 	}
@@ -382,12 +382,12 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		if err := r.ParseMultipartForm(maxPostBody); err != nil {
-			return store.Invalid("无法读取表单 (cannot read the form): " + err.Error())
+			return store.Invalidf("无法读取表单 (cannot read the form): %v", err)
 		}
 		p, err = ParsePostValues(r.PostForm)
 	} else {
 		if err := r.ParseForm(); err != nil {
-			return store.Invalid("无法读取表单 (cannot read the form): " + err.Error())
+			return store.Invalidf("无法读取表单 (cannot read the form): %v", err)
 		}
 		p, err = ParsePostValues(r.PostForm)
 	}

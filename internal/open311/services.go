@@ -124,7 +124,7 @@ func (h *Handler) service(ctx context.Context, code string) (service, []Field, e
 		return service{}, nil, err
 	}
 	if len(ss) == 0 {
-		return service{}, nil, store.NotFound(fmt.Sprintf("找不到服务 %s (service_code not found)", code))
+		return service{}, nil, store.NotFoundf("找不到服务 %s (service_code not found)", code)
 	}
 	fields, err := ParseFields(ss[0].fieldsJSON)
 	if err != nil {

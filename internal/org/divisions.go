@@ -529,7 +529,7 @@ func insertUnit(ctx context.Context, tx *store.Tx, parent *existingUnit, u newUn
 		u.Lng, u.Lat, u.Boundary, minLng, minLat, maxLng, maxLat, boolInt(u.Demo), now, now).Scan(&id)
 	if err != nil {
 		if errors.Is(store.Normalize(err), store.ErrConflict) {
-			return nil, store.Conflict(fmt.Sprintf("代码 %s 已被使用", u.Code))
+			return nil, store.Conflictf("代码 %s 已被使用", u.Code)
 		}
 		return nil, store.Normalize(err)
 	}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestLoadDivisions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := NewService(db, testSealer(t))
@@ -91,6 +92,7 @@ func TestLoadDivisions(t *testing.T) {
 const otherCountyHeader = "code,name,level,parent_code,urban_rural_code,unit_type,ur_code_year,match_2016,lng_gcj02,lat_gcj02\n"
 
 func TestImportBadFileImportsNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := loaded(t, db)
@@ -139,6 +141,7 @@ func TestImportBadFileImportsNothing(t *testing.T) {
 }
 
 func TestImportGoodFile(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := loaded(t, db)

@@ -98,7 +98,7 @@ func ParseBoundary(geojson string) (Boundary, error) {
 		Geometry    json.RawMessage `json:"geometry"`
 	}
 	if err := json.Unmarshal([]byte(geojson), &g); err != nil {
-		return Boundary{}, store.Invalid("边界不是有效的GeoJSON：" + err.Error())
+		return Boundary{}, store.Invalidf("边界不是有效的GeoJSON：%v", err)
 	}
 	if g.Type == "Feature" && len(g.Geometry) > 0 {
 		return ParseBoundary(string(g.Geometry))
@@ -108,15 +108,15 @@ func ParseBoundary(geojson string) (Boundary, error) {
 	case "Polygon":
 		var poly [][][2]float64
 		if err := json.Unmarshal(g.Coordinates, &poly); err != nil {
-			return Boundary{}, store.Invalid("边界坐标格式不正确：" + err.Error())
+			return Boundary{}, store.Invalidf("边界坐标格式不正确：%v", err)
 		}
 		b.Polygons = [][][][2]float64{poly}
 	case "MultiPolygon":
 		if err := json.Unmarshal(g.Coordinates, &b.Polygons); err != nil {
-			return Boundary{}, store.Invalid("边界坐标格式不正确：" + err.Error())
+			return Boundary{}, store.Invalidf("边界坐标格式不正确：%v", err)
 		}
 	default:
-		return Boundary{}, store.Invalid(fmt.Sprintf("边界应为Polygon或MultiPolygon，而不是%q", g.Type))
+		return Boundary{}, store.Invalidf("边界应为Polygon或MultiPolygon，而不是%q", g.Type)
 	}
 	b.BBox = BBox{MinLng: math.Inf(1), MinLat: math.Inf(1), MaxLng: math.Inf(-1), MaxLat: math.Inf(-1)}
 	if len(b.Polygons) == 0 {
@@ -132,7 +132,7 @@ func ParseBoundary(geojson string) (Boundary, error) {
 			}
 			for _, p := range ring {
 				if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-					return Boundary{}, store.Invalid(fmt.Sprintf("坐标 %v,%v 超出范围", p[0], p[1]))
+					return Boundary{}, store.Invalidf("坐标 %v,%v 超出范围", p[0], p[1])
 				}
 				b.BBox.MinLng = math.Min(b.BBox.MinLng, p[0])
 				b.BBox.MaxLng = math.Max(b.BBox.MaxLng, p[0])
@@ -213,7 +213,7 @@ func (s *Service) GridAt(ctx context.Context, lng, lat float64) (Unit, error) {
 			return u, nil
 		}
 	}
-	return Unit{}, store.NotFound(fmt.Sprintf("坐标 %.6f,%.6f 不在任何网格内", lng, lat))
+	return Unit{}, store.NotFoundf("坐标 %.6f,%.6f 不在任何网格内", lng, lat)
 }
 
 // SetBoundary stores a grid's boundary (GeoJSON Polygon or MultiPolygon in

@@ -12,6 +12,7 @@ import (
 )
 
 func TestGCJ02RoundTrip(t *testing.T) {
+	t.Parallel()
 	// Pucheng's centre as the divisions file gives it (GCJ-02).
 	gLng, gLat := 118.541256, 27.917263
 	wLng, wLat := GCJ02ToWGS84(gLng, gLat)
@@ -29,6 +30,7 @@ func TestGCJ02RoundTrip(t *testing.T) {
 }
 
 func TestBoundaryContains(t *testing.T) {
+	t.Parallel()
 	b, err := ParseBoundary(`{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[
 		[[[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[2,1],[2,2],[1,2],[1,1]]],
 		[[[10,10],[12,10],[11,12],[10,10]]]]}}`)

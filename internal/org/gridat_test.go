@@ -17,6 +17,7 @@ import (
 // GridAt is tested on the demo grids (internal/demo), which cover the county
 // without overlapping.
 func TestGridAt(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := withDemoGrids(t, db)

@@ -168,7 +168,7 @@ func forbiddenUnit(a access.Actor, u Unit) error {
 	if a.Anonymous() {
 		return store.Forbidden("请先登录")
 	}
-	return store.Forbidden(fmt.Sprintf("无权查看%s（%s）：它不在您所在单位%s的管辖范围内", u.Name, u.Code, a.UnitName))
+	return store.Forbiddenf("无权查看%s（%s）：它不在您所在单位%s的管辖范围内", u.Name, u.Code, a.UnitName)
 }
 
 // UnitByCode returns the unit with code, if the actor may read it.
@@ -176,7 +176,7 @@ func (s *Service) UnitByCode(ctx context.Context, actor access.Actor, code strin
 	code = strings.TrimSpace(code)
 	u, err := scanUnit(s.db.QueryRow(ctx, `SELECT `+unitCols+unitFrom+` WHERE u.code = ?`, code))
 	if errors.Is(err, store.ErrNotFound) {
-		return Unit{}, store.NotFound(fmt.Sprintf("找不到代码为 %s 的单位", code))
+		return Unit{}, store.NotFoundf("找不到代码为 %s 的单位", code)
 	}
 	if err != nil {
 		return Unit{}, fmt.Errorf("unit %s: %w", code, err)
@@ -198,7 +198,7 @@ func unitByID(ctx context.Context, q interface {
 }, id int64) (Unit, error) {
 	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitCols+unitFrom+` WHERE u.id = ?`, id))
 	if errors.Is(err, store.ErrNotFound) {
-		return Unit{}, store.NotFound(fmt.Sprintf("找不到编号为 %d 的单位", id))
+		return Unit{}, store.NotFoundf("找不到编号为 %d 的单位", id)
 	}
 	if err != nil {
 		return Unit{}, fmt.Errorf("unit %d: %w", id, err)
@@ -346,7 +346,7 @@ func (s *Service) TownshipOf(ctx context.Context, unitID int64) (Unit, error) {
 			return a, nil
 		}
 	}
-	return Unit{}, store.NotFound(fmt.Sprintf("%s不属于任何乡镇（街道）", u.Name))
+	return Unit{}, store.NotFoundf("%s不属于任何乡镇（街道）", u.Name)
 }
 
 // County returns the county unit (the first one loaded, when several counties

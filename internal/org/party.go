@@ -150,7 +150,7 @@ func scanPartyOrgs(rows *sql.Rows, err error) ([]PartyOrg, error) {
 func (s *Service) PartyOrgByCode(ctx context.Context, actor access.Actor, code string) (PartyOrg, error) {
 	o, err := scanPartyOrg(s.db.QueryRow(ctx, `SELECT `+partyCols+partyFrom+` WHERE o.code = ?`, strings.TrimSpace(code)))
 	if errors.Is(err, store.ErrNotFound) {
-		return PartyOrg{}, store.NotFound(fmt.Sprintf("找不到代码为 %s 的党组织", code))
+		return PartyOrg{}, store.NotFoundf("找不到代码为 %s 的党组织", code)
 	}
 	if err != nil {
 		return PartyOrg{}, fmt.Errorf("party organisation %s: %w", code, err)

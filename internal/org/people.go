@@ -75,7 +75,7 @@ func (s *Service) AddPerson(ctx context.Context, actor access.Actor, in PersonIn
 		validRole = validRole || r == in.Role
 	}
 	if !validRole {
-		return Person{}, store.Invalid("人员角色应为：" + strings.Join(PersonRoles(), "、"))
+		return Person{}, store.Invalidf("人员角色应为：%s", strings.Join(PersonRoles(), "、"))
 	}
 	in.Phone = pii.NormalizePhone(in.Phone)
 	if in.Phone != "" && !pii.ValidPhone(in.Phone) {
@@ -93,7 +93,7 @@ func (s *Service) AddPerson(ctx context.Context, actor access.Actor, in PersonIn
 		return Person{}, err
 	}
 	if !actor.HasAny(access.RoleAdmin, access.RoleTownship, access.RoleCommunity) || !actor.SeesPath(u.Path) {
-		return Person{}, store.Forbidden(fmt.Sprintf("无权在%s登记人员", u.Name))
+		return Person{}, store.Forbiddenf("无权在%s登记人员", u.Name)
 	}
 	if in.HomeUnitID != 0 {
 		home, err := s.UnitByID(ctx, in.HomeUnitID)

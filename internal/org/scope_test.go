@@ -14,6 +14,7 @@ import (
 )
 
 func TestScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := loaded(t, db)
@@ -95,6 +96,7 @@ func TestScope(t *testing.T) {
 }
 
 func TestEdits(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := loaded(t, db)
@@ -172,6 +174,7 @@ func TestEdits(t *testing.T) {
 }
 
 func TestPeople(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := loaded(t, db)

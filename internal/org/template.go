@@ -270,7 +270,7 @@ func (s *Service) editableUnit(ctx context.Context, actor access.Actor, unitID i
 		return Unit{}, err
 	}
 	if !CanEdit(actor, u) {
-		return Unit{}, store.Forbidden(fmt.Sprintf("只有%s所属范围内的系统管理员可以修改它", u.Name))
+		return Unit{}, store.Forbiddenf("只有%s所属范围内的系统管理员可以修改它", u.Name)
 	}
 	return u, nil
 }
@@ -306,7 +306,7 @@ func (s *Service) SetTownshipType(ctx context.Context, actor access.Actor, unitI
 		valid = valid || t == townshipType
 	}
 	if !valid {
-		return store.Invalid("乡镇类型应为：" + strings.Join(TownshipTypes(), "、"))
+		return store.Invalidf("乡镇类型应为：%s", strings.Join(TownshipTypes(), "、"))
 	}
 	u, err := s.UnitByID(ctx, unitID)
 	if err != nil {
@@ -316,7 +316,7 @@ func (s *Service) SetTownshipType(ctx context.Context, actor access.Actor, unitI
 		return store.Forbidden("只有县级系统管理员可以修改乡镇类型")
 	}
 	if !u.IsTownshipLevel() {
-		return store.Invalid(fmt.Sprintf("%s不是乡镇或街道，没有乡镇类型", u.Name))
+		return store.Invalidf("%s不是乡镇或街道，没有乡镇类型", u.Name)
 	}
 	if u.TownshipType == townshipType {
 		return nil
@@ -366,7 +366,7 @@ func (s *Service) renameChild(ctx context.Context, actor access.Actor, table, en
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET name = ? WHERE id = ?`, name, id); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return store.Conflict(fmt.Sprintf("%s已有名为“%s”的机构或模块", u.Name, name))
+				return store.Conflictf("%s已有名为“%s”的机构或模块", u.Name, name)
 			}
 			return fmt.Errorf("rename %s %d: %w", entity, id, err)
 		}

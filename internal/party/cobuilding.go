@@ -40,7 +40,7 @@ func (s *Service) AddCoBuilding(ctx context.Context, actor access.Actor, communi
 			return err
 		}
 		if c.Kind != "community" && c.Kind != "village" {
-			return store.Invalid(fmt.Sprintf("%s不是社区或村", c.Name))
+			return store.Invalidf("%s不是社区或村", c.Name)
 		}
 		if !actor.SeesPath(c.Path) {
 			return store.Forbidden("该社区不在您的辖区")
@@ -59,7 +59,7 @@ func (s *Service) AddCoBuilding(ctx context.Context, actor access.Actor, communi
 		if err != nil {
 			err = store.Normalize(err)
 			if errors.Is(err, store.ErrConflict) {
-				return store.Conflict(fmt.Sprintf("%s已是%s的共建单位", u.Name, c.Name))
+				return store.Conflictf("%s已是%s的共建单位", u.Name, c.Name)
 			}
 			return fmt.Errorf("co-building: %w", err)
 		}

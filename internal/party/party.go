@@ -77,7 +77,7 @@ func unitByCode(ctx context.Context, q querier, code string) (unit, error) {
 	if err != nil {
 		err = store.Normalize(err)
 		if errors.Is(err, store.ErrNotFound) {
-			return u, store.Invalid(fmt.Sprintf("找不到单位编码 %s", code))
+			return u, store.Invalidf("找不到单位编码 %s", code)
 		}
 		return u, fmt.Errorf("unit %s: %w", code, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/party"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
@@ -73,7 +74,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cases.Seed(ctx); err != nil {
+	if err := catalog.NewService(db).SeedCategories(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fx.cases, fx.p = cases, party.New(db, cases)

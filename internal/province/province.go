@@ -181,7 +181,7 @@ func (s *Service) Query(ctx context.Context, actor access.Actor, platformID stri
 	err := s.db.QueryRow(ctx, `SELECT no FROM cases WHERE source = ? AND external_id = ? AND external_id <> ''`, Source, strings.TrimSpace(platformID)).Scan(&no)
 	if err != nil {
 		if err := store.Normalize(err); isNotFound(err) {
-			return Status{}, store.NotFound(fmt.Sprintf("找不到省级平台工单 %s", platformID))
+			return Status{}, store.NotFoundf("找不到省级平台工单 %s", platformID)
 		}
 		return Status{}, fmt.Errorf("province query: %w", err)
 	}

@@ -115,7 +115,7 @@ func (s *Service) dailyUnit(ctx context.Context, code string) (DailyUnit, error)
 	err := s.db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, code).
 		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
 	if errors.Is(store.Normalize(err), store.ErrNotFound) {
-		return u, store.NotFound(fmt.Sprintf("找不到单位「%s」", code))
+		return u, store.NotFoundf("找不到单位「%s」", code)
 	}
 	if err != nil {
 		return u, fmt.Errorf("daily: unit %s: %w", code, err)
@@ -260,7 +260,7 @@ func (s *Service) Daily(ctx context.Context, actor access.Actor, unitCode, day s
 		return DailyReport{}, err
 	}
 	if !actor.SeesPath(u.Path) {
-		return DailyReport{}, store.Forbidden(fmt.Sprintf("您无权查看「%s」的每日反馈", u.Name))
+		return DailyReport{}, store.Forbiddenf("您无权查看「%s」的每日反馈", u.Name)
 	}
 	lo, hi := access.PathRange(u.Path)
 	cases, err := s.dayCases(ctx, lo, hi, from, to)
@@ -440,7 +440,7 @@ func (s *Service) DailySummaries(ctx context.Context, actor access.Actor, unitCo
 		return nil, err
 	}
 	if !actor.SeesPath(u.Path) {
-		return nil, store.Forbidden(fmt.Sprintf("您无权查看「%s」的每日反馈", u.Name))
+		return nil, store.Forbiddenf("您无权查看「%s」的每日反馈", u.Name)
 	}
 	rows, err := s.db.Query(ctx, `SELECT u.id, u.code, u.name, u.kind, u.path, d.day, d.collected, d.fed_back, d.not_fed_back, d.data_json, d.generated_at
 		FROM daily_summaries d JOIN units u ON u.id = d.unit_id

@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/worktime"
@@ -271,7 +272,7 @@ func newEngine(t testing.TB, db *store.DB) *engFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cases.Seed(ctx); err != nil {
+	if err := catalog.NewService(db).SeedCategories(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fx.cases, fx.r = cases, New(db, cases)

@@ -163,7 +163,7 @@ func (s *Service) Application(ctx context.Context, actor access.Actor, no string
 		return ApplicationDetail{}, err
 	}
 	if d.Case.Flow != "service" {
-		return ApplicationDetail{}, store.NotFound(fmt.Sprintf("%s 不是便民服务申请", no))
+		return ApplicationDetail{}, store.NotFoundf("%s 不是便民服务申请", no)
 	}
 	a, err := s.loadApp(ctx, s.db.R, "a.case_id = ?", d.Case.ID)
 	if err != nil {

@@ -201,7 +201,7 @@ func (s *Service) IssueNotice(ctx context.Context, actor access.Actor, in DeskIn
 		}
 		if chk.Complete() {
 			if len(chk.Waived) > 0 {
-				return store.Invalid(fmt.Sprintf("材料%s未在首次一次性告知书中列明，不得再要求补充，请直接受理", materialNames(chk.Waived)))
+				return store.Invalidf("材料%s未在首次一次性告知书中列明，不得再要求补充，请直接受理", materialNames(chk.Waived))
 			}
 			return store.Invalid("材料齐全，请直接受理")
 		}
@@ -372,7 +372,7 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 	if site.Kind == SitePoint {
 		channel = ChannelProxy
 		if !it.Proxy {
-			return casework.Case{}, store.Invalid(fmt.Sprintf("“%s”不能代办，请引导群众到便民服务中心办理", it.Name))
+			return casework.Case{}, store.Invalidf("“%s”不能代办，请引导群众到便民服务中心办理", it.Name)
 		}
 		if !in.Consent {
 			return casework.Case{}, store.Invalid("代办须经群众本人同意，请记录授权委托情况")
@@ -395,7 +395,7 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 		return casework.Case{}, err
 	}
 	if !chk.Complete() {
-		return casework.Case{}, store.Invalid(fmt.Sprintf("缺少材料%s，请出具一次性告知书", materialNames(chk.Missing)))
+		return casework.Case{}, store.Invalidf("缺少材料%s，请出具一次性告知书", materialNames(chk.Missing))
 	}
 	place := unitRef{ID: site.UnitID, Code: site.UnitCode, Name: site.UnitName, Kind: site.UnitKind, Path: site.UnitPath}
 	h, err := s.route(ctx, s.db.R, it, place)
@@ -460,7 +460,7 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 		return casework.Case{}, err
 	}
 	if !it.Online && !it.OneVisit {
-		return casework.Case{}, store.Invalid(fmt.Sprintf("“%s”暂不支持网上申请，请到便民服务中心办理", it.Name))
+		return casework.Case{}, store.Invalidf("“%s”暂不支持网上申请，请到便民服务中心办理", it.Name)
 	}
 	var present []int64
 	for _, f := range in.Files {
@@ -477,7 +477,7 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 		}
 	}
 	if len(missing) > 0 {
-		return casework.Case{}, store.Invalid(fmt.Sprintf("请上传材料%s", materialNames(missing)))
+		return casework.Case{}, store.Invalidf("请上传材料%s", materialNames(missing))
 	}
 	var place unitRef
 	if in.Township != "" {

@@ -140,17 +140,17 @@ func (in *ItemInput) normalise() error {
 		m := &in.Materials[i]
 		m.Name = strings.TrimSpace(m.Name)
 		if m.Name == "" {
-			return store.Invalid(fmt.Sprintf("第%d项材料没有名称", i+1))
+			return store.Invalidf("第%d项材料没有名称", i+1)
 		}
 		if seen[m.Name] {
-			return store.Invalid(fmt.Sprintf("材料“%s”重复", m.Name))
+			return store.Invalidf("材料“%s”重复", m.Name)
 		}
 		seen[m.Name] = true
 		if m.Form == "" {
 			m.Form = FormOriginal
 		}
 		if !slices.Contains([]string{FormOriginal, FormCopy, FormOriginalCopy, FormElectronic}, m.Form) {
-			return store.Invalid(fmt.Sprintf("材料“%s”的形式应为原件、复印件、原件及复印件或电子材料", m.Name))
+			return store.Invalidf("材料“%s”的形式应为原件、复印件、原件及复印件或电子材料", m.Name)
 		}
 		if m.Copies <= 0 {
 			m.Copies = 1
@@ -181,7 +181,7 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 	var matterName string
 	if err := tx.QueryRow(ctx, `SELECT id, name FROM matters WHERE code = ?`, in.Code).Scan(&matterID, &matterName); err != nil {
 		if isNotFound(err) {
-			return store.Invalid(fmt.Sprintf("事项目录中没有编码为 %s 的事项，请先在清单管理中登记", in.Code))
+			return store.Invalidf("事项目录中没有编码为 %s 的事项，请先在清单管理中登记", in.Code)
 		}
 		return fmt.Errorf("matter %s: %w", in.Code, err)
 	}
@@ -193,7 +193,7 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 		var kind string
 		if err := tx.QueryRow(ctx, `SELECT id, kind FROM units WHERE code = ?`, strings.TrimSpace(in.DeptCode)).Scan(&deptID, &kind); err != nil {
 			if isNotFound(err) {
-				return store.Invalid(fmt.Sprintf("找不到责任部门 %s", in.DeptCode))
+				return store.Invalidf("找不到责任部门 %s", in.DeptCode)
 			}
 			return err
 		}
@@ -346,7 +346,7 @@ func (s *Service) itemBy(ctx context.Context, q store.Queryer, code string) (Ite
 	it, err := scanItem(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+itemCols+itemFrom+` WHERE i.code = ? AND i.active = 1`), code))
 	if err != nil {
 		if isNotFound(err) {
-			return Item{}, store.NotFound(fmt.Sprintf("找不到服务事项 %s", code))
+			return Item{}, store.NotFoundf("找不到服务事项 %s", code)
 		}
 		return Item{}, fmt.Errorf("service item %s: %w", code, err)
 	}

@@ -109,7 +109,7 @@ func (s *Service) Points(ctx context.Context, townshipCode string) ([]Site, erro
 	var path string
 	if err := s.db.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, townshipCode).Scan(&path); err != nil {
 		if isNotFound(err) {
-			return nil, store.NotFound(fmt.Sprintf("找不到单位 %s", townshipCode))
+			return nil, store.NotFoundf("找不到单位 %s", townshipCode)
 		}
 		return nil, err
 	}

@@ -90,12 +90,12 @@ func (s *Service) Notice(ctx context.Context, actor access.Actor, no string) (No
 	n, err := scanNotice(s.db.QueryRow(ctx, `SELECT `+noticeCols+noticeFrom+` WHERE n.no = ?`, strings.TrimSpace(no)))
 	if err != nil {
 		if isNotFound(err) {
-			return Notice{}, store.NotFound(fmt.Sprintf("找不到一次性告知书 %s", no))
+			return Notice{}, store.NotFoundf("找不到一次性告知书 %s", no)
 		}
 		return Notice{}, err
 	}
 	if !s.seesSite(ctx, actor, n.SitePath) {
-		return Notice{}, store.NotFound(fmt.Sprintf("找不到一次性告知书 %s", no))
+		return Notice{}, store.NotFoundf("找不到一次性告知书 %s", no)
 	}
 	return n, nil
 }

@@ -152,7 +152,7 @@ func checkKey(key, value string) error {
 		return store.Invalid("设置项名称不正确")
 	}
 	if len(value) > maxValue {
-		return store.Invalid(fmt.Sprintf("设置值过长（最多%d个字节）", maxValue))
+		return store.Invalidf("设置值过长（最多%d个字节）", maxValue)
 	}
 	return nil
 }

@@ -56,9 +56,16 @@ func Normalize(err error) error {
 // UserError is an error with a message a clerk can read and act on (Chinese by
 // default), apart from the cause that goes to the log. Kind is one of the
 // Err* kinds above and decides the HTTP status.
+//
+// The Chinese text is also the message id of the English catalogue
+// (internal/i18n): Format is the id when the message was built from a
+// format and Args, so a translation can be formatted with the same Args;
+// when Format is empty, Message itself is the id.
 type UserError struct {
 	Kind    error
 	Message string
+	Format  string
+	Args    []any
 	Cause   error
 }
 
@@ -72,6 +79,14 @@ func (e *UserError) Error() string {
 // Unwrap lets errors.Is see both the kind and the cause.
 func (e *UserError) Unwrap() []error { return []error{e.Kind, e.Cause} }
 
+// MsgID is the catalogue id of the message: its format, else its text.
+func (e *UserError) MsgID() string {
+	if e.Format != "" {
+		return e.Format
+	}
+	return e.Message
+}
+
 // Invalid returns an ErrInvalid carrying a message for the user.
 func Invalid(msg string) error { return &UserError{Kind: ErrInvalid, Message: msg} }
 
@@ -83,6 +98,23 @@ func NotFound(msg string) error { return &UserError{Kind: ErrNotFound, Message: 
 
 // Conflict returns an ErrConflict carrying a message for the user.
 func Conflict(msg string) error { return &UserError{Kind: ErrConflict, Message: msg} }
+
+// Invalidf is Invalid with a formatted message whose format stays the
+// catalogue id.
+func Invalidf(format string, args ...any) error { return userf(ErrInvalid, format, args) }
+
+// Forbiddenf is Forbidden with a formatted message.
+func Forbiddenf(format string, args ...any) error { return userf(ErrForbidden, format, args) }
+
+// NotFoundf is NotFound with a formatted message.
+func NotFoundf(format string, args ...any) error { return userf(ErrNotFound, format, args) }
+
+// Conflictf is Conflict with a formatted message.
+func Conflictf(format string, args ...any) error { return userf(ErrConflict, format, args) }
+
+func userf(kind error, format string, args []any) error {
+	return &UserError{Kind: kind, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
 
 // UserMessage returns the message meant for the user, if err carries one.
 func UserMessage(err error) (string, bool) {

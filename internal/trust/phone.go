@@ -81,7 +81,7 @@ func (s *Service) SearchPhone(ctx context.Context, actor access.Actor, req Phone
 	}
 	reason := strings.TrimSpace(req.Reason)
 	if utf8.RuneCountInString(reason) > maxReason {
-		return casework.InboxPage{}, store.Invalid(fmt.Sprintf("理由最多%d字", maxReason))
+		return casework.InboxPage{}, store.Invalidf("理由最多%d字", maxReason)
 	}
 	if s.cases == nil {
 		return casework.InboxPage{}, store.NotFound("工单功能未启用")
@@ -108,8 +108,9 @@ func (s *Service) recordPhoneSearch(ctx context.Context, actor access.Actor, pho
 		}
 		if n >= s.phoneLimit {
 			wait := store.Time(oldest).Add(s.phoneWindow).Sub(at)
-			return store.Forbidden(fmt.Sprintf("按号码查找过于频繁（每%s最多%d次），请%d分钟后再试",
-				windowText(s.phoneWindow), s.phoneLimit, max(1, int(wait.Minutes()+0.999))))
+			return store.Forbiddenf("按号码查找过于频繁（每%s最多%d次），请%d分钟后再试",
+				windowText(s.phoneWindow), s.phoneLimit, max(1, int(wait.Minutes()+0.999)))
+
 		}
 		var unitID any
 		if actor.UnitID != 0 {

@@ -119,7 +119,7 @@ func (s *Service) Reveal(ctx context.Context, actor access.Actor, req RevealRequ
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if n := utf8.RuneCountInString(req.Reason); n < minReason || n > maxReason {
-		return Revealed{}, store.Invalid(fmt.Sprintf("请填写查看完整号码的理由（%d至%d字）", minReason, maxReason))
+		return Revealed{}, store.Invalidf("请填写查看完整号码的理由（%d至%d字）", minReason, maxReason)
 	}
 	req.Ref = strings.TrimSpace(req.Ref)
 	var (

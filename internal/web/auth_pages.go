@@ -122,7 +122,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	next := loginNext(r.PostFormValue("next"))
 	token, err := s.Auth.Login(r.Context(), username, password, clientIP(r))
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Server) renderAdminUsers(w http.ResponseWriter, r *http.Request, status
 	}
 	users, err := s.Auth.ListUsers(r.Context(), actorOf(r), p.Filter)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -207,7 +207,7 @@ func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request) error {
 		Username: form.Username, Password: r.PostForm.Get("password"), Name: form.Name, UnitCode: form.UnitCode, Roles: form.Roles,
 	})
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 )
 
 func TestAuthPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,7 @@ func (c *client) do(method, path string, form url.Values, header map[string]stri
 }
 
 func TestLoginAndCSRF(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		if _, err := db.Exec(ctx, `INSERT INTO units (id, code, name, kind, path, depth, created_at, updated_at) VALUES (1, '350722000000', '浦城县', 'county', '/1/', 0, 0, 0)`); err != nil {

@@ -177,6 +177,7 @@ func intakeForm(route string, in casework.NewCase) url.Values {
 }
 
 func TestAuthorisationWalkWebFlows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWebFlowWalk(t, db)
 		rows := walktest.Rows()

@@ -299,7 +299,7 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 	}
 	fx.userA = u.ID
 	// A 民生诉求 category of the county's own, for the routes that rename one.
-	if _, err := fx.s.Cases.AddCategory(ctx, fx.actors[roleCountyAdmin], casework.NewCategory{Code: "L01", Name: "供暖供气"}); err != nil {
+	if _, err := fx.s.Lists.AddCategory(ctx, fx.actors[roleCountyAdmin], catalog.NewCategory{Code: "L01", Name: "供暖供气"}); err != nil {
 		t.Fatal(err)
 	}
 	c, _, err := fx.s.Cases.Create(ctx, fx.actors[roleCountyAdmin], casework.NewCase{Flow: "hotline", RequestType: "help", Title: "仙楼路灯不亮",
@@ -354,6 +354,7 @@ func judge(status int, location string) outcome {
 }
 
 func TestAuthorisationWalkWeb(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newWalkFixture(t, db)
 		rules := webRules(fx)
@@ -419,6 +420,7 @@ func TestAuthorisationWalkWeb(t *testing.T) {
 // token, through the session layer, and expects each to be refused before
 // its handler runs.
 func TestCSRFOnEveryUnsafeRoute(t *testing.T) {
+	t.Parallel()
 	fx := newWalkFixture(t, storetest.SQLite(t))
 	rules := webRules(fx)
 	h := fx.s.Handler()

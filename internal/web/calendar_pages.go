@@ -216,7 +216,7 @@ func yearOfDay(day string) int {
 // renderCalendarError shows the page again with a user's mistake next to
 // the form it came from; other errors go to the error page.
 func (s *Server) renderCalendarError(w http.ResponseWriter, r *http.Request, year int, err error, set func(p *AdminCalendarPage, msg string)) error {
-	msg, ok := store.UserMessage(err)
+	msg, ok := userMessage(r, err)
 	if !ok || !errors.Is(err, store.ErrInvalid) {
 		return err
 	}

@@ -24,6 +24,7 @@ var (
 // TestCalendarPagesRender renders the calendar page with sample data in both
 // languages, editable and read-only, with and without the year's entries.
 func TestCalendarPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +77,7 @@ func TestCalendarPagesRender(t *testing.T) {
 }
 
 func TestMonthGrid(t *testing.T) {
+	t.Parallel()
 	cal, err := worktime.NewCalendar([]worktime.Day{{Day: "2026-02-14", Kind: worktime.Workday}, {Day: "2026-02-16", Kind: worktime.Holiday}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +119,7 @@ func calRequest(s *Server, actor access.Actor, method, target string, form url.V
 }
 
 func TestCalendarHandlers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		work, err := worktime.NewService(ctx, db)

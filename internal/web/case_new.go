@@ -184,7 +184,7 @@ func (s *Server) caseNewPage(r *http.Request, form NewCaseForm, base string) (Ca
 		}
 		p.Summonables, err = s.Cases.Summonables(ctx, actor, p.Form.Kind, p.Form.Place)
 		if err != nil {
-			msg, ok := store.UserMessage(err)
+			msg, ok := userMessage(r, err)
 			if !ok {
 				return p, err
 			}
@@ -220,7 +220,7 @@ func (s *Server) fillProposal(r *http.Request, p *CaseNewPage) error {
 				}
 			}
 		default:
-			msg, ok := store.UserMessage(err)
+			msg, ok := userMessage(r, err)
 			if !ok {
 				return err
 			}
@@ -300,7 +300,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, flow string)
 	}
 	c, err := s.createFromForm(r, form)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || Status(err) >= 500 {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
@@ -364,7 +365,7 @@ func (s *Server) fillCaseOptions(ctx context.Context, actor access.Actor, lang s
 		}
 	}
 	if cats != nil {
-		tree, err := s.Cases.Categories(ctx)
+		tree, err := s.Lists.Categories(ctx)
 		if err != nil {
 			return err
 		}
@@ -375,7 +376,7 @@ func (s *Server) fillCaseOptions(ctx context.Context, actor access.Actor, lang s
 
 // categoryOptions flattens the category tree into "major / minor" labels,
 // active categories only.
-func categoryOptions(tree []casework.Category, prefix string) []Option {
+func categoryOptions(tree []catalog.Category, prefix string) []Option {
 	var out []Option
 	for _, c := range tree {
 		if !c.Active {

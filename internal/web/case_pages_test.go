@@ -20,6 +20,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/report"
@@ -33,6 +34,7 @@ import (
 // TestCasePagesRender renders every page of the case UI with sample data in
 // both languages and checks that no message key is left untranslated.
 func TestCasePagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +136,7 @@ func TestCasePagesRender(t *testing.T) {
 }
 
 func TestRowViewTags(t *testing.T) {
+	t.Parallel()
 	cal, err := worktime.NewCalendar(nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +208,7 @@ func newCaseFixture(t *testing.T, db *store.DB) *caseFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cases.Seed(ctx); err != nil {
+	if err := catalog.NewService(db).SeedCategories(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s, err := New(Deps{DB: db, Log: log, Org: orgs, Work: work, Cases: cases, Auth: auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))})
@@ -272,6 +275,7 @@ func expect(t *testing.T, w *httptest.ResponseRecorder, status int, contains ...
 }
 
 func TestCaseHandlers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		operator := fx.actor(1, "350722000000", "county", access.RoleAdmin)
@@ -432,6 +436,7 @@ func TestCaseHandlers(t *testing.T) {
 // TestCaseInboxSignedIn goes through the session layer: a real user signs
 // in and reads the inbox; a POST without the CSRF token is refused.
 func TestCaseInboxSignedIn(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		ctx := context.Background()

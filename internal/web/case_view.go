@@ -468,7 +468,7 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.Cases.Do(r.Context(), actorOf(r), no, act)
 	}
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || Status(err) >= 500 {
 			return err
 		}

@@ -247,7 +247,7 @@ func (s *Server) listsItemSave(w http.ResponseWriter, r *http.Request) error {
 	p.Reason = r.PostFormValue("reason")
 	_, _, err = s.Lists.SaveItem(r.Context(), p.Actor, list, p.Form, p.Reason)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || errors.Is(err, store.ErrForbidden) {
 			return err
 		}
@@ -400,7 +400,7 @@ func (s *Server) listsImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.ImportErrors = rowErrs
 		if err != nil {
-			msg, ok := store.UserMessage(err)
+			msg, ok := userMessage(r, err)
 			if !ok {
 				return err
 			}
@@ -483,7 +483,7 @@ func (s *Server) listsMatterSave(w http.ResponseWriter, r *http.Request) error {
 	p.Form = catalog.MatterInput{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), BasisLaw: r.PostFormValue("basis_law"), BasisArticle: r.PostFormValue("basis_article")}
 	p.Reason = r.PostFormValue("reason")
 	if _, _, err := s.Lists.SaveMatter(r.Context(), p.Actor, p.Form, p.Reason); err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || errors.Is(err, store.ErrForbidden) {
 			return err
 		}

@@ -28,6 +28,7 @@ import (
 // TestListsPagesRender renders every lists page with sample data, in both
 // languages, for an editor and for a read-only user.
 func TestListsPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := web.New(web.Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +198,7 @@ func xlsx(t *testing.T, rows [][]string) []byte {
 // office adds an access item, imports a file (refused with its bad rows, then
 // accepted with progress), and grants a township's request in a batch.
 func TestListsWorkflow(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, q := range []string{

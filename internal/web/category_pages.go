@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/store"
 )
 
@@ -41,13 +41,13 @@ type AdminCategoriesPage struct {
 	// refused, ActiveError the refusal.
 	Toggled, ActiveError string
 	// Form is the add form as typed, FormError its refusal.
-	Form      casework.NewCategory
+	Form      catalog.NewCategory
 	FormError string
 }
 
 // CategoryRow is one category of the tree as the page shows it.
 type CategoryRow struct {
-	casework.Category
+	catalog.Category
 	Rows   []CategoryRow
 	Leaves int  // leaves under it
 	Open   bool // its <details> starts open: a filter or an edit reaches into it
@@ -71,7 +71,7 @@ func (r CategoryRow) Selected() string {
 // Renamable reports whether the row offers the rename form: the county's own
 // 民生诉求 categories, not their root; the standard's keep their names.
 func (r CategoryRow) Renamable() bool {
-	return r.Kind == casework.KindLivelihood && r.ParentCode != ""
+	return r.Kind == catalog.KindLivelihood && r.ParentCode != ""
 }
 
 // Renaming reports whether the row's rename form is open: it is being
@@ -169,7 +169,7 @@ func (s *Server) adminCategories(w http.ResponseWriter, r *http.Request) error {
 // department form of edit open.
 func (s *Server) categoriesPage(r *http.Request, query, edit, focus string) (*AdminCategoriesPage, error) {
 	ctx := r.Context()
-	tree, err := s.Cases.Categories(ctx)
+	tree, err := s.Lists.Categories(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Server) categoriesPage(r *http.Request, query, edit, focus string) (*Ad
 
 // fillCategoriesPage builds the page's tree and pickers from the category
 // tree; the page test uses it too.
-func fillCategoriesPage(p *AdminCategoriesPage, tree []casework.Category, depts []CategoryDept, query, edit, focus string) {
+func fillCategoriesPage(p *AdminCategoriesPage, tree []catalog.Category, depts []CategoryDept, query, edit, focus string) {
 	p.Query, p.Edit, p.Departments = strings.TrimSpace(query), edit, depts
 	p.Focus = cmp.Or(edit, focus)
 	if p.Form.ParentCode == "" {
@@ -200,7 +200,7 @@ func fillCategoriesPage(p *AdminCategoriesPage, tree []casework.Category, depts 
 			p.Roots = append(p.Roots, row)
 			p.Leaves += row.Leaves
 		}
-		if c.Kind == casework.KindLivelihood {
+		if c.Kind == catalog.KindLivelihood {
 			p.Parents = append(p.Parents, livelihoodParents(c, 0)...)
 		}
 	}
@@ -209,7 +209,7 @@ func fillCategoriesPage(p *AdminCategoriesPage, tree []casework.Category, depts 
 // categoryRowOf makes the row of c, keeping only what matches query: a
 // category that matches keeps all its subtree; one that does not is kept if
 // something under it matches. ok says whether c is shown.
-func categoryRowOf(p *AdminCategoriesPage, c casework.Category, query string, ancestorMatched bool) (row CategoryRow, ok bool) {
+func categoryRowOf(p *AdminCategoriesPage, c catalog.Category, query string, ancestorMatched bool) (row CategoryRow, ok bool) {
 	shownAll := ancestorMatched || query == "" || categoryMatches(c, query)
 	row = CategoryRow{Category: c, P: p}
 	row.Children = nil
@@ -237,7 +237,7 @@ func categoryRowOf(p *AdminCategoriesPage, c casework.Category, query string, an
 
 // categoryMatches reports whether c's code, standard code, name or
 // department contains query (lower-cased).
-func categoryMatches(c casework.Category, query string) bool {
+func categoryMatches(c catalog.Category, query string) bool {
 	for _, v := range []string{c.Code, c.StdCode, c.Name, c.DeptName, c.DeptCode} {
 		if v != "" && strings.Contains(strings.ToLower(v), query) {
 			return true
@@ -248,7 +248,7 @@ func categoryMatches(c casework.Category, query string) bool {
 
 // livelihoodParents lists c and the categories under it, depth first, those
 // in use only (a category is not added under one out of use).
-func livelihoodParents(c casework.Category, depth int) []CategoryParent {
+func livelihoodParents(c catalog.Category, depth int) []CategoryParent {
 	if !c.Active {
 		return nil
 	}
@@ -300,8 +300,8 @@ func categoriesBack(w http.ResponseWriter, r *http.Request, code, query, done st
 // userMistake returns the message of an error the user can correct on the
 // form (invalid input, a conflict, a unit not found); refusals and internal
 // errors go to the error page.
-func userMistake(err error) (string, bool) {
-	msg, ok := store.UserMessage(err)
+func userMistake(r *http.Request, err error) (string, bool) {
+	msg, ok := userMessage(r, err)
 	if !ok || errors.Is(err, store.ErrForbidden) {
 		return "", false
 	}
@@ -309,7 +309,7 @@ func userMistake(err error) (string, bool) {
 }
 
 func (s *Server) adminCategoryAdd(w http.ResponseWriter, r *http.Request) error {
-	form := casework.NewCategory{
+	form := catalog.NewCategory{
 		Code: strings.TrimSpace(r.PostFormValue("code")),
 		Name: strings.TrimSpace(r.PostFormValue("name")),
 		// "L" is the root of the 民生诉求 categories, the service's default.
@@ -321,8 +321,8 @@ func (s *Server) adminCategoryAdd(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	// The domain refuses a unit that is not a county department.
-	if _, err = s.Cases.AddCategory(r.Context(), actorOf(r), form); err != nil {
-		msg, ok := userMistake(err)
+	if _, err = s.Lists.AddCategory(r.Context(), actorOf(r), form); err != nil {
+		msg, ok := userMistake(r, err)
 		if !ok {
 			return err
 		}
@@ -340,8 +340,8 @@ func (s *Server) adminCategoryDepartment(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	if err = s.Cases.SetCategoryDepartment(r.Context(), actorOf(r), code, dept); err != nil {
-		msg, ok := userMistake(err)
+	if err = s.Lists.SetCategoryDepartment(r.Context(), actorOf(r), code, dept); err != nil {
+		msg, ok := userMistake(r, err)
 		if !ok || errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -356,7 +356,7 @@ func (s *Server) adminCategoryDepartment(w http.ResponseWriter, r *http.Request)
 func (s *Server) adminCategoryName(w http.ResponseWriter, r *http.Request) error {
 	code, name, query := r.PathValue("code"), r.PostFormValue("name"), r.PostFormValue("q")
 	// The domain refuses the standard's categories and a bad name.
-	if err := s.Cases.RenameCategory(r.Context(), actorOf(r), code, name); err != nil {
+	if err := s.Lists.RenameCategory(r.Context(), actorOf(r), code, name); err != nil {
 		return s.categoryRefused(w, r, err, code, query, func(p *AdminCategoriesPage, msg string) {
 			p.Rename, p.RenameName, p.RenameError = code, name, msg
 		})
@@ -377,7 +377,7 @@ func (s *Server) adminCategoryActive(w http.ResponseWriter, r *http.Request) err
 		return store.Invalid(s.Msgs.T(langOf(r), "error.invalid"))
 	}
 	// The domain refuses reactivating under an inactive parent.
-	if err := s.Cases.SetCategoryActive(r.Context(), actorOf(r), code, active); err != nil {
+	if err := s.Lists.SetCategoryActive(r.Context(), actorOf(r), code, active); err != nil {
 		return s.categoryRefused(w, r, err, code, query, func(p *AdminCategoriesPage, msg string) {
 			p.Toggled, p.ActiveError = code, msg
 		})
@@ -391,7 +391,7 @@ func (s *Server) adminCategoryActive(w http.ResponseWriter, r *http.Request) err
 // mend, or whose category has no row with forms (a root), gets the error
 // page.
 func (s *Server) categoryRefused(w http.ResponseWriter, r *http.Request, err error, code, query string, set func(p *AdminCategoriesPage, msg string)) error {
-	msg, ok := userMistake(err)
+	msg, ok := userMistake(r, err)
 	if !ok || errors.Is(err, store.ErrNotFound) {
 		return err
 	}

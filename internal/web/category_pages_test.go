@@ -11,28 +11,29 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 )
 
 // sampleCategories is a small category tree: two standard branches and the
 // county's 民生诉求 with one category of its own in use and one out of use.
-func sampleCategories() []casework.Category {
-	return []casework.Category{
-		{Code: "B", Name: "管理部件", Kind: casework.KindParts, Active: true, Children: []casework.Category{
-			{Code: "B01", Name: "市政公用设施", ParentCode: "B", Kind: casework.KindParts, DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Active: true, Children: []casework.Category{
-				{Code: "B01001", Name: "上水井盖", ParentCode: "B01", Kind: casework.KindParts, DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Active: true},
-				{Code: "B01002", Name: "污水井盖", ParentCode: "B01", Kind: casework.KindParts, Active: false},
+func sampleCategories() []catalog.Category {
+	return []catalog.Category{
+		{Code: "B", Name: "管理部件", Kind: catalog.KindParts, Active: true, Children: []catalog.Category{
+			{Code: "B01", Name: "市政公用设施", ParentCode: "B", Kind: catalog.KindParts, DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Active: true, Children: []catalog.Category{
+				{Code: "B01001", Name: "上水井盖", ParentCode: "B01", Kind: catalog.KindParts, DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Active: true},
+				{Code: "B01002", Name: "污水井盖", ParentCode: "B01", Kind: catalog.KindParts, Active: false},
 			}},
 		}},
-		{Code: "S", Name: "管理事项", Kind: casework.KindMatters, Active: true, Children: []casework.Category{
-			{Code: "S03", Name: "市容环境", ParentCode: "S", Kind: casework.KindMatters, Active: true, Children: []casework.Category{
-				{Code: "S03001", Name: "暴露垃圾", ParentCode: "S03", Kind: casework.KindMatters, DeptCode: "350722D003", DeptName: "县城市管理和综合执法局", Active: true},
+		{Code: "S", Name: "管理事项", Kind: catalog.KindMatters, Active: true, Children: []catalog.Category{
+			{Code: "S03", Name: "市容环境", ParentCode: "S", Kind: catalog.KindMatters, Active: true, Children: []catalog.Category{
+				{Code: "S03001", Name: "暴露垃圾", ParentCode: "S03", Kind: catalog.KindMatters, DeptCode: "350722D003", DeptName: "县城市管理和综合执法局", Active: true},
 			}},
 		}},
-		{Code: "L", Name: "民生诉求", Kind: casework.KindLivelihood, Active: true, Children: []casework.Category{
-			{Code: "L01", Name: "供暖供气", ParentCode: "L", Kind: casework.KindLivelihood, Active: true},
-			{Code: "L02", Name: "旧的分类", ParentCode: "L", Kind: casework.KindLivelihood, Active: false},
+		{Code: "L", Name: "民生诉求", Kind: catalog.KindLivelihood, Active: true, Children: []catalog.Category{
+			{Code: "L01", Name: "供暖供气", ParentCode: "L", Kind: catalog.KindLivelihood, Active: true},
+			{Code: "L02", Name: "旧的分类", ParentCode: "L", Kind: catalog.KindLivelihood, Active: false},
 		}},
 	}
 }
@@ -43,6 +44,7 @@ var sampleDepts = []CategoryDept{{"350722D002", "县住房和城乡建设局"}, 
 // the whole tree, filtered, with a department form open, with each row's
 // rename and deactivate/reactivate forms, and with a refused form kept.
 func TestCategoryPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +54,7 @@ func TestCategoryPagesRender(t *testing.T) {
 		name             string
 		lang             string
 		query, edit      string
-		form             casework.NewCategory
+		form             catalog.NewCategory
 		formErr, deptErr string
 		editDept         string
 		// A refused rename (rename, renameName, renameErr) or
@@ -102,7 +104,7 @@ func TestCategoryPagesRender(t *testing.T) {
 			want: []string{`<td>上水井盖 <span class="error" role="alert">B01001“上水井盖”是国家标准`}},
 		{name: "en refused reactivation at its row", lang: "en", toggled: "B01002", activeErr: "上级分类 B01“市政公用设施”已停用",
 			want: []string{`formaction="/admin/categories/B01002/active" name="active" value="1">Reactivate</button> <span class="error" role="alert">上级分类 B01“市政公用设施”已停用</span>`}},
-		{name: "en refused add kept", lang: "en", form: casework.NewCategory{Code: "L01", Name: "重复的分类", ParentCode: "L01", DeptCode: "350722D003"}, formErr: "分类编码 L01 已存在",
+		{name: "en refused add kept", lang: "en", form: catalog.NewCategory{Code: "L01", Name: "重复的分类", ParentCode: "L01", DeptCode: "350722D003"}, formErr: "分类编码 L01 已存在",
 			want: []string{"分类编码 L01 已存在", `value="重复的分类"`, `<option value="L01" selected>`, `<option value="350722D003" selected>`, "Add a livelihood category"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,6 +143,7 @@ func TestCategoryPagesRender(t *testing.T) {
 // department, rename, deactivate and reactivate categories, see mistakes on
 // the page; others are refused.
 func TestCategoryHandlersSignedIn(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -326,11 +329,12 @@ func TestCategoryHandlersSignedIn(t *testing.T) {
 // no longer offered by the forms that file cases (the staff's new case, the
 // township call, the residents' category search), nor accepted.
 func TestInactiveCategoryNotOffered(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		ctx := context.Background()
 		admin := fx.actor(1, "350722000000", "county", access.RoleAdmin)
-		if _, err := fx.s.Cases.AddCategory(ctx, admin, casework.NewCategory{Code: "L01", Name: "供暖供气"}); err != nil {
+		if _, err := fx.s.Lists.AddCategory(ctx, admin, catalog.NewCategory{Code: "L01", Name: "供暖供气"}); err != nil {
 			t.Fatal(err)
 		}
 		forms := []struct{ path, offer string }{

@@ -113,7 +113,7 @@ func (s *Server) whistleCoBuilding(w http.ResponseWriter, r *http.Request) error
 	community := r.PostFormValue("community")
 	_, err := s.Party.AddCoBuilding(r.Context(), actorOf(r), community, r.PostFormValue("unit"), r.PostFormValue("note"))
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Server) memberAction(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.Party.Do(r.Context(), p.Member, r.PostFormValue("case"), act)
 	}
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}

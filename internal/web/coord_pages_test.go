@@ -19,6 +19,7 @@ import (
 // both languages and checks what each must show; a missing message key
 // shows up as the key itself and fails.
 func TestCoordPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +161,7 @@ func TestCoordPagesRender(t *testing.T) {
 // declared create form, finds it in the one parties list, follows the old
 // parties board's address to the one case page and acts there.
 func TestOneCasePageForEveryFlow(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		town := fx.actor(2, "350722001000", "street", access.RoleTownship)

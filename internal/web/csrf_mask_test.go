@@ -64,6 +64,7 @@ func tamper(tok string) string {
 // a masked token from either answer passes the CSRF check, as a form field
 // and as htmx's X-CSRF-Token header; a tampered one is refused.
 func TestCSRFMaskedPerResponse(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		if _, err := db.Exec(ctx, `INSERT INTO units (id, code, name, kind, path, depth, created_at, updated_at) VALUES (1, '350722000000', '浦城县', 'county', '/1/', 0, 0, 0)`); err != nil {

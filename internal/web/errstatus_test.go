@@ -12,6 +12,7 @@ import (
 // httperr's status, the one the API and Open311 answer (their own tests
 // send the same list).
 func TestErrorPageStatus(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

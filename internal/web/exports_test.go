@@ -16,6 +16,7 @@ import (
 // report card: each is a clerk's table (internal/xlsx) named by what was
 // filtered.
 func TestCoordAndReportCardExports(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		town := fx.actor(2, "350722001000", "street", access.RoleTownship)

@@ -123,7 +123,7 @@ func (s *Server) adminWebhookCreate(w http.ResponseWriter, r *http.Request) erro
 		return lerr
 	}
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || errors.Is(err, store.ErrForbidden) {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Server) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request) error
 		return lerr
 	}
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || errors.Is(err, store.ErrForbidden) {
 			return err
 		}

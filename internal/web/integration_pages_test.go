@@ -15,6 +15,7 @@ import (
 )
 
 func TestIntegrationPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

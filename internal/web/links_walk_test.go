@@ -21,6 +21,7 @@ var hrefs = regexp.MustCompile(`href="([^"]*)"`)
 // page on (breadth first, up to a bound), and a link answered 403 or 404 is
 // a link the page should not have shown (or a broken one).
 func TestEveryLinkShownIsAllowed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newWalkFixture(t, db)
 		for _, role := range walkRoles {

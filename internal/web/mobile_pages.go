@@ -133,7 +133,7 @@ func (s *Server) mobileReport(w http.ResponseWriter, r *http.Request) error {
 	onSpot := r.PostFormValue("op") == "onspot"
 	c, err := s.createGridEvent(r, f, onSpot)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -279,7 +279,7 @@ func (s *Server) mobileCheck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}()
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}

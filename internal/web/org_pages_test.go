@@ -26,6 +26,7 @@ func orgSampleUnit(code, name, kind string) org.Unit {
 // TestOrgPagesRender renders each organisation page with sample data, in
 // both languages, for an administrator and a reader.
 func TestOrgPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +106,7 @@ func TestOrgPagesRender(t *testing.T) {
 // the county down to a village and one of its grids, and checks scope and
 // the rename forms.
 func TestOrgBrowse(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		sealer, _ := pii.New([]byte(strings.Repeat("k", pii.KeySize)))

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/input"
 	"grassroots/internal/store"
 )
@@ -46,10 +47,10 @@ const maxLivelihood = 12
 // categoryLeaves flattens the active category tree into its leaves, each with
 // the name of its parent. withParts keeps the 管理部件 tree (things, for grid
 // workers); residents get 管理事项 (problems) and 民生诉求.
-func categoryLeaves(tree []casework.Category, withParts bool) []CategoryOption {
+func categoryLeaves(tree []catalog.Category, withParts bool) []CategoryOption {
 	var out []CategoryOption
-	var walk func(c casework.Category, parent string)
-	walk = func(c casework.Category, parent string) {
+	var walk func(c catalog.Category, parent string)
+	walk = func(c catalog.Category, parent string) {
 		if !c.Active {
 			return
 		}
@@ -64,7 +65,7 @@ func categoryLeaves(tree []casework.Category, withParts bool) []CategoryOption {
 		}
 	}
 	for _, root := range tree {
-		if root.Kind == casework.KindParts && !withParts {
+		if root.Kind == catalog.KindParts && !withParts {
 			continue
 		}
 		walk(root, "")
@@ -129,7 +130,7 @@ func (s *Server) categoryChoices(ctx context.Context, withParts bool, common []s
 	if s.Cases == nil {
 		return nil, nil, errors.New("no case engine")
 	}
-	tree, err := s.Cases.Categories(ctx)
+	tree, err := s.Lists.Categories(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -199,7 +199,7 @@ func (p *portal) report(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := p.createReport(r, f)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -277,7 +277,7 @@ func (p *portal) trackForm(w http.ResponseWriter, r *http.Request) error {
 func (p *portal) trackPage(w http.ResponseWriter, r *http.Request, pg PortalTrackPage) error {
 	v, err := p.s.Cases.Track(r.Context(), pg.No, pg.Last4)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -306,7 +306,7 @@ func (p *portal) rate(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if err := p.s.Cases.Rate(r.Context(), pg.No, pg.Last4, pg.Rating, pg.RatingNote); err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/report"
@@ -30,6 +31,7 @@ var pngPhoto = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 
 	0, 0, 0, 13, 'I', 'D', 'A', 'T', 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82}
 
 func TestPortalPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +146,7 @@ func newPortalFixture(t *testing.T, db *store.DB, limits web.PortalLimits) *port
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fx.cases.Seed(ctx); err != nil {
+	if err := catalog.NewService(db).SeedCategories(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fx.auth = auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))
@@ -254,6 +256,7 @@ func caseNoFrom(t *testing.T, location string) string {
 }
 
 func TestPortalReportTrackAndRate(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newPortalFixture(t, db, web.PortalLimits{Reports: web.RateLimit{Events: 3, Per: time.Hour}, Tracks: web.RateLimit{Events: 5, Per: time.Hour}})
 		ctx := context.Background()
@@ -390,6 +393,7 @@ func countCases(t *testing.T, db *store.DB) int {
 }
 
 func TestGridWorkerPhonePages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newPortalFixture(t, db, web.PortalLimits{})
 		ctx := context.Background()

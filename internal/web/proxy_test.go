@@ -56,6 +56,7 @@ func cookieNamed(w *httptest.ResponseRecorder, name string) *http.Cookie {
 // client the proxy forwarded; the same headers from anyone else change
 // nothing.
 func TestBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		if _, err := db.Exec(ctx, `INSERT INTO units (id, code, name, kind, path, depth, created_at, updated_at) VALUES (1, '350722000000', '浦城县', 'county', '/1/', 0, 0, 0)`); err != nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRateLimiter(t *testing.T) {
+	t.Parallel()
 	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	rl := NewRateLimiter(RateLimit{Events: 3, Per: time.Hour})
 	rl.now = func() time.Time { return clock }
@@ -50,6 +51,7 @@ func TestRateLimiter(t *testing.T) {
 }
 
 func TestRateLimiterBoundsMemory(t *testing.T) {
+	t.Parallel()
 	clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	rl := NewRateLimiter(RateLimit{Events: 2, Per: time.Minute})
 	rl.now = func() time.Time { return clock }
@@ -67,6 +69,7 @@ func TestRateLimiterBoundsMemory(t *testing.T) {
 // TestClientKey: the key is the client clientaddr resolved: behind a trusted
 // proxy the forwarded address, else the peer, whatever headers it sends.
 func TestClientKey(t *testing.T) {
+	t.Parallel()
 	res := clientaddr.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
 	tests := []struct {
 		remote, header, value, want string

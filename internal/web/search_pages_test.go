@@ -22,6 +22,7 @@ import (
 // numbers, and for an administrator finds the case, shows the number only
 // masked and in no link, and is recorded in the reveal report.
 func TestPhoneSearchIsNoOracle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newCaseFixture(t, db)
@@ -75,6 +76,7 @@ func TestPhoneSearchIsNoOracle(t *testing.T) {
 // (from the flow declarations, through the engine) are tagged closed in the
 // lists, and that statuses that are not final are not.
 func TestFinalStatusesTaggedClosed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newCaseFixture(t, db)
 		cal, err := worktime.NewCalendar(nil, nil)
@@ -102,6 +104,7 @@ func TestFinalStatusesTaggedClosed(t *testing.T) {
 // are not kept by caches (Cache-Control: no-store) — staff pages, the
 // portal's pages, redirects — while the static assets keep their caching.
 func TestNoStore(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)

@@ -85,6 +85,9 @@ func New(d Deps) (*Server, error) {
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
 	}
+	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
+		d.Lists = catalog.NewService(d.DB)
+	}
 	s := &Server{Deps: d, pages: pages, mux: newRouteMux()}
 	s.routes()
 	return s, nil
@@ -142,10 +145,15 @@ type ErrorPage struct {
 	Message string
 }
 
+// userMessage is the message of a user error in the request's language.
+func userMessage(r *http.Request, err error) (string, bool) {
+	return i18n.UserMessage(langOf(r), err)
+}
+
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status := Status(err)
 	lang := langOf(r)
-	msg, ok := store.UserMessage(err)
+	msg, ok := userMessage(r, err)
 	var ie *input.Error
 	if !ok && errors.As(err, &ie) {
 		msg, ok = ie.Message(s.Msgs, lang), true

@@ -183,7 +183,7 @@ func (s *Server) serviceItemSave(w http.ResponseWriter, r *http.Request) error {
 		it, err = s.Service.SaveItem(r.Context(), actorOf(r), in)
 	}
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || Status(err) == http.StatusForbidden {
 			return err
 		}

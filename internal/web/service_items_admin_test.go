@@ -21,6 +21,7 @@ import (
 // edit, in both languages, and the item page's "编辑" link for those who may
 // use it.
 func TestServiceItemEditPageRenders(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +73,7 @@ func TestServiceItemEditPageRenders(t *testing.T) {
 }
 
 func TestParseYuan(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want int64
@@ -135,6 +137,7 @@ func itemForm(fields map[string]string, materials ...[5]string) url.Values {
 // refused attempt that keeps the input), and creates a new item; a township
 // user and a township administrator are refused.
 func TestServiceItemMaintenance(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := newCaseFixture(t, db)

@@ -210,7 +210,7 @@ func (s *Server) serviceItemPost(w http.ResponseWriter, r *http.Request) error {
 		}
 		pg.Form = f
 		if err != nil {
-			msg, ok := store.UserMessage(err)
+			msg, ok := userMessage(r, err)
 			if !ok {
 				return err
 			}

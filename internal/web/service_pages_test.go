@@ -17,6 +17,7 @@ import (
 // TestServicePagesRender renders every page of the service window, staff
 // and residents', in both languages, with sample data.
 func TestServicePagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

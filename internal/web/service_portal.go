@@ -145,7 +145,7 @@ func (p *servicePortal) apply(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := p.s.Service.ApplyOnline(r.Context(), in)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -173,7 +173,7 @@ func (p *servicePortal) show(w http.ResponseWriter, r *http.Request, no, last4 s
 	pg.Flash = flash
 	a, err := p.s.Service.PublicApplication(r.Context(), no, last4)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -208,7 +208,7 @@ func (p *servicePortal) supply(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := p.s.Service.SupplyOnline(r.Context(), no, last4, r.PostFormValue("note"), files); err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}
@@ -228,7 +228,7 @@ func (p *servicePortal) review(w http.ResponseWriter, r *http.Request) error {
 	no, last4 := r.PostFormValue("no"), r.PostFormValue("last4")
 	rating, _ := strconv.Atoi(r.PostFormValue("rating"))
 	if err := p.s.Service.ReviewOnline(r.Context(), no, last4, rating, r.PostFormValue("note")); err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 // never serves stale CSS or JS; that a plain or outdated name is served
 // with revalidation (ETag, If-None-Match → 304); and that nothing else is.
 func TestStaticAssetsHashed(t *testing.T) {
+	t.Parallel()
 	s, err := web.New(web.Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +99,7 @@ func TestStaticAssetsHashed(t *testing.T) {
 // static file going through the asset function (a plain /static/ URL
 // would be cached without the content hash) and naming a file that exists.
 func TestTemplatesNameAssetsByHash(t *testing.T) {
+	t.Parallel()
 	asset := regexp.MustCompile(`\{\{\s*asset\s+"([^"]+)"\s*\}\}`)
 	n := 0
 	err := filepath.WalkDir("templates", func(path string, d fs.DirEntry, err error) error {

@@ -89,6 +89,7 @@ var pageData = map[string]any{
 // the ones the rendering tests reach. Both roots a request can execute are
 // checked: "layout" (a page) and "content" (an htmx fragment).
 func TestTemplatesTypeCheck(t *testing.T) {
+	t.Parallel()
 	pages, err := parsePages()
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +130,7 @@ func TestTemplatesTypeCheck(t *testing.T) {
 // computed (flow + "_list") must pass the type of every row no literal call
 // covers.
 func TestPageDataMatchesHandlers(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("loads the package's sources with go list")
 	}

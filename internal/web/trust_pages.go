@@ -59,7 +59,7 @@ func (s *Server) reveal(w http.ResponseWriter, r *http.Request) error {
 	p := s.revealPage(r, req)
 	got, err := svc.Reveal(r.Context(), actorOf(r), req)
 	if err != nil {
-		msg, ok := store.UserMessage(err)
+		msg, ok := userMessage(r, err)
 		if !ok || !isInvalid(err) {
 			return err
 		}

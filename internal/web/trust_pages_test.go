@@ -14,6 +14,7 @@ import (
 )
 
 func TestTrustPagesRender(t *testing.T) {
+	t.Parallel()
 	s, err := New(Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +55,7 @@ func TestTrustPagesRender(t *testing.T) {
 // department: masked on the case page, full once after a reason, recorded in
 // the report an administrator reads.
 func TestRevealThroughTheUI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newWalkFixture(t, db)
 		dept := fx.actors[roleDept]
@@ -88,6 +90,7 @@ func TestRevealThroughTheUI(t *testing.T) {
 // the last four digits of the phone it was reported with; anything else
 // finds nothing and shows nothing of the case.
 func TestResidentSeesOnlyOwnCase(t *testing.T) {
+	t.Parallel()
 	fx := newWalkFixture(t, storetest.SQLite(t))
 	for _, tc := range []struct {
 		name, no, last4 string

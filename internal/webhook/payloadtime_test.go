@@ -12,6 +12,7 @@ import (
 )
 
 func TestFormatTime(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   time.Time
 		want string
@@ -33,6 +34,7 @@ func TestFormatTime(t *testing.T) {
 // TestPayloadTimes: every time in every body of a case's life is in the one
 // format, whatever zone the engine's clock is in.
 func TestPayloadTimes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		// UTC and a fraction that Go's RFC3339Nano would write as ".12".

@@ -150,7 +150,7 @@ func ParseEvents(in []string) ([]string, error) {
 				continue
 			}
 			if !slices.Contains(Events, e) {
-				return nil, store.Invalid(fmt.Sprintf("不支持的事件“%s”（可选：%s）", e, strings.Join(Events, "、")))
+				return nil, store.Invalidf("不支持的事件“%s”（可选：%s）", e, strings.Join(Events, "、"))
 			}
 			if !slices.Contains(out, e) {
 				out = append(out, e)

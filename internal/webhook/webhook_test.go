@@ -121,6 +121,7 @@ func (fx *fixture) count(q string, args ...any) int {
 // TestOutboxFollowsChanges: each change writes, in its own transaction, one
 // delivery per endpoint and subscribed event, and nothing when it rolls back.
 func TestOutboxFollowsChanges(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		ctx := context.Background()
@@ -184,6 +185,7 @@ func TestOutboxFollowsChanges(t *testing.T) {
 // instance dies before sending (no worker runs); a new instance's worker
 // sends it, signed, once.
 func TestDeliveredAfterKill(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		rc := newReceiver(t, "", func() time.Time { return fx.clock })
@@ -221,6 +223,7 @@ func TestDeliveredAfterKill(t *testing.T) {
 // TestRetryWithBackoff: failures are recorded and retried after 30 s, 60 s,
 // ...; a delivery that keeps failing is given up after MaxAttempts.
 func TestRetryWithBackoff(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		ctx := context.Background()
@@ -290,6 +293,7 @@ func TestRetryWithBackoff(t *testing.T) {
 // TestLeaseExpires: a claim of an instance that died is taken over once its
 // lease has expired, and the dead instance's late result is ignored.
 func TestLeaseExpires(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		ctx := context.Background()
@@ -327,6 +331,7 @@ func TestLeaseExpires(t *testing.T) {
 // TestTwoWorkersSendEachOnce runs two instances' workers side by side over
 // the same outbox: every delivery reaches the receiver exactly once.
 func TestTwoWorkersSendEachOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		ctx := context.Background()
@@ -374,6 +379,7 @@ func TestTwoWorkersSendEachOnce(t *testing.T) {
 }
 
 func TestEndpointAdministration(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newFixture(t, db)
 		ctx := context.Background()
@@ -419,6 +425,7 @@ func TestEndpointAdministration(t *testing.T) {
 }
 
 func TestSignVerify(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"id":"whd_1"}`)
 	now := time.Unix(1_790_000_000, 0)
 	sig := Sign("whsec_test", now.Unix(), body)

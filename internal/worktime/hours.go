@@ -42,7 +42,7 @@ func ParseClock(s string) (int, error) {
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
 	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || hh > 24 || mm < 0 || mm > 59 || (hh == 24 && mm != 0) {
-		return 0, store.Invalid(fmt.Sprintf("时间“%s”格式不正确，请写成 08:30 这样的时:分", s))
+		return 0, store.Invalidf("时间“%s”格式不正确，请写成 08:30 这样的时:分", s)
 	}
 	return hh*60 + mm, nil
 }
@@ -58,7 +58,7 @@ func ParseHours(s string) ([]Period, error) {
 		}
 		a, b, ok := strings.Cut(part, "-")
 		if !ok {
-			return nil, store.Invalid(fmt.Sprintf("工作时段“%s”格式不正确，请写成 08:30-12:00", part))
+			return nil, store.Invalidf("工作时段“%s”格式不正确，请写成 08:30-12:00", part)
 		}
 		start, err := ParseClock(a)
 		if err != nil {
@@ -93,14 +93,14 @@ func ValidateHours(ps []Period) error {
 		return store.Invalid("请至少填写一个工作时段")
 	}
 	if len(ps) > maxPeriods {
-		return store.Invalid(fmt.Sprintf("工作时段最多%d个", maxPeriods))
+		return store.Invalidf("工作时段最多%d个", maxPeriods)
 	}
 	for i, p := range ps {
 		if p.Start < 0 || p.End > 24*60 || p.Start >= p.End {
-			return store.Invalid(fmt.Sprintf("工作时段 %s 不正确：开始时间须早于结束时间", p))
+			return store.Invalidf("工作时段 %s 不正确：开始时间须早于结束时间", p)
 		}
 		if i > 0 && p.Start < ps[i-1].End {
-			return store.Invalid(fmt.Sprintf("工作时段 %s 与 %s 重叠或顺序颠倒，请按时间先后填写", ps[i-1], p))
+			return store.Invalidf("工作时段 %s 与 %s 重叠或顺序颠倒，请按时间先后填写", ps[i-1], p)
 		}
 	}
 	return nil
@@ -133,7 +133,7 @@ const (
 // CheckYear refuses a year of the calendar outside MinYear..MaxYear.
 func CheckYear(year int) error {
 	if year < MinYear || year > MaxYear {
-		return store.Invalid(fmt.Sprintf("年份不正确，请填写%d至%d之间的年份", MinYear, MaxYear))
+		return store.Invalidf("年份不正确，请填写%d至%d之间的年份", MinYear, MaxYear)
 	}
 	return nil
 }
@@ -142,7 +142,7 @@ func CheckYear(year int) error {
 func ParseDay(s string) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), Location())
 	if err != nil {
-		return time.Time{}, store.Invalid(fmt.Sprintf("日期“%s”格式不正确，请写成 2026-10-01", s))
+		return time.Time{}, store.Invalidf("日期“%s”格式不正确，请写成 2026-10-01", s)
 	}
 	return t, nil
 }

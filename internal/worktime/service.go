@@ -163,7 +163,7 @@ func checkDay(day, kind, name string) (Day, error) {
 	}
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > maxDayName {
-		return Day{}, store.Invalid(fmt.Sprintf("名称最多%d个字", maxDayName))
+		return Day{}, store.Invalidf("名称最多%d个字", maxDayName)
 	}
 	return Day{Day: t.Format("2006-01-02"), Kind: kind, Name: name}, nil
 }
@@ -344,7 +344,7 @@ func dayIn(ctx context.Context, tx *store.Tx, day string) (*Day, error) {
 	err := tx.QueryRow(ctx, `SELECT day, kind, name, updated_at FROM calendar_days WHERE day = ?`, day).Scan(&d.Day, &d.Kind, &d.Name, &at)
 	if err != nil {
 		if errors.Is(store.Normalize(err), store.ErrNotFound) {
-			return nil, store.NotFound(fmt.Sprintf("日历中没有 %s 这一天的设置", day))
+			return nil, store.NotFoundf("日历中没有 %s 这一天的设置", day)
 		}
 		return nil, fmt.Errorf("read calendar day %s: %w", day, err)
 	}

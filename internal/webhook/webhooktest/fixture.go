@@ -13,6 +13,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 )
@@ -59,7 +60,7 @@ func New(t testing.TB, db *store.DB, hooks ...casework.ChangeHook) *County {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Seed(context.Background()); err != nil {
+	if err := catalog.NewService(db).SeedCategories(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range hooks {

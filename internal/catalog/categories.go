@@ -1,4 +1,9 @@
-package casework
+package catalog
+
+// The category tree (categories table): the GB/T 47678.5 管理部件 and 管理事项
+// with the county's own 民生诉求, the category → department table, and the
+// county administrators' changes to them. The case engine reads the table
+// directly at intake (is the code known and in use, its name).
 
 import (
 	"bytes"
@@ -64,13 +69,13 @@ type Category struct {
 // proposals were applied once (so an administrator's clearing sticks).
 const SettingDepartmentsSeeded = "casework.category_departments_seeded"
 
-// Seed loads the GB/T 47678.5-2026 categories into an empty categories
+// SeedCategories loads the GB/T 47678.5-2026 categories into an empty categories
 // table, as a tree kind (B 管理部件 / S 管理事项) → major (B01) → minor
 // (B01001), with the root of people's-livelihood categories (L 民生诉求) for
 // administrators to fill. Once the county departments exist it proposes, a
 // single time, the responsible department of each major class
 // (defaultDepartments). It is safe to call at every start.
-func (s *Service) Seed(ctx context.Context) error {
+func (s *Service) SeedCategories(ctx context.Context) error {
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM categories`).Scan(&n); err != nil {
 		return fmt.Errorf("count categories: %w", err)
@@ -104,7 +109,7 @@ func (s *Service) seedCategories(ctx context.Context) error {
 		insert := func(code, std, name, kind, source string, parent int64, sort int) error {
 			var id int64
 			err := tx.QueryRow(ctx, `INSERT INTO categories (code, std_code, name, parent_id, kind, source, sort, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, code, std, name, nullID(parent), kind, source, sort, now).Scan(&id)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, code, std, name, nullInt(parent), kind, source, sort, now).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("insert category %s: %w", code, store.Normalize(err))
 			}
@@ -157,14 +162,21 @@ func (s *Service) seedDepartments(ctx context.Context) error {
 		if done > 0 {
 			return nil
 		}
-		county, err := countyUnit(ctx, tx)
-		if err != nil {
+		var county string
+		err := tx.QueryRow(ctx, `SELECT code FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`).Scan(&county)
+		if isNotFound(err) {
 			return nil // no county yet: try again at the next start
 		}
-		cc := countyCode(county.Code)
+		if err != nil {
+			return fmt.Errorf("county unit: %w", err)
+		}
+		cc := county
+		if len(cc) >= 6 {
+			cc = cc[:6] // the county's 6-digit prefix of its units' codes
+		}
 		applied := 0
 		for major, suffix := range defaultDepartments {
-			u, err := unitByCode(ctx, tx, cc+suffix)
+			u, err := s.unitByCode(ctx, tx, cc+suffix)
 			if isNotFound(err) {
 				continue
 			}
@@ -271,8 +283,8 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 		var kind string
 		var parentActive int
 		if err := tx.QueryRow(ctx, `SELECT id, kind, active FROM categories WHERE code = ?`, in.ParentCode).Scan(&parentID, &kind, &parentActive); err != nil {
-			if isNotFound(store.Normalize(err)) {
-				return store.Invalid(fmt.Sprintf("找不到上级分类 %s", in.ParentCode))
+			if isNotFound(err) {
+				return store.Invalidf("找不到上级分类 %s", in.ParentCode)
 			}
 			return err
 		}
@@ -280,26 +292,22 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 			return store.Invalid("国家标准分类不能增加下级，请在“民生诉求”下增加")
 		}
 		if parentActive != 1 {
-			return store.Invalid(fmt.Sprintf("上级分类 %s 已停用，请先启用它，或另选上级分类", in.ParentCode))
+			return store.Invalidf("上级分类 %s 已停用，请先启用它，或另选上级分类", in.ParentCode)
 		}
 		var dept int64
 		if in.DeptCode != "" {
-			u, err := unitForUser(ctx, tx, in.DeptCode)
-			if err != nil {
+			var err error
+			if dept, err = s.categoryDepartment(ctx, tx, in.DeptCode); err != nil {
 				return err
 			}
-			if u.Kind != "department" {
-				return store.Invalid(fmt.Sprintf("%s不是县直部门", u.Name))
-			}
-			dept = u.ID
 		}
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO categories (code, name, parent_id, kind, source, dept_unit_id, sort, created_at)
 			VALUES (?, ?, ?, ?, '', ?, (SELECT COALESCE(MAX(sort), 0) + 1 FROM categories), ?) RETURNING id`,
-			in.Code, in.Name, parentID, KindLivelihood, nullID(dept), store.Millis(s.now())).Scan(&id)
+			in.Code, in.Name, parentID, KindLivelihood, nullInt(dept), store.Millis(s.now())).Scan(&id)
 		if err != nil {
-			if err = store.Normalize(err); isConflict(err) {
-				return store.Conflict(fmt.Sprintf("分类编码 %s 已存在", in.Code))
+			if err = store.Normalize(err); errors.Is(err, store.ErrConflict) {
+				return store.Conflictf("分类编码 %s 已存在", in.Code)
 			}
 			return fmt.Errorf("add category: %w", err)
 		}
@@ -321,23 +329,19 @@ func (s *Service) SetCategoryDepartment(ctx context.Context, actor access.Actor,
 		var before string
 		err := tx.QueryRow(ctx, `SELECT c.id, COALESCE(u.code, '') FROM categories c LEFT JOIN units u ON u.id = c.dept_unit_id WHERE c.code = ?`, code).Scan(&id, &before)
 		if err != nil {
-			if isNotFound(store.Normalize(err)) {
-				return store.NotFound(fmt.Sprintf("找不到分类 %s", code))
+			if isNotFound(err) {
+				return store.NotFoundf("找不到分类 %s", code)
 			}
 			return err
 		}
 		var dept int64
 		if deptCode != "" {
-			u, err := unitForUser(ctx, tx, deptCode)
-			if err != nil {
+			var err error
+			if dept, err = s.categoryDepartment(ctx, tx, deptCode); err != nil {
 				return err
 			}
-			if u.Kind != "department" {
-				return store.Invalid(fmt.Sprintf("%s不是县直部门", u.Name))
-			}
-			dept = u.ID
 		}
-		if _, err := tx.Exec(ctx, `UPDATE categories SET dept_unit_id = ? WHERE id = ?`, nullID(dept), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE categories SET dept_unit_id = ? WHERE id = ?`, nullInt(dept), id); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.department", Entity: "category", EntityID: code,
@@ -363,10 +367,10 @@ func (s *Service) RenameCategory(ctx context.Context, actor access.Actor, code, 
 			return err
 		}
 		if c.Kind != KindLivelihood {
-			return store.Invalid(fmt.Sprintf("%s“%s”是国家标准 GB/T 47678.5 的分类，名称不能更改；只有民生诉求分类可以改名", code, c.Name))
+			return store.Invalidf("%s“%s”是国家标准 GB/T 47678.5 的分类，名称不能更改；只有民生诉求分类可以改名", code, c.Name)
 		}
 		if c.ParentID == 0 {
-			return store.Invalid(fmt.Sprintf("“%s”是分类的根，不能改名", c.Name))
+			return store.Invalidf("“%s”是分类的根，不能改名", c.Name)
 		}
 		if c.Name == name {
 			return nil
@@ -416,7 +420,7 @@ func (s *Service) SetCategoryActive(ctx context.Context, actor access.Actor, cod
 					return fmt.Errorf("parent of category %s: %w", code, err)
 				}
 				if parentActive != 1 {
-					return store.Invalid(fmt.Sprintf("上级分类 %s“%s”已停用，请先启用上级分类，再启用 %s", parentCode, parentName, code))
+					return store.Invalidf("上级分类 %s“%s”已停用，请先启用上级分类，再启用 %s", parentCode, parentName, code)
 				}
 			}
 			if _, err := tx.Exec(ctx, `UPDATE categories SET active = 1 WHERE id = ?`, c.ID); err != nil {
@@ -453,8 +457,8 @@ func categoryForChange(ctx context.Context, tx *store.Tx, code string) (Category
 	err := tx.QueryRow(ctx, `SELECT id, name, kind, COALESCE(parent_id, 0), active FROM categories WHERE code = ?`, code).
 		Scan(&c.ID, &c.Name, &c.Kind, &c.ParentID, &active)
 	if err != nil {
-		if isNotFound(store.Normalize(err)) {
-			return Category{}, store.NotFound(fmt.Sprintf("找不到分类 %s", code))
+		if isNotFound(err) {
+			return Category{}, store.NotFoundf("找不到分类 %s", code)
 		}
 		return Category{}, fmt.Errorf("category %s: %w", code, err)
 	}
@@ -477,7 +481,21 @@ func lockCategories(ctx context.Context, tx *store.Tx) error {
 	return nil
 }
 
-func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+// categoryDepartment is the id of the county department a user typed as a
+// category's responsible unit, with a message to act on.
+func (s *Service) categoryDepartment(ctx context.Context, tx *store.Tx, code string) (int64, error) {
+	u, err := s.unitByCode(ctx, tx, code)
+	if isNotFound(err) {
+		return 0, store.Invalidf("找不到单位编码 %s", code)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if u.Kind != "department" {
+		return 0, store.Invalidf("%s不是县直部门", u.Name)
+	}
+	return u.ID, nil
+}
 
 // mayEditCategories: the category tree and its category → department table
 // are the county's, so only a county-level administrator changes them.
