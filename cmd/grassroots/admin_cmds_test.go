@@ -13,7 +13,6 @@ import (
 )
 
 func TestBackupRestoreRoundTrip(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "live.db")

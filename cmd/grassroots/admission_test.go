@@ -13,7 +13,6 @@ import (
 // for the queue time and is then refused with 503, Retry-After and a body
 // its caller can read; reads pass; a write admitted after a slot frees runs.
 func TestAdmissionShedsWritesBeyondTheLimit(t *testing.T) {
-	t.Parallel()
 	release := make(chan struct{})
 	started := make(chan struct{}, 4)
 	h := newAdmission(1, 50*time.Millisecond, nil).limit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

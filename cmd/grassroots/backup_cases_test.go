@@ -19,7 +19,6 @@ import (
 // restores, and checks the restored database holds exactly the cases (rows,
 // timelines, sealed phones, timers) of the moment of the backup.
 func TestBackupRestoreCases(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "live.db")
 	a, _ := newTestApp(t, dbPath, false)

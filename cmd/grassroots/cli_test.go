@@ -108,7 +108,6 @@ func TestEveryCommandLineConvention(t *testing.T) {
 // TestTopLevelCommandLine: the help, the version and the usage errors of
 // grassroots itself.
 func TestTopLevelCommandLine(t *testing.T) {
-	t.Parallel()
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
 		r := runCLI(t, args...)
 		if r.code != exitOK || !strings.Contains(r.out, "commands:") || !strings.Contains(r.out, "Exit status") || r.errOut != "" {
@@ -132,7 +131,6 @@ func TestTopLevelCommandLine(t *testing.T) {
 // TestFlagsAmongArguments: flags may come before, between and after the
 // arguments of a command, on both engines.
 func TestFlagsAmongArguments(t *testing.T) {
-	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		dir := t.TempDir()
 		key := filepath.Join(dir, "grassroots.key")
@@ -165,7 +163,6 @@ func TestFlagsAmongArguments(t *testing.T) {
 
 // TestParseCommandLine: the arguments and flags parseCommandLine finds.
 func TestParseCommandLine(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		args     []string
 		pos      []string
@@ -209,7 +206,6 @@ func TestParseCommandLine(t *testing.T) {
 // the flag's help, read it; and a variable noted by lookupEnv is in the
 // help. So every command's help lists what it reads.
 func TestEveryEnvironmentReadIsInTheHelp(t *testing.T) {
-	t.Parallel()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "config.go", nil, 0)
 	if err != nil {
@@ -262,7 +258,6 @@ func TestEveryEnvironmentReadIsInTheHelp(t *testing.T) {
 // TestExitStatus runs the built binary: 0 when done, 1 when the command
 // failed, 2 for a usage error.
 func TestExitStatus(t *testing.T) {
-	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	for _, tc := range []struct {

@@ -55,7 +55,6 @@ func gzipGet(t *testing.T, url string, gz bool, header map[string]string) (*http
 // accepts it, the same bytes as without, and leaves alone small bodies
 // and /metrics (compressed by promhttp itself, so never twice).
 func TestCompression(t *testing.T) {
-	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		_, srv := newTestApp(t, dsn, false)
 		_, login := gzipGet(t, srv.URL+"/login", false, nil)
@@ -119,7 +118,6 @@ func TestCompression(t *testing.T) {
 // a Content-Encoding set by the handler, small bodies) and that a flushed
 // answer reaches the client before the handler ends.
 func TestCompressFilter(t *testing.T) {
-	t.Parallel()
 	text := strings.Repeat("县城网格员工单 ", 400)
 	release := make(chan struct{})
 	mux := http.NewServeMux()

@@ -119,7 +119,6 @@ func TestServeHelpListsEverySetting(t *testing.T) {
 // TestEnvironmentReadInOnePlace: outside config.go, no code of the program
 // reads the environment; the settings reach it through the config.
 func TestEnvironmentReadInOnePlace(t *testing.T) {
-	t.Parallel()
 	readers := map[string]bool{"Getenv": true, "LookupEnv": true, "Environ": true}
 	goFiles(t, programRoots, testSupport, func(path string, src []byte) {
 		if path == "cmd/grassroots/config.go" {
@@ -147,7 +146,6 @@ func TestEnvironmentReadInOnePlace(t *testing.T) {
 // they are given; they build one only once, in integrationDefaults, when a
 // caller (a test) gave none, never per request.
 func TestServicesBuiltOnce(t *testing.T) {
-	t.Parallel()
 	constructors := map[string]bool{"webhook.NewService": true, "open311.NewKeys": true, "trust.NewService": true, "province.NewService": true}
 	goFiles(t, []string{"internal/web", "internal/api"}, nil, func(path string, src []byte) {
 		fset := token.NewFileSet()

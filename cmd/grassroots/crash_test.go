@@ -26,7 +26,6 @@ import (
 // GRASSROOTS_CRASH_ROUNDS sets the number of kills (5 by default; see
 // docs/RELIABILITY.md for the long run).
 func TestCrashNothingLost(t *testing.T) {
-	t.Parallel()
 	rounds := envInt("GRASSROOTS_CRASH_ROUNDS", 5)
 	eachEngine(t, func(t *testing.T, dsn string) {
 		postgres := store.IsPostgres(dsn)

@@ -13,7 +13,6 @@ import (
 // TestSeedCases starts the program twice on one database with --demo: the
 // first start plays the demo cases, the second adds nothing.
 func TestSeedCases(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	start := func() (string, int) {

@@ -23,7 +23,6 @@ import (
 // each answer: a CSP without inline script or style that forbids framing,
 // nosniff, and a referrer policy.
 func TestHygieneOnEveryRoute(t *testing.T) {
-	t.Parallel()
 	a, srv := newTestApp(t, filepath.Join(t.TempDir(), "g.db"), false)
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists})
 	if err != nil {
@@ -133,7 +132,6 @@ func TestLogoutEndsTheSession(t *testing.T) {
 // TestUploadsSniffedAndLimited sends an attachment that lies about its type
 // and one over the size limit through the API.
 func TestUploadsSniffedAndLimited(t *testing.T) {
-	t.Parallel()
 	a, srv := newTestApp(t, filepath.Join(t.TempDir(), "g.db"), false)
 	ctx := context.Background()
 	c, _, err := a.cases.Create(ctx, access.System, casework.NewCase{Flow: "hotline", RequestType: "help", Title: "上传测试", PlaceUnit: "350722001000", Dispatch: "350722D003"})

@@ -16,7 +16,6 @@ import (
 // sealed reporter phone while the app that sealed it stays open, and checks
 // the value is re-sealed under v2 and still opens in the running app.
 func TestKeyRotate(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "g.db")
 	a, _ := newTestApp(t, dbPath, false)

@@ -74,7 +74,6 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 // GRASSROOTS_MULTI_CASES sets the number of cases (60 by default: about
 // 10 s).
 func TestSeveralInstancesFireOnce(t *testing.T) {
-	t.Parallel()
 	dsn := storetest.PostgresURL(t)
 	ctx := context.Background()
 	// A short lease: deliveries the killed server held are sent by another

@@ -164,7 +164,6 @@ func sample(text, name string, labels ...string) float64 {
 // overdue parts by township, the commit figures; and that promtool (when
 // installed) accepts the scrape.
 func TestBusinessMetricsMove(t *testing.T) {
-	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		a, srv, _ := newObservedApp(t, dsn, io.Discard, nil)
@@ -299,7 +298,6 @@ func TestBusinessMetricsMove(t *testing.T) {
 // TestRequestIDs: every answer carries an id; a trusted proxy's is kept,
 // anybody else's replaced; a malformed one is replaced even from a proxy.
 func TestRequestIDs(t *testing.T) {
-	t.Parallel()
 	res := clientaddr.Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
 	var seen string
 	h := res.Middleware(requestIDs(res, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +337,6 @@ func TestRequestIDs(t *testing.T) {
 // which is also in the handler's own log line and in the answer; the user
 // id of a token; never the query string.
 func TestAccessLog(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	a, srv, logs := newObservedApp(t, filepath.Join(t.TempDir(), "g.db"), io.Discard, nil)
 
@@ -417,7 +414,6 @@ func TestAccessLog(t *testing.T) {
 // pipe (systemd, docker) its lines become log records, and the first
 // administrator's password goes to a private file, not into them.
 func TestServeConsole(t *testing.T) {
-	t.Parallel()
 	var buf bytes.Buffer
 	if serveConsole(&buf, "json") != io.Writer(&buf) {
 		t.Error("a buffer is not printed to as is")
@@ -477,7 +473,6 @@ func TestServeConsole(t *testing.T) {
 // The demo users' passwords, like the first administrator's, go to a
 // private file of the data folder when standard output is a log.
 func TestDemoPasswordsNeverReachTheLog(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	logs := &syncLog{}
 	_, _, serverLog := newObservedApp(t, filepath.Join(t.TempDir(), "g.db"), &consoleLog{log: slog.New(slog.NewJSONHandler(logs, nil))},

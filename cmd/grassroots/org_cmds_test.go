@@ -12,7 +12,6 @@ import (
 )
 
 func TestImportUnitsCommand(t *testing.T) {
-	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		dir := t.TempDir()
@@ -53,7 +52,6 @@ func TestImportUnitsCommand(t *testing.T) {
 }
 
 func TestSeedOrg(t *testing.T) {
-	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		a, _ := newTestApp(t, dsn, true)
@@ -82,7 +80,6 @@ func TestSeedOrg(t *testing.T) {
 }
 
 func TestSeedOrgPrints(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dsn := filepath.Join(t.TempDir(), "g.db")
 	cfg := &config{}

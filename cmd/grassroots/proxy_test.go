@@ -178,7 +178,6 @@ func TestServeFlagErrors(t *testing.T) {
 // TestMetricsOnMainListener: /metrics answers a loopback or trusted-proxy
 // peer, never another, and forwarding headers can only refuse it.
 func TestMetricsOnMainListener(t *testing.T) {
-	t.Parallel()
 	a, _ := newTestApp(t, filepath.Join(t.TempDir(), "g.db"), false)
 	a.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	h, err := a.handler()

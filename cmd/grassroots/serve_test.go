@@ -52,7 +52,6 @@ func eachEngine(t *testing.T, fn func(t *testing.T, dsn string)) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	t.Parallel()
 	eachEngine(t, func(t *testing.T, dsn string) {
 		_, srv := newTestApp(t, dsn, false)
 		for _, tc := range []struct {
@@ -77,7 +76,6 @@ func TestHealthReadyMetrics(t *testing.T) {
 }
 
 func TestSecurityHeadersAndLoginRedirect(t *testing.T) {
-	t.Parallel()
 	_, srv := newTestApp(t, filepath.Join(t.TempDir(), "g.db"), false)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := client.Get(srv.URL + "/")
@@ -100,7 +98,6 @@ func TestSecurityHeadersAndLoginRedirect(t *testing.T) {
 }
 
 func TestAPIErrorsAreJSON(t *testing.T) {
-	t.Parallel()
 	_, srv := newTestApp(t, filepath.Join(t.TempDir(), "g.db"), false)
 	res, err := http.Get(srv.URL + "/api/v1/units/350722000000")
 	if err != nil {
@@ -123,7 +120,6 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 }
 
 func TestRunPrintsUsageAndVersion(t *testing.T) {
-	t.Parallel()
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, &out, &out); err != nil || !strings.Contains(out.String(), "grassroots") {
 		t.Errorf("version: %v %q", err, out.String())
@@ -143,7 +139,6 @@ func truncate(s string) string {
 // TestDebugListener: the profiler answers on a loopback address only, and
 // does not serve the command line (it may hold a database password).
 func TestDebugListener(t *testing.T) {
-	t.Parallel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, addr := range []string{"0.0.0.0:0", ":0", "10.0.0.1:6060", "example.org:6060", "6060"} {
 		if err := serveDebug(addr, log); err == nil {

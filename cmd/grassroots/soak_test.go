@@ -24,7 +24,6 @@ import (
 // run to their end), so a leak is judged once the load has stopped: the
 // count must come back to what the idle server had before it.
 func TestSoakFlat(t *testing.T) {
-	t.Parallel()
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("needs /proc")
 	}

@@ -14,7 +14,6 @@ import (
 )
 
 func TestEnsureAdmin(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	db := storetest.SQLite(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -102,7 +101,6 @@ func TestEnsureAdminFromEnv(t *testing.T) {
 }
 
 func TestUserAndTokenCommands(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "g.db")
 	var out strings.Builder

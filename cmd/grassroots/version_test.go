@@ -9,7 +9,6 @@ import (
 // module version Go recorded, else the commit (marked dirty when the tree had
 // changes), else "dev".
 func TestVersionFromBuildInfo(t *testing.T) {
-	t.Parallel()
 	vcs := func(rev, modified string) []debug.BuildSetting {
 		return []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: modified}}
 	}
