@@ -43,14 +43,14 @@ type CaseDetailBody struct {
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	var body struct {
 		casework.NewCase
-		// Service is a service application's desk input (flow "service").
+		// Service is a service application's desk input (casework.ServiceFlowName).
 		Service *service.DeskInput `json:"service,omitempty"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
 	in := body.NewCase
-	if in.Flow == "service" {
+	if in.Flow == casework.ServiceFlowName {
 		return s.createServiceApplication(w, r, actor, body.Service)
 	}
 	if in.Channel == "" {

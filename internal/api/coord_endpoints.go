@@ -16,11 +16,12 @@ import (
 // the department report card and whistle rate, the "grid + zone" view,
 // whom a whistle may summon, co-building agreements and members' links.
 // The cases themselves are opened and moved through POST /api/v1/cases and
-// its actions (flows whistle, township_call, enforcement).
+// its actions. Each parties list's path is its flow's declaration
+// (Flow.APIList).
 func (s *Server) coordEndpoints() {
-	s.route("GET /api/v1/whistles", s.authed(s.coordList("whistle")))
-	s.route("GET /api/v1/township-calls", s.authed(s.coordList("township_call")))
-	s.route("GET /api/v1/enforcement-cases", s.authed(s.coordList("enforcement")))
+	for _, f := range s.listedFlows() {
+		s.route("GET "+f.APIList, s.authed(s.coordList(f.Name)))
+	}
 	s.route("GET /api/v1/township-calls/proposal", s.authed(s.callProposal))
 	s.route("GET /api/v1/whistles/summonables", s.authed(s.summonables))
 	s.route("GET /api/v1/reportcard", s.authed(s.reportCard))
@@ -28,6 +29,26 @@ func (s *Server) coordEndpoints() {
 	s.route("GET /api/v1/enforcement-zones", s.authed(s.enforcementZones))
 	s.route("POST /api/v1/co-building", s.authed(s.addCoBuilding))
 	s.route("POST /api/v1/people/{id}/member-link", s.authed(s.memberLink))
+}
+
+// listedFlows are the ListParties flows with an API list: the engine's, or
+// the built-in declarations when the server has no engine.
+func (s *Server) listedFlows() []*casework.Flow {
+	var flows []*casework.Flow
+	if s.Cases != nil {
+		flows = s.Cases.Flows()
+	} else {
+		for _, f := range casework.BuiltinFlows() {
+			flows = append(flows, &f)
+		}
+	}
+	var out []*casework.Flow
+	for _, f := range flows {
+		if f.List == casework.ListParties && f.APIList != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func day(q string, name string) (time.Time, error) {

@@ -108,6 +108,17 @@ func (s *Service) Flow(name string) (*Flow, bool) {
 	return f, ok
 }
 
+// ReportFlow returns the first registered flow that the report form opens
+// (Flow.Report).
+func (s *Service) ReportFlow(form ReportForm) (*Flow, bool) {
+	for _, f := range s.order {
+		if f.Report == form {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
 // FlowNames lists the registered flows, sorted.
 func (s *Service) FlowNames() []string {
 	out := make([]string, 0, len(s.flows))

@@ -84,11 +84,31 @@ type Flow struct {
 	Progress bool
 	// Create is the flow's create form: its title, button and fields.
 	Create CreateForm
+	// APIList is the path of the flow's JSON list under the API
+	// ("/api/v1/whistles"), one row per case with its parties, for a
+	// ListParties flow; the API registers it from here.
+	APIList string
+	// Report names the form outside the staff's create forms that opens a
+	// case of this flow: ReportPortal (a resident's report on the portal) or
+	// ReportPatrol (a grid worker's report from patrol on the phone, whose
+	// cases the phone's check page shows). Service.ReportFlow finds it.
+	Report ReportForm
 	// Card lists the figures of the departments' report card (部门考评)
 	// that a county department's part in the flow's cases counts towards;
 	// a flow without any stays off the card.
 	Card []CardFigure
 }
+
+// ReportForm is a report form outside the staff's create forms (Flow.Report).
+type ReportForm string
+
+const (
+	// ReportPortal is a resident's report on the public portal (/report).
+	ReportPortal ReportForm = "portal"
+	// ReportPatrol is a grid worker's report from patrol on the phone
+	// (/m/report); the phone's check page (/m/check/{no}) shows its cases.
+	ReportPatrol ReportForm = "patrol"
+)
 
 // CreateForm is a flow's create form as data: the web renders it with one
 // template (case_new.html) and reads it with one handler.

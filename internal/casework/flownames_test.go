@@ -12,22 +12,10 @@ import (
 	"testing"
 )
 
-// flowNameAllowed lists the places in internal/web and internal/api that
-// still name a flow, each with its reason. Adding a flow must not add to it.
-var flowNameAllowed = map[string]string{
-	// Pages of one flow's own registry or desk, not the case engine's lists.
-	"web/mobile_pages.go":        "the grid worker's phone pages report grid events by design",
-	"web/portal_pages.go":        "residents report 12345 cases on the portal",
-	"web/service_pages.go":       "the service window's own pages (service package)",
-	"web/service_items_admin.go": "the service window's own pages (service package)",
-	"api/coord_endpoints.go":     "the coordination list endpoints are per flow, as their web lists",
-	"api/case_endpoints.go":      "a service application is created with its desk input through the service package",
-}
-
 // TestNoFlowNamesInWebAndAPI: the web and API layers read the flows'
 // declarations (Flow.Nav, Primary, NoteLabel, Needs...) instead of naming
 // flows; a flow's name as a Go string literal, a quoted template string or
-// a flow= query appears only in the allowed files above.
+// a flow= query appears nowhere in them (tests aside).
 func TestNoFlowNamesInWebAndAPI(t *testing.T) {
 	t.Parallel()
 	names := map[string]bool{}
@@ -84,13 +72,6 @@ func TestNoFlowNamesInWebAndAPI(t *testing.T) {
 		}
 	}
 	for file, hits := range found {
-		if _, ok := flowNameAllowed[file]; !ok {
-			t.Errorf("%s names flows (read the flow's declaration instead):\n  %s", file, strings.Join(hits, "\n  "))
-		}
-	}
-	for file := range flowNameAllowed {
-		if len(found[file]) == 0 {
-			t.Errorf("%s no longer names a flow: drop it from flowNameAllowed", file)
-		}
+		t.Errorf("%s names flows (read the flow's declaration instead):\n  %s", file, strings.Join(hits, "\n  "))
 	}
 }

@@ -151,6 +151,7 @@ func HotlineFlow() Flow {
 		NeedsRequestType: true,
 		Public:           true,
 		Nav:              NavEntry{ID: "cases", Key: "nav.cases", Href: "/cases"},
+		Report:           ReportPortal,
 		// The call-taker's screen.
 		Create: CreateForm{Fields: []FormField{{Name: FieldReporter}, {Name: FieldRequestType, Required: true}, {Name: FieldCategory},
 			{Name: FieldPriority}, {Name: FieldTitle, Required: true}, {Name: FieldBody}, {Name: FieldAddress}, {Name: FieldPoint},
@@ -211,6 +212,7 @@ func GridEventFlow() Flow {
 		OpenScope: ScopePlace,
 		OpenedBy:  []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
 		Nav:       NavEntry{ID: "grid_events", Key: "nav.grid_events", Href: "/cases?flow=grid_event"},
+		Report:    ReportPatrol,
 		Create: CreateForm{Fields: []FormField{{Name: FieldCategory, Required: true}, {Name: FieldPriority}, {Name: FieldTitle, Required: true},
 			{Name: FieldBody}, {Name: FieldAddress}, {Name: FieldPoint}, {Name: FieldPlaceUnit}, {Name: FieldDispatch}, {Name: FieldFiles}}},
 		// A grid worker's report comes in by the grid channel, always with

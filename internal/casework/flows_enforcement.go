@@ -31,6 +31,7 @@ func EnforcementFlow() Flow {
 		Card:      []CardFigure{CardTransfers, CardReturns},
 		Nav:       NavEntry{ID: "enforcement", Key: "nav.enforcement", Href: "/enforcement"},
 		List:      ListParties,
+		APIList:   "/api/v1/enforcement-cases",
 		ListLinks: []NavEntry{{ID: "zones", Key: "coord.enf.zones", Href: "/enforcement/zones"}},
 		Create: CreateForm{Title: "coord.enf.new", Channel: "web", Submit: "coord.enf.open", Help: "coord.enf.help",
 			Fields: []FormField{{Name: FieldKind}, {Name: FieldTitle, Required: true}, {Name: FieldBody}, {Name: FieldPlace, Required: true},

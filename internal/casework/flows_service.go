@@ -2,6 +2,10 @@ package casework
 
 import "grassroots/internal/access"
 
+// ServiceFlowName is the name of the flow service applications run on; the
+// service window's own pages and API (internal/service) are built on it.
+const ServiceFlowName = "service"
+
 // ServiceFlow is a service application (便民服务): accepted at any window
 // (无差别综合窗口) and dispatched at once to the back office of the office
 // or department responsible (its handling clock starts at acceptance, with
@@ -18,7 +22,7 @@ func ServiceFlow() Flow {
 	backOffice := partyHandler()
 	open := []string{"dispatched", "in_hand", "supplement"}
 	return Flow{
-		Name:     "service",
+		Name:     ServiceFlowName,
 		Nav:      NavEntry{ID: "service", Key: "nav.service", Href: "/service"},
 		Primary:  []string{"sign", "dispatch", "fix_on_spot"},
 		Start:    "accepted",

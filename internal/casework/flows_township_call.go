@@ -27,6 +27,7 @@ func TownshipCallFlow() Flow {
 		DispatchFromCategory: true,
 		Nav:                  NavEntry{ID: "township_calls", Key: "nav.township_calls", Href: "/township-calls"},
 		List:                 ListParties,
+		APIList:              "/api/v1/township-calls",
 		// The lists propose the department and the supporting units from
 		// the category.
 		Create: CreateForm{Title: "coord.call.new", Channel: "web", Submit: "coord.call.raise",

@@ -41,9 +41,10 @@ func WhistleFlow() Flow {
 	return Flow{
 		Name: "whistle",
 		// A department summoned reports in, or refuses, in person.
-		Card: []CardFigure{CardWhistles, CardReportIn, CardRefusals},
-		Nav:  NavEntry{ID: "whistles", Key: "nav.whistles", Href: "/whistles"},
-		List: ListParties,
+		Card:    []CardFigure{CardWhistles, CardReportIn, CardRefusals},
+		Nav:     NavEntry{ID: "whistles", Key: "nav.whistles", Href: "/whistles"},
+		List:    ListParties,
+		APIList: "/api/v1/whistles",
 		// The list counts the parties that reported in and finished.
 		Progress:  true,
 		ListLinks: []NavEntry{{ID: "members", Key: "coord.members.title", Href: "/whistles/members"}},

@@ -162,7 +162,7 @@ func (s *Service) Application(ctx context.Context, actor access.Actor, no string
 	if err != nil {
 		return ApplicationDetail{}, err
 	}
-	if d.Case.Flow != "service" {
+	if d.Case.Flow != casework.ServiceFlowName {
 		return ApplicationDetail{}, store.NotFoundf("%s 不是便民服务申请", no)
 	}
 	a, err := s.loadApp(ctx, s.db.R, "a.case_id = ?", d.Case.ID)

@@ -418,7 +418,7 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 	if channel == ChannelWindow {
 		d.Visits++
 	}
-	nc := casework.NewCase{Flow: "service", Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: channel,
+	nc := casework.NewCase{Flow: casework.ServiceFlowName, Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: channel,
 		PlaceUnit: site.UnitCode, ReporterName: in.ApplicantName, ReporterPhone: in.Phone}
 	if it.Immediate() {
 		nc.OnSpot, nc.Note = true, "即办件，窗口当场办结出件"
@@ -507,7 +507,7 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 	hash := s.sealer.Hash(in.Phone)
 	d := appData{Item: it.ID, Kind: it.Kind, Channel: ChannelOnline, Centre: centre.ID, Unit: h.unit.ID, Office: h.office, TownshipLevel: h.townshipLevel,
 		Applicant: in.ApplicantName, PhoneHash: hash, Materials: materialsOf(it, present, nil, "uploaded"), FeeCents: it.FeeCents}
-	nc := casework.NewCase{Flow: "service", Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: ChannelOnline,
+	nc := casework.NewCase{Flow: casework.ServiceFlowName, Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: ChannelOnline,
 		PlaceUnit: place.Code, ReporterName: in.ApplicantName, ReporterPhone: in.Phone, Dispatch: h.unit.Code, Attachments: in.Files}
 	days := it.LimitDays()
 	if it.Immediate() || days == 0 {

@@ -16,7 +16,7 @@ import (
 // the notices that came before it), the decision and whether it was on
 // time, supplements given at the window (a visit), and delivery.
 func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change) error {
-	if ch.Flow != "service" {
+	if ch.Flow != casework.ServiceFlowName {
 		return nil
 	}
 	c, err := ch.Case()

@@ -14,7 +14,7 @@ import (
 
 // The grid worker's phone pages: one column, large buttons, the camera and
 // the location straight from the form. /m is the worker's day, /m/report
-// records what patrol found (reported into the grid_event flow, or fixed on
+// records what patrol found (reported into the flow that declares casework.ReportPatrol, or fixed on
 // the spot: 即办件), /m/check/{no} is the on-site check (核查) of a handled
 // event.
 
@@ -167,7 +167,11 @@ func (s *Server) createGridEvent(r *http.Request, f MobileReportForm, onSpot boo
 	if err != nil {
 		return casework.Case{}, err
 	}
-	in := casework.NewCase{Flow: "grid_event", Category: f.Category, Title: titleFrom(f.Title, f.Body), Body: f.Body,
+	flow, ok := s.Cases.ReportFlow(casework.ReportPatrol)
+	if !ok {
+		return casework.Case{}, store.NotFound(s.Msgs.T(langOf(r), "mobile.report.off"))
+	}
+	in := casework.NewCase{Flow: flow.Name, Category: f.Category, Title: titleFrom(f.Title, f.Body), Body: f.Body,
 		Address: f.Address, Lng: lng, Lat: lat, Channel: "grid", Attachments: before}
 	if in.Title == "" {
 		return casework.Case{}, store.Invalid("请描述发现的问题")
@@ -200,7 +204,7 @@ func (s *Server) checkPage(r *http.Request) (MobileCheckPage, error) {
 	if err != nil {
 		return MobileCheckPage{}, err
 	}
-	if d.Case.Flow != "grid_event" {
+	if f, ok := s.Cases.Flow(d.Case.Flow); !ok || f.Report != casework.ReportPatrol {
 		return MobileCheckPage{}, store.NotFound(s.Msgs.T(langOf(r), "mobile.check.not_grid_event"))
 	}
 	pg := MobileCheckPage{Page: s.page(r, "mobile.check.title", "mobile"), Case: d.Case}

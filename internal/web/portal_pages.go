@@ -17,7 +17,8 @@ import (
 )
 
 // The residents' portal: no account, a phone first. A resident reports a
-// problem (a hotline case on channel "portal"), follows it by its number and
+// problem (a case of the flow that declares casework.ReportPortal, on
+// channel "portal"), follows it by its number and
 // the last four digits of their phone, rates the answer, and reads the day's
 // feedback of their community or grid without anyone's personal data. Every
 // form is rate-limited per client address.
@@ -233,8 +234,12 @@ func (p *portal) createReport(r *http.Request, f PortalReportForm) (casework.Cas
 	if strings.TrimSpace(f.Body) == "" {
 		return casework.Case{}, store.Invalid("请描述您反映的问题")
 	}
+	flow, ok := p.s.Cases.ReportFlow(casework.ReportPortal)
+	if !ok {
+		return casework.Case{}, store.NotFound(p.s.Msgs.T(langOf(r), "portal.report.off"))
+	}
 	in := casework.NewCase{
-		Flow: "hotline", RequestType: f.RequestType, Category: f.Category,
+		Flow: flow.Name, RequestType: f.RequestType, Category: f.Category,
 		Title: titleFrom(f.Title, f.Body), Body: f.Body, Address: f.Address, Lng: lng, Lat: lat, PlaceUnit: f.PlaceUnit,
 		ReporterName: f.Name, ReporterPhone: f.Phone, Channel: "portal", Attachments: photos,
 	}

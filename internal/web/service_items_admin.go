@@ -100,7 +100,7 @@ func mayMaintainItems(r *http.Request) error {
 
 // serviceItemEditPage builds the page around form, with the pickers.
 func (s *Server) serviceItemEditPage(r *http.Request, isNew bool, f ServiceItemForm) (ServiceItemEditPage, error) {
-	pg := ServiceItemEditPage{Page: s.page(r, "service.edit.new_title", "service"), New: isNew, Form: f}
+	pg := ServiceItemEditPage{Page: s.page(r, "service.edit.new_title", serviceArea), New: isNew, Form: f}
 	if !isNew {
 		pg.TitleKey, pg.Title = "", pg.T("service.edit.title", f.Code)
 	}

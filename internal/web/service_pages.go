@@ -16,6 +16,10 @@ import (
 	"grassroots/internal/xlsx"
 )
 
+// serviceArea is the navigation area of the service window's pages: the
+// work area its flow declares.
+var serviceArea = casework.ServiceFlow().Nav.ID
+
 // The universal service window (便民服务) for staff: the front desk (find an
 // item, check the materials, accept with a receipt or give a one-time
 // notice), an application's page for the back office and delivery, the
@@ -131,7 +135,7 @@ func (s *Server) serviceRoutes() {
 
 func (s *Server) serviceDesk(w http.ResponseWriter, r *http.Request) error {
 	ctx, actor := r.Context(), actorOf(r)
-	pg := ServiceDeskPage{Page: s.page(r, "service.desk.title", "service"), Q: strings.TrimSpace(r.URL.Query().Get("q"))}
+	pg := ServiceDeskPage{Page: s.page(r, "service.desk.title", serviceArea), Q: strings.TrimSpace(r.URL.Query().Get("q"))}
 	items, err := s.Service.Items(ctx, service.ItemFilter{Q: pg.Q})
 	if err != nil {
 		return err
@@ -156,7 +160,7 @@ func (s *Server) serviceDesk(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) serviceItemPage(r *http.Request, code string) (ServiceItemPage, error) {
-	pg := ServiceItemPage{Page: s.page(r, "", "service")}
+	pg := ServiceItemPage{Page: s.page(r, "", serviceArea)}
 	it, err := s.Service.Item(r.Context(), code)
 	if err != nil {
 		return pg, err
@@ -250,7 +254,7 @@ func (s *Server) serviceApplication(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	pg := ServiceApplicationPage{Page: s.page(r, "", "service"), D: d, Actions: s.Cases.AllowedActions(actorOf(r), d.Case),
+	pg := ServiceApplicationPage{Page: s.page(r, "", serviceArea), D: d, Actions: s.Cases.AllowedActions(actorOf(r), d.Case),
 		Deliveries: service.Deliveries, Ratings: service.Ratings}
 	pg.Title = d.ItemName + " " + d.No
 	pg.CanRecord = d.CanReview()
@@ -303,7 +307,7 @@ func (s *Server) serviceReceipt(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg := ServiceReceiptPage{Page: s.page(r, "service.receipt.title", "service"), D: d, Item: it}
+	pg := ServiceReceiptPage{Page: s.page(r, "service.receipt.title", serviceArea), D: d, Item: it}
 	return s.render(w, r, "service_receipt", pg)
 }
 
@@ -316,12 +320,12 @@ func (s *Server) serviceNotice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "service_notice", ServiceNoticePage{Page: s.page(r, "service.notice.title", "service"), N: n, Item: it})
+	return s.render(w, r, "service_notice", ServiceNoticePage{Page: s.page(r, "service.notice.title", serviceArea), N: n, Item: it})
 }
 
 func (s *Server) serviceNetwork(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	pg := ServiceNetworkPage{Page: s.page(r, "service.network.title", "service"), Township: r.URL.Query().Get("township")}
+	pg := ServiceNetworkPage{Page: s.page(r, "service.network.title", serviceArea), Township: r.URL.Query().Get("township")}
 	var err error
 	if pg.Counts, err = s.Service.Counts(ctx); err != nil {
 		return err
@@ -366,7 +370,7 @@ func (s *Server) serviceFigures(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "service_figures", ServiceFiguresPage{Page: s.page(r, "service.figures.title", "service"), F: fig, From: from, To: to})
+	return s.render(w, r, "service_figures", ServiceFiguresPage{Page: s.page(r, "service.figures.title", serviceArea), F: fig, From: from, To: to})
 }
 
 func (s *Server) serviceFiguresXLSX(w http.ResponseWriter, r *http.Request) error {
