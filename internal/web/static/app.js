@@ -26,19 +26,22 @@
       el.dataset.mapDone = "1";
       var d;
       try { d = JSON.parse(el.dataset.map); } catch (e) { return; }
+      // The view is set before any layer is added: a vector layer added to
+      // a map without a view has no pixel bounds to clip against.
       var map = L.map(el, { attributionControl: false, zoomControl: true });
-      var bounds = null;
-      if (d.boundary) {
-        var layer = L.geoJSON(d.boundary, { style: { color: "#0b3d91", weight: 2, fillOpacity: 0.08 } }).addTo(map);
-        if (d.grid) layer.bindTooltip(d.grid, { sticky: true });
-        bounds = layer.getBounds();
-      }
-      if (d.point) {
-        var ll = L.latLng(d.point[1], d.point[0]);
-        L.circleMarker(ll, { radius: 8, color: "#c8102e", weight: 2, fillColor: "#c8102e", fillOpacity: 0.6 }).addTo(map);
-        if (bounds) bounds.extend(ll); else map.setView(ll, 17);
-      }
+      var outline = d.boundary ? L.geoJSON(d.boundary, { style: { color: "#0b3d91", weight: 2, fillOpacity: 0.08 } }) : null;
+      var ll = d.point ? L.latLng(d.point[1], d.point[0]) : null;
+      var bounds = outline ? outline.getBounds() : null;
+      if (bounds && ll) bounds.extend(ll);
       if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 });
+      else if (ll) map.setView(ll, 17);
+      else return;
+      if (outline) {
+        outline.addTo(map);
+        if (d.grid) outline.bindTooltip(d.grid, { sticky: true });
+      }
+      if (ll) L.circleMarker(ll, { radius: 8, color: "#c8102e", weight: 2, fillColor: "#c8102e", fillOpacity: 0.6 }).addTo(map);
+      el.classList.add("map-drawn");
     });
   }
   function initCharts() {
