@@ -43,7 +43,7 @@ func TestStaticAssetsHashed(t *testing.T) {
 	if len(refs) < 3 {
 		t.Fatalf("the login page names %d static assets, want the CSS, htmx and app.js", len(refs))
 	}
-	hashed := regexp.MustCompile(`^/static/(.+)\.([0-9a-f]{12})(\.(?:css|js))$`)
+	hashed := regexp.MustCompile(`^/static/(.+)\.([0-9a-f]{12})(\.(?:css|js|svg))$`)
 	for _, ref := range refs {
 		url := ref[1]
 		m := hashed.FindStringSubmatch(url)
