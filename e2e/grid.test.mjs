@@ -122,8 +122,9 @@ test("a grid worker reports, the community handles, the worker checks on site; a
   // The grid's boundary (from the case map of the fix, routed to the worker's
   // own grid): the worker stands at its centre for the next report.
   const map = await (await page.request.get(server.url + `/cases/${spot}/map.json`)).json();
-  assert.ok(map.boundary, "the on-the-spot case lies in the worker's grid");
-  const ring = map.boundary.type === "Polygon" ? map.boundary.coordinates[0] : map.boundary.coordinates[0][0];
+  const boundary = map.outlines && map.outlines[0] && map.outlines[0].geojson;
+  assert.ok(boundary, "the on-the-spot case lies in the worker's grid");
+  const ring = boundary.type === "Polygon" ? boundary.coordinates[0] : boundary.coordinates[0][0];
   const lng = ring.reduce((s, p) => s + p[0], 0) / ring.length;
   const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
   await ctx.setGeolocation({ longitude: lng, latitude: lat });

@@ -57,9 +57,11 @@ for (const [name, viewport] of [["desk", { width: 1280, height: 900 }], ["phone"
     const map = page.locator("[data-map]").first();
     await map.scrollIntoViewIfNeeded();
     await page.waitForSelector("[data-map].map-drawn");
-    // Leaflet draws the outline and the point as SVG paths of the overlay pane.
+    // Leaflet draws the outlines and the point as SVG paths of the overlay
+    // pane: the grid's outline, the point and, fetched, the county beneath.
+    await page.waitForFunction((el) => el.querySelectorAll(".leaflet-overlay-pane path").length >= 3, await map.elementHandle());
     const paths = await map.locator(".leaflet-overlay-pane path").count();
-    assert.ok(paths >= 2, `the map of ${href} draws the outline and the point (${paths} paths)`);
+    assert.ok(paths >= 3, `the map of ${href} draws the grid, the point and the county (${paths} paths)`);
     const box = await map.boundingBox();
     assert.ok(box.width > 200 && box.height > 150, `the map has a size on the ${name} (${JSON.stringify(box)})`);
     await screenshot(page, `map-case-${name}`);
@@ -67,6 +69,24 @@ for (const [name, viewport] of [["desk", { width: 1280, height: 900 }], ["phone"
     await ctx.close();
   });
 }
+
+test("a click on the call-taker form's map fills the point", async () => {
+  const { ctx, page, errors } = await signedIn("demo_admin", { width: 1280, height: 900 });
+  await page.goto(server.url + "/cases/new");
+  const map = page.locator(".pick-map");
+  await map.scrollIntoViewIfNeeded();
+  // The county's outline arrives and the map fits it.
+  await page.waitForFunction(() => document.querySelectorAll(".pick-map .leaflet-overlay-pane path").length >= 1);
+  const box = await map.boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const lng = parseFloat(await page.locator("#f-lng").inputValue());
+  const lat = parseFloat(await page.locator("#f-lat").inputValue());
+  // Pucheng lies around 118.2–118.9 E, 27.5–28.4 N.
+  assert.ok(lng > 118 && lng < 119.2 && lat > 27.3 && lat < 28.6, `the click picked a point in the county: ${lng}, ${lat}`);
+  await page.waitForSelector("#nearby");
+  assert.deepEqual(errors, [], "no console error on the call-taker form");
+  await ctx.close();
+});
 
 test("main pages log no console error", async () => {
   const pages = {

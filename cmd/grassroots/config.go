@@ -47,6 +47,8 @@ type config struct {
 	MetricsAddr string
 	// TLSCert and TLSKey make serve terminate TLS itself.
 	TLSCert, TLSKey string
+	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png).
+	TilesDir string
 	// DebugAddr serves Go's profiler on this loopback address (--debug-addr).
 	DebugAddr string
 	// MaxWrites and WriteQueue are the admission limits (admission.go).
@@ -183,6 +185,7 @@ func serveFlags(cfg *config) *flag.FlagSet {
 	stringFlag(fs, &cfg.MetricsAddr, "metrics-addr", "GRASSROOTS_METRICS_ADDR", "", "serve /metrics on this address only (default: on the main address, to loopback and trusted-proxy peers only)")
 	stringFlag(fs, &cfg.TLSCert, "tls-cert", "GRASSROOTS_TLS_CERT", "", "PEM certificate (chain) file: serve HTTPS with --tls-key")
 	stringFlag(fs, &cfg.TLSKey, "tls-key", "GRASSROOTS_TLS_KEY", "", "PEM private key file of --tls-cert")
+	stringFlag(fs, &cfg.TilesDir, "tiles-dir", "GRASSROOTS_TILES_DIR", "", "folder of the county's own offline map tiles, {z}/{x}/{y}.png (default: maps draw outlines and points only)")
 	stringFlag(fs, &cfg.DebugAddr, "debug-addr", "GRASSROOTS_DEBUG_ADDR", "", "serve Go's profiler (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060 (default: off)")
 	intFlag(fs, cfg, &cfg.MaxWrites, "max-writes", "GRASSROOTS_MAX_WRITES", defaultMaxWrites, 1, 1<<20,
 		"`writes` (POST, PUT, PATCH, DELETE) the server works on at once; more wait their turn")

@@ -276,7 +276,7 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Reports: a.reports})
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Reports: a.reports, TilesDir: a.cfg.TilesDir})
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ import (
 // The shipped data: Pucheng's 2023 NBS statistical divisions (12-digit
 // codes), with centre points in GCJ-02 where the source knows them.
 //
-//go:embed data/pucheng-divisions.csv
+//go:embed data/pucheng-divisions.csv data/pucheng-county-boundary.geojson
 var dataFS embed.FS
 
 // PuchengDivisions returns the shipped divisions file.
@@ -591,6 +591,9 @@ func (s *Service) LoadDivisions(ctx context.Context) (LoadSummary, error) {
 			return err
 		}
 		sum.Result = res
+		if err := setCountyBoundary(ctx, tx, puchengCountyCode, puchengCountyBoundary()); err != nil {
+			return err
+		}
 		return s.ensureDepartments(ctx, tx, puchengCountyCode, puchengDepartments())
 	})
 	if err != nil {

@@ -103,9 +103,13 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /static/":     {Path: "/static/app.css", Public: true},
 		"GET /lang/{lang}": {Path: "/lang/en", Public: true},
 		"GET /{$}":         {Path: "/", Allow: everyone},
-		"GET /login":       {Public: true},
-		"POST /login":      {Public: true, Accept: []int{http.StatusUnauthorized}},
-		"POST /logout":     {Public: true, Accept: []int{http.StatusSeeOther}},
+		// Boundaries and tiles are geography: every signed-in user's maps
+		// draw them (the fixture's county has no boundary, and no tiles).
+		"GET /geo/county":        {Allow: everyone, NotFoundOK: true},
+		"GET /tiles/{z}/{x}/{y}": {Path: "/tiles/12/3400/1700.png", Allow: everyone, NotFoundOK: true},
+		"GET /login":             {Public: true},
+		"POST /login":            {Public: true, Accept: []int{http.StatusUnauthorized}},
+		"POST /logout":           {Public: true, Accept: []int{http.StatusSeeOther}},
 
 		"GET /admin/users":                {Allow: admins},
 		"POST /admin/users":               {Allow: admins},

@@ -77,6 +77,12 @@ func (p CaseNewPage) PartiesArea() bool { return p.Flow != nil && p.Flow.List ==
 // Field reports whether the form has the field.
 func (p CaseNewPage) Field(name string) bool { return p.Flow.HasField(name) }
 
+// PickMap is the map of the point field: a click fills the longitude and
+// latitude inputs; the county is drawn beneath.
+func (p CaseNewPage) PickMap() string {
+	return MapView{Pick: &MapPick{Lng: "f-lng", Lat: "f-lat"}, Context: []string{countyContext}}.JSON()
+}
+
 // Required reports whether the form's field must be filled.
 func (p CaseNewPage) Required(name string) bool {
 	for _, f := range p.Fields {

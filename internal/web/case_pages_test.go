@@ -79,7 +79,10 @@ func TestCasePagesRender(t *testing.T) {
 	hotline := casework.HotlineFlow()
 	for _, lang := range []string{"zh", "en"} {
 		base := s.TestPage(lang, operator)
-		view := CaseViewPage{Page: base, D: d, MapJSON: mapJSON(c, `{"type":"Polygon","coordinates":[[[118.54,27.91],[118.55,27.91],[118.55,27.92],[118.54,27.91]]]}`),
+		var m MapView
+		m.AddOutline(`{"type":"Polygon","coordinates":[[[118.54,27.91],[118.55,27.91],[118.55,27.92],[118.54,27.91]]]}`, "第一网格", "")
+		m.Points = []MapPoint{{At: [2]float64{118.5412, 27.9187}, Kind: "case"}}
+		view := CaseViewPage{Page: base, D: d, MapJSON: m.JSON(),
 			HasPoint: true, Point: "118.541200, 27.918700", Units: []Option{{"350722001000", "南浦街道"}},
 			Satisfactions: []Option{{"satisfied", "满意"}}, Error: "请填写退回理由", Form: ActionForm{Action: "return", Note: "不属于本街道"}}
 		s.fillCaseView(&view, allowed, created)
@@ -406,7 +409,7 @@ func TestCaseHandlers(t *testing.T) {
 		expect(t, fx.send(operator, "GET", "/cases/"+no2, nil), 200, `<img src="/attachments/`+strconv.FormatInt(attID, 10))
 
 		// The map data and the unit picker.
-		expect(t, fx.send(operator, "GET", "/cases/"+no2+"/map.json", nil), 200, `"point":[118.5412,27.9187]`)
+		expect(t, fx.send(operator, "GET", "/cases/"+no2+"/map.json", nil), 200, `"at":[118.5412,27.9187]`)
 		expect(t, fx.send(clerk, "GET", "/units/search?list=x&field=unit&unit="+url.QueryEscape("仙楼"), nil), 200, `<datalist id="x">`, "350722001001")
 
 		// Home: the counts link to their lists.

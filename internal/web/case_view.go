@@ -8,7 +8,6 @@ package web
 // exactly the inputs it needs, posting to /cases/{no}/actions/{action}.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -108,7 +107,8 @@ type CaseViewPage struct {
 	Events    []EventView
 	Images    []casework.Attachment
 	Files     []casework.Attachment
-	// MapJSON is the grid boundary and the point for the map (data-map).
+	// MapJSON is the map's data (MapView: the grid's outline, the point,
+	// the county beneath).
 	MapJSON  string
 	HasPoint bool
 	// Point is the case's point as text ("118.541200, 27.918700").
@@ -209,13 +209,19 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	p := CaseViewPage{Page: s.page(r, "", flow.Nav.ID), D: d, Flow: flow}
 	p.Title = d.Case.No + " " + d.Case.Title
 	s.fillCaseView(&p, s.Cases.AllowedActions(actor, d), time.Now())
-	boundary := ""
+	var m MapView
 	if s.Org != nil && d.Case.GridUnitID != 0 {
 		if g, err := s.Org.UnitByID(ctx, d.Case.GridUnitID); err == nil {
-			boundary = g.Boundary
+			m.AddOutline(g.Boundary, d.Case.GridName, "")
 		}
 	}
-	p.MapJSON = mapJSON(d.Case, boundary)
+	if d.Case.Lng != nil && d.Case.Lat != nil {
+		m.Points = append(m.Points, MapPoint{At: [2]float64{*d.Case.Lng, *d.Case.Lat}, Label: d.Case.No, Kind: "case"})
+	}
+	if !m.Empty() {
+		m.Context = []string{countyContext}
+	}
+	p.MapJSON = m.JSON()
 	p.HasPoint = d.Case.Lng != nil && d.Case.Lat != nil
 	if p.HasPoint {
 		p.Point = fmt.Sprintf("%.6f, %.6f", *d.Case.Lng, *d.Case.Lat)
@@ -254,23 +260,6 @@ func needsUnit(as []ActionView) bool {
 		}
 	}
 	return false
-}
-
-// mapJSON is the map's data: the case's point and its grid's boundary.
-func mapJSON(c casework.Case, boundary string) string {
-	m := map[string]any{}
-	if c.Lng != nil && c.Lat != nil {
-		m["point"] = []float64{*c.Lng, *c.Lat}
-	}
-	if boundary != "" && json.Valid([]byte(boundary)) {
-		m["boundary"] = json.RawMessage(boundary)
-		m["grid"] = c.GridName
-	}
-	if len(m) == 0 {
-		return ""
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
 }
 
 // fillCaseView computes the page's deadlines, actions and timeline.

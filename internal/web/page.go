@@ -29,7 +29,10 @@ type Page struct {
 	Nav      string // the active navigation item
 	Path     string
 	Flash    string
-	msgs     *i18n.Catalog
+	// Tiles is the URL template of the county's offline map tiles ("" for
+	// none); the layout hands it to the map component.
+	Tiles string
+	msgs  *i18n.Catalog
 	// flowNav are the work areas of the registered flows, in registration
 	// order (Server.flowNav).
 	flowNav []NavItem
@@ -129,6 +132,7 @@ func (s *Server) page(r *http.Request, titleKey, nav string) Page {
 		flowNav:   s.flowNav(),
 		flows:     s.lookupFlow,
 		partyTabs: s.partyTabs(),
+		Tiles:     s.tiles,
 	}
 }
 

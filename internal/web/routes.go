@@ -11,6 +11,7 @@ var staticFS embed.FS
 // routes registers every page. Each area registers its own in its own file.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /static/", serveStatic) // static.go
+	s.mapRoutes()                                 // maps.go
 	s.mux.HandleFunc("GET /lang/{lang}", s.switchLang)
 	s.homeRoutes()
 	s.authRoutes()

@@ -57,6 +57,9 @@ type Deps struct {
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
+	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png),
+	// drawn beneath the maps' outlines; "" draws none (docs/DEPLOY.md).
+	TilesDir string
 }
 
 // Server is the web UI.
@@ -64,6 +67,7 @@ type Server struct {
 	Deps
 	pages map[string]*template.Template
 	mux   *routeMux
+	tiles string // tilesURL(TilesDir)
 }
 
 // New parses every page template and registers the routes.
@@ -88,7 +92,7 @@ func New(d Deps) (*Server, error) {
 	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
 		d.Lists = catalog.NewService(d.DB)
 	}
-	s := &Server{Deps: d, pages: pages, mux: newRouteMux()}
+	s := &Server{Deps: d, pages: pages, mux: newRouteMux(), tiles: tilesURL(d.TilesDir)}
 	s.routes()
 	return s, nil
 }

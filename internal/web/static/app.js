@@ -19,29 +19,98 @@
 // point), the rates chart (ECharts), Ctrl+Enter to submit the call-taker form.
 (function () {
   "use strict";
+  // The one map component: data-map holds a MapView (internal/web/maps.go):
+  // outlines and points with links, outlines drawn beneath for orientation
+  // (the county), and on a form the inputs a click fills. No online tiles:
+  // a county's own offline tiles are drawn when the layout names them.
+  var styles = {
+    outline: { color: "#0b3d91", weight: 2, fillOpacity: 0.08 },
+    context: { color: "#6b7280", weight: 1, fill: false, dashArray: "4 4", interactive: false },
+    case: { radius: 8, color: "#c8102e", weight: 2, fillColor: "#c8102e", fillOpacity: 0.6 },
+    overdue: { radius: 7, color: "#7a0010", weight: 2, fillColor: "#ff4d4f", fillOpacity: 0.8 },
+    pick: { radius: 8, color: "#0b3d91", weight: 2, fillColor: "#0b3d91", fillOpacity: 0.5 }
+  };
+  function go(href) { return function () { if (href) window.location.href = href; }; }
+  function initMap(el) {
+    var d;
+    try { d = JSON.parse(el.dataset.map); } catch (e) { return; }
+    var outlines = d.outlines || [];
+    var points = d.points || [];
+    var bounds = null;
+    function cover(b) {
+      if (!b || !b.isValid()) return;
+      if (bounds) bounds.extend(b); else bounds = L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+    }
+    var layers = outlines.map(function (o) {
+      var l = L.geoJSON(o.geojson, { style: styles.outline });
+      cover(l.getBounds());
+      return { layer: l, o: o };
+    });
+    points.forEach(function (p) { var ll = L.latLng(p.at[1], p.at[0]); cover(L.latLngBounds(ll, ll)); });
+    // The view is set before any layer is added: a vector layer added to a
+    // map without a view has no pixel bounds to clip against.
+    var map = L.map(el, { attributionControl: false, zoomControl: true });
+    var fitted = false;
+    if (bounds && bounds.getSouthWest().equals(bounds.getNorthEast())) { map.setView(bounds.getCenter(), 17); fitted = true; }
+    else if (bounds) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); fitted = true; }
+    else if (d.pick || (d.context && d.context.length)) map.setView([30, 110], 4);
+    else return;
+    var tiles = document.querySelector('meta[name="map-tiles"]');
+    if (tiles) L.tileLayer(tiles.content, { maxZoom: 19 }).addTo(map);
+    layers.forEach(function (x) {
+      x.layer.addTo(map);
+      if (x.o.label) x.layer.bindTooltip(x.o.label, { sticky: true });
+      if (x.o.href) x.layer.on("click", go(x.o.href));
+    });
+    points.forEach(function (p) {
+      var m = L.circleMarker(L.latLng(p.at[1], p.at[0]), styles[p.kind] || styles["case"]).addTo(map);
+      if (p.label) m.bindTooltip(p.label);
+      if (p.href) m.on("click", go(p.href));
+    });
+    (d.context || []).forEach(function (url) {
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (g) {
+        if (!g) return;
+        var c = L.geoJSON(g, { style: styles.context, interactive: false }).addTo(map);
+        c.bringToBack();
+        if (!fitted && c.getBounds().isValid()) { map.fitBounds(c.getBounds()); fitted = true; }
+      }).catch(function () {});
+    });
+    if (d.pick) pickOn(map, d.pick);
+    el.classList.add("map-drawn");
+  }
+  // pickOn lets a click on the map fill the point's inputs (and fire their
+  // change, which asks for nearby cases); typed coordinates move the marker.
+  function pickOn(map, pick) {
+    var lng = document.getElementById(pick.lng), lat = document.getElementById(pick.lat);
+    if (!lng || !lat) return;
+    var marker = null, picking = false;
+    function place(ll, pan) {
+      if (marker) marker.setLatLng(ll); else marker = L.circleMarker(ll, styles.pick).addTo(map);
+      if (pan) map.setView(ll, Math.max(map.getZoom(), 15));
+    }
+    function typed() {
+      if (picking) return;
+      var x = parseFloat(lng.value), y = parseFloat(lat.value);
+      if (isFinite(x) && isFinite(y) && Math.abs(x) <= 180 && Math.abs(y) <= 90) place(L.latLng(y, x), true);
+    }
+    typed();
+    lng.addEventListener("change", typed);
+    lat.addEventListener("change", typed);
+    map.on("click", function (e) {
+      lng.value = e.latlng.lng.toFixed(6);
+      lat.value = e.latlng.lat.toFixed(6);
+      place(e.latlng, false);
+      picking = true;
+      lat.dispatchEvent(new Event("change", { bubbles: true }));
+      picking = false;
+    });
+  }
   function initMaps() {
     if (!window.L) return;
     document.querySelectorAll("[data-map]").forEach(function (el) {
       if (el.dataset.mapDone) return;
       el.dataset.mapDone = "1";
-      var d;
-      try { d = JSON.parse(el.dataset.map); } catch (e) { return; }
-      // The view is set before any layer is added: a vector layer added to
-      // a map without a view has no pixel bounds to clip against.
-      var map = L.map(el, { attributionControl: false, zoomControl: true });
-      var outline = d.boundary ? L.geoJSON(d.boundary, { style: { color: "#0b3d91", weight: 2, fillOpacity: 0.08 } }) : null;
-      var ll = d.point ? L.latLng(d.point[1], d.point[0]) : null;
-      var bounds = outline ? outline.getBounds() : null;
-      if (bounds && ll) bounds.extend(ll);
-      if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 });
-      else if (ll) map.setView(ll, 17);
-      else return;
-      if (outline) {
-        outline.addTo(map);
-        if (d.grid) outline.bindTooltip(d.grid, { sticky: true });
-      }
-      if (ll) L.circleMarker(ll, { radius: 8, color: "#c8102e", weight: 2, fillColor: "#c8102e", fillOpacity: 0.6 }).addTo(map);
-      el.classList.add("map-drawn");
+      initMap(el);
     });
   }
   function initCharts() {
