@@ -64,6 +64,8 @@ type Service struct {
 	hooks []ChangeHook  // see OnChange (hooks.go)
 	lists ListRules     // the executable lists (UseLists, coordination.go)
 	party PartyRegistry // the party registry (UseParty, coordination.go)
+	// numbers hands out case numbers (numbers.go).
+	numbers *numberer
 }
 
 // NewService returns the engine over db with the built-in flows (hotline,
@@ -75,7 +77,7 @@ func NewService(db *store.DB, d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Service{db: db, deps: d, log: d.Log, flows: map[string]*Flow{}}
+	s := &Service{db: db, deps: d, log: d.Log, flows: map[string]*Flow{}, numbers: &numberer{}}
 	for _, f := range append(BuiltinFlows(), d.Flows...) {
 		if err := s.Register(f); err != nil {
 			return nil, err

@@ -64,11 +64,15 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 	if err != nil {
 		return Case{}, false, err
 	}
+	num, err := s.numbers.before(ctx, s.db, s.now())
+	if err != nil {
+		return Case{}, false, err
+	}
 	var out Case
 	var refused []AccessCheck
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		refused = refused[:0]
-		c, err := s.create(ctx, tx, actor, flow, in, gridCode, files, &refused)
+		c, err := s.create(ctx, tx, actor, flow, in, gridCode, files, num, &refused)
 		out = c
 		return err
 	})
@@ -303,8 +307,8 @@ func receivingUnit(ctx context.Context, tx *store.Tx, actor access.Actor, flow *
 	return actor.UnitID, nil
 }
 
-func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, in NewCase, gridCode string, files []stored, refused *[]AccessCheck) (Case, error) {
-	now := s.now()
+func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, flow *Flow, in NewCase, gridCode string, files []stored, num caseNumber, refused *[]AccessCheck) (Case, error) {
+	now := num.now
 	var categoryID int64
 	if in.Category != "" {
 		var active int
@@ -401,11 +405,9 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	}
 	cc := countyCode(county.Code)
 	day := now.In(shanghai).Format("20060102")
-	var n int64
-	err = tx.QueryRow(ctx, `INSERT INTO case_counters (county_code, day, last) VALUES (?, ?, 1)
-		ON CONFLICT (county_code, day) DO UPDATE SET last = case_counters.last + 1 RETURNING last`, cc, day).Scan(&n)
+	n, err := num.inTx(ctx, tx, cc, day)
 	if err != nil {
-		return Case{}, fmt.Errorf("number case: %w", store.Normalize(err))
+		return Case{}, err
 	}
 	no := fmt.Sprintf("%s-%s-%05d", cc, day, n)
 
