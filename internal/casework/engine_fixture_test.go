@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/casework/caserows"
 	"grassroots/internal/catalog"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
@@ -47,15 +48,9 @@ func newEngine(t testing.TB, db *store.DB, deps ...func(*Deps)) *engFixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := &engFixture{t: t, db: db, units: map[string]unitRef{}, now: cst("2026-11-26 09:00")}
-	fx.addUnit("350722000000", "浦城县", "county", "")
-	fx.addUnit("350722D000", "县委督查室", "department", "350722000000")
-	fx.addUnit("350722D002", "县住房和城乡建设局", "department", "350722000000")
-	fx.addUnit("350722D003", "县城市管理和综合执法局", "department", "350722000000")
-	fx.addUnit("350722001000", "南浦街道", "street", "350722000000")
-	fx.addUnit("350722001001", "仙楼社区", "community", "350722001000")
-	fx.addUnit("350722001001G01", "仙楼社区第一网格", "grid", "350722001001")
-	fx.addUnit("350722101000", "富岭镇", "township", "350722000000")
-	fx.addUnit("350722101200", "某村", "village", "350722101000")
+	for _, u := range caserows.SmallCounty {
+		fx.addUnit(u.Code, u.Name, u.Kind, u.Parent)
+	}
 	work, err := worktime.NewService(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -96,29 +91,13 @@ func newEngine(t testing.TB, db *store.DB, deps ...func(*Deps)) *engFixture {
 
 func (fx *engFixture) addUnit(code, name, kind, parent string) {
 	fx.t.Helper()
-	ctx := context.Background()
-	err := fx.db.InTx(ctx, func(tx *store.Tx) error {
-		var parentID any
-		path, depth := "/", 0
-		if parent != "" {
-			p := fx.units[parent]
-			parentID, path, depth = p.ID, p.Path, len(pathIDs(p.Path))
-		}
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO units (code, name, kind, parent_id, path, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id`,
-			code, name, kind, parentID, "tmp"+code, depth).Scan(&id); err != nil {
-			return err
-		}
-		path += strconv.FormatInt(id, 10) + "/"
-		if _, err := tx.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, path, id); err != nil {
-			return err
-		}
-		fx.units[code] = unitRef{ID: id, Code: code, Name: name, Kind: kind, Path: path}
-		return nil
-	})
-	if err != nil {
-		fx.t.Fatal(err)
+	var p caserows.Unit
+	if parent != "" {
+		pu := fx.units[parent]
+		p = caserows.Unit{ID: pu.ID, Code: pu.Code, Path: pu.Path}
 	}
+	u := caserows.InsertUnit(fx.t, fx.db, code, name, kind, p)
+	fx.units[code] = unitRef{ID: u.ID, Code: code, Name: name, Kind: kind, Path: u.Path}
 }
 
 // actor is a user with id uid at the unit code holding roles.

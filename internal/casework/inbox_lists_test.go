@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"grassroots/internal/casework/caserows"
 	"slices"
 	"testing"
 	"time"
@@ -25,28 +26,28 @@ func TestInboxListsWhatActorsMayOpen(t *testing.T) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
 		s := &Service{db: db}
-		worker := fx.actor(fx.gridA, "grid")
+		worker := fx.Actor(fx.GridA, "grid")
 		worker.Roles = []access.Role{access.RoleGrid}
 		var ids []int64
 		for range 5 { // the grid's cases, led by the community or the township
-			ids = append(ids, fx.addCase(vfCase{place: fx.communityA, grid: fx.gridA, lead: &vfAssign{unit: fx.communityA}}))
+			ids = append(ids, fx.AddCase(caserows.Case{Place: fx.CommunityA, Grid: fx.GridA, Lead: &caserows.Assign{Unit: fx.CommunityA}}))
 		}
-		ids = append(ids, fx.addCase(vfCase{place: fx.communityA, grid: fx.gridA, lead: &vfAssign{unit: fx.townA, status: "in_hand", signed: fx.base}}))
-		ids = append(ids, fx.addCase(vfCase{place: fx.communityA, grid: fx.gridA})) // not dispatched yet
-		ids = append(ids, fx.addCase(vfCase{place: fx.communityA, grid: fx.gridA, status: "closed", closedAt: fx.base}))
-		ids = append(ids, fx.addCase(vfCase{place: fx.communityA, lead: &vfAssign{unit: fx.gridA}})) // assigned to the grid
-		reported := fx.addCase(vfCase{place: fx.communityB})                                         // opened by the worker elsewhere
+		ids = append(ids, fx.AddCase(caserows.Case{Place: fx.CommunityA, Grid: fx.GridA, Lead: &caserows.Assign{Unit: fx.TownA, Status: "in_hand", Signed: fx.Base}}))
+		ids = append(ids, fx.AddCase(caserows.Case{Place: fx.CommunityA, Grid: fx.GridA})) // not dispatched yet
+		ids = append(ids, fx.AddCase(caserows.Case{Place: fx.CommunityA, Grid: fx.GridA, Status: "closed", ClosedAt: fx.Base}))
+		ids = append(ids, fx.AddCase(caserows.Case{Place: fx.CommunityA, Lead: &caserows.Assign{Unit: fx.GridA}})) // assigned to the grid
+		reported := fx.AddCase(caserows.Case{Place: fx.CommunityB})                                                // opened by the worker elsewhere
 		if _, err := db.Exec(ctx, `UPDATE cases SET created_by = ? WHERE id = ?`, worker.UserID, reported); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, reported)
-		opened := fx.addCase(vfCase{place: fx.communityB}) // raised by the worker's unit
-		if _, err := db.Exec(ctx, `UPDATE cases SET opened_by_unit_id = ? WHERE id = ?`, fx.gridA.id, opened); err != nil {
+		opened := fx.AddCase(caserows.Case{Place: fx.CommunityB}) // raised by the worker's unit
+		if _, err := db.Exec(ctx, `UPDATE cases SET opened_by_unit_id = ? WHERE id = ?`, fx.GridA.ID, opened); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, opened)
-		fx.addCase(vfCase{place: fx.communityA, lead: &vfAssign{unit: fx.communityA}}) // the community's, not the grid's
-		fx.addCase(vfCase{place: fx.townB, lead: &vfAssign{unit: fx.townB}})           // another township's
+		fx.AddCase(caserows.Case{Place: fx.CommunityA, Lead: &caserows.Assign{Unit: fx.CommunityA}}) // the community's, not the grid's
+		fx.AddCase(caserows.Case{Place: fx.TownB, Lead: &caserows.Assign{Unit: fx.TownB}})           // another township's
 
 		// Which cases may the worker open? Ask CanSee for every case.
 		var all []int64
@@ -94,11 +95,11 @@ func TestInboxListsWhatActorsMayOpen(t *testing.T) {
 		for _, id := range mayOpen {
 			var g *int64
 			db.QueryRow(ctx, `SELECT grid_unit_id FROM cases WHERE id = ?`, id).Scan(&g)
-			if g != nil && *g == fx.gridA.id {
+			if g != nil && *g == fx.GridA.ID {
 				inGrid = append(inGrid, id)
 			}
 		}
-		if diff := cmp.Diff(inGrid, list(InboxFilter{Bucket: BucketAll, Grid: fx.gridA.code})); diff != "" {
+		if diff := cmp.Diff(inGrid, list(InboxFilter{Bucket: BucketAll, Grid: fx.GridA.Code})); diff != "" {
 			t.Errorf("grid filter lists other than the grid's cases the worker may open (-want +listed):\n%s", diff)
 		}
 	})
@@ -115,18 +116,18 @@ func TestOverdueBucketListsLateRows(t *testing.T) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
 		s := &Service{db: db}
-		now := fx.base.Add(48 * time.Hour)
+		now := fx.Base.Add(48 * time.Hour)
 		h := time.Hour
-		pastHandle := fx.addCase(vfCase{place: fx.communityA, status: "in_hand",
-			lead: &vfAssign{unit: fx.townA, status: "in_hand", signed: fx.base, handleDue: now.Add(-2*h - 14*time.Minute)}})
-		pastSign := fx.addCase(vfCase{place: fx.communityA, lead: &vfAssign{unit: fx.townA, signDue: now.Add(-h)}})
-		marked := fx.addCase(vfCase{place: fx.communityA, status: "in_hand",
-			lead: &vfAssign{unit: fx.townA, status: "in_hand", signed: fx.base, handleDue: now.Add(-h), overdue: 1}})
-		fx.addCase(vfCase{place: fx.communityA, status: "in_hand", // in time
-			lead: &vfAssign{unit: fx.townA, status: "in_hand", signed: fx.base, handleDue: now.Add(3 * h)}})
-		fx.addCase(vfCase{place: fx.communityA, status: "answered", // answered late: no longer open work
-			lead: &vfAssign{unit: fx.townA, status: "answered", signed: fx.base, handleDue: now.Add(-h), answered: now.Add(-2 * h), overdue: 1}})
-		actor := fx.actor(fx.townA, "township")
+		pastHandle := fx.AddCase(caserows.Case{Place: fx.CommunityA, Status: "in_hand",
+			Lead: &caserows.Assign{Unit: fx.TownA, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(-2*h - 14*time.Minute)}})
+		pastSign := fx.AddCase(caserows.Case{Place: fx.CommunityA, Lead: &caserows.Assign{Unit: fx.TownA, SignDue: now.Add(-h)}})
+		marked := fx.AddCase(caserows.Case{Place: fx.CommunityA, Status: "in_hand",
+			Lead: &caserows.Assign{Unit: fx.TownA, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(-h), Overdue: 1}})
+		fx.AddCase(caserows.Case{Place: fx.CommunityA, Status: "in_hand", // in time
+			Lead: &caserows.Assign{Unit: fx.TownA, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(3 * h)}})
+		fx.AddCase(caserows.Case{Place: fx.CommunityA, Status: "answered", // answered late: no longer open work
+			Lead: &caserows.Assign{Unit: fx.TownA, Status: "answered", Signed: fx.Base, HandleDue: now.Add(-h), Answered: now.Add(-2 * h), Overdue: 1}})
+		actor := fx.Actor(fx.TownA, "township")
 
 		page, err := s.Inbox(ctx, actor, InboxFilter{Bucket: BucketOverdue, Now: now})
 		if err != nil {
@@ -183,14 +184,14 @@ func TestPhoneNumbersAreNotKeywords(t *testing.T) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
 		s := &Service{db: db}
-		fx.addCase(vfCase{place: fx.communityA, body: "来电 13812345678 反映", phoneHash: "h"})
+		fx.AddCase(caserows.Case{Place: fx.CommunityA, Body: "来电 13812345678 反映", PhoneHash: "h"})
 		for _, q := range []string{"13812345678", "138 1234 5678", "1381234", "+86 138-1234-5678"} {
-			p, err := s.Inbox(ctx, fx.actor(fx.communityA, "community"), InboxFilter{Q: q})
+			p, err := s.Inbox(ctx, fx.Actor(fx.CommunityA, "community"), InboxFilter{Q: q})
 			if !errors.Is(err, store.ErrInvalid) || len(p.Rows) != 0 {
 				t.Errorf("q=%q: %d rows, %v; want refused", q, len(p.Rows), err)
 			}
 		}
-		p, err := s.Inbox(ctx, fx.actor(fx.communityA, "community"), InboxFilter{Q: "13812345678", PhoneHash: "h"})
+		p, err := s.Inbox(ctx, fx.Actor(fx.CommunityA, "community"), InboxFilter{Q: "13812345678", PhoneHash: "h"})
 		if err != nil || len(p.Rows) != 1 {
 			t.Errorf("with the hash: %d rows, %v", len(p.Rows), err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"grassroots/internal/casework/caserows"
 	"testing"
 	"time"
 
@@ -14,196 +15,10 @@ import (
 	"grassroots/internal/store/storetest"
 )
 
-// viewsFixture builds units, categories, cases, assignments and events with
-// plain SQL, for the views' tests (the engine's own API is not needed).
-type viewsFixture struct {
-	t  testing.TB
-	db *store.DB
-	// The tree: county → townships A and B → communities → a grid in A1.
-	county, townA, communityA, gridA, townB, communityB vfUnit
-	catRoot, catLamp, catNoise                          int64
-	n                                                   int
-	base                                                time.Time
-}
-
-type vfUnit struct {
-	id         int64
-	code, path string
-}
-
-// vfCase describes a case to insert; zero fields take defaults.
-type vfCase struct {
-	title, body, flow, requestType, status string
-	place, grid                            vfUnit
-	category                               int64
-	created                                time.Time // zero: base + n minutes
-	phoneHash                              string
-	answeredAt, revisitedAt, closedAt      time.Time
-	handleDue                              time.Time
-	resolved                               int // 1 resolved, 0 not (only stored when revisited)
-	satisfaction                           string
-	reopens, extensions                    int
-	lead                                   *vfAssign
-	others                                 []vfAssign
-}
-
-// vfAssign describes an assignment of a vfCase.
-type vfAssign struct {
-	unit                                             vfUnit
-	role, status                                     string // default lead, to_sign
-	dispatched, signDue, signed, handleDue, answered time.Time
-	closed                                           time.Time
-	overdue                                          int
-}
-
-func newViewsFixture(t testing.TB, db *store.DB) *viewsFixture {
-	t.Helper()
-	fx := &viewsFixture{t: t, db: db, base: time.Date(2026, 11, 2, 9, 0, 0, 0, viewsZone())}
-	fx.county = fx.addUnit("350722000000", "浦城县", "county", vfUnit{})
-	fx.townA = fx.addUnit("350722001000", "南浦街道", "township", fx.county)
-	fx.communityA = fx.addUnit("350722001001", "城中社区", "community", fx.townA)
-	fx.gridA = fx.addUnit("350722001001-G01", "城中第一网格", "grid", fx.communityA)
-	fx.townB = fx.addUnit("350722100000", "富岭镇", "township", fx.county)
-	fx.communityB = fx.addUnit("350722100201", "双同村", "village", fx.townB)
-	fx.catRoot = fx.addCategory("01", "公用设施", 0)
-	fx.catLamp = fx.addCategory("01010", "路灯", fx.catRoot)
-	fx.catNoise = fx.addCategory("02001", "噪音", 0)
-	return fx
-}
-
-func (fx *viewsFixture) addUnit(code, name, kind string, parent vfUnit) vfUnit {
-	fx.t.Helper()
-	ctx := context.Background()
-	var u vfUnit
-	u.code = code
-	err := fx.db.InTx(ctx, func(tx *store.Tx) error {
-		var pid any
-		if parent.id != 0 {
-			pid = parent.id
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO units (code, name, kind, parent_id, path, depth, sort, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 0, 0, 1, 1) RETURNING id`, code, name, kind, pid, "tmp:"+code).Scan(&u.id); err != nil {
-			return err
-		}
-		u.path = parent.path + fmt.Sprint(u.id) + "/"
-		if parent.path == "" {
-			u.path = "/" + fmt.Sprint(u.id) + "/"
-		}
-		_, err := tx.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, u.path, u.id)
-		return err
-	})
-	if err != nil {
-		fx.t.Fatalf("add unit %s: %v", code, err)
-	}
-	return u
-}
-
-func (fx *viewsFixture) addCategory(code, name string, parent int64) int64 {
-	fx.t.Helper()
-	var pid any
-	if parent != 0 {
-		pid = parent
-	}
-	var id int64
-	err := fx.db.InTx(context.Background(), func(tx *store.Tx) error {
-		return tx.QueryRow(context.Background(), `INSERT INTO categories (code, name, parent_id, kind, created_at)
-			VALUES (?, ?, ?, '管理部件', 1) RETURNING id`, code, name, pid).Scan(&id)
-	})
-	if err != nil {
-		fx.t.Fatalf("add category %s: %v", code, err)
-	}
-	return id
-}
-
-func vfMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func vfID(u vfUnit) any {
-	if u.id == 0 {
-		return nil
-	}
-	return u.id
-}
-
-// addCase inserts c with its assignments and search row, and returns its id.
-func (fx *viewsFixture) addCase(c vfCase) int64 {
-	fx.t.Helper()
-	ctx := context.Background()
-	fx.n++
-	if c.flow == "" {
-		c.flow = "hotline"
-	}
-	if c.status == "" {
-		c.status = "dispatched"
-	}
-	if c.created.IsZero() {
-		c.created = fx.base.Add(time.Duration(fx.n) * time.Minute)
-	}
-	if c.title == "" {
-		c.title = fmt.Sprintf("工单%d", fx.n)
-	}
-	no := fmt.Sprintf("350722-%s-%05d", c.created.In(viewsZone()).Format("20060102"), fx.n)
-	var resolved any
-	if !c.revisitedAt.IsZero() {
-		resolved = c.resolved
-	}
-	var cat any
-	if c.category != 0 {
-		cat = c.category
-	}
-	var id int64
-	err := fx.db.InTx(ctx, func(tx *store.Tx) error {
-		var lead any
-		if c.lead != nil {
-			lead = c.lead.unit.id
-		}
-		err := tx.QueryRow(ctx, `INSERT INTO cases (no, flow, request_type, category_id, title, body, channel, grid_unit_id,
-				place_unit_id, place_path, reporter_phone_hash, status, lead_unit_id, handle_due_at, answered_at, revisited_at,
-				resolved, satisfaction, extensions, reopens, closed_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			no, c.flow, c.requestType, cat, c.title, c.body, vfID(c.grid), vfID(c.place), c.place.path, c.phoneHash,
-			c.status, lead, vfMillis(c.handleDue), vfMillis(c.answeredAt), vfMillis(c.revisitedAt), resolved,
-			c.satisfaction, c.extensions, c.reopens, vfMillis(c.closedAt), c.created.UnixMilli(), c.created.UnixMilli()).Scan(&id)
-		if err != nil {
-			return err
-		}
-		as := c.others
-		if c.lead != nil {
-			as = append(as, *c.lead)
-		}
-		for _, a := range as {
-			if a.role == "" {
-				a.role = "lead"
-			}
-			if a.status == "" {
-				a.status = "to_sign"
-			}
-			if a.dispatched.IsZero() {
-				a.dispatched = c.created
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO assignments (case_id, case_created_at, unit_id, unit_path, role, status, dispatched_at,
-					sign_due_at, signed_at, handle_due_at, answered_at, overdue, closed_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, c.created.UnixMilli(), a.unit.id, a.unit.path, a.role, a.status, a.dispatched.UnixMilli(), vfMillis(a.signDue),
-				vfMillis(a.signed), vfMillis(a.handleDue), vfMillis(a.answered), a.overdue, vfMillis(a.closed),
-				c.created.UnixMilli(), c.created.UnixMilli()); err != nil {
-				return err
-			}
-		}
-		return IndexCase(ctx, tx, id, c.title, c.body)
-	})
-	if err != nil {
-		fx.t.Fatalf("add case %q: %v", c.title, err)
-	}
-	return id
-}
-
-func (fx *viewsFixture) actor(u vfUnit, kind string) access.Actor {
-	return access.Actor{UserID: 7, Name: "tester", UnitID: u.id, UnitCode: u.code, UnitKind: kind, UnitPath: u.path}
+// newViewsFixture is the plain-SQL fixture of the views' tests
+// (caserows), with the engine's search index.
+func newViewsFixture(t testing.TB, db *store.DB) *caserows.Fixture {
+	return caserows.New(t, db, IndexCase)
 }
 
 func caseIDs(rows []InboxRow) []int64 {
@@ -220,32 +35,32 @@ func TestInboxBucketsAndScope(t *testing.T) {
 		ctx := context.Background()
 		fx := newViewsFixture(t, db)
 		s := &Service{db: db}
-		now := fx.base.Add(48 * time.Hour)
+		now := fx.Base.Add(48 * time.Hour)
 		h := time.Hour
-		toSignA := fx.addCase(vfCase{place: fx.communityA, grid: fx.gridA, category: fx.catLamp,
-			lead: &vfAssign{unit: fx.communityA, signDue: now.Add(2 * h)}})
-		inHandA := fx.addCase(vfCase{place: fx.communityA, category: fx.catNoise, flow: "grid_event",
-			lead: &vfAssign{unit: fx.townA, status: "in_hand", signed: fx.base, handleDue: now.Add(100 * h)}})
-		nearA := fx.addCase(vfCase{place: fx.communityA, requestType: "complaint",
-			lead: &vfAssign{unit: fx.communityA, status: "in_hand", signed: fx.base, handleDue: now.Add(5 * h)}})
-		overdueB := fx.addCase(vfCase{place: fx.communityB, phoneHash: "h-138",
-			lead: &vfAssign{unit: fx.communityB, status: "in_hand", signed: fx.base, handleDue: now.Add(-h), overdue: 1}})
-		revisitB := fx.addCase(vfCase{place: fx.communityB, answeredAt: now.Add(-2 * h), status: "answered",
-			lead: &vfAssign{unit: fx.townB, status: "answered", signed: fx.base, answered: now.Add(-2 * h)}})
-		closedA := fx.addCase(vfCase{place: fx.communityA, answeredAt: fx.base, revisitedAt: fx.base, closedAt: fx.base,
-			status: "closed", lead: &vfAssign{unit: fx.townA, status: "done", closed: fx.base}})
+		toSignA := fx.AddCase(caserows.Case{Place: fx.CommunityA, Grid: fx.GridA, Category: fx.CatLamp,
+			Lead: &caserows.Assign{Unit: fx.CommunityA, SignDue: now.Add(2 * h)}})
+		inHandA := fx.AddCase(caserows.Case{Place: fx.CommunityA, Category: fx.CatNoise, Flow: "grid_event",
+			Lead: &caserows.Assign{Unit: fx.TownA, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(100 * h)}})
+		nearA := fx.AddCase(caserows.Case{Place: fx.CommunityA, RequestType: "complaint",
+			Lead: &caserows.Assign{Unit: fx.CommunityA, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(5 * h)}})
+		overdueB := fx.AddCase(caserows.Case{Place: fx.CommunityB, PhoneHash: "h-138",
+			Lead: &caserows.Assign{Unit: fx.CommunityB, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(-h), Overdue: 1}})
+		revisitB := fx.AddCase(caserows.Case{Place: fx.CommunityB, AnsweredAt: now.Add(-2 * h), Status: "answered",
+			Lead: &caserows.Assign{Unit: fx.TownB, Status: "answered", Signed: fx.Base, Answered: now.Add(-2 * h)}})
+		closedA := fx.AddCase(caserows.Case{Place: fx.CommunityA, AnsweredAt: fx.Base, RevisitedAt: fx.Base, ClosedAt: fx.Base,
+			Status: "closed", Lead: &caserows.Assign{Unit: fx.TownA, Status: "done", Closed: fx.Base}})
 		// A case placed in B but assigned (supporting) to A's community: A sees it.
-		crossed := fx.addCase(vfCase{place: fx.communityB,
-			lead:   &vfAssign{unit: fx.townB, status: "in_hand", signed: fx.base, handleDue: now.Add(200 * h)},
-			others: []vfAssign{{unit: fx.communityA, role: "supporting", status: "to_sign"}}})
+		crossed := fx.AddCase(caserows.Case{Place: fx.CommunityB,
+			Lead:   &caserows.Assign{Unit: fx.TownB, Status: "in_hand", Signed: fx.Base, HandleDue: now.Add(200 * h)},
+			Others: []caserows.Assign{{Unit: fx.CommunityA, Role: "supporting", Status: "to_sign"}}})
 		// A returned lead assignment no longer is work, and the newer lead is the case's.
-		returned := fx.addCase(vfCase{place: fx.communityA,
-			others: []vfAssign{{unit: fx.townB, status: "returned", overdue: 1}},
-			lead:   &vfAssign{unit: fx.townA, status: "to_sign"}})
+		returned := fx.AddCase(caserows.Case{Place: fx.CommunityA,
+			Others: []caserows.Assign{{Unit: fx.TownB, Status: "returned", Overdue: 1}},
+			Lead:   &caserows.Assign{Unit: fx.TownA, Status: "to_sign"}})
 
-		county := fx.actor(fx.county, "county")
-		townA := fx.actor(fx.townA, "township")
-		townB := fx.actor(fx.townB, "township")
+		county := fx.Actor(fx.County, "county")
+		townA := fx.Actor(fx.TownA, "township")
+		townB := fx.Actor(fx.TownB, "township")
 		tests := []struct {
 			name  string
 			actor access.Actor
@@ -270,8 +85,8 @@ func TestInboxBucketsAndScope(t *testing.T) {
 			{"request type", county, InboxFilter{RequestType: "complaint"}, []int64{nearA}},
 			{"status", county, InboxFilter{Status: "closed"}, []int64{closedA}},
 			{"category subtree", county, InboxFilter{Category: "01"}, []int64{toSignA}},
-			{"grid", county, InboxFilter{Grid: fx.gridA.code}, []int64{toSignA}},
-			{"date range", county, InboxFilter{From: fx.base.Add(2 * time.Minute), To: fx.base.Add(4 * time.Minute)}, []int64{nearA, inHandA}},
+			{"grid", county, InboxFilter{Grid: fx.GridA.Code}, []int64{toSignA}},
+			{"date range", county, InboxFilter{From: fx.Base.Add(2 * time.Minute), To: fx.Base.Add(4 * time.Minute)}, []int64{nearA, inHandA}},
 			{"phone", county, InboxFilter{Q: "138 0000 0000", PhoneHash: "h-138"}, []int64{overdueB}},
 			{"phone out of scope", townA, InboxFilter{Q: "13800000000", PhoneHash: "h-138"}, nil},
 		}
@@ -364,23 +179,23 @@ func TestInboxKeysetPagination(t *testing.T) {
 		// 23 cases, several created at the same millisecond, some with two
 		// assignments of town A (two work rows for one case).
 		var wantCases, wantWork []int64
-		same := fx.base.Add(time.Hour)
+		same := fx.Base.Add(time.Hour)
 		for i := range 23 {
-			c := vfCase{place: fx.communityA, lead: &vfAssign{unit: fx.townA}}
+			c := caserows.Case{Place: fx.CommunityA, Lead: &caserows.Assign{Unit: fx.TownA}}
 			if i%3 == 0 {
-				c.created = same
+				c.Created = same
 			}
 			if i%5 == 0 {
-				c.others = []vfAssign{{unit: fx.communityA, role: "supporting"}}
+				c.Others = []caserows.Assign{{Unit: fx.CommunityA, Role: "supporting"}}
 			}
-			id := fx.addCase(c)
+			id := fx.AddCase(c)
 			wantCases = append(wantCases, id)
 			wantWork = append(wantWork, id)
 			if i%5 == 0 {
 				wantWork = append(wantWork, id)
 			}
 		}
-		townA := fx.actor(fx.townA, "township")
+		townA := fx.Actor(fx.TownA, "township")
 		for _, tt := range []struct {
 			bucket InboxBucket
 			limit  int

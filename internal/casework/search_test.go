@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"grassroots/internal/casework/caserows"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,11 +62,11 @@ func TestSearch(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newViewsFixture(t, db)
-		lamp := fx.addCase(vfCase{title: "路灯不亮", body: "小区门口的路灯坏了三天", place: fx.communityA})
-		noise := fx.addCase(vfCase{title: "夜间施工噪音扰民", body: "工地晚上十一点还在施工", place: fx.communityA})
-		subsidy := fx.addCase(vfCase{title: "咨询低保申请", body: "家中老人想申请低保，需要什么材料", place: fx.communityB})
-		road := fx.addCase(vfCase{title: "马路积水", body: "下雨后马路积水严重 LED屏幕不亮", place: fx.communityB})
-		county := access.Actor{UserID: 1, UnitKind: "county", UnitPath: fx.county.path}
+		lamp := fx.AddCase(caserows.Case{Title: "路灯不亮", Body: "小区门口的路灯坏了三天", Place: fx.CommunityA})
+		noise := fx.AddCase(caserows.Case{Title: "夜间施工噪音扰民", Body: "工地晚上十一点还在施工", Place: fx.CommunityA})
+		subsidy := fx.AddCase(caserows.Case{Title: "咨询低保申请", Body: "家中老人想申请低保，需要什么材料", Place: fx.CommunityB})
+		road := fx.AddCase(caserows.Case{Title: "马路积水", Body: "下雨后马路积水严重 LED屏幕不亮", Place: fx.CommunityB})
+		county := access.Actor{UserID: 1, UnitKind: "county", UnitPath: fx.County.Path}
 		s := &Service{db: db}
 		tests := []struct {
 			q    string

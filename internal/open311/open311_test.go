@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/casework/casetest"
 	"grassroots/internal/open311"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
-	"grassroots/internal/webhook/webhooktest"
 )
 
 // client is an Open311 GeoReport v2 client written from the specification:
@@ -178,14 +178,14 @@ const fieldsJSON = `[
 ]`
 
 type setup struct {
-	*webhooktest.County
+	*casetest.County
 	c   *client
 	key string
 	h   *open311.Handler
 }
 
 func newSetup(t *testing.T, db *store.DB, postsPerMinute int) *setup {
-	fx := webhooktest.New(t, db)
+	fx := casetest.New(t, db)
 	ctx := context.Background()
 	if _, err := db.Exec(ctx, `UPDATE categories SET fields_json = ? WHERE code = 'B01001'`, fieldsJSON); err != nil {
 		t.Fatal(err)

@@ -3,37 +3,28 @@ package party_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strconv"
 	"testing"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
-	"grassroots/internal/catalog"
+	"grassroots/internal/casework/casetest"
 	"grassroots/internal/party"
-	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
-	"grassroots/internal/worktime"
 )
 
-// fixture is a small county with a street, a community and a township, two
-// departments, the case engine on a clock the test moves with this registry
-// wired in, and people:
-//
-//	350722000000 浦城县 ── 350722D002 住建局, D003 城管局 (departments)
-//	├── 350722001000 南浦街道 ── 350722001001 仙楼社区 ── G01 网格
-//	└── 350722101000 富岭镇 ── 350722101200 某村
+// fixture is casetest's county with this registry wired into the engine,
+// and people: member is registered at 仙楼社区, stranger at 某村; worker is
+// a grid worker.
 type fixture struct {
-	t     *testing.T
-	db    *store.DB
-	cases *casework.Service
-	p     *party.Service
-	now   time.Time
-	units map[string]unitRow
-	// member is registered at 仙楼社区, stranger at 某村; worker is a grid worker.
+	*casetest.County
+	t                        *testing.T
+	db                       *store.DB
+	cases                    *casework.Service
+	p                        *party.Service
+	units                    map[string]unitRow
 	member, stranger, worker int64
 }
 
@@ -44,93 +35,16 @@ type unitRow struct {
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	fx := &fixture{t: t, db: db, units: map[string]unitRow{}, now: time.Date(2026, 11, 26, 9, 0, 0, 0, loc)}
-	fx.unit("350722000000", "浦城县", "county", "")
-	fx.unit("350722D000", "县委督查室", "department", "350722000000")
-	fx.unit("350722D002", "县住房和城乡建设局", "department", "350722000000")
-	fx.unit("350722D003", "县城市管理和综合执法局", "department", "350722000000")
-	fx.unit("350722001000", "南浦街道", "street", "350722000000")
-	fx.unit("350722001001", "仙楼社区", "community", "350722001000")
-	fx.unit("350722001001G01", "仙楼社区第一网格", "grid", "350722001001")
-	fx.unit("350722101000", "富岭镇", "township", "350722000000")
-	fx.unit("350722101200", "某村", "village", "350722101000")
-	work, err := worktime.NewService(ctx, db)
-	if err != nil {
-		t.Fatal(err)
+	c := casetest.New(t, db)
+	fx := &fixture{County: c, t: t, db: db, cases: c.Cases, p: party.New(db, c.Cases), units: map[string]unitRow{}}
+	c.Cases.UseParty(fx.p)
+	for code, u := range c.Units {
+		fx.units[code] = unitRow{id: u.ID, kind: u.Kind, path: u.Path}
 	}
-	sealer, err := pii.New(make([]byte, pii.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := casework.NewService(db, casework.Deps{
-		Calendar:  func(context.Context) (casework.Calendar, error) { return work.Calendar(), nil },
-		Sealer:    sealer,
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		AttachDir: t.TempDir(),
-		Now:       func() time.Time { return fx.now },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := catalog.NewService(db).SeedCategories(ctx); err != nil {
-		t.Fatal(err)
-	}
-	fx.cases, fx.p = cases, party.New(db, cases)
-	cases.UseParty(fx.p)
-	fx.member = fx.person("党员张某某", "350722D002", "party_member", "350722001001")
-	fx.stranger = fx.person("党员李某某", "350722D003", "party_member", "350722101200")
-	fx.worker = fx.person("网格员王某某", "350722001001G01", "grid_worker", "350722001001")
+	fx.member = c.Person("党员张某某", "350722D002", "party_member", "350722001001")
+	fx.stranger = c.Person("党员李某某", "350722D003", "party_member", "350722101200")
+	fx.worker = c.Person("网格员王某某", "350722001001G01", "grid_worker", "350722001001")
 	return fx
-}
-
-func (fx *fixture) unit(code, name, kind, parent string) {
-	fx.t.Helper()
-	ctx := context.Background()
-	err := fx.db.InTx(ctx, func(tx *store.Tx) error {
-		var parentID any
-		path, depth := "/", 0
-		if parent != "" {
-			p := fx.units[parent]
-			parentID, path = p.id, p.path
-			for _, c := range p.path {
-				if c == '/' {
-					depth++
-				}
-			}
-			depth--
-		}
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO units (code, name, kind, parent_id, path, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id`,
-			code, name, kind, parentID, "tmp"+code, depth).Scan(&id); err != nil {
-			return err
-		}
-		path += strconv.FormatInt(id, 10) + "/"
-		if _, err := tx.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, path, id); err != nil {
-			return err
-		}
-		fx.units[code] = unitRow{id: id, kind: kind, path: path}
-		return nil
-	})
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-}
-
-func (fx *fixture) person(name, unit, role, home string) int64 {
-	fx.t.Helper()
-	var homeID any
-	if home != "" {
-		homeID = fx.units[home].id
-	}
-	var id int64
-	err := fx.db.QueryRow(context.Background(), `INSERT INTO people (name, unit_id, role, home_unit_id, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0) RETURNING id`,
-		name, fx.units[unit].id, role, homeID).Scan(&id)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return id
 }
 
 func (fx *fixture) actor(uid int64, code string, roles ...access.Role) access.Actor {
@@ -141,36 +55,18 @@ func (fx *fixture) actor(uid int64, code string, roles ...access.Role) access.Ac
 
 func (fx *fixture) do(actor access.Actor, no string, act casework.Action) casework.Case {
 	fx.t.Helper()
-	c, err := fx.cases.Do(context.Background(), actor, no, act)
-	if err != nil {
-		fx.t.Fatalf("%s on %s: %v", act.Name, no, err)
-	}
-	return c
+	return fx.Do(actor, no, act)
 }
 
 // part returns the case's part of the person (or, with person 0, of the unit).
 func (fx *fixture) part(no, unit string, person int64) casework.Assignment {
 	fx.t.Helper()
-	d, err := fx.cases.Get(context.Background(), access.System, no)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	for _, a := range d.Assignments {
-		if (person != 0 && a.PersonID == person) || (person == 0 && a.PersonID == 0 && a.UnitCode == unit) {
-			return a
-		}
-	}
-	fx.t.Fatalf("%s has no part of %s/%d", no, unit, person)
-	return casework.Assignment{}
+	return fx.Part(no, unit, person)
 }
 
 func (fx *fixture) count(query string, args ...any) int {
 	fx.t.Helper()
-	var n int
-	if err := fx.db.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
-		fx.t.Fatalf("%s: %v", query, err)
-	}
-	return n
+	return fx.Count(query, args...)
 }
 
 func TestCoBuilding(t *testing.T) {
@@ -323,11 +219,11 @@ func TestCommunityWhistleThroughTheRegistry(t *testing.T) {
 		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "accept_summons"}); err != nil {
 			t.Fatal(err)
 		}
-		fx.now = fx.now.Add(20 * time.Minute)
+		fx.Now = fx.Now.Add(20 * time.Minute)
 		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "report_in"}); err != nil {
 			t.Fatal(err)
 		}
-		fx.now = fx.now.Add(100 * time.Minute)
+		fx.Now = fx.Now.Add(100 * time.Minute)
 		if _, err := fx.p.Do(ctx, m, c.No, casework.Action{Name: "report_result", Note: "已清理完毕"}); err != nil {
 			t.Fatal(err)
 		}

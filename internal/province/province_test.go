@@ -13,12 +13,12 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/casework/casetest"
 	"grassroots/internal/province"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 	"grassroots/internal/webhook"
-	"grassroots/internal/webhook/webhooktest"
 )
 
 // TestExchange: pushes are idempotent by the platform's id, queries return
@@ -28,7 +28,7 @@ func TestExchange(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		var pv *province.Service
-		fx := webhooktest.New(t, db, func(ctx context.Context, tx *store.Tx, ch casework.Change) error { return pv.OnCaseChange(ctx, tx, ch) })
+		fx := casetest.New(t, db, func(ctx context.Context, tx *store.Tx, ch casework.Change) error { return pv.OnCaseChange(ctx, tx, ch) })
 		pv = province.NewService(db, fx.Cases, fx.Log)
 		platform := fx.Actor(5, "350722000000", access.RoleSupervisor)
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"grassroots/internal/casework/caserows"
 	"testing"
 	"time"
 
@@ -26,24 +27,24 @@ func TestDaily(t *testing.T) {
 		d := time.Date(2026, 11, 2, 0, 0, 0, 0, cst) // the day, Asia/Shanghai
 		at := func(h, m int) time.Time { return d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
 
-		c0 := fx.addCase(vfCase{title: "零点", created: at(0, 0), place: fx.communityA})
-		c1 := fx.addCase(vfCase{title: "网格上报", created: at(9, 1), place: fx.communityA, grid: fx.gridA})
-		fx.addEvent(c1, at(15, 0), "answer", 1, "已派人维修")
-		c2 := fx.addCase(vfCase{title: "无人回复", created: at(10, 0), place: fx.communityA})
-		fx.addEvent(c2, at(11, 0), "sign", 0, "内部签收")
-		c3 := fx.addCase(vfCase{title: "村里已答复", created: at(11, 0), place: fx.communityB, answeredAt: at(16, 0)})
-		c4 := fx.addCase(vfCase{title: "只受理", created: at(12, 0), place: fx.communityA})
-		fx.addEvent(c4, at(12, 0), "receive", 1, "已受理")
-		fx.addEvent(c4, d.AddDate(0, 0, 1).Add(time.Hour), "answer", 1, "次日答复")
-		c5 := fx.addCase(vfCase{title: "前一天的", created: d.Add(-time.Hour), place: fx.communityA})
-		fx.addEvent(c5, at(8, 0), "comment", 1, "正在处理")
-		c6 := fx.addCase(vfCase{title: "深夜", created: at(23, 59), place: fx.communityA})
-		fx.addCase(vfCase{title: "次日", created: d.AddDate(0, 0, 1), place: fx.communityA})
-		c8 := fx.addCase(vfCase{title: "街道本级", created: at(13, 0), place: fx.townA})
+		c0 := fx.AddCase(caserows.Case{Title: "零点", Created: at(0, 0), Place: fx.CommunityA})
+		c1 := fx.AddCase(caserows.Case{Title: "网格上报", Created: at(9, 1), Place: fx.CommunityA, Grid: fx.GridA})
+		fx.AddEvent(c1, at(15, 0), "answer", 1, "已派人维修")
+		c2 := fx.AddCase(caserows.Case{Title: "无人回复", Created: at(10, 0), Place: fx.CommunityA})
+		fx.AddEvent(c2, at(11, 0), "sign", 0, "内部签收")
+		c3 := fx.AddCase(caserows.Case{Title: "村里已答复", Created: at(11, 0), Place: fx.CommunityB, AnsweredAt: at(16, 0)})
+		c4 := fx.AddCase(caserows.Case{Title: "只受理", Created: at(12, 0), Place: fx.CommunityA})
+		fx.AddEvent(c4, at(12, 0), "receive", 1, "已受理")
+		fx.AddEvent(c4, d.AddDate(0, 0, 1).Add(time.Hour), "answer", 1, "次日答复")
+		c5 := fx.AddCase(caserows.Case{Title: "前一天的", Created: d.Add(-time.Hour), Place: fx.CommunityA})
+		fx.AddEvent(c5, at(8, 0), "comment", 1, "正在处理")
+		c6 := fx.AddCase(caserows.Case{Title: "深夜", Created: at(23, 59), Place: fx.CommunityA})
+		fx.AddCase(caserows.Case{Title: "次日", Created: d.AddDate(0, 0, 1), Place: fx.CommunityA})
+		c8 := fx.AddCase(caserows.Case{Title: "街道本级", Created: at(13, 0), Place: fx.TownA})
 		_ = c0
 
-		county := fx.actor(fx.county, "county")
-		r, err := s.Daily(ctx, county, fx.townA.code, "2026-11-02")
+		county := fx.Actor(fx.County, "county")
+		r, err := s.Daily(ctx, county, fx.TownA.Code, "2026-11-02")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,8 +61,8 @@ func TestDaily(t *testing.T) {
 			lines = append(lines, line{c.Unit.Code, c.Self, c.DailyCounts})
 		}
 		wantLines := []line{
-			{fx.townA.code, true, DailyCounts{1, 0, 1}},
-			{fx.communityA.code, false, DailyCounts{5, 1, 4}},
+			{fx.TownA.Code, true, DailyCounts{1, 0, 1}},
+			{fx.CommunityA.Code, false, DailyCounts{5, 1, 4}},
 		}
 		if diff := cmp.Diff(wantLines, lines); diff != "" {
 			t.Errorf("town A breakdown (-want +got):\n%s", diff)
@@ -88,41 +89,41 @@ func TestDaily(t *testing.T) {
 		}
 
 		// A community's breakdown is per grid; a grid holds what was reported in it.
-		r, err = s.Daily(ctx, county, fx.communityA.code, "2026-11-02")
+		r, err = s.Daily(ctx, county, fx.CommunityA.Code, "2026-11-02")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(r.Children) != 2 || !r.Children[0].Self || r.Children[0].Collected != 4 || r.Children[1].Unit.Code != fx.gridA.code || r.Children[1].FedBack != 1 {
+		if len(r.Children) != 2 || !r.Children[0].Self || r.Children[0].Collected != 4 || r.Children[1].Unit.Code != fx.GridA.Code || r.Children[1].FedBack != 1 {
 			t.Errorf("community A breakdown: %+v", r.Children)
 		}
-		r, err = s.Daily(ctx, fx.actor(fx.gridA, "grid"), fx.gridA.code, "2026-11-02")
+		r, err = s.Daily(ctx, fx.Actor(fx.GridA, "grid"), fx.GridA.Code, "2026-11-02")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Collected != 1 || r.FedBack != 1 || len(r.Children) != 0 {
 			t.Errorf("grid: %+v", r)
 		}
-		r, err = s.Daily(ctx, county, fx.county.code, "2026-11-02")
+		r, err = s.Daily(ctx, county, fx.County.Code, "2026-11-02")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(DailyCounts{7, 2, 5}, r.DailyCounts); diff != "" {
 			t.Errorf("county (-want +got):\n%s", diff)
 		}
-		if r.Children[1].Unit.Code != fx.townB.code || r.Children[1].FedBack != 1 {
+		if r.Children[1].Unit.Code != fx.TownB.Code || r.Children[1].FedBack != 1 {
 			t.Errorf("county breakdown: %+v", r.Children)
 		}
 		_ = c3
 
-		if _, err := s.Daily(ctx, fx.actor(fx.townB, "township"), fx.townA.code, "2026-11-02"); !errors.Is(err, store.ErrForbidden) {
+		if _, err := s.Daily(ctx, fx.Actor(fx.TownB, "township"), fx.TownA.Code, "2026-11-02"); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("town B reading town A: %v", err)
 		}
-		if _, err := s.Daily(ctx, county, fx.townA.code, "2026/11/02"); !errors.Is(err, store.ErrInvalid) {
+		if _, err := s.Daily(ctx, county, fx.TownA.Code, "2026/11/02"); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("bad day: %v", err)
 		}
 
 		// The Excel export.
-		r, err = s.Daily(ctx, county, fx.townA.code, "2026-11-02")
+		r, err = s.Daily(ctx, county, fx.TownA.Code, "2026-11-02")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +175,7 @@ func TestDaily(t *testing.T) {
 		if rowsN != 6 {
 			t.Errorf("daily_summaries has %d rows, want 6", rowsN)
 		}
-		sums, err := s.DailySummaries(ctx, county, fx.county.code, "2026-11-01", "2026-11-30")
+		sums, err := s.DailySummaries(ctx, county, fx.County.Code, "2026-11-01", "2026-11-30")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,19 +184,19 @@ func TestDaily(t *testing.T) {
 			got2[x.Unit.Code] = x.DailyCounts
 		}
 		want2 := map[string]DailyCounts{
-			fx.county.code: {7, 2, 5},
-			fx.townA.code:  {6, 1, 5},
-			fx.townB.code:  {1, 1, 0},
+			fx.County.Code: {7, 2, 5},
+			fx.TownA.Code:  {6, 1, 5},
+			fx.TownB.Code:  {1, 1, 0},
 		}
 		if diff := cmp.Diff(want2, got2); diff != "" {
 			t.Errorf("county summaries (-want +got):\n%s", diff)
 		}
-		sums, err = s.DailySummaries(ctx, county, fx.communityA.code, "2026-11-02", "2026-11-02")
+		sums, err = s.DailySummaries(ctx, county, fx.CommunityA.Code, "2026-11-02", "2026-11-02")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(sums) != 2 || sums[0].Unit.Code != fx.communityA.code || len(sums[0].NotFedBackNos) != 4 ||
-			sums[1].Unit.Code != fx.gridA.code || sums[1].Collected != 1 || len(sums[1].NotFedBackNos) != 0 {
+		if len(sums) != 2 || sums[0].Unit.Code != fx.CommunityA.Code || len(sums[0].NotFedBackNos) != 4 ||
+			sums[1].Unit.Code != fx.GridA.Code || sums[1].Collected != 1 || len(sums[1].NotFedBackNos) != 0 {
 			t.Errorf("community A summaries: %+v", sums)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"grassroots/internal/casework/caserows"
 	"testing"
 	"time"
 
@@ -24,12 +25,12 @@ func TestInboxXLSX(t *testing.T) {
 		}
 		s := New(db, cases)
 		for i := range 7 {
-			fx.addCase(vfCase{title: fmt.Sprintf("路灯%d", i), place: fx.communityA, requestType: "complaint",
-				lead: &vfAssign{unit: fx.townA, status: "in_hand", signed: fx.base, handleDue: fx.base.Add(72 * time.Hour)}})
+			fx.AddCase(caserows.Case{Title: fmt.Sprintf("路灯%d", i), Place: fx.CommunityA, RequestType: "complaint",
+				Lead: &caserows.Assign{Unit: fx.TownA, Status: "in_hand", Signed: fx.Base, HandleDue: fx.Base.Add(72 * time.Hour)}})
 		}
-		fx.addCase(vfCase{title: "别处", place: fx.communityB})
+		fx.AddCase(caserows.Case{Title: "别处", Place: fx.CommunityB})
 		var buf bytes.Buffer
-		if err := s.ExportInbox(ctx, fx.actor(fx.townA, "township"), casework.InboxFilter{Q: "路灯"}, &buf); err != nil {
+		if err := s.ExportInbox(ctx, fx.Actor(fx.TownA, "township"), casework.InboxFilter{Q: "路灯"}, &buf); err != nil {
 			t.Fatal(err)
 		}
 		sh := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "工单")

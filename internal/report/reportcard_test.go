@@ -27,7 +27,7 @@ func TestReportCardAndWhistleRate(t *testing.T) {
 		w := fx.create(street, casework.NewCase{Flow: "whistle", Kind: casework.WhistleStreet, Title: "燃气泄漏", Priority: casework.PriorityUrgent, PlaceUnit: "350722001001",
 			Summon: []string{"350722D002", "350722D003"}})
 		p1, p2 := fx.part(w.No, "350722D002"), fx.part(w.No, "350722D003")
-		fx.now = fx.now.Add(20 * time.Minute)
+		fx.Now = fx.Now.Add(20 * time.Minute)
 		fx.do(zj, w.No, casework.Action{Name: "report_in", AssignmentID: p1.ID})
 		fx.do(cg, w.No, casework.Action{Name: "refuse_summons", AssignmentID: p2.ID, Note: "非本部门职责"})
 		fx.do(zj, w.No, casework.Action{Name: "report_result", AssignmentID: p1.ID, Note: "已处置"})

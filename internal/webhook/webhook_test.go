@@ -18,9 +18,9 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/casework/casetest"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
-	"grassroots/internal/webhook/webhooktest"
 )
 
 // receiver is an httptest server that records what it receives and checks
@@ -80,7 +80,7 @@ func (rc *receiver) events() []string {
 }
 
 type fixture struct {
-	*webhooktest.County
+	*casetest.County
 	hooks *Service
 	clock time.Time
 }
@@ -88,7 +88,7 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	fx := &fixture{}
 	fx.hooks = NewService(db, nil).WithClock(func() time.Time { return fx.clock })
-	fx.County = webhooktest.New(t, db, fx.hooks.OnCaseChange)
+	fx.County = casetest.New(t, db, fx.hooks.OnCaseChange)
 	fx.clock = fx.County.Now
 	return fx
 }
