@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -256,7 +257,11 @@ func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Acto
 	if err != nil {
 		return err
 	}
-	b, err := stats.RatesByChild(r.Context(), s.DB, actor, unit, from, to, weights)
+	flow, err := statsFlow(s.Cases, q.Get("flow"))
+	if err != nil {
+		return err
+	}
+	b, err := stats.RatesByChild(r.Context(), s.DB, actor, unit, flow, from, to, weights)
 	if err != nil {
 		return err
 	}
@@ -319,4 +324,19 @@ func (s *Server) setCategoryActive(w http.ResponseWriter, r *http.Request, actor
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// statsFlow is the flow whose figures are asked for: stats.DefaultFlow (the
+// 12345 rates count 12345 cases) unless the request names another.
+func statsFlow(cases *casework.Service, flow string) (string, error) {
+	flow = strings.TrimSpace(flow)
+	if flow == "" {
+		return stats.DefaultFlow, nil
+	}
+	if cases != nil {
+		if _, ok := cases.Flow(flow); !ok {
+			return "", store.Invalidf("没有业务类型「%s」", flow)
+		}
+	}
+	return flow, nil
 }

@@ -106,7 +106,7 @@ func TestCasePagesRender(t *testing.T) {
 				Links: []HomeLink{{"caseui.new.title", "/cases/new", "n"}}}, []string{"/cases?bucket=to_sign", `class="card alarm"`, `href="/cases/new"`}},
 			{"stats_rates", StatsPage{Page: base, Unit: "350722001000", From: "2026-11-01", To: "2026-11-30",
 				B:         stats.Breakdown{Total: rates, Rows: []stats.UnitRates{rates}},
-				Heads:     []FigureHead{{"stats.rate.response", "响应率", "stats.rate.response.hint"}, {"stats.rate.resolution", "解决率", "stats.rate.resolution.hint"}, {"stats.rate.satisfaction", "满意率", "stats.rate.satisfaction.hint"}, {"stats.rate.on_time", "", "stats.rate.on_time.hint"}, {"stats.rate.overdue", "", "stats.rate.overdue.hint"}, {"stats.rate.extension", "", "stats.rate.extension.hint"}, {"stats.rate.reopen", "", "stats.rate.reopen.hint"}},
+				Heads:     statsHeads(),
 				ChartJSON: ratesChart(base, stats.Breakdown{Rows: []stats.UnitRates{rates}}), ExportHref: "/stats/export.xlsx?unit=350722001000"},
 				[]string{"50.0%", `data-chart="`, "/stats/export.xlsx", "/static/vendor/echarts.min.", "docs/RATES.md"}},
 			{"daily_feedback", DailyPage{Page: base, Unit: "350722001000", Day: "2026-11-26", R: rep, NotHeard: rep.NotHeardBack(),

@@ -34,23 +34,29 @@ type FigureHead struct {
 	Key, Name, HintKey string
 }
 
-// StatsPage shows a unit's rates and the table by child unit.
+// StatsPage shows a unit's rates and the table by child unit, of one flow's
+// cases.
 type StatsPage struct {
 	Page
-	Unit, From, To string
-	B              stats.Breakdown
-	Heads          []FigureHead
+	Unit, Flow, From, To string
+	Flows                []Option
+	B                    stats.Breakdown
+	Heads                []FigureHead
 	// ChartJSON feeds the bar chart (data-chart), read by app.js.
 	ChartJSON  string
 	ExportHref string
 	Units      []Option
 }
 
-// statsForm reads unit and period: the actor's unit and the current month
-// by default; to is inclusive.
-func (s *Server) statsForm(r *http.Request, now time.Time) (unit, from, to string) {
+// statsForm reads unit, flow and period: the actor's unit, the hotline and
+// the current month by default; to is inclusive.
+func (s *Server) statsForm(r *http.Request, now time.Time) (unit, flow, from, to string) {
 	q := r.URL.Query()
 	unit, from, to = strings.TrimSpace(q.Get("unit")), strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
+	flow = strings.TrimSpace(q.Get("flow"))
+	if flow == "" {
+		flow = stats.DefaultFlow
+	}
 	if unit == "" {
 		actor := actorOf(r)
 		unit = actor.UnitCode
@@ -69,17 +75,20 @@ func (s *Server) statsForm(r *http.Request, now time.Time) (unit, from, to strin
 	if to == "" {
 		to = today.Format("2006-01-02")
 	}
-	return unit, from, to
+	return unit, flow, from, to
 }
 
 // statsBreakdown computes the figures the page and the export show: one
 // call, the same numbers.
-func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, from, to string) (stats.Breakdown, error) {
+func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, flow, from, to string) (stats.Breakdown, error) {
 	if s.DB == nil {
 		return stats.Breakdown{}, store.NotFound("统计功能未启用")
 	}
 	if unit == "" {
 		return stats.Breakdown{}, store.Invalid("请选择单位")
+	}
+	if _, ok := s.flowOf(flow); !ok {
+		return stats.Breakdown{}, store.Invalidf("没有业务类型「%s」", flow)
 	}
 	f, _, err := casework.DayBounds(from)
 	if err != nil {
@@ -93,27 +102,39 @@ func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, f
 	if err != nil {
 		return stats.Breakdown{}, err
 	}
-	return stats.RatesByChild(ctx, s.DB, actor, unit, f, t, weights)
+	return stats.RatesByChild(ctx, s.DB, actor, unit, flow, f, t, weights)
 }
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
-	unit, from, to := s.statsForm(r, time.Now())
-	p := StatsPage{Page: s.page(r, "caseui.stats.title", "stats"), Unit: unit, From: from, To: to}
-	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
+	unit, flow, from, to := s.statsForm(r, time.Now())
+	p := StatsPage{Page: s.page(r, "caseui.stats.title", "stats"), Unit: unit, Flow: flow, From: from, To: to}
+	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, flow, from, to)
 	if err != nil {
 		return err
 	}
 	p.B = b
-	for _, n := range stats.FigureNames() {
-		p.Heads = append(p.Heads, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint"})
-	}
+	p.Heads = statsHeads()
 	p.ChartJSON = ratesChart(p.Page, b)
-	v := url.Values{"unit": {unit}, "from": {from}, "to": {to}}
+	v := url.Values{"unit": {unit}, "flow": {flow}, "from": {from}, "to": {to}}
 	p.ExportHref = "/stats/export.xlsx?" + v.Encode()
+	if s.Cases != nil {
+		for _, f := range s.Cases.Flows() {
+			p.Flows = append(p.Flows, Option{Value: f.Name, Label: p.T("case.flow." + f.Name)})
+		}
+	}
 	if p.Units, err = s.unitOptions(r.Context(), actorOf(r), ""); err != nil {
 		return err
 	}
 	return s.render(w, r, "stats_rates", p)
+}
+
+// statsHeads are the table's columns, one per figure.
+func statsHeads() []FigureHead {
+	var out []FigureHead
+	for _, n := range stats.FigureNames() {
+		out = append(out, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint"})
+	}
+	return out
 }
 
 // ratesChart is the bar chart's data: the three rates (in per cent) by
@@ -147,8 +168,8 @@ func ratesChart(p Page, b stats.Breakdown) string {
 }
 
 func (s *Server) statsExport(w http.ResponseWriter, r *http.Request) error {
-	unit, from, to := s.statsForm(r, time.Now())
-	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
+	unit, flow, from, to := s.statsForm(r, time.Now())
+	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, flow, from, to)
 	if err != nil {
 		return err
 	}
