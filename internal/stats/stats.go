@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -566,6 +567,111 @@ func WriteRatesXLSX(w io.Writer, b Breakdown) error {
 	}
 	if _, err := wb.WriteTo(w); err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	return nil
+}
+
+// FigureCase is one case behind a count: the numerator or the denominator
+// of a figure.
+type FigureCase struct {
+	No        string    `json:"no"`
+	Flow      string    `json:"flow"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// maxFigureCases bounds a list of the cases behind a count (a county year
+// of 12345 calls is a million): the page says when the list is cut.
+const maxFigureCases = 5000
+
+// countCond is the SQL condition, on case_figures x, of the cases a count
+// (figureNames, or a sum "satisfied+basic") is made of, at now: the same
+// definition the sums use, with the time-dependent part of overdue and
+// on_time (openLateQuery) applied.
+func countCond(count string, now time.Time) (string, []any, error) {
+	openLate := `EXISTS (SELECT 1 FROM assignments a WHERE a.id = x.lead_assignment_id AND a.closed_at IS NULL AND a.role = 'lead'
+		AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done') AND x.late_answers = 0)`
+	var parts []string
+	var args []any
+	for _, name := range strings.Split(count, "+") {
+		if !slices.Contains(figureNames, name) {
+			return "", nil, store.Invalidf("没有统计项「%s」", count)
+		}
+		switch name {
+		case "overdue":
+			parts = append(parts, "(x.overdue = 1 OR "+openLate+")")
+			args = append(args, store.Millis(now))
+		case "on_time":
+			parts = append(parts, "(x.on_time = 1 AND NOT "+openLate+")")
+			args = append(args, store.Millis(now))
+		default:
+			parts = append(parts, "x."+name+" = 1")
+		}
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args, nil
+}
+
+// Cases lists the cases behind one count of the figures of the unit with the
+// given code: those of flow received in [from, to), attributed to the unit's
+// subtree, that count towards count (a name of Counts' JSON, or a sum such as
+// "satisfied+basic", as FigureNames gives them), newest first, at most
+// maxFigureCases (truncated says so). Rates and Cases read the same
+// definition, so a list has as many cases as its count.
+func Cases(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, count string) (cases []FigureCase, truncated bool, err error) {
+	if err := checkPeriod(flow, from, to, DefaultWeights()); err != nil {
+		return nil, false, err
+	}
+	u, err := loadUnit(ctx, db, actor, unitCode)
+	if err != nil {
+		return nil, false, err
+	}
+	cond, cargs, err := countCond(count, timeNow())
+	if err != nil {
+		return nil, false, err
+	}
+	lo, hi := access.PathRange(u.Path)
+	scope, sargs := actor.SubtreeFilter("x.path")
+	args := append([]any{store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)
+	args = append(append(args, cargs...), maxFigureCases+1)
+	rows, err := db.Query(ctx, `SELECT c.no, c.flow, c.title, c.status, c.created_at
+		FROM case_figures x JOIN cases c ON c.id = x.id
+		WHERE x.created_at >= ? AND x.created_at < ? AND x.flow = ? AND x.path >= ? AND x.path < ? AND `+scope+` AND `+cond+`
+		ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, args...)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (FigureCase, error) {
+		var fc FigureCase
+		var at int64
+		err := sc.Scan(&fc.No, &fc.Flow, &fc.Title, &fc.Status, &at)
+		fc.CreatedAt = time.UnixMilli(at)
+		return fc, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("figure cases %s %s: %w", u.Code, count, err)
+	}
+	if len(out) > maxFigureCases {
+		return out[:maxFigureCases], true, nil
+	}
+	return out, false, nil
+}
+
+// WriteCasesXLSX writes the cases behind a count as an .xlsx workbook.
+func WriteCasesXLSX(w io.Writer, title string, cases []FigureCase) error {
+	wb, err := xlsx.New()
+	if err != nil {
+		return fmt.Errorf("figure cases xlsx: %w", err)
+	}
+	defer wb.Close()
+	sh, err := wb.AddSheet("工单", title, []xlsx.Column{{Title: "工单编号"}, {Title: "标题"}, {Title: "状态"}, {Title: "受理时间", Kind: xlsx.DateTime}})
+	if err != nil {
+		return fmt.Errorf("figure cases xlsx: %w", err)
+	}
+	for _, c := range cases {
+		if err := sh.Add(c.No, c.Title, c.Status, c.CreatedAt); err != nil {
+			return fmt.Errorf("figure cases xlsx: %w", err)
+		}
+	}
+	if _, err := wb.WriteTo(w); err != nil {
+		return fmt.Errorf("figure cases xlsx: %w", err)
 	}
 	return nil
 }

@@ -3,9 +3,11 @@ package stats
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,6 +301,35 @@ func TestRates(t *testing.T) {
 		if _, err := Rates(ctx, db, county, fx.townA.code, "", from, to, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("no flow: %v", err)
 		}
+		// Every figure's numerator and denominator list exactly their cases
+		// (a weighted numerator lists the cases it weighs).
+		var byName map[string]int
+		js, _ := json.Marshal(r.Counts)
+		if err := json.Unmarshal(js, &byName); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range FigureNames() {
+			for _, count := range []string{n.Num, n.Den} {
+				want := 0
+				for _, part := range strings.Split(count, "+") {
+					want += byName[part]
+				}
+				cs, cut, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, count)
+				if err != nil || cut || len(cs) != want {
+					t.Errorf("%s %s: %d cases (%v, cut %v), want %d", n.Name, count, len(cs), err, cut, want)
+				}
+			}
+		}
+		if cs, _, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "overdue"); err != nil || len(cs) != 4 || cs[0].Flow != "hotline" {
+			t.Errorf("overdue cases: %+v, %v", cs, err)
+		}
+		if _, _, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "x; DROP TABLE cases"); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("unknown count: %v", err)
+		}
+		if _, _, err := Cases(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, "cases"); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("town B listing town A: %v", err)
+		}
+
 		// The weight of 基本满意 is configuration.
 		r, err = Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 0.5})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,13 +26,18 @@ import (
 func (s *Server) statsRoutes() {
 	s.mux.HandleFunc("GET /stats", s.staff(s.statsPage))
 	s.mux.HandleFunc("GET /stats/export.xlsx", s.staff(s.statsExport))
+	s.mux.HandleFunc("GET /stats/cases", s.staff(s.statsCases))
+	s.mux.HandleFunc("GET /stats/cases/export.xlsx", s.staff(s.statsCasesExport))
 	s.mux.HandleFunc("GET /daily", s.staff(s.dailyPage))
 	s.mux.HandleFunc("GET /daily/export.xlsx", s.staff(s.dailyExport))
 }
 
-// FigureHead is a column of the rates table.
+// FigureHead is a column of the rates table: the figure's name, its
+// definition (HintKey) and the counts of its numerator and denominator, by
+// which its cases are listed (/stats/cases).
 type FigureHead struct {
 	Key, Name, HintKey string
+	Num, Den           string
 }
 
 // StatsPage shows a unit's rates and the table by child unit, of one flow's
@@ -132,7 +138,7 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
 func statsHeads() []FigureHead {
 	var out []FigureHead
 	for _, n := range stats.FigureNames() {
-		out = append(out, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint"})
+		out = append(out, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint", Num: n.Num, Den: n.Den})
 	}
 	return out
 }
@@ -258,5 +264,81 @@ func (s *Server) dailyExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	xlsx.Serve(w, xlsx.FileName(time.Time{}, "每日反馈", rep.Unit.Name, xlsx.Period(rep.Day, rep.Day)), buf.Bytes())
+	return nil
+}
+
+// CasesLink is the link to the cases behind a count (/stats/cases) of the
+// page's unit, flow and period.
+func (p StatsPage) CasesLink(count string) string {
+	return "/stats/cases?" + url.Values{"unit": {p.Unit}, "flow": {p.Flow}, "from": {p.From}, "to": {p.To}, "count": {count}}.Encode()
+}
+
+// StatsCasesPage lists the cases behind one count of the figures: the
+// numerator or the denominator of a figure, so that a reader can check it.
+type StatsCasesPage struct {
+	Page
+	Unit, Flow, From, To, Count string
+	UnitName                    string
+	Cases                       []stats.FigureCase
+	Truncated                   bool
+	ExportHref, BackHref        string
+}
+
+// statsCasesList reads the request's unit, flow, period and count and lists
+// the cases.
+func (s *Server) statsCasesList(r *http.Request) (StatsCasesPage, error) {
+	unit, flow, from, to := s.statsForm(r, time.Now())
+	p := StatsCasesPage{Unit: unit, Flow: flow, From: from, To: to, Count: strings.TrimSpace(r.URL.Query().Get("count"))}
+	if p.Count == "" {
+		p.Count = "cases"
+	}
+	if s.DB == nil {
+		return p, store.NotFound("统计功能未启用")
+	}
+	if _, ok := s.flowOf(flow); !ok {
+		return p, store.Invalidf("没有业务类型「%s」", flow)
+	}
+	f, _, err := casework.DayBounds(from)
+	if err != nil {
+		return p, store.Invalid("开始日期格式应为 2026-11-01")
+	}
+	_, t, err := casework.DayBounds(to)
+	if err != nil {
+		return p, store.Invalid("结束日期格式应为 2026-11-30")
+	}
+	p.Cases, p.Truncated, err = stats.Cases(r.Context(), s.DB, actorOf(r), unit, flow, f, t, p.Count)
+	if err != nil {
+		return p, err
+	}
+	if u, err := stats.Rates(r.Context(), s.DB, actorOf(r), unit, flow, f, t, stats.DefaultWeights()); err == nil {
+		p.UnitName = u.Unit.Name
+	}
+	v := url.Values{"unit": {unit}, "flow": {flow}, "from": {from}, "to": {to}, "count": {p.Count}}
+	p.ExportHref = "/stats/cases/export.xlsx?" + v.Encode()
+	v.Del("count")
+	p.BackHref = "/stats?" + v.Encode()
+	return p, nil
+}
+
+func (s *Server) statsCases(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.statsCasesList(r)
+	if err != nil {
+		return err
+	}
+	p.Page = s.page(r, "caseui.stats.cases_title", "stats")
+	return s.render(w, r, "stats_cases", p)
+}
+
+func (s *Server) statsCasesExport(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.statsCasesList(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	title := fmt.Sprintf("%s %s %s 至 %s：%s", p.UnitName, p.Flow, p.From, p.To, p.Count)
+	if err := stats.WriteCasesXLSX(&buf, title, p.Cases); err != nil {
+		return err
+	}
+	xlsx.Serve(w, xlsx.FileName(time.Time{}, "统计工单", p.UnitName, p.Count, xlsx.Period(p.From, p.To)), buf.Bytes())
 	return nil
 }
