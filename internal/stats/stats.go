@@ -309,6 +309,15 @@ func countByPath(ctx context.Context, db *store.DB, actor access.Actor, u Unit, 
 // timeNow is the clock of "still open past the deadline" (tests set it).
 var timeNow = time.Now
 
+// SetClockForTest sets the clock by which a case is still open past its
+// deadline, for tests that move time, and returns the function that puts the
+// clock back. Not for production code.
+func SetClockForTest(now func() time.Time) (restore func()) {
+	old := timeNow
+	timeNow = now
+	return func() { timeNow = old }
+}
+
 // countByPathFrom is countByPath at now; daily false always counts the
 // cases themselves (tests compare the two).
 func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Unit, flow string, from, to, now time.Time, daily bool) (map[string]Counts, error) {
