@@ -78,6 +78,12 @@ test("operator, township clerk and revisit carry a 12345 case to closed", async 
   await act(clerk, "sign");
   assert.match(await clerk.locator(".flash").innerText(), /签收/);
   assert.match(await clerk.locator(".case-top").innerText(), /办理中/);
+  // 先行联系: the clerk calls the requester (the 响应率).
+  await act(clerk, "contact", async (f) => {
+    await f.locator('input[name=resolved][value="1"]').check();
+    await f.locator("textarea[name=note]").fill("已电话联系诉求人，约定今日上门。");
+  });
+  assert.match(await clerk.locator(".timeline").innerText(), /先行联系/);
   await act(clerk, "answer", (f) => f.locator("textarea[name=note]").fill("已更换灯泡，路灯恢复照明。"));
   assert.match(await clerk.locator(".case-top").innerText(), /已答复/);
   await screenshot(clerk, "hotline-2-answered");
@@ -91,7 +97,7 @@ test("operator, township clerk and revisit carry a 12345 case to closed", async 
   });
   assert.match(await op.locator(".case-top").innerText(), /已办结/);
   const timeline = await op.locator(".timeline").innerText();
-  for (const step of ["受理", "派单", "签收", "答复", "回访"]) assert.match(timeline, new RegExp(step));
+  for (const step of ["受理", "派单", "签收", "先行联系", "答复", "回访"]) assert.match(timeline, new RegExp(step));
   await screenshot(op, "hotline-3-closed");
   await op.setViewportSize({ width: 390, height: 844 });
   await screenshot(op, "hotline-3-closed-phone");
@@ -155,5 +161,8 @@ test("home, daily feedback and rates pages", async () => {
   await page.goto(server.url + "/stats?unit=350722000000");
   await page.locator(".chart canvas").first().waitFor({ timeout: 10000 });
   assert.match(await page.locator("main").innerText(), /响应率/);
+  assert.match(await page.locator("main").innerText(), /签收及时率/);
+  assert.match(await page.locator("main").innerText(), /一次解决率/);
+  assert.equal(await page.locator("select[name=flow]").inputValue(), "hotline");
   await screenshot(page, "hotline-7-stats");
 });

@@ -308,19 +308,19 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 	w := stats.DefaultWeights()
 	label := month.Format("2006-01")
 	if err := add("rates", "county, "+label, func() (int, error) {
-		r, err := stats.Rates(ctx, db, ac.county, ac.county.UnitCode, from, to, w)
+		r, err := stats.Rates(ctx, db, ac.county, ac.county.UnitCode, stats.DefaultFlow, from, to, w)
 		return r.Counts.Cases, err
 	}); err != nil {
 		return out, err
 	}
 	if err := add("rates", "county by township, "+label, func() (int, error) {
-		b, err := stats.RatesByChild(ctx, db, ac.county, ac.county.UnitCode, from, to, w)
+		b, err := stats.RatesByChild(ctx, db, ac.county, ac.county.UnitCode, stats.DefaultFlow, from, to, w)
 		return b.Total.Counts.Cases, err
 	}); err != nil {
 		return out, err
 	}
 	if err := add("rates", town+", "+label, func() (int, error) {
-		r, err := stats.Rates(ctx, db, ac.town, ac.town.UnitCode, from, to, w)
+		r, err := stats.Rates(ctx, db, ac.town, ac.town.UnitCode, stats.DefaultFlow, from, to, w)
 		return r.Counts.Cases, err
 	}); err != nil {
 		return out, err

@@ -234,7 +234,7 @@ func checkNothingLost(t *testing.T, db *store.DB, l *ledger) {
 	rows.Close()
 	// The figures count each case once, and the per-unit rows add up.
 	from, to := time.Now().Add(-24*time.Hour), time.Now().Add(24*time.Hour)
-	b, err := stats.RatesByChild(ctx, db, access.System, "350722000000", from, to, stats.DefaultWeights())
+	b, err := stats.RatesByChild(ctx, db, access.System, "350722000000", stats.DefaultFlow, from, to, stats.DefaultWeights())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,6 +158,7 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/cases/search":                {Body: `{"phone":"13812345678"}`, Allow: []apiRole{apiSupervisor, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/daily":                        {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
 		"GET /api/v1/stats/rates":                  {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/stats/cases":                  {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
 		"POST /api/v1/categories":                  {Allow: apiCountyAdmin1, ValidatesFirst: true},
 		"PUT /api/v1/categories/{code}/department": {Path: "/api/v1/categories/NOSUCH/department", Allow: apiCountyAdmin1, ValidatesFirst: true, NotFoundOK: true},
 		"PUT /api/v1/categories/{code}/name":       {Path: "/api/v1/categories/NOSUCH/name", Body: `{"name":"供暖供气"}`, Allow: apiCountyAdmin1, NotFoundOK: true},

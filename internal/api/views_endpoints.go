@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -21,6 +23,7 @@ func (s *Server) viewEndpoints() {
 	s.route("POST /api/v1/cases/search", s.authed(s.searchCasesByPhone))
 	s.route("GET /api/v1/daily", s.authed(s.dailyReport))
 	s.route("GET /api/v1/stats/rates", s.authed(s.rates))
+	s.route("GET /api/v1/stats/cases", s.authed(s.figureCases))
 	s.route("POST /api/v1/categories", s.authed(s.addCategory))
 	s.route("PUT /api/v1/categories/{code}/department", s.authed(s.setCategoryDepartment))
 	s.route("PUT /api/v1/categories/{code}/name", s.authed(s.renameCategory))
@@ -256,11 +259,81 @@ func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Acto
 	if err != nil {
 		return err
 	}
-	b, err := stats.RatesByChild(r.Context(), s.DB, actor, unit, from, to, weights)
+	flow, err := statsFlow(s.Cases, q.Get("flow"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, b)
+	b, err := stats.RatesByChild(r.Context(), s.DB, actor, unit, flow, from, to, weights)
+	if err != nil {
+		return err
+	}
+	body := RatesBody{Breakdown: b, Figures: []FigureDef{}}
+	for _, n := range stats.FigureNames() {
+		link := func(count string) string {
+			return "/api/v1/stats/cases?" + url.Values{"unit": {b.Total.Unit.Code}, "flow": {flow}, "from": {q.Get("from")},
+				"to": {q.Get("to")}, "count": {count}}.Encode()
+		}
+		body.Figures = append(body.Figures, FigureDef{Key: strings.TrimPrefix(n.Key, "stats.rate."), Name: n.Name,
+			Numerator: n.Num, Denominator: n.Den, NumeratorCases: link(n.Num), DenominatorCases: link(n.Den)})
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+// RatesBody is the figures (stats.Breakdown) with, per figure, what its
+// numerator and denominator count (docs/RATES.md) and where their cases are
+// listed.
+type RatesBody struct {
+	stats.Breakdown
+	Figures []FigureDef `json:"figures"`
+}
+
+// FigureDef names a figure's counts and links to their cases.
+type FigureDef struct {
+	Key              string `json:"key"`
+	Name             string `json:"name"`
+	Numerator        string `json:"numerator"`
+	Denominator      string `json:"denominator"`
+	NumeratorCases   string `json:"numerator_cases"`
+	DenominatorCases string `json:"denominator_cases"`
+}
+
+// FigureCasesBody lists the cases behind one count of the figures.
+type FigureCasesBody struct {
+	Count     string             `json:"count"`
+	Cases     []stats.FigureCase `json:"cases"`
+	Truncated bool               `json:"truncated"`
+}
+
+func (s *Server) figureCases(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	unit := q.Get("unit")
+	if unit == "" {
+		unit = actor.UnitCode
+	}
+	from, err := parseDayParam(q.Get("from"), "from", false)
+	if err != nil {
+		return err
+	}
+	to, err := parseDayParam(q.Get("to"), "to", true)
+	if err != nil {
+		return err
+	}
+	if from.IsZero() || to.IsZero() {
+		return store.Invalid("请给出统计期间：from 和 to（例如 from=2026-11-01&to=2026-11-30）")
+	}
+	flow, err := statsFlow(s.Cases, q.Get("flow"))
+	if err != nil {
+		return err
+	}
+	count := strings.TrimSpace(q.Get("count"))
+	if count == "" {
+		count = "cases"
+	}
+	cases, cut, err := stats.Cases(r.Context(), s.DB, actor, unit, flow, from, to, count)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, FigureCasesBody{Count: count, Cases: cases, Truncated: cut})
 }
 
 func (s *Server) addCategory(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -319,4 +392,19 @@ func (s *Server) setCategoryActive(w http.ResponseWriter, r *http.Request, actor
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// statsFlow is the flow whose figures are asked for: stats.DefaultFlow (the
+// 12345 rates count 12345 cases) unless the request names another.
+func statsFlow(cases *casework.Service, flow string) (string, error) {
+	flow = strings.TrimSpace(flow)
+	if flow == "" {
+		return stats.DefaultFlow, nil
+	}
+	if cases != nil {
+		if _, ok := cases.Flow(flow); !ok {
+			return "", store.Invalidf("没有业务类型「%s」", flow)
+		}
+	}
+	return flow, nil
 }

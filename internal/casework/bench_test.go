@@ -446,7 +446,7 @@ func BenchmarkRates(b *testing.B) {
 		to := from.AddDate(0, 1, 0)
 		b.Run(engine+"/county/month", func(b *testing.B) {
 			for b.Loop() {
-				r, err := stats.Rates(context.Background(), db, county, county.UnitCode, from, to, stats.DefaultWeights())
+				r, err := stats.Rates(context.Background(), db, county, county.UnitCode, stats.DefaultFlow, from, to, stats.DefaultWeights())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -457,14 +457,14 @@ func BenchmarkRates(b *testing.B) {
 		})
 		b.Run(engine+"/county/month/by-township", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := stats.RatesByChild(context.Background(), db, county, county.UnitCode, from, to, stats.DefaultWeights()); err != nil {
+				if _, err := stats.RatesByChild(context.Background(), db, county, county.UnitCode, stats.DefaultFlow, from, to, stats.DefaultWeights()); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run(engine+"/township/month", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := stats.Rates(context.Background(), db, town, town.UnitCode, from, to, stats.DefaultWeights()); err != nil {
+				if _, err := stats.Rates(context.Background(), db, town, town.UnitCode, stats.DefaultFlow, from, to, stats.DefaultWeights()); err != nil {
 					b.Fatal(err)
 				}
 			}

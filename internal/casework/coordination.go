@@ -263,15 +263,22 @@ func (x *actx) checkRule(ctx context.Context, rule SummonRule, u unitRef, person
 // insertAssignment writes a new part of the case.
 func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, personName, role, status string) (Assignment, error) {
 	now := store.Millis(x.now)
+	// A lead part made in hand (a ruling, a transfer accepted) has no
+	// signing step: it counts as signed when it is made (签收, docs/RATES.md).
+	var signed any
+	var signedAt *time.Time
+	if role == RoleLead && status != "to_sign" {
+		signed, signedAt = now, &x.now
+	}
 	var id int64
-	err := x.tx.QueryRow(ctx, `INSERT INTO assignments (case_id, case_created_at, unit_id, unit_path, person_id, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), now, now).Scan(&id)
+	err := x.tx.QueryRow(ctx, `INSERT INTO assignments (case_id, case_created_at, unit_id, unit_path, person_id, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, signed_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), signed, now, now).Scan(&id)
 	if err != nil {
 		return Assignment{}, fmt.Errorf("create assignment: %w", store.Normalize(err))
 	}
 	return Assignment{ID: id, CaseID: x.c.ID, UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, UnitPath: u.Path, PersonID: person, PersonName: personName,
-		Role: role, Status: status, DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, CreatedAt: x.now, UpdatedAt: x.now}, nil
+		Role: role, Status: status, DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, SignedAt: signedAt, CreatedAt: x.now, UpdatedAt: x.now}, nil
 }
 
 // volunteerHours asks the party registry to credit a person's part as

@@ -40,6 +40,9 @@ var deadlineKinds = map[string]deadlineKind{
 	"revisit":   {onCase: true, column: "revisit_due_at", timers: true},
 	"check":     {onCase: true, column: "revisit_due_at", timers: true},
 	"return":    {},
+	// contact: the lead's first call to the requester (先行联系, 响应率) is
+	// due by then; only checked by the figures, never a timer.
+	"contact": {column: "contact_due_at"},
 }
 
 // Settings keys (in the settings table) that configure the engine. Limits are
@@ -65,6 +68,7 @@ var defaultLimits = map[string]map[string]string{
 	"handle":    {PriorityUrgent: "24h", PriorityNormal: "5d", PriorityComplex: "15d", "": "5d"},
 	"report_in": {PriorityUrgent: "30m", "": "120m"},
 	"return":    {"": "2d"},
+	"contact":   {PriorityUrgent: "2wh", "": "1d"},
 	"revisit":   {"": "1d"},
 	"check":     {"": "1d"},
 }

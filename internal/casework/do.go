@@ -705,11 +705,23 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 			return nil, err
 		}
 		if a.Role == RoleLead {
-			if _, err := tx.Exec(ctx, `UPDATE cases SET answer = ?, answered_at = ? WHERE id = ?`, act.Note, now, c.ID); err != nil {
+			// Every answer is judged now, against the deadline in force
+			// (the limit plus approved extensions): a reopen's new
+			// deadline cannot make a late answer on time (docs/RATES.md).
+			if _, err := tx.Exec(ctx, `UPDATE cases SET answer = ?, answered_at = ?,
+				late_answers = late_answers + CASE WHEN ? > COALESCE((SELECT handle_due_at FROM assignments WHERE id = ?), handle_due_at) THEN 1 ELSE 0 END
+				WHERE id = ?`, act.Note, now, now, a.ID, c.ID); err != nil {
 				return nil, err
 			}
 		}
 		return nil, nil
+	case EffContact:
+		if err := needTarget(); err != nil {
+			return nil, err
+		}
+		data["reached"] = *act.Resolved
+		_, err := tx.Exec(ctx, `UPDATE assignments SET contacted_at = COALESCE(contacted_at, ?), updated_at = ? WHERE id = ?`, now, now, a.ID)
+		return nil, err
 	case EffReturn:
 		if err := needTarget(); err != nil {
 			return nil, err
@@ -770,7 +782,10 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 		if act.Satisfaction != "" {
 			data["satisfaction"] = act.Satisfaction
 		}
-		_, err := tx.Exec(ctx, `UPDATE cases SET resolved = ?, satisfaction = ?, revisited_at = ? WHERE id = ?`, b2i(*act.Resolved), act.Satisfaction, now, c.ID)
+		// The latest revisit counts; the first one's result is kept too
+		// (一次解决率).
+		_, err := tx.Exec(ctx, `UPDATE cases SET resolved = ?, first_resolved = COALESCE(first_resolved, ?), satisfaction = ?, revisited_at = ? WHERE id = ?`,
+			b2i(*act.Resolved), b2i(*act.Resolved), act.Satisfaction, now, c.ID)
 		return nil, err
 	case EffReopen, EffLeadBackInHand:
 		lead, ok := x.lead()

@@ -328,7 +328,7 @@ func TestAllowedActions(t *testing.T) {
 			}
 			return out
 		}
-		if got := names(city); !slices.Equal(got, []string{"sign", "return", "add_supporting", "comment"}) {
+		if got := names(city); !slices.Equal(got, []string{"sign", "return", "add_supporting", "comment", "contact"}) {
 			t.Errorf("department may %v", got)
 		}
 		if got := names(taker); !slices.Equal(got, []string{"add_supporting", "comment"}) {

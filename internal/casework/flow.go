@@ -372,6 +372,7 @@ const (
 	EffClose          Effect = "close"             // closed_at; every open assignment done; every timer cancelled
 	EffLeadBackInHand Effect = "lead_in_hand"      // the lead assignment back to in_hand (check failed)
 	EffVolunteer      Effect = "volunteer_hours"   // a person's part: its time on site counts as volunteer service
+	EffContact        Effect = "contact"           // 先行联系: the first call to the requester (contacted_at) and its result
 )
 
 // Start names a deadline an action starts, and on what.
@@ -628,7 +629,7 @@ var knownEffects = map[Effect]bool{
 	EffReturn: true, EffRequestExtend: true, EffApproveExtend: true, EffRefuseExtend: true,
 	EffSupervise: true, EffRevisit: true, EffReopen: true, EffOnSpot: true, EffReportIn: true,
 	EffRate: true, EffClosePart: true, EffCloseIfAllDone: true, EffClose: true, EffLeadBackInHand: true,
-	EffVolunteer: true,
+	EffVolunteer: true, EffContact: true,
 }
 
 // channelFor is the intake channel the flow gives a case its actor opens

@@ -125,7 +125,7 @@ func commentAction() ActionSpec {
 
 // mainActions are the steps that move a case forward in the built-in
 // flows, in the order the case page offers them first.
-var mainActions = []string{"sign", "sign_support", "answer", "report_handled", "support_done", "revisit", "check", "dispatch",
+var mainActions = []string{"sign", "contact", "sign_support", "answer", "report_handled", "support_done", "revisit", "check", "dispatch",
 	"register", "approve_extension", "reopen", "fix_on_spot"}
 
 // primaryOf lists the flow's own actions among names, in the order of names.
@@ -167,7 +167,21 @@ func HotlineFlow() Flow {
 		},
 	}
 	f.Actions = commonActions(open, []string{"received", "returned"}, "returned", callCentre())
+	// 先行联系: the lead's first call to the requester is due within the
+	// contact limit of dispatch (响应率, docs/RATES.md).
+	for i := range f.Actions {
+		if f.Actions[i].Name == "dispatch" {
+			f.Actions[i].Done.Starts = append(f.Actions[i].Done.Starts, Start{Deadline: "contact"})
+		}
+	}
 	f.Actions = append(f.Actions,
+		ActionSpec{
+			Name: "contact", On: OnAssignment, From: open, AssignmentFrom: []string{"to_sign", "in_hand"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()}, Needs: Needs{Outcome: true}, NoteLabel: "caseui.note.contact",
+			OutcomeLabels: []string{"caseui.outcome.reached", "caseui.outcome.not_reached"},
+			Done:          Outcome{Effects: []Effect{EffContact}, Public: "已联系您"},
+			Failed:        &Outcome{Effects: []Effect{EffContact}, Public: "承办单位致电您，未能接通"},
+		},
 		ActionSpec{
 			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
 			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.answer",

@@ -10,7 +10,11 @@ import (
 
 // The case row carries a copy of its current lead assignment (the latest
 // assignment with role lead): its id, unit path, sign and handling
-// deadlines, signing time and overdue flag (migration 0012_case_lead). The
+// deadlines, signing time and overdue flag (migration 0012_case_lead), its
+// first contact and contact deadline and its return (migration 0017): while
+// the latest lead is returned, the case's path is the dispatching unit's, so
+// that it counts there, not for the unit that returned it, until it is
+// re-dispatched (docs/RATES.md). The
 // rates (internal/stats) read them with one range scan of cases. This
 // statement is the only code that writes them: refreshLead runs it for one
 // case at the end of every action, of intake and of a deadline timer;
@@ -18,10 +22,13 @@ import (
 // assignments directly). One statement, so the figures' triggers
 // (migration 0014) see one change, not two; MAX always gives a row, so a
 // case without a lead gets NULLs and the defaults.
-const leadUpdate = `UPDATE cases SET (lead_assignment_id, lead_path, lead_signed_at, lead_sign_due_at, lead_overdue, lead_handle_due_at) =
-	(SELECT l.id, COALESCE(a.unit_path, ''), a.signed_at, a.sign_due_at, COALESCE(a.overdue, 0), a.handle_due_at
+const leadUpdate = `UPDATE cases SET (lead_assignment_id, lead_path, lead_signed_at, lead_sign_due_at, lead_overdue, lead_handle_due_at,
+	lead_contacted_at, lead_contact_due_at, lead_returned_at) =
+	(SELECT l.id, CASE WHEN a.returned_at IS NOT NULL THEN COALESCE(d.path, '') ELSE COALESCE(a.unit_path, '') END,
+		a.signed_at, a.sign_due_at, COALESCE(a.overdue, 0), a.handle_due_at, a.contacted_at, a.contact_due_at, a.returned_at
 	FROM (SELECT MAX(x.id) AS id FROM assignments x WHERE x.case_id = cases.id AND x.role = 'lead') l
-	LEFT JOIN assignments a ON a.id = l.id)`
+	LEFT JOIN assignments a ON a.id = l.id
+	LEFT JOIN units d ON d.id = a.dispatched_by_unit_id)`
 
 // refreshLead recomputes the case's copy of its current lead assignment
 // from the assignments, in the caller's transaction.

@@ -780,7 +780,11 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 	} else if scenario != "received" {
 		c.add(wm(p.n(8, 45)), byCallCentre, casework.Action{Name: "dispatch", UnitCode: first.Code})
 	}
-	sign := func() { c.addOn(wm(p.n(12, 100)), byPartStaff, leadPart, casework.Action{Name: "sign"}) }
+	// The lead signs, then calls the requester (先行联系, the 响应率).
+	sign := func() {
+		c.addOn(wm(p.n(12, 100)), byPartStaff, leadPart, casework.Action{Name: "sign"})
+		c.addOn(wm(20), byPartStaff, leadPart, casework.Action{Name: "contact", Resolved: ptrBool(true), Note: "已电话联系诉求人，了解诉求"})
+	}
 	answer := func(after worktime.Limit) {
 		c.addOn(after, byPartStaff, leadPart, casework.Action{Name: "answer", Note: t.answer})
 	}

@@ -226,7 +226,7 @@ func TestCases(t *testing.T) {
 		}
 
 		// The county's rates over the last 30 days have something to divide.
-		r, err := stats.Rates(ctx, db, county, "350722000000", from, now, stats.DefaultWeights())
+		r, err := stats.Rates(ctx, db, county, "350722000000", stats.DefaultFlow, from, now, stats.DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,11 +270,15 @@ func checkLeadCopies(t *testing.T, db *store.DB) {
 	t.Helper()
 	var n, cases int
 	err := db.QueryRow(context.Background(), `SELECT COUNT(*), SUM(CASE WHEN
-			c.lead_assignment_id IS DISTINCT FROM a.id OR c.lead_path <> COALESCE(a.unit_path, '')
+			c.lead_assignment_id IS DISTINCT FROM a.id
+			OR c.lead_path <> CASE WHEN a.returned_at IS NOT NULL THEN COALESCE(d.path, '') ELSE COALESCE(a.unit_path, '') END
+			OR c.lead_contacted_at IS DISTINCT FROM a.contacted_at OR c.lead_contact_due_at IS DISTINCT FROM a.contact_due_at
+			OR c.lead_returned_at IS DISTINCT FROM a.returned_at
 			OR c.lead_signed_at IS DISTINCT FROM a.signed_at OR c.lead_sign_due_at IS DISTINCT FROM a.sign_due_at
 			OR c.lead_overdue <> COALESCE(a.overdue, 0) OR c.lead_handle_due_at IS DISTINCT FROM a.handle_due_at
 		THEN 1 ELSE 0 END)
-		FROM cases c LEFT JOIN assignments a ON a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')`).Scan(&cases, &n)
+		FROM cases c LEFT JOIN assignments a ON a.id = (SELECT MAX(l.id) FROM assignments l WHERE l.case_id = c.id AND l.role = 'lead')
+		LEFT JOIN units d ON d.id = a.dispatched_by_unit_id`).Scan(&cases, &n)
 	if err != nil {
 		t.Fatal(err)
 	}

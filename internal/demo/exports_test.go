@@ -57,7 +57,7 @@ func checkExports(t *testing.T, db *store.DB, s *casework.Service, now time.Time
 		t.Fatal(err)
 	}
 	check("report card", func(b *bytes.Buffer) error { return report.WriteReportCardXLSX(b, cards, &rates) })
-	br, err := stats.RatesByChild(ctx, db, county, "350722000000", from, now, stats.DefaultWeights())
+	br, err := stats.RatesByChild(ctx, db, county, "350722000000", stats.DefaultFlow, from, now, stats.DefaultWeights())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,8 +165,16 @@ func WriteReportCardXLSX(w io.Writer, cards []DeptCard, rates *WhistleRates) err
 		return fmt.Errorf("report card xlsx: %w", err)
 	}
 	for _, c := range cards {
-		if err := sh.Add(c.UnitCode, c.UnitName, c.Whistles, c.Calls, c.Transfer, c.Rated, c.AvgRating, c.ReportIns,
-			c.ReportInMedian, c.ReportInAvg, c.Refusals, c.Returns, c.Overdue, c.Escalated); err != nil {
+		// An average of nothing is "—", as on the page, not 0.
+		var avg, med, mean any = c.AvgRating, c.ReportInMedian, c.ReportInAvg
+		if c.Rated == 0 {
+			avg = xlsx.Missing
+		}
+		if c.ReportIns == 0 {
+			med, mean = xlsx.Missing, xlsx.Missing
+		}
+		if err := sh.Add(c.UnitCode, c.UnitName, c.Whistles, c.Calls, c.Transfer, c.Rated, avg, c.ReportIns,
+			med, mean, c.Refusals, c.Returns, c.Overdue, c.Escalated); err != nil {
 			return fmt.Errorf("report card xlsx: %w", err)
 		}
 	}

@@ -105,6 +105,19 @@ func TestReportCardAndWhistleRate(t *testing.T) {
 		if c := rate.Column(t, "提示"); c[1].Value != "偏少" {
 			t.Errorf("flag column %+v, want 偏少 not low", c)
 		}
+
+		// An average of nothing is "—" in the workbook, as on the page,
+		// not 0.
+		buf.Reset()
+		if err := WriteReportCardXLSX(&buf, []DeptCard{{UnitCode: "350722D009", UnitName: "县水利局", Whistles: 1}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		empty := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "部门考评")
+		for _, col := range []string{"平均评分", "报到用时中位数（分钟）", "报到平均用时（分钟）"} {
+			if c := empty.Column(t, col)[0]; c.Number || c.Value != "—" {
+				t.Errorf("%s of nothing: %+v, want —", col, c)
+			}
+		}
 	})
 }
 

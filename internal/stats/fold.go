@@ -29,7 +29,7 @@ func Fold(ctx context.Context, db *store.DB) (int64, error) {
 	if !pending {
 		return 0, nil
 	}
-	upsert := ` ON CONFLICT (day, path) DO UPDATE SET ` + figureList("%s = case_figures_daily.%s + excluded.%s")
+	upsert := ` ON CONFLICT (day, flow, path) DO UPDATE SET ` + figureList("%s = case_figures_daily.%s + excluded.%s")
 	var n int64
 	if db.Dialect == store.Postgres {
 		err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -39,9 +39,9 @@ func Fold(ctx context.Context, db *store.DB) (int64, error) {
 			// One statement, one snapshot: exactly the changes deleted are
 			// added, whatever other transactions commit meanwhile. Other
 			// writers only insert changes, so this holds up none of them.
-			res, err := tx.Exec(ctx, `WITH moved AS (DELETE FROM case_figures_changes RETURNING day, path, `+figureColumns+`)
-				INSERT INTO case_figures_daily (day, path, `+figureColumns+`)
-				SELECT day, path, `+sumFigures+` FROM moved GROUP BY day, path ORDER BY day, path`+upsert)
+			res, err := tx.Exec(ctx, `WITH moved AS (DELETE FROM case_figures_changes RETURNING day, flow, path, `+figureColumns+`)
+				INSERT INTO case_figures_daily (day, flow, path, `+figureColumns+`)
+				SELECT day, flow, path, `+sumFigures+` FROM moved GROUP BY day, flow, path ORDER BY day, flow, path`+upsert)
 			if err != nil {
 				return err
 			}
@@ -70,8 +70,8 @@ func Fold(ctx context.Context, db *store.DB) (int64, error) {
 				return err
 			}
 			// Nothing can add a change between these two statements.
-			res, err := tx.Exec(ctx, `INSERT INTO case_figures_daily (day, path, `+figureColumns+`)
-				SELECT day, path, `+sumFigures+` FROM case_figures_changes `+where+` GROUP BY day, path`+upsert, args...)
+			res, err := tx.Exec(ctx, `INSERT INTO case_figures_daily (day, flow, path, `+figureColumns+`)
+				SELECT day, flow, path, `+sumFigures+` FROM case_figures_changes `+where+` GROUP BY day, flow, path`+upsert, args...)
 			if err != nil {
 				return err
 			}

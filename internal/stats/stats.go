@@ -1,8 +1,9 @@
 // Package stats computes the figures by which the county judges its units:
 // the three rates of the 12345 hotline (响应率, 解决率, 满意率) and their
-// companions (按期办结率, 超期率, 延期率, 重办率), per unit and period. One
-// function counts them, so the UI, the Excel export and the API show the same
-// numbers. docs/RATES.md defines every figure.
+// companions (签收及时率, 一次解决率, 按期办结率, 超期率, 延期率, 重办率,
+// 即办件占比), per flow, unit and period. One function counts them, so the
+// UI, the Excel export and the API show the same numbers. docs/RATES.md
+// defines every figure.
 package stats
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,6 +75,9 @@ type Figure struct {
 }
 
 func figure(num float64, den int) Figure {
+	// A weighted count is a sum of weights: 2 + 0.8 × 73 is 60.4, not
+	// 60.400000000000006. Six decimals keep every weight a setting can hold.
+	num = math.Round(num*1e6) / 1e6
 	f := Figure{Numerator: num, Denominator: den}
 	if den > 0 {
 		r := num / float64(den)
@@ -81,12 +86,31 @@ func figure(num float64, den int) Figure {
 	return f
 }
 
-// Percent formats the ratio as "93.5%", or "—" when there is none.
+// Percent formats the ratio as "93.5%" (one decimal), or "—" when there is
+// none.
 func (f Figure) Percent() string {
 	if f.Ratio == nil {
 		return "—"
 	}
 	return strconv.FormatFloat(*f.Ratio*100, 'f', 1, 64) + "%"
+}
+
+// Num formats the numerator as people write it: "60.4", "3".
+func (f Figure) Num() string { return FormatCount(f.Numerator) }
+
+// Fraction formats the figure as "60.4 / 82", or "—" when the denominator
+// is 0.
+func (f Figure) Fraction() string {
+	if f.Denominator == 0 {
+		return "—"
+	}
+	return f.Num() + " / " + strconv.Itoa(f.Denominator)
+}
+
+// FormatCount writes a (weighted) count with at most two decimals and no
+// trailing zeros.
+func FormatCount(v float64) string {
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 
 // Unit names the unit a row of figures is about.
@@ -100,40 +124,42 @@ type Unit struct {
 
 // Counts are the raw counts behind the figures (see docs/RATES.md).
 type Counts struct {
-	Cases       int `json:"cases"`       // cases received in the period and attributed to the unit
-	Dispatched  int `json:"dispatched"`  // of those, with a lead assignment
-	Responded   int `json:"responded"`   // lead assignment signed by its sign deadline
-	Overdue     int `json:"overdue"`     // lead assignment marked overdue
-	Extended    int `json:"extended"`    // case extended at least once
-	Answered    int `json:"answered"`    // case answered
-	OnTime      int `json:"on_time"`     // answered by the handling deadline
-	Revisited   int `json:"revisited"`   // case revisited
-	Resolved    int `json:"resolved"`    // found resolved at revisit
-	Satisfied   int `json:"satisfied"`   // 满意 at revisit
-	Basic       int `json:"basic"`       // 基本满意 at revisit
-	Unsatisfied int `json:"unsatisfied"` // 不满意 at revisit
-	Reopened    int `json:"reopened"`    // reopened at least once
+	Cases         int `json:"cases"`          // cases received in the period and attributed to the unit
+	Dispatched    int `json:"dispatched"`     // of those, with a current lead that has not returned it
+	Responded     int `json:"responded"`      // the lead's first contact with the requester by its contact deadline
+	Signed        int `json:"signed"`         // the lead signed by its sign deadline
+	Overdue       int `json:"overdue"`        // an answer came after its deadline in force, or still open past it
+	Extended      int `json:"extended"`       // case extended at least once
+	Answered      int `json:"answered"`       // case answered
+	OnTime        int `json:"on_time"`        // answered, every answer by its deadline in force
+	Revisited     int `json:"revisited"`      // case revisited (its latest revisit counts)
+	Resolved      int `json:"resolved"`       // found resolved at the latest revisit
+	FirstResolved int `json:"first_resolved"` // found resolved at the first revisit
+	Satisfied     int `json:"satisfied"`      // 满意 at revisit
+	Basic         int `json:"basic"`          // 基本满意 at revisit
+	Unsatisfied   int `json:"unsatisfied"`    // 不满意 at revisit
+	Unreached     int `json:"unreached"`      // revisited with no satisfaction answer (未联系上)
+	Reopened      int `json:"reopened"`       // reopened at least once
+	OnSpot        int `json:"on_spot"`        // fixed on the spot (即办件)
 }
 
 func (c *Counts) add(o Counts) {
-	c.Cases += o.Cases
-	c.Dispatched += o.Dispatched
-	c.Responded += o.Responded
-	c.Overdue += o.Overdue
-	c.Extended += o.Extended
-	c.Answered += o.Answered
-	c.OnTime += o.OnTime
-	c.Revisited += o.Revisited
-	c.Resolved += o.Resolved
-	c.Satisfied += o.Satisfied
-	c.Basic += o.Basic
-	c.Unsatisfied += o.Unsatisfied
-	c.Reopened += o.Reopened
+	for i, p := range c.fields() {
+		*p += *o.fields()[i]
+	}
 }
 
-// UnitRates are a unit's figures for the period [From, To).
+// fields are the counts in figureNames order.
+func (c *Counts) fields() []*int {
+	return []*int{&c.Cases, &c.Dispatched, &c.Responded, &c.Signed, &c.Overdue, &c.Extended, &c.Answered, &c.OnTime,
+		&c.Revisited, &c.Resolved, &c.FirstResolved, &c.Satisfied, &c.Basic, &c.Unsatisfied, &c.Unreached, &c.Reopened, &c.OnSpot}
+}
+
+// UnitRates are a unit's figures for the period [From, To), of the cases of
+// one flow.
 type UnitRates struct {
-	Unit Unit `json:"unit"`
+	Unit Unit   `json:"unit"`
+	Flow string `json:"flow"`
 	// Self marks, in RatesByChild, the row of cases attributed to the unit
 	// itself rather than to one of its children.
 	Self   bool      `json:"self,omitempty"`
@@ -143,55 +169,71 @@ type UnitRates struct {
 	// Weights are the weights the satisfaction rate was computed with.
 	Weights Weights `json:"weights"`
 
-	Response     Figure `json:"response"`     // 响应率
-	Resolution   Figure `json:"resolution"`   // 解决率
-	Satisfaction Figure `json:"satisfaction"` // 满意率
-	OnTime       Figure `json:"on_time"`      // 按期办结率
-	Overdue      Figure `json:"overdue"`      // 超期率
-	Extension    Figure `json:"extension"`    // 延期率
-	Reopen       Figure `json:"reopen"`       // 重办率
+	Response      Figure `json:"response"`       // 响应率
+	Signing       Figure `json:"signing"`        // 签收及时率
+	Resolution    Figure `json:"resolution"`     // 解决率
+	FirstResolved Figure `json:"first_resolved"` // 一次解决率
+	Satisfaction  Figure `json:"satisfaction"`   // 满意率
+	OnTime        Figure `json:"on_time"`        // 按期办结率
+	Overdue       Figure `json:"overdue"`        // 超期率
+	Extension     Figure `json:"extension"`      // 延期率
+	Reopen        Figure `json:"reopen"`         // 重办率
+	OnSpot        Figure `json:"on_spot"`        // 即办件占比
 }
 
-// FigureNames lists the figures in display order with their message keys
-// (stats.json) and Chinese names; the UI and the export use this order.
-func FigureNames() []struct{ Key, Name string } {
-	return []struct{ Key, Name string }{
-		{"stats.rate.response", "响应率"},
-		{"stats.rate.resolution", "解决率"},
-		{"stats.rate.satisfaction", "满意率"},
-		{"stats.rate.on_time", "按期办结率"},
-		{"stats.rate.overdue", "超期率"},
-		{"stats.rate.extension", "延期率"},
-		{"stats.rate.reopen", "重办率"},
+// FigureName is a figure's message key (stats.json), Chinese name and the
+// counts of its numerator and denominator (figureNames; a sum is written
+// "a+b"), by which its cases are listed.
+type FigureName struct {
+	Key, Name, Num, Den string
+}
+
+// FigureNames lists the figures in display order; the UI and the export
+// use this order.
+func FigureNames() []FigureName {
+	return []FigureName{
+		{"stats.rate.response", "响应率", "responded", "dispatched"},
+		{"stats.rate.signing", "签收及时率", "signed", "dispatched"},
+		{"stats.rate.resolution", "解决率", "resolved", "revisited"},
+		{"stats.rate.first_resolved", "一次解决率", "first_resolved", "revisited"},
+		{"stats.rate.satisfaction", "满意率", "satisfied+basic", "satisfied+basic+unsatisfied"},
+		{"stats.rate.on_time", "按期办结率", "on_time", "answered"},
+		{"stats.rate.overdue", "超期率", "overdue", "dispatched"},
+		{"stats.rate.extension", "延期率", "extended", "dispatched"},
+		{"stats.rate.reopen", "重办率", "reopened", "revisited"},
+		{"stats.rate.on_spot", "即办件占比", "on_spot", "cases"},
 	}
 }
 
-// Figures returns the seven figures in FigureNames order.
+// Figures returns the figures in FigureNames order.
 func (r UnitRates) Figures() []Figure {
-	return []Figure{r.Response, r.Resolution, r.Satisfaction, r.OnTime, r.Overdue, r.Extension, r.Reopen}
+	return []Figure{r.Response, r.Signing, r.Resolution, r.FirstResolved, r.Satisfaction, r.OnTime, r.Overdue, r.Extension, r.Reopen, r.OnSpot}
 }
 
 // rates turns counts into figures. It is the one place the ratios are made.
-func rates(u Unit, from, to time.Time, c Counts, w Weights) UnitRates {
+func rates(u Unit, flow string, from, to time.Time, c Counts, w Weights) UnitRates {
 	return UnitRates{
-		Unit: u, From: from, To: to, Counts: c, Weights: w,
-		Response:   figure(float64(c.Responded), c.Dispatched),
-		Resolution: figure(float64(c.Resolved), c.Revisited),
-		// Only revisits that asked the requester count: a grid worker's
-		// on-site check or a township's rating of a call records no
-		// satisfaction and must not dilute the rate.
+		Unit: u, Flow: flow, From: from, To: to, Counts: c, Weights: w,
+		Response:      figure(float64(c.Responded), c.Dispatched),
+		Signing:       figure(float64(c.Signed), c.Dispatched),
+		Resolution:    figure(float64(c.Resolved), c.Revisited),
+		FirstResolved: figure(float64(c.FirstResolved), c.Revisited),
+		// Only revisits in which the requester gave a satisfaction answer
+		// count; those that did not reach the requester (or, a grid
+		// worker's check, never ask) are Counts.Unreached, shown beside.
 		Satisfaction: figure(float64(c.Satisfied)+w.Basic*float64(c.Basic), c.Satisfied+c.Basic+c.Unsatisfied),
 		OnTime:       figure(float64(c.OnTime), c.Answered),
 		Overdue:      figure(float64(c.Overdue), c.Dispatched),
 		Extension:    figure(float64(c.Extended), c.Dispatched),
 		Reopen:       figure(float64(c.Reopened), c.Revisited),
+		OnSpot:       figure(float64(c.OnSpot), c.Cases),
 	}
 }
 
 // figureNames are the counts of the case_figures view and of the
 // case_figures_daily and case_figures_changes tables, in Counts order.
-var figureNames = []string{"cases", "dispatched", "responded", "overdue", "extended", "answered", "on_time",
-	"revisited", "resolved", "satisfied", "basic", "unsatisfied", "reopened"}
+var figureNames = []string{"cases", "dispatched", "responded", "signed", "overdue", "extended", "answered", "on_time",
+	"revisited", "resolved", "first_resolved", "satisfied", "basic", "unsatisfied", "unreached", "reopened", "on_spot"}
 
 // figureList joins figureNames, each written by form (%s: the name).
 func figureList(form string) string {
@@ -219,7 +261,7 @@ var (
 // a unit's total and its per-child breakdown.
 var rawCountsQuery = `SELECT x.path, ` + sumFigures + `
 FROM case_figures x
-WHERE x.created_at >= ? AND x.created_at < ? AND %s
+WHERE x.created_at >= ? AND x.created_at < ? AND x.flow = ? AND %s
 GROUP BY x.path`
 
 // dailyCountsQuery counts the same from the sums per day and unit, plus
@@ -227,9 +269,9 @@ GROUP BY x.path`
 // thousand rows instead of 84,000 cases at a million a year.
 var dailyCountsQuery = `SELECT x.path, ` + sumFigures + `
 FROM (
-	SELECT day, path, ` + figureColumns + ` FROM case_figures_daily WHERE day >= ? AND day < ?
+	SELECT day, path, ` + figureColumns + ` FROM case_figures_daily WHERE day >= ? AND day < ? AND flow = ?
 	UNION ALL
-	SELECT day, path, ` + figureColumns + ` FROM case_figures_changes WHERE day >= ? AND day < ?
+	SELECT day, path, ` + figureColumns + ` FROM case_figures_changes WHERE day >= ? AND day < ? AND flow = ?
 ) x
 WHERE %s
 GROUP BY x.path`
@@ -246,15 +288,39 @@ func cstDay(t time.Time) (day int64, midnight bool) {
 	return ms / dayMS, ms%dayMS == 0
 }
 
+// openLateQuery finds, per path, the cases of the period whose lead is still
+// open (not answered, not returned, not done) past its handling deadline at
+// now, with no late answer stored yet: they are overdue now whether or not
+// the sweeper has marked them, and not on time even when an earlier answer
+// (before a reopen) was. It is the part of 超期 that depends on the moment,
+// so it is never stored in the daily sums; both ways of counting add it.
+var openLateQuery = `SELECT x.path, COUNT(*), SUM(x.on_time)
+FROM assignments a JOIN case_figures x ON x.lead_assignment_id = a.id
+WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
+	AND x.late_answers = 0 AND x.created_at >= ? AND x.created_at < ? AND x.flow = ? AND %s
+GROUP BY x.path`
+
 // countByPath counts the cases of the period for the subtree of unit u,
 // within the actor's scope.
-func countByPath(ctx context.Context, db *store.DB, actor access.Actor, u Unit, from, to time.Time) (map[string]Counts, error) {
-	return countByPathFrom(ctx, db, actor, u, from, to, true)
+func countByPath(ctx context.Context, db *store.DB, actor access.Actor, u Unit, flow string, from, to time.Time) (map[string]Counts, error) {
+	return countByPathFrom(ctx, db, actor, u, flow, from, to, timeNow(), true)
 }
 
-// countByPathFrom is countByPath; daily false always counts the cases
-// themselves (tests compare the two).
-func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Unit, from, to time.Time, daily bool) (map[string]Counts, error) {
+// timeNow is the clock of "still open past the deadline" (tests set it).
+var timeNow = time.Now
+
+// SetClockForTest sets the clock by which a case is still open past its
+// deadline, for tests that move time, and returns the function that puts the
+// clock back. Not for production code.
+func SetClockForTest(now func() time.Time) (restore func()) {
+	old := timeNow
+	timeNow = now
+	return func() { timeNow = old }
+}
+
+// countByPathFrom is countByPath at now; daily false always counts the
+// cases themselves (tests compare the two).
+func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Unit, flow string, from, to, now time.Time, daily bool) (map[string]Counts, error) {
 	lo, hi := access.PathRange(u.Path)
 	scope, sargs := actor.SubtreeFilter("x.path")
 	where := "x.path >= ? AND x.path < ? AND " + scope
@@ -264,10 +330,10 @@ func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Un
 	var args []any
 	if daily && fromMidnight && toMidnight {
 		query = fmt.Sprintf(dailyCountsQuery, where)
-		args = append([]any{fromDay, toDay, fromDay, toDay, lo, hi}, sargs...)
+		args = append([]any{fromDay, toDay, flow, fromDay, toDay, flow, lo, hi}, sargs...)
 	} else {
 		query = fmt.Sprintf(rawCountsQuery, where)
-		args = append([]any{store.Millis(from), store.Millis(to), lo, hi}, sargs...)
+		args = append([]any{store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)
 	}
 	rows, err := db.Query(ctx, query, args...)
 	if err != nil {
@@ -278,8 +344,11 @@ func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Un
 	for rows.Next() {
 		var p string
 		var c Counts
-		if err := rows.Scan(&p, &c.Cases, &c.Dispatched, &c.Responded, &c.Overdue, &c.Extended, &c.Answered, &c.OnTime,
-			&c.Revisited, &c.Resolved, &c.Satisfied, &c.Basic, &c.Unsatisfied, &c.Reopened); err != nil {
+		dest := []any{&p}
+		for _, f := range c.fields() {
+			dest = append(dest, f)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("rates %s: %w", u.Code, err)
 		}
 		if c == (Counts{}) {
@@ -289,6 +358,27 @@ func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Un
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("rates %s: %w", u.Code, err)
+	}
+	rows.Close()
+	late, err := db.Query(ctx, fmt.Sprintf(openLateQuery, where),
+		append([]any{store.Millis(now), store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("rates %s: open late: %w", u.Code, err)
+	}
+	defer late.Close()
+	for late.Next() {
+		var p string
+		var n, onTime int
+		if err := late.Scan(&p, &n, &onTime); err != nil {
+			return nil, fmt.Errorf("rates %s: open late: %w", u.Code, err)
+		}
+		c := out[p]
+		c.Overdue += n
+		c.OnTime -= onTime
+		out[p] = c
+	}
+	if err := late.Err(); err != nil {
+		return nil, fmt.Errorf("rates %s: open late: %w", u.Code, err)
 	}
 	return out, nil
 }
@@ -313,25 +403,32 @@ func loadUnit(ctx context.Context, db *store.DB, actor access.Actor, code string
 	return u, nil
 }
 
-func checkPeriod(from, to time.Time, w Weights) error {
+func checkPeriod(flow string, from, to time.Time, w Weights) error {
+	if flow == "" {
+		return store.Invalid("请选择统计的业务类型")
+	}
 	if from.IsZero() || to.IsZero() || !from.Before(to) {
 		return store.Invalid("统计时段无效：开始时间应早于结束时间")
 	}
 	return w.Validate()
 }
 
+// DefaultFlow is the flow whose figures are shown unless another is asked
+// for: the 12345 rates count 12345 cases.
+const DefaultFlow = "hotline"
+
 // Rates computes the figures of the unit with the given code (its whole
-// subtree) for the cases received in [from, to). The actor must see the
-// unit.
-func Rates(ctx context.Context, db *store.DB, actor access.Actor, unitCode string, from, to time.Time, w Weights) (UnitRates, error) {
-	if err := checkPeriod(from, to, w); err != nil {
+// subtree) for the cases of flow received in [from, to). The actor must see
+// the unit.
+func Rates(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, w Weights) (UnitRates, error) {
+	if err := checkPeriod(flow, from, to, w); err != nil {
 		return UnitRates{}, err
 	}
 	u, err := loadUnit(ctx, db, actor, unitCode)
 	if err != nil {
 		return UnitRates{}, err
 	}
-	byPath, err := countByPath(ctx, db, actor, u, from, to)
+	byPath, err := countByPath(ctx, db, actor, u, flow, from, to)
 	if err != nil {
 		return UnitRates{}, err
 	}
@@ -339,7 +436,7 @@ func Rates(ctx context.Context, db *store.DB, actor access.Actor, unitCode strin
 	for _, c := range byPath {
 		total.add(c)
 	}
-	return rates(u, from, to, total, w), nil
+	return rates(u, flow, from, to, total, w), nil
 }
 
 // Breakdown is a unit's figures with one row per child unit.
@@ -354,15 +451,15 @@ type Breakdown struct {
 
 // RatesByChild computes the figures of the unit with the given code and of
 // each of its children, for the table and the Excel export.
-func RatesByChild(ctx context.Context, db *store.DB, actor access.Actor, unitCode string, from, to time.Time, w Weights) (Breakdown, error) {
-	if err := checkPeriod(from, to, w); err != nil {
+func RatesByChild(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, w Weights) (Breakdown, error) {
+	if err := checkPeriod(flow, from, to, w); err != nil {
 		return Breakdown{}, err
 	}
 	u, err := loadUnit(ctx, db, actor, unitCode)
 	if err != nil {
 		return Breakdown{}, err
 	}
-	byPath, err := countByPath(ctx, db, actor, u, from, to)
+	byPath, err := countByPath(ctx, db, actor, u, flow, from, to)
 	if err != nil {
 		return Breakdown{}, err
 	}
@@ -406,22 +503,33 @@ func RatesByChild(ctx context.Context, db *store.DB, actor access.Actor, unitCod
 			self.add(c)
 		}
 	}
-	b := Breakdown{Total: rates(u, from, to, total, w)}
+	b := Breakdown{Total: rates(u, flow, from, to, total, w)}
 	if self.Cases > 0 {
-		r := rates(u, from, to, self, w)
+		r := rates(u, flow, from, to, self, w)
 		r.Self = true
 		b.Rows = append(b.Rows, r)
 	}
 	for i, ch := range children {
-		b.Rows = append(b.Rows, rates(ch, from, to, counts[i], w))
+		b.Rows = append(b.Rows, rates(ch, flow, from, to, counts[i], w))
 	}
 	return b, nil
 }
 
+// flowTitles name the flows in the export's title line.
+var flowTitles = map[string]string{"hotline": "12345热线", "grid_event": "网格事件", "whistle": "吹哨报到",
+	"township_call": "乡呼县应", "enforcement": "执法移送", "service": "便民服务"}
+
+func flowTitle(flow string) string {
+	if t, ok := flowTitles[flow]; ok {
+		return t
+	}
+	return flow
+}
+
 // WriteRatesXLSX writes a breakdown as an .xlsx workbook to w: one sheet,
 // 统计, with the period in a title line, one line per row and a total line;
-// each figure as numerator, denominator and percentage (an empty cell when
-// there is none, never 0%).
+// each figure as numerator, denominator and percentage ("—" when there is
+// none, never 0%), then the revisits that did not reach the requester.
 func WriteRatesXLSX(w io.Writer, b Breakdown) error {
 	wb, err := xlsx.New()
 	if err != nil {
@@ -429,7 +537,7 @@ func WriteRatesXLSX(w io.Writer, b Breakdown) error {
 	}
 	defer wb.Close()
 	zone := time.FixedZone("CST", 8*3600)
-	title := fmt.Sprintf("%s 统计（%s 至 %s，基本满意权重 %s）", b.Total.Unit.Name,
+	title := fmt.Sprintf("%s %s统计（%s 至 %s，基本满意权重 %s）", b.Total.Unit.Name, flowTitle(b.Total.Flow),
 		b.Total.From.In(zone).Format("2006-01-02 15:04"), b.Total.To.In(zone).Format("2006-01-02 15:04"),
 		strconv.FormatFloat(b.Total.Weights.Basic, 'f', -1, 64))
 	cols := []xlsx.Column{{Title: "单位"}, {Title: "受理量", Kind: xlsx.Int}, {Title: "派单量", Kind: xlsx.Int}}
@@ -437,6 +545,7 @@ func WriteRatesXLSX(w io.Writer, b Breakdown) error {
 		cols = append(cols, xlsx.Column{Title: n.Name + "分子", Kind: xlsx.Float}, xlsx.Column{Title: n.Name + "分母", Kind: xlsx.Int},
 			xlsx.Column{Title: n.Name, Kind: xlsx.Percent})
 	}
+	cols = append(cols, xlsx.Column{Title: "回访未联系上", Kind: xlsx.Int})
 	sh, err := wb.AddSheet("统计", title, cols)
 	if err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
@@ -444,8 +553,13 @@ func WriteRatesXLSX(w io.Writer, b Breakdown) error {
 	line := func(name string, r UnitRates) error {
 		row := []any{name, r.Counts.Cases, r.Counts.Dispatched}
 		for _, fg := range r.Figures() {
-			row = append(row, fg.Numerator, fg.Denominator, fg.Ratio)
+			var ratio any = xlsx.Missing // no denominator: "—", as on the page
+			if fg.Ratio != nil {
+				ratio = *fg.Ratio
+			}
+			row = append(row, fg.Numerator, fg.Denominator, ratio)
 		}
+		row = append(row, r.Counts.Unreached)
 		return sh.Add(row...)
 	}
 	for _, r := range b.Rows {
@@ -462,6 +576,111 @@ func WriteRatesXLSX(w io.Writer, b Breakdown) error {
 	}
 	if _, err := wb.WriteTo(w); err != nil {
 		return fmt.Errorf("rates xlsx: %w", err)
+	}
+	return nil
+}
+
+// FigureCase is one case behind a count: the numerator or the denominator
+// of a figure.
+type FigureCase struct {
+	No        string    `json:"no"`
+	Flow      string    `json:"flow"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// maxFigureCases bounds a list of the cases behind a count (a county year
+// of 12345 calls is a million): the page says when the list is cut.
+const maxFigureCases = 5000
+
+// countCond is the SQL condition, on case_figures x, of the cases a count
+// (figureNames, or a sum "satisfied+basic") is made of, at now: the same
+// definition the sums use, with the time-dependent part of overdue and
+// on_time (openLateQuery) applied.
+func countCond(count string, now time.Time) (string, []any, error) {
+	openLate := `EXISTS (SELECT 1 FROM assignments a WHERE a.id = x.lead_assignment_id AND a.closed_at IS NULL AND a.role = 'lead'
+		AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done') AND x.late_answers = 0)`
+	var parts []string
+	var args []any
+	for _, name := range strings.Split(count, "+") {
+		if !slices.Contains(figureNames, name) {
+			return "", nil, store.Invalidf("没有统计项「%s」", count)
+		}
+		switch name {
+		case "overdue":
+			parts = append(parts, "(x.overdue = 1 OR "+openLate+")")
+			args = append(args, store.Millis(now))
+		case "on_time":
+			parts = append(parts, "(x.on_time = 1 AND NOT "+openLate+")")
+			args = append(args, store.Millis(now))
+		default:
+			parts = append(parts, "x."+name+" = 1")
+		}
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args, nil
+}
+
+// Cases lists the cases behind one count of the figures of the unit with the
+// given code: those of flow received in [from, to), attributed to the unit's
+// subtree, that count towards count (a name of Counts' JSON, or a sum such as
+// "satisfied+basic", as FigureNames gives them), newest first, at most
+// maxFigureCases (truncated says so). Rates and Cases read the same
+// definition, so a list has as many cases as its count.
+func Cases(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, count string) (cases []FigureCase, truncated bool, err error) {
+	if err := checkPeriod(flow, from, to, DefaultWeights()); err != nil {
+		return nil, false, err
+	}
+	u, err := loadUnit(ctx, db, actor, unitCode)
+	if err != nil {
+		return nil, false, err
+	}
+	cond, cargs, err := countCond(count, timeNow())
+	if err != nil {
+		return nil, false, err
+	}
+	lo, hi := access.PathRange(u.Path)
+	scope, sargs := actor.SubtreeFilter("x.path")
+	args := append([]any{store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)
+	args = append(append(args, cargs...), maxFigureCases+1)
+	rows, err := db.Query(ctx, `SELECT c.no, c.flow, c.title, c.status, c.created_at
+		FROM case_figures x JOIN cases c ON c.id = x.id
+		WHERE x.created_at >= ? AND x.created_at < ? AND x.flow = ? AND x.path >= ? AND x.path < ? AND `+scope+` AND `+cond+`
+		ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, args...)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (FigureCase, error) {
+		var fc FigureCase
+		var at int64
+		err := sc.Scan(&fc.No, &fc.Flow, &fc.Title, &fc.Status, &at)
+		fc.CreatedAt = time.UnixMilli(at)
+		return fc, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("figure cases %s %s: %w", u.Code, count, err)
+	}
+	if len(out) > maxFigureCases {
+		return out[:maxFigureCases], true, nil
+	}
+	return out, false, nil
+}
+
+// WriteCasesXLSX writes the cases behind a count as an .xlsx workbook.
+func WriteCasesXLSX(w io.Writer, title string, cases []FigureCase) error {
+	wb, err := xlsx.New()
+	if err != nil {
+		return fmt.Errorf("figure cases xlsx: %w", err)
+	}
+	defer wb.Close()
+	sh, err := wb.AddSheet("工单", title, []xlsx.Column{{Title: "工单编号"}, {Title: "标题"}, {Title: "状态"}, {Title: "受理时间", Kind: xlsx.DateTime}})
+	if err != nil {
+		return fmt.Errorf("figure cases xlsx: %w", err)
+	}
+	for _, c := range cases {
+		if err := sh.Add(c.No, c.Title, c.Status, c.CreatedAt); err != nil {
+			return fmt.Errorf("figure cases xlsx: %w", err)
+		}
+	}
+	if _, err := wb.WriteTo(w); err != nil {
+		return fmt.Errorf("figure cases xlsx: %w", err)
 	}
 	return nil
 }

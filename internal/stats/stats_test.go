@@ -3,9 +3,11 @@ package stats
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +36,11 @@ type unit struct {
 // fxCase is a case with its assignments; times are offsets from created.
 type fxCase struct {
 	place               unit
+	flow                string // "" is hotline
 	created             time.Time
+	lateAnswers         int
+	firstResolved       *int // nil: as resolved
+	onSpot              int
 	answered, revisited time.Duration // 0: none
 	handleDue           time.Duration // the case's own handling deadline, 0: none
 	resolved            int
@@ -47,7 +53,9 @@ type fxLead struct {
 	unit                       unit
 	status                     string
 	signDue, signed, handleDue time.Duration // 0: none
+	contactDue, contacted      time.Duration // 0: none
 	overdue                    int
+	dispatcher                 unit // the dispatching unit (when returned)
 }
 
 func newFixture(t testing.TB, db *store.DB) *fixture {
@@ -95,9 +103,15 @@ func (fx *fixture) addCase(c fxCase) {
 		}
 		return c.created.Add(d).UnixMilli()
 	}
-	var resolved any
+	var resolved, firstResolved any
 	if c.revisited != 0 {
-		resolved = c.resolved
+		resolved, firstResolved = c.resolved, c.resolved
+		if c.firstResolved != nil {
+			firstResolved = *c.firstResolved
+		}
+	}
+	if c.flow == "" {
+		c.flow = "hotline"
 	}
 	var lead any
 	if len(c.leads) > 0 {
@@ -106,17 +120,29 @@ func (fx *fixture) addCase(c fxCase) {
 	err := fx.db.InTx(ctx, func(tx *store.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO cases (no, flow, title, channel, place_unit_id, place_path, status, lead_unit_id,
-				handle_due_at, answered_at, revisited_at, resolved, satisfaction, extensions, reopens, created_at, updated_at)
-			VALUES (?, 'hotline', 't', 'phone', ?, ?, 'x', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			fmt.Sprintf("350722-20261101-%05d", fx.n), c.place.id, c.place.path, lead, at(c.handleDue), at(c.answered),
-			at(c.revisited), resolved, c.satisfaction, c.extensions, c.reopens, c.created.UnixMilli(), c.created.UnixMilli()).Scan(&id); err != nil {
+				handle_due_at, answered_at, revisited_at, resolved, first_resolved, satisfaction, extensions, reopens, late_answers, on_spot,
+				created_at, updated_at)
+			VALUES (?, ?, 't', 'phone', ?, ?, 'x', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			fmt.Sprintf("350722-20261101-%05d", fx.n), c.flow, c.place.id, c.place.path, lead, at(c.handleDue), at(c.answered),
+			at(c.revisited), resolved, firstResolved, c.satisfaction, c.extensions, c.reopens, c.lateAnswers, c.onSpot,
+			c.created.UnixMilli(), c.created.UnixMilli()).Scan(&id); err != nil {
 			return err
 		}
 		for _, l := range c.leads {
-			if _, err := tx.Exec(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, role, status, dispatched_at,
-					sign_due_at, signed_at, handle_due_at, overdue, created_at, updated_at)
-				VALUES (?, ?, ?, 'lead', ?, ?, ?, ?, ?, ?, 1, 1)`, id, l.unit.id, l.unit.path, l.status, c.created.UnixMilli(),
-				at(l.signDue), at(l.signed), at(l.handleDue), l.overdue); err != nil {
+			var returned, closed, dispatcher any
+			switch l.status {
+			case "returned":
+				returned, closed = c.created.UnixMilli()+1, c.created.UnixMilli()+1
+			case "done", "answered":
+				closed = c.created.UnixMilli() + 1
+			}
+			if l.dispatcher.id != 0 {
+				dispatcher = l.dispatcher.id
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, role, status, dispatched_at, dispatched_by_unit_id,
+					sign_due_at, signed_at, handle_due_at, contact_due_at, contacted_at, overdue, returned_at, closed_at, created_at, updated_at)
+				VALUES (?, ?, ?, 'lead', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1)`, id, l.unit.id, l.unit.path, l.status, c.created.UnixMilli(), dispatcher,
+				at(l.signDue), at(l.signed), at(l.handleDue), at(l.contactDue), at(l.contacted), l.overdue, returned, closed); err != nil {
 				return err
 			}
 		}
@@ -136,6 +162,23 @@ func actor(u unit, kind string) access.Actor {
 	return access.Actor{UserID: 1, UnitID: u.id, UnitCode: u.code, UnitKind: kind, UnitPath: u.path}
 }
 
+// The clock of "still open past the deadline": long after the fixtures'
+// deadlines, whatever the machine's time.
+func init() {
+	timeNow = func() time.Time { return time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC) }
+}
+
+// A weighted numerator is written as people write it.
+func TestFigureFormat(t *testing.T) {
+	f := figure(2+0.8*73, 82)
+	if f.Fraction() != "60.4 / 82" || f.Num() != "60.4" || f.Percent() != "73.7%" || f.Numerator != 60.4 {
+		t.Errorf("figure(2 + 0.8 × 73, 82) = %v: %q %q", f.Numerator, f.Fraction(), f.Percent())
+	}
+	if e := figure(0, 0); e.Fraction() != "—" || e.Percent() != "—" || e.Ratio != nil {
+		t.Errorf("empty figure: %+v", e)
+	}
+}
+
 func ratio(f Figure) float64 {
 	if f.Ratio == nil {
 		return math.NaN()
@@ -152,76 +195,152 @@ func TestRates(t *testing.T) {
 		to := from.AddDate(0, 1, 0)
 		day := from.Add(10 * 24 * time.Hour)
 		h := time.Hour
+		one, zero := 1, 0
 		// 1: in time everywhere, resolved, satisfied.
 		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 20 * h, revisited: 30 * h, resolved: 1, satisfaction: "satisfied",
-			leads: []fxLead{{unit: fx.communityA, status: "done", signDue: 2 * h, signed: h, handleDue: 24 * h}}})
-		// 2: late, overdue, extended, answered late, unresolved, basic, reopened; held by the township itself.
-		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 50 * h, revisited: 60 * h, resolved: 0, satisfaction: "basic",
+			leads: []fxLead{{unit: fx.communityA, status: "done", signDue: 2 * h, signed: h, contactDue: 4 * h, contacted: h, handleDue: 24 * h}}})
+		// 2: contacted late, signed late, answered late (overdue), extended, unresolved, basic, reopened; held by the township itself.
+		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 50 * h, lateAnswers: 1, revisited: 60 * h, resolved: 0, satisfaction: "basic",
 			extensions: 1, reopens: 1,
-			leads: []fxLead{{unit: fx.townA, status: "done", signDue: 2 * h, signed: 3 * h, handleDue: 24 * h, overdue: 1}}})
-		// 3: no sign deadline (counts as in time), answered before the case's deadline, resolved, unsatisfied.
+			leads: []fxLead{{unit: fx.townA, status: "done", signDue: 2 * h, signed: 3 * h, contactDue: 4 * h, contacted: 6 * h, handleDue: 24 * h, overdue: 1}}})
+		// 3: no sign or contact deadline (counts as in time), answered before the case's deadline, resolved, unsatisfied.
 		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 5 * h, revisited: 6 * h, resolved: 1, satisfaction: "unsatisfied",
-			handleDue: 24 * h, leads: []fxLead{{unit: fx.communityA, status: "done", signed: h}}})
-		// 4: not signed yet.
-		fx.addCase(fxCase{place: fx.communityA, created: day, leads: []fxLead{{unit: fx.communityA, status: "to_sign", signDue: 2 * h}}})
+			handleDue: 24 * h, leads: []fxLead{{unit: fx.communityA, status: "done", signed: h, contacted: h}}})
+		// 4: not signed nor contacted yet.
+		fx.addCase(fxCase{place: fx.communityA, created: day, leads: []fxLead{{unit: fx.communityA, status: "to_sign", signDue: 2 * h, contactDue: 4 * h}}})
 		// 5: fixed on the spot, never dispatched: counts for its place.
-		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 1, revisited: h, resolved: 1, satisfaction: "satisfied"})
-		// 6: returned by town B (late), re-dispatched to town A, signed in time: counts for town A only.
+		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 1, revisited: h, resolved: 1, satisfaction: "satisfied", onSpot: 1})
+		// 6: returned by town B (late), re-dispatched to town A, signed and contacted in time: counts for town A only.
 		fx.addCase(fxCase{place: fx.communityA, created: day, leads: []fxLead{
-			{unit: fx.townB, status: "returned", signDue: h, overdue: 1},
-			{unit: fx.townA, status: "in_hand", signDue: 10 * h, signed: 5 * h}}})
+			{unit: fx.townB, status: "returned", signDue: h, overdue: 1, dispatcher: fx.county},
+			{unit: fx.townA, status: "in_hand", signDue: 10 * h, signed: 5 * h, contactDue: 8 * h, contacted: 7 * h}}})
 		// 7: before the period.
 		fx.addCase(fxCase{place: fx.communityA, created: from.Add(-h), answered: h, revisited: 2 * h, resolved: 1, satisfaction: "satisfied",
 			leads: []fxLead{{unit: fx.communityA, status: "done", signDue: 2 * h, signed: h}}})
 		// 8: town B, in time, resolved, basic.
 		fx.addCase(fxCase{place: fx.townB, created: day, answered: 2 * h, revisited: 3 * h, resolved: 1, satisfaction: "basic",
-			leads: []fxLead{{unit: fx.townB, status: "done", signDue: 2 * h, signed: h, handleDue: 24 * h}}})
+			leads: []fxLead{{unit: fx.townB, status: "done", signDue: 2 * h, signed: h, contactDue: 4 * h, contacted: h, handleDue: 24 * h}}})
 
-		// 9: a grid event checked on site by the grid worker: revisited and
-		// resolved, with no satisfaction asked — not in the satisfaction rate.
-		fx.addCase(fxCase{place: fx.communityA, created: day, revisited: 2 * h, resolved: 1})
+		// 9: a grid event checked on site by the grid worker: not a 12345
+		// case, so not in the 12345 rates; in the grid event's own, with
+		// no satisfaction asked.
+		fx.addCase(fxCase{place: fx.communityA, flow: "grid_event", created: day, revisited: 2 * h, resolved: 1})
+
+		// 10: answered late (after 24 h), unresolved at the first revisit,
+		// reopened with a new deadline (100 h) and answered again within
+		// it, then resolved: the reopen does not erase the late answer —
+		// overdue, not on time; resolved, but not the first time.
+		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 90 * h, lateAnswers: 1, revisited: 95 * h, resolved: 1,
+			firstResolved: &zero, satisfaction: "satisfied", reopens: 1,
+			leads: []fxLead{{unit: fx.communityA, status: "done", signDue: 2 * h, signed: h, contactDue: 4 * h, contacted: h, handleDue: 100 * h}}})
+		// 11: signed, still unanswered past its deadline: overdue now,
+		// whether or not the sweeper has marked it.
+		fx.addCase(fxCase{place: fx.communityA, created: day,
+			leads: []fxLead{{unit: fx.communityA, status: "in_hand", signDue: 2 * h, signed: h, handleDue: 24 * h}}})
+		// 12: answered on time, unresolved, reopened and now open past the
+		// new deadline: overdue, and no longer on time.
+		fx.addCase(fxCase{place: fx.communityA, created: day, answered: 10 * h, revisited: 12 * h, resolved: 0, satisfaction: "unsatisfied",
+			reopens: 1, leads: []fxLead{{unit: fx.communityA, status: "in_hand", signDue: 2 * h, signed: h, handleDue: 30 * h}}})
+		// 13: returned by the community and not re-dispatched yet: counts
+		// for the unit that dispatched it (the county), not dispatched.
+		fx.addCase(fxCase{place: fx.communityA, created: day,
+			leads: []fxLead{{unit: fx.communityA, status: "returned", signDue: 2 * h, dispatcher: fx.county}}})
+		// 14: town B, the revisit did not reach the requester: revisited,
+		// no satisfaction answer (未联系上).
+		fx.addCase(fxCase{place: fx.townB, created: day, answered: 2 * h, revisited: 3 * h, resolved: 1, firstResolved: &one,
+			leads: []fxLead{{unit: fx.townB, status: "done", signDue: 2 * h, signed: h, contactDue: 4 * h, contacted: h, handleDue: 24 * h}}})
 
 		county := actor(fx.county, "county")
-		r, err := Rates(ctx, db, county, fx.townA.code, from, to, DefaultWeights())
+		r, err := Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCounts := Counts{Cases: 7, Dispatched: 5, Responded: 3, Overdue: 1, Extended: 1, Answered: 4, OnTime: 3,
-			Revisited: 5, Resolved: 4, Satisfied: 2, Basic: 1, Unsatisfied: 1, Reopened: 1}
+		wantCounts := Counts{Cases: 9, Dispatched: 8, Responded: 4, Signed: 6, Overdue: 4, Extended: 1, Answered: 6, OnTime: 3,
+			Revisited: 6, Resolved: 4, FirstResolved: 3, Satisfied: 3, Basic: 1, Unsatisfied: 2, Reopened: 3, OnSpot: 1}
 		if diff := cmp.Diff(wantCounts, r.Counts); diff != "" {
 			t.Errorf("town A counts (-want +got):\n%s", diff)
 		}
 		for _, tt := range []struct {
-			name    string
-			f       Figure
-			num     float64
-			den     int
-			want    float64
-			percent string
+			name     string
+			f        Figure
+			num      float64
+			den      int
+			want     float64
+			percent  string
+			fraction string
 		}{
-			{"响应率", r.Response, 3, 5, 0.6, "60.0%"},
-			{"解决率", r.Resolution, 4, 5, 0.8, "80.0%"},
-			{"满意率", r.Satisfaction, 2.8, 4, 0.7, "70.0%"},
-			{"按期办结率", r.OnTime, 3, 4, 0.75, "75.0%"},
-			{"超期率", r.Overdue, 1, 5, 0.2, "20.0%"},
-			{"延期率", r.Extension, 1, 5, 0.2, "20.0%"},
-			{"重办率", r.Reopen, 1, 5, 0.2, "20.0%"},
+			{"响应率", r.Response, 4, 8, 0.5, "50.0%", "4 / 8"},
+			{"签收及时率", r.Signing, 6, 8, 0.75, "75.0%", "6 / 8"},
+			{"解决率", r.Resolution, 4, 6, 4.0 / 6, "66.7%", "4 / 6"},
+			{"一次解决率", r.FirstResolved, 3, 6, 0.5, "50.0%", "3 / 6"},
+			{"满意率", r.Satisfaction, 3.8, 6, 3.8 / 6, "63.3%", "3.8 / 6"},
+			{"按期办结率", r.OnTime, 3, 6, 0.5, "50.0%", "3 / 6"},
+			{"超期率", r.Overdue, 4, 8, 0.5, "50.0%", "4 / 8"},
+			{"延期率", r.Extension, 1, 8, 0.125, "12.5%", "1 / 8"},
+			{"重办率", r.Reopen, 3, 6, 0.5, "50.0%", "3 / 6"},
+			{"即办件占比", r.OnSpot, 1, 9, 1.0 / 9, "11.1%", "1 / 9"},
 		} {
-			if math.Abs(tt.f.Numerator-tt.num) > 1e-9 || tt.f.Denominator != tt.den || math.Abs(ratio(tt.f)-tt.want) > 1e-9 || tt.f.Percent() != tt.percent {
-				t.Errorf("%s = %v/%d = %v (%s), want %v/%d = %v", tt.name, tt.f.Numerator, tt.f.Denominator, ratio(tt.f), tt.f.Percent(), tt.num, tt.den, tt.want)
+			if math.Abs(tt.f.Numerator-tt.num) > 1e-9 || tt.f.Denominator != tt.den || math.Abs(ratio(tt.f)-tt.want) > 1e-9 ||
+				tt.f.Percent() != tt.percent || tt.f.Fraction() != tt.fraction {
+				t.Errorf("%s = %v/%d = %v (%s, %s), want %v/%d = %v (%s)", tt.name, tt.f.Numerator, tt.f.Denominator, ratio(tt.f),
+					tt.f.Percent(), tt.f.Fraction(), tt.num, tt.den, tt.want, tt.fraction)
 			}
 		}
-		// The weight of 基本满意 is configuration.
-		r, err = Rates(ctx, db, county, fx.townA.code, from, to, Weights{Basic: 0.5})
+		// The grid event has figures of its own: checked on site, no
+		// satisfaction asked — "—", not 0%.
+		g, err := Rates(ctx, db, county, fx.townA.code, "grid_event", from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ratio(r.Satisfaction); math.Abs(got-0.625) > 1e-9 {
-			t.Errorf("satisfaction with weight 0.5 = %v, want 0.625", got)
+		if diff := cmp.Diff(Counts{Cases: 1, Revisited: 1, Resolved: 1, FirstResolved: 1, Unreached: 1}, g.Counts); diff != "" {
+			t.Errorf("town A grid events (-want +got):\n%s", diff)
+		}
+		if g.Satisfaction.Percent() != "—" || g.Satisfaction.Fraction() != "—" || g.Resolution.Percent() != "100.0%" {
+			t.Errorf("grid event figures: satisfaction %s %s, resolution %s", g.Satisfaction.Percent(), g.Satisfaction.Fraction(), g.Resolution.Percent())
+		}
+		if _, err := Rates(ctx, db, county, fx.townA.code, "", from, to, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("no flow: %v", err)
+		}
+		// Every figure's numerator and denominator list exactly their cases
+		// (a weighted numerator lists the cases it weighs).
+		var byName map[string]int
+		js, _ := json.Marshal(r.Counts)
+		if err := json.Unmarshal(js, &byName); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range FigureNames() {
+			for _, count := range []string{n.Num, n.Den} {
+				want := 0
+				for _, part := range strings.Split(count, "+") {
+					want += byName[part]
+				}
+				cs, cut, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, count)
+				if err != nil || cut || len(cs) != want {
+					t.Errorf("%s %s: %d cases (%v, cut %v), want %d", n.Name, count, len(cs), err, cut, want)
+				}
+			}
+		}
+		if cs, _, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "overdue"); err != nil || len(cs) != 4 || cs[0].Flow != "hotline" {
+			t.Errorf("overdue cases: %+v, %v", cs, err)
+		}
+		if _, _, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "x; DROP TABLE cases"); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("unknown count: %v", err)
+		}
+		if _, _, err := Cases(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, "cases"); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("town B listing town A: %v", err)
+		}
+
+		// The weight of 基本满意 is configuration.
+		r, err = Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ratio(r.Satisfaction); math.Abs(got-3.5/6) > 1e-9 {
+			t.Errorf("satisfaction with weight 0.5 = %v, want %v", got, 3.5/6)
 		}
 
 		// The breakdown adds up, and rows follow the tree.
-		b, err := RatesByChild(ctx, db, county, fx.townA.code, from, to, DefaultWeights())
+		b, err := RatesByChild(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,23 +354,27 @@ func TestRates(t *testing.T) {
 		for _, row := range b.Rows {
 			lines = append(lines, line{row.Unit.Code, row.Self, row.Counts.Cases, row.Counts.Dispatched})
 		}
-		if diff := cmp.Diff([]line{{fx.townA.code, true, 2, 2}, {fx.communityA.code, false, 5, 3}}, lines); diff != "" {
+		if diff := cmp.Diff([]line{{fx.townA.code, true, 2, 2}, {fx.communityA.code, false, 7, 6}}, lines); diff != "" {
 			t.Errorf("town A breakdown (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff(wantCounts, b.Total.Counts); diff != "" {
 			t.Errorf("breakdown total differs from Rates (-want +got):\n%s", diff)
 		}
-		b, err = RatesByChild(ctx, db, county, fx.county.code, from, to, DefaultWeights())
+		b, err = RatesByChild(ctx, db, county, fx.county.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(b.Rows) != 2 || b.Rows[0].Unit.Code != fx.townA.code || b.Rows[1].Unit.Code != fx.townB.code ||
-			b.Rows[1].Counts.Cases != 1 || ratio(b.Rows[1].Response) != 1 || b.Total.Counts.Cases != 8 {
+		// The returned case 13 counts for the county itself, undispatched;
+		// town B's unreached revisit is beside its satisfaction rate.
+		if len(b.Rows) != 3 || !b.Rows[0].Self || b.Rows[0].Counts != (Counts{Cases: 1}) ||
+			b.Rows[1].Unit.Code != fx.townA.code || b.Rows[2].Unit.Code != fx.townB.code ||
+			b.Rows[2].Counts.Cases != 2 || ratio(b.Rows[2].Response) != 1 || b.Rows[2].Counts.Unreached != 1 ||
+			b.Rows[2].Satisfaction.Fraction() != "0.8 / 1" || b.Total.Counts.Cases != 12 {
 			t.Errorf("county breakdown: %+v", b)
 		}
 
 		// No cases: no ratio, shown as "—".
-		r, err = Rates(ctx, db, county, fx.townA.code, to, to.AddDate(0, 1, 0), DefaultWeights())
+		r, err = Rates(ctx, db, county, fx.townA.code, DefaultFlow, to, to.AddDate(0, 1, 0), DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,25 +385,25 @@ func TestRates(t *testing.T) {
 		}
 
 		// Scope and input.
-		if _, err := Rates(ctx, db, actor(fx.townB, "township"), fx.townA.code, from, to, DefaultWeights()); !errors.Is(err, store.ErrForbidden) {
+		if _, err := Rates(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, DefaultWeights()); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("town B reading town A: %v", err)
 		}
-		r, err = Rates(ctx, db, actor(fx.townA, "township"), fx.townA.code, from, to, DefaultWeights())
-		if err != nil || r.Counts.Cases != 7 {
+		r, err = Rates(ctx, db, actor(fx.townA, "township"), fx.townA.code, DefaultFlow, from, to, DefaultWeights())
+		if err != nil || r.Counts.Cases != 9 {
 			t.Errorf("town A reading itself: %v, %+v", err, r.Counts)
 		}
-		if _, err := Rates(ctx, db, county, fx.townA.code, to, from, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
+		if _, err := Rates(ctx, db, county, fx.townA.code, DefaultFlow, to, from, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("reversed period: %v", err)
 		}
-		if _, err := Rates(ctx, db, county, fx.townA.code, from, to, Weights{Basic: 1.5}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 1.5}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("weight 1.5: %v", err)
 		}
-		if _, err := Rates(ctx, db, county, "nope", from, to, DefaultWeights()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := Rates(ctx, db, county, "nope", DefaultFlow, from, to, DefaultWeights()); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown unit: %v", err)
 		}
 
 		// The Excel export has one line per row plus the total.
-		b, err = RatesByChild(ctx, db, county, fx.townA.code, from, to, DefaultWeights())
+		b, err = RatesByChild(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,12 +416,25 @@ func TestRates(t *testing.T) {
 			t.Fatalf("%d rows under header row %d", len(sh.Rows), sh.HeadRow)
 		}
 		total := sh.Rows[2]
-		if total[0].Value != "合计" || total[1].Raw != "7" || total[2].Raw != "5" || total[3].Raw != "3" || total[4].Raw != "5" ||
-			!total[5].Number || total[5].Raw != "0.6" || total[5].Value != "60.0%" {
+		if total[0].Value != "合计" || total[1].Raw != "9" || total[2].Raw != "8" || total[3].Raw != "4" || total[4].Raw != "8" ||
+			!total[5].Number || total[5].Raw != "0.5" || total[5].Value != "50.0%" || total[15].Raw != "3.8" {
 			t.Errorf("total line: %+v", total)
 		}
-		if sh.Titles[5] != "响应率" {
+		if sh.Titles[5] != "响应率" || sh.Titles[17] != "满意率" {
 			t.Errorf("header: %v", sh.Titles)
+		}
+		// No denominator: "—" in the workbook too, as on the page.
+		gb, err := RatesByChild(ctx, db, county, fx.townA.code, "grid_event", from, to, DefaultWeights())
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := WriteRatesXLSX(&buf, gb); err != nil {
+			t.Fatal(err)
+		}
+		gsh := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "统计")
+		if gt := gsh.Rows[len(gsh.Rows)-1]; gt[17].Value != "—" || gt[17].Number || gt[11].Value != "100.0%" {
+			t.Errorf("grid event total line: satisfaction %+v, resolution %+v", gt[17], gt[11])
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,32 +26,43 @@ import (
 func (s *Server) statsRoutes() {
 	s.mux.HandleFunc("GET /stats", s.staff(s.statsPage))
 	s.mux.HandleFunc("GET /stats/export.xlsx", s.staff(s.statsExport))
+	s.mux.HandleFunc("GET /stats/cases", s.staff(s.statsCases))
+	s.mux.HandleFunc("GET /stats/cases/export.xlsx", s.staff(s.statsCasesExport))
 	s.mux.HandleFunc("GET /daily", s.staff(s.dailyPage))
 	s.mux.HandleFunc("GET /daily/export.xlsx", s.staff(s.dailyExport))
 }
 
-// FigureHead is a column of the rates table.
+// FigureHead is a column of the rates table: the figure's name, its
+// definition (HintKey) and the counts of its numerator and denominator, by
+// which its cases are listed (/stats/cases).
 type FigureHead struct {
 	Key, Name, HintKey string
+	Num, Den           string
 }
 
-// StatsPage shows a unit's rates and the table by child unit.
+// StatsPage shows a unit's rates and the table by child unit, of one flow's
+// cases.
 type StatsPage struct {
 	Page
-	Unit, From, To string
-	B              stats.Breakdown
-	Heads          []FigureHead
+	Unit, Flow, From, To string
+	Flows                []Option
+	B                    stats.Breakdown
+	Heads                []FigureHead
 	// ChartJSON feeds the bar chart (data-chart), read by app.js.
 	ChartJSON  string
 	ExportHref string
 	Units      []Option
 }
 
-// statsForm reads unit and period: the actor's unit and the current month
-// by default; to is inclusive.
-func (s *Server) statsForm(r *http.Request, now time.Time) (unit, from, to string) {
+// statsForm reads unit, flow and period: the actor's unit, the hotline and
+// the current month by default; to is inclusive.
+func (s *Server) statsForm(r *http.Request, now time.Time) (unit, flow, from, to string) {
 	q := r.URL.Query()
 	unit, from, to = strings.TrimSpace(q.Get("unit")), strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
+	flow = strings.TrimSpace(q.Get("flow"))
+	if flow == "" {
+		flow = stats.DefaultFlow
+	}
 	if unit == "" {
 		actor := actorOf(r)
 		unit = actor.UnitCode
@@ -69,17 +81,20 @@ func (s *Server) statsForm(r *http.Request, now time.Time) (unit, from, to strin
 	if to == "" {
 		to = today.Format("2006-01-02")
 	}
-	return unit, from, to
+	return unit, flow, from, to
 }
 
 // statsBreakdown computes the figures the page and the export show: one
 // call, the same numbers.
-func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, from, to string) (stats.Breakdown, error) {
+func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, flow, from, to string) (stats.Breakdown, error) {
 	if s.DB == nil {
 		return stats.Breakdown{}, store.NotFound("统计功能未启用")
 	}
 	if unit == "" {
 		return stats.Breakdown{}, store.Invalid("请选择单位")
+	}
+	if _, ok := s.flowOf(flow); !ok {
+		return stats.Breakdown{}, store.Invalidf("没有业务类型「%s」", flow)
 	}
 	f, _, err := casework.DayBounds(from)
 	if err != nil {
@@ -93,27 +108,39 @@ func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, f
 	if err != nil {
 		return stats.Breakdown{}, err
 	}
-	return stats.RatesByChild(ctx, s.DB, actor, unit, f, t, weights)
+	return stats.RatesByChild(ctx, s.DB, actor, unit, flow, f, t, weights)
 }
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
-	unit, from, to := s.statsForm(r, time.Now())
-	p := StatsPage{Page: s.page(r, "caseui.stats.title", "stats"), Unit: unit, From: from, To: to}
-	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
+	unit, flow, from, to := s.statsForm(r, time.Now())
+	p := StatsPage{Page: s.page(r, "caseui.stats.title", "stats"), Unit: unit, Flow: flow, From: from, To: to}
+	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, flow, from, to)
 	if err != nil {
 		return err
 	}
 	p.B = b
-	for _, n := range stats.FigureNames() {
-		p.Heads = append(p.Heads, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint"})
-	}
+	p.Heads = statsHeads()
 	p.ChartJSON = ratesChart(p.Page, b)
-	v := url.Values{"unit": {unit}, "from": {from}, "to": {to}}
+	v := url.Values{"unit": {unit}, "flow": {flow}, "from": {from}, "to": {to}}
 	p.ExportHref = "/stats/export.xlsx?" + v.Encode()
+	if s.Cases != nil {
+		for _, f := range s.Cases.Flows() {
+			p.Flows = append(p.Flows, Option{Value: f.Name, Label: p.T("case.flow." + f.Name)})
+		}
+	}
 	if p.Units, err = s.unitOptions(r.Context(), actorOf(r), ""); err != nil {
 		return err
 	}
 	return s.render(w, r, "stats_rates", p)
+}
+
+// statsHeads are the table's columns, one per figure.
+func statsHeads() []FigureHead {
+	var out []FigureHead
+	for _, n := range stats.FigureNames() {
+		out = append(out, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint", Num: n.Num, Den: n.Den})
+	}
+	return out
 }
 
 // ratesChart is the bar chart's data: the three rates (in per cent) by
@@ -147,8 +174,8 @@ func ratesChart(p Page, b stats.Breakdown) string {
 }
 
 func (s *Server) statsExport(w http.ResponseWriter, r *http.Request) error {
-	unit, from, to := s.statsForm(r, time.Now())
-	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, from, to)
+	unit, flow, from, to := s.statsForm(r, time.Now())
+	b, err := s.statsBreakdown(r.Context(), actorOf(r), unit, flow, from, to)
 	if err != nil {
 		return err
 	}
@@ -237,5 +264,81 @@ func (s *Server) dailyExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	xlsx.Serve(w, xlsx.FileName(time.Time{}, "每日反馈", rep.Unit.Name, xlsx.Period(rep.Day, rep.Day)), buf.Bytes())
+	return nil
+}
+
+// CasesLink is the link to the cases behind a count (/stats/cases) of the
+// page's unit, flow and period.
+func (p StatsPage) CasesLink(count string) string {
+	return "/stats/cases?" + url.Values{"unit": {p.Unit}, "flow": {p.Flow}, "from": {p.From}, "to": {p.To}, "count": {count}}.Encode()
+}
+
+// StatsCasesPage lists the cases behind one count of the figures: the
+// numerator or the denominator of a figure, so that a reader can check it.
+type StatsCasesPage struct {
+	Page
+	Unit, Flow, From, To, Count string
+	UnitName                    string
+	Cases                       []stats.FigureCase
+	Truncated                   bool
+	ExportHref, BackHref        string
+}
+
+// statsCasesList reads the request's unit, flow, period and count and lists
+// the cases.
+func (s *Server) statsCasesList(r *http.Request) (StatsCasesPage, error) {
+	unit, flow, from, to := s.statsForm(r, time.Now())
+	p := StatsCasesPage{Unit: unit, Flow: flow, From: from, To: to, Count: strings.TrimSpace(r.URL.Query().Get("count"))}
+	if p.Count == "" {
+		p.Count = "cases"
+	}
+	if s.DB == nil {
+		return p, store.NotFound("统计功能未启用")
+	}
+	if _, ok := s.flowOf(flow); !ok {
+		return p, store.Invalidf("没有业务类型「%s」", flow)
+	}
+	f, _, err := casework.DayBounds(from)
+	if err != nil {
+		return p, store.Invalid("开始日期格式应为 2026-11-01")
+	}
+	_, t, err := casework.DayBounds(to)
+	if err != nil {
+		return p, store.Invalid("结束日期格式应为 2026-11-30")
+	}
+	p.Cases, p.Truncated, err = stats.Cases(r.Context(), s.DB, actorOf(r), unit, flow, f, t, p.Count)
+	if err != nil {
+		return p, err
+	}
+	if u, err := stats.Rates(r.Context(), s.DB, actorOf(r), unit, flow, f, t, stats.DefaultWeights()); err == nil {
+		p.UnitName = u.Unit.Name
+	}
+	v := url.Values{"unit": {unit}, "flow": {flow}, "from": {from}, "to": {to}, "count": {p.Count}}
+	p.ExportHref = "/stats/cases/export.xlsx?" + v.Encode()
+	v.Del("count")
+	p.BackHref = "/stats?" + v.Encode()
+	return p, nil
+}
+
+func (s *Server) statsCases(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.statsCasesList(r)
+	if err != nil {
+		return err
+	}
+	p.Page = s.page(r, "caseui.stats.cases_title", "stats")
+	return s.render(w, r, "stats_cases", p)
+}
+
+func (s *Server) statsCasesExport(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.statsCasesList(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	title := fmt.Sprintf("%s %s %s 至 %s：%s", p.UnitName, p.Flow, p.From, p.To, p.Count)
+	if err := stats.WriteCasesXLSX(&buf, title, p.Cases); err != nil {
+		return err
+	}
+	xlsx.Serve(w, xlsx.FileName(time.Time{}, "统计工单", p.UnitName, p.Count, xlsx.Period(p.From, p.To)), buf.Bytes())
 	return nil
 }

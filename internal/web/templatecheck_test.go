@@ -76,6 +76,7 @@ var pageData = map[string]any{
 	"service_portal_items":  ServicePortalItemsPage{},
 	"service_portal_track":  ServicePortalTrackPage{},
 	"service_receipt":       ServiceReceiptPage{},
+	"stats_cases":           StatsCasesPage{},
 	"stats_rates":           StatsPage{},
 	"whistle_member":        MemberPage{},
 	"whistle_members":       MembersPage{},

@@ -60,6 +60,10 @@ type Column struct {
 // database is needed. Date cells hold the county's wall-clock time.
 var shanghai = time.FixedZone("CST", 8*3600)
 
+// Missing is the value of a number cell that has none — a rate or an
+// average of nothing: written "—", as the pages show it.
+const Missing = "—"
+
 // sizeRows is how many data rows are held back to size the columns before
 // a sheet streams: enough to see the content's shape, small enough that an
 // export of 50,000 rows stays small in memory.
@@ -215,6 +219,13 @@ func (s *Sheet) cell(c Column, v any) (any, float64, error) {
 	case Int, Float, Percent:
 		var f float64
 		switch x := v.(type) {
+		case string:
+			// Only Missing: a figure without a denominator reads "—", as
+			// on the page, never 0 or an empty cell.
+			if x != Missing {
+				return nil, 0, fmt.Errorf("a number, not %q", x)
+			}
+			return x, 2, nil
 		case int:
 			f = float64(x)
 		case int64:

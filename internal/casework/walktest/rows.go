@@ -108,6 +108,7 @@ func Rows() []Row {
 	withSupport := []Step{disp, st("add_supporting", unit(UnitCommunityA))}
 	h("dispatch", nil, "", st("dispatch", unit(UnitD003)), Centre, CountyAdmin)
 	h("sign", []Step{disp}, UnitTownA, st("sign"), TownA)
+	h("contact", []Step{disp}, UnitTownA, st("contact", resolved(true)), TownA)
 	h("sign_support", withSupport, UnitCommunityA, st("sign_support"), CommunityA)
 	h("return", []Step{disp}, UnitTownA, st("return"), TownA)
 	h("request_extension", signed, UnitTownA, st("request_extension", func(a *casework.Action) { a.Days = 2 }), TownA)

@@ -1,0 +1,3 @@
+-- Placeholder on the figures branch only, so that 0017 applies: the
+-- integrator drops this file when merging the branch that owns 0016.
+SELECT 1;
