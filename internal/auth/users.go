@@ -140,7 +140,7 @@ func lookupUnit(ctx context.Context, q func(ctx context.Context, query string, a
 	var u unitRow
 	err := q(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, strings.TrimSpace(code)).
 		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return u, store.NotFoundf("找不到单位代码“%s”，请检查后重试", strings.TrimSpace(code))
 	}
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 		var id int64
 		err = tx.QueryRow(ctx, `INSERT INTO users (username, name, unit_id, password_hash, active, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING id`, username, name, unit.ID, hash, store.Millis(now), store.Millis(now)).Scan(&id)
-		if err = store.Normalize(err); errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			return store.Conflictf("用户名“%s”已被使用，请换一个", username)
 		} else if err != nil {
 			return fmt.Errorf("create user %s: %w", username, err)
@@ -273,7 +273,7 @@ func (s *Service) loadUser(ctx context.Context, tx *store.Tx, id int64) (User, e
 		query = tx.Query
 	}
 	u, err := scanUser(row(ctx, `SELECT `+userColumns+` FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = ?`, id))
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return User{}, store.NotFound("找不到该用户")
 	}
 	if err != nil {
@@ -523,7 +523,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	}
 	var stored string
 	if err := s.db.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, actor.UserID).Scan(&stored); err != nil {
-		return fmt.Errorf("change password: %w", store.Normalize(err))
+		return fmt.Errorf("change password: %w", err)
 	}
 	if ok, err := VerifyPassword(stored, current); err != nil || !ok {
 		return &store.UserError{Kind: store.ErrInvalid, Message: "当前密码不正确", Cause: ErrBadCredentials}

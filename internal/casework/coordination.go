@@ -166,7 +166,7 @@ func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error)
 	err := x.tx.QueryRow(ctx, `SELECT p.id, p.name, p.role, p.unit_id, u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
 		Scan(&p.id, &p.name, &p.role, &unitID, &p.workPath)
 	if err != nil {
-		if isNotFound(store.Normalize(err)) {
+		if isNotFound(err) {
 			return p, store.Invalidf("找不到人员 %d", id)
 		}
 		return p, fmt.Errorf("person %d: %w", id, err)
@@ -268,7 +268,7 @@ func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, pe
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), now, now).Scan(&id)
 	if err != nil {
-		return Assignment{}, fmt.Errorf("create assignment: %w", store.Normalize(err))
+		return Assignment{}, fmt.Errorf("create assignment: %w", err)
 	}
 	return Assignment{ID: id, CaseID: x.c.ID, UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, UnitPath: u.Path, PersonID: person, PersonName: personName,
 		Role: role, Status: status, DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, CreatedAt: x.now, UpdatedAt: x.now}, nil
@@ -341,7 +341,7 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 		var u UnitChoice
 		err := s.db.QueryRow(ctx, `SELECT code, name, kind FROM units WHERE code = ?`, code).Scan(&u.Code, &u.Name, &u.Kind)
 		if err != nil {
-			return u, fmt.Errorf("unit %s: %w", code, store.Normalize(err))
+			return u, fmt.Errorf("unit %s: %w", code, err)
 		}
 		return u, nil
 	}
@@ -368,7 +368,7 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 	err := s.db.QueryRow(ctx, `SELECT u.code, u.name, u.kind FROM categories c JOIN units u ON u.id = c.dept_unit_id WHERE c.code = ?`, categoryCode).
 		Scan(&p.Lead.Code, &p.Lead.Name, &p.Lead.Kind)
 	if err != nil {
-		if isNotFound(store.Normalize(err)) {
+		if isNotFound(err) {
 			return p, store.NotFoundf("分类 %s 没有对应的责任部门，请手工选择", categoryCode)
 		}
 		return p, fmt.Errorf("propose for %s: %w", categoryCode, err)

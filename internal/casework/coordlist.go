@@ -136,7 +136,7 @@ func (s *Service) CoordList(ctx context.Context, actor access.Actor, f CoordFilt
 	if f.Township != "" {
 		var path string
 		if err := s.db.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, strings.TrimSpace(f.Township)).Scan(&path); err != nil {
-			if isNotFound(store.Normalize(err)) {
+			if isNotFound(err) {
 				return CoordPage{}, store.Invalidf("找不到单位编码 %s", f.Township)
 			}
 			return CoordPage{}, err
@@ -148,7 +148,7 @@ func (s *Service) CoordList(ctx context.Context, actor access.Actor, f CoordFilt
 	if f.Unit != "" {
 		var id int64
 		if err := s.db.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, strings.TrimSpace(f.Unit)).Scan(&id); err != nil {
-			if isNotFound(store.Normalize(err)) {
+			if isNotFound(err) {
 				return CoordPage{}, store.Invalidf("找不到单位编码 %s", f.Unit)
 			}
 			return CoordPage{}, err

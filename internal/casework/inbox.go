@@ -348,7 +348,7 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 	if f.Grid != "" {
 		var id int64
 		err := s.db.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, f.Grid).Scan(&id)
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil, store.NotFoundf("找不到网格「%s」", f.Grid)
 		}
 		if err != nil {

@@ -310,7 +310,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		var active int
 		err := tx.QueryRow(ctx, `SELECT id, active FROM categories WHERE code = ?`, in.Category).Scan(&categoryID, &active)
 		if err != nil {
-			if isNotFound(store.Normalize(err)) {
+			if isNotFound(err) {
 				return Case{}, store.Invalidf("找不到问题分类 %s", in.Category)
 			}
 			return Case{}, fmt.Errorf("category: %w", err)
@@ -405,7 +405,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	err = tx.QueryRow(ctx, `INSERT INTO case_counters (county_code, day, last) VALUES (?, ?, 1)
 		ON CONFLICT (county_code, day) DO UPDATE SET last = case_counters.last + 1 RETURNING last`, cc, day).Scan(&n)
 	if err != nil {
-		return Case{}, fmt.Errorf("number case: %w", store.Normalize(err))
+		return Case{}, fmt.Errorf("number case: %w", err)
 	}
 	no := fmt.Sprintf("%s-%s-%05d", cc, day, n)
 
@@ -430,7 +430,6 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), nullID(grid.ID), nullID(place.ID), place.Path, nullID(township.ID),
 		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(receiver), in.DataJSON, ms, ms).Scan(&id)
 	if err != nil {
-		err = store.Normalize(err)
 		if errors.Is(err, store.ErrConflict) {
 			return Case{}, err
 		}

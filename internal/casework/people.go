@@ -205,7 +205,7 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 		err := s.db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, strings.TrimSpace(placeCode)).
 			Scan(&place.ID, &place.Code, &place.Name, &place.Kind, &place.Path)
 		if err != nil {
-			if isNotFound(store.Normalize(err)) {
+			if isNotFound(err) {
 				return nil, store.Invalidf("找不到单位编码 %s", placeCode)
 			}
 			return nil, err
@@ -300,7 +300,6 @@ func (s *Service) townshipOfPath(ctx context.Context, path string) (unitRef, boo
 	err := s.db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE kind IN ('township', 'street') AND ? LIKE path || '%'
 		ORDER BY depth DESC LIMIT 1`, path).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
 	if err != nil {
-		err = store.Normalize(err)
 		if isNotFound(err) {
 			return u, false, nil
 		}

@@ -15,7 +15,7 @@ import (
 
 // querier is what both *store.DB and *store.Tx offer, with `?` placeholders.
 type querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -98,7 +98,7 @@ func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
 		&onSpot, &c.Extensions, &c.Reopens, &c.Supervisions, &overdue, &closed, &c.DataJSON,
 		&c.ResidentSatisfaction, &rated, &created, &updated, &c.Version)
 	if err != nil {
-		return c, store.Normalize(err)
+		return c, err
 	}
 	c.Lng, c.Lat = pfloat(lng), pfloat(lat)
 	c.HandleDueAt, c.AnsweredAt, c.RevisitDueAt, c.RevisitedAt, c.ClosedAt = ptime(handleDue), ptime(answered), ptime(revisitDue), ptime(revisited), ptime(closed)

@@ -27,7 +27,7 @@ func queryUnit(ctx context.Context, q *store.Tx, where string, arg any) (unitRef
 	var u unitRef
 	err := q.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE `+where, arg).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
 	if err != nil {
-		return u, store.Normalize(err)
+		return u, err
 	}
 	return u, nil
 }
@@ -65,7 +65,6 @@ func countyUnit(ctx context.Context, tx *store.Tx) (unitRef, error) {
 	var u unitRef
 	err := tx.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
 	if err != nil {
-		err = store.Normalize(err)
 		if isNotFound(err) {
 			return u, store.Invalid("尚未导入县级单位，无法编号工单")
 		}

@@ -130,7 +130,7 @@ func validTownshipType(t string) bool {
 // querier is what both *store.DB and *store.Tx offer, with `?` rebinding.
 type querier interface {
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 }
 
 // unitRef is a unit as the lists need it.
@@ -213,7 +213,7 @@ type jobs struct {
 	seq  int
 }
 
-func isNotFound(err error) bool { return errors.Is(store.Normalize(err), store.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func boolInt(b bool) int {
 	if b {

@@ -623,7 +623,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor access.Actor, c
 		return sum, err
 	}
 	if err := tx.QueryRow(ctx, `UPDATE list_heads SET version = version + 1 WHERE list = ? RETURNING version`, string(c.list)).Scan(&sum.Version); err != nil {
-		return Summary{}, fmt.Errorf("number %s version: %w", c.list, store.Normalize(err))
+		return Summary{}, fmt.Errorf("number %s version: %w", c.list, err)
 	}
 	total := len(closeIDs) + len(inserts)
 	done := 0

@@ -111,7 +111,7 @@ func scanUnit(sc scanner) (Unit, error) {
 	err := sc.Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.ParentID, &u.ParentCode, &u.Path, &u.Depth,
 		&u.UnitType, &u.TownshipType, &u.UrbanRuralCode, &lng, &lat, &u.Boundary, &demo)
 	if err != nil {
-		return Unit{}, store.Normalize(err)
+		return Unit{}, err
 	}
 	if lng.Valid && lat.Valid {
 		u.Lng, u.Lat = &lng.Float64, &lat.Float64
@@ -194,7 +194,7 @@ func (s *Service) UnitByID(ctx context.Context, id int64) (Unit, error) {
 }
 
 func unitByID(ctx context.Context, q interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 }, id int64) (Unit, error) {
 	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitCols+unitFrom+` WHERE u.id = ?`, id))
 	if errors.Is(err, store.ErrNotFound) {
@@ -449,7 +449,7 @@ func (s *Service) CountSubtree(ctx context.Context, unitID int64) (int, error) {
 	lo, hi := access.PathRange(u.Path)
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE path > ? AND path < ?`, lo, hi).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count subtree of unit %d: %w", unitID, store.Normalize(err))
+		return 0, fmt.Errorf("count subtree of unit %d: %w", unitID, err)
 	}
 	return n, nil
 }

@@ -161,7 +161,7 @@ func applyTemplate(ctx context.Context, tx *store.Tx, unitID int64, kind string)
 	for i, m := range moduleNames() {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO unit_modules (unit_id, name, sort) VALUES (?, ?, ?) RETURNING id`, unitID, m, i+1).Scan(&id); err != nil {
-			return store.Normalize(err)
+			return err
 		}
 		moduleIDs[m] = id
 	}
@@ -351,7 +351,7 @@ func (s *Service) renameChild(ctx context.Context, actor access.Actor, table, en
 	var old string
 	err = s.db.QueryRow(ctx, `SELECT unit_id, name FROM `+table+` WHERE id = ?`, id).Scan(&unitID, &old)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return store.NotFound("找不到该机构或模块")
 		}
 		return fmt.Errorf("rename %s %d: %w", entity, id, err)

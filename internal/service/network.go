@@ -71,7 +71,7 @@ func (s *Service) Counts(ctx context.Context) (NetworkCounts, error) {
 		(SELECT COUNT(*) FROM service_windows),
 		(SELECT COUNT(*) FROM service_staff)`).Scan(&c.Centres, &c.Points, &c.Windows, &c.Staff)
 	if err != nil {
-		return c, fmt.Errorf("network counts: %w", store.Normalize(err))
+		return c, fmt.Errorf("network counts: %w", err)
 	}
 	return c, nil
 }
@@ -188,11 +188,11 @@ func (s *Service) Site(ctx context.Context, id int64) (Site, error) {
 
 // centreFor returns the centre of the township at or above the unit at
 // path (the centre an application counts under).
-func (s *Service) centreFor(ctx context.Context, q store.Queryer, path string) (Site, bool, error) {
+func (s *Service) centreFor(ctx context.Context, q store.Querier, path string) (Site, bool, error) {
 	ids := strings.Split(strings.Trim(path, "/"), "/")
 	for i := len(ids) - 1; i >= 0; i-- {
-		x, err := scanSite(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
-			WHERE s.unit_id = ? AND s.kind = 'centre'`), ids[i]))
+		x, err := scanSite(q.QueryRow(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
+			WHERE s.unit_id = ? AND s.kind = 'centre'`, ids[i]))
 		if err == nil {
 			return x, true, nil
 		}
