@@ -150,7 +150,7 @@ func lookupUnit(ctx context.Context, q func(ctx context.Context, query string, a
 }
 
 // rowScanner is what QueryRow returns on both DB and Tx.
-type rowScanner interface{ Scan(dest ...any) error }
+type rowScanner = store.Scanner
 
 func (s *Service) readRow(ctx context.Context, query string, args ...any) rowScanner {
 	return s.db.QueryRow(ctx, query, args...)
@@ -361,20 +361,8 @@ func (s *Service) ListUsers(ctx context.Context, actor access.Actor, f UserFilte
 	args = append(args, limit)
 	rows, err := s.db.Query(ctx, `SELECT `+userColumns+` FROM users u JOIN units un ON un.id = u.unit_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY un.path, u.username LIMIT ?`, args...)
+	users, err := store.Collect(rows, err, scanUser)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	var users []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		users = append(users, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	if len(users) == 0 {

@@ -206,21 +206,21 @@ func loadEvents(ctx context.Context, q querier, caseID int64, publicOnly bool) (
 func loadAttachments(ctx context.Context, q querier, caseID int64) ([]Attachment, error) {
 	rows, err := q.Query(ctx, `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, sha256, storage_key, stage, COALESCE(created_by, 0), created_at
 		FROM attachments WHERE case_id = ? ORDER BY id`, caseID)
+	out, err := store.Collect(rows, err, scanAttachment)
 	if err != nil {
 		return nil, fmt.Errorf("load attachments: %w", err)
 	}
-	defer rows.Close()
-	var out []Attachment
-	for rows.Next() {
-		var a Attachment
-		var created int64
-		if err := rows.Scan(&a.ID, &a.CaseID, &a.EventID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.StorageKey, &a.Stage, &a.CreatedBy, &created); err != nil {
-			return nil, fmt.Errorf("load attachments: %w", err)
-		}
-		a.CreatedAt = time.UnixMilli(created).In(shanghai)
-		out = append(out, a)
+	return out, nil
+}
+
+func scanAttachment(sc store.Scanner) (Attachment, error) {
+	var a Attachment
+	var created int64
+	if err := sc.Scan(&a.ID, &a.CaseID, &a.EventID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.StorageKey, &a.Stage, &a.CreatedBy, &created); err != nil {
+		return a, err
 	}
-	return out, rows.Err()
+	a.CreatedAt = time.UnixMilli(created).In(shanghai)
+	return a, nil
 }
 
 func loadDeadlines(ctx context.Context, q querier, caseID int64) ([]Deadline, error) {

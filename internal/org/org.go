@@ -102,9 +102,7 @@ const unitCols = `u.id, u.code, u.name, u.kind, COALESCE(u.parent_id, 0), COALES
 
 const unitFrom = ` FROM units u LEFT JOIN units p ON p.id = u.parent_id`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanUnit(sc scanner) (Unit, error) {
+func scanUnit(sc store.Scanner) (Unit, error) {
 	var u Unit
 	var lng, lat sql.NullFloat64
 	var demo int
@@ -121,19 +119,7 @@ func scanUnit(sc scanner) (Unit, error) {
 }
 
 func scanUnits(rows *sql.Rows, err error) ([]Unit, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, err, scanUnit)
 }
 
 // readsAll reports whether the actor reads the whole network: county-wide

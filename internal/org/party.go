@@ -120,7 +120,7 @@ const partyCols = `o.id, o.code, o.name, o.kind, COALESCE(o.parent_id, 0), COALE
 
 const partyFrom = ` FROM party_orgs o JOIN units u ON u.id = o.unit_id LEFT JOIN party_orgs po ON po.id = o.parent_id`
 
-func scanPartyOrg(sc scanner) (PartyOrg, error) {
+func scanPartyOrg(sc store.Scanner) (PartyOrg, error) {
 	var o PartyOrg
 	var demo int
 	err := sc.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.ParentID, &o.ParentCode, &o.Path, &o.Depth,
@@ -130,19 +130,7 @@ func scanPartyOrg(sc scanner) (PartyOrg, error) {
 }
 
 func scanPartyOrgs(rows *sql.Rows, err error) ([]PartyOrg, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []PartyOrg
-	for rows.Next() {
-		o, err := scanPartyOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, err, scanPartyOrg)
 }
 
 // PartyOrgByCode returns a party organisation, if the actor may read its

@@ -170,23 +170,20 @@ const personCols = `p.id, p.name, p.unit_id, u.code, u.name, p.role, COALESCE(p.
 const personFrom = ` FROM people p JOIN units u ON u.id = p.unit_id`
 
 func (s *Service) scanPeople(rows *sql.Rows, err error) ([]Person, error) {
-	if err != nil {
-		return nil, err
+	return store.Collect(rows, err, s.scanPerson)
+}
+
+// scanPerson reads one person with masked phone and ID numbers.
+func (s *Service) scanPerson(sc store.Scanner) (Person, error) {
+	var p Person
+	var phoneEnc, idEnc string
+	var demo int
+	if err := sc.Scan(&p.ID, &p.Name, &p.UnitID, &p.UnitCode, &p.UnitName, &p.Role, &p.PartyOrgID, &p.HomeUnitID, &phoneEnc, &idEnc, &demo); err != nil {
+		return p, err
 	}
-	defer rows.Close()
-	var out []Person
-	for rows.Next() {
-		var p Person
-		var phoneEnc, idEnc string
-		var demo int
-		if err := rows.Scan(&p.ID, &p.Name, &p.UnitID, &p.UnitCode, &p.UnitName, &p.Role, &p.PartyOrgID, &p.HomeUnitID, &phoneEnc, &idEnc, &demo); err != nil {
-			return nil, err
-		}
-		p.Demo = demo != 0
-		p.PhoneMasked, p.IDMasked = s.masked(phoneEnc, idEnc)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	p.Demo = demo != 0
+	p.PhoneMasked, p.IDMasked = s.masked(phoneEnc, idEnc)
+	return p, nil
 }
 
 // masked opens sealed values only to mask them; a value that cannot be

@@ -235,19 +235,17 @@ func (s *Service) Institutions(ctx context.Context, actor access.Actor, unitID i
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, unit_id, COALESCE(module_id, 0), kind, name FROM institutions WHERE unit_id = ? ORDER BY sort, id`, unitID)
+	out, err := store.Collect(rows, err, scanInstitution)
 	if err != nil {
 		return nil, fmt.Errorf("institutions of unit %d: %w", unitID, err)
 	}
-	defer rows.Close()
-	var out []Institution
-	for rows.Next() {
-		var in Institution
-		if err := rows.Scan(&in.ID, &in.UnitID, &in.ModuleID, &in.Kind, &in.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func scanInstitution(sc store.Scanner) (Institution, error) {
+	var in Institution
+	err := sc.Scan(&in.ID, &in.UnitID, &in.ModuleID, &in.Kind, &in.Name)
+	return in, err
 }
 
 // checkName validates a new name for a unit, module or institution.

@@ -204,19 +204,11 @@ func (s *Service) Applications(ctx context.Context, actor access.Actor, limit in
 	c1, a1 := actor.SubtreeFilter("hu.path")
 	c2, a2 := actor.SubtreeFilter("c.place_path")
 	rows, err := s.db.Query(ctx, `SELECT `+appCols+appFrom+` WHERE (`+c1+`) OR (`+c2+`) ORDER BY a.id DESC LIMIT ?`, append(append(a1, a2...), limit)...)
+	out, err := store.Collect(rows, err, scanApp)
 	if err != nil {
 		return nil, fmt.Errorf("applications: %w", err)
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Ratings are the review levels, best first.

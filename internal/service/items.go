@@ -310,21 +310,9 @@ func (s *Service) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 		args = append(args, f.Level)
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY i.code`, args...)
+	out, err := store.Collect(rows, err, scanItem)
 	if err != nil {
 		return nil, fmt.Errorf("service items: %w", err)
-	}
-	var out []Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("service items: %w", err)
-		}
-		out = append(out, it)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	mats, err := s.materials(ctx, s.db, 0)
 	if err != nil {

@@ -79,21 +79,9 @@ func (s *Service) Counts(ctx context.Context) (NetworkCounts, error) {
 // Centres lists the centres with their windows and staff, in unit order.
 func (s *Service) Centres(ctx context.Context) ([]Site, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id WHERE s.kind = 'centre' ORDER BY u.code`)
+	out, err := store.Collect(rows, err, scanSite)
 	if err != nil {
 		return nil, fmt.Errorf("centres: %w", err)
-	}
-	var out []Site
-	for rows.Next() {
-		x, err := scanSite(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	for i := range out {
 		if err := s.fillSite(ctx, &out[i]); err != nil {

@@ -66,19 +66,11 @@ func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 func (s *Service) openNotices(ctx context.Context, q store.Querier, itemID int64, phoneHash string) ([]Notice, error) {
 	rows, err := q.Query(ctx, `SELECT `+noticeCols+noticeFrom+`
 		WHERE n.item_id = ? AND n.phone_hash = ? AND n.application_id IS NULL ORDER BY n.id`, itemID, phoneHash)
+	out, err := store.Collect(rows, err, scanNotice)
 	if err != nil {
 		return nil, fmt.Errorf("notices: %w", err)
 	}
-	defer rows.Close()
-	var out []Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Notice returns the notice numbered no, to staff of its site's township (or

@@ -399,7 +399,11 @@ func NullMillis(t time.Time) sql.NullInt64 {
 type Scanner = interface{ Scan(dest ...any) error }
 
 // Collect reads every row of a query with scan and closes the rows, so a
-// list query is one call: store.Collect(db.Query(ctx, q, args...), scanItem).
+// list query is two lines:
+//
+//	rows, err := db.Query(ctx, q, args...)
+//	items, err := store.Collect(rows, err, scanItem)
+//
 // It returns an empty, non-nil slice when there are no rows (JSON "[]").
 // Errors come back normalised, like Query's.
 func Collect[T any](rows *sql.Rows, err error, scan func(Scanner) (T, error)) ([]T, error) {
