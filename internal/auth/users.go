@@ -13,6 +13,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -131,15 +132,11 @@ func mayManage(actor access.Actor, unitPath string) error {
 	return nil
 }
 
-type unitRow struct {
-	ID                     int64
-	Code, Name, Kind, Path string
-}
+// unitRow is a unit as accounts need it; org owns the units table.
+type unitRow = org.Ref
 
-func lookupUnit(ctx context.Context, q func(ctx context.Context, query string, args ...any) rowScanner, code string) (unitRow, error) {
-	var u unitRow
-	err := q(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, strings.TrimSpace(code)).
-		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
+func lookupUnit(ctx context.Context, q store.RowQueryer, code string) (unitRow, error) {
+	u, err := org.RefByCode(ctx, q, code)
 	if errors.Is(err, store.ErrNotFound) {
 		return u, store.NotFoundf("找不到单位代码“%s”，请检查后重试", strings.TrimSpace(code))
 	}
@@ -218,7 +215,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 	now := s.now()
 	var u User
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		unit, err := lookupUnit(ctx, txRow(tx), nu.UnitCode)
+		unit, err := lookupUnit(ctx, tx, nu.UnitCode)
 		if err != nil {
 			return err
 		}
@@ -332,7 +329,7 @@ func (s *Service) ListUsers(ctx context.Context, actor access.Actor, f UserFilte
 	cond, args := actor.SubtreeFilter("un.path")
 	where := []string{cond}
 	if strings.TrimSpace(f.UnitCode) != "" {
-		unit, err := lookupUnit(ctx, s.readRow, f.UnitCode)
+		unit, err := lookupUnit(ctx, s.db, f.UnitCode)
 		if err != nil {
 			return nil, err
 		}

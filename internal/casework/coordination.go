@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/worktime"
 )
@@ -322,11 +323,7 @@ type Proposal struct {
 }
 
 // UnitChoice names a unit in a proposal or a picker.
-type UnitChoice struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	Kind string `json:"kind,omitempty"`
-}
+type UnitChoice = org.Choice
 
 // Propose says which county department should answer a matter of the
 // category and which units support it: the territorial list when it names
@@ -338,8 +335,7 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 		return p, store.Invalid("请选择问题分类")
 	}
 	name := func(code string) (UnitChoice, error) {
-		var u UnitChoice
-		err := s.db.QueryRow(ctx, `SELECT code, name, kind FROM units WHERE code = ?`, code).Scan(&u.Code, &u.Name, &u.Kind)
+		u, err := org.ChoiceByCode(ctx, s.db, code)
 		if err != nil {
 			return u, fmt.Errorf("unit %s: %w", code, err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -162,8 +163,8 @@ func (s *Service) seedDepartments(ctx context.Context) error {
 		if done > 0 {
 			return nil
 		}
-		var county string
-		err := tx.QueryRow(ctx, `SELECT code FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`).Scan(&county)
+		c, err := org.CountyRef(ctx, tx)
+		county := c.Code
 		if isNotFound(err) {
 			return nil // no county yet: try again at the next start
 		}

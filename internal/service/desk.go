@@ -11,6 +11,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/casework"
+	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 )
@@ -239,23 +240,15 @@ type handling struct {
 	townshipLevel bool
 }
 
-type unitRef struct {
-	ID               int64
-	Code, Name, Kind string
-	Path             string
-}
-
-func unitBy(ctx context.Context, q store.Querier, d store.Dialect, where string, arg any) (unitRef, error) {
-	var u unitRef
-	err := q.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE `+where, arg).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	return u, err
-}
+// unitRef is a unit as the desk needs it; org owns the units table and its
+// reads (org/ref.go).
+type unitRef = org.Ref
 
 // townshipAt returns the township or street at or above the unit at path.
 func (s *Service) townshipAt(ctx context.Context, q store.Querier, path string) (unitRef, bool, error) {
-	ids := strings.Split(strings.Trim(path, "/"), "/")
+	ids := org.PathIDs(path)
 	for i := len(ids) - 1; i >= 0; i-- {
-		u, err := unitBy(ctx, q, s.db.Dialect, "id = ?", ids[i])
+		u, err := org.RefByID(ctx, q, ids[i])
 		if err != nil {
 			if isNotFound(err) {
 				continue
@@ -273,7 +266,7 @@ func (s *Service) townshipAt(ctx context.Context, q store.Querier, path string) 
 func (s *Service) route(ctx context.Context, q store.Querier, it Item, place unitRef) (handling, error) {
 	switch it.Level {
 	case LevelCounty:
-		u, err := unitBy(ctx, q, s.db.Dialect, "code = ?", it.DeptCode)
+		u, err := org.RefByCode(ctx, q, it.DeptCode)
 		if err != nil {
 			return handling{}, fmt.Errorf("department %s: %w", it.DeptCode, err)
 		}
@@ -481,7 +474,7 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 	}
 	var place unitRef
 	if in.Township != "" {
-		place, err = unitBy(ctx, s.db, s.db.Dialect, "code = ?", strings.TrimSpace(in.Township))
+		place, err = org.RefByCode(ctx, s.db, in.Township)
 		if err != nil {
 			if isNotFound(err) {
 				return casework.Case{}, store.Invalid("请选择所在乡镇（街道）")

@@ -10,6 +10,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -190,13 +191,14 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 	}
 	var deptID int64
 	if in.DeptCode != "" {
-		var kind string
-		if err := tx.QueryRow(ctx, `SELECT id, kind FROM units WHERE code = ?`, strings.TrimSpace(in.DeptCode)).Scan(&deptID, &kind); err != nil {
+		dept, err := org.RefByCode(ctx, tx, in.DeptCode)
+		if err != nil {
 			if isNotFound(err) {
 				return store.Invalidf("找不到责任部门 %s", in.DeptCode)
 			}
 			return err
 		}
+		deptID = dept.ID
 	}
 	now := store.Millis(s.now())
 	var id int64

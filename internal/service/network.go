@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -94,14 +95,14 @@ func (s *Service) Centres(ctx context.Context) ([]Site, error) {
 // Points lists the service points under a township (its villages and
 // communities).
 func (s *Service) Points(ctx context.Context, townshipCode string) ([]Site, error) {
-	var path string
-	if err := s.db.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, townshipCode).Scan(&path); err != nil {
+	t, err := org.RefByCode(ctx, s.db, townshipCode)
+	if err != nil {
 		if isNotFound(err) {
 			return nil, store.NotFoundf("找不到单位 %s", townshipCode)
 		}
 		return nil, err
 	}
-	lo, hi := access.PathRange(path)
+	lo, hi := access.PathRange(t.Path)
 	rows, err := s.db.Query(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
 		WHERE s.kind = 'point' AND u.path >= ? AND u.path < ? ORDER BY u.code`, lo, hi)
 	out, err := store.Collect(rows, err, scanSite)
