@@ -12,6 +12,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -35,11 +36,11 @@ func ensureAdmin(ctx context.Context, a *app, out io.Writer) error {
 }
 
 func createFirstAdmin(ctx context.Context, a *app, out io.Writer) error {
-	var code string
-	err := a.db.QueryRow(ctx, `SELECT code FROM units WHERE kind = 'county' ORDER BY depth, id LIMIT 1`).Scan(&code)
+	top, err := org.CountyRef(ctx, a.db)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = a.db.QueryRow(ctx, `SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1`).Scan(&code)
+		top, err = org.RootRef(ctx, a.db)
 	}
+	code := top.Code
 	if errors.Is(err, sql.ErrNoRows) {
 		a.log.Warn("no units loaded: the first administrator is not created yet")
 		fmt.Fprintln(out, "警告 warning: no units loaded, so no first administrator was created (import units, then start again)")
@@ -110,8 +111,8 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 		if exists {
 			continue
 		}
-		var unitName string
-		err = a.db.QueryRow(ctx, `SELECT name FROM units WHERE code = ?`, u.unitCode).Scan(&unitName)
+		unit, err := org.RefByCode(ctx, a.db, u.unitCode)
+		unitName := unit.Name
 		if u.unitCode == "" || errors.Is(err, sql.ErrNoRows) {
 			missing := fmt.Sprintf("unit %s not found", u.unitCode)
 			if u.unitCode == "" {
@@ -156,16 +157,21 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 // firstChildCode returns the code of the first child of parentCode with the given
 // kind, by code, or "" when there is none.
 func firstChildCode(ctx context.Context, db *store.DB, parentCode, kind string) (string, error) {
-	var code string
-	err := db.QueryRow(ctx, `SELECT c.code FROM units c JOIN units p ON p.id = c.parent_id WHERE p.code = ? AND c.kind = ? ORDER BY c.code LIMIT 1`,
-		parentCode, kind).Scan(&code)
+	parent, err := org.RefByCode(ctx, db, parentCode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("find a %s under %s: %w", kind, parentCode, err)
 	}
-	return code, nil
+	kids, err := org.ChildRefs(ctx, db, parent.ID, kind)
+	if err != nil {
+		return "", fmt.Errorf("find a %s under %s: %w", kind, parentCode, err)
+	}
+	if len(kids) == 0 {
+		return "", nil
+	}
+	return kids[0].Code, nil
 }
 
 // roleFlag collects --role, which may repeat or hold comma-separated values.

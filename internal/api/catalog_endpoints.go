@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/catalog"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/xlsx"
 )
@@ -431,11 +432,11 @@ func (s *Server) apiAccessCheck(w http.ResponseWriter, r *http.Request, actor ac
 }
 
 func (s *Server) unitID(r *http.Request, code string) (int64, error) {
-	var id int64
-	if err := s.DB.QueryRow(r.Context(), `SELECT id FROM units WHERE code = ?`, code).Scan(&id); err != nil {
+	u, err := org.RefByCode(r.Context(), s.DB, code)
+	if err != nil {
 		return 0, store.NotFound("找不到单位“" + code + "”")
 	}
-	return id, nil
+	return u.ID, nil
 }
 
 // AttemptsBody is the attempts report and the latest attempts.

@@ -77,7 +77,7 @@ func Write(ctx context.Context, tx *store.Tx, e Entry) error {
 	}
 	prev := genesis
 	err = tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prev)
-	if err != nil && !errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("audit %s: read chain: %w", e.Action, err)
 	}
 	name := e.Actor.Username
@@ -296,7 +296,7 @@ func VerifyAgainst(ctx context.Context, db *store.DB, checkpoints []Checkpoint) 
 func TrailKeyed(ctx context.Context, db *store.DB) (bool, error) {
 	var h string
 	err := db.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&h)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -319,7 +319,7 @@ func CheckKey(ctx context.Context, db *store.DB) error {
 	var at int64
 	err := db.QueryRow(ctx, `SELECT id, at, COALESCE(user_id, 0), actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash
 		FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&r.ID, &at, &r.UserID, &r.ActorName, &r.Action, &r.Entity, &r.EntityID, &r.BeforeJSON, &r.AfterJSON, &r.Reason, &r.PrevHash, &r.Hash)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

@@ -144,7 +144,7 @@ func (c *Checkpointer) Step(ctx context.Context) (bool, error) {
 	var headID int64
 	var head string
 	err := c.DB.QueryRow(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&headID, &head)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		if c.last.Count > 0 {
 			return false, fmt.Errorf("the audit trail is empty, and %d entries were checkpointed at %s: they were removed (run `grassroots audit verify`)", c.last.Count, c.last.At)
 		}
@@ -162,7 +162,7 @@ func (c *Checkpointer) Step(ctx context.Context) (bool, error) {
 	if c.last.HeadID > 0 && headID > c.last.HeadID {
 		var h string
 		err := c.DB.QueryRow(ctx, `SELECT hash FROM audit_log WHERE id = ?`, c.last.HeadID).Scan(&h)
-		if err != nil && !errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return false, fmt.Errorf("audit checkpoint: %w", err)
 		}
 		moved = err == nil && h == c.last.Head

@@ -41,7 +41,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 		active int
 	)
 	err := s.db.QueryRow(ctx, `SELECT id, password_hash, active FROM users WHERE username = ?`, username).Scan(&id, &stored, &active)
-	if err != nil && !errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", fmt.Errorf("login %s: %w", username, err)
 	}
 	found := err == nil
@@ -215,7 +215,7 @@ func (s *Service) Session(ctx context.Context, token string) (access.Actor, stri
 	)
 	err := s.db.QueryRow(ctx, `SELECT user_id, csrf_token, last_seen_at, expires_at FROM sessions WHERE id = ?`, id).
 		Scan(&userID, &csrf, &lastSeen, &expiresAt)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return access.Actor{}, "", ErrNoSession
 	}
 	if err != nil {
@@ -264,7 +264,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, actor access.Actor, user
 		if actor.UserID != userID {
 			var path string
 			err := tx.QueryRow(ctx, `SELECT un.path FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = ?`, userID).Scan(&path)
-			if errors.Is(store.Normalize(err), store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				return store.NotFound("找不到该用户")
 			}
 			if err != nil {

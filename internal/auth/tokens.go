@@ -41,7 +41,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 		var active int
 		err := tx.QueryRow(ctx, `SELECT u.id, un.path, u.active FROM users u JOIN units un ON un.id = u.unit_id WHERE u.username = ?`, username).
 			Scan(&userID, &path, &active)
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return store.NotFoundf("找不到用户“%s”", username)
 		}
 		if err != nil {
@@ -58,7 +58,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 			userID, name, hashSecret(token), store.Millis(s.now())).Scan(&id); err != nil {
-			return fmt.Errorf("create token: %w", store.Normalize(err))
+			return fmt.Errorf("create token: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "user.token.create", Entity: "user",
 			EntityID: strconv.FormatInt(userID, 10), After: map[string]any{"token_id": id, "name": name}})
@@ -85,7 +85,7 @@ func (s *Service) TokenActor(ctx context.Context, plaintext string) (access.Acto
 	)
 	err := s.db.QueryRow(ctx, `SELECT id, user_id, COALESCE(last_used_at, 0), COALESCE(revoked_at, 0) FROM api_tokens WHERE token_hash = ?`, hash).
 		Scan(&id, &userID, &lastUsed, &revoked)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return access.Actor{}, bad
 	}
 	if err != nil {
@@ -146,7 +146,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor access.Actor, tokenID i
 		var path string
 		err := tx.QueryRow(ctx, `SELECT t.user_id, un.path FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units un ON un.id = u.unit_id
 			WHERE t.id = ?`, tokenID).Scan(&userID, &path)
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return store.NotFound("找不到该令牌")
 		}
 		if err != nil {

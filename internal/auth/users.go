@@ -13,6 +13,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -131,16 +132,12 @@ func mayManage(actor access.Actor, unitPath string) error {
 	return nil
 }
 
-type unitRow struct {
-	ID                     int64
-	Code, Name, Kind, Path string
-}
+// unitRow is a unit as accounts need it; org owns the units table.
+type unitRow = org.Ref
 
-func lookupUnit(ctx context.Context, q func(ctx context.Context, query string, args ...any) rowScanner, code string) (unitRow, error) {
-	var u unitRow
-	err := q(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, strings.TrimSpace(code)).
-		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+func lookupUnit(ctx context.Context, q store.RowQueryer, code string) (unitRow, error) {
+	u, err := org.RefByCode(ctx, q, code)
+	if errors.Is(err, store.ErrNotFound) {
 		return u, store.NotFoundf("找不到单位代码“%s”，请检查后重试", strings.TrimSpace(code))
 	}
 	if err != nil {
@@ -150,7 +147,7 @@ func lookupUnit(ctx context.Context, q func(ctx context.Context, query string, a
 }
 
 // rowScanner is what QueryRow returns on both DB and Tx.
-type rowScanner interface{ Scan(dest ...any) error }
+type rowScanner = store.Scanner
 
 func (s *Service) readRow(ctx context.Context, query string, args ...any) rowScanner {
 	return s.db.QueryRow(ctx, query, args...)
@@ -218,7 +215,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 	now := s.now()
 	var u User
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		unit, err := lookupUnit(ctx, txRow(tx), nu.UnitCode)
+		unit, err := lookupUnit(ctx, tx, nu.UnitCode)
 		if err != nil {
 			return err
 		}
@@ -228,7 +225,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 		var id int64
 		err = tx.QueryRow(ctx, `INSERT INTO users (username, name, unit_id, password_hash, active, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING id`, username, name, unit.ID, hash, store.Millis(now), store.Millis(now)).Scan(&id)
-		if err = store.Normalize(err); errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			return store.Conflictf("用户名“%s”已被使用，请换一个", username)
 		} else if err != nil {
 			return fmt.Errorf("create user %s: %w", username, err)
@@ -273,7 +270,7 @@ func (s *Service) loadUser(ctx context.Context, tx *store.Tx, id int64) (User, e
 		query = tx.Query
 	}
 	u, err := scanUser(row(ctx, `SELECT `+userColumns+` FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = ?`, id))
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return User{}, store.NotFound("找不到该用户")
 	}
 	if err != nil {
@@ -332,7 +329,7 @@ func (s *Service) ListUsers(ctx context.Context, actor access.Actor, f UserFilte
 	cond, args := actor.SubtreeFilter("un.path")
 	where := []string{cond}
 	if strings.TrimSpace(f.UnitCode) != "" {
-		unit, err := lookupUnit(ctx, s.readRow, f.UnitCode)
+		unit, err := lookupUnit(ctx, s.db, f.UnitCode)
 		if err != nil {
 			return nil, err
 		}
@@ -361,20 +358,8 @@ func (s *Service) ListUsers(ctx context.Context, actor access.Actor, f UserFilte
 	args = append(args, limit)
 	rows, err := s.db.Query(ctx, `SELECT `+userColumns+` FROM users u JOIN units un ON un.id = u.unit_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY un.path, u.username LIMIT ?`, args...)
+	users, err := store.Collect(rows, err, scanUser)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	var users []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		users = append(users, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	if len(users) == 0 {
@@ -523,7 +508,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	}
 	var stored string
 	if err := s.db.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, actor.UserID).Scan(&stored); err != nil {
-		return fmt.Errorf("change password: %w", store.Normalize(err))
+		return fmt.Errorf("change password: %w", err)
 	}
 	if ok, err := VerifyPassword(stored, current); err != nil || !ok {
 		return &store.UserError{Kind: store.ErrInvalid, Message: "当前密码不正确", Cause: ErrBadCredentials}

@@ -137,7 +137,7 @@ func insertAttachment(ctx context.Context, tx *store.Tx, caseID, eventID, userID
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		caseID, nullID(eventID), f.Name, f.contentType, f.size, f.sha, f.key, f.Stage, nullID(userID), store.Millis(now)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("record attachment: %w", store.Normalize(err))
+		return 0, fmt.Errorf("record attachment: %w", err)
 	}
 	return id, nil
 }
@@ -197,7 +197,7 @@ func (s *Service) Attach(ctx context.Context, actor access.Actor, no, name, cont
 func (s *Service) OpenAttachment(ctx context.Context, actor access.Actor, id int64) (Attachment, io.ReadCloser, error) {
 	var no string
 	if err := s.db.QueryRow(ctx, `SELECT c.no FROM attachments a JOIN cases c ON c.id = a.case_id WHERE a.id = ?`, id).Scan(&no); err != nil {
-		if isNotFound(store.Normalize(err)) {
+		if isNotFound(err) {
 			return Attachment{}, nil, store.NotFound("找不到该附件")
 		}
 		return Attachment{}, nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/worktime"
 )
@@ -166,7 +167,7 @@ func (x *actx) personForSummons(ctx context.Context, id int64) (summonee, error)
 	err := x.tx.QueryRow(ctx, `SELECT p.id, p.name, p.role, p.unit_id, u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
 		Scan(&p.id, &p.name, &p.role, &unitID, &p.workPath)
 	if err != nil {
-		if isNotFound(store.Normalize(err)) {
+		if isNotFound(err) {
 			return p, store.Invalidf("找不到人员 %d", id)
 		}
 		return p, fmt.Errorf("person %d: %w", id, err)
@@ -275,7 +276,7 @@ func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, pe
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), signed, now, now).Scan(&id)
 	if err != nil {
-		return Assignment{}, fmt.Errorf("create assignment: %w", store.Normalize(err))
+		return Assignment{}, fmt.Errorf("create assignment: %w", err)
 	}
 	return Assignment{ID: id, CaseID: x.c.ID, UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, UnitPath: u.Path, PersonID: person, PersonName: personName,
 		Role: role, Status: status, DispatchedAt: x.now, DispatchedBy: x.actor.UserID, DispatcherPath: x.actor.UnitPath, SignedAt: signedAt, CreatedAt: x.now, UpdatedAt: x.now}, nil
@@ -329,11 +330,7 @@ type Proposal struct {
 }
 
 // UnitChoice names a unit in a proposal or a picker.
-type UnitChoice struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	Kind string `json:"kind,omitempty"`
-}
+type UnitChoice = org.Choice
 
 // Propose says which county department should answer a matter of the
 // category and which units support it: the territorial list when it names
@@ -345,10 +342,9 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 		return p, store.Invalid("请选择问题分类")
 	}
 	name := func(code string) (UnitChoice, error) {
-		var u UnitChoice
-		err := s.db.QueryRow(ctx, `SELECT code, name, kind FROM units WHERE code = ?`, code).Scan(&u.Code, &u.Name, &u.Kind)
+		u, err := org.ChoiceByCode(ctx, s.db, code)
 		if err != nil {
-			return u, fmt.Errorf("unit %s: %w", code, store.Normalize(err))
+			return u, fmt.Errorf("unit %s: %w", code, err)
 		}
 		return u, nil
 	}
@@ -375,7 +371,7 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 	err := s.db.QueryRow(ctx, `SELECT u.code, u.name, u.kind FROM categories c JOIN units u ON u.id = c.dept_unit_id WHERE c.code = ?`, categoryCode).
 		Scan(&p.Lead.Code, &p.Lead.Name, &p.Lead.Kind)
 	if err != nil {
-		if isNotFound(store.Normalize(err)) {
+		if isNotFound(err) {
 			return p, store.NotFoundf("分类 %s 没有对应的责任部门，请手工选择", categoryCode)
 		}
 		return p, fmt.Errorf("propose for %s: %w", categoryCode, err)

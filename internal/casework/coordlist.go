@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -134,27 +135,27 @@ func (s *Service) CoordList(ctx context.Context, actor access.Actor, f CoordFilt
 		args = append(args, f.Status)
 	}
 	if f.Township != "" {
-		var path string
-		if err := s.db.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, strings.TrimSpace(f.Township)).Scan(&path); err != nil {
-			if isNotFound(store.Normalize(err)) {
+		t, err := org.RefByCode(ctx, s.db, f.Township)
+		if err != nil {
+			if isNotFound(err) {
 				return CoordPage{}, store.Invalidf("找不到单位编码 %s", f.Township)
 			}
 			return CoordPage{}, err
 		}
-		lo, hi := access.PathRange(path)
+		lo, hi := access.PathRange(t.Path)
 		conds = append(conds, "(c.place_path >= ? AND c.place_path < ?)")
 		args = append(args, lo, hi)
 	}
 	if f.Unit != "" {
-		var id int64
-		if err := s.db.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, strings.TrimSpace(f.Unit)).Scan(&id); err != nil {
-			if isNotFound(store.Normalize(err)) {
+		u, err := org.RefByCode(ctx, s.db, f.Unit)
+		if err != nil {
+			if isNotFound(err) {
 				return CoordPage{}, store.Invalidf("找不到单位编码 %s", f.Unit)
 			}
 			return CoordPage{}, err
 		}
 		conds = append(conds, "(c.opened_by_unit_id = ? OR EXISTS (SELECT 1 FROM assignments ua WHERE ua.case_id = c.id AND ua.unit_id = ?))")
-		args = append(args, id, id)
+		args = append(args, u.ID, u.ID)
 	}
 	if !f.From.IsZero() {
 		conds = append(conds, "c.created_at >= ?")

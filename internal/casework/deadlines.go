@@ -104,7 +104,7 @@ type settings map[string]string
 func loadSettings(ctx context.Context, q querier) (settings, error) {
 	rows, err := q.Query(ctx, `SELECT key, value FROM settings WHERE key LIKE 'casework.%'`)
 	if err != nil {
-		return nil, fmt.Errorf("read case settings: %w", store.Normalize(err))
+		return nil, fmt.Errorf("read case settings: %w", err)
 	}
 	defer rows.Close()
 	out := settings{}
@@ -305,7 +305,7 @@ func (s *Service) HandleTimer(ctx context.Context, tx *store.Tx, t timers.Timer)
 	var current sql.NullInt64
 	if k.onCase {
 		if err := tx.QueryRow(ctx, `SELECT `+k.column+` FROM cases WHERE id = ?`, c.ID).Scan(&current); err != nil {
-			return fmt.Errorf("timer %d: %w", t.ID, store.Normalize(err))
+			return fmt.Errorf("timer %d: %w", t.ID, err)
 		}
 	} else {
 		as, err := loadAssignments(ctx, tx, c.ID)
@@ -321,7 +321,7 @@ func (s *Service) HandleTimer(ctx context.Context, tx *store.Tx, t timers.Timer)
 			return nil
 		}
 		if err := tx.QueryRow(ctx, `SELECT `+k.column+` FROM assignments WHERE id = ?`, a.ID).Scan(&current); err != nil {
-			return fmt.Errorf("timer %d: %w", t.ID, store.Normalize(err))
+			return fmt.Errorf("timer %d: %w", t.ID, err)
 		}
 	}
 	if p.DueAt != 0 && (!current.Valid || current.Int64 != p.DueAt) {

@@ -895,7 +895,7 @@ func insertEventID(ctx context.Context, tx *store.Tx, e Event, timerID int64) (i
 		e.CaseID, nullID(e.AssignmentID), store.Millis(e.At), nullID(e.UserID), e.ActorName, nullID(e.ActorUnitID), e.Action,
 		e.FromStatus, e.ToStatus, e.Note, dataJSON, b2i(e.Public), e.PublicText, nullID(timerID)).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("write %s event: %w", e.Action, store.Normalize(err))
+		return 0, fmt.Errorf("write %s event: %w", e.Action, err)
 	}
 	return id, nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -346,15 +347,14 @@ func (s *Service) buildInbox(ctx context.Context, actor access.Actor, f InboxFil
 		q.add("c.category_id IN ("+ph+")", args...)
 	}
 	if f.Grid != "" {
-		var id int64
-		err := s.db.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, f.Grid).Scan(&id)
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		g, err := org.RefByCode(ctx, s.db, f.Grid)
+		if errors.Is(err, store.ErrNotFound) {
 			return nil, store.NotFoundf("找不到网格「%s」", f.Grid)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("inbox: grid %s: %w", f.Grid, err)
 		}
-		q.add("c.grid_unit_id = ?", id)
+		q.add("c.grid_unit_id = ?", g.ID)
 	}
 	if text := strings.TrimSpace(f.Q); text != "" {
 		switch {

@@ -314,7 +314,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		var active int
 		err := tx.QueryRow(ctx, `SELECT id, active FROM categories WHERE code = ?`, in.Category).Scan(&categoryID, &active)
 		if err != nil {
-			if isNotFound(store.Normalize(err)) {
+			if isNotFound(err) {
 				return Case{}, store.Invalidf("找不到问题分类 %s", in.Category)
 			}
 			return Case{}, fmt.Errorf("category: %w", err)
@@ -432,7 +432,6 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), nullID(grid.ID), nullID(place.ID), place.Path, nullID(township.ID),
 		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(receiver), in.DataJSON, ms, ms).Scan(&id)
 	if err != nil {
-		err = store.Normalize(err)
 		if errors.Is(err, store.ErrConflict) {
 			return Case{}, err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -40,19 +41,14 @@ func (s *Service) OpenPartsByTownship(ctx context.Context, now time.Time) ([]Tow
 	if err != nil {
 		return nil, fmt.Errorf("open parts by township: %w", err)
 	}
-	rows, err = s.db.Query(ctx, `SELECT code, name, path FROM units WHERE kind IN ('township', 'street')`)
-	type township struct{ code, name, path string }
-	towns, err := store.Collect(rows, err, func(sc store.Scanner) (township, error) {
-		var t township
-		return t, sc.Scan(&t.code, &t.name, &t.path)
-	})
+	towns, err := org.RefsOfKinds(ctx, s.db, []string{org.KindTownship, org.KindStreet}, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open parts by township: %w", err)
 	}
 	byCode := map[string]*TownshipParts{}
 	out := make([]TownshipParts, 0, len(towns)+1)
 	for _, t := range towns {
-		out = append(out, TownshipParts{Code: t.code, Name: t.name})
+		out = append(out, TownshipParts{Code: t.Code, Name: t.Name})
 	}
 	out = append(out, TownshipParts{})
 	for i := range out {
@@ -61,8 +57,8 @@ func (s *Service) OpenPartsByTownship(ctx context.Context, now time.Time) ([]Tow
 	for _, c := range counts {
 		code := ""
 		for _, t := range towns { // some twenty townships
-			if strings.HasPrefix(c.path, t.path) {
-				code = t.code
+			if strings.HasPrefix(c.path, t.Path) {
+				code = t.Code
 				break
 			}
 		}

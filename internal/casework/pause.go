@@ -62,7 +62,7 @@ func (x *actx) pauseDeadline(ctx context.Context, deadline string, a *Assignment
 		err = x.tx.QueryRow(ctx, `SELECT `+k.column+` FROM assignments WHERE id = ?`, a.ID).Scan(&due)
 	}
 	if err != nil {
-		return fmt.Errorf("pause %s: %w", deadline, store.Normalize(err))
+		return fmt.Errorf("pause %s: %w", deadline, err)
 	}
 	if !due.Valid {
 		return nil
@@ -109,7 +109,7 @@ func (x *actx) resumeDeadline(ctx context.Context, deadline string, a *Assignmen
 	err := x.tx.QueryRow(ctx, `SELECT id, left_minutes FROM case_pauses WHERE case_id = ? AND deadline = ? AND resumed_at IS NULL
 		AND COALESCE(assignment_id, 0) = ? ORDER BY id DESC LIMIT 1`, x.c.ID, deadline, aid).Scan(&id, &left)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil // not paused
 		}
 		return fmt.Errorf("resume %s: %w", deadline, err)
@@ -123,12 +123,12 @@ func (x *actx) resumeDeadline(ctx context.Context, deadline string, a *Assignmen
 
 // PausedFor returns how long, in natural time, the case's deadlines have
 // been paused in total (an open pause counts up to now).
-func (s *Service) PausedFor(ctx context.Context, q store.Queryer, caseID int64, now time.Time) (time.Duration, error) {
+func (s *Service) PausedFor(ctx context.Context, q store.Querier, caseID int64, now time.Time) (time.Duration, error) {
 	var ms sql.NullInt64
-	err := q.QueryRowContext(ctx, store.Rebind(s.db.Dialect, `SELECT SUM(COALESCE(resumed_at, ?) - paused_at) FROM case_pauses WHERE case_id = ?`),
+	err := q.QueryRow(ctx, `SELECT SUM(COALESCE(resumed_at, ?) - paused_at) FROM case_pauses WHERE case_id = ?`,
 		store.Millis(now), caseID).Scan(&ms)
 	if err != nil {
-		return 0, fmt.Errorf("paused time: %w", store.Normalize(err))
+		return 0, fmt.Errorf("paused time: %w", err)
 	}
 	return time.Duration(ms.Int64) * time.Millisecond, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -202,30 +203,23 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 	}
 	var place unitRef
 	if placeCode != "" {
-		err := s.db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE code = ?`, strings.TrimSpace(placeCode)).
-			Scan(&place.ID, &place.Code, &place.Name, &place.Kind, &place.Path)
-		if err != nil {
-			if isNotFound(store.Normalize(err)) {
+		var err error
+		if place, err = org.RefByCode(ctx, s.db, placeCode); err != nil {
+			if isNotFound(err) {
 				return nil, store.Invalidf("找不到单位编码 %s", placeCode)
 			}
 			return nil, err
 		}
 	}
 	var out []Summonable
-	scanUnits := func(query string, args ...any) error {
-		rows, err := s.db.Query(ctx, query, args...)
+	addUnits := func(us []org.Ref, err error) error {
 		if err != nil {
 			return fmt.Errorf("summonable units: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var x Summonable
-			if err := rows.Scan(&x.Code, &x.Name, &x.What); err != nil {
-				return err
-			}
-			out = append(out, x)
+		for _, u := range us {
+			out = append(out, Summonable{Code: u.Code, Name: u.Name, What: u.Kind})
 		}
-		return rows.Err()
+		return nil
 	}
 	scanPeople := func(query string, args ...any) error {
 		rows, err := s.db.Query(ctx, query, args...)
@@ -244,7 +238,7 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 	}
 	switch kind {
 	case WhistleStreet, WhistleResident:
-		if err := scanUnits(`SELECT code, name, kind FROM units WHERE kind = 'department' ORDER BY code`); err != nil {
+		if err := addUnits(org.RefsOfKind(ctx, s.db, org.KindDepartment)); err != nil {
 			return nil, err
 		}
 		if place.ID != 0 {
@@ -253,7 +247,7 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 				return nil, err
 			}
 			if ok {
-				if err := scanUnits(`SELECT code, name, kind FROM units WHERE parent_id = ? AND kind IN ('community', 'village') ORDER BY code`, t.ID); err != nil {
+				if err := addUnits(org.ChildRefs(ctx, s.db, t.ID, org.KindCommunity, org.KindVillage)); err != nil {
 					return nil, err
 				}
 			}
@@ -280,11 +274,10 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 		if !ok {
 			return nil, store.Invalid("组织吹哨须在乡镇（街道）内")
 		}
-		lo, hi := access.PathRange(place.Path)
-		if err := scanUnits(`SELECT code, name, kind FROM units WHERE kind = 'grid' AND path >= ? AND path < ? ORDER BY code LIMIT 200`, lo, hi); err != nil {
+		if err := addUnits(org.SubtreeRefsOfKind(ctx, s.db, place.Path, org.KindGrid, 200)); err != nil {
 			return nil, err
 		}
-		lo, hi = access.PathRange(t.Path)
+		lo, hi := access.PathRange(t.Path)
 		if err := scanPeople(`SELECT p.id, p.name, p.role, u.name FROM people p JOIN units u ON u.id = p.unit_id
 			WHERE p.role IN ('grid_worker', 'cadre') AND u.path >= ? AND u.path < ? ORDER BY u.path, p.id LIMIT 500`, lo, hi); err != nil {
 			return nil, err
@@ -296,67 +289,17 @@ func (s *Service) Summonables(ctx context.Context, actor access.Actor, kind, pla
 }
 
 func (s *Service) townshipOfPath(ctx context.Context, path string) (unitRef, bool, error) {
-	var u unitRef
-	err := s.db.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE kind IN ('township', 'street') AND ? LIKE path || '%'
-		ORDER BY depth DESC LIMIT 1`, path).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	if err != nil {
-		err = store.Normalize(err)
-		if isNotFound(err) {
-			return u, false, nil
-		}
-		return u, false, fmt.Errorf("township of %s: %w", path, err)
-	}
-	return u, true, nil
+	return org.TownshipRefAbove(ctx, s.db, path)
 }
 
 // PlaceChoices lists the places actor may blow a whistle, raise a call or
-// open an enforcement case for: the township-level units, communities and
-// villages in their subtree (all townships for the county level), by code.
+// open an enforcement case for (org.PlaceChoices).
 func (s *Service) PlaceChoices(ctx context.Context, actor access.Actor) ([]UnitChoice, error) {
-	cond, args := actor.SubtreeFilter("path")
-	if actor.CountyWide() {
-		cond = "kind IN ('township', 'street')"
-	} else {
-		cond = "kind IN ('township', 'street', 'community', 'village') AND " + cond
-	}
-	rows, err := s.db.Query(ctx, `SELECT code, name, kind FROM units WHERE `+cond+` ORDER BY path LIMIT 500`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("place choices: %w", err)
-	}
-	defer rows.Close()
-	var out []UnitChoice
-	for rows.Next() {
-		var u UnitChoice
-		if err := rows.Scan(&u.Code, &u.Name, &u.Kind); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return org.PlaceChoices(ctx, s.db, actor)
 }
 
 // UnitChoices lists the units of the given kinds, by code, for pickers
-// (county departments, townships). Names of units are not secret.
+// (org.UnitChoices).
 func (s *Service) UnitChoices(ctx context.Context, kinds ...string) ([]UnitChoice, error) {
-	if len(kinds) == 0 {
-		return nil, nil
-	}
-	args := make([]any, len(kinds))
-	for i, k := range kinds {
-		args[i] = k
-	}
-	rows, err := s.db.Query(ctx, `SELECT code, name, kind FROM units WHERE kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) ORDER BY code LIMIT 2000`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("unit choices: %w", err)
-	}
-	defer rows.Close()
-	var out []UnitChoice
-	for rows.Next() {
-		var u UnitChoice
-		if err := rows.Scan(&u.Code, &u.Name, &u.Kind); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return org.UnitChoices(ctx, s.db, kinds...)
 }

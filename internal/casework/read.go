@@ -15,7 +15,7 @@ import (
 
 // querier is what both *store.DB and *store.Tx offer, with `?` placeholders.
 type querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -98,7 +98,7 @@ func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
 		&onSpot, &c.Extensions, &c.Reopens, &c.Supervisions, &overdue, &closed, &c.DataJSON,
 		&c.ResidentSatisfaction, &rated, &created, &updated, &c.Version)
 	if err != nil {
-		return c, store.Normalize(err)
+		return c, err
 	}
 	c.Lng, c.Lat = pfloat(lng), pfloat(lat)
 	c.HandleDueAt, c.AnsweredAt, c.RevisitDueAt, c.RevisitedAt, c.ClosedAt = ptime(handleDue), ptime(answered), ptime(revisitDue), ptime(revisited), ptime(closed)
@@ -206,21 +206,21 @@ func loadEvents(ctx context.Context, q querier, caseID int64, publicOnly bool) (
 func loadAttachments(ctx context.Context, q querier, caseID int64) ([]Attachment, error) {
 	rows, err := q.Query(ctx, `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, sha256, storage_key, stage, COALESCE(created_by, 0), created_at
 		FROM attachments WHERE case_id = ? ORDER BY id`, caseID)
+	out, err := store.Collect(rows, err, scanAttachment)
 	if err != nil {
 		return nil, fmt.Errorf("load attachments: %w", err)
 	}
-	defer rows.Close()
-	var out []Attachment
-	for rows.Next() {
-		var a Attachment
-		var created int64
-		if err := rows.Scan(&a.ID, &a.CaseID, &a.EventID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.StorageKey, &a.Stage, &a.CreatedBy, &created); err != nil {
-			return nil, fmt.Errorf("load attachments: %w", err)
-		}
-		a.CreatedAt = time.UnixMilli(created).In(shanghai)
-		out = append(out, a)
+	return out, nil
+}
+
+func scanAttachment(sc store.Scanner) (Attachment, error) {
+	var a Attachment
+	var created int64
+	if err := sc.Scan(&a.ID, &a.CaseID, &a.EventID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.StorageKey, &a.Stage, &a.CreatedBy, &created); err != nil {
+		return a, err
 	}
-	return out, rows.Err()
+	a.CreatedAt = time.UnixMilli(created).In(shanghai)
+	return a, nil
 }
 
 func loadDeadlines(ctx context.Context, q querier, caseID int64) ([]Deadline, error) {

@@ -80,7 +80,7 @@ func (s *Service) MayOpen(ctx context.Context, actor access.Actor, in NewCase) e
 func (s *Service) SourceCounts(ctx context.Context, source string) (map[string]int, error) {
 	rows, err := s.db.Query(ctx, `SELECT flow, status, COUNT(*) FROM cases WHERE source = ? GROUP BY flow, status`, source)
 	if err != nil {
-		return nil, fmt.Errorf("cases of source %s: %w", source, store.Normalize(err))
+		return nil, fmt.Errorf("cases of source %s: %w", source, err)
 	}
 	defer rows.Close()
 	out := map[string]int{}

@@ -6,34 +6,20 @@ import (
 	"strconv"
 	"strings"
 
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
-// unitRef is what the engine needs of an organisation unit. The engine reads
-// the units table (the organisation's schema) directly, inside its own
-// transactions.
-type unitRef struct {
-	ID   int64
-	Code string
-	Name string
-	Kind string
-	Path string
-}
+// unitRef is what the engine needs of an organisation unit. org owns the
+// units table; the engine looks units up through org's read API
+// (org/ref.go), inside its own transactions.
+type unitRef = org.Ref
 
 // isTownshipKind reports whether a unit kind is township level (乡镇、街道).
 func isTownshipKind(kind string) bool { return kind == "township" || kind == "street" }
 
-func queryUnit(ctx context.Context, q *store.Tx, where string, arg any) (unitRef, error) {
-	var u unitRef
-	err := q.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE `+where, arg).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	if err != nil {
-		return u, store.Normalize(err)
-	}
-	return u, nil
-}
-
 func unitByID(ctx context.Context, tx *store.Tx, id int64) (unitRef, error) {
-	u, err := queryUnit(ctx, tx, "id = ?", id)
+	u, err := org.RefByID(ctx, tx, id)
 	if err != nil {
 		return u, fmt.Errorf("unit %d: %w", id, err)
 	}
@@ -41,7 +27,7 @@ func unitByID(ctx context.Context, tx *store.Tx, id int64) (unitRef, error) {
 }
 
 func unitByCode(ctx context.Context, tx *store.Tx, code string) (unitRef, error) {
-	return queryUnit(ctx, tx, "code = ?", strings.TrimSpace(code))
+	return org.RefByCode(ctx, tx, code)
 }
 
 // unitForUser finds the unit code a user typed, with a message to act on.
@@ -62,10 +48,8 @@ func unitForUser(ctx context.Context, tx *store.Tx, code string) (unitRef, error
 // countyUnit is the county the installation serves (the first unit of kind
 // county).
 func countyUnit(ctx context.Context, tx *store.Tx) (unitRef, error) {
-	var u unitRef
-	err := tx.QueryRow(ctx, `SELECT id, code, name, kind, path FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
+	u, err := org.CountyRef(ctx, tx)
 	if err != nil {
-		err = store.Normalize(err)
 		if isNotFound(err) {
 			return u, store.Invalid("尚未导入县级单位，无法编号工单")
 		}

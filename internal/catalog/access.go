@@ -276,7 +276,7 @@ func scanException(sc interface{ Scan(...any) error }) (Exception, error) {
 func (s *Service) exception(ctx context.Context, id int64) (Exception, error) {
 	e, err := scanException(s.db.QueryRow(ctx, exceptionSelect+` WHERE e.id = ?`, id))
 	if err != nil {
-		return e, fmt.Errorf("read exception %d: %w", id, store.Normalize(err))
+		return e, fmt.Errorf("read exception %d: %w", id, err)
 	}
 	return e, nil
 }

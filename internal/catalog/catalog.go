@@ -17,11 +17,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -130,21 +130,15 @@ func validTownshipType(t string) bool {
 // querier is what both *store.DB and *store.Tx offer, with `?` rebinding.
 type querier interface {
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 }
 
-// unitRef is a unit as the lists need it.
-type unitRef struct {
-	ID           int64
-	Code, Name   string
-	Kind, Path   string
-	TownshipType string
-}
+// unitRef is a unit as the lists need it; org owns the units table and
+// its reads (org/ref.go).
+type unitRef = org.Ref
 
 func (s *Service) unitByID(ctx context.Context, q querier, id int64) (unitRef, error) {
-	var u unitRef
-	err := q.QueryRow(ctx, `SELECT id, code, name, kind, path, township_type FROM units WHERE id = ?`, id).
-		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &u.TownshipType)
+	u, err := org.RefByID(ctx, q, id)
 	if err != nil {
 		if isNotFound(err) {
 			return u, store.NotFoundf("找不到编号为 %d 的单位", id)
@@ -155,9 +149,7 @@ func (s *Service) unitByID(ctx context.Context, q querier, id int64) (unitRef, e
 }
 
 func (s *Service) unitByCode(ctx context.Context, q querier, code string) (unitRef, error) {
-	var u unitRef
-	err := q.QueryRow(ctx, `SELECT id, code, name, kind, path, township_type FROM units WHERE code = ?`, strings.TrimSpace(code)).
-		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &u.TownshipType)
+	u, err := org.RefByCode(ctx, q, code)
 	if err != nil {
 		if isNotFound(err) {
 			return u, store.NotFoundf("找不到单位“%s”", code)
@@ -172,38 +164,11 @@ func (s *Service) townshipOf(ctx context.Context, q querier, u unitRef) (unitRef
 	if IsTownshipLevel(u.Kind) {
 		return u, true, nil
 	}
-	ids := pathIDs(u.Path)
-	if len(ids) == 0 {
-		return unitRef{}, false, nil
-	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	var t unitRef
-	err := q.QueryRow(ctx, `SELECT id, code, name, kind, path, township_type FROM units
-		WHERE kind IN ('township', 'street') AND id IN (`+ph+`) LIMIT 1`, args...).
-		Scan(&t.ID, &t.Code, &t.Name, &t.Kind, &t.Path, &t.TownshipType)
+	t, ok, err := org.TownshipRefAbove(ctx, q, u.Path)
 	if err != nil {
-		if isNotFound(err) {
-			return unitRef{}, false, nil
-		}
 		return unitRef{}, false, fmt.Errorf("find township of %s: %w", u.Code, err)
 	}
-	return t, true, nil
-}
-
-// pathIDs splits a materialised path "/1/5/78/" into its ids.
-func pathIDs(p string) []int64 {
-	var ids []int64
-	for _, part := range strings.Split(strings.Trim(p, "/"), "/") {
-		var id int64
-		if _, err := fmt.Sscan(part, &id); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
-	}
-	return ids
+	return t, ok, nil
 }
 
 // jobs holds the running and recent import jobs of this instance.
@@ -213,7 +178,7 @@ type jobs struct {
 	seq  int
 }
 
-func isNotFound(err error) bool { return errors.Is(store.Normalize(err), store.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func boolInt(b bool) int {
 	if b {

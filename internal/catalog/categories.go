@@ -19,6 +19,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -111,7 +112,7 @@ func (s *Service) seedCategories(ctx context.Context) error {
 			err := tx.QueryRow(ctx, `INSERT INTO categories (code, std_code, name, parent_id, kind, source, sort, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, code, std, name, nullInt(parent), kind, source, sort, now).Scan(&id)
 			if err != nil {
-				return fmt.Errorf("insert category %s: %w", code, store.Normalize(err))
+				return fmt.Errorf("insert category %s: %w", code, err)
 			}
 			ids[code] = id
 			return nil
@@ -162,8 +163,8 @@ func (s *Service) seedDepartments(ctx context.Context) error {
 		if done > 0 {
 			return nil
 		}
-		var county string
-		err := tx.QueryRow(ctx, `SELECT code FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`).Scan(&county)
+		c, err := org.CountyRef(ctx, tx)
+		county := c.Code
 		if isNotFound(err) {
 			return nil // no county yet: try again at the next start
 		}
@@ -306,7 +307,7 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 			VALUES (?, ?, ?, ?, '', ?, (SELECT COALESCE(MAX(sort), 0) + 1 FROM categories), ?) RETURNING id`,
 			in.Code, in.Name, parentID, KindLivelihood, nullInt(dept), store.Millis(s.now())).Scan(&id)
 		if err != nil {
-			if err = store.Normalize(err); errors.Is(err, store.ErrConflict) {
+			if errors.Is(err, store.ErrConflict) {
 				return store.Conflictf("分类编码 %s 已存在", in.Code)
 			}
 			return fmt.Errorf("add category: %w", err)

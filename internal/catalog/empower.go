@@ -116,7 +116,7 @@ func (s *Service) createBatchTx(ctx context.Context, tx *store.Tx, actor access.
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.BatchNo, in.DocNo, store.Millis(in.EffectiveAt), in.Note, boolInt(demo),
 		nullInt(actor.UserID), store.Millis(s.now())).Scan(&b.ID)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			return b, store.Conflictf("批次号“%s”已存在", in.BatchNo)
 		}
 		return b, fmt.Errorf("create batch: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -111,8 +112,8 @@ func (s *Service) LoadGenerated(ctx context.Context, actor access.Actor, g Gener
 		if g.Request == nil {
 			return nil
 		}
-		var tid int64
-		err = tx.QueryRow(ctx, `SELECT id FROM units WHERE kind IN ('township', 'street') AND township_type = ? ORDER BY code LIMIT 1`, g.Request.TownshipType).Scan(&tid)
+		t, err := org.FirstTownshipOfType(ctx, tx, g.Request.TownshipType)
+		tid := t.ID
 		if isNotFound(err) {
 			return nil
 		}

@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -200,22 +201,22 @@ func (s *Service) Versions(ctx context.Context, actor access.Actor, list ListKin
 	}
 	rows, err := s.db.Query(ctx, `SELECT list, no, at, actor_name, reason, added, removed, changed, demo
 		FROM list_versions WHERE list = ? ORDER BY no DESC`, string(list))
+	out, err := store.Collect(rows, err, scanVersion)
 	if err != nil {
 		return nil, fmt.Errorf("list versions: %w", err)
 	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
-		var v Version
-		var at int64
-		var demo int
-		if err := rows.Scan(&v.List, &v.No, &at, &v.ActorName, &v.Reason, &v.Added, &v.Removed, &v.Changed, &demo); err != nil {
-			return nil, fmt.Errorf("list versions: %w", err)
-		}
-		v.At, v.Demo = store.Time(at), demo == 1
-		out = append(out, v)
+	return out, nil
+}
+
+func scanVersion(sc store.Scanner) (Version, error) {
+	var v Version
+	var at int64
+	var demo int
+	if err := sc.Scan(&v.List, &v.No, &at, &v.ActorName, &v.Reason, &v.Added, &v.Removed, &v.Changed, &demo); err != nil {
+		return v, err
 	}
-	return out, rows.Err()
+	v.At, v.Demo = store.Time(at), demo == 1
+	return v, nil
 }
 
 // CurrentVersion returns the list's current version number (0: never changed).
@@ -350,21 +351,13 @@ type resolver struct {
 
 func (s *Service) newResolver(ctx context.Context, q querier, list ListKind) (*resolver, error) {
 	r := &resolver{s: s, q: q, list: list, units: map[string]unitRef{}, matters: map[string]Matter{}, batches: map[string]Batch{}}
-	rows, err := q.Query(ctx, `SELECT id, code, name, kind, path, township_type FROM units WHERE kind = 'department'`)
+	depts, err := org.RefsOfKind(ctx, q, org.KindDepartment)
 	if err != nil {
 		return nil, fmt.Errorf("read departments: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var u unitRef
-		if err := rows.Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &u.TownshipType); err != nil {
-			return nil, err
-		}
+	for _, u := range depts {
 		r.units[u.Code] = u
 		r.units[u.Name] = u
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	mrows, err := q.Query(ctx, `SELECT `+matterCols+` FROM matters`)
 	if err != nil {
@@ -623,7 +616,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor access.Actor, c
 		return sum, err
 	}
 	if err := tx.QueryRow(ctx, `UPDATE list_heads SET version = version + 1 WHERE list = ? RETURNING version`, string(c.list)).Scan(&sum.Version); err != nil {
-		return Summary{}, fmt.Errorf("number %s version: %w", c.list, store.Normalize(err))
+		return Summary{}, fmt.Errorf("number %s version: %w", c.list, err)
 	}
 	total := len(closeIDs) + len(inserts)
 	done := 0

@@ -148,7 +148,7 @@ func (s *Service) saveMatterTx(ctx context.Context, tx *store.Tx, actor access.A
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			in.Code, in.Code[:2], in.Name, in.BasisLaw, in.BasisArticle, boolInt(demo), now, now).Scan(&id)
 		if err != nil {
-			return Matter{}, false, fmt.Errorf("create matter %s: %w", in.Code, store.Normalize(err))
+			return Matter{}, false, fmt.Errorf("create matter %s: %w", in.Code, err)
 		}
 		m := Matter{ID: id, Code: in.Code, Type: in.Code[:2], TypeName: TypeName(in.Code[:2]), Name: in.Name,
 			BasisLaw: in.BasisLaw, BasisArticle: in.BasisArticle, Demo: demo, UpdatedAt: store.Time(now)}

@@ -8,6 +8,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -146,29 +147,24 @@ func (s *Service) setCategoryMatterTx(ctx context.Context, tx *store.Tx, actor a
 
 // Departments lists the county departments (for pickers), by code.
 func (s *Service) Departments(ctx context.Context) ([]UnitRef, error) {
-	return s.unitsOfKind(ctx, `kind = 'department'`)
+	return s.unitsOfKind(ctx, org.KindDepartment)
 }
 
 // Townships lists the township-level units (for pickers), by code.
 func (s *Service) Townships(ctx context.Context) ([]UnitRef, error) {
-	return s.unitsOfKind(ctx, `kind IN ('township', 'street')`)
+	return s.unitsOfKind(ctx, org.KindTownship, org.KindStreet)
 }
 
-func (s *Service) unitsOfKind(ctx context.Context, cond string) ([]UnitRef, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, code, name FROM units WHERE `+cond+` ORDER BY code`)
+func (s *Service) unitsOfKind(ctx context.Context, kinds ...string) ([]UnitRef, error) {
+	refs, err := org.RefsOfKinds(ctx, s.db, kinds, 0)
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
-	defer rows.Close()
 	var out []UnitRef
-	for rows.Next() {
-		var u UnitRef
-		if err := rows.Scan(&u.ID, &u.Code, &u.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
+	for _, r := range refs {
+		out = append(out, UnitRef{ID: r.ID, Code: r.Code, Name: r.Name})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ListSummary is a list's state for the overview.

@@ -77,7 +77,7 @@ func (k *Keys) Create(ctx context.Context, actor access.Actor, name, username st
 		if u := strings.TrimSpace(username); u != "" {
 			var active int
 			err := tx.QueryRow(ctx, `SELECT id, active FROM users WHERE username = ?`, strings.ToLower(u)).Scan(&userID, &active)
-			if errors.Is(store.Normalize(err), store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				return store.NotFoundf("找不到用户“%s”", u)
 			}
 			if err != nil {
@@ -89,7 +89,7 @@ func (k *Keys) Create(ctx context.Context, actor access.Actor, name, username st
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO open311_keys (name, key_hash, key_prefix, user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 			name, hashKey(plain), plain[:len(KeyPrefix)+6], nullID(userID), store.Millis(k.now())).Scan(&id); err != nil {
-			return fmt.Errorf("create key: %w", store.Normalize(err))
+			return fmt.Errorf("create key: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "open311.key.create", Entity: "open311_key", EntityID: strconv.FormatInt(id, 10),
 			After: map[string]any{"name": name, "user": username}})
@@ -108,7 +108,7 @@ func scanKey(sc interface{ Scan(...any) error }) (Key, error) {
 	var created int64
 	var used, revoked *int64
 	if err := sc.Scan(&key.ID, &key.Name, &key.Prefix, &key.UserID, &key.Username, &created, &used, &revoked); err != nil {
-		return key, store.Normalize(err)
+		return key, err
 	}
 	key.CreatedAt = store.Time(created)
 	key.LastUsedAt, key.RevokedAt = ptime(used), ptime(revoked)

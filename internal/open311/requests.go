@@ -287,7 +287,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, f format, i
 	}
 	q, err := scanRequest(h.db.QueryRow(r.Context(), `SELECT `+requestColumns+requestFrom+` WHERE `+cond+` AND c.no = ?`, id))
 	if err != nil {
-		if err := store.Normalize(err); isNotFound(err) {
+		if isNotFound(err) {
 			return store.NotFoundf("找不到服务请求 %s (service_request_id not found)", id)
 		}
 		return fmt.Errorf("get request: %w", err)
@@ -300,7 +300,7 @@ func (h *Handler) getToken(w http.ResponseWriter, r *http.Request, f format, tok
 	var no string
 	err := h.db.QueryRow(r.Context(), `SELECT c.no FROM open311_tokens t JOIN cases c ON c.id = t.case_id WHERE t.token = ?`, token).Scan(&no)
 	if err != nil {
-		if err := store.Normalize(err); isNotFound(err) {
+		if isNotFound(err) {
 			return store.NotFoundf("找不到令牌 %s (token not found)", token)
 		}
 		return fmt.Errorf("get token: %w", err)

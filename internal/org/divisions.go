@@ -528,10 +528,10 @@ func insertUnit(ctx context.Context, tx *store.Tx, parent *existingUnit, u newUn
 		u.Code, u.Name, u.Kind, parentID, "#"+u.Code, depth, u.UnitType, u.TownshipType, u.UrbanRuralCode,
 		u.Lng, u.Lat, u.Boundary, minLng, minLat, maxLng, maxLat, boolInt(u.Demo), now, now).Scan(&id)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) {
 			return nil, store.Conflictf("代码 %s 已被使用", u.Code)
 		}
-		return nil, store.Normalize(err)
+		return nil, err
 	}
 	p := prefix + strconv.FormatInt(id, 10) + "/"
 	if _, err := tx.Exec(ctx, `UPDATE units SET path = ? WHERE id = ?`, p, id); err != nil {
@@ -614,7 +614,7 @@ func (s *Service) LoadDivisions(ctx context.Context) (LoadSummary, error) {
 func (s *Service) Empty(ctx context.Context) (bool, error) {
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM units`).Scan(&n); err != nil {
-		return false, fmt.Errorf("count units: %w", store.Normalize(err))
+		return false, fmt.Errorf("count units: %w", err)
 	}
 	return n == 0, nil
 }

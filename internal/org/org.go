@@ -102,16 +102,14 @@ const unitCols = `u.id, u.code, u.name, u.kind, COALESCE(u.parent_id, 0), COALES
 
 const unitFrom = ` FROM units u LEFT JOIN units p ON p.id = u.parent_id`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanUnit(sc scanner) (Unit, error) {
+func scanUnit(sc store.Scanner) (Unit, error) {
 	var u Unit
 	var lng, lat sql.NullFloat64
 	var demo int
 	err := sc.Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.ParentID, &u.ParentCode, &u.Path, &u.Depth,
 		&u.UnitType, &u.TownshipType, &u.UrbanRuralCode, &lng, &lat, &u.Boundary, &demo)
 	if err != nil {
-		return Unit{}, store.Normalize(err)
+		return Unit{}, err
 	}
 	if lng.Valid && lat.Valid {
 		u.Lng, u.Lat = &lng.Float64, &lat.Float64
@@ -121,19 +119,7 @@ func scanUnit(sc scanner) (Unit, error) {
 }
 
 func scanUnits(rows *sql.Rows, err error) ([]Unit, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, err, scanUnit)
 }
 
 // readsAll reports whether the actor reads the whole network: county-wide
@@ -194,7 +180,7 @@ func (s *Service) UnitByID(ctx context.Context, id int64) (Unit, error) {
 }
 
 func unitByID(ctx context.Context, q interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 }, id int64) (Unit, error) {
 	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitCols+unitFrom+` WHERE u.id = ?`, id))
 	if errors.Is(err, store.ErrNotFound) {
@@ -449,7 +435,7 @@ func (s *Service) CountSubtree(ctx context.Context, unitID int64) (int, error) {
 	lo, hi := access.PathRange(u.Path)
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE path > ? AND path < ?`, lo, hi).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count subtree of unit %d: %w", unitID, store.Normalize(err))
+		return 0, fmt.Errorf("count subtree of unit %d: %w", unitID, err)
 	}
 	return n, nil
 }

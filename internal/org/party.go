@@ -91,7 +91,7 @@ func partyOrgOfUnit(ctx context.Context, tx *store.Tx, unitID int64) (*partyRef,
 	var r partyRef
 	err := tx.QueryRow(ctx, `SELECT id, path, depth FROM party_orgs WHERE unit_id = ? ORDER BY depth, id LIMIT 1`, unitID).Scan(&r.id, &r.path, &r.depth)
 	if err != nil {
-		return nil, store.Normalize(err)
+		return nil, err
 	}
 	return &r, nil
 }
@@ -106,7 +106,7 @@ func insertPartyOrg(ctx context.Context, tx *store.Tx, parent *partyRef, o newPa
 	err := tx.QueryRow(ctx, `INSERT INTO party_orgs (code, name, kind, parent_id, path, depth, unit_id, demo, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Code, o.Name, o.Kind, parentID, "#"+o.Code, depth, o.UnitID, boolInt(o.Demo), now).Scan(&id)
 	if err != nil {
-		return nil, fmt.Errorf("party organisation %s: %w", o.Code, store.Normalize(err))
+		return nil, fmt.Errorf("party organisation %s: %w", o.Code, err)
 	}
 	p := prefix + strconv.FormatInt(id, 10) + "/"
 	if _, err := tx.Exec(ctx, `UPDATE party_orgs SET path = ? WHERE id = ?`, p, id); err != nil {
@@ -120,29 +120,17 @@ const partyCols = `o.id, o.code, o.name, o.kind, COALESCE(o.parent_id, 0), COALE
 
 const partyFrom = ` FROM party_orgs o JOIN units u ON u.id = o.unit_id LEFT JOIN party_orgs po ON po.id = o.parent_id`
 
-func scanPartyOrg(sc scanner) (PartyOrg, error) {
+func scanPartyOrg(sc store.Scanner) (PartyOrg, error) {
 	var o PartyOrg
 	var demo int
 	err := sc.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.ParentID, &o.ParentCode, &o.Path, &o.Depth,
 		&o.UnitID, &o.UnitCode, &o.UnitName, &o.UnitPath, &demo)
 	o.Demo = demo != 0
-	return o, store.Normalize(err)
+	return o, err
 }
 
 func scanPartyOrgs(rows *sql.Rows, err error) ([]PartyOrg, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []PartyOrg
-	for rows.Next() {
-		o, err := scanPartyOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, err, scanPartyOrg)
 }
 
 // PartyOrgByCode returns a party organisation, if the actor may read its
@@ -166,7 +154,7 @@ func (s *Service) PartyOrgByCode(ctx context.Context, actor access.Actor, code s
 func (s *Service) PartyOrgChildren(ctx context.Context, actor access.Actor, partyOrgID int64) ([]PartyOrg, error) {
 	var unitPath string
 	if err := s.db.QueryRow(ctx, `SELECT u.path FROM party_orgs o JOIN units u ON u.id = o.unit_id WHERE o.id = ?`, partyOrgID).Scan(&unitPath); err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil, store.NotFound("找不到该党组织")
 		}
 		return nil, fmt.Errorf("party organisation %d: %w", partyOrgID, err)

@@ -151,7 +151,7 @@ func (s *Service) insertPerson(ctx context.Context, tx *store.Tx, in PersonInput
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		in.Name, in.UnitID, in.Role, nullID(in.PartyOrgID), nullID(in.HomeUnitID), phoneEnc, phoneHash, idEnc, idHash, boolInt(in.Demo), now, now).Scan(&id)
 	if err != nil {
-		return Person{}, store.Normalize(err)
+		return Person{}, err
 	}
 	return Person{ID: id, Name: in.Name, UnitID: in.UnitID, Role: in.Role, PartyOrgID: in.PartyOrgID, HomeUnitID: in.HomeUnitID,
 		PhoneMasked: pii.MaskPhone(in.Phone), IDMasked: maskIDOrEmpty(in.IDNo), Demo: in.Demo}, nil
@@ -170,23 +170,20 @@ const personCols = `p.id, p.name, p.unit_id, u.code, u.name, p.role, COALESCE(p.
 const personFrom = ` FROM people p JOIN units u ON u.id = p.unit_id`
 
 func (s *Service) scanPeople(rows *sql.Rows, err error) ([]Person, error) {
-	if err != nil {
-		return nil, err
+	return store.Collect(rows, err, s.scanPerson)
+}
+
+// scanPerson reads one person with masked phone and ID numbers.
+func (s *Service) scanPerson(sc store.Scanner) (Person, error) {
+	var p Person
+	var phoneEnc, idEnc string
+	var demo int
+	if err := sc.Scan(&p.ID, &p.Name, &p.UnitID, &p.UnitCode, &p.UnitName, &p.Role, &p.PartyOrgID, &p.HomeUnitID, &phoneEnc, &idEnc, &demo); err != nil {
+		return p, err
 	}
-	defer rows.Close()
-	var out []Person
-	for rows.Next() {
-		var p Person
-		var phoneEnc, idEnc string
-		var demo int
-		if err := rows.Scan(&p.ID, &p.Name, &p.UnitID, &p.UnitCode, &p.UnitName, &p.Role, &p.PartyOrgID, &p.HomeUnitID, &phoneEnc, &idEnc, &demo); err != nil {
-			return nil, err
-		}
-		p.Demo = demo != 0
-		p.PhoneMasked, p.IDMasked = s.masked(phoneEnc, idEnc)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	p.Demo = demo != 0
+	p.PhoneMasked, p.IDMasked = s.masked(phoneEnc, idEnc)
+	return p, nil
 }
 
 // masked opens sealed values only to mask them; a value that cannot be
@@ -231,7 +228,7 @@ func (s *Service) People(ctx context.Context, actor access.Actor, unitID int64, 
 func (s *Service) PartyOrgMembers(ctx context.Context, actor access.Actor, partyOrgID int64) ([]Person, error) {
 	var unitPath string
 	if err := s.db.QueryRow(ctx, `SELECT u.path FROM party_orgs o JOIN units u ON u.id = o.unit_id WHERE o.id = ?`, partyOrgID).Scan(&unitPath); err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil, store.NotFound("找不到该党组织")
 		}
 		return nil, fmt.Errorf("party organisation %d: %w", partyOrgID, err)
@@ -288,7 +285,7 @@ func (s *Service) RevealPhone(ctx context.Context, actor access.Actor, personID 
 	var enc, unitPath, unitCode string
 	err := s.db.QueryRow(ctx, `SELECT p.phone_enc, u.path, u.code FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, personID).Scan(&enc, &unitPath, &unitCode)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return "", store.NotFound("找不到该人员")
 		}
 		return "", fmt.Errorf("reveal phone of person %d: %w", personID, err)

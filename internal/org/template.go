@@ -161,7 +161,7 @@ func applyTemplate(ctx context.Context, tx *store.Tx, unitID int64, kind string)
 	for i, m := range moduleNames() {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO unit_modules (unit_id, name, sort) VALUES (?, ?, ?) RETURNING id`, unitID, m, i+1).Scan(&id); err != nil {
-			return store.Normalize(err)
+			return err
 		}
 		moduleIDs[m] = id
 	}
@@ -235,19 +235,17 @@ func (s *Service) Institutions(ctx context.Context, actor access.Actor, unitID i
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, unit_id, COALESCE(module_id, 0), kind, name FROM institutions WHERE unit_id = ? ORDER BY sort, id`, unitID)
+	out, err := store.Collect(rows, err, scanInstitution)
 	if err != nil {
 		return nil, fmt.Errorf("institutions of unit %d: %w", unitID, err)
 	}
-	defer rows.Close()
-	var out []Institution
-	for rows.Next() {
-		var in Institution
-		if err := rows.Scan(&in.ID, &in.UnitID, &in.ModuleID, &in.Kind, &in.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func scanInstitution(sc store.Scanner) (Institution, error) {
+	var in Institution
+	err := sc.Scan(&in.ID, &in.UnitID, &in.ModuleID, &in.Kind, &in.Name)
+	return in, err
 }
 
 // checkName validates a new name for a unit, module or institution.
@@ -351,7 +349,7 @@ func (s *Service) renameChild(ctx context.Context, actor access.Actor, table, en
 	var old string
 	err = s.db.QueryRow(ctx, `SELECT unit_id, name FROM `+table+` WHERE id = ?`, id).Scan(&unitID, &old)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return store.NotFound("找不到该机构或模块")
 		}
 		return fmt.Errorf("rename %s %d: %w", entity, id, err)

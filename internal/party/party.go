@@ -18,7 +18,6 @@ package party
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -63,7 +62,7 @@ type unit struct {
 }
 
 type querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 }
 
 // unitByCode finds the unit a user named by its code.

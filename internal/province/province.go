@@ -180,7 +180,7 @@ func (s *Service) Query(ctx context.Context, actor access.Actor, platformID stri
 	var no string
 	err := s.db.QueryRow(ctx, `SELECT no FROM cases WHERE source = ? AND external_id = ? AND external_id <> ''`, Source, strings.TrimSpace(platformID)).Scan(&no)
 	if err != nil {
-		if err := store.Normalize(err); isNotFound(err) {
+		if isNotFound(err) {
 			return Status{}, store.NotFoundf("找不到省级平台工单 %s", platformID)
 		}
 		return Status{}, fmt.Errorf("province query: %w", err)

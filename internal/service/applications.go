@@ -106,7 +106,7 @@ func scanApp(sc interface{ Scan(...any) error }) (Application, error) {
 		&a.PaymentRef, &accepted, &due, &decided, &a.Decision, &a.Answer, &onTime, &delivered, &a.Delivery, &a.DeliveryRef, &a.Visits,
 		&rating, &rch, &rnote, &reviewAt)
 	if err != nil {
-		return a, store.Normalize(err)
+		return a, err
 	}
 	a.TownshipLevel, a.Consent, a.PaidByProxy = township == 1, consent == 1, paid == 1
 	a.AcceptedAt = store.Time(accepted).In(shanghai)
@@ -126,17 +126,17 @@ func scanApp(sc interface{ Scan(...any) error }) (Application, error) {
 	return a, nil
 }
 
-func (s *Service) loadApp(ctx context.Context, q store.Queryer, where string, args ...any) (Application, error) {
-	a, err := scanApp(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+appCols+appFrom+` WHERE `+where), args...))
+func (s *Service) loadApp(ctx context.Context, q store.Querier, where string, args ...any) (Application, error) {
+	a, err := scanApp(q.QueryRow(ctx, `SELECT `+appCols+appFrom+` WHERE `+where, args...))
 	if err != nil {
 		if isNotFound(err) {
 			return Application{}, store.NotFound("找不到该服务申请")
 		}
 		return Application{}, fmt.Errorf("application: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, s.db.Rebind(`SELECT no FROM service_notices WHERE application_id = ? ORDER BY id`), a.ID)
+	rows, err := q.Query(ctx, `SELECT no FROM service_notices WHERE application_id = ? ORDER BY id`, a.ID)
 	if err != nil {
-		return a, store.Normalize(err)
+		return a, err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -165,7 +165,7 @@ func (s *Service) Application(ctx context.Context, actor access.Actor, no string
 	if d.Case.Flow != casework.ServiceFlowName {
 		return ApplicationDetail{}, store.NotFoundf("%s 不是便民服务申请", no)
 	}
-	a, err := s.loadApp(ctx, s.db.R, "a.case_id = ?", d.Case.ID)
+	a, err := s.loadApp(ctx, s.db, "a.case_id = ?", d.Case.ID)
 	if err != nil {
 		return ApplicationDetail{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) PublicApplication(ctx context.Context, no, last4 string) (Publ
 	if err != nil {
 		return PublicApplication{}, err
 	}
-	a, err := s.loadApp(ctx, s.db.R, "c.no = ?", v.No)
+	a, err := s.loadApp(ctx, s.db, "c.no = ?", v.No)
 	if err != nil {
 		return PublicApplication{}, err
 	}
@@ -204,19 +204,11 @@ func (s *Service) Applications(ctx context.Context, actor access.Actor, limit in
 	c1, a1 := actor.SubtreeFilter("hu.path")
 	c2, a2 := actor.SubtreeFilter("c.place_path")
 	rows, err := s.db.Query(ctx, `SELECT `+appCols+appFrom+` WHERE (`+c1+`) OR (`+c2+`) ORDER BY a.id DESC LIMIT ?`, append(append(a1, a2...), limit)...)
+	out, err := store.Collect(rows, err, scanApp)
 	if err != nil {
 		return nil, fmt.Errorf("applications: %w", err)
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Ratings are the review levels, best first.
@@ -263,7 +255,7 @@ func (s *Service) review(ctx context.Context, actor access.Actor, a Application,
 		_, err := tx.Exec(ctx, `INSERT INTO service_reviews (application_id, rating, channel, note, at) VALUES (?, ?, ?, ?, ?)`,
 			a.ID, rating, channel, note, store.Millis(s.now()))
 		if err != nil {
-			if store.Normalize(err) != nil && isConflict(err) {
+			if isConflict(err) {
 				return store.Conflict("该申请已评价过")
 			}
 			return fmt.Errorf("review: %w", err)

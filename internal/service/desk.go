@@ -11,6 +11,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/casework"
+	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 )
@@ -98,10 +99,10 @@ func (s *Service) Check(ctx context.Context, actor access.Actor, in DeskInput) (
 	if err != nil {
 		return CheckResult{}, err
 	}
-	return s.check(ctx, s.db.R, it, s.sealer.Hash(in.Phone), in.Present)
+	return s.check(ctx, s.db, it, s.sealer.Hash(in.Phone), in.Present)
 }
 
-func (s *Service) check(ctx context.Context, q store.Queryer, it Item, phoneHash string, present []int64) (CheckResult, error) {
+func (s *Service) check(ctx context.Context, q store.Querier, it Item, phoneHash string, present []int64) (CheckResult, error) {
 	res := CheckResult{Item: it}
 	prior, err := s.openNotices(ctx, q, it.ID, phoneHash)
 	if err != nil {
@@ -216,7 +217,7 @@ func (s *Service) IssueNotice(ctx context.Context, actor access.Actor, in DeskIn
 			listed_json, note, issued_by, issuer_name, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			fmt.Sprintf("tmp-%d", now.UnixNano()), it.ID, site.ID, nullID(win.ID), in.ApplicantName, hash, in.Phone[len(in.Phone)-4:], string(missing),
 			string(listedJSON), in.Note, nullID(actor.UserID), actorName(actor), store.Millis(now)).Scan(&id); err != nil {
-			return fmt.Errorf("insert notice: %w", store.Normalize(err))
+			return fmt.Errorf("insert notice: %w", err)
 		}
 		no = fmt.Sprintf("GZ%s%06d", now.In(shanghai).Format("20060102"), id)
 		if _, err := tx.Exec(ctx, `UPDATE service_notices SET no = ? WHERE id = ?`, no, id); err != nil {
@@ -239,23 +240,15 @@ type handling struct {
 	townshipLevel bool
 }
 
-type unitRef struct {
-	ID               int64
-	Code, Name, Kind string
-	Path             string
-}
-
-func unitBy(ctx context.Context, q store.Queryer, d store.Dialect, where string, arg any) (unitRef, error) {
-	var u unitRef
-	err := q.QueryRowContext(ctx, store.Rebind(d, `SELECT id, code, name, kind, path FROM units WHERE `+where), arg).Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path)
-	return u, store.Normalize(err)
-}
+// unitRef is a unit as the desk needs it; org owns the units table and its
+// reads (org/ref.go).
+type unitRef = org.Ref
 
 // townshipAt returns the township or street at or above the unit at path.
-func (s *Service) townshipAt(ctx context.Context, q store.Queryer, path string) (unitRef, bool, error) {
-	ids := strings.Split(strings.Trim(path, "/"), "/")
+func (s *Service) townshipAt(ctx context.Context, q store.Querier, path string) (unitRef, bool, error) {
+	ids := org.PathIDs(path)
 	for i := len(ids) - 1; i >= 0; i-- {
-		u, err := unitBy(ctx, q, s.db.Dialect, "id = ?", ids[i])
+		u, err := org.RefByID(ctx, q, ids[i])
 		if err != nil {
 			if isNotFound(err) {
 				continue
@@ -270,10 +263,10 @@ func (s *Service) townshipAt(ctx context.Context, q store.Queryer, path string) 
 }
 
 // route decides the back office of an item applied for at place.
-func (s *Service) route(ctx context.Context, q store.Queryer, it Item, place unitRef) (handling, error) {
+func (s *Service) route(ctx context.Context, q store.Querier, it Item, place unitRef) (handling, error) {
 	switch it.Level {
 	case LevelCounty:
-		u, err := unitBy(ctx, q, s.db.Dialect, "code = ?", it.DeptCode)
+		u, err := org.RefByCode(ctx, q, it.DeptCode)
 		if err != nil {
 			return handling{}, fmt.Errorf("department %s: %w", it.DeptCode, err)
 		}
@@ -390,7 +383,7 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 		return casework.Case{}, store.Invalid("代缴请填写缴费凭证号")
 	}
 	hash := s.sealer.Hash(in.Phone)
-	chk, err := s.check(ctx, s.db.R, it, hash, in.Present)
+	chk, err := s.check(ctx, s.db, it, hash, in.Present)
 	if err != nil {
 		return casework.Case{}, err
 	}
@@ -398,11 +391,11 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 		return casework.Case{}, store.Invalidf("缺少材料%s，请出具一次性告知书", materialNames(chk.Missing))
 	}
 	place := unitRef{ID: site.UnitID, Code: site.UnitCode, Name: site.UnitName, Kind: site.UnitKind, Path: site.UnitPath}
-	h, err := s.route(ctx, s.db.R, it, place)
+	h, err := s.route(ctx, s.db, it, place)
 	if err != nil {
 		return casework.Case{}, err
 	}
-	centre, _, err := s.centreFor(ctx, s.db.R, site.UnitPath)
+	centre, _, err := s.centreFor(ctx, s.db, site.UnitPath)
 	if err != nil {
 		return casework.Case{}, err
 	}
@@ -481,7 +474,7 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 	}
 	var place unitRef
 	if in.Township != "" {
-		place, err = unitBy(ctx, s.db.R, s.db.Dialect, "code = ?", strings.TrimSpace(in.Township))
+		place, err = org.RefByCode(ctx, s.db, in.Township)
 		if err != nil {
 			if isNotFound(err) {
 				return casework.Case{}, store.Invalid("请选择所在乡镇（街道）")
@@ -494,13 +487,13 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 	} else if it.Level != LevelCounty {
 		return casework.Case{}, store.Invalid("请选择所在乡镇（街道）")
 	}
-	h, err := s.route(ctx, s.db.R, it, place)
+	h, err := s.route(ctx, s.db, it, place)
 	if err != nil {
 		return casework.Case{}, err
 	}
 	var centre Site
 	if place.ID != 0 {
-		if centre, _, err = s.centreFor(ctx, s.db.R, place.Path); err != nil {
+		if centre, _, err = s.centreFor(ctx, s.db, place.Path); err != nil {
 			return casework.Case{}, err
 		}
 	}

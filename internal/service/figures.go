@@ -95,7 +95,7 @@ func (s *Service) Figures(ctx context.Context, actor access.Actor, f FigureFilte
 	}
 	out := Figures{From: f.From, To: f.To, All: FigureRow{Key: "all", Name: "合计"}}
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(devolved), 0) FROM service_items WHERE active = 1`).Scan(&out.Items, &out.DevolvedItems); err != nil {
-		return out, fmt.Errorf("figures: %w", store.Normalize(err))
+		return out, fmt.Errorf("figures: %w", err)
 	}
 	c1, a1 := actor.SubtreeFilter("hu.path")
 	c2, a2 := actor.SubtreeFilter("c.place_path")

@@ -29,7 +29,7 @@ type GeneratedWindow struct {
 func (s *Service) LoadGenerated(ctx context.Context, actor access.Actor, items []ItemInput, sites []GeneratedSite) (bool, error) {
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM service_items`).Scan(&n); err != nil {
-		return false, fmt.Errorf("generated items: %w", store.Normalize(err))
+		return false, fmt.Errorf("generated items: %w", err)
 	}
 	if n > 0 {
 		return false, nil
@@ -48,7 +48,7 @@ func (s *Service) LoadGenerated(ctx context.Context, actor access.Actor, items [
 			var siteID int64
 			if err := tx.QueryRow(ctx, `INSERT INTO service_sites (unit_id, kind, name, address, phone, hours, demo, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
 				site.UnitID, site.Kind, site.Name, site.Address, site.Phone, site.Hours, now).Scan(&siteID); err != nil {
-				return fmt.Errorf("site %s: %w", site.Name, store.Normalize(err))
+				return fmt.Errorf("site %s: %w", site.Name, err)
 			}
 			for _, w := range site.Windows {
 				var wid int64

@@ -30,7 +30,7 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 	var appID int64
 	var kind string
 	if err := tx.QueryRow(ctx, `SELECT id, kind FROM service_applications WHERE case_id = ?`, c.ID).Scan(&appID, &kind); err != nil {
-		return fmt.Errorf("application of %s: %w", c.No, store.Normalize(err))
+		return fmt.Errorf("application of %s: %w", c.No, err)
 	}
 	switch ch.Action {
 	case "fix_on_spot":
@@ -41,7 +41,7 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 		var due sql.NullInt64
 		err := tx.QueryRow(ctx, `SELECT MAX(handle_due_at) FROM assignments WHERE case_id = ? AND role = 'lead' AND status <> 'returned'`, c.ID).Scan(&due)
 		if err != nil {
-			return fmt.Errorf("application %s due: %w", c.No, store.Normalize(err))
+			return fmt.Errorf("application %s due: %w", c.No, err)
 		}
 		onTime := !due.Valid || at <= due.Int64
 		decision := map[string]string{"approve": "approved", "refuse": "refused"}[ch.Action]
@@ -86,7 +86,7 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 func eventData(ctx context.Context, tx *store.Tx, id int64) (map[string]any, error) {
 	var raw string
 	if err := tx.QueryRow(ctx, `SELECT data_json FROM case_events WHERE id = ?`, id).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("event %d: %w", id, store.Normalize(err))
+		return nil, fmt.Errorf("event %d: %w", id, err)
 	}
 	out := map[string]any{}
 	if raw != "" {
@@ -121,7 +121,7 @@ func (s *Service) insertApplication(ctx context.Context, tx *store.Tx, c casewor
 		c.ID, d.Item, d.Kind, d.Channel, nullID(d.Site), nullID(d.Centre), nullID(d.Window), d.Unit, d.Office, b2i(d.TownshipLevel),
 		d.Applicant, d.PhoneHash, string(mats), b2i(d.Consent), d.ConsentNote, d.FeeCents, b2i(d.PaidByProxy), d.PaymentRef, at, d.Visits).Scan(&id)
 	if err != nil {
-		return fmt.Errorf("insert application %s: %w", c.No, store.Normalize(err))
+		return fmt.Errorf("insert application %s: %w", c.No, err)
 	}
 	for _, n := range d.Notices {
 		if _, err := tx.Exec(ctx, `UPDATE service_notices SET application_id = ? WHERE id = ? AND application_id IS NULL`, id, n); err != nil {

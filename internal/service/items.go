@@ -10,6 +10,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -190,13 +191,14 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 	}
 	var deptID int64
 	if in.DeptCode != "" {
-		var kind string
-		if err := tx.QueryRow(ctx, `SELECT id, kind FROM units WHERE code = ?`, strings.TrimSpace(in.DeptCode)).Scan(&deptID, &kind); err != nil {
+		dept, err := org.RefByCode(ctx, tx, in.DeptCode)
+		if err != nil {
 			if isNotFound(err) {
 				return store.Invalidf("找不到责任部门 %s", in.DeptCode)
 			}
 			return err
 		}
+		deptID = dept.ID
 	}
 	now := store.Millis(s.now())
 	var id int64
@@ -216,7 +218,7 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			in.Code, matterID, in.Name, in.Kind, in.Level, nullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
 			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved), b2i(demo), now, now).Scan(&id); err != nil {
-			return fmt.Errorf("insert service item: %w", store.Normalize(err))
+			return fmt.Errorf("insert service item: %w", err)
 		}
 	default:
 		return fmt.Errorf("service item %s: %w", in.Code, err)
@@ -310,23 +312,11 @@ func (s *Service) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 		args = append(args, f.Level)
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY i.code`, args...)
+	out, err := store.Collect(rows, err, scanItem)
 	if err != nil {
 		return nil, fmt.Errorf("service items: %w", err)
 	}
-	var out []Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("service items: %w", err)
-		}
-		out = append(out, it)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	mats, err := s.materials(ctx, s.db.R, 0)
+	mats, err := s.materials(ctx, s.db, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -338,12 +328,12 @@ func (s *Service) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 
 // Item returns the active item with the given code.
 func (s *Service) Item(ctx context.Context, code string) (Item, error) {
-	return s.itemBy(ctx, s.db.R, code)
+	return s.itemBy(ctx, s.db, code)
 }
 
-func (s *Service) itemBy(ctx context.Context, q store.Queryer, code string) (Item, error) {
+func (s *Service) itemBy(ctx context.Context, q store.Querier, code string) (Item, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	it, err := scanItem(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+itemCols+itemFrom+` WHERE i.code = ? AND i.active = 1`), code))
+	it, err := scanItem(q.QueryRow(ctx, `SELECT `+itemCols+itemFrom+` WHERE i.code = ? AND i.active = 1`, code))
 	if err != nil {
 		if isNotFound(err) {
 			return Item{}, store.NotFoundf("找不到服务事项 %s", code)
@@ -360,16 +350,16 @@ func (s *Service) itemBy(ctx context.Context, q store.Queryer, code string) (Ite
 
 // materials returns the materials of one item (or of all when itemID is 0),
 // by item.
-func (s *Service) materials(ctx context.Context, q store.Queryer, itemID int64) (map[int64][]Material, error) {
+func (s *Service) materials(ctx context.Context, q store.Querier, itemID int64) (map[int64][]Material, error) {
 	query := `SELECT item_id, id, name, form, copies, required, sample FROM service_materials`
 	var args []any
 	if itemID != 0 {
 		query += ` WHERE item_id = ?`
 		args = append(args, itemID)
 	}
-	rows, err := q.QueryContext(ctx, s.db.Rebind(query+` ORDER BY item_id, sort, id`), args...)
+	rows, err := q.Query(ctx, query+` ORDER BY item_id, sort, id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("materials: %w", store.Normalize(err))
+		return nil, fmt.Errorf("materials: %w", err)
 	}
 	defer rows.Close()
 	out := map[int64][]Material{}

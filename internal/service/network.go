@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
 
@@ -71,7 +72,7 @@ func (s *Service) Counts(ctx context.Context) (NetworkCounts, error) {
 		(SELECT COUNT(*) FROM service_windows),
 		(SELECT COUNT(*) FROM service_staff)`).Scan(&c.Centres, &c.Points, &c.Windows, &c.Staff)
 	if err != nil {
-		return c, fmt.Errorf("network counts: %w", store.Normalize(err))
+		return c, fmt.Errorf("network counts: %w", err)
 	}
 	return c, nil
 }
@@ -79,21 +80,9 @@ func (s *Service) Counts(ctx context.Context) (NetworkCounts, error) {
 // Centres lists the centres with their windows and staff, in unit order.
 func (s *Service) Centres(ctx context.Context) ([]Site, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id WHERE s.kind = 'centre' ORDER BY u.code`)
+	out, err := store.Collect(rows, err, scanSite)
 	if err != nil {
 		return nil, fmt.Errorf("centres: %w", err)
-	}
-	var out []Site
-	for rows.Next() {
-		x, err := scanSite(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	for i := range out {
 		if err := s.fillSite(ctx, &out[i]); err != nil {
@@ -106,14 +95,14 @@ func (s *Service) Centres(ctx context.Context) ([]Site, error) {
 // Points lists the service points under a township (its villages and
 // communities).
 func (s *Service) Points(ctx context.Context, townshipCode string) ([]Site, error) {
-	var path string
-	if err := s.db.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, townshipCode).Scan(&path); err != nil {
+	t, err := org.RefByCode(ctx, s.db, townshipCode)
+	if err != nil {
 		if isNotFound(err) {
 			return nil, store.NotFoundf("找不到单位 %s", townshipCode)
 		}
 		return nil, err
 	}
-	lo, hi := access.PathRange(path)
+	lo, hi := access.PathRange(t.Path)
 	rows, err := s.db.Query(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
 		WHERE s.kind = 'point' AND u.path >= ? AND u.path < ? ORDER BY u.code`, lo, hi)
 	out, err := store.Collect(rows, err, scanSite)
@@ -188,11 +177,11 @@ func (s *Service) Site(ctx context.Context, id int64) (Site, error) {
 
 // centreFor returns the centre of the township at or above the unit at
 // path (the centre an application counts under).
-func (s *Service) centreFor(ctx context.Context, q store.Queryer, path string) (Site, bool, error) {
+func (s *Service) centreFor(ctx context.Context, q store.Querier, path string) (Site, bool, error) {
 	ids := strings.Split(strings.Trim(path, "/"), "/")
 	for i := len(ids) - 1; i >= 0; i-- {
-		x, err := scanSite(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
-			WHERE s.unit_id = ? AND s.kind = 'centre'`), ids[i]))
+		x, err := scanSite(q.QueryRow(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id
+			WHERE s.unit_id = ? AND s.kind = 'centre'`, ids[i]))
 		if err == nil {
 			return x, true, nil
 		}

@@ -49,7 +49,7 @@ func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 	err := sc.Scan(&n.ID, &n.No, &n.ItemCode, &n.ItemName, &n.SiteName, &n.SiteKind, &n.SitePhone, &n.SiteAddress, &n.SitePath, &n.WindowName,
 		&n.ApplicantName, &n.PhoneLast4, &missing, &listed, &n.Note, &n.IssuerName, &issued, &n.ApplicationNo)
 	if err != nil {
-		return n, store.Normalize(err)
+		return n, err
 	}
 	n.IssuedAt = store.Time(issued).In(shanghai)
 	if err := json.Unmarshal([]byte(missing), &n.Missing); err != nil {
@@ -63,22 +63,14 @@ func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 
 // openNotices returns the notices of an applicant for an item that no
 // application has followed yet, oldest first.
-func (s *Service) openNotices(ctx context.Context, q store.Queryer, itemID int64, phoneHash string) ([]Notice, error) {
-	rows, err := q.QueryContext(ctx, s.db.Rebind(`SELECT `+noticeCols+noticeFrom+`
-		WHERE n.item_id = ? AND n.phone_hash = ? AND n.application_id IS NULL ORDER BY n.id`), itemID, phoneHash)
+func (s *Service) openNotices(ctx context.Context, q store.Querier, itemID int64, phoneHash string) ([]Notice, error) {
+	rows, err := q.Query(ctx, `SELECT `+noticeCols+noticeFrom+`
+		WHERE n.item_id = ? AND n.phone_hash = ? AND n.application_id IS NULL ORDER BY n.id`, itemID, phoneHash)
+	out, err := store.Collect(rows, err, scanNotice)
 	if err != nil {
-		return nil, fmt.Errorf("notices: %w", store.Normalize(err))
+		return nil, fmt.Errorf("notices: %w", err)
 	}
-	defer rows.Close()
-	var out []Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Notice returns the notice numbered no, to staff of its site's township (or
@@ -106,7 +98,7 @@ func (s *Service) seesSite(ctx context.Context, actor access.Actor, path string)
 	if actor.CountyWide() || actor.SeesPath(path) {
 		return true
 	}
-	t, ok, err := s.townshipAt(ctx, s.db.R, path)
+	t, ok, err := s.townshipAt(ctx, s.db, path)
 	return err == nil && ok && actor.SeesPath(t.Path)
 }
 

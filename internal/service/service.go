@@ -113,7 +113,7 @@ func IsStaff(a access.Actor) bool {
 	return !a.Anonymous() && (a.System || a.HasAny(staffRoles...))
 }
 
-func isNotFound(err error) bool { return errors.Is(store.Normalize(err), store.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func b2i(b bool) int {
 	if b {
@@ -145,4 +145,4 @@ var shanghai = func() *time.Location {
 	return loc
 }()
 
-func isConflict(err error) bool { return errors.Is(store.Normalize(err), store.ErrConflict) }
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -6,7 +6,6 @@ package settings
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 // Querier reads one row; both *store.DB and *store.Tx are Queriers, so a
 // setting can be read inside or outside a transaction.
 type Querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 }
 
 // Setting is one stored value.
@@ -42,7 +41,7 @@ const (
 func lookup(ctx context.Context, q Querier, key string) (value string, ok bool, err error) {
 	err = q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("read setting %s: %w", key, err)

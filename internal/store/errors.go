@@ -23,10 +23,16 @@ var (
 )
 
 // Normalize maps driver errors to ErrNotFound, ErrConflict or ErrInvalid,
-// keeping the original in the chain for logs. Other errors pass unchanged.
+// keeping the original in the chain for logs. Other errors pass unchanged,
+// and so do errors already of one of the kinds (Normalize is idempotent).
+// The store's own Exec, Query, QueryRow's Scan and Collect call it, so
+// callers only need it for errors from the bare database/sql handles.
 func Normalize(err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrForbidden) {
+		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)

@@ -254,14 +254,15 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return res, Normalize(err)
 }
 
-// QueryRow runs a `?`-placeholder query inside the transaction.
-func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+// QueryRow runs a `?`-placeholder query inside the transaction; the row's
+// Scan returns normalised errors (ErrNotFound for no row).
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 	ctx = tx.ctx(ctx)
 	query = Rebind(tx.Dialect, query)
 	if st := tx.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
+		return &Row{st.QueryRowContext(ctx, args...)}
 	}
-	return tx.Tx.QueryRowContext(ctx, query, args...)
+	return &Row{tx.Tx.QueryRowContext(ctx, query, args...)}
 }
 
 // Query runs a `?`-placeholder query inside the transaction.
@@ -319,13 +320,39 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return res, Normalize(err)
 }
 
-// QueryRow runs a `?`-placeholder query on the reader pool.
-func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+// QueryRow runs a `?`-placeholder query on the reader pool; the row's Scan
+// returns normalised errors (ErrNotFound for no row).
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
 	query = db.Rebind(query)
 	if st := db.rStmts.get(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
+		return &Row{st.QueryRowContext(ctx, args...)}
 	}
-	return db.R.QueryRowContext(ctx, query, args...)
+	return &Row{db.R.QueryRowContext(ctx, query, args...)}
+}
+
+// Row is the result of QueryRow: a *sql.Row whose errors are normalised, so
+// a caller tests errors.Is(err, store.ErrNotFound) and never sees
+// sql.ErrNoRows or a driver's constraint codes (errors.go).
+type Row struct{ row *sql.Row }
+
+// Scan copies the row's columns into dest, like sql.Row.Scan, and returns
+// its error normalised.
+func (r *Row) Scan(dest ...any) error { return Normalize(r.row.Scan(dest...)) }
+
+// Err returns the query's error, normalised, without scanning.
+func (r *Row) Err() error { return Normalize(r.row.Err()) }
+
+// RowQueryer is what *DB and *Tx both offer for one-row reads, so a read
+// helper runs inside or outside a transaction.
+type RowQueryer interface {
+	QueryRow(ctx context.Context, query string, args ...any) *Row
+}
+
+// Querier is what *DB and *Tx both offer for reads with `?` placeholders:
+// one row (normalised, see Row) or many (Query).
+type Querier interface {
+	RowQueryer
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // Query runs a `?`-placeholder query on the reader pool.
@@ -372,22 +399,27 @@ func NullMillis(t time.Time) sql.NullInt64 {
 type Scanner = interface{ Scan(dest ...any) error }
 
 // Collect reads every row of a query with scan and closes the rows, so a
-// list query is one call: store.Collect(db.Query(ctx, q, args...), scanItem).
+// list query is two lines:
+//
+//	rows, err := db.Query(ctx, q, args...)
+//	items, err := store.Collect(rows, err, scanItem)
+//
 // It returns an empty, non-nil slice when there are no rows (JSON "[]").
+// Errors come back normalised, like Query's.
 func Collect[T any](rows *sql.Rows, err error, scan func(Scanner) (T, error)) ([]T, error) {
 	if err != nil {
-		return nil, err
+		return nil, Normalize(err)
 	}
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, Normalize(err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, Normalize(rows.Err())
 }
 
 // Optimize refreshes the query planner's statistics where they are missing

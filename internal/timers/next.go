@@ -24,7 +24,7 @@ func NextDue(ctx context.Context, db *store.DB, kinds []string, t time.Time) (du
 	}
 	var next sql.NullInt64
 	if err := db.QueryRow(ctx, q, args...).Scan(&next); err != nil {
-		return time.Time{}, false, fmt.Errorf("due timers: %w", store.Normalize(err))
+		return time.Time{}, false, fmt.Errorf("due timers: %w", err)
 	}
 	if !next.Valid {
 		return time.Time{}, false, nil

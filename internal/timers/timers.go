@@ -60,7 +60,7 @@ func Schedule(ctx context.Context, tx *store.Tx, t Timer) (int64, error) {
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		t.Kind, t.CaseID, nullID(t.AssignmentID), store.Millis(t.DueAt), t.Payload, time.Now().UnixMilli()).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("schedule timer %s for case %d: %w", t.Kind, t.CaseID, store.Normalize(err))
+		return 0, fmt.Errorf("schedule timer %s for case %d: %w", t.Kind, t.CaseID, err)
 	}
 	return id, nil
 }

@@ -124,7 +124,7 @@ func (s *Service) recordPhoneSearch(ctx context.Context, actor access.Actor, pho
 		if err := tx.QueryRow(ctx, `INSERT INTO pii_reveals (at, user_id, actor_name, actor_unit_id, actor_unit_path, subject, subject_ref, field, whose, reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) RETURNING id`,
 			store.Millis(at), actor.UserID, name, unitID, actor.UnitPath, SubjectPhoneSearch, masked, FieldReporterPhone, reason).Scan(&id); err != nil {
-			return fmt.Errorf("record phone search: %w", store.Normalize(err))
+			return fmt.Errorf("record phone search: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pii.phone_search", Entity: SubjectPhoneSearch, EntityID: masked,
 			After: map[string]any{"reveal_id": id}, Reason: reason})

@@ -164,7 +164,7 @@ func (s *Service) Reveal(ctx context.Context, actor access.Actor, req RevealRequ
 		if err := tx.QueryRow(ctx, `INSERT INTO pii_reveals (at, user_id, actor_name, actor_unit_id, actor_unit_path, subject, subject_ref, field, whose, reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			store.Millis(at), actor.UserID, name, unitID, actor.UnitPath, req.Subject, req.Ref, req.Field, whose, req.Reason).Scan(&out.ID); err != nil {
-			return fmt.Errorf("record reveal: %w", store.Normalize(err))
+			return fmt.Errorf("record reveal: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pii.reveal", Entity: req.Subject, EntityID: req.Ref,
 			After: map[string]any{"field": req.Field, "whose": whose, "reveal_id": out.ID}, Reason: req.Reason})
@@ -199,7 +199,7 @@ func (s *Service) casePhone(ctx context.Context, actor access.Actor, no string) 
 	}
 	err = s.db.QueryRow(ctx, `SELECT reporter_phone_enc, reporter_name FROM cases WHERE no = ?`, no).Scan(&sealed, &whose)
 	if err != nil {
-		return "", "", fmt.Errorf("read case %s: %w", no, store.Normalize(err))
+		return "", "", fmt.Errorf("read case %s: %w", no, err)
 	}
 	return sealed, whose, nil
 }
@@ -214,7 +214,7 @@ func (s *Service) personField(ctx context.Context, actor access.Actor, ref, fiel
 	var phone, idNo, path string
 	err = s.db.QueryRow(ctx, `SELECT p.name, p.phone_enc, p.id_no_enc, u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
 		Scan(&whose, &phone, &idNo, &path)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) || (err == nil && !actor.SeesPath(path)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !actor.SeesPath(path)) {
 		return "", "", store.NotFound("找不到该人员")
 	}
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
@@ -502,24 +503,11 @@ func (s *Server) resolveUnit(ctx context.Context, typed string) string {
 	if i := strings.LastIndex(typed, "("); i >= 0 && strings.HasSuffix(typed, ")") {
 		return strings.TrimSpace(typed[i+1 : len(typed)-1])
 	}
-	var n int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE code = ?`, typed).Scan(&n); err == nil && n == 1 {
+	if _, err := org.RefByCode(ctx, s.DB, typed); err == nil {
 		return typed
 	}
-	rows, err := s.DB.Query(ctx, `SELECT code FROM units WHERE name = ? LIMIT 2`, typed)
-	if err != nil {
-		return typed
-	}
-	defer rows.Close()
-	var codes []string
-	for rows.Next() {
-		var c string
-		if rows.Scan(&c) == nil {
-			codes = append(codes, c)
-		}
-	}
-	if len(codes) == 1 {
-		return codes[0]
+	if us, err := org.RefsByName(ctx, s.DB, typed, 2); err == nil && len(us) == 1 {
+		return us[0].Code
 	}
 	return typed
 }

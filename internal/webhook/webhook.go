@@ -207,7 +207,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewEndpoint
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO webhook_endpoints (url, secret, events, description, active, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`, u, secret, strings.Join(events, ","), desc, nullID(actor.UserID), store.Millis(now), store.Millis(now)).Scan(&id); err != nil {
-			return fmt.Errorf("create webhook: %w", store.Normalize(err))
+			return fmt.Errorf("create webhook: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "webhook.create", Entity: "webhook", EntityID: strconv.FormatInt(id, 10),
 			After: map[string]any{"url": u, "events": events, "description": desc}})
@@ -229,7 +229,7 @@ func scanEndpoint(sc interface{ Scan(...any) error }) (Endpoint, error) {
 	var active int
 	var created, updated int64
 	if err := sc.Scan(&e.ID, &e.URL, &events, &e.Description, &active, &created, &updated, &e.Pending, &e.Failed); err != nil {
-		return e, store.Normalize(err)
+		return e, err
 	}
 	e.Events = strings.Split(events, ",")
 	e.Active = active == 1
@@ -289,7 +289,7 @@ func (s *Service) Delete(ctx context.Context, actor access.Actor, id int64) erro
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		var u string
 		if err := tx.QueryRow(ctx, `SELECT url FROM webhook_endpoints WHERE id = ?`, id).Scan(&u); err != nil {
-			if errors.Is(store.Normalize(err), store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) {
 				return store.NotFound("找不到该Webhook")
 			}
 			return fmt.Errorf("delete webhook: %w", err)
@@ -318,7 +318,7 @@ func scanDelivery(sc interface{ Scan(...any) error }) (Delivery, error) {
 	err := sc.Scan(&d.ID, &d.UID, &d.EndpointID, &d.Target, &d.Event, &d.CaseID, &d.CaseNo, &d.Payload, &d.Status,
 		&d.Attempts, &next, &last, &d.LastStatusCode, &d.LastResponse, &d.LastError, &delivered, &created)
 	if err != nil {
-		return d, store.Normalize(err)
+		return d, err
 	}
 	d.NextAttemptAt, d.CreatedAt = store.Time(next), store.Time(created)
 	d.LastAttemptAt, d.DeliveredAt = last.time(), delivered.time()

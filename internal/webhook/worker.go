@@ -294,7 +294,7 @@ func (w *Worker) destination(ctx context.Context, c claimed) (Destination, error
 		var d Destination
 		err := w.db.QueryRow(ctx, `SELECT url, secret FROM webhook_endpoints WHERE id = ?`, c.endpointID).Scan(&d.URL, &d.Secret)
 		if err != nil {
-			return d, fmt.Errorf("endpoint %d: %w", c.endpointID, store.Normalize(err))
+			return d, fmt.Errorf("endpoint %d: %w", c.endpointID, err)
 		}
 		return d, nil
 	}
@@ -423,7 +423,7 @@ func nullCode(code int) any {
 func Backlog(ctx context.Context, db *store.DB) (pending int64, oldest time.Time, err error) {
 	var first sql.NullInt64
 	if err := db.QueryRow(ctx, `SELECT COUNT(*), MIN(created_at) FROM webhook_deliveries WHERE status = 'pending'`).Scan(&pending, &first); err != nil {
-		return 0, time.Time{}, fmt.Errorf("outbox backlog: %w", store.Normalize(err))
+		return 0, time.Time{}, fmt.Errorf("outbox backlog: %w", err)
 	}
 	if first.Valid {
 		oldest = store.Time(first.Int64)

@@ -343,7 +343,7 @@ func dayIn(ctx context.Context, tx *store.Tx, day string) (*Day, error) {
 	var at int64
 	err := tx.QueryRow(ctx, `SELECT day, kind, name, updated_at FROM calendar_days WHERE day = ?`, day).Scan(&d.Day, &d.Kind, &d.Name, &at)
 	if err != nil {
-		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil, store.NotFoundf("日历中没有 %s 这一天的设置", day)
 		}
 		return nil, fmt.Errorf("read calendar day %s: %w", day, err)
