@@ -15,6 +15,9 @@ func wireParty(_ context.Context, a *app) error {
 		return nil
 	}
 	a.party = party.New(a.db, a.cases)
+	if a.org != nil {
+		a.party.UseSealer(a.org.Sealer())
+	}
 	a.cases.UseParty(a.party)
 	return nil
 }

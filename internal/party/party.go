@@ -25,14 +25,16 @@ import (
 	"time"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/pii"
 	"grassroots/internal/store"
 )
 
 // Service is the party registry's domain API.
 type Service struct {
-	db    *store.DB
-	cases *casework.Service
-	now   func() time.Time
+	db     *store.DB
+	cases  *casework.Service
+	now    func() time.Time
+	sealer *pii.Sealer
 }
 
 // New returns the registry over db; members act on their parts through

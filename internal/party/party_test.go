@@ -78,6 +78,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	fx.cases, fx.p = cases, party.New(db, cases)
+	fx.p.UseSealer(sealer)
 	cases.UseParty(fx.p)
 	fx.member = fx.person("党员张某某", "350722D002", "party_member", "350722001001")
 	fx.stranger = fx.person("党员李某某", "350722D003", "party_member", "350722101200")

@@ -1,0 +1,68 @@
+-- The party registry (issue 15): what an organisation department keeps of
+-- each party member, the co-building agreements' terms and commitments, and
+-- serving members' registrations where they live (双报到).
+
+-- A party member is a person (people: name, work unit, party organisation,
+-- home community, sealed phone and ID); this row holds the rest of what the
+-- organisation department keeps.
+CREATE TABLE party_members (
+    person_id    INTEGER PRIMARY KEY REFERENCES people(id),
+    gender       TEXT NOT NULL DEFAULT '',   -- 男, 女 or ''
+    birth_year   INTEGER NOT NULL DEFAULT 0,
+    joined_on    TEXT NOT NULL DEFAULT '',   -- YYYY-MM-DD, the day they joined the party
+    home_grid_id INTEGER REFERENCES units(id),
+    skills       TEXT NOT NULL DEFAULT '',   -- 专业特长, separated by 、
+    intentions   TEXT NOT NULL DEFAULT '',   -- 服务意向, separated by 、
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX party_members_grid ON party_members(home_grid_id);
+
+-- A co-building agreement's term and liaison (联络员), its commitments and
+-- the community's yearly evaluations.
+ALTER TABLE co_building ADD COLUMN term_from BIGINT;
+ALTER TABLE co_building ADD COLUMN term_to BIGINT;
+ALTER TABLE co_building ADD COLUMN liaison TEXT NOT NULL DEFAULT '';
+ALTER TABLE co_building ADD COLUMN liaison_phone_enc TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE co_building_commitments (
+    id           INTEGER PRIMARY KEY,
+    agreement_id INTEGER NOT NULL REFERENCES co_building(id),
+    kind         TEXT NOT NULL,              -- resource, project, people
+    what         TEXT NOT NULL,
+    target       INTEGER NOT NULL,           -- how many (times, person-times, items) were promised
+    done         INTEGER NOT NULL DEFAULT 0  -- how many are done so far
+);
+CREATE INDEX co_building_commitments_agreement ON co_building_commitments(agreement_id);
+
+CREATE TABLE co_building_evaluations (
+    id           INTEGER PRIMARY KEY,
+    agreement_id INTEGER NOT NULL REFERENCES co_building(id),
+    year         INTEGER NOT NULL,
+    grade        TEXT NOT NULL,              -- 好, 较好, 一般, 差
+    comment      TEXT NOT NULL DEFAULT '',
+    created_by   BIGINT,
+    created_at   BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX co_building_evaluations_year ON co_building_evaluations(agreement_id, year);
+
+-- A serving member's registration at the community where they live: made on
+-- the phone or at the community, accepted by the community with a grid, and
+-- re-confirmed every half year. Only one is current (ended_at IS NULL).
+CREATE TABLE member_registrations (
+    id                INTEGER PRIMARY KEY,
+    person_id         INTEGER NOT NULL REFERENCES people(id),
+    community_unit_id INTEGER NOT NULL REFERENCES units(id),
+    grid_id           INTEGER REFERENCES units(id),
+    channel           TEXT NOT NULL,          -- phone, desk
+    status            TEXT NOT NULL,          -- pending, accepted, rejected
+    slip_no           TEXT NOT NULL DEFAULT '', -- 报到单 number, once accepted
+    registered_at     BIGINT NOT NULL,
+    accepted_at       BIGINT,
+    accepted_by       BIGINT,
+    confirmed_at      BIGINT,                 -- last (re-)confirmation
+    note              TEXT NOT NULL DEFAULT '',
+    ended_at          BIGINT
+);
+CREATE UNIQUE INDEX member_registrations_current ON member_registrations(person_id) WHERE ended_at IS NULL;
+CREATE INDEX member_registrations_community ON member_registrations(community_unit_id, status);
