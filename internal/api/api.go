@@ -107,6 +107,7 @@ func New(d Deps) *Server {
 	s.catalogEndpoints()
 	s.serviceEndpoints()
 	s.coordEndpoints()
+	s.partyEndpoints()
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	return s

@@ -135,6 +135,7 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/whistles/summonables":    {Allow: apiEveryone, ValidatesFirst: true},
 		"GET /api/v1/whistle-rate":            {Allow: []apiRole{apiSupervisor, apiCountyAdmin}},
 		"POST /api/v1/co-building":            {Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, ValidatesFirst: true},
+		"GET /api/v1/party/members":           {Allow: apiEveryone},
 		"GET /api/v1/township-calls":          {Allow: apiEveryone},
 		"GET /api/v1/township-calls/proposal": {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
 		"GET /api/v1/enforcement-cases":       {Allow: apiEveryone},

@@ -519,3 +519,14 @@ func pathIDs(p string) []int64 {
 	}
 	return out
 }
+
+// MayKeepOrg reports whether the actor may write the register of the party
+// organisation with code (add and import members, set up organisations
+// under it).
+func (s *Service) MayKeepOrg(ctx context.Context, actor access.Actor, code string) (bool, error) {
+	o, err := partyOrgByCode(ctx, s.db, code)
+	if err != nil {
+		return false, err
+	}
+	return s.mayKeep(ctx, actor, o.UnitID, o.UnitPath)
+}

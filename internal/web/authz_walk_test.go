@@ -169,9 +169,12 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 
-		"GET /org":                                {Allow: everyone},
-		"GET /org/{code}":                         {Path: "/org/" + fx.townA, Allow: seesUnitA},
-		"GET /org/party/{code}":                   {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /org":                           {Allow: everyone},
+		"GET /org/{code}":                    {Path: "/org/" + fx.townA, Allow: seesUnitA},
+		"GET /org/party/{code}":              {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /org/party/{code}/members.xlsx": {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
+		// The register is kept by the organisation department (county administrators here) and by staff whose subtree holds the organisation's unit.
+		"POST /org/party/{code}/import":           {Path: "/org/party/PWALK/import", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin}, Accept: []int{http.StatusBadRequest}},
 		"POST /org/{code}/name":                   {Path: "/org/" + fx.townA + "/name", Allow: admins, Form: url.Values{"name": {"南浦街道"}}},
 		"POST /org/{code}/township-type":          {Path: "/org/" + fx.townA + "/township-type", Allow: countyAdmin, Form: url.Values{"township_type": {org.TownshipTypes()[0]}}},
 		"POST /org/{code}/institutions/{id}/name": {Path: "/org/" + fx.townA + "/institutions/999999/name", Allow: admins, NotFoundOK: true},
@@ -308,6 +311,11 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 		t.Fatal(err)
 	}
 	fx.caseNo = c.No
+	// The street's party working committee, for the party register's routes.
+	if _, err := db.Exec(ctx, `INSERT INTO party_orgs (code, name, kind, path, depth, unit_id, created_at)
+		SELECT 'PWALK', '南浦街道党工委', 'working_committee', '/walk/', 0, id, 0 FROM units WHERE code = ?`, fx.townA); err != nil {
+		t.Fatal(err)
+	}
 	return fx
 }
 
