@@ -136,6 +136,8 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/whistle-rate":            {Allow: []apiRole{apiSupervisor, apiCountyAdmin}},
 		"POST /api/v1/co-building":            {Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, ValidatesFirst: true},
 		"GET /api/v1/party/members":           {Allow: apiEveryone},
+		"GET /api/v1/party/agreements":        {Allow: apiEveryone},
+		"POST /api/v1/party/agreements":       {Body: `{"community":"350722001001","unit":"350722D003","term_from":"2026-01-01","term_to":"2027-12-31","liaison":"联络员","commitments":[{"kind":"people","what":"服务","target":10}]}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/township-calls":          {Allow: apiEveryone},
 		"GET /api/v1/township-calls/proposal": {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
 		"GET /api/v1/enforcement-cases":       {Allow: apiEveryone},

@@ -14,6 +14,8 @@ import (
 // the register of party members.
 func (s *Server) partyEndpoints() {
 	s.route("GET /api/v1/party/members", s.authed(s.partyMembers))
+	s.route("GET /api/v1/party/agreements", s.authed(s.partyAgreements))
+	s.route("POST /api/v1/party/agreements", s.authed(s.signAgreement))
 }
 
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -34,4 +36,28 @@ func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, actor acce
 		list = []party.PartyMember{}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"members": list})
+}
+
+func (s *Server) partyAgreements(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	list, err := s.Party.Agreements(r.Context(), actor, party.AgreementFilter{Community: q.Get("community"), Unit: q.Get("unit")})
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []party.Agreement{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"agreements": list})
+}
+
+func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in party.AgreementInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	a, err := s.Party.SignAgreement(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, a)
 }
