@@ -16,6 +16,10 @@ func (s *Server) partyEndpoints() {
 	s.route("GET /api/v1/party/members", s.authed(s.partyMembers))
 	s.route("GET /api/v1/party/agreements", s.authed(s.partyAgreements))
 	s.route("POST /api/v1/party/agreements", s.authed(s.signAgreement))
+	s.route("GET /api/v1/party/registrations", s.authed(s.partyRegistrations))
+	s.route("POST /api/v1/party/registrations", s.authed(s.deskRegistration))
+	s.route("POST /api/v1/party/registrations/{id}/accept", s.authed(s.acceptRegistration))
+	s.route("POST /api/v1/party/registrations/{id}/reject", s.authed(s.rejectRegistration))
 }
 
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -60,4 +64,85 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) partyRegistrations(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	f := party.RegistrationFilter{Community: q.Get("community"), Unit: q.Get("unit"), Status: q.Get("status"), Overdue: q.Get("overdue") == "1" || q.Get("overdue") == "true"}
+	switch f.Status {
+	case "", party.RegPending, party.RegAccepted, party.RegRejected:
+	default:
+		return store.Invalid("status 应为 pending、accepted 或 rejected")
+	}
+	list, err := s.Party.Registrations(r.Context(), actor, f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []party.Registration{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"registrations": list})
+}
+
+// RegistrationNew is a registration typed in at the community's desk.
+type RegistrationNew struct {
+	PersonID  int64  `json:"person_id"`
+	Community string `json:"community"`
+	Note      string `json:"note"`
+}
+
+func (s *Server) deskRegistration(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in RegistrationNew
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	reg, err := s.Party.RegisterAtDesk(r.Context(), actor, in.PersonID, in.Community, in.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, reg)
+}
+
+func regID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, store.NotFound("找不到该报到记录")
+	}
+	return id, nil
+}
+
+func (s *Server) acceptRegistration(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id, err := regID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Grid string `json:"grid"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	reg, err := s.Party.Accept(r.Context(), actor, id, in.Grid)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, reg)
+}
+
+func (s *Server) rejectRegistration(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id, err := regID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	reg, err := s.Party.Reject(r.Context(), actor, id, in.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, reg)
 }

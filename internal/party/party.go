@@ -46,6 +46,9 @@ func New(db *store.DB, cases *casework.Service) *Service {
 
 var _ casework.PartyRegistry = (*Service)(nil)
 
+// UseClock makes the registry read the time from now (tests, simulations).
+func (s *Service) UseClock(now func() time.Time) { s.now = now }
+
 // shanghai is the zone dates are shown in.
 var shanghai = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
