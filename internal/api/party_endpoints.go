@@ -20,6 +20,11 @@ func (s *Server) partyEndpoints() {
 	s.route("POST /api/v1/party/registrations", s.authed(s.deskRegistration))
 	s.route("POST /api/v1/party/registrations/{id}/accept", s.authed(s.acceptRegistration))
 	s.route("POST /api/v1/party/registrations/{id}/reject", s.authed(s.rejectRegistration))
+	s.route("GET /api/v1/party/needs", s.authed(s.partyNeeds))
+	s.route("POST /api/v1/party/needs", s.authed(s.publishNeed))
+	s.route("POST /api/v1/party/activities", s.authed(s.planActivity))
+	s.route("GET /api/v1/party/activities/{id}", s.authed(s.getActivity))
+	s.route("POST /api/v1/party/activities/{id}/signoff", s.authed(s.signOffActivity))
 }
 
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -145,4 +150,89 @@ func (s *Server) rejectRegistration(w http.ResponseWriter, r *http.Request, acto
 		return err
 	}
 	return writeJSON(w, http.StatusOK, reg)
+}
+
+// partyNeeds lists the three lists (kind need by default; resource,
+// project).
+func (s *Server) partyNeeds(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	q := r.URL.Query()
+	f := party.ItemFilter{Community: q.Get("community"), Kind: q.Get("kind"), Status: q.Get("status")}
+	switch f.Kind {
+	case "":
+		f.Kind = party.ItemNeed
+	case party.ItemNeed, party.ItemResource, party.ItemProject:
+	default:
+		return store.Invalid("kind 应为 need、resource 或 project")
+	}
+	list, err := s.Party.Items(r.Context(), actor, f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []party.Item{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (s *Server) publishNeed(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in party.ItemInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Kind == "" {
+		in.Kind = party.ItemNeed
+	}
+	it, err := s.Party.PublishItem(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) planActivity(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in party.ActivityInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	a, err := s.Party.PlanActivity(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, a)
+}
+
+func activityID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, store.NotFound("找不到该服务活动")
+	}
+	return id, nil
+}
+
+func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id, err := activityID(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.Party.Activity(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) signOffActivity(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id, err := activityID(r)
+	if err != nil {
+		return err
+	}
+	var in party.SignOffInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	a, err := s.Party.SignOff(r.Context(), actor, id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
 }

@@ -35,6 +35,7 @@ type Service struct {
 	cases  *casework.Service
 	now    func() time.Time
 	sealer *pii.Sealer
+	ledger ServiceLedger
 }
 
 // New returns the registry over db; members act on their parts through

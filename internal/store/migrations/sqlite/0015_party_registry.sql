@@ -66,3 +66,71 @@ CREATE TABLE member_registrations (
 );
 CREATE UNIQUE INDEX member_registrations_current ON member_registrations(person_id) WHERE ended_at IS NULL;
 CREATE INDEX member_registrations_community ON member_registrations(community_unit_id, status);
+
+-- The three lists (需求清单、资源清单、项目清单): what residents need (the
+-- community publishes it), and what units offer (resources, projects);
+-- members and units claim them.
+CREATE TABLE party_items (
+    id                INTEGER PRIMARY KEY,
+    kind              TEXT NOT NULL,            -- need, resource, project
+    community_unit_id INTEGER NOT NULL REFERENCES units(id), -- where
+    owner_unit_id     INTEGER NOT NULL REFERENCES units(id), -- who published it
+    commitment_id     INTEGER REFERENCES co_building_commitments(id),
+    grid_id           INTEGER REFERENCES units(id),
+    title             TEXT NOT NULL,
+    detail            TEXT NOT NULL DEFAULT '',
+    skills            TEXT NOT NULL DEFAULT '', -- separated by 、
+    headcount         INTEGER NOT NULL DEFAULT 1,
+    starts_at         BIGINT,
+    ends_at           BIGINT,
+    status            TEXT NOT NULL,            -- open, claimed, done, closed
+    demo              INTEGER NOT NULL DEFAULT 0,
+    created_by        BIGINT,
+    created_at        BIGINT NOT NULL
+);
+CREATE INDEX party_items_community ON party_items(community_unit_id, kind, status);
+
+CREATE TABLE party_claims (
+    id         INTEGER PRIMARY KEY,
+    item_id    INTEGER NOT NULL REFERENCES party_items(id),
+    person_id  INTEGER REFERENCES people(id),
+    unit_id    INTEGER REFERENCES units(id),
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX party_claims_person ON party_claims(item_id, person_id) WHERE person_id IS NOT NULL;
+CREATE UNIQUE INDEX party_claims_unit ON party_claims(item_id, unit_id) WHERE unit_id IS NOT NULL;
+
+-- Service activities with a roster and attendance; the community (and the
+-- resident served) sign them off.
+CREATE TABLE party_activities (
+    id                 INTEGER PRIMARY KEY,
+    item_id            INTEGER REFERENCES party_items(id),
+    commitment_id      INTEGER REFERENCES co_building_commitments(id),
+    community_unit_id  INTEGER NOT NULL REFERENCES units(id),
+    organiser_unit_id  INTEGER NOT NULL REFERENCES units(id),
+    title              TEXT NOT NULL,
+    content            TEXT NOT NULL DEFAULT '',
+    place              TEXT NOT NULL,           -- the party-mass service centre (党群服务中心) or other place
+    starts_at          BIGINT NOT NULL,
+    ends_at            BIGINT NOT NULL,
+    status             TEXT NOT NULL,           -- planned, signed_off
+    resident_name      TEXT NOT NULL DEFAULT '', -- the resident served who signed it off
+    deed_problem       TEXT NOT NULL DEFAULT '', -- the problem solved (a good deed), if any
+    signed_off_at      BIGINT,
+    signed_off_by      BIGINT,
+    demo               INTEGER NOT NULL DEFAULT 0,
+    created_by         BIGINT,
+    created_at         BIGINT NOT NULL
+);
+CREATE INDEX party_activities_community ON party_activities(community_unit_id, starts_at);
+CREATE INDEX party_activities_signed ON party_activities(signed_off_at);
+
+CREATE TABLE party_attendance (
+    activity_id INTEGER NOT NULL REFERENCES party_activities(id),
+    person_id   INTEGER NOT NULL REFERENCES people(id),
+    in_at       BIGINT,
+    out_at      BIGINT,
+    recorded_by TEXT NOT NULL DEFAULT '',       -- self (phone), organiser
+    PRIMARY KEY (activity_id, person_id)
+);
+CREATE INDEX party_attendance_person ON party_attendance(person_id);
