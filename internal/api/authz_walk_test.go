@@ -138,6 +138,7 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/party/members":                    {Allow: apiEveryone},
 		"GET /api/v1/party/agreements":                 {Allow: apiEveryone},
 		"GET /api/v1/party/registrations":              {Allow: apiEveryone},
+		"GET /api/v1/party/figures":                    {Path: "/api/v1/party/figures?unit=350722001001", Allow: []apiRole{apiTownA, apiCommunity, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/party/needs":                      {Allow: apiEveryone},
 		"POST /api/v1/party/needs":                     {Body: `{"community":"350722001001","title":"助老理发"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
 		"POST /api/v1/party/activities":                {Body: `{"community":"350722001001","title":"政策宣讲","place":"仙楼社区党群服务中心","starts_at":"2026-11-26T09:00:00+08:00","ends_at":"2026-11-26T11:00:00+08:00"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},

@@ -25,6 +25,7 @@ func (s *Server) partyEndpoints() {
 	s.route("POST /api/v1/party/activities", s.authed(s.planActivity))
 	s.route("GET /api/v1/party/activities/{id}", s.authed(s.getActivity))
 	s.route("POST /api/v1/party/activities/{id}/signoff", s.authed(s.signOffActivity))
+	s.route("GET /api/v1/party/figures", s.authed(s.partyFigures))
 }
 
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -235,4 +236,25 @@ func (s *Server) signOffActivity(w http.ResponseWriter, r *http.Request, actor a
 		return err
 	}
 	return writeJSON(w, http.StatusOK, a)
+}
+
+// partyFigures answers a unit's figures over from..to (inclusive days;
+// the last twelve months by default).
+func (s *Server) partyFigures(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	from, to, err := period(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("from") == "" {
+		from = to.AddDate(-1, 0, 0)
+	}
+	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
+	if unit == "" {
+		unit = actor.UnitCode
+	}
+	f, err := s.Party.Figures(r.Context(), actor, unit, from, to)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, f)
 }
