@@ -134,3 +134,7 @@ CREATE TABLE party_attendance (
     PRIMARY KEY (activity_id, person_id)
 );
 CREATE INDEX party_attendance_person ON party_attendance(person_id);
+
+-- Demonstration rows (serve --demo) are marked as such.
+ALTER TABLE co_building ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE member_registrations ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
