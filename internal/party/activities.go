@@ -520,3 +520,60 @@ func (s *Service) signOffTx(ctx context.Context, tx *store.Tx, actor access.Acto
 			After: map[string]any{"attendees": len(kept), "resident": in.ResidentName, "deed": in.Problem != ""}})
 	}
 }
+
+// MemberActivities lists the planned activities the person is on the
+// roster of, soonest first (the member's phone page).
+func (s *Service) MemberActivities(ctx context.Context, personID int64) ([]Activity, error) {
+	rows, err := s.db.Query(ctx, `SELECT v.id FROM party_activities v JOIN party_attendance a ON a.activity_id = v.id
+		WHERE a.person_id = ? AND v.status = ? ORDER BY v.starts_at LIMIT 20`, personID, ActivityPlanned)
+	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("activities of %d: %w", personID, err)
+	}
+	out := make([]Activity, 0, len(ids))
+	for _, id := range ids {
+		a, err := s.Activity(ctx, access.System, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// ActivityFilter narrows the activities listed.
+type ActivityFilter struct {
+	Community string
+	Status    string
+}
+
+// Activities lists a community's activities, newest first (without
+// rosters), for those who read the community.
+func (s *Service) Activities(ctx context.Context, actor access.Actor, f ActivityFilter) ([]Activity, error) {
+	c, err := unitByCode(ctx, s.db, f.Community)
+	if err != nil {
+		return nil, err
+	}
+	if !canRead(actor, c.Path) {
+		return nil, store.Forbiddenf("无权查看%s的服务活动", c.Name)
+	}
+	q := `SELECT v.id, v.title, v.place, v.starts_at, v.ends_at, v.status, o.name, (SELECT COUNT(*) FROM party_attendance a WHERE a.activity_id = v.id)
+		FROM party_activities v JOIN units o ON o.id = v.organiser_unit_id WHERE v.community_unit_id = ?`
+	args := []any{c.ID}
+	if f.Status != "" {
+		q, args = q+` AND v.status = ?`, append(args, f.Status)
+	}
+	rows, err := s.db.Query(ctx, q+` ORDER BY v.starts_at DESC LIMIT 100`, args...)
+	return store.Collect(rows, err, func(sc store.Scanner) (Activity, error) {
+		a := Activity{CommunityCode: c.Code, CommunityName: c.Name}
+		var from, to int64
+		var n int
+		err := sc.Scan(&a.ID, &a.Title, &a.Place, &from, &to, &a.Status, &a.OrganiserName, &n)
+		a.StartsAt, a.EndsAt = time.UnixMilli(from).In(shanghai), time.UnixMilli(to).In(shanghai)
+		a.Roster = make([]RosterLine, n)
+		return a, err
+	})
+}

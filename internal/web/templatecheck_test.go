@@ -78,6 +78,8 @@ var pageData = map[string]any{
 	"service_receipt":       ServiceReceiptPage{},
 	"stats_rates":           StatsPage{},
 	"whistle_member":        MemberPage{},
+	"party_desk":            PartyDeskPage{},
+	"party_letter":          PartyLetterPage{},
 	"whistle_members":       MembersPage{},
 }
 
