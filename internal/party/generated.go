@@ -34,18 +34,17 @@ type GenBranch struct {
 // GenMember is a party member; Branch indexes Branches (-1: none).
 // Registered members have an accepted registration at HomeID with GridID.
 type GenMember struct {
-	Name, Gender         string
-	BirthYear            int
-	JoinedOn             string
-	UnitID               int64
-	Branch               int
-	HomeID, GridID       int64
-	Skills, Intentions   string
-	Registered           bool
-	RegisteredAt         time.Time
-	ChannelPhone         bool
-	PersonID             int64 // set by LoadGenerated
-	registrationAccepted time.Time
+	Name, Gender       string
+	BirthYear          int
+	JoinedOn           string
+	UnitID             int64
+	Branch             int
+	HomeID, GridID     int64
+	Skills, Intentions string
+	Registered         bool
+	RegisteredAt       time.Time
+	ChannelPhone       bool
+	PersonID           int64 // set by LoadGenerated
 }
 
 // GenAgreement is a co-building agreement.

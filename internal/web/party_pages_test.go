@@ -72,7 +72,9 @@ func TestPartyPages(t *testing.T) {
 	})
 }
 
-func partyRegFilter(pid int64) party.RegistrationFilter { return party.RegistrationFilter{PersonID: pid} }
+func partyRegFilter(pid int64) party.RegistrationFilter {
+	return party.RegistrationFilter{PersonID: pid}
+}
 
 func partyItemFilter() party.ItemFilter {
 	return party.ItemFilter{Community: "350722001001", Kind: party.ItemNeed}
