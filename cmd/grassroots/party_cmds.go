@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"time"
 
+	"grassroots/internal/demo"
 	"grassroots/internal/party"
 )
 
@@ -15,6 +19,34 @@ func wireParty(_ context.Context, a *app) error {
 		return nil
 	}
 	a.party = party.New(a.db, a.cases)
+	if a.org != nil {
+		a.party.UseSealer(a.org.Sealer())
+	}
 	a.cases.UseParty(a.party)
+	return nil
+}
+
+// seedParty loads the party registry's demo data (agreements, serving
+// members' registrations, the three lists, a year of activities at the
+// seed's scale) when the server runs with --demo and the demo organisation
+// is loaded; once. The activities' sign-offs go to the volunteer ledger
+// when one is wired.
+func seedParty(ctx context.Context, a *app, out io.Writer) error {
+	if a.cfg == nil || !a.cfg.Demo || a.party == nil || a.org == nil {
+		return nil
+	}
+	has, err := demo.HasOrg(ctx, a.org)
+	if err != nil || !has {
+		return err
+	}
+	started := time.Now()
+	res, err := demo.Party(ctx, a.org, a.party, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo party data: %w", err)
+	}
+	if res.Members > 0 {
+		fmt.Fprintf(out, "演示党建数据 demo party data: %d agreements, %d registered serving members, %d activities, %d person-times (%v)\n",
+			res.Agreements, res.Registered, res.Activities, res.PersonTimes, time.Since(started).Round(time.Millisecond))
+	}
 	return nil
 }

@@ -254,6 +254,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedCases(ctx, a, out); err != nil {
 		return err
 	}
+	if err := seedParty(ctx, a, out); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, a, out)
 }
 

@@ -76,6 +76,9 @@ func New(d Deps) *Server {
 	d.integrationDefaults()
 	if d.Party == nil && d.Cases != nil {
 		d.Party = party.New(d.DB, d.Cases)
+		if d.Org != nil {
+			d.Party.UseSealer(d.Org.Sealer())
+		}
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
@@ -104,6 +107,7 @@ func New(d Deps) *Server {
 	s.catalogEndpoints()
 	s.serviceEndpoints()
 	s.coordEndpoints()
+	s.partyEndpoints()
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	return s

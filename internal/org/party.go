@@ -23,6 +23,10 @@ const (
 	PartyVillageBranch      = "village_branch"
 	PartyGridBranch         = "grid_branch"
 	PartyGroup              = "party_group"
+	// PartyUnitBranch is the party organisation of a county department, an
+	// enterprise or an institution (机关企事业单位党组织): the co-building
+	// units' side of dual registration (internal/party).
+	PartyUnitBranch = "unit_branch"
 )
 
 // PartyOrg is a party organisation, tied to its administrative unit.

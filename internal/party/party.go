@@ -24,14 +24,17 @@ import (
 	"time"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/pii"
 	"grassroots/internal/store"
 )
 
 // Service is the party registry's domain API.
 type Service struct {
-	db    *store.DB
-	cases *casework.Service
-	now   func() time.Time
+	db     *store.DB
+	cases  *casework.Service
+	now    func() time.Time
+	sealer *pii.Sealer
+	ledger ServiceLedger
 }
 
 // New returns the registry over db; members act on their parts through
@@ -42,6 +45,9 @@ func New(db *store.DB, cases *casework.Service) *Service {
 }
 
 var _ casework.PartyRegistry = (*Service)(nil)
+
+// UseClock makes the registry read the time from now (tests, simulations).
+func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
 // shanghai is the zone dates are shown in.
 var shanghai = func() *time.Location {

@@ -37,6 +37,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	c := casetest.New(t, db)
 	fx := &fixture{County: c, t: t, db: db, cases: c.Cases, p: party.New(db, c.Cases), units: map[string]unitRow{}}
+	fx.p.UseSealer(c.Sealer)
 	c.Cases.UseParty(fx.p)
 	for code, u := range c.Units {
 		fx.units[code] = unitRow{id: u.ID, kind: u.Kind, path: u.Path}

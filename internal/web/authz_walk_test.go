@@ -173,13 +173,28 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 
-		"GET /org":                                {Allow: everyone},
-		"GET /org/{code}":                         {Path: "/org/" + fx.townA, Allow: seesUnitA},
-		"GET /org/party/{code}":                   {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
-		"POST /org/{code}/name":                   {Path: "/org/" + fx.townA + "/name", Allow: admins, Form: url.Values{"name": {"南浦街道"}}},
-		"POST /org/{code}/township-type":          {Path: "/org/" + fx.townA + "/township-type", Allow: countyAdmin, Form: url.Values{"township_type": {org.TownshipTypes()[0]}}},
-		"POST /org/{code}/institutions/{id}/name": {Path: "/org/" + fx.townA + "/institutions/999999/name", Allow: admins, NotFoundOK: true},
-		"POST /org/{code}/modules/{id}/name":      {Path: "/org/" + fx.townA + "/modules/999999/name", Allow: admins, NotFoundOK: true},
+		"GET /org":                           {Allow: everyone},
+		"GET /org/{code}":                    {Path: "/org/" + fx.townA, Allow: seesUnitA},
+		"GET /org/party/{code}":              {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /org/party/{code}/members.xlsx": {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
+		// The register is kept by the organisation department (county administrators here) and by staff whose subtree holds the organisation's unit.
+		"POST /org/party/{code}/import": {Path: "/org/party/PWALK/import", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin}, Accept: []int{http.StatusBadRequest}},
+		// The party desk: the user's own unit by default; figures of a unit readable by those who read it.
+		"GET /party":                            {Path: "/party?unit=350722001001", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}},
+		"POST /party/registrations/{id}/accept": {Path: "/party/registrations/999999/accept", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"unit": {"350722001001"}, "grid": {"350722001001G01"}}},
+		"POST /party/needs":                     {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"unit": {"350722001001"}, "title": {"助老理发"}, "headcount": {"2"}}},
+		// The member's own page: the link's token is the credential (a made-up one is 404 for everyone).
+		"POST /m/member/{token}/register":              {Path: "/m/member/gm_nosuch/register", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		"POST /m/member/{token}/reconfirm":             {Path: "/m/member/gm_nosuch/reconfirm", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		"POST /m/member/{token}/needs/{id}/claim":      {Path: "/m/member/gm_nosuch/needs/1/claim", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		"POST /m/member/{token}/activities/{id}/{dir}": {Path: "/m/member/gm_nosuch/activities/1/in", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		"POST /party/activities/{id}/signoff":          {Path: "/party/activities/999999/signoff", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"unit": {"350722001001"}}},
+		"GET /party/letter":                            {Path: "/party/letter?unit=350722D003&year=2026&q=4", Allow: countyLevel},
+		"GET /party/letter.xlsx":                       {Path: "/party/letter.xlsx?unit=350722D003&year=2026&q=4", Allow: countyLevel},
+		"POST /org/{code}/name":                        {Path: "/org/" + fx.townA + "/name", Allow: admins, Form: url.Values{"name": {"南浦街道"}}},
+		"POST /org/{code}/township-type":               {Path: "/org/" + fx.townA + "/township-type", Allow: countyAdmin, Form: url.Values{"township_type": {org.TownshipTypes()[0]}}},
+		"POST /org/{code}/institutions/{id}/name":      {Path: "/org/" + fx.townA + "/institutions/999999/name", Allow: admins, NotFoundOK: true},
+		"POST /org/{code}/modules/{id}/name":           {Path: "/org/" + fx.townA + "/modules/999999/name", Allow: admins, NotFoundOK: true},
 
 		"GET /portal":             {Public: true},
 		"GET /portal/report":      {Public: true},
@@ -315,6 +330,11 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 		t.Fatal(err)
 	}
 	fx.caseNo = c.No
+	// The street's party working committee, for the party register's routes.
+	if _, err := db.Exec(ctx, `INSERT INTO party_orgs (code, name, kind, path, depth, unit_id, created_at)
+		SELECT 'PWALK', '南浦街道党工委', 'working_committee', '/walk/', 0, id, 0 FROM units WHERE code = ?`, fx.townA); err != nil {
+		t.Fatal(err)
+	}
 	return fx
 }
 

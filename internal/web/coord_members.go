@@ -138,6 +138,11 @@ type MemberPage struct {
 	Volunteer party.VolunteerSummary
 	Done      string
 	Error     string
+	// The party registry: the member's registration where they live, the
+	// home community's needs to claim, activities to sign in to.
+	Registration *party.Registration
+	Needs        []party.Item
+	Activities   []party.Activity
 }
 
 func (s *Server) memberData(r *http.Request) (MemberPage, error) {
@@ -155,6 +160,9 @@ func (s *Server) memberData(r *http.Request) (MemberPage, error) {
 		return p, err
 	}
 	if p.Volunteer, err = s.Party.Volunteer(r.Context(), m.PersonID); err != nil {
+		return p, err
+	}
+	if err := s.memberParty(r, &p); err != nil {
 		return p, err
 	}
 	return p, nil

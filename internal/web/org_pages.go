@@ -1,14 +1,18 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // OrgIndexPage is the organisation browser's start: the county with its
@@ -76,13 +80,28 @@ type OrgPartyPage struct {
 	Crumbs   []org.PartyOrg
 	Children []org.PartyOrg
 	Members  []org.Person
+	// The register (internal/party), when the party registry is wired:
+	// members of the organisation and those below it, with counts.
+	Register    []party.PartyMember
+	Count       party.OrgCount
+	ChildCounts map[string]party.OrgCount
+	Levels      []party.LevelCount
+	MayKeep     bool
+	Import      *party.ImportResult
+	ImportError string
 }
+
+// registerShown bounds the register rows a party organisation page lists
+// (the Excel export has them all).
+const registerShown = 300
 
 // orgRoutes registers the organisation browser.
 func (s *Server) orgRoutes() {
 	s.mux.HandleFunc("GET /org", s.staff(s.orgIndex))
 	s.mux.HandleFunc("GET /org/{code}", s.staff(s.orgUnit))
 	s.mux.HandleFunc("GET /org/party/{code}", s.staff(s.orgParty))
+	s.mux.HandleFunc("GET /org/party/{code}/members.xlsx", s.staff(s.orgPartyExport))
+	s.mux.HandleFunc("POST /org/party/{code}/import", s.staff(s.orgPartyImport))
 	s.mux.HandleFunc("POST /org/{code}/name", s.staff(s.orgRename))
 	s.mux.HandleFunc("POST /org/{code}/township-type", s.staff(s.orgTownshipType))
 	s.mux.HandleFunc("POST /org/{code}/institutions/{id}/name", s.staff(s.orgRenameInstitution))
@@ -225,7 +244,105 @@ func (s *Server) orgParty(w http.ResponseWriter, r *http.Request) error {
 	if p.Members, err = s.Org.PartyOrgMembers(ctx, actor, o.ID); err != nil {
 		return err
 	}
+	if err := s.partyRegister(r, &p); err != nil {
+		return err
+	}
 	return s.render(w, r, "org_party", p)
+}
+
+// partyRegister fills the register part of a party organisation's page.
+func (s *Server) partyRegister(r *http.Request, p *OrgPartyPage) error {
+	if s.Party == nil {
+		return nil
+	}
+	ctx, actor := r.Context(), actorOf(r)
+	var children []party.OrgCount
+	var err error
+	if p.Count, children, p.Levels, err = s.Party.MemberCounts(ctx, actor, p.Org.Code); err != nil {
+		return err
+	}
+	p.ChildCounts = map[string]party.OrgCount{}
+	for _, c := range children {
+		p.ChildCounts[c.Code] = c
+	}
+	if p.Register, err = s.Party.Members(ctx, actor, party.MemberFilter{OrgCode: p.Org.Code, Limit: registerShown}); err != nil {
+		return err
+	}
+	p.MayKeep, err = s.Party.MayKeepOrg(ctx, actor, p.Org.Code)
+	return err
+}
+
+// orgPartyExport sends the register of an organisation and those below it.
+func (s *Server) orgPartyExport(w http.ResponseWriter, r *http.Request) error {
+	if s.Party == nil {
+		return store.NotFound("党员名册未启用")
+	}
+	o, err := s.Org.PartyOrgByCode(r.Context(), actorOf(r), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := s.Party.ExportMembers(r.Context(), actorOf(r), party.MemberFilter{OrgCode: o.Code}, &b); err != nil {
+		return err
+	}
+	xlsx.Serve(w, xlsx.FileName(time.Now(), "党员名册", o.Name), b.Bytes())
+	return nil
+}
+
+// orgPartyImport imports organisations and members from an .xlsx file;
+// a file with a bad row imports nothing and the page lists the rows.
+func (s *Server) orgPartyImport(w http.ResponseWriter, r *http.Request) error {
+	if s.Party == nil {
+		return store.NotFound("党员名册未启用")
+	}
+	ctx, actor := r.Context(), actorOf(r)
+	o, err := s.Org.PartyOrgByCode(ctx, actor, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if ok, err := s.Party.MayKeepOrg(ctx, actor, o.Code); err != nil {
+		return err
+	} else if !ok {
+		return store.Forbiddenf("无权登记%s的党员", o.Name)
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return store.Invalid("请选择要导入的 Excel 文件")
+	}
+	defer file.Close()
+	res, ierr := s.Party.ImportRegister(ctx, actor, file)
+	p := OrgPartyPage{Page: s.page(r, "", "org"), Org: o}
+	p.Title = o.Name
+	if p.Crumbs, err = s.Org.PartyOrgAncestors(ctx, o); err != nil {
+		return err
+	}
+	if p.Children, err = s.Org.PartyOrgChildren(ctx, actor, o.ID); err != nil {
+		return err
+	}
+	if err := s.partyRegister(r, &p); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if ierr != nil {
+		msg, ok := userMessage(r, ierr)
+		if !ok {
+			return ierr
+		}
+		p.ImportError, status = msg, http.StatusBadRequest
+	} else {
+		p.Import = &res
+		if len(res.Errors) > 0 {
+			status = http.StatusBadRequest
+		}
+	}
+	s.renderStatus(w, r, status, "org_party", p)
+	return nil
 }
 
 // orgSaved sends the user back to the unit page after a change.

@@ -92,6 +92,7 @@ func (p Page) NavItems() []NavItem {
 	items = append(items,
 		NavItem{"nav.lists", "/lists", "lists"},
 		NavItem{"nav.org", "/org", "org"},
+		NavItem{"nav.party", "/party", "party"},
 		NavItem{"nav.stats", "/stats", "stats"},
 	)
 	if p.Actor.HasAny(access.RoleGrid, access.RoleCommunity) {
@@ -215,6 +216,28 @@ var funcs = template.FuncMap{
 	"query":   url.QueryEscape,
 	"join":    strings.Join,
 	"printf":  fmt.Sprintf,
+	// rate shows a ratio as a percentage, "—" when there is none.
+	"rate": func(r *float64) string {
+		if r == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", *r*100)
+	},
+	// hours shows minutes as hours, "—" when unknown (no ledger).
+	"hours": func(m *int) string {
+		if m == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f", float64(*m)/60)
+	},
+	"hasPrefix": strings.HasPrefix,
+	"hoursOf":   func(m int) float64 { return float64(m) / 60 },
+	"count": func(n *int) string {
+		if n == nil {
+			return "—"
+		}
+		return fmt.Sprint(*n)
+	},
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

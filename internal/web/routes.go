@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	s.homeRoutes()
 	s.authRoutes()
 	s.orgRoutes()
+	s.partyRoutes()
 	s.calendarRoutes()
 	s.caseRoutes()
 	s.catalogRoutes()

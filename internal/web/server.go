@@ -85,6 +85,9 @@ func New(d Deps) (*Server, error) {
 	d.integrationDefaults()
 	if d.Party == nil && d.Cases != nil {
 		d.Party = party.New(d.DB, d.Cases)
+		if d.Org != nil {
+			d.Party.UseSealer(d.Org.Sealer())
+		}
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)

@@ -79,6 +79,8 @@ var pageData = map[string]any{
 	"stats_cases":           StatsCasesPage{},
 	"stats_rates":           StatsPage{},
 	"whistle_member":        MemberPage{},
+	"party_desk":            PartyDeskPage{},
+	"party_letter":          PartyLetterPage{},
 	"whistle_members":       MembersPage{},
 }
 

@@ -40,6 +40,8 @@ type County struct {
 	DB    *store.DB
 	Cases *casework.Service
 	Work  *worktime.Service
+	// Sealer seals the fixture's personal data (an all-zero key).
+	Sealer *pii.Sealer
 	// Now is the engine's clock (2026-11-26 09:00 to start with).
 	Now   time.Time
 	Log   *slog.Logger
@@ -71,6 +73,7 @@ func New(t testing.TB, db *store.DB, hooks ...casework.ChangeHook) *County {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.Sealer = sealer
 	s, err := casework.NewService(db, casework.Deps{
 		Calendar:  func(context.Context) (casework.Calendar, error) { return work.Calendar(), nil },
 		Sealer:    sealer,
