@@ -20,6 +20,9 @@ import (
 // publicised (公示) before it can be issued.
 const SettingPublicityDays = "volunteer.certificate_publicity_days"
 
+// errNoKey is the answer of an instance started without the audit key.
+var errNoKey = store.NotFound("本系统未配置签名密钥，不能签发或核验证明")
+
 // PayloadPrefix starts every certificate payload (the QR code's text).
 const PayloadPrefix = "GRV1."
 
@@ -101,6 +104,14 @@ func (s *Service) RegisterCertificate(ctx context.Context, actor access.Actor, p
 			return err
 		}
 		lo, hi := access.PathRange(actor.UnitPath)
+		var organised int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM volunteer_entries WHERE volunteer_id = ? AND org_path >= ? AND org_path < ?`,
+			v.ID, lo, hi).Scan(&organised); err != nil {
+			return fmt.Errorf("service organised: %w", err)
+		}
+		if organised == 0 {
+			return store.Forbiddenf("本单位没有组织过%s的志愿服务，不能出具证明（谁组织、谁记录、谁出具）", v.Name)
+		}
 		var minutes, times int
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0), COUNT(*) FROM volunteer_entries
 			WHERE volunteer_id = ? AND status = 'approved' AND org_path >= ? AND org_path < ? AND started_at >= ? AND started_at < ?`,
@@ -227,7 +238,7 @@ func (s *Service) IssueCertificate(ctx context.Context, actor access.Actor, no s
 		return c, err
 	}
 	if !ok {
-		return c, errors.New("issue certificate: this instance has no audit key to sign with")
+		return c, errNoKey
 	}
 	c.Stated.Date = now.In(shanghai).Format("2006-01-02")
 	c.Payload, err = Sign(key, c.Stated)
@@ -315,9 +326,12 @@ func PublicKey() (ed25519.PublicKey, bool) {
 // holds the certificate as issued with this very payload and not revoked.
 // It returns only what the certificate states.
 func (s *Service) Verify(ctx context.Context, payload string) (Stated, error) {
+	if !strings.HasPrefix(strings.TrimSpace(payload), PayloadPrefix) {
+		return Stated{}, store.Invalid("这不是本县出具的志愿服务记录证明")
+	}
 	pub, ok := PublicKey()
 	if !ok {
-		return Stated{}, errors.New("verify certificate: this instance has no audit key")
+		return Stated{}, errNoKey
 	}
 	st, err := CheckSignature(pub, payload)
 	if err != nil {

@@ -54,8 +54,11 @@ func TestCertificates(t *testing.T) {
 		staff := fx.actor(10, "X", access.RoleCommunity)
 		staff.UnitName = "仙楼社区"
 		req := volunteer.CertRequest{From: "2026-01-01", To: "2026-12-31", Responsible: "社区书记"}
-		if _, err := fx.v.RegisterCertificate(ctx, fx.actor(12, "T", access.RoleTownship), fx.member, req); !isKind(err, store.ErrInvalid) {
+		if _, err := fx.v.RegisterCertificate(ctx, fx.actor(12, "T", access.RoleTownship), fx.member, req); !isKind(err, store.ErrForbidden) {
 			t.Fatalf("a township that organised nothing certifies: %v", err)
+		}
+		if _, err := fx.v.RegisterCertificate(ctx, staff, fx.member, volunteer.CertRequest{From: "2020-01-01", To: "2020-12-31", Responsible: "社区书记"}); !isKind(err, store.ErrInvalid) {
+			t.Fatalf("a period without service: %v", err)
 		}
 		c, err := fx.v.RegisterCertificate(ctx, staff, fx.member, req)
 		if err != nil {
