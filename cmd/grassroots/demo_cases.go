@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"grassroots/internal/demo"
 )
@@ -38,5 +39,11 @@ func seedCases(ctx context.Context, a *app, out io.Writer) error {
 		fmt.Fprintf(out, "警告 warning: %d demo cases stopped short: %v\n", res.Failed, err)
 		a.log.ErrorContext(ctx, "demo cases stopped short", "failed", res.Failed, "err", err)
 	}
+	// Good deeds and a few volunteers' records and certificates.
+	vres, err := demo.Volunteer(ctx, a.db, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo volunteer service: %w", err)
+	}
+	fmt.Fprintln(out, vres.String())
 	return nil
 }

@@ -105,7 +105,7 @@ func (s *Service) RegisterCertificate(ctx context.Context, actor access.Actor, p
 		}
 		lo, hi := access.PathRange(actor.UnitPath)
 		var organised int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM volunteer_entries WHERE volunteer_id = ? AND org_path >= ? AND org_path < ?`,
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM volunteer_entries WHERE volunteer_id = ? AND status = 'approved' AND org_path >= ? AND org_path < ?`,
 			v.ID, lo, hi).Scan(&organised); err != nil {
 			return fmt.Errorf("service organised: %w", err)
 		}
@@ -351,4 +351,17 @@ func (s *Service) Verify(ctx context.Context, payload string) (Stated, error) {
 		return Stated{}, store.Invalid("证明台账中没有这份证明")
 	}
 	return st, nil
+}
+
+// CertificateFor returns a certificate to a user whose subtree holds its
+// issuing unit, and store.ErrNotFound to anyone else.
+func (s *Service) CertificateFor(ctx context.Context, actor access.Actor, no string) (Certificate, error) {
+	c, err := s.Certificate(ctx, no)
+	if err != nil {
+		return c, err
+	}
+	if !actor.SeesPath(c.issuerPath) {
+		return Certificate{}, store.NotFoundf("没有编号为 %s 的志愿服务记录证明", no)
+	}
+	return c, nil
 }

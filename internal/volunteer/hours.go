@@ -165,3 +165,47 @@ func (s *Service) Totals(ctx context.Context, unitPath string, from, to time.Tim
 	}
 	return verifiedMin, backfilledMin, deeds, nil
 }
+
+// Text formats minutes as hours with one decimal (for the pages).
+func (h Hours) Text(minutes int) string { return HoursText(minutes) }
+
+// Hours is the entry's time in hours, one decimal.
+func (e Entry) Hours() string { return HoursText(e.Minutes) }
+
+// Row is one volunteer in a list.
+type Row struct {
+	PersonID          int64  `json:"person_id"`
+	No                string `json:"volunteer_no"`
+	Name              string `json:"name"`
+	UnitName          string `json:"unit_name"`
+	VerifiedMinutes   int    `json:"verified_minutes"`
+	BackfilledMinutes int    `json:"backfilled_minutes"`
+	Certificates      int    `json:"certificates"`
+}
+
+// List returns the volunteers whose record is kept in the actor's subtree,
+// most verified hours first, at most limit.
+func (s *Service) List(ctx context.Context, actor access.Actor, limit int) ([]Row, error) {
+	where, args := actor.SubtreeFilter("u.path")
+	args = append(args, limit)
+	rows, err := s.db.Query(ctx, `SELECT w.person_id, w.volunteer_no, p.name, u.name,
+		COALESCE((SELECT SUM(e.minutes) FROM volunteer_entries e WHERE e.volunteer_id = w.id AND e.layer = 'verified'), 0) AS verified,
+		COALESCE((SELECT SUM(e.minutes) FROM volunteer_entries e WHERE e.volunteer_id = w.id AND e.layer = 'backfilled' AND e.status = 'approved'), 0),
+		(SELECT COUNT(*) FROM volunteer_certificates k WHERE k.volunteer_id = w.id)
+		FROM volunteers w JOIN people p ON p.id = w.person_id JOIN units u ON u.id = w.unit_id
+		WHERE `+where+` ORDER BY verified DESC, w.id LIMIT ?`, args...)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (Row, error) {
+		var r Row
+		return r, sc.Scan(&r.PersonID, &r.No, &r.Name, &r.UnitName, &r.VerifiedMinutes, &r.BackfilledMinutes, &r.Certificates)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: %w", err)
+	}
+	return out, nil
+}
+
+// Hours is the row's verified time in hours, one decimal.
+func (r Row) Hours() string { return HoursText(r.VerifiedMinutes) }
+
+// BackfilledHours is the row's approved back-filled time in hours.
+func (r Row) BackfilledHours() string { return HoursText(r.BackfilledMinutes) }
