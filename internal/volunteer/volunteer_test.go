@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,6 +276,34 @@ func TestStars(t *testing.T) {
 		}
 		if h, _ := fx.v.Hours(ctx, staff, fx.member); h.Star != 3 {
 			t.Fatalf("star %d", h.Star)
+		}
+	})
+}
+
+func TestExportCSV(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		if err := fx.signOff(1, 90, nil); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := fx.v.ExportCSV(ctx, fx.actor(10, "X", access.RoleCommunity), &b, fx.now.AddDate(0, -1, 0), fx.now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "志愿者编号,姓名") ||
+			lines[1] != volunteer.Number(fx.member)+",党员张某某,2026-11-26,06:00,07:30,1.5,仙楼社区党群服务中心,清理楼道杂物,仙楼社区,社区书记,核验,是" {
+			t.Fatalf("csv %q", b.String())
+		}
+		b.Reset()
+		if err := fx.v.ExportCSV(ctx, fx.actor(12, "T", access.RoleTownship), &b, fx.now.AddDate(0, -1, 0), fx.now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(b.String(), "\n") != 1 {
+			t.Fatalf("another township's export %q", b.String())
 		}
 	})
 }
