@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"grassroots/internal/demo"
 )
@@ -37,6 +38,23 @@ func seedCases(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil {
 		fmt.Fprintf(out, "警告 warning: %d demo cases stopped short: %v\n", res.Failed, err)
 		a.log.ErrorContext(ctx, "demo cases stopped short", "failed", res.Failed, "err", err)
+	}
+	return nil
+}
+
+// seedVolunteer adds, with --demo, the good deeds the party registry's
+// activities did not record and a few volunteers' certificates (after the
+// party registry's demo, whose sign-offs go to the volunteer records).
+func seedVolunteer(ctx context.Context, a *app, out io.Writer) error {
+	if a.cfg == nil || !a.cfg.Demo || a.cases == nil || a.org == nil {
+		return nil
+	}
+	vres, err := demo.Volunteer(ctx, a.db, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo volunteer service: %w", err)
+	}
+	if vres.Deeds > 0 || vres.Entries > 0 {
+		fmt.Fprintln(out, vres.String())
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"grassroots/internal/demo"
 	"grassroots/internal/party"
+	"grassroots/internal/volunteer"
 )
 
 // wireParty builds the party registry (members' links, dual registration,
@@ -22,6 +23,8 @@ func wireParty(_ context.Context, a *app) error {
 	if a.org != nil {
 		a.party.UseSealer(a.org.Sealer())
 	}
+	a.volunteer = volunteer.New(a.db)
+	a.party.UseLedger(party.VolunteerLedger(a.volunteer))
 	a.cases.UseParty(a.party)
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
 	"grassroots/internal/trust"
+	"grassroots/internal/volunteer"
 	"grassroots/internal/web"
 	"grassroots/internal/webhook"
 	"grassroots/internal/worktime"
@@ -192,18 +193,20 @@ func serveDebug(addr string, log *slog.Logger) error {
 
 // app is the wired program: the database, the domain services, the UI and API.
 type app struct {
-	cfg     *config
-	db      *store.DB
-	log     *slog.Logger
-	msgs    *i18n.Catalog
-	org     *org.Service
-	auth    *auth.Service
-	work    *worktime.Service
-	cases   *casework.Service
-	party   *party.Service  // the party registry, wired into cases
-	reports *report.Service // the daily lists, the report card and the exports
-	lists   *catalog.Service
-	service *service.Service
+	cfg   *config
+	db    *store.DB
+	log   *slog.Logger
+	msgs  *i18n.Catalog
+	org   *org.Service
+	auth  *auth.Service
+	work  *worktime.Service
+	cases *casework.Service
+	party *party.Service // the party registry, wired into cases
+	// volunteer is the volunteer service records, the party registry's ledger.
+	volunteer *volunteer.Service
+	reports   *report.Service // the daily lists, the report card and the exports
+	lists     *catalog.Service
+	service   *service.Service
 	// The integration services, built once (wireIntegration) and shared
 	// by the UI, the API, Open311 and the outbox worker.
 	webhooks *webhook.Service
@@ -257,6 +260,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedParty(ctx, a, out); err != nil {
 		return err
 	}
+	if err := seedVolunteer(ctx, a, out); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, a, out)
 }
 
@@ -279,12 +285,12 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Reports: a.reports, TilesDir: a.cfg.TilesDir})
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Reports: a.reports})
+		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports})
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}

@@ -27,6 +27,7 @@ import (
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
+	"grassroots/internal/volunteer"
 	"grassroots/internal/webhook"
 	"grassroots/internal/worktime"
 )
@@ -53,6 +54,8 @@ type Deps struct {
 	// Party is the party registry (members' links, co-building); main
 	// passes the one wired into Cases, else New builds one over Cases.
 	Party *party.Service
+	// Volunteer is the volunteer service records (built over DB when nil).
+	Volunteer *volunteer.Service
 	// Reports are the daily lists and the report card; main passes them,
 	// else New builds them over DB and Cases.
 	Reports *report.Service
@@ -79,6 +82,9 @@ func New(d Deps) *Server {
 		if d.Org != nil {
 			d.Party.UseSealer(d.Org.Sealer())
 		}
+	}
+	if d.Volunteer == nil && d.DB != nil {
+		d.Volunteer = volunteer.New(d.DB)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
@@ -110,6 +116,7 @@ func New(d Deps) *Server {
 	s.partyEndpoints()
 	s.trustEndpoints()
 	s.integrationEndpoints()
+	s.volunteerEndpoints()
 	return s
 }
 

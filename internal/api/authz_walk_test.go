@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
@@ -25,6 +26,7 @@ import (
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/volunteer"
 	"grassroots/internal/worktime"
 )
 
@@ -190,6 +192,16 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/reveals": {Body: `{"subject":"case","ref":"` + no + `","field":"reporter_phone","reason":"回访核实联系方式"}`,
 			Allow: []apiRole{apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/reveals": {Allow: []apiRole{apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+
+		// The fixture's volunteer served at 仙楼社区 (under township A).
+		"GET /api/v1/volunteers/{id}/hours": {Path: fmt.Sprintf("/api/v1/volunteers/%d/hours", fx.volunteer),
+			Allow: []apiRole{apiTownA, apiCommunity, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/volunteers/{id}/certificates": {Path: fmt.Sprintf("/api/v1/volunteers/%d/certificates", fx.volunteer),
+			Body:  `{"from":"2000-01-01","to":"2099-12-31","responsible":"社区书记"}`,
+			Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		// No certificate of that number: who may issue gets 404 like everyone (the domain test covers the rule).
+		"POST /api/v1/certificates/{no}/issue": {Path: "/api/v1/certificates/NOSUCH/issue", Allow: apiEveryone, NotFoundOK: true},
+		"GET /api/v1/certificates/verify":      {Path: "/api/v1/certificates/verify?payload=not-a-certificate", Public: true},
 	}
 }
 
@@ -197,6 +209,8 @@ type apiWalkFixture struct {
 	s      *Server
 	tokens map[apiRole]string
 	caseNo string
+	// volunteer is a person with an activity of 仙楼社区 on record.
+	volunteer int64
 }
 
 func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
@@ -279,6 +293,21 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 		t.Fatal(err)
 	}
 	fx.caseNo = c.No
+	if err := db.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, created_at, updated_at) SELECT '志愿者赵某', id, 'party_member', 0, 0
+		FROM units WHERE code = '350722001001' RETURNING id`).Scan(&fx.volunteer); err != nil {
+		t.Fatal(err)
+	}
+	var xianlou int64
+	if err := db.QueryRow(ctx, `SELECT id FROM units WHERE code = '350722001001'`).Scan(&xianlou); err != nil {
+		t.Fatal(err)
+	}
+	in := time.Now().Add(-3 * time.Hour)
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		return fx.s.Volunteer.ActivitySignedOff(ctx, tx, volunteer.Activity{ID: 1, Title: "清理楼道", UnitID: xianlou, At: in.Add(2 * time.Hour),
+			Attendees: []volunteer.Attendee{{PersonID: fx.volunteer, In: in, Out: in.Add(time.Hour)}}})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return fx
 }
 

@@ -175,7 +175,7 @@ func TestCases(t *testing.T) {
 		if n := count(`SELECT COUNT(*) FROM attachments WHERE stage = 'after'`); n < 20 {
 			t.Errorf("after photos = %d", n)
 		}
-		if n := count(`SELECT COUNT(*) FROM volunteer_hours`); n == 0 {
+		if n := count(`SELECT COUNT(*) FROM volunteer_entries WHERE source = 'whistle'`); n == 0 {
 			t.Error("no volunteer service credited by community whistles")
 		}
 
@@ -189,6 +189,18 @@ func TestCases(t *testing.T) {
 		}
 		if n := count(`SELECT COUNT(*) FROM cases`); n != total {
 			t.Errorf("cases after a second load = %d, want %d", n, total)
+		}
+
+		// The good deeds and a few volunteers' certificates, once.
+		vres, err := Volunteer(ctx, db, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vres.Deeds != DemoGoodDeeds || vres.Certificates != demoCertVolunteers || count(`SELECT COUNT(*) FROM good_deeds WHERE demo = 1`) != DemoGoodDeeds {
+			t.Errorf("demo volunteer service %+v", vres)
+		}
+		if again, err := Volunteer(ctx, db, now); err != nil || again.Deeds != 0 {
+			t.Errorf("second demo volunteer load %+v %v", again, err)
 		}
 
 		// The street of the demo users has work in its inbox.

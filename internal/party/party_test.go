@@ -244,7 +244,7 @@ func TestCommunityWhistleThroughTheRegistry(t *testing.T) {
 		if r := v.Records[0]; r.CaseNo != c.No || r.UnitName != "仙楼社区" || r.EndedAt.Sub(r.StartedAt) != 100*time.Minute {
 			t.Errorf("record %+v", r)
 		}
-		if n := fx.count(`SELECT COUNT(*) FROM volunteer_hours`); n != 1 {
+		if n := fx.count(`SELECT COUNT(*) FROM volunteer_entries WHERE layer = 'verified' AND source = 'whistle'`); n != 1 {
 			t.Errorf("%d records: a department's part counted as volunteer service", n)
 		}
 		if n := fx.count(`SELECT COUNT(*) FROM case_events WHERE case_id = ? AND actor_name = '党员张某某（党员本人）'`, c.ID); n != 3 {
@@ -261,7 +261,7 @@ func TestCommunityWhistleThroughTheRegistry(t *testing.T) {
 		fx.do(community, c2.No, casework.Action{Name: "report_in", AssignmentID: p2.ID})
 		fx.do(community, c2.No, casework.Action{Name: "report_result", AssignmentID: p2.ID, Note: "已上门"})
 		fx.do(community, c2.No, casework.Action{Name: "accept_result", AssignmentID: p2.ID, Rating: 5})
-		if n := fx.count(`SELECT minutes FROM volunteer_hours WHERE assignment_id = ?`, p2.ID); n != 30 {
+		if n := fx.count(`SELECT minutes FROM volunteer_entries WHERE assignment_id = ?`, p2.ID); n != 30 {
 			t.Errorf("minimum credit %d minutes", n)
 		}
 		if v, _ := fx.p.Volunteer(ctx, fx.member); v.Times != 2 || v.Records[0].CaseNo != c2.No {

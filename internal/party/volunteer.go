@@ -8,14 +8,17 @@ import (
 
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
+	"grassroots/internal/volunteer"
 )
 
 // Volunteer service (志愿服务) is recorded as work happens: a member's part
 // in a community whistle, once the whistler accepts its result, credits the
-// time from report-in to the result. The ledger is a view over those
-// records, never a form filled in again.
+// time from report-in to the result as a verified entry of the member's
+// volunteer record (internal/volunteer), the whistle being the activity.
+// The ledger is a view over those records, never a form filled in again.
 
-// VolunteerRecord is one credited piece of volunteer service.
+// VolunteerRecord is one credited piece of volunteer service (verified or
+// approved back-filled; CaseNo is the whistle's case or the activity).
 type VolunteerRecord struct {
 	CaseNo    string    `json:"case_no"`
 	Title     string    `json:"title"`
@@ -38,8 +41,9 @@ func (v VolunteerSummary) Hours() string { return fmt.Sprintf("%.1f", float64(v.
 // Volunteer returns a person's credited volunteer service, newest first.
 func (s *Service) Volunteer(ctx context.Context, personID int64) (VolunteerSummary, error) {
 	var out VolunteerSummary
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, u.name, v.started_at, v.ended_at, v.minutes FROM volunteer_hours v
-		JOIN cases c ON c.id = v.case_id JOIN units u ON u.id = v.unit_id WHERE v.person_id = ? ORDER BY v.started_at DESC, v.id DESC`, personID)
+	rows, err := s.db.Query(ctx, `SELECT e.source_ref, e.content, u.name, e.started_at, e.ended_at, e.minutes FROM volunteer_entries e
+		JOIN volunteers w ON w.id = e.volunteer_id JOIN units u ON u.id = e.org_unit_id
+		WHERE w.person_id = ? AND e.status = 'approved' ORDER BY e.started_at DESC, e.id DESC`, personID)
 	recs, err := store.Collect(rows, err, func(sc store.Scanner) (VolunteerRecord, error) {
 		var r VolunteerRecord
 		var st, en int64
@@ -62,9 +66,10 @@ func (s *Service) Volunteer(ctx context.Context, personID int64) (VolunteerSumma
 // service (casework.PartyRegistry), in the engine's transaction.
 func (s *Service) Served(ctx context.Context, tx *store.Tx, p casework.ServedPart) (int, error) {
 	minutes := VolunteerMinutes(p.End.Sub(p.Start))
-	if _, err := tx.Exec(ctx, `INSERT INTO volunteer_hours (person_id, case_id, assignment_id, unit_id, started_at, ended_at, minutes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.PersonID, p.CaseID, p.AssignmentID, p.UnitID, store.Millis(p.Start), store.Millis(p.End), minutes, store.Millis(p.At)); err != nil {
-		return 0, fmt.Errorf("volunteer hours of part %d: %w", p.AssignmentID, store.Normalize(err))
+	err := volunteer.New(s.db).Whistle(ctx, tx, volunteer.WhistlePart{PersonID: p.PersonID, CaseID: p.CaseID, AssignmentID: p.AssignmentID,
+		UnitID: p.UnitID, Start: p.Start, End: p.End, At: p.At, Minutes: minutes})
+	if err != nil {
+		return 0, fmt.Errorf("volunteer hours of part %d: %w", p.AssignmentID, err)
 	}
 	return minutes, nil
 }

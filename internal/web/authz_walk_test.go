@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
@@ -18,6 +19,7 @@ import (
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/volunteer"
 )
 
 // The authorisation walk: every route of the web UI, with every role from
@@ -99,6 +101,7 @@ var (
 // webRules is every web route and who may use it.
 func webRules(fx *walkFixture) map[string]rule {
 	no := fx.caseNo
+	vol := fmt.Sprintf("/volunteers/%d", fx.volunteer)
 	return map[string]rule{
 		"GET /static/":     {Path: "/static/app.css", Public: true},
 		"GET /lang/{lang}": {Path: "/lang/en", Public: true},
@@ -277,6 +280,19 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /reveal":        {Path: "/reveal?subject=case&ref=" + no + "&field=reporter_phone", Allow: everyone},
 		"POST /reveal":       {Path: "/reveal?subject=case&ref=" + no + "&field=reporter_phone", Allow: []walkRole{roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}},
 		"GET /admin/reveals": {Allow: adminsSupv},
+
+		// The fixture's volunteer served at 仙楼社区 (under township A).
+		"GET /volunteers":      {Allow: everyone},
+		"GET /volunteers/{id}": {Path: vol, Allow: []walkRole{roleTownA, roleCommunity, roleSupervisor, roleCountyAdmin, roleTownAdmin}},
+		// An organising unit back-fills the service of its own activities, for anyone who served in them.
+		"POST /volunteers/{id}/backfill": {Path: vol + "/backfill", Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleCountyAdmin, roleTownAdmin},
+			Form: url.Values{"start": {"2026-01-05T09:00"}, "end": {"2026-01-05T11:00"}, "minutes": {"60"}, "content": {"敬老院探访"}, "reason": {"未签到"}}},
+		"POST /volunteers/{id}/entries/{entry}/approve": {Path: vol + "/entries/999999/approve", Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true},
+		"POST /volunteers/{id}/certificates": {Path: vol + "/certificates", Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin},
+			Form: url.Values{"from": {"2000-01-01"}, "to": {"2099-12-31"}, "responsible": {"社区书记"}}},
+		"POST /certificates/{no}/issue": {Path: "/certificates/NOSUCH/issue", Allow: everyone, NotFoundOK: true},
+		"GET /certificates/{no}":        {Path: "/certificates/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /verify/{payload}":         {Path: "/verify/not-a-certificate", Public: true},
 	}
 }
 
@@ -288,6 +304,8 @@ type walkFixture struct {
 	caseNo string
 	townA  string
 	userA  int64
+	// volunteer is a person with an activity of 仙楼社区 on record.
+	volunteer int64
 }
 
 func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
@@ -333,6 +351,21 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 	// The street's party working committee, for the party register's routes.
 	if _, err := db.Exec(ctx, `INSERT INTO party_orgs (code, name, kind, path, depth, unit_id, created_at)
 		SELECT 'PWALK', '南浦街道党工委', 'working_committee', '/walk/', 0, id, 0 FROM units WHERE code = ?`, fx.townA); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, created_at, updated_at) SELECT '志愿者赵某', id, 'party_member', 0, 0
+		FROM units WHERE code = '350722001001' RETURNING id`).Scan(&fx.volunteer); err != nil {
+		t.Fatal(err)
+	}
+	var xianlou int64
+	if err := db.QueryRow(ctx, `SELECT id FROM units WHERE code = '350722001001'`).Scan(&xianlou); err != nil {
+		t.Fatal(err)
+	}
+	in := time.Now().Add(-3 * time.Hour)
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		return fx.s.Volunteer.ActivitySignedOff(ctx, tx, volunteer.Activity{ID: 1, Title: "清理楼道", UnitID: xianlou, At: in.Add(2 * time.Hour),
+			Attendees: []volunteer.Attendee{{PersonID: fx.volunteer, In: in, Out: in.Add(time.Hour)}}})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return fx

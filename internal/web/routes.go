@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	s.coordRoutes()
 	s.trustRoutes()
 	s.categoryRoutes()
+	s.volunteerRoutes()
 }
 
 // switchLang sets the language cookie and goes back where the user was.

@@ -26,6 +26,7 @@ import (
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/trust"
+	"grassroots/internal/volunteer"
 	"grassroots/internal/webhook"
 	"grassroots/internal/worktime"
 )
@@ -54,6 +55,8 @@ type Deps struct {
 	// Party is the party registry (members' links, co-building); main
 	// passes the one wired into Cases, else New builds one over Cases.
 	Party *party.Service
+	// Volunteer is the volunteer service records (built over DB when nil).
+	Volunteer *volunteer.Service
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
@@ -88,6 +91,9 @@ func New(d Deps) (*Server, error) {
 		if d.Org != nil {
 			d.Party.UseSealer(d.Org.Sealer())
 		}
+	}
+	if d.Volunteer == nil && d.DB != nil {
+		d.Volunteer = volunteer.New(d.DB)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)

@@ -1,3 +1,0 @@
--- Placeholder on the figures branch only, so that 0017 applies: the
--- integrator drops this file when merging the branch that owns 0016.
-SELECT 1;

@@ -1,0 +1,163 @@
+package volunteer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"grassroots/internal/access"
+	"grassroots/internal/store"
+)
+
+// Deed is a good deed (办实事好事).
+type Deed struct {
+	ID int64 `json:"id"`
+	// Who did it: a member or a unit (at least one).
+	DoerPersonID int64  `json:"doer_person_id,omitempty"`
+	DoerUnitID   int64  `json:"doer_unit_id,omitempty"`
+	DoerName     string `json:"doer"`
+	// For whom (a resident or a place) and what problem it solved.
+	Beneficiary string `json:"beneficiary"`
+	Problem     string `json:"problem"`
+	Photo       string `json:"photo,omitempty"`
+	CaseNo      string `json:"case_no,omitempty"`
+	SourceRef   string `json:"-"`
+	// UnitID is the community where it was done.
+	UnitID   int64     `json:"-"`
+	UnitName string    `json:"unit_name"`
+	DoneAt   time.Time `json:"done_at"`
+	// ConfirmedAs is community or resident; ConfirmedBy names who.
+	ConfirmedAs string `json:"confirmed_as"`
+	ConfirmedBy string `json:"confirmed_by"`
+	Demo        bool   `json:"-"`
+}
+
+// RecordDeed records a good deed confirmed by the community (the actor,
+// staff whose subtree holds the community) or by the resident
+// (ConfirmedAs "resident", ConfirmedBy their name).
+func (s *Service) RecordDeed(ctx context.Context, actor access.Actor, d Deed) (int64, error) {
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		u, err := unitOf(ctx, tx, d.UnitID)
+		if err != nil {
+			return err
+		}
+		if !organiser(actor, u.Path) {
+			return store.Forbiddenf("只有%s或其上级的工作人员可以登记办实事好事", u.Name)
+		}
+		id, err = s.recordDeed(ctx, tx, actor, d)
+		return err
+	})
+	return id, err
+}
+
+func (s *Service) recordDeed(ctx context.Context, tx *store.Tx, actor access.Actor, d Deed) (int64, error) {
+	u, err := unitOf(ctx, tx, d.UnitID)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case d.DoerPersonID == 0 && d.DoerUnitID == 0:
+		return 0, store.Invalid("请填写办实事的党员或单位")
+	case clean(d.Beneficiary) == "":
+		return 0, store.Invalid("请填写服务对象（居民或地点）")
+	case clean(d.Problem) == "":
+		return 0, store.Invalid("请填写解决的问题")
+	}
+	if d.ConfirmedAs == "" {
+		d.ConfirmedAs = "community"
+	}
+	if d.ConfirmedAs != "community" && d.ConfirmedAs != "resident" {
+		return 0, store.Invalid("确认方应为社区或居民")
+	}
+	if d.ConfirmedBy = clean(d.ConfirmedBy); d.ConfirmedBy == "" {
+		if d.ConfirmedAs == "resident" {
+			return 0, store.Invalid("请填写确认的居民")
+		}
+		d.ConfirmedBy = actorName(actor)
+	}
+	var caseID any
+	if d.CaseNo != "" {
+		var cid int64
+		err := tx.QueryRow(ctx, `SELECT id FROM cases WHERE no = ?`, d.CaseNo).Scan(&cid)
+		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+			return 0, store.Invalidf("找不到工单 %s", d.CaseNo)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("case %s: %w", d.CaseNo, err)
+		}
+		caseID = cid
+	}
+	now := s.now()
+	if d.DoneAt.IsZero() {
+		d.DoneAt = now
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO good_deeds (doer_person_id, doer_unit_id, beneficiary, problem, photo, case_id, source_ref,
+		unit_id, unit_path, done_at, confirmed_by, confirmed_as, created_by, created_at, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(d.DoerPersonID), nullID(d.DoerUnitID), clean(d.Beneficiary), clean(d.Problem), clean(d.Photo), caseID, d.SourceRef,
+		u.ID, u.Path, store.Millis(d.DoneAt), d.ConfirmedBy, d.ConfirmedAs, actorName(actor), store.Millis(now), boolInt(d.Demo)).Scan(&id)
+	if err != nil {
+		err = store.Normalize(err)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			return 0, store.Invalidf("工单 %s 已登记为办实事好事", d.CaseNo)
+		case errors.Is(err, store.ErrInvalid):
+			return 0, store.Invalid("办实事的党员或单位不存在")
+		}
+		return 0, fmt.Errorf("good deed: %w", err)
+	}
+	return id, nil
+}
+
+// DeedCount is the good deeds done under one unit.
+type DeedCount struct {
+	UnitName string `json:"unit_name"`
+	Deeds    int    `json:"deeds"`
+}
+
+// Deeds lists the good deeds done in the actor's subtree in [from, to),
+// newest first, at most limit.
+func (s *Service) Deeds(ctx context.Context, actor access.Actor, from, to time.Time, limit int) ([]Deed, error) {
+	where, args := actor.SubtreeFilter("d.unit_path")
+	args = append(args, store.Millis(from), store.Millis(to), limit)
+	rows, err := s.db.Query(ctx, `SELECT d.id, COALESCE(d.doer_person_id, 0), COALESCE(d.doer_unit_id, 0), COALESCE(p.name, du.name, ''),
+		d.beneficiary, d.problem, d.photo, COALESCE(c.no, ''), d.unit_id, u.name, d.done_at, d.confirmed_as, d.confirmed_by
+		FROM good_deeds d JOIN units u ON u.id = d.unit_id LEFT JOIN people p ON p.id = d.doer_person_id
+		LEFT JOIN units du ON du.id = d.doer_unit_id LEFT JOIN cases c ON c.id = d.case_id
+		WHERE `+where+` AND d.done_at >= ? AND d.done_at < ? ORDER BY d.done_at DESC, d.id DESC LIMIT ?`, args...)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (Deed, error) {
+		var d Deed
+		var at int64
+		err := sc.Scan(&d.ID, &d.DoerPersonID, &d.DoerUnitID, &d.DoerName, &d.Beneficiary, &d.Problem, &d.Photo, &d.CaseNo,
+			&d.UnitID, &d.UnitName, &at, &d.ConfirmedAs, &d.ConfirmedBy)
+		d.DoneAt = store.Time(at).In(shanghai)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("good deeds: %w", err)
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// RecordDeeds records many good deeds in one transaction, confirmed by the
+// community (the demo data's 879).
+func (s *Service) RecordDeeds(ctx context.Context, actor access.Actor, ds []Deed) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, d := range ds {
+			if _, err := s.recordDeed(ctx, tx, actor, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
