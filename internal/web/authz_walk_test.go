@@ -94,6 +94,9 @@ var (
 	serviceStaff = []walkRole{roleTownA, roleTownB, roleCommunity, roleDept, roleCountyAdmin, roleTownAdmin}
 	gridOnly     = []walkRole{roleCommunity, roleGrid}
 	adminsSupv   = []walkRole{roleSupervisor, roleCountyAdmin, roleTownAdmin}
+	// The front line's records of a grid (contact groups) are kept by its
+	// own grid worker, its community, its township and administrators.
+	frontLine = []walkRole{roleTownA, roleCommunity, roleGrid, roleCountyAdmin, roleTownAdmin}
 )
 
 // webRules is every web route and who may use it.
@@ -169,6 +172,12 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 
+		// The grid page reads like the grid; contact groups are recorded by the
+		// grid's own staff and those above it (not departments, supervisors
+		// or another township).
+		"GET /grids/{code}":                       {Path: "/grids/350722001001G01", Allow: seesCaseA},
+		"POST /grids/{code}/groups":               {Path: "/grids/350722001001G01/groups", Allow: frontLine, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}, "members": {"20"}}},
+		"POST /grids/{code}/groups/{id}":          {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
 		"GET /org":                                {Allow: everyone},
 		"GET /org/{code}":                         {Path: "/org/" + fx.townA, Allow: seesUnitA},
 		"GET /org/party/{code}":                   {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},

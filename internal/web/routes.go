@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	s.coordRoutes()
 	s.trustRoutes()
 	s.categoryRoutes()
+	s.gridRoutes()
 }
 
 // switchLang sets the language cookie and goes back where the user was.
