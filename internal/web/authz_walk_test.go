@@ -166,6 +166,7 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /lists/{list}/imports/{id}":     {Path: "/lists/power/imports/999999", Allow: everyone, NotFoundOK: true},
 
 		"GET /m":         {Allow: gridOnly},
+		"GET /m/cases":   {Allow: gridOnly},
 		"GET /m/report":  {Allow: gridOnly},
 		"POST /m/report": {Allow: gridOnly},
 		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.

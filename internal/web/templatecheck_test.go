@@ -51,6 +51,7 @@ var pageData = map[string]any{
 	"lists_requests":        ListsRequestsPage{},
 	"login":                 LoginPage{},
 	"mobile_check":          MobileCheckPage{},
+	"mobile_cases":          MobileCasesPage{},
 	"mobile_home":           MobileHomePage{},
 	"mobile_report":         MobileReportPage{},
 	"org_index":             OrgIndexPage{},
