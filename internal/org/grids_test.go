@@ -115,3 +115,23 @@ func TestGridViewAndContactGroups(t *testing.T) {
 		}
 	})
 }
+
+// Every demo grid's centre point (GCJ-02, as stored) lies inside its own
+// boundary (WGS-84) once converted to the boundary's datum.
+func TestDemoGridCentresInside(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := withDemoGrids(t, db)
+		grids, err := s.ByKind(context.Background(), KindGrid)
+		if err != nil || len(grids) == 0 {
+			t.Fatalf("%d grids, %v", len(grids), err)
+		}
+		for _, g := range grids {
+			b, err := ParseBoundary(g.Boundary)
+			lng, lat, ok := GridCentreWGS84(g)
+			if err != nil || !ok || !b.Contains(lng, lat) {
+				t.Errorf("%s: centre %v,%v outside its boundary (%v)", g.Code, lng, lat, err)
+			}
+		}
+	})
+}
