@@ -63,8 +63,26 @@ test("grid worker's day at 360×740", async () => {
   await Promise.all([page.waitForURL(/bucket=closed/), page.getByRole("button", { name: "筛选" }).click()]);
   await fits(page, "/m/cases?bucket=closed");
 
+  // A new event reported from patrol enters today's ledger.
   await page.goto(server.url + "/m/report");
   await fits(page, "/m/report");
+  await page.getByLabel("占道经营").check();
+  await page.getByLabel("情况说明").fill("网格日巡查：路口流动摊贩占道");
+  await Promise.all([page.waitForURL(/\/m\?done=report/), page.getByRole("button", { name: "上报", exact: true }).click()]);
+  const no = (await page.locator(".flash").innerText()).match(/\d{6}-\d{8}-\d{3,}/)[0];
+  await page.getByRole("link", { name: "今日工作台账" }).click();
+  await page.waitForURL(/\/ledger/);
+  await fits(page, "the day's ledger");
+  assert.match(await page.locator(".ledger-table").innerText(), new RegExp(no), "the day's ledger lists the event just reported");
+  assert.ok(Number(await page.locator('[data-count="collected"]').innerText()) >= 1);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("form.filters").isVisible(), false, "the printed ledger hides its filters");
+  await page.pdf?.({ format: "A4" }).catch(() => {});
+  await page.emulateMedia({ media: "screen" });
+  const xlsx = await page.request.get(page.url().replace("/ledger?", "/ledger.xlsx?").replace(/\/ledger$/, "/ledger.xlsx"));
+  assert.equal(xlsx.status(), 200);
+  assert.match(xlsx.headers()["content-type"], /spreadsheetml/);
+  await screenshot(page, "grid-day-ledger-360");
 
   await page.goto(server.url + "/grids/" + grid);
   await fits(page, "/grids/" + grid);

@@ -177,6 +177,8 @@ func webRules(fx *walkFixture) map[string]rule {
 		// grid's own staff and those above it (not departments, supervisors
 		// or another township).
 		"GET /grids/{code}":                       {Path: "/grids/350722001001G01", Allow: seesCaseA},
+		"GET /grids/{code}/ledger":                {Path: "/grids/350722001001G01/ledger?period=week", Allow: seesCaseA},
+		"GET /grids/{code}/ledger.xlsx":           {Path: "/grids/350722001001G01/ledger.xlsx?period=month", Allow: seesCaseA},
 		"POST /grids/{code}/groups":               {Path: "/grids/350722001001G01/groups", Allow: frontLine, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}, "members": {"20"}}},
 		"POST /grids/{code}/groups/{id}":          {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
 		"GET /org":                                {Allow: everyone},

@@ -1,14 +1,18 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"grassroots/internal/ledger"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // The grid page: a grid as the front line — its boundary on the case map,
@@ -38,6 +42,53 @@ func (s *Server) gridRoutes() {
 	s.mux.HandleFunc("GET /grids/{code}", s.staff(s.gridPage))
 	s.mux.HandleFunc("POST /grids/{code}/groups", s.staff(s.gridGroupSave))
 	s.mux.HandleFunc("POST /grids/{code}/groups/{id}", s.staff(s.gridGroupSave))
+	s.mux.HandleFunc("GET /grids/{code}/ledger", s.staff(s.gridLedger))
+	s.mux.HandleFunc("GET /grids/{code}/ledger.xlsx", s.staff(s.gridLedgerExport))
+}
+
+// GridLedgerPage is a grid's work ledger (工作台账) for a day, week or month.
+type GridLedgerPage struct {
+	Page
+	L       ledger.Ledger
+	Kinds   []string
+	Periods []string
+	Period  string
+	Day     string
+	XLSX    string
+}
+
+func (s *Server) readLedger(r *http.Request) (ledger.Ledger, error) {
+	q := r.URL.Query()
+	p, err := ledger.ParsePeriod(q.Get("period"), q.Get("day"), time.Now())
+	if err != nil {
+		return ledger.Ledger{}, err
+	}
+	return ledger.New(s.DB, s.Org).Grid(r.Context(), actorOf(r), r.PathValue("code"), p)
+}
+
+func (s *Server) gridLedger(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.readLedger(r)
+	if err != nil {
+		return err
+	}
+	p := GridLedgerPage{Page: s.page(r, "", "org"), L: l, Kinds: ledger.Kinds(), Periods: []string{ledger.Day, ledger.Week, ledger.Month}, Period: l.Period.Kind, Day: l.Period.Day}
+	p.Title = l.Grid.Name + " " + p.T("grid.ledger")
+	v := url.Values{"period": {l.Period.Kind}, "day": {l.Period.Day}}
+	p.XLSX = "/grids/" + url.PathEscape(l.Grid.Code) + "/ledger.xlsx?" + v.Encode()
+	return s.render(w, r, "grid_ledger", p)
+}
+
+func (s *Server) gridLedgerExport(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.readLedger(r)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := l.WriteXLSX(&b); err != nil {
+		return err
+	}
+	xlsx.Serve(w, xlsx.FileName(l.Period.From, l.Grid.Name, "工作台账", l.Period.Kind), b.Bytes())
+	return nil
 }
 
 func (s *Server) gridPageData(r *http.Request) (GridPage, error) {

@@ -38,6 +38,7 @@ var pageData = map[string]any{
 	"daily_feedback":        DailyPage{},
 	"enforcement_zones":     ZonesPage{},
 	"error":                 ErrorPage{},
+	"grid_ledger":           GridLedgerPage{},
 	"grid_page":             GridPage{},
 	"home":                  HomePage{},
 	"lists_attempts":        ListsAttemptsPage{},
