@@ -42,7 +42,7 @@ func commands() []command {
 		{"token", "token create --user NAME: print a new API token once", []string{"create"}, runToken},
 		{"apikey", "apikey create --name N [--user U]: print a new Open311 api_key once", []string{"create", "list", "revoke"}, runAPIKey},
 		{"webhook", "webhook add --url URL --events E,...: register a webhook endpoint", []string{"add", "list"}, runWebhook},
-		{"import", "import units FILE.csv: load a county's divisions", []string{"units"}, runImport},
+		{"import", "import units FILE.csv | grids FILE.geojson: load a county's divisions or grid boundaries", []string{"units", "grids"}, runImport},
 		{"backup", "backup --to FILE: consistent copy of a running SQLite database", nil, runBackup},
 		{"restore", "restore --from FILE: put a backup in place (server stopped)", nil, runRestore},
 		{"audit", "audit verify: check the audit trail's hash chain", []string{"verify"}, runAudit},

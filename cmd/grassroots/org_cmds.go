@@ -61,14 +61,17 @@ func seedOrg(ctx context.Context, a *app, out io.Writer) error {
 // number and nothing is imported.
 func runImport(ctx context.Context, _ *config, args []string, out io.Writer) error {
 	cfg := &config{}
-	fs := newFlags("import", cfg, "import units FILE.csv [flags]")
+	fs := newFlags("import", cfg, "import units FILE.csv | import grids FILE.geojson [flags]")
 	pos, err := parseArgs(fs, cfg, args)
 	if err != nil {
 		return err
 	}
-	_, files, err := subcommand(fs, pos, map[string][]string{"units": {"FILE.csv"}})
+	verb, files, err := subcommand(fs, pos, map[string][]string{"units": {"FILE.csv"}, "grids": {"FILE.geojson"}})
 	if err != nil {
 		return err
+	}
+	if verb == "grids" {
+		return importGrids(ctx, cfg, files[0], out)
 	}
 	f, err := os.Open(files[0])
 	if err != nil {
@@ -94,6 +97,37 @@ func runImport(ctx context.Context, _ *config, args []string, out io.Writer) err
 		return fmt.Errorf("import units: %w", err)
 	}
 	fmt.Fprintf(out, "imported %s: %d new, %d updated, %d unchanged\n", files[0], res.Inserted, res.Updated, res.Unchanged)
+	return nil
+}
+
+// importGrids is `grassroots import grids FILE.geojson`: the grids'
+// boundaries (a FeatureCollection, WGS-84, properties code, name, parent).
+// The whole file is checked first; on any bad feature every bad feature is
+// listed by number and code and nothing is imported.
+func importGrids(ctx context.Context, cfg *config, file string, out io.Writer) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import grids: %w", err)
+	}
+	defer f.Close()
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := org.NewService(db, nil).ImportGrids(ctx, access.System, f, file)
+	var ge *org.GridImportError
+	if errors.As(err, &ge) {
+		fmt.Fprintf(out, "%s: %d个要素有误，未导入任何网格 (%d bad features, nothing imported):\n", file, len(ge.Features), len(ge.Features))
+		for _, fe := range ge.Features {
+			fmt.Fprintln(out, "  "+fe.String())
+		}
+		return fmt.Errorf("import grids: %d bad features in %s", len(ge.Features), file)
+	}
+	if err != nil {
+		return fmt.Errorf("import grids: %w", err)
+	}
+	fmt.Fprintf(out, "imported %s: %d new grids, %d boundaries updated\n", file, res.Inserted, res.Updated)
 	return nil
 }
 

@@ -110,3 +110,49 @@ func TestSeedOrgPrints(t *testing.T) {
 		t.Errorf("key file %s: %v %v", cfg.KeyFile, fi, err)
 	}
 }
+
+// `import grids` refuses a file with one bad feature whole, naming it, and
+// imports the good file.
+func TestImportGridsCommand(t *testing.T) {
+	eachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		key := filepath.Join(dir, "grassroots.key")
+		units := filepath.Join(dir, "units.csv")
+		os.WriteFile(units, []byte("code,name,level,parent_code,urban_rural_code,unit_type,ur_code_year,match_2016,lng_gcj02,lat_gcj02\n"+
+			"350000000000,福建省,province,,,省,,,,\n"+
+			"350700000000,南平市,city,350000000000,,地级市,,,,\n"+
+			"350721000000,顺昌县,county,350700000000,,县,,,,\n"+
+			"350721100000,双溪街道,township,350721000000,,街道,,,,\n"+
+			"350721100001,东门社区居委会,village,350721100000,111,居委会,,,,\n"), 0o600)
+		var out bytes.Buffer
+		if err := runImport(ctx, nil, []string{"units", "--db", dsn, "--key-file", key, units}, &out); err != nil {
+			t.Fatalf("units: %v\n%s", err, out.String())
+		}
+		feature := func(code, coords string) string {
+			return `{"type":"Feature","properties":{"code":"` + code + `","name":"东门社区` + code[len(code)-3:] + `网格","parent":"350721100001"},
+				"geometry":{"type":"Polygon","coordinates":[` + coords + `]}}`
+		}
+		square := `[[117.80,27.50],[117.81,27.50],[117.81,27.51],[117.80,27.51],[117.80,27.50]]`
+		square2 := `[[117.82,27.50],[117.83,27.50],[117.83,27.51],[117.82,27.51],[117.82,27.50]]`
+		write := func(name string, features ...string) string {
+			p := filepath.Join(dir, name)
+			os.WriteFile(p, []byte(`{"type":"FeatureCollection","features":[`+strings.Join(features, ",")+`]}`), 0o600)
+			return p
+		}
+		bad := write("bad.geojson", feature("350721100001G01", square), feature("350721100001G02", `[[117.9,27.5],[200,27.5],[117.9,27.6],[117.9,27.5]]`))
+		out.Reset()
+		err := runImport(ctx, nil, []string{"grids", "--db", dsn, "--key-file", key, bad}, &out)
+		if err == nil || !strings.Contains(out.String(), "第2个要素（350721100001G02）") || !strings.Contains(out.String(), "未导入任何网格") {
+			t.Fatalf("bad file: err %v, output:\n%s", err, out.String())
+		}
+		good := write("good.geojson", feature("350721100001G01", square), feature("350721100001G02", square2))
+		out.Reset()
+		if err := runImport(ctx, nil, []string{"grids", good, "--db", dsn, "--key-file", key}, &out); err != nil {
+			t.Fatalf("good file: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "2 new grids, 0 boundaries updated") {
+			t.Errorf("output = %q", out.String())
+		}
+	})
+}

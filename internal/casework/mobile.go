@@ -27,6 +27,10 @@ type GridCase struct {
 	OnSpot       bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Flow is the case's flow; PartStatus the status of the actor's unit's
+	// part (summons only).
+	Flow       string
+	PartStatus string
 }
 
 // GridWork is a grid worker's day: today's grid events in their grid,
@@ -42,6 +46,13 @@ type GridWork struct {
 	// ToCheck lists the events handled and waiting for the on-site check,
 	// oldest first (the longest waiting on top).
 	ToCheck []GridCase
+	// Summons lists the open parts of coordination cases (a whistle) that
+	// summon the actor's own unit, oldest first.
+	Summons []GridCase
+	// InGrid lists the open cases of any flow in the actor's grids that
+	// someone else reported (a 12345 call, a resident, another worker),
+	// newest first.
+	InGrid []GridCase
 }
 
 // GridWork returns the grid worker's list for the day of now. It covers the
@@ -76,7 +87,48 @@ func (s *Service) GridWork(ctx context.Context, actor access.Actor, now time.Tim
 	if err != nil {
 		return GridWork{}, err
 	}
+	w.Summons, err = s.workCases(ctx, `a.status, a.dispatched_at, a.id FROM assignments a JOIN cases c ON c.id = a.case_id
+		LEFT JOIN units g ON g.id = c.grid_unit_id LEFT JOIN categories cat ON cat.id = c.category_id
+		WHERE a.role = 'summoned' AND a.unit_id = ? AND a.person_id IS NULL AND a.closed_at IS NULL
+			AND a.status NOT IN (`+inboxPartOver+`) AND c.closed_at IS NULL
+		ORDER BY a.dispatched_at, a.id`, actor.UnitID)
+	if err != nil {
+		return GridWork{}, err
+	}
+	inGrid, gargs := actor.SubtreeFilter("g.path")
+	w.InGrid, err = s.workCases(ctx, `'', c.created_at, c.id FROM cases c
+		JOIN units g ON g.id = c.grid_unit_id LEFT JOIN categories cat ON cat.id = c.category_id
+		WHERE `+inGrid+` AND c.closed_at IS NULL AND (c.created_by IS NULL OR c.created_by <> ?)
+		ORDER BY c.created_at DESC, c.id DESC`, append(gargs, actor.UserID)...)
+	if err != nil {
+		return GridWork{}, err
+	}
 	return w, nil
+}
+
+// workCases reads GridCase rows: the query continues after the case's
+// columns with the part status, two ordering columns and FROM.
+func (s *Service) workCases(ctx context.Context, rest string, args ...any) ([]GridCase, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(cat.name, ''), c.address, COALESCE(g.name, ''), c.on_spot,
+			c.created_at, c.updated_at, c.flow, `+rest+` LIMIT ?`, append(args, MaxGridWorkRows)...)
+	if err != nil {
+		return nil, fmt.Errorf("grid work: %w", err)
+	}
+	defer rows.Close()
+	var out []GridCase
+	for rows.Next() {
+		var c GridCase
+		var onSpot int
+		var created, updated, o1, o2 int64
+		if err := rows.Scan(&c.No, &c.Title, &c.Status, &c.CategoryName, &c.Address, &c.GridName, &onSpot, &created, &updated,
+			&c.Flow, &c.PartStatus, &o1, &o2); err != nil {
+			return nil, fmt.Errorf("grid work: %w", err)
+		}
+		c.OnSpot = onSpot == 1
+		c.CreatedAt, c.UpdatedAt = time.UnixMilli(created).In(shanghai), time.UnixMilli(updated).In(shanghai)
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 func (s *Service) gridCases(ctx context.Context, where string, args []any, order string) ([]GridCase, error) {

@@ -75,3 +75,41 @@ func TestGridWork(t *testing.T) {
 		}
 	})
 }
+
+// The phone's home also lists the whistles that summon the worker's grid
+// (until its part is over) and the open cases of any flow in the grid that
+// someone else reported.
+func TestGridWorkSummonsAndGridCases(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newCoord(t, db)
+		ctx := context.Background()
+		worker := fx.actor(11, "350722001001G01", access.RoleGrid)
+		street := fx.actor(10, "350722001000", access.RoleTownship)
+		other := fx.actor(14, "350722101200", access.RoleCommunity)
+		admin := fx.actor(17, "350722000000", access.RoleAdmin)
+
+		w := fx.create(street, NewCase{Flow: "whistle", Kind: WhistleStreet, Title: "积水严重", PlaceUnit: "350722001001",
+			Summon: []string{"350722001001G01"}})
+		call := fx.create(admin, NewCase{Flow: "hotline", RequestType: RequestHelp, Title: "路灯不亮", ReporterPhone: "13800138000",
+			PlaceUnit: "350722001001G01"})
+		mine := fx.create(worker, NewCase{Flow: "grid_event", Category: "S06001", Title: "自己上报的"})
+		got, err := fx.s.GridWork(ctx, worker, fx.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Summons) != 1 || got.Summons[0].No != w.No || got.Summons[0].PartStatus != "to_sign" {
+			t.Errorf("summons = %+v, want %s to sign", got.Summons, w.No)
+		}
+		if len(got.InGrid) != 1 || got.InGrid[0].No != call.No {
+			t.Errorf("in grid = %+v, want only %s (not %s, the worker's own)", got.InGrid, call.No, mine.No)
+		}
+		if o, err := fx.s.GridWork(ctx, other, fx.now); err != nil || len(o.Summons)+len(o.InGrid) != 0 {
+			t.Errorf("another village sees %+v / %+v, %v", o.Summons, o.InGrid, err)
+		}
+		fx.do(worker, w.No, Action{Name: "refuse_summons", Note: "不在本网格职责范围"})
+		if got, err := fx.s.GridWork(ctx, worker, fx.now); err != nil || len(got.Summons) != 0 {
+			t.Errorf("after refusing: %+v, %v", got.Summons, err)
+		}
+	})
+}

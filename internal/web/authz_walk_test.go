@@ -96,6 +96,9 @@ var (
 	serviceStaff = []walkRole{roleTownA, roleTownB, roleCommunity, roleDept, roleCountyAdmin, roleTownAdmin}
 	gridOnly     = []walkRole{roleCommunity, roleGrid}
 	adminsSupv   = []walkRole{roleSupervisor, roleCountyAdmin, roleTownAdmin}
+	// The front line's records of a grid (contact groups) are kept by its
+	// own grid worker, its community, its township and administrators.
+	frontLine = []walkRole{roleTownA, roleCommunity, roleGrid, roleCountyAdmin, roleTownAdmin}
 )
 
 // webRules is every web route and who may use it.
@@ -170,12 +173,21 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /lists/{list}/imports/{id}":     {Path: "/lists/power/imports/999999", Allow: everyone, NotFoundOK: true},
 
 		"GET /m":         {Allow: gridOnly},
+		"GET /m/cases":   {Allow: gridOnly},
 		"GET /m/report":  {Allow: gridOnly},
 		"POST /m/report": {Allow: gridOnly},
 		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 
+		// The grid page reads like the grid; contact groups are recorded by the
+		// grid's own staff and those above it (not departments, supervisors
+		// or another township).
+		"GET /grids/{code}":                  {Path: "/grids/350722001001G01", Allow: seesCaseA},
+		"GET /grids/{code}/ledger":           {Path: "/grids/350722001001G01/ledger?period=week", Allow: seesCaseA},
+		"GET /grids/{code}/ledger.xlsx":      {Path: "/grids/350722001001G01/ledger.xlsx?period=month", Allow: seesCaseA},
+		"POST /grids/{code}/groups":          {Path: "/grids/350722001001G01/groups", Allow: frontLine, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}, "members": {"20"}}},
+		"POST /grids/{code}/groups/{id}":     {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
 		"GET /org":                           {Allow: everyone},
 		"GET /org/{code}":                    {Path: "/org/" + fx.townA, Allow: seesUnitA},
 		"GET /org/party/{code}":              {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},

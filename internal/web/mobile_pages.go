@@ -9,6 +9,8 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/org"
+	"grassroots/internal/report"
 	"grassroots/internal/store"
 )
 
@@ -22,6 +24,23 @@ import (
 type MobileHomePage struct {
 	Page
 	Work casework.GridWork
+	// Owed are today's cases of the worker's unit whose requester has not
+	// heard back yet (每日一反馈).
+	Owed []report.DailyCase
+	// GridCode is the worker's grid, for the link to its page ("" for
+	// community staff).
+	GridCode string
+}
+
+// MobileCasesPage is "my grid's cases": the desk inbox's list and filters
+// as a phone list.
+type MobileCasesPage struct {
+	Page
+	Form     InboxForm
+	Rows     []InboxRowView
+	Buckets  []Option
+	Flows    []Option
+	NextHref string
 }
 
 // MobileReportForm is what the worker typed, kept on an error.
@@ -66,6 +85,7 @@ type MobileCheckForm struct {
 
 func (s *Server) mobileRoutes() {
 	s.mux.HandleFunc("GET /m", s.gridWorker(s.mobileHome))
+	s.mux.HandleFunc("GET /m/cases", s.gridWorker(s.mobileCases))
 	s.mux.HandleFunc("GET /m/report", s.gridWorker(s.mobileReportForm))
 	s.mux.HandleFunc("POST /m/report", s.gridWorker(s.mobileReport))
 	s.mux.HandleFunc("GET /m/check/{no}", s.gridWorker(s.mobileCheckForm))
@@ -92,6 +112,16 @@ func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := MobileHomePage{Page: s.page(r, "mobile.home.title", "mobile"), Work: work}
+	if a := actorOf(r); a.UnitKind == org.KindGrid {
+		pg.GridCode = a.UnitCode
+	}
+	if s.Reports != nil {
+		d, err := s.Reports.Daily(r.Context(), actorOf(r), actorOf(r).UnitCode, work.Day)
+		if err != nil {
+			return err
+		}
+		pg.Owed = d.NotHeardBack()
+	}
 	q := r.URL.Query()
 	if no := q.Get("no"); casework.LooksLikeCaseNo(no) {
 		switch q.Get("done") {
@@ -106,6 +136,38 @@ func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.render(w, r, "mobile_home", pg)
+}
+
+// mobileCases lists the cases of the worker's grid with the desk inbox's
+// filters (bucket, flow, status, category, dates, search).
+func (s *Server) mobileCases(w http.ResponseWriter, r *http.Request) error {
+	form := inboxFormOf(r.URL.Query())
+	now := time.Now().Truncate(time.Millisecond)
+	f, err := s.inboxFilter(form, now)
+	if err != nil {
+		return err
+	}
+	f.Cursor = r.URL.Query().Get("cursor")
+	page, err := s.Cases.Inbox(r.Context(), actorOf(r), f)
+	if err != nil {
+		return err
+	}
+	pg := MobileCasesPage{Page: s.page(r, "mobile.cases.title", "mobile"), Form: form}
+	for _, b := range casework.InboxBuckets() {
+		pg.Buckets = append(pg.Buckets, Option{string(b), pg.T("caseui.bucket." + string(b))})
+	}
+	if err := s.fillCaseOptions(r.Context(), actorOf(r), pg.Lang, &pg.Flows, nil, nil); err != nil {
+		return err
+	}
+	for _, row := range page.Rows {
+		pg.Rows = append(pg.Rows, InboxRowView{InboxRow: row, StatusKey: "case.status." + row.Status})
+	}
+	if page.Next != "" {
+		v := form.values()
+		v.Set("cursor", page.Next)
+		pg.NextHref = "/m/cases?" + v.Encode()
+	}
+	return s.render(w, r, "mobile_cases", pg)
 }
 
 func (s *Server) mobileReportPage(r *http.Request, f MobileReportForm, query string) (MobileReportPage, error) {

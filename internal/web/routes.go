@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.trustRoutes()
 	s.categoryRoutes()
 	s.volunteerRoutes()
+	s.gridRoutes()
 }
 
 // switchLang sets the language cookie and goes back where the user was.
