@@ -173,7 +173,8 @@ func readRaw(t *testing.T, db *store.DB) []raw {
 // community, for a day, a week, a month and today, recomputed from the
 // cases, assignments and case_events tables under docs/RATES.md, equal
 // stats.Rates (what the page shows), GET /api/v1/stats/rates and the
-// Excel export of the county's breakdown. Not parallel: it sets the clock of "still open past the deadline".
+// Excel export of the county's breakdown. Not parallel: it sets the clock
+// of "still open past the deadline".
 func TestRatesRecomputedFromDemo(t *testing.T) {
 	now := time.Date(2026, 11, 26, 20, 22, 0, 0, shanghai)
 	restore := stats.SetClockForTest(func() time.Time { return now })
