@@ -559,7 +559,12 @@ func (x *actx) validate(spec ActionSpec, act Action, files []stored) error {
 		}
 	}
 	if n.Satisfaction && !slices.Contains([]string{Satisfied, Basic, Unsatisfied}, act.Satisfaction) {
-		return store.Invalid("请选择满意度：满意、基本满意或不满意")
+		if !n.Unreached {
+			return store.Invalid("请选择满意度：满意、基本满意或不满意")
+		}
+		if act.Satisfaction != Unreached {
+			return store.Invalid("请选择满意度：满意、基本满意、不满意或未联系上")
+		}
 	}
 	if n.Rating && (act.Rating < 1 || act.Rating > 5) {
 		return store.Invalid("评价应为1至5分")

@@ -236,3 +236,40 @@ func TestFiguresRecomputedFromTimeline(t *testing.T) {
 		}
 	})
 }
+
+// The hotline's revisit may answer "not reached" (未联系上): the case is
+// revisited, out of 满意率's denominator and counted as unreached; an
+// answer the flow does not offer is refused.
+func TestRevisitNotReached(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newEngine(t, db)
+		taker := fx.actor(1, "350722000000")
+		street := fx.actor(2, "350722001000", access.RoleTownship)
+		from := fx.now.Add(-time.Hour)
+		answered := func(title string) string {
+			no := fx.create(taker, hotline(title)).No
+			fx.do(taker, no, Action{Name: "dispatch", UnitCode: "350722001000"})
+			id := fx.lead(no).ID
+			fx.do(street, no, Action{Name: "sign", AssignmentID: id})
+			fx.do(street, no, Action{Name: "answer", Note: "已处理", AssignmentID: id})
+			return no
+		}
+		a, b := answered("A"), answered("B")
+		fx.refused(taker, a, Action{Name: "revisit", Resolved: ptrTrue(), Satisfaction: "maybe"}, store.ErrInvalid)
+		c := fx.do(taker, a, Action{Name: "revisit", Resolved: ptrTrue(), Satisfaction: Unreached})
+		if c.Satisfaction != Unreached || c.Status != "closed" {
+			t.Errorf("revisit not reached: satisfaction %q, status %s", c.Satisfaction, c.Status)
+		}
+		fx.do(taker, b, Action{Name: "revisit", Resolved: ptrTrue(), Satisfaction: Basic})
+		county := fx.actor(1, "350722000000", access.RoleAdmin)
+		r, err := stats.Rates(t.Context(), db, county, "350722000000", stats.DefaultFlow, from, fx.now.Add(time.Hour), stats.DefaultWeights())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Counts.Revisited != 2 || r.Counts.Unreached != 1 || r.Counts.Basic != 1 || r.Satisfaction.Denominator != 1 ||
+			r.Satisfaction.Fraction() != "0.8 / 1" {
+			t.Errorf("counts %+v, 满意率 %s", r.Counts, r.Satisfaction.Fraction())
+		}
+	})
+}

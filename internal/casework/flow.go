@@ -331,8 +331,11 @@ type Needs struct {
 	Days         bool // a number of working days (extension)
 	Outcome      bool // Resolved must be given (revisit, check)
 	Satisfaction bool // satisfied / basic / unsatisfied
-	Rating       bool // 1..5
-	Point        bool // a point (report-in on site)
+	// Unreached offers "not reached" (未联系上) as the satisfaction answer:
+	// the revisit could not reach the requester (counted apart, docs/RATES.md).
+	Unreached bool
+	Rating    bool // 1..5
+	Point     bool // a point (report-in on site)
 	// OfferPoint offers an optional point (where a party reported in).
 	OfferPoint bool
 	// People lets the action name people besides units (Action.People: a

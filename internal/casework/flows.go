@@ -190,7 +190,7 @@ func HotlineFlow() Flow {
 		},
 		ActionSpec{
 			Name: "revisit", On: OnCase, From: []string{"answered"}, Who: callCentre(),
-			Needs: Needs{Outcome: true, Satisfaction: true, NoteOnFail: true}, NoteLabel: "caseui.note.revisit",
+			Needs: Needs{Outcome: true, Satisfaction: true, Unreached: true, NoteOnFail: true}, NoteLabel: "caseui.note.revisit",
 			Done: Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"}, Public: "已回访，工单办结"},
 			Failed: &Outcome{To: "unresolved", Effects: []Effect{EffRevisit}, Stops: []string{"revisit"},
 				Public: "已回访，问题尚未解决，将继续处理"},

@@ -28,6 +28,9 @@ const (
 	Satisfied   = "satisfied"   // 满意
 	Basic       = "basic"       // 基本满意
 	Unsatisfied = "unsatisfied" // 不满意
+	// Unreached is the revisit's answer when the requester could not be
+	// reached (未联系上), offered where the action declares Needs.Unreached.
+	Unreached = "unreached"
 )
 
 // Assignment roles.

@@ -40,7 +40,7 @@ func TestDailySumsMatchCases(t *testing.T) {
 				c.answered, c.revisited, c.resolved, c.onSpot, c.flow = 1, h, 1, 1, "grid_event" // fixed on the spot
 			case 4:
 				// Answered late, reopened, re-answered; the revisit did not reach the requester.
-				c.answered, c.lateAnswers, c.revisited, c.resolved, c.reopens = 30*h, 1, 31*h, 1, 1
+				c.answered, c.lateAnswers, c.revisited, c.resolved, c.reopens, c.satisfaction = 30*h, 1, 31*h, 1, 1, "unreached"
 				c.leads = []fxLead{{unit: fx.communityA, status: "done", signDue: 2 * h, signed: h, handleDue: 40 * h}}
 			case 5:
 				// Returned, not re-dispatched: counts for the county.

@@ -138,7 +138,7 @@ type Counts struct {
 	Satisfied     int `json:"satisfied"`      // 满意 at revisit
 	Basic         int `json:"basic"`          // 基本满意 at revisit
 	Unsatisfied   int `json:"unsatisfied"`    // 不满意 at revisit
-	Unreached     int `json:"unreached"`      // revisited with no satisfaction answer (未联系上)
+	Unreached     int `json:"unreached"`      // revisited, the requester not reached (未联系上)
 	Reopened      int `json:"reopened"`       // reopened at least once
 	OnSpot        int `json:"on_spot"`        // fixed on the spot (即办件)
 }

@@ -115,8 +115,11 @@ type CaseViewPage struct {
 	Point         string
 	Units         []Option // the unit pickers' first list
 	Satisfactions []Option
-	Error         string
-	Form          ActionForm
+	// Unreached is the "not reached" answer, offered by actions that
+	// declare Needs.Unreached.
+	Unreached Option
+	Error     string
+	Form      ActionForm
 	// Flow is the case's flow declaration (never nil on a rendered page).
 	Flow *casework.Flow
 	// Summonables are the units and people the flow's summoning actions
@@ -229,6 +232,7 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	for _, sat := range []string{casework.Satisfied, casework.Basic, casework.Unsatisfied} {
 		p.Satisfactions = append(p.Satisfactions, Option{sat, p.T("case.satisfaction." + sat)})
 	}
+	p.Unreached = Option{casework.Unreached, p.T("case.satisfaction." + casework.Unreached)}
 	if needsUnit(p.Actions) {
 		if p.Units, err = s.unitOptions(ctx, actor, ""); err != nil {
 			return p, err
