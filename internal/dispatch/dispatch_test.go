@@ -23,7 +23,7 @@ func synth(n, nc int, seed uint64) []Example {
 	for i := range out {
 		c := rng.IntN(nc)
 		var b strings.Builder
-		for j := range 8 + rng.IntN(12) {
+		for j := range 20 + rng.IntN(30) {
 			if j%3 == 0 {
 				b.WriteString(word(c, rng.IntN(6)))
 			} else {

@@ -310,3 +310,20 @@ func (s *Service) Restore(ctx context.Context, actor access.Actor, id int64) (Re
 	}
 	return Record{}, fmt.Errorf("restored dispatch model %d vanished", id)
 }
+
+// CheckSetting validates a value of one of the package's settings (nil for
+// other keys), so that a bad value is refused when it is set rather than
+// ignored when it is read.
+func CheckSetting(key, value string) error {
+	switch key {
+	case SettingGate:
+		if g, err := strconv.ParseFloat(value, 64); err != nil || g <= 0 || g > 1 {
+			return store.Invalid("派单门槛应为0到1之间的小数，如 0.8")
+		}
+	case SettingRetrain:
+		if d, err := time.ParseDuration(value); err != nil || d < 0 {
+			return store.Invalid("重新训练间隔应为时长，如 24h；0 表示只按需训练")
+		}
+	}
+	return nil
+}

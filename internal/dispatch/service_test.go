@@ -88,3 +88,19 @@ func TestServiceRetrainRestore(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckSetting(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		key, value string
+		ok         bool
+	}{
+		{SettingGate, "0.8", true}, {SettingGate, "1.2", false}, {SettingGate, "高", false}, {SettingGate, "0", false},
+		{SettingRetrain, "24h", true}, {SettingRetrain, "0", true}, {SettingRetrain, "daily", false},
+		{"casework.other", "anything", true},
+	} {
+		if err := CheckSetting(c.key, c.value); (err == nil) != c.ok {
+			t.Errorf("%s=%s: %v", c.key, c.value, err)
+		}
+	}
+}
