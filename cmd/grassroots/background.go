@@ -38,6 +38,9 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 	if a.cases != nil {
 		jobs = append(jobs, a.runDailySummaries)
 	}
+	if a.dispatch != nil {
+		jobs = append(jobs, a.runDispatchModel)
+	}
 	jobs = append(jobs, a.integrationJobs()...)
 	// The planner's statistics: at start (a database that grew while the
 	// server was down), then now and then. The changes to cases' counts

@@ -54,6 +54,7 @@ func wireCases(ctx context.Context, a *app) error {
 		}
 	}
 	a.cases = cases
+	a.wireDispatch()
 	a.reports = report.New(a.db, cases)
 	return nil
 }

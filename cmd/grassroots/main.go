@@ -48,6 +48,7 @@ func commands() []command {
 		{"audit", "audit verify: check the audit trail's hash chain", []string{"verify"}, runAudit},
 		{"key", "key rotate|reseal|status: rotate the personal-data key without downtime", []string{"rotate", "reseal", "status"}, runKey},
 		{"lists", "lists import|export|template KIND FILE.xlsx: the executable lists in Excel", []string{"import", "export", "template"}, runLists},
+		{"dispatch", "dispatch train --from FILE.csv --out MODEL | eval --model MODEL --test FILE.csv [--json]", []string{"train", "eval"}, runDispatch},
 		{"setting", "setting set [--db ...] KEY VALUE | setting list: the engine's settings (time limits)", []string{"set", "list"}, runSetting},
 		{"version", "print the version (also --version)", nil, runVersion},
 	}

@@ -19,6 +19,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/clientaddr"
+	"grassroots/internal/dispatch"
 	"grassroots/internal/i18n"
 	"grassroots/internal/open311"
 	"grassroots/internal/org"
@@ -207,6 +208,10 @@ type app struct {
 	reports   *report.Service // the daily lists, the report card and the exports
 	lists     *catalog.Service
 	service   *service.Service
+
+	// dispatch suggests categories from a case's words (smart dispatch).
+	dispatch *dispatch.Service
+
 	// The integration services, built once (wireIntegration) and shared
 	// by the UI, the API, Open311 and the outbox worker.
 	webhooks *webhook.Service

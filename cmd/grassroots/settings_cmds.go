@@ -9,6 +9,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/dispatch"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
 )
@@ -48,6 +49,10 @@ func runSetting(ctx context.Context, _ *config, args []string, out io.Writer) er
 		if _, err := casework.ParseLimit(value); err != nil {
 			return fmt.Errorf("setting set %s: %w", key, err)
 		}
+	}
+	if err := dispatch.CheckSetting(key, value); err != nil {
+		msg, _ := store.UserMessage(err)
+		return fmt.Errorf("setting set %s: %s", key, msg)
 	}
 	err = db.InTx(ctx, func(tx *store.Tx) error { return settings.Set(ctx, tx, access.System, key, value) })
 	if err != nil {

@@ -1,3 +1,0 @@
--- Placeholder on the figures2 branch only, so that 0020 applies: the
--- integrator drops this file when merging the branch that owns 0018.
-SELECT 1;
