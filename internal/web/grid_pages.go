@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,7 +23,8 @@ import (
 type GridPage struct {
 	Page
 	View org.GridView
-	// MapJSON is the boundary and the centre (WGS-84) for the case map.
+	// MapJSON is the map (MapView): the outline, the centre (WGS-84) and
+	// the county beneath.
 	MapJSON string
 	Kinds   []string
 	Error   string
@@ -98,17 +98,15 @@ func (s *Server) gridPageData(r *http.Request) (GridPage, error) {
 	}
 	p := GridPage{Page: s.page(r, "", "org"), View: v, Kinds: org.ContactGroupKinds()}
 	p.Title = v.Grid.Name
-	m := map[string]any{"grid": v.Grid.Name}
-	if v.Grid.Boundary != "" && json.Valid([]byte(v.Grid.Boundary)) {
-		m["boundary"] = json.RawMessage(v.Grid.Boundary)
-	}
+	var m MapView
+	m.AddOutline(v.Grid.Boundary, v.Grid.Name, "")
 	if lng, lat, ok := org.GridCentreWGS84(v.Grid); ok {
-		m["point"] = []float64{lng, lat}
+		m.Points = append(m.Points, MapPoint{At: [2]float64{lng, lat}, Label: v.Grid.Name, Kind: "pick"})
 	}
-	if len(m) > 1 {
-		b, _ := json.Marshal(m)
-		p.MapJSON = string(b)
+	if !m.Empty() {
+		m.Context = []string{countyContext}
 	}
+	p.MapJSON = m.JSON()
 	return p, nil
 }
 
