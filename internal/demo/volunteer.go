@@ -49,7 +49,9 @@ func Volunteer(ctx context.Context, db *store.DB, now time.Time) (VolunteerResul
 		homeName, homePath, kind string
 	}
 	rows, err := db.Query(ctx, `SELECT p.id, u.id, u.name, u.path, u.kind FROM people p JOIN units u ON u.id = p.home_unit_id
-		WHERE p.role = 'party_member' AND p.demo = 1 AND u.kind = 'community' ORDER BY p.id`)
+		WHERE p.role = 'party_member' AND p.demo = 1 AND u.kind = 'community'
+		ORDER BY (SELECT COALESCE(SUM(e.minutes), 0) FROM volunteers w JOIN volunteer_entries e ON e.volunteer_id = w.id
+			WHERE w.person_id = p.id AND e.counts = 1) DESC, p.id`)
 	members, err := store.Collect(rows, err, func(sc store.Scanner) (member, error) {
 		var m member
 		return m, sc.Scan(&m.id, &m.home, &m.homeName, &m.homePath, &m.kind)
@@ -97,6 +99,8 @@ func Volunteer(ctx context.Context, db *store.DB, now time.Time) (VolunteerResul
 		res.Deeds = len(deeds)
 	}
 
+	// The certificates go to the members who served most (the party
+	// registry's activities came first).
 	for i, m := range members[:min(demoCertVolunteers, len(members))] {
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			for j := range 2 {
