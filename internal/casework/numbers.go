@@ -52,15 +52,11 @@ func (nb *numberer) before(ctx context.Context, db *store.DB, now time.Time) (ca
 	nb.mu.Lock()
 	defer nb.mu.Unlock()
 	if nb.county == "" {
-		var code string
-		err := db.QueryRow(ctx, `SELECT code FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`).Scan(&code)
+		county, err := countyUnit(ctx, db)
 		if err != nil {
-			if err = store.Normalize(err); isNotFound(err) {
-				return num, store.Invalid("尚未导入县级单位，无法编号工单")
-			}
-			return num, fmt.Errorf("number case: county: %w", err)
+			return num, err
 		}
-		nb.county = countyCode(code)
+		nb.county = countyCode(county.Code)
 	}
 	day := now.In(shanghai).Format("20060102")
 	key := nb.county + "/" + day

@@ -47,8 +47,8 @@ func unitForUser(ctx context.Context, tx *store.Tx, code string) (unitRef, error
 
 // countyUnit is the county the installation serves (the first unit of kind
 // county).
-func countyUnit(ctx context.Context, tx *store.Tx) (unitRef, error) {
-	u, err := org.CountyRef(ctx, tx)
+func countyUnit(ctx context.Context, q store.RowQueryer) (unitRef, error) {
+	u, err := org.CountyRef(ctx, q)
 	if err != nil {
 		if isNotFound(err) {
 			return u, store.Invalid("尚未导入县级单位，无法编号工单")

@@ -11,9 +11,12 @@
 // the engine (a member acts on their own parts through it), never the
 // reverse.
 //
-// Tables: member_links, co_building and volunteer_hours (migration
-// 0007_coordination) and people.home_unit_id (0001_org, the column the
-// people pages of internal/org edit).
+// Tables: member_links and co_building (migration 0007_coordination), the
+// register, agreements, registrations, lists and activities
+// (0015_party_registry), and people.home_unit_id (0001_org, the column the
+// people pages of internal/org edit). Volunteer service is written to
+// internal/volunteer's records (0016_volunteer), which took over the rows
+// of 0007's volunteer_hours.
 package party
 
 import (

@@ -112,7 +112,7 @@ func webRules(fx *walkFixture) map[string]rule {
 		// Boundaries and tiles are geography: every signed-in user's maps
 		// draw them (the fixture's county has no boundary, and no tiles).
 		"GET /geo/county":        {Allow: everyone, NotFoundOK: true},
-		"GET /tiles/{z}/{x}/{y}": {Path: "/tiles/12/3400/1700.png", Allow: everyone, NotFoundOK: true},
+		"GET /tiles/{z}/{x}/{y}": {Path: "/tiles/12/3400/1700", Allow: everyone, NotFoundOK: true},
 		"GET /login":             {Public: true},
 		"POST /login":            {Public: true, Accept: []int{http.StatusUnauthorized}},
 		"POST /logout":           {Public: true, Accept: []int{http.StatusSeeOther}},

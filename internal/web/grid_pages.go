@@ -101,7 +101,7 @@ func (s *Server) gridPageData(r *http.Request) (GridPage, error) {
 	var m MapView
 	m.AddOutline(v.Grid.Boundary, v.Grid.Name, "")
 	if lng, lat, ok := org.GridCentreWGS84(v.Grid); ok {
-		m.Points = append(m.Points, MapPoint{At: [2]float64{lng, lat}, Label: v.Grid.Name, Kind: "pick"})
+		m.Points = append(m.Points, MapPoint{At: [2]float64{lng, lat}, Label: v.Grid.Name, Kind: "centre"})
 	}
 	if !m.Empty() {
 		m.Context = []string{countyContext}

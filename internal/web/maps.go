@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"grassroots/internal/store"
 )
@@ -34,7 +33,7 @@ type MapOutline struct {
 }
 
 // MapPoint is a WGS-84 point [lng, lat] with a label and a link; Kind
-// styles it ("case", "overdue").
+// styles it ("case", "overdue", "centre" of a grid).
 type MapPoint struct {
 	At    [2]float64 `json:"at"`
 	Label string     `json:"label,omitempty"`
@@ -98,41 +97,38 @@ func (s *Server) countyBoundary(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// tileName is a tile's last path segment: its row and image type.
-var tileName = regexp.MustCompile(`^[0-9]{1,7}\.(png|jpg|jpeg|webp)$`)
+// tileNumber is one of a tile's z, x and y.
 var tileNumber = regexp.MustCompile(`^[0-9]{1,7}$`)
 
-// tile serves {z}/{x}/{y}.png from the county's tile directory, when it
-// has one; nothing is ever fetched from the network.
+// tileTypes are the image types a tile folder may hold, tried in order.
+var tileTypes = []string{".png", ".jpg", ".jpeg", ".webp"}
+
+// tile serves tile {z}/{x}/{y} from the county's tile directory, when it
+// has one, as whichever image type the folder holds; nothing is ever
+// fetched from the network.
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	z, x, y := r.PathValue("z"), r.PathValue("x"), r.PathValue("y")
-	if s.TilesDir == "" || !tileNumber.MatchString(z) || !tileNumber.MatchString(x) || !tileName.MatchString(y) {
+	if s.TilesDir == "" || !tileNumber.MatchString(z) || !tileNumber.MatchString(x) || !tileNumber.MatchString(y) {
 		http.NotFound(w, r)
 		return nil
 	}
-	name := filepath.Join(s.TilesDir, z, x, y)
-	if _, err := os.Stat(name); err != nil {
-		http.NotFound(w, r)
-		return nil
+	for _, ext := range tileTypes {
+		name := filepath.Join(s.TilesDir, z, x, y+ext)
+		if st, err := os.Stat(name); err == nil && st.Mode().IsRegular() {
+			w.Header().Set("Cache-Control", "private, max-age=86400")
+			http.ServeFile(w, r, name)
+			return nil
+		}
 	}
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	http.ServeFile(w, r, name)
+	http.NotFound(w, r)
 	return nil
 }
 
 // tilesURL is the URL template of the offline tiles the maps draw beneath
-// their outlines ("" without a tile directory), from the image type the
-// directory holds.
+// their outlines ("" without a tile directory).
 func tilesURL(dir string) string {
 	if dir == "" {
 		return ""
 	}
-	ext := "png"
-	for _, e := range []string{"png", "jpg", "jpeg", "webp"} {
-		if m, _ := filepath.Glob(filepath.Join(dir, "*", "*", "*."+e)); len(m) > 0 {
-			ext = e
-			break
-		}
-	}
-	return "/tiles/{z}/{x}/{y}." + strings.ToLower(ext)
+	return "/tiles/{z}/{x}/{y}"
 }

@@ -87,10 +87,10 @@ func TestMapSources(t *testing.T) {
 			t.Errorf("after a second load the county boundary is %.80s, want the administrator's", got)
 		}
 
-		if w := get("/tiles/12/3400/1700.png"); w.Code != http.StatusOK || w.Body.String() != string(png) {
+		if w := get("/tiles/12/3400/1700"); w.Code != http.StatusOK || w.Body.String() != string(png) {
 			t.Errorf("tile = %d %q", w.Code, w.Body.String())
 		}
-		for _, bad := range []string{"/tiles/12/3400/9.png", "/tiles/12/3400/1700.svg", "/tiles/../../secret.png", "/tiles/12/..%2F..%2F/secret.png", "/tiles/a/3400/1700.png"} {
+		for _, bad := range []string{"/tiles/12/3400/9", "/tiles/12/3400/1700.png", "/tiles/../../secret", "/tiles/12/..%2F..%2F/secret", "/tiles/a/3400/1700"} {
 			if w := get(bad); w.Code == http.StatusOK {
 				t.Errorf("GET %s = 200 %q", bad, w.Body.String())
 			}

@@ -28,6 +28,7 @@
     context: { color: "#6b7280", weight: 1, fill: false, dashArray: "4 4", interactive: false },
     case: { radius: 8, color: "#c8102e", weight: 2, fillColor: "#c8102e", fillOpacity: 0.6 },
     overdue: { radius: 7, color: "#7a0010", weight: 2, fillColor: "#ff4d4f", fillOpacity: 0.8 },
+    centre: { radius: 5, color: "#0b3d91", weight: 2, fillColor: "#ffffff", fillOpacity: 1 },
     pick: { radius: 8, color: "#0b3d91", weight: 2, fillColor: "#0b3d91", fillOpacity: 0.5 }
   };
   function go(href) { return function () { if (href) window.location.href = href; }; }
