@@ -220,17 +220,18 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		// The claim is another instance's to take once the lease runs
 		// out, so no request of this batch may outlive it: each is cut at
 		// the lease's end less a tenth (for clocks apart between hosts),
-		// measured on this process's clock from the claim, and the
+		// measured on the worker's clock from the claim, and the
 		// deliveries there is no time left for are handed back unsent.
-		leaseEnd := time.Now().Add(w.cfg.Lease - w.cfg.Lease/10)
+		leaseEnd := w.cfg.Now().Add(w.cfg.Lease - w.cfg.Lease/10)
 		for i, c := range batch {
-			if ctx.Err() != nil || time.Until(leaseEnd) < w.minRequestTime() {
+			left := leaseEnd.Sub(w.cfg.Now())
+			if ctx.Err() != nil || left < w.minRequestTime() {
 				if err := w.release(ctx, batch[i:]); err != nil {
 					return sent, err
 				}
 				break
 			}
-			sendCtx, cancel := context.WithDeadline(ctx, leaseEnd)
+			sendCtx, cancel := context.WithTimeout(ctx, left)
 			ok, err := w.send(sendCtx, c)
 			cancel()
 			if err != nil {
