@@ -40,6 +40,9 @@ type config struct {
 	// AuditCheckpointInterval is how often the server appends a checkpoint
 	// when the trail has grown (--audit-checkpoint-interval).
 	AuditCheckpointInterval time.Duration
+	// AuditChainInterval is how often the server links the audit entries
+	// written unchained on PostgreSQL (--audit-chain-interval).
+	AuditChainInterval time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
 	// X-Real-IP and X-Forwarded-Proto are believed (serve --trusted-proxy).
 	TrustedProxies []netip.Prefix
@@ -177,6 +180,8 @@ func serveFlags(cfg *config) *flag.FlagSet {
 	addAuditCheckpointsFlag(fs, cfg)
 	durationFlag(fs, cfg, &cfg.AuditCheckpointInterval, "audit-checkpoint-interval", "GRASSROOTS_AUDIT_CHECKPOINT_INTERVAL", defaultAuditCheckpointInterval,
 		"how often the server appends a checkpoint when the audit trail has grown (also at start and at shutdown)")
+	durationFlag(fs, cfg, &cfg.AuditChainInterval, "audit-chain-interval", "GRASSROOTS_AUDIT_CHAIN_INTERVAL", defaultAuditChainInterval,
+		"PostgreSQL: how often the server links the audit entries written since (one instance at a time; also at start and at shutdown)")
 	fs.Func("trusted-proxy", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto are believed, such as 127.0.0.1/32 (GRASSROOTS_TRUSTED_PROXIES)",
 		cfg.setTrustedProxies)
 	if v, ok := cfg.lookupEnv("GRASSROOTS_TRUSTED_PROXIES"); ok {
@@ -423,6 +428,10 @@ func (cfg *config) webhookLease() time.Duration {
 
 func (cfg *config) auditCheckpointInterval() time.Duration {
 	return orDefault(cfg, func(c *config) time.Duration { return c.AuditCheckpointInterval }, defaultAuditCheckpointInterval)
+}
+
+func (cfg *config) auditChainInterval() time.Duration {
+	return orDefault(cfg, func(c *config) time.Duration { return c.AuditChainInterval }, defaultAuditChainInterval)
 }
 
 func (cfg *config) maxWrites() int {

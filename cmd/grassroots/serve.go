@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -278,7 +279,7 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 	go func() {
 		defer close(done)
 		var wg sync.WaitGroup
-		for _, job := range append(a.backgroundJobs(), a.auditCheckpointJobs()...) {
+		for _, job := range slices.Concat(a.backgroundJobs(), a.auditChainJobs(), a.auditCheckpointJobs()) {
 			wg.Add(1)
 			go func() { defer wg.Done(); job(ctx) }()
 		}

@@ -53,14 +53,19 @@ type Record struct {
 	Reason     string
 	PrevHash   string
 	Hash       string
+	// ChainPos is the entry's place in the chain, from 1; 0 while it waits
+	// for Chain (PostgreSQL).
+	ChainPos int64
 }
 
 // genesis is the prev_hash of the first entry.
 const genesis = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// Write appends e inside tx. The chain's tail is read inside the same write
-// transaction (SQLite's single writer; a table lock on PostgreSQL), so two
-// concurrent writers never fork the chain.
+// Write appends e inside tx. On SQLite (one writer) the entry is chained at
+// once: the chain's head is read inside the same write transaction. On
+// PostgreSQL it is written unchained, without a lock: its hash is the keyed
+// MAC of its content alone (prev_hash empty), and Chain links it after it
+// commits. Writers then never wait for each other on the trail.
 func Write(ctx context.Context, tx *store.Tx, e Entry) error {
 	before, err := marshal(e.Before)
 	if err != nil {
@@ -70,37 +75,56 @@ func Write(ctx context.Context, tx *store.Tx, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
-	if tx.Dialect == store.Postgres {
-		if _, err := tx.Exec(ctx, `LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return fmt.Errorf("audit %s: lock: %w", e.Action, err)
-		}
-	}
-	prev := genesis
-	err = tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prev)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("audit %s: read chain: %w", e.Action, err)
-	}
 	name := e.Actor.Username
 	if name == "" {
 		name = e.Actor.Name
 	}
 	r := Record{
 		At: time.Now(), UserID: e.Actor.UserID, ActorName: name, Action: e.Action, Entity: e.Entity,
-		EntityID: e.EntityID, BeforeJSON: before, AfterJSON: after, Reason: e.Reason, PrevHash: prev,
+		EntityID: e.EntityID, BeforeJSON: before, AfterJSON: after, Reason: e.Reason,
 	}
 	r.At = time.UnixMilli(r.At.UnixMilli())
-	if k := current.Load(); k != nil {
-		r.Hash = r.keyedHash(k)
-	} else {
-		r.Hash = r.computeHash()
+	var pos any // NULL: unchained
+	if tx.Dialect != store.Postgres {
+		head, err := chainHead(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", e.Action, err)
+		}
+		r.PrevHash, r.ChainPos = head.Hash, head.ChainPos+1
+		pos = r.ChainPos
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, user_id, actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		store.Millis(r.At), nullID(r.UserID), r.ActorName, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.Reason, r.PrevHash, r.Hash)
+	r.Hash = r.hash(current.Load())
+	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, user_id, actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash, chain_pos)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		store.Millis(r.At), nullID(r.UserID), r.ActorName, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.Reason, r.PrevHash, r.Hash, pos)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	return nil
+}
+
+// head is the chain's newest linked entry (genesis and 0 when there is none).
+type head struct {
+	ID       int64
+	ChainPos int64
+	Hash     string
+}
+
+func chainHead(ctx context.Context, q store.RowQueryer) (head, error) {
+	h := head{Hash: genesis}
+	err := q.QueryRow(ctx, `SELECT id, chain_pos, hash FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1`).Scan(&h.ID, &h.ChainPos, &h.Hash)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return h, fmt.Errorf("read the chain's head: %w", err)
+	}
+	return h, nil
+}
+
+// hash is the entry's hash with the audit key k (keyed), or without (nil).
+func (r Record) hash(k *keys) string {
+	if k != nil {
+		return r.keyedHash(k)
+	}
+	return r.computeHash()
 }
 
 func nullID(id int64) any {
@@ -208,6 +232,11 @@ type Report struct {
 	Checkpoints int // checkpoints the chain was checked against
 	// Newest is the checkpoint with the highest count (nil without any).
 	Newest *Checkpoint
+	// Unchained entries wait for Chain (PostgreSQL, seconds at most while
+	// a server runs); their content was checked, their place is not fixed
+	// yet. OldestUnchained is the oldest one's time.
+	Unchained       int
+	OldestUnchained time.Time
 }
 
 // Verify walks the whole chain and returns the number of entries checked, or
@@ -234,8 +263,8 @@ func VerifyAgainst(ctx context.Context, db *store.DB, checkpoints []Checkpoint) 
 	if len(cps) > 0 {
 		rep.Newest = &cps[len(cps)-1]
 	}
-	rows, err := db.Query(ctx, `SELECT id, at, COALESCE(user_id, 0), actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash
-		FROM audit_log ORDER BY id`)
+	rows, err := db.Query(ctx, `SELECT id, at, COALESCE(user_id, 0), actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash, COALESCE(chain_pos, 0)
+		FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos`)
 	if err != nil {
 		return rep, fmt.Errorf("verify audit: %w", err)
 	}
@@ -244,13 +273,11 @@ func VerifyAgainst(ctx context.Context, db *store.DB, checkpoints []Checkpoint) 
 	n, next := 0, 0 // entries verified; the next checkpoint to meet
 	var last int64
 	for rows.Next() {
-		var r Record
-		var at int64
-		if err := rows.Scan(&r.ID, &at, &r.UserID, &r.ActorName, &r.Action, &r.Entity, &r.EntityID, &r.BeforeJSON, &r.AfterJSON, &r.Reason, &r.PrevHash, &r.Hash); err != nil {
+		r, err := scanRecord(rows)
+		if err != nil {
 			return rep, fmt.Errorf("verify audit: %w", err)
 		}
-		r.At = store.Time(at)
-		if r.PrevHash != prev {
+		if r.PrevHash != prev || r.ChainPos != int64(n+1) {
 			return rep, &ErrBroken{Kind: Altered, ID: r.ID, Reason: "does not link to the entry before it (an entry was removed or inserted)"}
 		}
 		switch {
@@ -281,6 +308,24 @@ func VerifyAgainst(ctx context.Context, db *store.DB, checkpoints []Checkpoint) 
 	}
 	if err := rows.Err(); err != nil {
 		return rep, fmt.Errorf("verify audit: %w", err)
+	}
+	rows.Close()
+	// The tail that waits for Chain (PostgreSQL): each entry's content is
+	// checked against the MAC written with it; it has no place yet.
+	tail, err := readRecords(ctx, db, `WHERE chain_pos IS NULL ORDER BY id`)
+	if err != nil {
+		return rep, fmt.Errorf("verify audit: %w", err)
+	}
+	keyed := rep.Keyed > 0
+	for _, r := range tail {
+		if err := r.checkUnchained(k, keyed); err != nil {
+			return rep, err
+		}
+		keyed = keyed || r.Keyed()
+		if rep.Unchained == 0 || r.At.Before(rep.OldestUnchained) {
+			rep.OldestUnchained = r.At
+		}
+		rep.Unchained++
 	}
 	if len(cps) > 0 && rep.Newest.Count > n {
 		cp := rep.Newest

@@ -28,8 +28,8 @@ import (
 // Checkpoint is one line of the checkpoint file.
 type Checkpoint struct {
 	Count  int    `json:"count"`   // entries in the chain, the head included
-	HeadID int64  `json:"head_id"` // the newest entry's id
-	Head   string `json:"head"`    // the newest entry's hash
+	HeadID int64  `json:"head_id"` // the newest chained entry's id
+	Head   string `json:"head"`    // the newest chained entry's hash
 	At     string `json:"at"`      // when, RFC 3339 in UTC
 	// Sig is HMAC-SHA256 over the fields above with the audit key's
 	// checkpoint key, in hex.
@@ -141,9 +141,9 @@ func (c *Checkpointer) Step(ctx context.Context) (bool, error) {
 	if c.Now != nil {
 		now = c.Now
 	}
-	var headID int64
+	var headID, headPos int64
 	var head string
-	err := c.DB.QueryRow(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&headID, &head)
+	err := c.DB.QueryRow(ctx, `SELECT id, chain_pos, hash FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1`).Scan(&headID, &headPos, &head)
 	if errors.Is(err, store.ErrNotFound) {
 		if c.last.Count > 0 {
 			return false, fmt.Errorf("the audit trail is empty, and %d entries were checkpointed at %s: they were removed (run `grassroots audit verify`)", c.last.Count, c.last.At)
@@ -159,22 +159,23 @@ func (c *Checkpointer) Step(ctx context.Context) (bool, error) {
 	var count int
 	var warn error
 	moved := false // the last head is still there: count on from it
-	if c.last.HeadID > 0 && headID > c.last.HeadID {
+	var lastPos int64
+	if c.last.HeadID > 0 {
 		var h string
-		err := c.DB.QueryRow(ctx, `SELECT hash FROM audit_log WHERE id = ?`, c.last.HeadID).Scan(&h)
+		err := c.DB.QueryRow(ctx, `SELECT hash, COALESCE(chain_pos, 0) FROM audit_log WHERE id = ?`, c.last.HeadID).Scan(&h, &lastPos)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return false, fmt.Errorf("audit checkpoint: %w", err)
 		}
-		moved = err == nil && h == c.last.Head
+		moved = err == nil && h == c.last.Head && lastPos > 0 && headPos > lastPos
 	}
 	if moved {
 		var more int
-		if err := c.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE id > ? AND id <= ?`, c.last.HeadID, headID).Scan(&more); err != nil {
+		if err := c.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE chain_pos > ? AND chain_pos <= ?`, lastPos, headPos).Scan(&more); err != nil {
 			return false, fmt.Errorf("audit checkpoint: count: %w", err)
 		}
 		count = c.last.Count + more
 	} else {
-		if err := c.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE id <= ?`, headID).Scan(&count); err != nil {
+		if err := c.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE chain_pos <= ?`, headPos).Scan(&count); err != nil {
 			return false, fmt.Errorf("audit checkpoint: count: %w", err)
 		}
 		if c.last.HeadID > 0 {

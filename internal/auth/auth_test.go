@@ -172,6 +172,10 @@ func TestCreateUser(t *testing.T) {
 		if created != 4 {
 			t.Errorf("%d user.create audit entries, want 4", created)
 		}
+		// Entries written on PostgreSQL wait for the chainer (audit.Chain).
+		if _, err := audit.Chain(ctx, db); err != nil {
+			t.Fatal(err)
+		}
 		if n, err := audit.Verify(ctx, db); err != nil || n == 0 {
 			t.Errorf("audit verify = %d, %v", n, err)
 		}
@@ -564,6 +568,10 @@ func TestManageUsers(t *testing.T) {
 		want := []string{"user.deactivate", "user.password.reset", "user.roles.set", "user.create"}
 		if d := cmp.Diff(want, actions); d != "" {
 			t.Errorf("audit of erin (-want +got):\n%s", d)
+		}
+		// Entries written on PostgreSQL wait for the chainer (audit.Chain).
+		if _, err := audit.Chain(ctx, db); err != nil {
+			t.Fatal(err)
 		}
 		if n, err := audit.Verify(ctx, db); err != nil {
 			t.Errorf("audit verify after %d: %v", n, err)

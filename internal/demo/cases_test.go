@@ -269,6 +269,10 @@ func TestCases(t *testing.T) {
 
 		checkExports(t, db, s, now)
 
+		// Entries written on PostgreSQL wait for the chainer (audit.Chain).
+		if _, err := audit.Chain(ctx, db); err != nil {
+			t.Fatal(err)
+		}
 		if n, err := audit.Verify(ctx, db); err != nil || n == 0 {
 			t.Errorf("audit verify: %d entries, %v", n, err)
 		}

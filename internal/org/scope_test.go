@@ -167,6 +167,10 @@ func TestEdits(t *testing.T) {
 			!strings.HasPrefix(got, "unit.township_type,unit.rename,module.rename,institution.rename,") {
 			t.Errorf("audit actions = %s", got)
 		}
+		// Entries written on PostgreSQL wait for the chainer (audit.Chain).
+		if _, err := audit.Chain(ctx, db); err != nil {
+			t.Fatal(err)
+		}
 		if n, err := audit.Verify(ctx, db); err != nil || n == 0 {
 			t.Errorf("audit chain: %d, %v", n, err)
 		}

@@ -1,0 +1,1 @@
+-- placeholder: replaced when the branch that owns this number is merged
