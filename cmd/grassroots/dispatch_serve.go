@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/casework"
 	"grassroots/internal/dispatch"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
@@ -33,6 +34,11 @@ func (a *app) wireDispatch() {
 			out[i] = dispatch.Example{Text: e.Text, Label: e.Category}
 		}
 		return out, nil
+	})
+	d := a.dispatch
+	cases.UseAutoDispatch(func(ctx context.Context, q store.RowQueryer, channel, text string) (casework.AutoChoice, bool, error) {
+		c, ok, err := d.Auto(ctx, q, channel, text)
+		return casework.AutoChoice{Category: c.Label, Confidence: c.Confidence, Gate: c.Gate, ModelID: c.ModelID}, ok, err
 	})
 }
 

@@ -291,12 +291,14 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir})
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir,
+		Dispatch: a.dispatch})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports})
+		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports,
+		Dispatch: a.dispatch})
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}

@@ -17,6 +17,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/dispatch"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -59,6 +60,8 @@ type Deps struct {
 	// Reports are the daily lists and the report card; main passes them,
 	// else New builds them over DB and Cases.
 	Reports *report.Service
+	// Dispatch is smart dispatch (suggestions, models); nil answers 404.
+	Dispatch *dispatch.Service
 }
 
 // Server is the JSON API.
@@ -117,6 +120,7 @@ func New(d Deps) *Server {
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	s.volunteerEndpoints()
+	s.dispatchEndpoints()
 	return s
 }
 

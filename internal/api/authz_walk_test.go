@@ -21,6 +21,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/casework/walktest"
 	"grassroots/internal/catalog"
+	"grassroots/internal/dispatch"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/service"
@@ -202,6 +203,13 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		// No certificate of that number: who may issue gets 404 like everyone (the domain test covers the rule).
 		"POST /api/v1/certificates/{no}/issue": {Path: "/api/v1/certificates/NOSUCH/issue", Allow: apiEveryone, NotFoundOK: true},
 		"GET /api/v1/certificates/verify":      {Path: "/api/v1/certificates/verify?payload=not-a-certificate", Public: true},
+
+		// Smart dispatch: suggestions for anyone signed in; the models are
+		// the county administrators'.
+		"POST /api/v1/dispatch/suggestions":         {Body: `{"title":"小区路灯不亮"}`, Allow: apiEveryone},
+		"GET /api/v1/dispatch/models":               {Allow: apiCountyAdmin1},
+		"POST /api/v1/dispatch/models":              {Allow: apiCountyAdmin1},
+		"POST /api/v1/dispatch/models/{id}/restore": {Path: "/api/v1/dispatch/models/999999/restore", Allow: apiCountyAdmin1, NotFoundOK: true},
 	}
 }
 
@@ -263,7 +271,10 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 	authSvc := auth.NewService(db, auth.WithHashParams(auth.FastHashParams()))
 	fx := &apiWalkFixture{tokens: map[apiRole]string{},
 		s: New(Deps{DB: db, Log: log, Org: org.NewService(db, sealer), Auth: authSvc, Work: work, Cases: cases, Lists: lists,
-			Service: service.New(db, cases, sealer, log)})}
+			Service: service.New(db, cases, sealer, log), Dispatch: dispatch.NewService(db, log, walkExamples)})}
+	// A retraining the walk starts runs in the background: it ends before
+	// the database closes.
+	t.Cleanup(fx.s.Dispatch.Wait)
 	for i, u := range []struct {
 		role       apiRole
 		unit, kind string
@@ -539,4 +550,13 @@ func TestAuthorisationWalkFlowActions(t *testing.T) {
 			}
 		}
 	})
+}
+
+// walkExamples are a few labelled texts for the walk's model trainings.
+func walkExamples(context.Context) ([]dispatch.Example, error) {
+	var out []dispatch.Example
+	for i := range 40 {
+		out = append(out, dispatch.Example{Text: fmt.Sprintf("路灯不亮 第%d处", i), Label: "B01001"}, dispatch.Example{Text: fmt.Sprintf("噪音扰民 第%d家", i), Label: "B02"})
+	}
+	return out, nil
 }

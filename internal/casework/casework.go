@@ -60,10 +60,11 @@ type Service struct {
 	deps  Deps
 	log   *slog.Logger
 	flows map[string]*Flow
-	order []*Flow       // the flows in registration order (Flows)
-	hooks []ChangeHook  // see OnChange (hooks.go)
-	lists ListRules     // the executable lists (UseLists, coordination.go)
-	party PartyRegistry // the party registry (UseParty, coordination.go)
+	order []*Flow        // the flows in registration order (Flows)
+	hooks []ChangeHook   // see OnChange (hooks.go)
+	lists ListRules      // the executable lists (UseLists, coordination.go)
+	party PartyRegistry  // the party registry (UseParty, coordination.go)
+	auto  AutoDispatcher // smart dispatch at intake (UseAutoDispatch)
 	// numbers hands out case numbers (numbers.go).
 	numbers *numberer
 }

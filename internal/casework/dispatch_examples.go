@@ -22,8 +22,8 @@ type DispatchExample struct {
 func (s *Service) DispatchExamples(ctx context.Context, limit int) ([]DispatchExample, error) {
 	rows, err := s.db.Query(ctx, `SELECT c.title, c.body, k.code FROM cases c JOIN categories k ON k.id = c.category_id
 		WHERE EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.action = 'dispatch'
-			AND (e.user_id IS NOT NULL OR e.actor_name <> 'system'))
-		ORDER BY c.id DESC LIMIT ?`, limit)
+			AND (e.user_id IS NOT NULL OR e.actor_name NOT IN ('system', ?)))
+		ORDER BY c.id DESC LIMIT ?`, autoActor.Name, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read dispatch examples: %w", err)
 	}

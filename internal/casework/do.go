@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -374,6 +375,9 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	data := map[string]any{}
 	for _, k := range spec.Needs.Fields {
 		data[k] = strings.TrimSpace(act.Fields[k])
+	}
+	if act.auto != nil {
+		maps.Copy(data, act.auto.data())
 	}
 	var created []*Assignment
 	for _, e := range out.Effects {

@@ -49,6 +49,10 @@ type Flow struct {
 	// DispatchFromCategory dispatches a new case at intake to the unit the
 	// lists propose for its category when the caller names none.
 	DispatchFromCategory bool
+	// AutoDispatch lets intake dispatch a case that names no category nor
+	// unit to the unit the lists route the category smart dispatch is sure
+	// of, for the channels the county chose (UseAutoDispatch).
+	AutoDispatch bool
 
 	// What the pages and the API need to show the flow: they read these and
 	// keep no list of flows of their own.
@@ -498,6 +502,12 @@ func (a ActionSpec) LabelKey() string {
 		return a.Label
 	}
 	return "case.action." + a.Name
+}
+
+// Dispatches reports whether the action sends the case to the unit it
+// names (its form may offer smart dispatch's suggestions).
+func (a ActionSpec) Dispatches() bool {
+	return a.Needs.Unit && slices.Contains(a.Done.Effects, EffDispatch)
 }
 
 // FileStage is the stage of the files the action's form takes ("" when it

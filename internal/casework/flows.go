@@ -150,6 +150,7 @@ func HotlineFlow() Flow {
 		OpenScope:        ScopeCallCentre,
 		NeedsRequestType: true,
 		Public:           true,
+		AutoDispatch:     true,
 		Nav:              NavEntry{ID: "cases", Key: "nav.cases", Href: "/cases"},
 		Report:           ReportPortal,
 		// The call-taker's screen.

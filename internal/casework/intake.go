@@ -37,6 +37,9 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewCase) (C
 			return Case{}, false, err
 		}
 	}
+	if err := s.autoDispatch(ctx, flow, &in, actor.Anonymous()); err != nil {
+		return Case{}, false, err
+	}
 	if flow.DispatchFromCategory && in.Dispatch == "" && in.Category != "" && !actor.Anonymous() {
 		if p, err := s.Propose(ctx, in.Category); err == nil {
 			in.Dispatch = p.Lead.Code
@@ -472,6 +475,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		acts = append(acts, act)
 	case in.Dispatch != "":
 		acts = append(acts, Action{Name: "dispatch", UnitCode: in.Dispatch, Note: in.Note})
+	case in.auto != nil:
+		acts = append(acts, Action{Name: "dispatch", UnitCode: in.auto.unit, Note: in.auto.note(), auto: in.auto})
 	}
 	if len(in.Summon) > 0 || len(in.SummonPeople) > 0 {
 		if _, ok := flow.Action("summon"); !ok {
@@ -487,7 +492,11 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		if err != nil {
 			return Case{}, err
 		}
-		x, err := s.newActx(ctx, tx, actor, &d)
+		by := actor
+		if act.auto != nil {
+			by = autoActor
+		}
+		x, err := s.newActx(ctx, tx, by, &d)
 		if err != nil {
 			return Case{}, err
 		}

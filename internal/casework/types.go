@@ -269,6 +269,8 @@ type NewCase struct {
 	// DataJSON holds flow-specific fields as a JSON object.
 	DataJSON    string          `json:"-"`
 	Attachments []NewAttachment `json:"-"`
+	// auto is set by intake when the case is dispatched automatically.
+	auto *AutoChoice
 }
 
 // Action is one move a user asks for.
@@ -292,4 +294,6 @@ type Action struct {
 	// for forms left open).
 	Version     int             `json:"version,omitempty"`
 	Attachments []NewAttachment `json:"-"`
+	// auto marks the automatic dispatch at intake (its event's data).
+	auto *AutoChoice
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,7 +27,57 @@ const (
 	// SettingRetrain is how often the model is retrained from the county's
 	// cases ("24h"; "0" or unset: on demand only).
 	SettingRetrain = "dispatch.retrain_every"
+	// SettingAutoChannels are the intake channels whose cases are
+	// dispatched without a person when the model is sure enough
+	// (comma-separated, e.g. "portal,province"; unset: none).
+	SettingAutoChannels = "dispatch.auto_channels"
 )
+
+// AutoChannels are the channels auto-dispatch may be set for.
+var AutoChannels = []string{"portal", "province", "api", "phone"}
+
+// Choice is the model's decision for a case of an auto-dispatch channel.
+type Choice struct {
+	Label      string
+	Confidence float64
+	Gate       float64
+	ModelID    int64
+}
+
+// Auto decides whether a case that came in through channel with text
+// should be dispatched without a person: the channel is one of the
+// county's auto-dispatch channels, a model is in use, and its top
+// suggestion's confidence reaches the gate. ok is false otherwise (the case
+// waits for a person).
+func (s *Service) Auto(ctx context.Context, q settings.Querier, channel, text string) (Choice, bool, error) {
+	chans, err := settings.String(ctx, q, SettingAutoChannels, "")
+	if err != nil || !slices.Contains(splitList(chans), channel) {
+		return Choice{}, false, err
+	}
+	m, id := s.Model()
+	if m == nil {
+		return Choice{}, false, nil
+	}
+	gate, err := s.Gate(ctx, q)
+	if err != nil {
+		return Choice{}, false, err
+	}
+	top := m.Top(text, 1)
+	if len(top) == 0 || top[0].Confidence < gate {
+		return Choice{}, false, nil
+	}
+	return Choice{Label: top[0].Label, Confidence: top[0].Confidence, Gate: gate, ModelID: id}, true, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Source gives the labelled examples to train on: the county's cases whose
 // category a person settled by dispatching them (casework.DispatchExamples).
@@ -123,9 +175,12 @@ func (s *Service) Gate(ctx context.Context, q settings.Querier) (float64, error)
 	return g, nil
 }
 
+// mayManage: the model is the county's, so its administrators (and the
+// system's own schedule) train and restore it; a township's administrator
+// does not.
 func mayManage(actor access.Actor) error {
-	if !actor.Has(access.RoleAdmin) {
-		return store.Forbidden("只有系统管理员可以训练或恢复派单模型")
+	if !actor.CountyAdmin() {
+		return store.Forbidden("只有县级系统管理员可以训练或恢复派单模型")
 	}
 	return nil
 }
@@ -320,10 +375,49 @@ func CheckSetting(key, value string) error {
 		if g, err := strconv.ParseFloat(value, 64); err != nil || g <= 0 || g > 1 {
 			return store.Invalid("派单门槛应为0到1之间的小数，如 0.8")
 		}
+	case SettingAutoChannels:
+		for _, c := range splitList(value) {
+			if !slices.Contains(AutoChannels, c) {
+				return store.Invalid("自动派单渠道只能是 portal、province、api、phone，用逗号分隔")
+			}
+		}
 	case SettingRetrain:
 		if d, err := time.ParseDuration(value); err != nil || d < 0 {
 			return store.Invalid("重新训练间隔应为时长，如 24h；0 表示只按需训练")
 		}
 	}
 	return nil
+}
+
+// Routed is a suggestion with the unit the lists route its category to
+// ("" when they route it nowhere).
+type Routed struct {
+	Suggestion
+	Unit, UnitName string
+}
+
+// Router names the unit the lists route a category to.
+type Router func(ctx context.Context, category string) (code, name string, err error)
+
+// SuggestRouted returns the n most probable categories for text with the
+// unit route gives each (nil without a model). A category route cannot
+// place keeps its suggestion with no unit.
+func (s *Service) SuggestRouted(ctx context.Context, text string, n int, route Router) ([]Routed, error) {
+	var out []Routed
+	for _, sg := range s.Suggest(text, n) {
+		r := Routed{Suggestion: sg}
+		code, name, err := route(ctx, sg.Label)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("route suggested category %s: %w", sg.Label, err)
+		}
+		r.Unit, r.UnitName = code, name
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// AutoChannelsSetting is the county's auto-dispatch channels as set ("" for
+// none).
+func (s *Service) AutoChannelsSetting(ctx context.Context, q settings.Querier) (string, error) {
+	return settings.String(ctx, q, SettingAutoChannels, "")
 }

@@ -23,7 +23,7 @@ func TestServiceRetrainRestore(t *testing.T) {
 		s := NewService(db, log, src)
 		day := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 		s.now = func() time.Time { return day }
-		admin := access.Actor{UserID: 1, Username: "admin", Roles: []access.Role{access.RoleAdmin}}
+		admin := access.Actor{UserID: 1, Username: "admin", UnitKind: "county", Roles: []access.Role{access.RoleAdmin}}
 		clerk := access.Actor{UserID: 2, Username: "clerk"}
 
 		if got := s.Suggest("路灯", 3); got != nil {
@@ -31,6 +31,10 @@ func TestServiceRetrainRestore(t *testing.T) {
 		}
 		if _, err := s.Retrain(ctx, clerk, "clerk"); !errors.Is(err, store.ErrForbidden) {
 			t.Fatalf("clerk retrains: %v", err)
+		}
+		townAdmin := access.Actor{UserID: 3, Username: "town.admin", UnitKind: "township", Roles: []access.Role{access.RoleAdmin}}
+		if _, err := s.Retrain(ctx, townAdmin, "town.admin"); !errors.Is(err, store.ErrForbidden) {
+			t.Fatalf("a township's administrator retrains the county's model: %v", err)
 		}
 		first, err := s.Retrain(ctx, admin, "admin")
 		if err != nil {
@@ -103,4 +107,52 @@ func TestCheckSetting(t *testing.T) {
 			t.Errorf("%s=%s: %v", c.key, c.value, err)
 		}
 	}
+}
+
+// TestAuto: a case is for auto-dispatch only from a channel the county
+// chose, with a model in use, when the top suggestion reaches the gate.
+func TestAuto(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		examples := synth(300, 4, 7)
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		s := NewService(db, log, func(context.Context) ([]Example, error) { return examples, nil })
+		admin := access.Actor{UserID: 1, Username: "admin", UnitKind: "county", Roles: []access.Role{access.RoleAdmin}}
+		set := func(key, value string) {
+			t.Helper()
+			if _, err := db.Exec(ctx, `DELETE FROM settings WHERE key = ?`, key); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)`, key, value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		text := examples[0].Text
+		if _, ok, err := s.Auto(ctx, db, "portal", text); ok || err != nil {
+			t.Fatalf("no channel chosen: ok %v, %v", ok, err)
+		}
+		set(SettingAutoChannels, "portal, province")
+		if _, ok, err := s.Auto(ctx, db, "portal", text); ok || err != nil {
+			t.Fatalf("no model yet: ok %v, %v", ok, err)
+		}
+		if _, err := s.Retrain(ctx, admin, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		top := s.Suggest(text, 1)[0]
+		set(SettingGate, "0.01")
+		c, ok, err := s.Auto(ctx, db, "province", text)
+		if err != nil || !ok || c.Label != top.Label || c.Confidence != top.Confidence || c.Gate != 0.01 || c.ModelID == 0 {
+			t.Fatalf("Auto = %+v, %v, %v; want the top suggestion %+v", c, ok, err, top)
+		}
+		if _, ok, _ := s.Auto(ctx, db, "phone", text); ok {
+			t.Error("a channel not chosen was dispatched automatically")
+		}
+		set(SettingGate, "1")
+		if _, ok, _ := s.Auto(ctx, db, "portal", text); ok && top.Confidence < 1 {
+			t.Error("a suggestion below the gate was dispatched automatically")
+		}
+		if err := CheckSetting(SettingAutoChannels, "portal,wechat"); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("CheckSetting of an unknown channel = %v", err)
+		}
+	})
 }

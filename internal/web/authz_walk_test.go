@@ -15,6 +15,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/dispatch"
 	"grassroots/internal/org"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
@@ -289,6 +290,11 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /admin/webhooks/{id}/delete":                          {Path: "/admin/webhooks/999999/delete", Allow: countyAdmin, NotFoundOK: true},
 		"POST /admin/webhooks/{id}/deliveries/{delivery}/redeliver": {Path: "/admin/webhooks/999999/deliveries/999999/redeliver", Allow: countyAdmin, NotFoundOK: true},
 
+		"GET /dispatch/suggest":                    {Path: "/dispatch/suggest?title=%E8%B7%AF%E7%81%AF", Allow: everyone},
+		"GET /admin/dispatch":                      {Allow: countyAdmin},
+		"POST /admin/dispatch/retrain":             {Allow: countyAdmin},
+		"POST /admin/dispatch/models/{id}/restore": {Path: "/admin/dispatch/models/999999/restore", Allow: countyAdmin, NotFoundOK: true},
+
 		"GET /reveal":        {Path: "/reveal?subject=case&ref=" + no + "&field=reporter_phone", Allow: everyone},
 		"POST /reveal":       {Path: "/reveal?subject=case&ref=" + no + "&field=reporter_phone", Allow: []walkRole{roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}},
 		"GET /admin/reveals": {Allow: adminsSupv},
@@ -328,11 +334,15 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 	d := fx.s.Deps
 	d.Lists = catalog.NewService(db)
 	d.Service = service.New(db, d.Cases, d.Org.Sealer(), d.Log)
+	d.Dispatch = dispatch.NewService(db, d.Log, func(context.Context) ([]dispatch.Example, error) {
+		return []dispatch.Example{{Text: "路灯不亮", Label: "B01001"}, {Text: "噪音扰民", Label: "B02"}}, nil
+	})
 	s, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fx.s = s
+	t.Cleanup(d.Dispatch.Wait) // a retraining the walk starts ends first
 	fx.actors = map[walkRole]access.Actor{
 		roleAnon:        {},
 		roleTownA:       fx.actor(11, "350722001000", "street", access.RoleTownship),

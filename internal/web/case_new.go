@@ -67,7 +67,9 @@ type CaseNewPage struct {
 	Departments  []CoordOption
 	Summonables  []casework.Summonable
 	Proposal     *casework.Proposal
-	chosen       map[string]bool
+	// Suggest is smart dispatch's box (nil without a model).
+	Suggest *SuggestBox
+	chosen  map[string]bool
 }
 
 // PartiesArea reports whether the form belongs to a parties list's work
@@ -168,6 +170,12 @@ func (s *Server) caseNewPage(r *http.Request, form NewCaseForm, base string) (Ca
 		p.Kinds = append(p.Kinds, CoordOption{Value: k, Label: p.T(flow.KindKey(k)), Selected: k == p.Form.Kind})
 	}
 	var err error
+	// Smart dispatch's suggestions fill the category and the unit.
+	if p.Field(casework.FieldCategory) && p.Field(casework.FieldDispatch) {
+		if p.Suggest, err = s.suggestions(ctx, p.Lang, p.Form.Title+"\n"+p.Form.Body, "#f-category", "#f-dispatch"); err != nil {
+			return p, err
+		}
+	}
 	if p.Field(casework.FieldPlaceUnit) || p.Field(casework.FieldDispatch) {
 		if p.Units, err = s.unitOptions(ctx, actor, ""); err != nil {
 			return p, err

@@ -49,6 +49,10 @@ type ActionView struct {
 	Stage string
 	// Primary is the action the page offers first.
 	Primary bool
+	// Dispatches: the action sends the case to the unit it names; Suggest
+	// is smart dispatch's box for its unit (nil without a model).
+	Dispatches bool
+	Suggest    *SuggestBox
 }
 
 // PartOption is a part an action may act on; Party is its row's key in the
@@ -233,6 +237,13 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 		p.Satisfactions = append(p.Satisfactions, Option{sat, p.T("case.satisfaction." + sat)})
 	}
 	p.Unreached = Option{casework.Unreached, p.T("case.satisfaction." + casework.Unreached)}
+	for i, a := range p.Actions {
+		if a.Dispatches {
+			if p.Actions[i].Suggest, err = s.suggestions(ctx, p.Lang, d.Case.Title+"\n"+d.Case.Body, "", "#a-"+a.Name+"-unit"); err != nil {
+				return p, err
+			}
+		}
+	}
 	if needsUnit(p.Actions) {
 		if p.Units, err = s.unitOptions(ctx, actor, ""); err != nil {
 			return p, err
@@ -326,7 +337,7 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 	// label, its note's label, its outcome labels, its files' stage.
 	allowed = primaryFirst(p.Flow, allowed)
 	for i, spec := range allowed {
-		v := ActionView{Name: spec.Name, Key: spec.LabelKey(), Needs: spec.Needs, Primary: i == 0 && spec.Name != "comment"}
+		v := ActionView{Name: spec.Name, Key: spec.LabelKey(), Needs: spec.Needs, Primary: i == 0 && spec.Name != "comment", Dispatches: spec.Dispatches()}
 		if spec.NoteLabel != "" {
 			v.NoteLabel = t(spec.NoteLabel)
 		} else {

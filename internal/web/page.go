@@ -104,7 +104,7 @@ func (p Page) NavItems() []NavItem {
 		if p.Actor.CountyAdmin() {
 			// The categories and the integrations are the county's.
 			items = append(items, NavItem{"categories.nav", "/admin/categories", "categories"},
-				NavItem{"nav.integration", "/admin/webhooks", "integration"})
+				NavItem{"nav.integration", "/admin/webhooks", "integration"}, NavItem{"nav.dispatch", "/admin/dispatch", "dispatch"})
 		}
 		items = append(items, NavItem{"nav.reveals", "/admin/reveals", "reveals"})
 	}
@@ -216,6 +216,10 @@ var funcs = template.FuncMap{
 	"query":   url.QueryEscape,
 	"join":    strings.Join,
 	"printf":  fmt.Sprintf,
+	// pct shows a ratio (0–1) in whole-number percent with one decimal.
+	"pct": func(r float64) string { return fmt.Sprintf("%.1f%%", r*100) },
+	// kb is a byte count in kilobytes.
+	"kb": func(n int) float64 { return float64(n) / 1024 },
 	// rate shows a ratio as a percentage, "—" when there is none.
 	"rate": func(r *float64) string {
 		if r == nil {

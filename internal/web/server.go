@@ -16,6 +16,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/dispatch"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -60,6 +61,8 @@ type Deps struct {
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
+	// Dispatch is smart dispatch (suggestions, models); nil shows none.
+	Dispatch *dispatch.Service
 	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png),
 	// drawn beneath the maps' outlines; "" draws none (docs/DEPLOY.md).
 	TilesDir string

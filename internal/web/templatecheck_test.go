@@ -28,6 +28,8 @@ var pageData = map[string]any{
 	"admin_users_edit":      AdminUserPage{},
 	"admin_users_password":  AdminPasswordPage{},
 	"admin_webhooks":        AdminWebhooksPage{},
+	"admin_dispatch":        AdminDispatchPage{},
+	"dispatch_suggest":      DispatchSuggestPage{},
 	"admin_webhooks_detail": AdminWebhookPage{},
 	"case_inbox":            CaseInboxPage{},
 	"case_nearby":           CaseNearbyPage{},

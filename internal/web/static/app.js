@@ -208,3 +208,34 @@ document.addEventListener("click", (e) => {
   const b = e.target.closest && e.target.closest("[data-print]");
   if (b) window.print();
 });
+// smart dispatch: a suggestion fills its form's category and unit; Alt+1,
+// Alt+2 or Alt+3 takes the first, second or third (docs/DISPATCH.md).
+(function () {
+  "use strict";
+  function take(btn) {
+    var d = btn.dataset;
+    var form = btn.closest("form") || document;
+    if (d.fillCategory) {
+      var c = document.querySelector(d.fillCategory);
+      if (c) { c.value = d.category; c.dispatchEvent(new Event("change", { bubbles: true })); }
+    }
+    if (d.fillUnit && d.unit) {
+      var u = document.querySelector(d.fillUnit);
+      if (u) { u.value = d.unit; u.dispatchEvent(new Event("change", { bubbles: true })); }
+    }
+    form.querySelectorAll("[data-suggest]").forEach(function (b) { b.setAttribute("aria-pressed", b === btn ? "true" : "false"); });
+  }
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-suggest]");
+    if (btn) { e.preventDefault(); take(btn); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (!e.altKey || e.ctrlKey || e.metaKey) return;
+    var n = /^Digit[1-3]$/.test(e.code || "") ? e.code.slice(5) : e.key;
+    if (!/^[1-3]$/.test(n)) return;
+    // The suggestions of the form being typed in, else the page's first.
+    var scope = (e.target.closest && e.target.closest("form")) || document;
+    var btn = scope.querySelector('[data-suggest="' + n + '"]') || document.querySelector('[data-suggest="' + n + '"]');
+    if (btn) { e.preventDefault(); take(btn); }
+  });
+})();
