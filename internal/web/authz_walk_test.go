@@ -177,6 +177,8 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /m/cases":   {Allow: gridOnly},
 		"GET /m/report":  {Allow: gridOnly},
 		"POST /m/report": {Allow: gridOnly},
+		// The service worker's script holds no data: anyone may fetch it.
+		"GET /m/sw.js": {Public: true},
 		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},

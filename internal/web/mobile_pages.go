@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -90,6 +91,23 @@ func (s *Server) mobileRoutes() {
 	s.mux.HandleFunc("POST /m/report", s.gridWorker(s.mobileReport))
 	s.mux.HandleFunc("GET /m/check/{no}", s.gridWorker(s.mobileCheckForm))
 	s.mux.HandleFunc("POST /m/check/{no}", s.gridWorker(s.mobileCheck))
+	s.mux.HandleFunc("GET /m/sw.js", serveServiceWorker)
+}
+
+// serveServiceWorker serves the phone pages' service worker (static/sw.js)
+// from /m, so that it may keep the pages under /m for opening without a
+// signal; always revalidated, so a new version takes over at once.
+func serveServiceWorker(w http.ResponseWriter, r *http.Request) {
+	a := assets().byName["sw.js"]
+	if a == nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Service-Worker-Allowed", "/m")
+	h.Set("ETag", a.etag)
+	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.body))
 }
 
 // gridWorker wraps a handler for grid workers and community staff (who

@@ -239,3 +239,142 @@ document.addEventListener("click", (e) => {
     if (btn) { e.preventDefault(); take(btn); }
   });
 })();
+// The phone's outbox (issue 18, "no signal, no loss"): a form marked
+// data-outbox is sent with fetch; when there is no signal (offline, or the
+// request fails on the way) what was typed, photos included, is kept in the
+// browser (IndexedDB) with the id the page made for it, and sent when the
+// signal returns — the server takes an id once, so a resend never makes a
+// second record. [data-outbox-status] says what waits. The service worker
+// (/m/sw.js) keeps the phone pages for opening without a signal.
+(function () {
+  "use strict";
+  if (!("indexedDB" in window) || !window.fetch) return;
+  var DB = "grassroots-outbox", STORE = "posts";
+  function db() {
+    return new Promise(function (resolve, reject) {
+      var r = indexedDB.open(DB, 1);
+      r.onupgradeneeded = function () { r.result.createObjectStore(STORE, { keyPath: "id" }); };
+      r.onsuccess = function () { resolve(r.result); };
+      r.onerror = function () { reject(r.error); };
+    });
+  }
+  function run(mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction(STORE, mode), out;
+        var req = fn(t.objectStore(STORE));
+        if (req) req.onsuccess = function () { out = req.result; };
+        t.oncomplete = function () { d.close(); resolve(out); };
+        t.onerror = function () { d.close(); reject(t.error); };
+      });
+    });
+  }
+  function all() { return run("readonly", function (s) { return s.getAll(); }).then(function (v) { return v || []; }); }
+  function put(e) { return run("readwrite", function (s) { return s.put(e); }); }
+  function del(id) { return run("readwrite", function (s) { return s.delete(id); }); }
+  function newID() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return btoa(String.fromCharCode.apply(null, b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function say(extra) {
+    var boxes = document.querySelectorAll("[data-outbox-status]");
+    if (!boxes.length) return Promise.resolve();
+    return all().then(function (list) {
+      var waiting = list.filter(function (e) { return !e.failed; }).length;
+      var failed = list.length - waiting;
+      boxes.forEach(function (box) {
+        var parts = [];
+        if (extra) parts.push(extra);
+        if (waiting) parts.push(box.dataset.msgWaiting.replace("%d", waiting));
+        if (failed) parts.push(box.dataset.msgFailed.replace("%d", failed));
+        box.textContent = parts.join(" ");
+        box.hidden = parts.length === 0;
+        box.dataset.waiting = String(waiting);
+      });
+    });
+  }
+  var sending = false;
+  function flush() {
+    if (sending || !navigator.onLine) return Promise.resolve();
+    sending = true;
+    var sent = 0;
+    return all().then(function (list) {
+      return list.filter(function (e) { return !e.failed; }).reduce(function (p, e) {
+        return p.then(function () {
+          var fd = new FormData();
+          e.fields.forEach(function (f) { if (f[2] != null) fd.append(f[0], f[1], f[2]); else fd.append(f[0], f[1]); });
+          return fetch(e.action, { method: "POST", body: fd, credentials: "same-origin" }).then(function (res) {
+            if (res.ok) { sent++; return del(e.id); }
+            // Refused for what it says: kept, marked, for the worker to
+            // type again; a lost session or a busy server: tried later.
+            if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403 && res.status !== 429) {
+              e.failed = res.status;
+              return put(e);
+            }
+          }, function () { /* still no signal */ });
+        });
+      }, Promise.resolve());
+    }).then(function () {
+      sending = false;
+      var box = document.querySelector("[data-outbox-status]");
+      return say(sent && box ? box.dataset.msgSent.replace("%d", sent) : "");
+    }, function () { sending = false; });
+  }
+  function keep(form, submitter) {
+    var fields = [];
+    new FormData(form, submitter).forEach(function (v, k) {
+      if (v instanceof File) { if (v.size > 0) fields.push([k, v, v.name]); } else fields.push([k, v, null]);
+    });
+    var id = (form.querySelector('input[name="idem"]') || {}).value || newID();
+    return put({ id: id, action: form.action, fields: fields, at: Date.now() }).then(function () {
+      form.reset();
+      form.querySelectorAll(".thumbs").forEach(function (t) { t.textContent = ""; });
+      var idem = form.querySelector('input[name="idem"]');
+      if (idem) idem.value = newID(); // the next report is another one
+      var box = document.querySelector("[data-outbox-status]");
+      return say(box ? box.dataset.msgSaved : "");
+    });
+  }
+  // A page opened from the phone's copy carries the id of the copy: every
+  // page load makes its forms a fresh one (a double tap on one page still
+  // sends one id).
+  function freshIDs() {
+    document.querySelectorAll("form[data-outbox] input[name=idem]").forEach(function (i) { i.value = newID(); });
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-outbox]")) return;
+    e.preventDefault();
+    var submitter = e.submitter;
+    if (!navigator.onLine) { keep(form, submitter); return; }
+    // The entries are read before the buttons are disabled: a disabled
+    // submitter's name and value would be left out.
+    var body = new FormData(form, submitter);
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" }).then(function (res) {
+      if (res.redirected) { location.href = res.url; return; }
+      return res.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.title = doc.title;
+        document.body.replaceWith(doc.body);
+        if (window.htmx) window.htmx.process(document.body);
+        freshIDs();
+        say("");
+      });
+    }, function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+      keep(form, submitter);
+    });
+  });
+  window.addEventListener("online", flush);
+  function start() {
+    freshIDs();
+    if (navigator.serviceWorker && document.querySelector("[data-outbox-status]")) {
+      navigator.serviceWorker.register("/m/sw.js", { scope: "/m" }).catch(function () {});
+    }
+    say("").then(flush);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
