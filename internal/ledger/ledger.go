@@ -28,10 +28,17 @@ const (
 	KindTold      = "told"      // 反馈：what a requester was told
 	KindCheck     = "check"     // 核查：an on-site check
 	KindWhistle   = "whistle"   // 报到：a whistle answered
+	KindPatrol    = "patrol"    // 巡查：a patrol (internal/patrol)
+	KindPeople    = "people"    // 民情：what a patrol noted
 )
 
+// cst is the county's clock (China Standard Time) for the patrol lines.
+var cst = time.FixedZone("CST", 8*3600)
+
 // Kinds lists the entry kinds in display order.
-func Kinds() []string { return []string{KindCollected, KindOnSpot, KindTold, KindCheck, KindWhistle} }
+func Kinds() []string {
+	return []string{KindCollected, KindOnSpot, KindTold, KindCheck, KindWhistle, KindPatrol, KindPeople}
+}
 
 // Periods a ledger covers.
 const (
@@ -161,6 +168,14 @@ func (s *Service) Grid(ctx context.Context, actor access.Actor, code string, p P
 			WHERE e.at >= ? AND e.at < ? AND a.role = 'summoned' AND a.unit_path >= ? AND a.unit_path < ?
 				AND e.action IN ('accept_summons', 'report_in', 'report_result')`,
 			[]any{from, to, lo, hi}, func(int) string { return KindWhistle }},
+		// Patrols of the grid's workers, and what they noted on the way.
+		{`SELECT p.started_at, '', '', p.summary, p.actor_name, COALESCE(p.ended_at, 0)
+			FROM patrols p WHERE p.grid_unit_id = ? AND p.started_at >= ? AND p.started_at < ?`,
+			[]any{g.ID, from, to}, func(int) string { return KindPatrol }},
+		{`SELECT n.at, '', '', n.note, p.actor_name, 0
+			FROM patrol_notes n JOIN patrols p ON p.id = n.patrol_id
+			WHERE p.grid_unit_id = ? AND n.kind = 'note' AND n.at >= ? AND n.at < ?`,
+			[]any{g.ID, from, to}, func(int) string { return KindPeople }},
 	}
 	for _, q := range queries {
 		rows, err := s.db.Query(ctx, q.sql, q.args...)
@@ -170,12 +185,23 @@ func (s *Service) Grid(ctx context.Context, actor access.Actor, code string, p P
 		for rows.Next() {
 			var e Entry
 			var at int64
-			var flag int
+			var flag int64
 			if err := rows.Scan(&at, &e.No, &e.Title, &e.Note, &e.Actor, &flag); err != nil {
 				rows.Close()
 				return Ledger{}, fmt.Errorf("ledger of %s: %w", code, err)
 			}
-			e.At, e.Kind = store.Time(at), q.kind(flag)
+			e.At, e.Kind = store.Time(at), q.kind(int(min(flag, 1)))
+			switch e.Kind {
+			case KindPatrol: // the flag is when it ended
+				e.Title = "巡查 " + e.At.In(cst).Format("15:04") + "–"
+				if flag > 0 {
+					e.Title += store.Time(flag).In(cst).Format("15:04")
+				} else {
+					e.Title += "进行中"
+				}
+			case KindPeople:
+				e.Title = "民情记录"
+			}
 			l.Entries = append(l.Entries, e)
 			l.Counts[e.Kind]++
 		}
@@ -201,6 +227,10 @@ func KindLabel(kind string) string {
 		return "核查"
 	case KindWhistle:
 		return "吹哨报到"
+	case KindPatrol:
+		return "巡查"
+	case KindPeople:
+		return "民情"
 	}
 	return kind
 }

@@ -177,6 +177,12 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /m/cases":   {Allow: gridOnly},
 		"GET /m/report":  {Allow: gridOnly},
 		"POST /m/report": {Allow: gridOnly},
+		// The patrol log: the grid's own workers and community staff; no
+		// patrol of that id (its rules: internal/patrol TestPatrolDay).
+		"GET /m/patrol":             {Allow: gridOnly},
+		"POST /m/patrol":            {Allow: gridOnly, NotFoundOK: true},
+		"POST /m/patrol/{id}/notes": {Path: "/m/patrol/999999/notes", Allow: gridOnly, NotFoundOK: true},
+		"POST /m/patrol/{id}/end":   {Path: "/m/patrol/999999/end", Allow: gridOnly, NotFoundOK: true},
 		// The service worker's script holds no data: anyone may fetch it.
 		"GET /m/sw.js": {Public: true},
 		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.

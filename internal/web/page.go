@@ -218,6 +218,13 @@ var funcs = template.FuncMap{
 	"printf":  fmt.Sprintf,
 	// pct shows a ratio (0–1) in whole-number percent with one decimal.
 	"pct": func(r float64) string { return fmt.Sprintf("%.1f%%", r*100) },
+	// deref is the value of an optional number (0 when absent).
+	"deref": func(v *float64) float64 {
+		if v == nil {
+			return 0
+		}
+		return *v
+	},
 	// kb is a byte count in kilobytes.
 	"kb": func(n int) float64 { return float64(n) / 1024 },
 	// rate shows a ratio as a percentage, "—" when there is none.

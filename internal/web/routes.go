@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.volunteerRoutes()
 	s.gridRoutes()
 	s.dispatchRoutes()
+	s.patrolRoutes()
 }
 
 // switchLang sets the language cookie and goes back where the user was.

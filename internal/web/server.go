@@ -23,6 +23,7 @@ import (
 	"grassroots/internal/open311"
 	"grassroots/internal/org"
 	"grassroots/internal/party"
+	"grassroots/internal/patrol"
 	"grassroots/internal/report"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
@@ -61,6 +62,8 @@ type Deps struct {
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
+	// Patrol is the grid workers' patrol log (built over DB when nil).
+	Patrol *patrol.Service
 	// Dispatch is smart dispatch (suggestions, models); nil shows none.
 	Dispatch *dispatch.Service
 	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png),
@@ -94,6 +97,9 @@ func New(d Deps) (*Server, error) {
 		if d.Org != nil {
 			d.Party.UseSealer(d.Org.Sealer())
 		}
+	}
+	if d.Patrol == nil && d.DB != nil && d.Org != nil {
+		d.Patrol = patrol.New(d.DB, d.Org)
 	}
 	if d.Volunteer == nil && d.DB != nil {
 		d.Volunteer = volunteer.New(d.DB)

@@ -30,6 +30,7 @@ var pageData = map[string]any{
 	"admin_webhooks":        AdminWebhooksPage{},
 	"admin_dispatch":        AdminDispatchPage{},
 	"dispatch_suggest":      DispatchSuggestPage{},
+	"patrol":                PatrolPage{},
 	"admin_webhooks_detail": AdminWebhookPage{},
 	"case_inbox":            CaseInboxPage{},
 	"case_nearby":           CaseNearbyPage{},
