@@ -42,6 +42,9 @@ func seedParty(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil || !has {
 		return err
 	}
+	if _, err := demo.OrgDepartment(ctx, a.db, a.org, "350722000000"); err != nil {
+		return err
+	}
 	started := time.Now()
 	res, err := demo.Party(ctx, a.org, a.party, time.Now())
 	if err != nil {

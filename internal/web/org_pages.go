@@ -337,6 +337,11 @@ func (s *Server) orgPartyImport(w http.ResponseWriter, r *http.Request) error {
 		p.ImportError, status = msg, http.StatusBadRequest
 	} else {
 		p.Import = &res
+		for i, re := range res.Errors {
+			if msg, ok := userMessage(r, re.Err); ok {
+				res.Errors[i].Message = msg
+			}
+		}
 		if len(res.Errors) > 0 {
 			status = http.StatusBadRequest
 		}
