@@ -54,6 +54,13 @@ type PartyDeskPage struct {
 	Error       string
 	Year, Qtr   int
 	LetterQuery string
+	// Committees are the unit's committees (街道党工委、社区党委) with
+	// their pages; Centres the party-mass service centres activities may
+	// name; Grades an evaluation's choices; Today the forms' default day.
+	Committees []org.PartyOrg
+	Centres    []party.Centre
+	Grades     []string
+	Today      string
 }
 
 func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, error) {
@@ -67,7 +74,16 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 		return p, err
 	}
 	p.Unit = u
+	if orgs, err := s.Org.PartyOrgsOfUnit(ctx, actor, u.ID); err == nil {
+		for _, o := range orgs {
+			if party.IsCommittee(o.Kind) {
+				p.Committees = append(p.Committees, o)
+			}
+		}
+	}
+	p.Grades = party.Grades
 	now := time.Now().In(shanghaiLoc)
+	p.Today = now.Format("2006-01-02")
 	p.To = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shanghaiLoc).AddDate(0, 0, 1)
 	p.From = p.To.AddDate(-1, 0, 0)
 	if p.Figures, err = s.Party.Figures(ctx, actor, u.Code, p.From, p.To); err != nil {
@@ -79,6 +95,9 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 		return p, nil
 	}
 	p.Community = true
+	if p.Centres, err = s.Party.Centres(ctx, actor, u.Code); err != nil {
+		return p, err
+	}
 	if p.Agreements, err = s.Party.Agreements(ctx, actor, party.AgreementFilter{Community: u.Code}); err != nil {
 		return p, err
 	}
@@ -116,6 +135,9 @@ func (s *Server) partyDesk(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.partyDeskData(r, strings.TrimSpace(r.URL.Query().Get("unit")))
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Get("saved") != "" {
+		p.Flash = p.T("partyweb.saved")
 	}
 	return s.render(w, r, "party_desk", p)
 }

@@ -86,14 +86,17 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	d.integrationDefaults()
+	if d.Volunteer == nil && d.DB != nil {
+		d.Volunteer = volunteer.New(d.DB)
+	}
 	if d.Party == nil && d.Cases != nil {
 		d.Party = party.New(d.DB, d.Cases)
 		if d.Org != nil {
 			d.Party.UseSealer(d.Org.Sealer())
 		}
-	}
-	if d.Volunteer == nil && d.DB != nil {
-		d.Volunteer = volunteer.New(d.DB)
+		if d.Volunteer != nil {
+			d.Party.UseLedger(party.VolunteerLedger(d.Volunteer))
+		}
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
