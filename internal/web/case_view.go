@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"grassroots/internal/casework"
-	"grassroots/internal/party"
 	"grassroots/internal/input"
+	"grassroots/internal/party"
 	"grassroots/internal/store"
 )
 
