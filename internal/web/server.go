@@ -94,9 +94,6 @@ func New(d Deps) (*Server, error) {
 		if d.Org != nil {
 			d.Party.UseSealer(d.Org.Sealer())
 		}
-		if d.Volunteer != nil {
-			d.Party.UseLedger(party.VolunteerLedger(d.Volunteer))
-		}
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
