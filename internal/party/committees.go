@@ -570,3 +570,25 @@ func (s *Service) RaiseFollowUp(ctx context.Context, actor access.Actor, followU
 	}
 	return c, nil
 }
+
+// DemoCentres counts the demonstration centres loaded (the demo adds its
+// centres and committees once).
+func (s *Service) DemoCentres(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM party_centres WHERE demo = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("demo centres: %w", err)
+	}
+	return n, nil
+}
+
+// LinkDemoCentres names, on the demonstration activities, the centre of
+// their community whose name is their place.
+func (s *Service) LinkDemoCentres(ctx context.Context) error {
+	_, err := s.db.Exec(ctx, `UPDATE party_activities SET centre_id = (SELECT pc.id FROM party_centres pc
+		WHERE pc.unit_id = party_activities.community_unit_id AND pc.name = party_activities.place)
+		WHERE demo = 1 AND centre_id IS NULL`)
+	if err != nil {
+		return fmt.Errorf("demo activities' centres: %w", err)
+	}
+	return nil
+}
