@@ -87,6 +87,10 @@ type OrgPartyPage struct {
 	ChildCounts map[string]party.OrgCount
 	Levels      []party.LevelCount
 	MayKeep     bool
+	// MayLink: community and township staff (and administrators) issue a
+	// member's personal link from the register, for a member with a home
+	// community (the party registry decides whose).
+	MayLink     bool
 	Import      *party.ImportResult
 	ImportError string
 }
@@ -269,6 +273,7 @@ func (s *Server) partyRegister(r *http.Request, p *OrgPartyPage) error {
 		return err
 	}
 	p.MayKeep, err = s.Party.MayKeepOrg(ctx, actor, p.Org.Code)
+	p.MayLink = actor.HasAny(access.RoleCommunity, access.RoleTownship, access.RoleAdmin)
 	return err
 }
 
