@@ -114,6 +114,7 @@ func New(d Deps) *Server {
 	s.serviceEndpoints()
 	s.coordEndpoints()
 	s.partyEndpoints()
+	s.committeeEndpoints()
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	s.volunteerEndpoints()

@@ -199,8 +199,19 @@ func (s *Service) Committee(ctx context.Context, actor access.Actor, code string
 	if c.Centres, err = s.centresFor(ctx, o.UnitPath); err != nil {
 		return c, err
 	}
-	c.Meetings, err = s.meetings(ctx, o.ID, 20)
-	return c, err
+	if c.Meetings, err = s.meetings(ctx, o.ID, 20); err != nil {
+		return c, err
+	}
+	if c.Agenda == nil {
+		c.Agenda = []AgendaItem{}
+	}
+	if c.Centres == nil {
+		c.Centres = []Centre{}
+	}
+	if c.Meetings == nil {
+		c.Meetings = []Meeting{}
+	}
+	return c, nil
 }
 
 // openCommitments lists the commitments of the area's agreements that are
@@ -518,6 +529,12 @@ func (s *Service) meetingsWhere(ctx context.Context, where string, args ...any) 
 			return f, sc.Scan(&f.ID, &f.What, &f.CaseNo)
 		}); err != nil {
 			return nil, fmt.Errorf("meeting follow-ups: %w", err)
+		}
+		if m.Agenda == nil {
+			m.Agenda = []AgendaItem{}
+		}
+		if m.FollowUps == nil {
+			m.FollowUps = []FollowUp{}
 		}
 	}
 	return list, nil
