@@ -158,7 +158,13 @@ test("a need is claimed; the activity's sign-off produces the volunteer record",
   await Promise.all([mp.waitForURL(/done=party_sign_in/), act.getByRole("button", { name: "签到" }).click()]);
   await Promise.all([mp.waitForURL(/done=party_sign_out/), mp.locator("article.member-activity").filter({ hasText: "e2e 上门理发" }).getByRole("button", { name: "签退" }).click()]);
 
+  // The organiser puts the times right (a minute's sign-in on the phone here): one hour, from the start.
   await page.goto(server.url + "/party?unit=350722001001");
+  const att = page.locator("#activities tbody tr").filter({ hasText: "e2e 上门理发" }).locator("details.attendance");
+  await att.locator("summary").click();
+  assert.match(await att.locator("select[name=person]").innerText(), new RegExp(member + " · 已签到"));
+  await att.getByLabel("签退时间").fill(shanghai(now));
+  await Promise.all([page.waitForURL(/saved=1/), att.getByRole("button", { name: "登记" }).click()]);
   const off = page.locator("#activities tbody tr").filter({ hasText: "e2e 上门理发" });
   await Promise.all([page.waitForURL(/saved=1/), off.getByRole("button", { name: "社区签收" }).click()]);
   await page.goto(server.url + "/volunteers");
@@ -166,6 +172,7 @@ test("a need is claimed; the activity's sign-off produces the volunteer record",
   const entries = await page.locator("main").innerText();
   assert.match(entries, /e2e 上门理发/);
   assert.match(entries, /核验/);
+  assert.equal((await page.locator("#verified-hours").innerText()).trim(), "1.0");
 });
 
 test("a resolved whistle the member carried out is marked as a good deed from its page", async () => {

@@ -16,6 +16,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
@@ -328,6 +329,8 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /party/agreements/{id}/evaluate":  {Path: "/party/agreements/999999/evaluate", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"unit": {"350722001001"}, "year": {"2026"}, "grade": {"好"}}},
 		"POST /party/activities": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"unit": {"350722001001"}, "title": {"义诊"}, "place": {"仙楼社区"},
 			"starts_at": {"2026-01-05T09:00"}, "ends_at": {"2026-01-05T11:00"}}},
+		"POST /party/activities/{id}/attendance": {Path: "/party/activities/999999/attendance", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true,
+			Form: url.Values{"unit": {"350722001001"}, "person": {"1"}, "in": {"2026-01-05T09:00"}, "out": {"2026-01-05T10:00"}}},
 		"GET /deeds": {Allow: everyone},
 		"POST /deeds": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"community": {"350722001001"}, "doer_unit": {"350722D003"},
 			"beneficiary": {"独居老人"}, "problem": {"楼道灯不亮"}}},
@@ -361,6 +364,8 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 		t.Fatal(err)
 	}
 	fx.s = s
+	// The volunteer ledger, as cmd/grassroots wires it (good deeds from cases).
+	s.Party.UseLedger(party.VolunteerLedger(s.Volunteer))
 	fx.actors = map[walkRole]access.Actor{
 		roleAnon:        {},
 		roleTownA:       fx.actor(11, "350722001000", "street", access.RoleTownship),

@@ -119,9 +119,25 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 	if len(p.Needs) > 30 {
 		p.Needs = p.Needs[:30]
 	}
-	p.Activities, err = s.Party.Activities(ctx, actor, party.ActivityFilter{Community: u.Code, Status: party.ActivityPlanned})
-	return p, err
+	if p.Activities, err = s.Party.Activities(ctx, actor, party.ActivityFilter{Community: u.Code, Status: party.ActivityPlanned}); err != nil {
+		return p, err
+	}
+	// The first planned activities with their rosters, for the organiser's attendance form.
+	for i := range p.Activities {
+		if i == 30 {
+			break
+		}
+		a, err := s.Party.Activity(ctx, actor, p.Activities[i].ID)
+		if err != nil {
+			return p, err
+		}
+		p.Activities[i].Roster = a.Roster
+	}
+	return p, nil
 }
+
+// Local formats t for a datetime-local field, in China Standard Time.
+func (PartyDeskPage) Local(t time.Time) string { return t.In(shanghaiLoc).Format("2006-01-02T15:04") }
 
 var shanghaiLoc = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")

@@ -33,6 +33,7 @@ func (s *Server) partyWebRoutes() {
 	s.mux.HandleFunc("POST /party/commitments/{id}/progress", s.staff(s.partyProgress))
 	s.mux.HandleFunc("POST /party/agreements/{id}/evaluate", s.staff(s.partyEvaluate))
 	s.mux.HandleFunc("POST /party/activities", s.staff(s.partyPlanActivity))
+	s.mux.HandleFunc("POST /party/activities/{id}/attendance", s.staff(s.partyAttendance))
 	s.mux.HandleFunc("GET /deeds", s.staff(s.deedsPage))
 	s.mux.HandleFunc("POST /deeds", s.staff(s.deedRecord))
 	s.mux.HandleFunc("POST /cases/{no}/deed", s.staff(s.caseDeed))
@@ -195,6 +196,20 @@ func (s *Server) partyPlanActivity(w http.ResponseWriter, r *http.Request) error
 	_, err := s.Party.PlanActivity(r.Context(), actorOf(r), party.ActivityInput{Community: unit, ItemID: item, CentreID: centre,
 		Organiser: r.PostFormValue("organiser"), Title: r.PostFormValue("title"), Content: r.PostFormValue("content"),
 		Place: r.PostFormValue("place"), StartsAt: start, EndsAt: end})
+	return s.partyDone(w, r, unit, err)
+}
+
+// partyAttendance records an attendee's times as the organiser (a member
+// without a phone, or times to put right before the sign-off).
+func (s *Server) partyAttendance(w http.ResponseWriter, r *http.Request) error {
+	unit := r.PostFormValue("unit")
+	in, ok1 := formTime(r.PostFormValue("in"))
+	out, ok2 := formTime(r.PostFormValue("out"))
+	if !ok1 || !ok2 {
+		return s.partyDone(w, r, unit, store.Invalid("请填写签到和签退时间，签退应晚于签到"))
+	}
+	person, _ := strconv.ParseInt(r.PostFormValue("person"), 10, 64)
+	_, err := s.Party.RecordAttendance(r.Context(), actorOf(r), pathInt(r, "id"), person, in, out)
 	return s.partyDone(w, r, unit, err)
 }
 
