@@ -42,6 +42,9 @@ func seedParty(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil || !has {
 		return err
 	}
+	if _, err := demo.OrgDepartment(ctx, a.db, a.org, "350722000000"); err != nil {
+		return err
+	}
 	started := time.Now()
 	res, err := demo.Party(ctx, a.org, a.party, time.Now())
 	if err != nil {
@@ -50,6 +53,14 @@ func seedParty(ctx context.Context, a *app, out io.Writer) error {
 	if res.Members > 0 {
 		fmt.Fprintf(out, "演示党建数据 demo party data: %d agreements, %d registered serving members, %d activities, %d person-times (%v)\n",
 			res.Agreements, res.Registered, res.Activities, res.PersonTimes, time.Since(started).Round(time.Millisecond))
+	}
+	started = time.Now()
+	centres, err := demo.PartyCommittees(ctx, a.org, a.party, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo party committees: %w", err)
+	}
+	if centres > 0 {
+		fmt.Fprintf(out, "演示党群服务中心和大工委 demo service centres and committees: %d centres (%v)\n", centres, time.Since(started).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/auth"
+	"grassroots/internal/demo"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
 )
@@ -98,6 +99,9 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 		{"demo_operator", "演示话务员（12345）", "department", "350722000000"},
 		{"demo_supervisor", "演示督查员", "supervisor", "350722D000"},
 		{"demo_department", "演示部门人员", "department", "350722D003"},
+		// The county organisation department keeps the party register
+		// (setting party.org_department, set by the demo).
+		{"demo_orgdept", "演示组织部人员", "department", demo.OrgDepartmentCode},
 		{"demo_township", "演示街道人员", "township", "350722001000"},
 		{"demo_community", "演示社区人员", "community", community},
 		{"demo_grid", "演示网格员", "grid", grid},

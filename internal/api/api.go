@@ -117,6 +117,7 @@ func New(d Deps) *Server {
 	s.serviceEndpoints()
 	s.coordEndpoints()
 	s.partyEndpoints()
+	s.committeeEndpoints()
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	s.volunteerEndpoints()

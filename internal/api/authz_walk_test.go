@@ -134,28 +134,35 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/empowerment/requests/{id}/refuse": {Path: "/api/v1/empowerment/requests/999999/refuse", Allow: apiAdmins, NotFoundOK: true, ValidatesFirst: true},
 		"GET /api/v1/empowerment/may-decide":            {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
 
-		"GET /api/v1/whistles":                         {Allow: apiEveryone},
-		"GET /api/v1/whistles/summonables":             {Allow: apiEveryone, ValidatesFirst: true},
-		"GET /api/v1/whistle-rate":                     {Allow: []apiRole{apiSupervisor, apiCountyAdmin}},
-		"POST /api/v1/co-building":                     {Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, ValidatesFirst: true},
-		"GET /api/v1/party/members":                    {Allow: apiEveryone},
-		"GET /api/v1/party/agreements":                 {Allow: apiEveryone},
-		"GET /api/v1/party/registrations":              {Allow: apiEveryone},
-		"GET /api/v1/party/figures":                    {Path: "/api/v1/party/figures?unit=350722001001", Allow: []apiRole{apiTownA, apiCommunity, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
-		"GET /api/v1/party/needs":                      {Allow: apiEveryone},
-		"POST /api/v1/party/needs":                     {Body: `{"community":"350722001001","title":"助老理发"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
-		"POST /api/v1/party/activities":                {Body: `{"community":"350722001001","title":"政策宣讲","place":"仙楼社区党群服务中心","starts_at":"2026-11-26T09:00:00+08:00","ends_at":"2026-11-26T11:00:00+08:00"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
-		"GET /api/v1/party/activities/{id}":            {Path: "/api/v1/party/activities/999999", Allow: apiEveryone, NotFoundOK: true},
-		"POST /api/v1/party/activities/{id}/signoff":   {Path: "/api/v1/party/activities/999999/signoff", Body: `{}`, Allow: apiEveryone, NotFoundOK: true},
-		"POST /api/v1/party/registrations":             {Body: `{"person_id":999999,"community":"350722001001"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}, NotFoundOK: true},
-		"POST /api/v1/party/registrations/{id}/accept": {Path: "/api/v1/party/registrations/999999/accept", Body: `{"grid":"350722001001G01"}`, Allow: apiEveryone, NotFoundOK: true},
-		"POST /api/v1/party/registrations/{id}/reject": {Path: "/api/v1/party/registrations/999999/reject", Body: `{"reason":"不在本社区居住"}`, Allow: apiEveryone, NotFoundOK: true},
-		"POST /api/v1/party/agreements":                {Body: `{"community":"350722001001","unit":"350722D003","term_from":"2026-01-01","term_to":"2027-12-31","liaison":"联络员","commitments":[{"kind":"people","what":"服务","target":10}]}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
-		"GET /api/v1/township-calls":                   {Allow: apiEveryone},
-		"GET /api/v1/township-calls/proposal":          {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
-		"GET /api/v1/enforcement-cases":                {Allow: apiEveryone},
-		"GET /api/v1/enforcement-zones":                {Allow: apiEveryone},
-		"GET /api/v1/reportcard":                       {Allow: apiCountyLevel},
+		"GET /api/v1/whistles":             {Allow: apiEveryone},
+		"GET /api/v1/whistles/summonables": {Allow: apiEveryone, ValidatesFirst: true},
+		"GET /api/v1/whistle-rate":         {Allow: []apiRole{apiSupervisor, apiCountyAdmin}},
+		"POST /api/v1/co-building":         {Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, ValidatesFirst: true},
+		"GET /api/v1/party/members":        {Allow: apiEveryone},
+		"GET /api/v1/party/agreements":     {Allow: apiEveryone},
+		// The street's committee: read by those who read the street, kept by its staff and administrators; centres of the caller's readable units.
+		"GET /api/v1/party/committees/{code}":           {Path: "/api/v1/party/committees/PAPI", Allow: apiSeesUnitA},
+		"POST /api/v1/party/committees/{code}/members":  {Path: "/api/v1/party/committees/PAPI/members", Body: `{"name":"兼职委员","part_time":true,"from_unit":"350722D003","term_from":"2026-01-01","term_to":"2028-12-31"}`, Allow: []apiRole{apiTownA, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/party/committees/{code}/meetings": {Path: "/api/v1/party/committees/PAPI/meetings", Body: `{"held_on":"2026-01-05","title":"联席会议","attendees":"书记","decisions":"推进共建","follow_ups":["修路灯"]}`, Allow: []apiRole{apiTownA, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/party/followups/{id}/case":        {Path: "/api/v1/party/followups/999999/case", Allow: apiEveryone, NotFoundOK: true},
+		"GET /api/v1/party/centres":                     {Path: "/api/v1/party/centres?unit=350722001001", Allow: []apiRole{apiTownA, apiCommunity, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/party/centres":                    {Body: `{"unit":"350722001001","name":"仙楼社区党群服务中心"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/party/registrations":               {Allow: apiEveryone},
+		"GET /api/v1/party/figures":                     {Path: "/api/v1/party/figures?unit=350722001001", Allow: []apiRole{apiTownA, apiCommunity, apiDept, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/party/needs":                       {Allow: apiEveryone},
+		"POST /api/v1/party/needs":                      {Body: `{"community":"350722001001","title":"助老理发"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/party/activities":                 {Body: `{"community":"350722001001","title":"政策宣讲","place":"仙楼社区党群服务中心","starts_at":"2026-11-26T09:00:00+08:00","ends_at":"2026-11-26T11:00:00+08:00"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/party/activities/{id}":             {Path: "/api/v1/party/activities/999999", Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/party/activities/{id}/signoff":    {Path: "/api/v1/party/activities/999999/signoff", Body: `{}`, Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/party/registrations":              {Body: `{"person_id":999999,"community":"350722001001"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}, NotFoundOK: true},
+		"POST /api/v1/party/registrations/{id}/accept":  {Path: "/api/v1/party/registrations/999999/accept", Body: `{"grid":"350722001001G01"}`, Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/party/registrations/{id}/reject":  {Path: "/api/v1/party/registrations/999999/reject", Body: `{"reason":"不在本社区居住"}`, Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/party/agreements":                 {Body: `{"community":"350722001001","unit":"350722D003","term_from":"2026-01-01","term_to":"2027-12-31","liaison":"联络员","commitments":[{"kind":"people","what":"服务","target":10}]}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/township-calls":                    {Allow: apiEveryone},
+		"GET /api/v1/township-calls/proposal":           {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		"GET /api/v1/enforcement-cases":                 {Allow: apiEveryone},
+		"GET /api/v1/enforcement-zones":                 {Allow: apiEveryone},
+		"GET /api/v1/reportcard":                        {Allow: apiCountyLevel},
 
 		// The service window is not wired in this fixture (it answers 404 "便民服务未启用").
 
@@ -304,6 +311,11 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 		t.Fatal(err)
 	}
 	fx.caseNo = c.No
+	// The street's party working committee, for the committee endpoints.
+	if _, err := db.Exec(ctx, `INSERT INTO party_orgs (code, name, kind, path, depth, unit_id, created_at)
+		SELECT 'PAPI', '南浦街道党工委', 'working_committee', '/api/', 0, id, 0 FROM units WHERE code = '350722001000'`); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, created_at, updated_at) SELECT '志愿者赵某', id, 'party_member', 0, 0
 		FROM units WHERE code = '350722001001' RETURNING id`).Scan(&fx.volunteer); err != nil {
 		t.Fatal(err)

@@ -372,3 +372,10 @@ func (s *Service) renameChild(ctx context.Context, actor access.Actor, table, en
 			Before: map[string]string{"unit": u.Code, "name": old}, After: map[string]string{"unit": u.Code, "name": name}})
 	})
 }
+
+// EnsureDepartments inserts the departments missing under the county
+// countyCode and renames those whose name differs (the demo's county
+// organisation department, internal/demo).
+func (s *Service) EnsureDepartments(ctx context.Context, countyCode string, depts []Department) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return s.ensureDepartments(ctx, tx, countyCode, depts) })
+}

@@ -94,6 +94,7 @@ type Activity struct {
 	Title         string       `json:"title"`
 	Content       string       `json:"content,omitempty"`
 	Place         string       `json:"place"`
+	CentreID      int64        `json:"centre_id,omitempty"` // the party-mass service centre it takes place at
 	StartsAt      time.Time    `json:"starts_at"`
 	EndsAt        time.Time    `json:"ends_at"`
 	Status        string       `json:"status"`
@@ -115,17 +116,20 @@ type RosterLine struct {
 
 // ActivityInput is a new activity.
 type ActivityInput struct {
-	ItemID       int64     `json:"item_id"`
-	CommitmentID int64     `json:"commitment_id"`
-	Community    string    `json:"community"`
-	Organiser    string    `json:"organiser"` // a unit code; the community when empty
-	Title        string    `json:"title"`
-	Content      string    `json:"content"`
-	Place        string    `json:"place"`
-	StartsAt     time.Time `json:"starts_at"`
-	EndsAt       time.Time `json:"ends_at"`
-	Roster       []int64   `json:"roster"` // person ids; a need's claimers are added
-	Demo         bool      `json:"-"`
+	ItemID       int64  `json:"item_id"`
+	CommitmentID int64  `json:"commitment_id"`
+	Community    string `json:"community"`
+	Organiser    string `json:"organiser"` // a unit code; the community when empty
+	Title        string `json:"title"`
+	Content      string `json:"content"`
+	Place        string `json:"place"`
+	// CentreID names the party-mass service centre (党群服务中心) it
+	// takes place at; Place defaults to the centre's name.
+	CentreID int64     `json:"centre_id"`
+	StartsAt time.Time `json:"starts_at"`
+	EndsAt   time.Time `json:"ends_at"`
+	Roster   []int64   `json:"roster"` // person ids; a need's claimers are added
+	Demo     bool      `json:"-"`
 }
 
 // mayOrganise reports whether the actor organises an activity of the
@@ -145,7 +149,7 @@ func (s *Service) PlanActivity(ctx context.Context, actor access.Actor, in Activ
 	switch {
 	case in.Title == "" || utf8.RuneCountInString(in.Title) > 100:
 		return Activity{}, store.Invalid("请填写活动名称（最多100字）")
-	case in.Place == "" || utf8.RuneCountInString(in.Place) > 100:
+	case (in.Place == "" && in.CentreID == 0) || utf8.RuneCountInString(in.Place) > 100:
 		return Activity{}, store.Invalid("请填写活动地点，如某社区党群服务中心（最多100字）")
 	case utf8.RuneCountInString(in.Content) > 2000:
 		return Activity{}, store.Invalid("活动内容最多2000字")
@@ -175,6 +179,15 @@ func (s *Service) PlanActivity(ctx context.Context, actor access.Actor, in Activ
 			return err
 		} else if !ok {
 			return store.Forbiddenf("无权组织%s的服务活动", c.Name)
+		}
+		if in.CentreID != 0 {
+			name, err := centreIn(ctx, tx, in.CentreID, c.Path)
+			if err != nil {
+				return err
+			}
+			if in.Place == "" {
+				in.Place = name
+			}
 		}
 		commitment := in.CommitmentID
 		roster := map[int64]bool{}
@@ -216,9 +229,9 @@ func (s *Service) PlanActivity(ctx context.Context, actor access.Actor, in Activ
 		}
 		now := store.Millis(s.now())
 		err = tx.QueryRow(ctx, `INSERT INTO party_activities (item_id, commitment_id, community_unit_id, organiser_unit_id, title, content, place, starts_at, ends_at,
-			status, demo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			status, demo, created_by, created_at, centre_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			nullID(in.ItemID), nullID(commitment), c.ID, org.ID, in.Title, in.Content, in.Place, store.Millis(in.StartsAt), store.Millis(in.EndsAt),
-			ActivityPlanned, boolInt(in.Demo), nullID(actor.UserID), now).Scan(&id)
+			ActivityPlanned, boolInt(in.Demo), nullID(actor.UserID), now, nullID(in.CentreID)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("plan activity: %w", store.Normalize(err))
 		}
@@ -254,10 +267,10 @@ func (s *Service) Activity(ctx context.Context, actor access.Actor, id int64) (A
 	var communityPath string
 	var organiserID int64
 	err := s.db.QueryRow(ctx, `SELECT v.id, COALESCE(v.item_id, 0), COALESCE(v.commitment_id, 0), c.code, c.name, c.path, o.id, o.code, o.name, v.title, v.content, v.place,
-		v.starts_at, v.ends_at, v.status, v.resident_name, v.deed_problem, COALESCE(v.signed_off_at, 0)
+		v.starts_at, v.ends_at, v.status, v.resident_name, v.deed_problem, COALESCE(v.signed_off_at, 0), COALESCE(v.centre_id, 0)
 		FROM party_activities v JOIN units c ON c.id = v.community_unit_id JOIN units o ON o.id = v.organiser_unit_id WHERE v.id = ?`, id).
 		Scan(&a.ID, &a.ItemID, &a.CommitmentID, &a.CommunityCode, &a.CommunityName, &communityPath, &organiserID, &a.OrganiserCode, &a.OrganiserName,
-			&a.Title, &a.Content, &a.Place, &from, &to, &a.Status, &a.ResidentName, &a.DeedProblem, &off)
+			&a.Title, &a.Content, &a.Place, &from, &to, &a.Status, &a.ResidentName, &a.DeedProblem, &off, &a.CentreID)
 	if err != nil {
 		if errors.Is(store.Normalize(err), store.ErrNotFound) {
 			return a, store.NotFound("找不到该服务活动")

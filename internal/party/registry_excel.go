@@ -56,6 +56,9 @@ type RowError struct {
 	Sheet   string `json:"sheet"`
 	Row     int    `json:"row"`
 	Message string `json:"message"`
+	// Err is the row's user error, for a handler to show Message in the
+	// reader's language (i18n.UserMessage).
+	Err error `json:"-"`
 }
 
 // ImportResult is what an import did: how many organisations and members
@@ -162,7 +165,7 @@ func (s *Service) ImportRegister(ctx context.Context, actor access.Actor, r io.R
 		if !ok {
 			return err
 		}
-		res.Errors = append(res.Errors, RowError{Sheet: sheet, Row: row, Message: msg})
+		res.Errors = append(res.Errors, RowError{Sheet: sheet, Row: row, Message: msg, Err: err})
 		return nil
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {

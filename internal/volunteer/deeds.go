@@ -161,3 +161,59 @@ func (s *Service) RecordDeeds(ctx context.Context, actor access.Actor, ds []Deed
 		return nil
 	})
 }
+
+// HasCaseDeed reports whether the case (by number) is already recorded as
+// a good deed.
+func (s *Service) HasCaseDeed(ctx context.Context, caseNo string) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM good_deeds d JOIN cases c ON c.id = d.case_id WHERE c.no = ?`, caseNo).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("good deed of case %s: %w", caseNo, err)
+	}
+	return n > 0, nil
+}
+
+// DeedsByCommunity counts the good deeds done in [from, to) per community
+// of the actor's subtree, most first.
+func (s *Service) DeedsByCommunity(ctx context.Context, actor access.Actor, from, to time.Time) ([]DeedCount, error) {
+	where, args := actor.SubtreeFilter("d.unit_path")
+	args = append(args, store.Millis(from), store.Millis(to))
+	rows, err := s.db.Query(ctx, `SELECT u.name, COUNT(*) FROM good_deeds d JOIN units u ON u.id = d.unit_id
+		WHERE `+where+` AND d.done_at >= ? AND d.done_at < ? GROUP BY u.id, u.name ORDER BY COUNT(*) DESC, u.name LIMIT 500`, args...)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (DeedCount, error) {
+		var c DeedCount
+		return c, sc.Scan(&c.UnitName, &c.Deeds)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("good deeds by community: %w", err)
+	}
+	return out, nil
+}
+
+// Correction is a volunteer's open request to correct an entry.
+type Correction struct {
+	ID          int64     `json:"id"`
+	EntryID     int64     `json:"entry_id"`
+	AskedBy     string    `json:"asked_by"`
+	Reason      string    `json:"reason"`
+	WantMinutes int       `json:"want_minutes,omitempty"`
+	AskedAt     time.Time `json:"asked_at"`
+}
+
+// OpenCorrections lists the open correction requests of a person's entries.
+func (s *Service) OpenCorrections(ctx context.Context, personID int64) ([]Correction, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.entry_id, c.asked_by, c.reason, COALESCE(c.want_minutes, 0), c.asked_at
+		FROM volunteer_corrections c JOIN volunteer_entries e ON e.id = c.entry_id JOIN volunteers w ON w.id = e.volunteer_id
+		WHERE w.person_id = ? AND c.status = 'open' ORDER BY c.id`, personID)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (Correction, error) {
+		var c Correction
+		var at int64
+		err := sc.Scan(&c.ID, &c.EntryID, &c.AskedBy, &c.Reason, &c.WantMinutes, &at)
+		c.AskedAt = store.Time(at).In(shanghai)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open corrections of %d: %w", personID, err)
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ import (
 	"grassroots/internal/catalog"
 	"grassroots/internal/dispatch"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
@@ -319,6 +320,36 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /certificates/{no}/issue": {Path: "/certificates/NOSUCH/issue", Allow: everyone, NotFoundOK: true},
 		"GET /certificates/{no}":        {Path: "/certificates/NOSUCH", Allow: everyone, NotFoundOK: true},
 		"GET /verify/{payload}":         {Path: "/verify/not-a-certificate", Public: true},
+		// The CSV export and the good deeds are the user's own subtree.
+		"GET /volunteers/export.csv": {Allow: everyone},
+		// Corrections of unknown ids: 404 to those who may read the volunteer's record at all (the record is refused first).
+		"POST /volunteers/{id}/entries/{entry}/correction":      {Path: vol + "/entries/999999/correction", Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"reason": {"时长有误"}}},
+		"POST /volunteers/{id}/corrections/{correction}/decide": {Path: vol + "/corrections/999999/decide", Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"decision": {"refuse"}, "note": {"核实无误"}}},
+		// One star is the community's to grant (the walk's volunteer has not the hours: 400).
+		"POST /volunteers/{id}/stars":    {Path: vol + "/stars", Allow: []walkRole{roleCommunity}, Form: url.Values{"level": {"1"}}},
+		"POST /certificates/{no}/revoke": {Path: "/certificates/NOSUCH/revoke", Allow: everyone, NotFoundOK: true, Form: url.Values{"reason": {"错误"}}},
+		// The street's committee: read by those who read the street; kept by its staff and administrators.
+		"GET /party/committees/{code}": {Path: "/party/committees/PWALK", Allow: seesUnitA},
+		"POST /party/committees/{code}/members": {Path: "/party/committees/PWALK/members", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin},
+			Form: url.Values{"name": {"兼职委员"}, "part_time": {"1"}, "from_unit": {"350722D003"}, "term_from": {"2026-01-01"}, "term_to": {"2028-12-31"}}},
+		"POST /party/committees/{code}/meetings": {Path: "/party/committees/PWALK/meetings", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin},
+			Form: url.Values{"held_on": {"2026-01-05"}, "title": {"联席会议"}, "attendees": {"书记、委员"}, "decisions": {"推进共建"}}},
+		"POST /party/followups/{id}/case": {Path: "/party/followups/999999/case", Allow: everyone, NotFoundOK: true},
+		// Centres, agreements and activities of 仙楼社区: its own staff, the street and administrators.
+		"POST /party/centres": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"unit": {"350722001001"}, "name": {"仙楼社区党群服务中心"}}},
+		"POST /party/agreements": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"unit": {"350722001001"}, "partner": {"350722D002"},
+			"term_from": {"2026-01-01"}, "term_to": {"2027-12-31"}, "liaison": {"联络员"}, "c_kind": {"people"}, "c_what": {"组织服务"}, "c_target": {"10"}}},
+		"POST /party/commitments/{id}/progress": {Path: "/party/commitments/999999/progress", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"unit": {"350722001001"}, "done": {"1"}}},
+		"POST /party/agreements/{id}/evaluate":  {Path: "/party/agreements/999999/evaluate", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"unit": {"350722001001"}, "year": {"2026"}, "grade": {"好"}}},
+		"POST /party/activities": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"unit": {"350722001001"}, "title": {"义诊"}, "place": {"仙楼社区"},
+			"starts_at": {"2026-01-05T09:00"}, "ends_at": {"2026-01-05T11:00"}}},
+		"POST /party/activities/{id}/attendance": {Path: "/party/activities/999999/attendance", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true,
+			Form: url.Values{"unit": {"350722001001"}, "person": {"1"}, "in": {"2026-01-05T09:00"}, "out": {"2026-01-05T10:00"}}},
+		"GET /deeds": {Allow: everyone},
+		"POST /deeds": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"community": {"350722001001"}, "doer_unit": {"350722D003"},
+			"beneficiary": {"独居老人"}, "problem": {"楼道灯不亮"}}},
+		// Marking a case as a good deed is the case's community's (the walk's case is open: 400 to them).
+		"POST /cases/{no}/deed": {Path: "/cases/" + no + "/deed", Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"doer": {"u1"}}},
 	}
 }
 
@@ -351,6 +382,8 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 	}
 	fx.s = s
 	t.Cleanup(d.Dispatch.Wait) // a retraining the walk starts ends first
+	// The volunteer ledger, as cmd/grassroots wires it (good deeds from cases).
+	s.Party.UseLedger(party.VolunteerLedger(s.Volunteer))
 	fx.actors = map[walkRole]access.Actor{
 		roleAnon:        {},
 		roleTownA:       fx.actor(11, "350722001000", "street", access.RoleTownship),

@@ -19,6 +19,7 @@ import (
 
 	"grassroots/internal/casework"
 	"grassroots/internal/input"
+	"grassroots/internal/party"
 	"grassroots/internal/store"
 )
 
@@ -129,6 +130,10 @@ type CaseViewPage struct {
 	// Summonables are the units and people the flow's summoning actions
 	// may name (Needs.People).
 	Summonables []casework.Summonable
+	// Deed is the "mark as good deed" panel, when the party registry
+	// offers it for this case (a resolved case a member or co-building
+	// unit carried out); the page knows no flow.
+	Deed *party.DeedOffer
 }
 
 // When shows an optional time the Chinese way ("" when nil).
@@ -196,6 +201,8 @@ func (s *Server) caseView(w http.ResponseWriter, r *http.Request) error {
 			key = spec.LabelKey()
 		}
 		p.Flash = p.T("caseui.flash.done", p.T(key))
+	case q.Get("deed") != "":
+		p.Flash = p.T("deeds.flash.marked")
 	}
 	return s.render(w, r, "case_view", p)
 }
@@ -246,6 +253,11 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	}
 	if needsUnit(p.Actions) {
 		if p.Units, err = s.unitOptions(ctx, actor, ""); err != nil {
+			return p, err
+		}
+	}
+	if s.Party != nil {
+		if p.Deed, err = s.Party.CaseDeedOffer(ctx, actor, d); err != nil {
 			return p, err
 		}
 	}

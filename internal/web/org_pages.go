@@ -87,6 +87,10 @@ type OrgPartyPage struct {
 	ChildCounts map[string]party.OrgCount
 	Levels      []party.LevelCount
 	MayKeep     bool
+	// MayLink: community and township staff (and administrators) issue a
+	// member's personal link from the register, for a member with a home
+	// community (the party registry decides whose).
+	MayLink     bool
 	Import      *party.ImportResult
 	ImportError string
 }
@@ -269,6 +273,7 @@ func (s *Server) partyRegister(r *http.Request, p *OrgPartyPage) error {
 		return err
 	}
 	p.MayKeep, err = s.Party.MayKeepOrg(ctx, actor, p.Org.Code)
+	p.MayLink = actor.HasAny(access.RoleCommunity, access.RoleTownship, access.RoleAdmin)
 	return err
 }
 
@@ -337,6 +342,11 @@ func (s *Server) orgPartyImport(w http.ResponseWriter, r *http.Request) error {
 		p.ImportError, status = msg, http.StatusBadRequest
 	} else {
 		p.Import = &res
+		for i, re := range res.Errors {
+			if msg, ok := userMessage(r, re.Err); ok {
+				res.Errors[i].Message = msg
+			}
+		}
 		if len(res.Errors) > 0 {
 			status = http.StatusBadRequest
 		}

@@ -54,6 +54,13 @@ type PartyDeskPage struct {
 	Error       string
 	Year, Qtr   int
 	LetterQuery string
+	// Committees are the unit's committees (街道党工委、社区党委) with
+	// their pages; Centres the party-mass service centres activities may
+	// name; Grades an evaluation's choices; Today the forms' default day.
+	Committees []org.PartyOrg
+	Centres    []party.Centre
+	Grades     []string
+	Today      string
 }
 
 func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, error) {
@@ -67,7 +74,16 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 		return p, err
 	}
 	p.Unit = u
+	if orgs, err := s.Org.PartyOrgsOfUnit(ctx, actor, u.ID); err == nil {
+		for _, o := range orgs {
+			if party.IsCommittee(o.Kind) {
+				p.Committees = append(p.Committees, o)
+			}
+		}
+	}
+	p.Grades = party.Grades
 	now := time.Now().In(shanghaiLoc)
+	p.Today = now.Format("2006-01-02")
 	p.To = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shanghaiLoc).AddDate(0, 0, 1)
 	p.From = p.To.AddDate(-1, 0, 0)
 	if p.Figures, err = s.Party.Figures(ctx, actor, u.Code, p.From, p.To); err != nil {
@@ -79,6 +95,9 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 		return p, nil
 	}
 	p.Community = true
+	if p.Centres, err = s.Party.Centres(ctx, actor, u.Code); err != nil {
+		return p, err
+	}
 	if p.Agreements, err = s.Party.Agreements(ctx, actor, party.AgreementFilter{Community: u.Code}); err != nil {
 		return p, err
 	}
@@ -100,9 +119,25 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 	if len(p.Needs) > 30 {
 		p.Needs = p.Needs[:30]
 	}
-	p.Activities, err = s.Party.Activities(ctx, actor, party.ActivityFilter{Community: u.Code, Status: party.ActivityPlanned})
-	return p, err
+	if p.Activities, err = s.Party.Activities(ctx, actor, party.ActivityFilter{Community: u.Code, Status: party.ActivityPlanned}); err != nil {
+		return p, err
+	}
+	// The first planned activities with their rosters, for the organiser's attendance form.
+	for i := range p.Activities {
+		if i == 30 {
+			break
+		}
+		a, err := s.Party.Activity(ctx, actor, p.Activities[i].ID)
+		if err != nil {
+			return p, err
+		}
+		p.Activities[i].Roster = a.Roster
+	}
+	return p, nil
 }
+
+// Local formats t for a datetime-local field, in China Standard Time.
+func (PartyDeskPage) Local(t time.Time) string { return t.In(shanghaiLoc).Format("2006-01-02T15:04") }
 
 var shanghaiLoc = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
@@ -116,6 +151,9 @@ func (s *Server) partyDesk(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.partyDeskData(r, strings.TrimSpace(r.URL.Query().Get("unit")))
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Get("saved") != "" {
+		p.Flash = p.T("partyweb.saved")
 	}
 	return s.render(w, r, "party_desk", p)
 }

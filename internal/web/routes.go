@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	s.authRoutes()
 	s.orgRoutes()
 	s.partyRoutes()
+	s.partyWebRoutes()
 	s.calendarRoutes()
 	s.caseRoutes()
 	s.catalogRoutes()

@@ -92,6 +92,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	d.integrationDefaults()
+	if d.Volunteer == nil && d.DB != nil {
+		d.Volunteer = volunteer.New(d.DB)
+	}
 	if d.Party == nil && d.Cases != nil {
 		d.Party = party.New(d.DB, d.Cases)
 		if d.Org != nil {
@@ -100,9 +103,6 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Patrol == nil && d.DB != nil && d.Org != nil {
 		d.Patrol = patrol.New(d.DB, d.Org)
-	}
-	if d.Volunteer == nil && d.DB != nil {
-		d.Volunteer = volunteer.New(d.DB)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)

@@ -91,6 +91,8 @@ var pageData = map[string]any{
 	"whistle_member":        MemberPage{},
 	"party_desk":            PartyDeskPage{},
 	"party_letter":          PartyLetterPage{},
+	"party_committee":       CommitteePage{},
+	"party_deeds":           DeedsPage{},
 	"whistle_members":       MembersPage{},
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"html/template"
@@ -28,6 +29,11 @@ func (s *Server) volunteerRoutes() {
 	s.mux.HandleFunc("POST /certificates/{no}/issue", s.staff(s.certificateIssue))
 	s.mux.HandleFunc("GET /certificates/{no}", s.staff(s.certificatePrint))
 	s.mux.HandleFunc("GET /verify/{payload}", s.h(s.verifyPage))
+	s.mux.HandleFunc("GET /volunteers/export.csv", s.staff(s.volunteerExport))
+	s.mux.HandleFunc("POST /volunteers/{id}/entries/{entry}/correction", s.staff(s.volunteerAskCorrection))
+	s.mux.HandleFunc("POST /volunteers/{id}/corrections/{correction}/decide", s.staff(s.volunteerDecideCorrection))
+	s.mux.HandleFunc("POST /volunteers/{id}/stars", s.staff(s.volunteerGrantStar))
+	s.mux.HandleFunc("POST /certificates/{no}/revoke", s.staff(s.certificateRevoke))
 }
 
 // VolunteersPage lists the volunteers whose records the user's unit keeps.
@@ -50,7 +56,10 @@ type VolunteerPage struct {
 	Page
 	Hours        volunteer.Hours
 	Certificates []volunteer.Certificate
-	Done, Error  string
+	Corrections  []volunteer.Correction
+	// NextStar is the level a grant would give (the current one plus one).
+	NextStar    int
+	Done, Error string
 }
 
 func (s *Server) volunteerID(r *http.Request) (int64, error) {
@@ -73,6 +82,10 @@ func (s *Server) volunteerData(r *http.Request) (VolunteerPage, error) {
 	if p.Certificates, err = s.Volunteer.Certificates(r.Context(), id); err != nil {
 		return p, err
 	}
+	if p.Corrections, err = s.Volunteer.OpenCorrections(r.Context(), id); err != nil {
+		return p, err
+	}
+	p.NextStar = p.Hours.Star + 1
 	return p, nil
 }
 
@@ -224,4 +237,94 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Stated = &st
 	return s.render(w, r, "volunteer_verify", p)
+}
+
+// volunteerExport is the CSV of the approved entries the user's unit
+// organised over a period (docs/VOLUNTEER.md, "CSV export").
+func (s *Server) volunteerExport(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	now := time.Now().In(shanghaiZone)
+	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shanghaiZone).AddDate(0, 0, 1)
+	from := to.AddDate(-1, 0, 0)
+	if v := q.Get("from"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, shanghaiZone)
+		if err != nil {
+			return store.Invalid("日期的格式应为 2026-01-01")
+		}
+		from = t
+	}
+	if v := q.Get("to"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, shanghaiZone)
+		if err != nil {
+			return store.Invalid("日期的格式应为 2026-01-01")
+		}
+		to = t.AddDate(0, 0, 1)
+	}
+	if !to.After(from) {
+		return store.Invalid("截止日期应不早于起始日期")
+	}
+	var b bytes.Buffer
+	b.WriteString("\ufeff") // a BOM, so that Excel reads the UTF-8
+	if err := s.Volunteer.ExportCSV(r.Context(), actorOf(r), &b, from, to); err != nil {
+		return err
+	}
+	name := "志愿服务记录_" + from.Format("20060102") + "-" + to.AddDate(0, 0, -1).Format("20060102") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", "attachment; filename=\"volunteer-records.csv\"; filename*=UTF-8''"+url.PathEscape(name))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func (s *Server) volunteerAskCorrection(w http.ResponseWriter, r *http.Request) error {
+	entry, err := strconv.ParseInt(r.PathValue("entry"), 10, 64)
+	if err != nil {
+		return store.NotFound("没有这条服务记录")
+	}
+	minutes := 0
+	if v := r.PostFormValue("minutes"); v != "" {
+		if minutes, err = strconv.Atoi(v); err != nil {
+			return s.volunteerAfter(w, r, store.Invalid("更正后的时长应为整数分钟"), "")
+		}
+	}
+	_, err = s.Volunteer.AskCorrection(r.Context(), actorOf(r), entry, r.PostFormValue("reason"), minutes)
+	return s.volunteerAfter(w, r, err, "correction_asked")
+}
+
+func (s *Server) volunteerDecideCorrection(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("correction"), 10, 64)
+	if err != nil {
+		return store.NotFound("没有这条更正申请")
+	}
+	accept := r.PostFormValue("decision") == "correct"
+	minutes := 0
+	if accept {
+		if minutes, err = strconv.Atoi(r.PostFormValue("minutes")); err != nil {
+			return s.volunteerAfter(w, r, store.Invalid("更正后的时长应为整数分钟"), "")
+		}
+	}
+	err = s.Volunteer.Correct(r.Context(), actorOf(r), id, accept, minutes, r.PostFormValue("note"))
+	return s.volunteerAfter(w, r, err, "correction_decided")
+}
+
+func (s *Server) volunteerGrantStar(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.volunteerID(r)
+	if err != nil {
+		return err
+	}
+	level, err := strconv.Atoi(r.PostFormValue("level"))
+	if err != nil {
+		return s.volunteerAfter(w, r, store.Invalid("星级应为1至5"), "")
+	}
+	return s.volunteerAfter(w, r, s.Volunteer.GrantStar(r.Context(), actorOf(r), id, level), "star")
+}
+
+func (s *Server) certificateRevoke(w http.ResponseWriter, r *http.Request) error {
+	no := r.PathValue("no")
+	c, err := s.Volunteer.CertificateFor(r.Context(), actorOf(r), no)
+	if err != nil {
+		return err
+	}
+	r.SetPathValue("id", strconv.FormatInt(c.PersonID, 10))
+	return s.volunteerAfter(w, r, s.Volunteer.RevokeCertificate(r.Context(), actorOf(r), no, r.PostFormValue("reason")), "revoked")
 }
