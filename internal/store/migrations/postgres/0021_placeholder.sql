@@ -1,0 +1,1 @@
+-- placeholder: keeps the migration numbers without gaps until the merge (deleted then).
