@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -211,6 +212,9 @@ func (s *Service) Application(ctx context.Context, actor access.Actor, no string
 type PublicApplication struct {
 	Application
 	View casework.PublicView
+	// Results are the result documents (a licence, a decision in PDF) the
+	// back office attached to its decision, for the resident to download.
+	Results []casework.Attachment
 }
 
 // PublicApplication returns the application for the resident who knows its
@@ -224,7 +228,37 @@ func (s *Service) PublicApplication(ctx context.Context, no, last4 string) (Publ
 	if err != nil {
 		return PublicApplication{}, err
 	}
-	return PublicApplication{Application: a, View: v}, nil
+	p := PublicApplication{Application: a, View: v}
+	if a.DecidedAt != nil {
+		d, err := s.cases.Get(ctx, access.System, v.No)
+		if err != nil {
+			return p, err
+		}
+		for _, f := range d.Attachments {
+			if f.Stage == ResultStage {
+				p.Results = append(p.Results, f)
+			}
+		}
+	}
+	return p, nil
+}
+
+// ResultStage is the attachment stage of result documents.
+const ResultStage = "result"
+
+// ResultFile opens a result document of the application for the resident
+// who knows its number and the phone's last four digits.
+func (s *Service) ResultFile(ctx context.Context, no, last4 string, id int64) (casework.Attachment, io.ReadCloser, error) {
+	p, err := s.PublicApplication(ctx, no, last4)
+	if err != nil {
+		return casework.Attachment{}, nil, err
+	}
+	for _, f := range p.Results {
+		if f.ID == id {
+			return s.cases.OpenAttachment(ctx, access.System, id)
+		}
+	}
+	return casework.Attachment{}, nil, store.NotFound("找不到该办理结果文件")
 }
 
 // Applications lists the latest applications accepted at, or handled in,

@@ -466,12 +466,18 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 	}
 	nc := casework.NewCase{Flow: casework.ServiceFlowName, Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: channel,
 		PlaceUnit: site.UnitCode, ReporterName: in.ApplicantName, ReporterPhone: in.Phone}
-	if it.Immediate() {
+	days := it.LimitDays()
+	switch {
+	case rc.reach == ReachCross:
+		// The other county decides, even an item immediate there.
+		nc.Dispatch = h.unit.Code
+		days = max(days, 1)
+	case it.Immediate():
 		nc.OnSpot, nc.Note = true, "即办件，窗口当场办结出件"
-	} else {
+	default:
 		nc.Dispatch = h.unit.Code
 	}
-	return s.create(ctx, actor, nc, d, it, it.LimitDays())
+	return s.create(ctx, actor, nc, d, it, days)
 }
 
 func (s *Service) create(ctx context.Context, actor access.Actor, nc casework.NewCase, d appData, it Item, days int) (casework.Case, error) {

@@ -17,34 +17,34 @@ import (
 // Item is a service item: a matter of the catalogue with what an applicant
 // needs and how it is handled.
 type Item struct {
-	ID           int64      `json:"-"`
-	Code         string     `json:"code"`
-	MatterType   string     `json:"matter_type"`
-	Name         string     `json:"name"`
-	Kind         string     `json:"kind"`  // immediate, promised
-	Level        string     `json:"level"` // county, township, village
-	DeptCode     string     `json:"dept_code,omitempty"`
-	DeptName     string     `json:"dept_name,omitempty"`
-	Office       string     `json:"office,omitempty"`
-	LegalDays    int        `json:"legal_days"`
-	PromisedDays int        `json:"promised_days"`
-	FeeCents     int64      `json:"fee_cents"`
-	FeeNote      string     `json:"fee_note,omitempty"`
-	Conditions   string     `json:"conditions,omitempty"`
-	Online       bool       `json:"online"`       // 全程网办
-	OneVisit     bool       `json:"one_visit"`    // 最多跑一次
-	Proxy        bool       `json:"proxy"`        // 代办
-	Nearby       bool       `json:"nearby"`       // 就近办
-	Citywide     bool       `json:"citywide"`     // 同城通办
-	CrossRegion  bool       `json:"cross_region"` // 异地可办
-	Devolved     bool       `json:"devolved"`     // 下沉事项
+	ID           int64  `json:"-"`
+	Code         string `json:"code"`
+	MatterType   string `json:"matter_type"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`  // immediate, promised
+	Level        string `json:"level"` // county, township, village
+	DeptCode     string `json:"dept_code,omitempty"`
+	DeptName     string `json:"dept_name,omitempty"`
+	Office       string `json:"office,omitempty"`
+	LegalDays    int    `json:"legal_days"`
+	PromisedDays int    `json:"promised_days"`
+	FeeCents     int64  `json:"fee_cents"`
+	FeeNote      string `json:"fee_note,omitempty"`
+	Conditions   string `json:"conditions,omitempty"`
+	Online       bool   `json:"online"`       // 全程网办
+	OneVisit     bool   `json:"one_visit"`    // 最多跑一次
+	Proxy        bool   `json:"proxy"`        // 代办
+	Nearby       bool   `json:"nearby"`       // 就近办
+	Citywide     bool   `json:"citywide"`     // 同城通办
+	CrossRegion  bool   `json:"cross_region"` // 异地可办
+	Devolved     bool   `json:"devolved"`     // 下沉事项
 	// Transfer says how an item moved down went: TransferWhole (全链条划转:
 	// acceptance, handling and decision all at the township) or
 	// TransferPartial, with CountySteps the steps kept by the county.
 	Transfer    string     `json:"transfer,omitempty"`
 	CountySteps []string   `json:"county_steps,omitempty"`
 	Materials   []Material `json:"materials"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // Material is one document an item asks for.
