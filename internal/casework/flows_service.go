@@ -22,16 +22,16 @@ func ServiceFlow() Flow {
 	backOffice := partyHandler()
 	open := []string{"dispatched", "in_hand", "supplement"}
 	return Flow{
-		Name:     ServiceFlowName,
-		Nav:      NavEntry{ID: "service", Key: "nav.service", Href: "/service"},
+		Name: ServiceFlowName,
+		Nav:  NavEntry{ID: "service", Key: "nav.service", Href: "/service"},
 		// 好差评: the five-level review of the service window, one per
 		// application (internal/service).
 		ReviewHref: "/portal/service/track",
-		Primary:  []string{"sign", "dispatch", "fix_on_spot"},
-		Start:    "accepted",
-		Kinds:    []string{"immediate", "promised"},
-		OpenedBy: []access.Role{access.RoleTownship, access.RoleCommunity, access.RoleDepartment, access.RoleAdmin},
-		Limits:   map[string]string{"sign": "1d", "handle": "5d", "return": "1d"},
+		Primary:    []string{"sign", "dispatch", "fix_on_spot"},
+		Start:      "accepted",
+		Kinds:      []string{"immediate", "promised"},
+		OpenedBy:   []access.Role{access.RoleTownship, access.RoleCommunity, access.RoleDepartment, access.RoleAdmin},
+		Limits:     map[string]string{"sign": "1d", "handle": "5d", "return": "1d"},
 		States: []State{
 			{Name: "accepted", Public: "已受理"},
 			{Name: "dispatched", Public: "已受理，已转后台办理"},

@@ -63,6 +63,7 @@ type Application struct {
 	Reach          string `json:"reach"`
 	Forwarded      bool   `json:"forwarded"`
 	PickupName     string `json:"pickup_name,omitempty"`
+	PickupSiteID   int64  `json:"-"`
 	// DeliveredWindow and DeliveredBy are the window and clerk that
 	// handed the result over.
 	DeliveredWindow string `json:"delivered_window,omitempty"`
@@ -108,7 +109,7 @@ const appCols = `a.id, a.case_id, c.no, c.status, i.code, i.name, a.kind, a.chan
 	hu.code, hu.name, a.office, a.township_level, a.applicant_name, a.materials_json, a.consent, a.consent_note, a.fee_cents, a.paid_by_proxy,
 	a.payment_ref, a.accepted_at, c.handle_due_at, a.decided_at, a.decision, c.answer, a.on_time, a.delivered_at, a.delivery, a.delivery_ref, a.visits,
 	r.rating, COALESCE(r.channel, ''), COALESCE(r.note, ''), r.at,
-	COALESCE(ru.code, ''), COALESCE(ru.name, ''), a.residence_other, a.reach, a.forwarded, COALESCE(pk.name, ''), COALESCE(dw.name, ''), a.delivered_by_name,
+	COALESCE(ru.code, ''), COALESCE(ru.name, ''), a.residence_other, a.reach, a.forwarded, COALESCE(pk.name, ''), COALESCE(pk.id, 0), COALESCE(dw.name, ''), a.delivered_by_name,
 	a.exchange_status, COALESCE(sn.name, '')`
 
 const appFrom = ` FROM service_applications a JOIN cases c ON c.id = a.case_id JOIN service_items i ON i.id = a.item_id
@@ -138,7 +139,7 @@ func scanApp(sc interface{ Scan(...any) error }) (Application, error) {
 		&a.HandlingUnitCode, &a.HandlingUnitName, &a.Office, &township, &a.ApplicantName, &mats, &consent, &a.ConsentNote, &a.FeeCents, &paid,
 		&a.PaymentRef, &accepted, &due, &decided, &a.Decision, &a.Answer, &onTime, &delivered, &a.Delivery, &a.DeliveryRef, &a.Visits,
 		&rating, &rch, &rnote, &reviewAt,
-		&a.ResidenceCode, &a.ResidenceName, &a.ResidenceOther, &a.Reach, &forwarded, &a.PickupName, &a.DeliveredWindow, &a.DeliveredBy,
+		&a.ResidenceCode, &a.ResidenceName, &a.ResidenceOther, &a.Reach, &forwarded, &a.PickupName, &a.PickupSiteID, &a.DeliveredWindow, &a.DeliveredBy,
 		&a.ExchangeStatus, &a.StationName)
 	a.Forwarded = forwarded == 1
 	if err != nil {

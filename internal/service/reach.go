@@ -96,3 +96,30 @@ func (s *Service) reachOf(ctx context.Context, q store.Querier, it Item, site Si
 	rc.reach = ReachCounty
 	return rc, nil
 }
+
+// Residence is a place an applicant may live in: a township or street, or
+// a village or community with its township's name.
+type Residence struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Township string `json:"township,omitempty"`
+}
+
+// Label names the residence with its township ("富岭镇 某村").
+func (r Residence) Label() string {
+	if r.Township == "" {
+		return r.Name
+	}
+	return r.Township + " " + r.Name
+}
+
+// Residences lists the townships, streets, villages and communities of
+// the county, for the desk's residence field.
+func (s *Service) Residences(ctx context.Context) ([]Residence, error) {
+	rows, err := s.db.Query(ctx, `SELECT u.code, u.name, CASE WHEN u.kind IN ('village', 'community') THEN COALESCE(p.name, '') ELSE '' END
+		FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE u.kind IN ('township', 'street', 'village', 'community') ORDER BY u.code`)
+	return store.Collect(rows, err, func(sc interface{ Scan(...any) error }) (Residence, error) {
+		var r Residence
+		return r, sc.Scan(&r.Code, &r.Name, &r.Township)
+	})
+}
