@@ -36,7 +36,7 @@ func TestWindowPagesRender(t *testing.T) {
 		Transfer: service.TransferPartial, CountySteps: []string{service.StepDecide}}
 	site := service.Site{ID: 1, UnitCode: "350722001000", Name: "南浦街道综合便民服务中心", Kind: "centre",
 		Windows: []service.Window{{ID: 4, No: "1", Name: "1号综合受理窗口", Kind: "universal"}, {ID: 6, No: "3", Name: "统一出件窗口", Kind: "delivery"}},
-		Staff: []service.Staff{{ID: 9, Name: "社会事务办小王", Role: service.RoleBack, Office: "社会事务办公室"}, {ID: 10, Name: "林晓燕"}}}
+		Staff:   []service.Staff{{ID: 9, Name: "社会事务办小王", Role: service.RoleBack, Office: "社会事务办公室"}, {ID: 10, Name: "林晓燕"}}}
 	point := service.Site{ID: 2, UnitCode: "350722101201", Name: "上桥村便民服务点", Kind: "point"}
 	station := service.Station{ID: 3, UnitCode: "350722101201", UnitName: "上桥村委会", Name: "上桥村网上服务站", Helper: "老周",
 		Villages: []org.Ref{{Code: "350722101201", Name: "上桥村委会"}, {Code: "350722101202", Name: "圳边村委会"}}}
