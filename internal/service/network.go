@@ -193,3 +193,16 @@ func (s *Service) centreFor(ctx context.Context, q store.Querier, path string) (
 	}
 	return Site{}, false, nil
 }
+
+// SiteOfUnit returns the site of the unit with code; false when it has
+// none.
+func (s *Service) SiteOfUnit(ctx context.Context, code string) (Site, bool, error) {
+	x, err := scanSite(s.db.QueryRow(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id WHERE u.code = ?`, code))
+	if isNotFound(err) {
+		return Site{}, false, nil
+	}
+	if err != nil {
+		return Site{}, false, err
+	}
+	return x, true, s.fillSite(ctx, &x)
+}

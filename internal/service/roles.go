@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -245,6 +246,38 @@ func (s *Service) Queue(ctx context.Context, actor access.Actor) ([]Application,
 	out, err := store.Collect(rows, err, scanApp)
 	if err != nil {
 		return nil, fmt.Errorf("back office queue: %w", err)
+	}
+	return out, nil
+}
+
+// Allowed trims a case's allowed actions to what the window roles let the
+// actor do on the application: the back office's steps, delivery.
+func (s *Service) Allowed(ctx context.Context, actor access.Actor, a Application, actions []string) ([]string, error) {
+	var out []string
+	for _, name := range actions {
+		switch name {
+		case "sign", "ask_supplement", "approve", "refuse", "return":
+			if err := mayHandle(ctx, s.db, actor, a.Office); err != nil {
+				if errors.Is(err, store.ErrForbidden) {
+					continue
+				}
+				return nil, err
+			}
+		case "deliver":
+			if a.PickupSiteID != 0 {
+				site, err := s.Site(ctx, a.PickupSiteID)
+				if err != nil {
+					return nil, err
+				}
+				if err := mayDeliver(ctx, s.db, actor, site); err != nil {
+					if errors.Is(err, store.ErrForbidden) {
+						continue
+					}
+					return nil, err
+				}
+			}
+		}
+		out = append(out, name)
 	}
 	return out, nil
 }

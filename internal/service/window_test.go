@@ -391,3 +391,34 @@ func TestOneRatingAndResultDocument(t *testing.T) {
 		}
 	})
 }
+
+// The pages offer only what the window roles allow.
+func TestAllowedByRoles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		head := fx.user("head", "主任", "350722001000", access.RoleTownship)
+		front := fx.user("front", "前台", "350722001000", access.RoleTownship)
+		dept := fx.user("d008", "民政局", "350722D008", access.RoleDepartment)
+		site := fx.siteOf(head)
+		if _, err := fx.s.AssignRole(ctx, head, StaffInput{SiteID: site.ID, Username: "front", Role: RoleFront}); err != nil {
+			t.Fatal(err)
+		}
+		c := fx.accept(front, reliefInput(fx))
+		a, err := fx.s.Application(ctx, head, c.No)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := []string{"sign", "approve", "deliver", "comment"}
+		got, err := fx.s.Allowed(ctx, front, a.Application, all)
+		if err != nil || strings.Join(got, ",") != "deliver,comment" {
+			t.Fatalf("front desk may %v, %v", got, err)
+		}
+		if got, _ := fx.s.Allowed(ctx, dept, a.Application, all); strings.Join(got, ",") != "sign,approve,comment" {
+			t.Fatalf("department may %v", got)
+		}
+		if got, _ := fx.s.Allowed(ctx, head, a.Application, all); len(got) != 4 {
+			t.Fatalf("unassigned staff may %v", got)
+		}
+	})
+}

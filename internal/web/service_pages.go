@@ -283,6 +283,16 @@ func (s *Server) serviceApplication(w http.ResponseWriter, r *http.Request) erro
 		Deliveries: service.Deliveries, Ratings: service.Ratings}
 	pg.Title = d.ItemName + " " + d.No
 	pg.CanRecord = d.CanReview()
+	// The window roles narrow what the flow allows (the back office of the
+	// item's office handles, the pickup centre delivers).
+	names := make([]string, len(pg.Actions))
+	for i, a := range pg.Actions {
+		names[i] = a.Name
+	}
+	if names, err = s.Service.Allowed(r.Context(), actorOf(r), d.Application, names); err != nil {
+		return err
+	}
+	pg.Actions = slices.DeleteFunc(pg.Actions, func(a casework.ActionSpec) bool { return !slices.Contains(names, a.Name) })
 	if d.PickupSiteID != 0 && pg.Can("deliver") {
 		site, err := s.Service.Site(r.Context(), d.PickupSiteID)
 		if err != nil {
