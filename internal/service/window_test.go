@@ -422,3 +422,83 @@ func TestAllowedByRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestWindowAuthorisationTable walks docs/AUTHORIZATION.md's table of the
+// service window's roles: each row against a user of the record's own unit
+// (南浦街道), a unit below it (仙楼社区), another township (富岭镇), a
+// county department, the supervision office and a county administrator.
+func TestWindowAuthorisationTable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		fx.user("staff", "某工作人员", "350722001000", access.RoleTownship)
+		who := []struct {
+			name  string
+			actor access.Actor
+		}{
+			{"own unit", fx.user("own", "南浦", "350722001000", access.RoleTownship)},
+			{"a unit below", fx.user("below", "仙楼", "350722001001", access.RoleCommunity)},
+			{"another township", fx.user("other", "富岭", "350722101000", access.RoleTownship)},
+			{"department", fx.user("dept", "民政局", "350722D008", access.RoleDepartment)},
+			{"supervisor", fx.user("sup", "督查", "350722000000", access.RoleSupervisor)},
+			{"county admin", fx.user("admin", "县管理员", "350722000000", access.RoleAdmin)},
+		}
+		clerk := fx.user("clerk", "受理员", "350722001000", access.RoleTownship)
+		site := fx.siteOf(clerk)
+		approved := func() string {
+			c := fx.accept(clerk, reliefInput(fx))
+			fx.do(clerk, c.No, "sign", "")
+			fx.do(clerk, c.No, "approve", "准予")
+			return c.No
+		}
+		rows := []struct {
+			name string
+			want []bool // in the order of who
+			do   func(a access.Actor, i int) error
+		}{
+			{"assign a window role", []bool{true, false, false, false, false, true}, func(a access.Actor, i int) error {
+				_, err := fx.s.AssignRole(ctx, a, StaffInput{SiteID: site.ID, Username: "staff", Role: WindowRoles[i%3], Office: ""})
+				return err
+			}},
+			{"record an online station", []bool{true, false, false, false, false, true}, func(a access.Actor, i int) error {
+				_, err := fx.s.SaveStation(ctx, a, StationInput{Unit: "350722001001", Name: "站" + a.Username, Villages: []string{"350722001001"}})
+				return err
+			}},
+			{"deliver at the centre's window", []bool{true, false, false, false, false, true}, func(a access.Actor, i int) error {
+				_, err := fx.s.Deliver(ctx, a, approved(), DeliverWindow, "")
+				return err
+			}},
+			{"answer for the provincial exchange", []bool{false, false, false, false, true, true}, func(a access.Actor, i int) error {
+				in := reliefInput(fx)
+				in.Item, in.ResidenceOther, in.Present = "GF01103000", "建阳区", fx.materialIDs("GF01103000", "申请人居民身份证", "近期一寸免冠照片")
+				c := fx.accept(clerk, in)
+				_, err := fx.s.ExchangeStatus(ctx, a, c.No, ExchangeAccepted, "")
+				return err
+			}},
+			{"see it in the back office queue", []bool{true, false, false, false, false, true}, func(a access.Actor, i int) error {
+				c := fx.accept(clerk, reliefInput(fx))
+				q, err := fx.s.Queue(ctx, a)
+				if err != nil {
+					return err
+				}
+				for _, x := range q {
+					if x.No == c.No {
+						return nil
+					}
+				}
+				return store.Forbidden("not in the queue")
+			}},
+		}
+		for _, row := range rows {
+			for i, w := range who {
+				err := row.do(w.actor, i)
+				if got := err == nil; got != row.want[i] {
+					t.Errorf("%s as %s: allowed %v (%v), want %v", row.name, w.name, got, err, row.want[i])
+				}
+				if err != nil && !errors.Is(err, store.ErrForbidden) && !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("%s as %s: %v, want forbidden or not found", row.name, w.name, err)
+				}
+			}
+		}
+	})
+}
