@@ -269,7 +269,10 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedVolunteer(ctx, a, out); err != nil {
 		return err
 	}
-	return ensureAdmin(ctx, a, out)
+	if err := ensureAdmin(ctx, a, out); err != nil {
+		return err
+	}
+	return seedServiceRoles(ctx, a, out)
 }
 
 // startBackground runs the background jobs until ctx ends; the returned

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"grassroots/internal/access"
 	"grassroots/internal/demo"
 	"grassroots/internal/service"
 )
@@ -34,6 +35,24 @@ func seedService(ctx context.Context, a *app, out io.Writer) error {
 	if loaded {
 		fmt.Fprintln(out, "loaded demo service window (演示数据): 20 service items with materials, centres, village service points, windows and staff")
 		a.log.Info("demo service window loaded")
+	}
+	return nil
+}
+
+// seedServiceRoles gives, with --demo, the service window's demo accounts
+// their window roles at 南浦街道's centre (front desk, the 社会事务办公室's
+// back office, delivery; 富岭镇's staff the back office of every office of
+// theirs) and records an online station in a village of each, once.
+func seedServiceRoles(ctx context.Context, a *app, out io.Writer) error {
+	if a.cfg == nil || !a.cfg.Demo || a.service == nil {
+		return nil
+	}
+	n, err := demo.ServiceRoles(ctx, a.service, access.System)
+	if err != nil {
+		return fmt.Errorf("demo window roles: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(out, "assigned %d demo window roles (演示数据) and online service stations\n", n)
 	}
 	return nil
 }

@@ -105,6 +105,12 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 		{"demo_township", "演示街道人员", "township", "350722001000"},
 		{"demo_community", "演示社区人员", "community", community},
 		{"demo_grid", "演示网格员", "grid", grid},
+		// The service window's roles at 南浦街道's centre, and a township
+		// an application is forwarded to (seedServiceRoles, issue 21).
+		{"demo_front", "演示前台受理员", "township", "350722001000"},
+		{"demo_back", "演示后台办理员（社会事务办）", "township", "350722001000"},
+		{"demo_delivery", "演示出件员", "township", "350722001000"},
+		{"demo_fuling", "演示富岭镇人员", "township", "350722101000"},
 	}
 	var rows, warnings []string
 	for _, u := range users {

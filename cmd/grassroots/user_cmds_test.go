@@ -51,13 +51,13 @@ func TestEnsureAdmin(t *testing.T) {
 	if _, err := a.auth.Login(ctx, "admin", m[1], "127.0.0.1"); err != nil {
 		t.Errorf("printed password does not sign in: %v", err)
 	}
-	for _, want := range []string{"demo_admin", "demo_operator", "demo_supervisor", "demo_township", "demo_community   community   ", "demo_grid", "demo_department skipped"} {
+	for _, want := range []string{"demo_admin", "demo_operator", "demo_supervisor", "demo_township", "demo_community   community   ", "demo_grid", "demo_department skipped", "demo_front", "demo_fuling skipped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 	rows := regexp.MustCompile(`(?m)^  (demo_\w+)\s+\w+\s+(\S+)\s+\S+ \S+$`).FindAllStringSubmatch(out.String(), -1)
-	if len(rows) != 6 {
+	if len(rows) != 9 { // six roles, and three of the service window (demo_front, demo_back, demo_delivery)
 		t.Fatalf("%d demo rows in:\n%s", len(rows), out.String())
 	}
 	for _, r := range rows {

@@ -174,6 +174,14 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/service-applications/{no}/delivery":   {Path: "/api/v1/service-applications/" + no + "/delivery", Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
 		"POST /api/v1/service-notices":                      {Allow: apiServiceStaff, ValidatesFirst: true, NotFoundOK: true},
 		"GET /api/v1/service-figures":                       {Allow: apiServiceStaff, NotFoundOK: true},
+		// Issue 21: the back office's queue, window roles, online stations
+		// and the provincial exchange's answer to a cross-county application.
+		"GET /api/v1/service-queue":                       {Allow: apiServiceStaff, NotFoundOK: true},
+		"POST /api/v1/service-staff":                      {Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
+		"DELETE /api/v1/service-staff/{id}":               {Path: "/api/v1/service-staff/0", Allow: apiServiceStaff, NotFoundOK: true},
+		"GET /api/v1/service-stations":                    {Allow: apiEveryone, NotFoundOK: true},
+		"POST /api/v1/service-stations":                   {Allow: apiServiceStaff, NotFoundOK: true, ValidatesFirst: true},
+		"POST /api/v1/service-applications/{no}/exchange": {Path: "/api/v1/service-applications/" + no + "/exchange", Allow: []apiRole{apiSupervisor, apiCountyAdmin}, NotFoundOK: true, ValidatesFirst: true},
 		// Service items are the county's: county administrators and the approval office maintain them.
 		"PUT /api/v1/service-items/{code}": {Path: "/api/v1/service-items/NOSUCH", Allow: apiCountyAdmin1},
 

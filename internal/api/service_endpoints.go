@@ -23,6 +23,12 @@ func (s *Server) serviceEndpoints() {
 	s.route("POST /api/v1/service-applications/{no}/delivery", s.authed(s.deliverServiceApplication))
 	s.route("POST /api/v1/service-applications/{no}/review", s.authed(s.reviewServiceApplication))
 	s.route("GET /api/v1/service-figures", s.authed(s.serviceFigures))
+	s.route("GET /api/v1/service-queue", s.authed(s.serviceQueue))
+	s.route("POST /api/v1/service-staff", s.authed(s.assignServiceRole))
+	s.route("DELETE /api/v1/service-staff/{id}", s.authed(s.removeServiceRole))
+	s.route("GET /api/v1/service-stations", s.authed(s.listServiceStations))
+	s.route("POST /api/v1/service-stations", s.authed(s.createServiceStation))
+	s.route("POST /api/v1/service-applications/{no}/exchange", s.authed(s.exchangeServiceApplication))
 	s.serviceItemAdminEndpoints()
 }
 
@@ -39,7 +45,7 @@ func (s *Server) listServiceItems(w http.ResponseWriter, r *http.Request, actor 
 	}
 	q := r.URL.Query()
 	items, err := s.Service.Items(r.Context(), service.ItemFilter{Q: q.Get("q"), Online: q.Get("online") == "1" || q.Get("online") == "true",
-		Devolved: q.Get("devolved") == "1" || q.Get("devolved") == "true", Level: q.Get("level")})
+		Devolved: q.Get("devolved") == "1" || q.Get("devolved") == "true", Level: q.Get("level"), Transfer: q.Get("transfer")})
 	if err != nil {
 		return err
 	}
@@ -110,6 +116,13 @@ type ServiceStepBody struct {
 	Method string `json:"method,omitempty"`
 	Ref    string `json:"ref,omitempty"`
 	Rating int    `json:"rating,omitempty"`
+	// WindowID is the window of the pickup centre a delivery is made at
+	// (0: its delivery window).
+	WindowID int64 `json:"window_id,omitempty"`
+	// Status and Text are the provincial exchange's answer to a
+	// cross-county application (accepted, approved, refused).
+	Status string `json:"status,omitempty"`
+	Text   string `json:"text,omitempty"`
 }
 
 func (s *Server) serviceStep(w http.ResponseWriter, r *http.Request, actor access.Actor, fn func(b ServiceStepBody) error) error {
@@ -141,7 +154,7 @@ func (s *Server) supplyServiceApplication(w http.ResponseWriter, r *http.Request
 
 func (s *Server) deliverServiceApplication(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	return s.serviceStep(w, r, actor, func(b ServiceStepBody) error {
-		_, err := s.Service.Deliver(r.Context(), actor, r.PathValue("no"), b.Method, b.Ref)
+		_, err := s.Service.DeliverAt(r.Context(), actor, r.PathValue("no"), b.Method, b.Ref, b.WindowID)
 		return err
 	})
 }
@@ -187,4 +200,95 @@ func parsePeriod(r *http.Request) (service.FigureFilter, error) {
 		*p.dst = t.AddDate(0, 0, p.add)
 	}
 	return f, nil
+}
+
+// serviceQueue lists the back office's open applications (后台办理队列).
+func (s *Server) serviceQueue(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := s.serviceOn(); err != nil {
+		return err
+	}
+	apps, err := s.Service.Queue(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	if apps == nil {
+		apps = []service.Application{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"applications": apps})
+}
+
+func (s *Server) assignServiceRole(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := s.serviceOn(); err != nil {
+		return err
+	}
+	var in service.StaffInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	st, err := s.Service.AssignRole(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, st)
+}
+
+func (s *Server) removeServiceRole(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := s.serviceOn(); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return store.NotFound("找不到该岗位")
+	}
+	if err := s.Service.RemoveRole(r.Context(), actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listServiceStations(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := s.serviceOn(); err != nil {
+		return err
+	}
+	list, err := s.Service.Stations(r.Context(), r.URL.Query().Get("township"))
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []service.Station{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"stations": list})
+}
+
+func (s *Server) createServiceStation(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := s.serviceOn(); err != nil {
+		return err
+	}
+	var in service.StationInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	st, err := s.Service.SaveStation(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, st)
+}
+
+// exchangeServiceApplication takes the provincial exchange's answer to a
+// cross-county application.
+func (s *Server) exchangeServiceApplication(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := s.serviceOn(); err != nil {
+		return err
+	}
+	var b ServiceStepBody
+	if err := decodeJSON(r, &b); err != nil {
+		return err
+	}
+	a, err := s.Service.ExchangeStatus(r.Context(), actor, r.PathValue("no"), b.Status, b.Text)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
 }

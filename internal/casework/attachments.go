@@ -28,7 +28,7 @@ var allowedTypes = map[string]string{
 	"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif", "application/pdf": ".pdf",
 }
 
-var attachmentStages = []string{"", "before", "after", "evidence", "material"}
+var attachmentStages = []string{"", "before", "after", "evidence", "material", "result"}
 
 // sniff checks a file and returns the content type it will be stored and
 // served with.
@@ -58,7 +58,7 @@ func (s *Service) storeFiles(in []NewAttachment) ([]stored, error) {
 		f.Name = cleanName(f.Name)
 		f.Stage = strings.TrimSpace(f.Stage)
 		if !contains(attachmentStages, f.Stage) {
-			return nil, store.Invalidf("附件阶段“%s”无效（before、after、evidence、material）", f.Stage)
+			return nil, store.Invalidf("附件阶段“%s”无效（before、after、evidence、material、result）", f.Stage)
 		}
 		ct, err := sniff(f.Name, f.Data)
 		if err != nil {

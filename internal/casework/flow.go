@@ -101,6 +101,11 @@ type Flow struct {
 	// that a county department's part in the flow's cases counts towards;
 	// a flow without any stays off the card.
 	Card []CardFigure
+	// ReviewHref is the page where residents rate a case of this flow in
+	// its registry's own scale ("" rates on the 12345 tracking page): the
+	// tracking page then neither offers nor takes a rating of its own, so
+	// that a case has one rating.
+	ReviewHref string
 }
 
 // ReportForm is a report form outside the staff's create forms (Flow.Report).

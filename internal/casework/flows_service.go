@@ -22,13 +22,16 @@ func ServiceFlow() Flow {
 	backOffice := partyHandler()
 	open := []string{"dispatched", "in_hand", "supplement"}
 	return Flow{
-		Name:     ServiceFlowName,
-		Nav:      NavEntry{ID: "service", Key: "nav.service", Href: "/service"},
-		Primary:  []string{"sign", "dispatch", "fix_on_spot"},
-		Start:    "accepted",
-		Kinds:    []string{"immediate", "promised"},
-		OpenedBy: []access.Role{access.RoleTownship, access.RoleCommunity, access.RoleDepartment, access.RoleAdmin},
-		Limits:   map[string]string{"sign": "1d", "handle": "5d", "return": "1d"},
+		Name: ServiceFlowName,
+		Nav:  NavEntry{ID: "service", Key: "nav.service", Href: "/service"},
+		// 好差评: the five-level review of the service window, one per
+		// application (internal/service).
+		ReviewHref: "/portal/service/track",
+		Primary:    []string{"sign", "dispatch", "fix_on_spot"},
+		Start:      "accepted",
+		Kinds:      []string{"immediate", "promised"},
+		OpenedBy:   []access.Role{access.RoleTownship, access.RoleCommunity, access.RoleDepartment, access.RoleAdmin},
+		Limits:     map[string]string{"sign": "1d", "handle": "5d", "return": "1d"},
 		States: []State{
 			{Name: "accepted", Public: "已受理"},
 			{Name: "dispatched", Public: "已受理，已转后台办理"},
@@ -73,12 +76,12 @@ func ServiceFlow() Flow {
 			},
 			{
 				Name: "approve", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-				Who: []Party{backOffice}, Needs: Needs{Note: true},
+				Who: []Party{backOffice}, Needs: Needs{Note: true, Files: "result"},
 				Done: Outcome{To: "approved", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}, Public: "已办结，准予办理：{answer}"},
 			},
 			{
 				Name: "refuse", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-				Who: []Party{backOffice}, Needs: Needs{Note: true},
+				Who: []Party{backOffice}, Needs: Needs{Note: true, Files: "result"},
 				Done: Outcome{To: "refused", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}, Public: "不予办理，理由：{answer}"},
 			},
 			{

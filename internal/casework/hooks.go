@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"grassroots/internal/access"
 	"grassroots/internal/store"
 )
 
@@ -43,6 +44,9 @@ type Change struct {
 	Answered bool
 	// Closed marks the change that closed the case.
 	Closed bool
+	// Actor is who made the change, so that a hook may hold a registry's
+	// own rules about who does what (the service window's roles).
+	Actor access.Actor
 
 	// read reads the case once for all the change's hooks.
 	read *caseRead
@@ -114,6 +118,7 @@ func (x *actx) changedByAction(ctx context.Context, spec ActionSpec, out Outcome
 		StatusChanged: fromStatus != x.c.Status,
 		Answered:      target != nil && target.Role == RoleLead && slices.Contains(out.Effects, EffAnswer),
 		Closed:        fromStatus != x.c.Status && x.c.Closed() && x.flow.Terminal(x.c.Status),
+		Actor:         x.actor,
 	}
 	return x.s.changed(ctx, x.tx, x.c.ID, ch)
 }

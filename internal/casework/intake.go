@@ -450,7 +450,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		return Case{}, err
 	}
 	if err := s.changed(ctx, tx, id, Change{Flow: flow.Name, Source: in.Source, ExternalID: in.ExternalID, Channel: in.Channel,
-		EventID: evID, Action: "receive", ToStatus: flow.Start, At: now, Created: true}); err != nil {
+		EventID: evID, Action: "receive", ToStatus: flow.Start, At: now, Created: true, Actor: actor}); err != nil {
 		return Case{}, err
 	}
 	for _, f := range files {

@@ -27,6 +27,9 @@ type PublicView struct {
 	Events               []PublicEvent `json:"events"`
 	CanRate              bool          `json:"can_rate"`
 	ResidentSatisfaction string        `json:"resident_satisfaction,omitempty"`
+	// ReviewHref is where the resident rates this case instead
+	// (Flow.ReviewHref).
+	ReviewHref string `json:"review_href,omitempty"`
 }
 
 // PublicEvent is one step told to the requester.
@@ -78,6 +81,9 @@ func (s *Service) Track(ctx context.Context, no, phoneLast4 string) (PublicView,
 		v.Events = append(v.Events, PublicEvent{At: e.At, Text: e.PublicText})
 	}
 	v.CanRate = c.AnsweredAt != nil && c.ResidentRatedAt == nil
+	if f, ok := s.flows[c.Flow]; ok && f.ReviewHref != "" {
+		v.CanRate, v.ReviewHref = false, f.ReviewHref
+	}
 	return v, nil
 }
 
@@ -96,6 +102,9 @@ func (s *Service) Rate(ctx context.Context, no, phoneLast4, satisfaction, note s
 		c, err := s.trackCase(ctx, tx, no, phoneLast4)
 		if err != nil {
 			return err
+		}
+		if f, ok := s.flows[c.Flow]; ok && f.ReviewHref != "" {
+			return store.Conflict("该申请请在办事进度页评价，每件申请只有一个评价")
 		}
 		if c.AnsweredAt == nil {
 			return store.Conflict("工单尚未答复，答复后才能评价")

@@ -15,12 +15,15 @@ import (
 // them; the status page is polled on the same instance (the result itself
 // is in the database: the list's new version).
 type ImportJob struct {
-	ID        string
-	List      ListKind
-	UserID    int64
-	Phase     string // checking, writing, done, failed
-	Done      int
-	Total     int
+	ID     string
+	List   ListKind
+	UserID int64
+	Phase  string // checking, writing, done, failed
+	Done   int
+	Total  int
+	// Rows is the number of rows in the file, as read (Total counts the
+	// phase's own steps: the rows checked, then the list items written).
+	Rows      int
 	Result    ImportResult
 	Errors    []RowError
 	Message   string
@@ -53,7 +56,7 @@ func (s *Service) StartImport(actor access.Actor, list ListKind, rows []ImportRo
 	s.jobs.mu.Lock()
 	s.jobs.seq++
 	id := fmt.Sprintf("%d-%d", time.Now().UnixNano(), s.jobs.seq)
-	job := &ImportJob{ID: id, List: list, UserID: actor.UserID, Phase: "checking", Total: len(rows), StartedAt: s.now()}
+	job := &ImportJob{ID: id, List: list, UserID: actor.UserID, Phase: "checking", Total: len(rows), Rows: len(rows), StartedAt: s.now()}
 	s.jobs.byID[id] = job
 	// Keep the memory bounded: forget finished jobs older than an hour.
 	for k, j := range s.jobs.byID {

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"grassroots/internal/catalog"
 	"grassroots/internal/org"
 	"grassroots/internal/service"
+	"grassroots/internal/store"
 )
 
 // serviceItemsJSON is the demo service catalogue: the public-service
@@ -116,4 +118,59 @@ func serviceNetwork(ctx context.Context, o *org.Service) ([]service.GeneratedSit
 		sites = append(sites, site)
 	}
 	return sites, nil
+}
+
+// serviceRoles are the demo accounts' window roles: username, the unit of
+// the centre, role, office.
+var serviceRoles = [][4]string{
+	{"demo_front", "350722001000", service.RoleFront, ""},
+	{"demo_back", "350722001000", service.RoleBack, "社会事务办公室"},
+	{"demo_delivery", "350722001000", service.RoleDelivery, ""},
+	{"demo_township", "350722001000", service.RoleBack, "综合便民服务中心"},
+	{"demo_fuling", "350722101000", service.RoleBack, ""},
+	{"demo_fuling", "350722101000", service.RoleDelivery, ""},
+}
+
+// ServiceRoles assigns the demo accounts their window roles and records an
+// online station in the first village (community) of 南浦街道 and 富岭镇,
+// when none of that exists yet; it returns how many roles it assigned.
+func ServiceRoles(ctx context.Context, svc *service.Service, actor access.Actor) (int, error) {
+	n := 0
+	for _, r := range serviceRoles {
+		site, ok, err := svc.SiteOfUnit(ctx, r[1])
+		if err != nil || !ok {
+			return n, err
+		}
+		_, err = svc.AssignRole(ctx, actor, service.StaffInput{SiteID: site.ID, Username: r[0], Role: r[2], Office: r[3]})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid):
+			// Assigned before, or the account is not there.
+		default:
+			return n, err
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	existing, err := svc.Stations(ctx, "")
+	if err != nil || len(existing) > 0 {
+		return n, err
+	}
+	for _, township := range []string{"350722001000", "350722101000"} {
+		points, err := svc.Points(ctx, township)
+		if err != nil || len(points) == 0 {
+			return n, err
+		}
+		var villages []string
+		for _, p := range points[:min(2, len(points))] {
+			villages = append(villages, p.UnitCode)
+		}
+		if _, err := svc.SaveStation(ctx, actor, service.StationInput{Unit: points[0].UnitCode, Name: points[0].UnitName + "网上服务站",
+			Address: points[0].UnitName + "党群服务中心", Helper: "帮办员", Villages: villages}); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,6 +53,34 @@ type Application struct {
 	Visits           int           `json:"visits"`
 	Review           *Review       `json:"review,omitempty"`
 	Notices          []string      `json:"notices,omitempty"`
+	// ResidenceName is the applicant's residence in the county (with
+	// ResidenceCode), or ResidenceOther in another county; Reach is nearby,
+	// county or cross; Forwarded marks an application sent to the
+	// responsible township; PickupName is where the result is collected.
+	ResidenceCode  string `json:"residence_code,omitempty"`
+	ResidenceName  string `json:"residence_name,omitempty"`
+	ResidenceOther string `json:"residence_other,omitempty"`
+	Reach          string `json:"reach"`
+	Forwarded      bool   `json:"forwarded"`
+	PickupName     string `json:"pickup_name,omitempty"`
+	PickupSiteID   int64  `json:"-"`
+	// DeliveredWindow and DeliveredBy are the window and clerk that
+	// handed the result over.
+	DeliveredWindow string `json:"delivered_window,omitempty"`
+	DeliveredBy     string `json:"delivered_by,omitempty"`
+	// ExchangeStatus is a cross-county application's status at the
+	// provincial exchange (sent, accepted, approved, refused).
+	ExchangeStatus string `json:"exchange_status,omitempty"`
+	StationName    string `json:"station_name,omitempty"`
+}
+
+// HandlingText names the back office: the unit and its office, the unit's
+// name once when the office is the unit itself (a county department).
+func (a Application) HandlingText() string {
+	if a.Office == "" || a.Office == a.HandlingUnitName {
+		return a.HandlingUnitName
+	}
+	return a.HandlingUnitName + " " + a.Office
 }
 
 // Fee shows the fee.
@@ -79,12 +108,16 @@ func (r Review) Bad() bool { return r.Rating <= 2 }
 const appCols = `a.id, a.case_id, c.no, c.status, i.code, i.name, a.kind, a.channel, COALESCE(st.name, ''), COALESCE(ce.name, ''), COALESCE(w.name, ''),
 	hu.code, hu.name, a.office, a.township_level, a.applicant_name, a.materials_json, a.consent, a.consent_note, a.fee_cents, a.paid_by_proxy,
 	a.payment_ref, a.accepted_at, c.handle_due_at, a.decided_at, a.decision, c.answer, a.on_time, a.delivered_at, a.delivery, a.delivery_ref, a.visits,
-	r.rating, COALESCE(r.channel, ''), COALESCE(r.note, ''), r.at`
+	r.rating, COALESCE(r.channel, ''), COALESCE(r.note, ''), r.at,
+	COALESCE(ru.code, ''), COALESCE(ru.name, ''), a.residence_other, a.reach, a.forwarded, COALESCE(pk.name, ''), COALESCE(pk.id, 0), COALESCE(dw.name, ''), a.delivered_by_name,
+	a.exchange_status, COALESCE(sn.name, '')`
 
 const appFrom = ` FROM service_applications a JOIN cases c ON c.id = a.case_id JOIN service_items i ON i.id = a.item_id
 	JOIN units hu ON hu.id = a.handling_unit_id
 	LEFT JOIN service_sites st ON st.id = a.site_id LEFT JOIN service_sites ce ON ce.id = a.centre_id
-	LEFT JOIN service_windows w ON w.id = a.window_id LEFT JOIN service_reviews r ON r.application_id = a.id`
+	LEFT JOIN service_windows w ON w.id = a.window_id LEFT JOIN service_reviews r ON r.application_id = a.id
+	LEFT JOIN units ru ON ru.id = a.residence_unit_id LEFT JOIN service_sites pk ON pk.id = COALESCE(a.pickup_site_id, a.site_id, a.centre_id)
+	LEFT JOIN service_windows dw ON dw.id = a.delivered_window_id LEFT JOIN service_stations sn ON sn.id = a.station_id`
 
 func ptime(n sql.NullInt64) *time.Time {
 	if !n.Valid {
@@ -101,10 +134,14 @@ func scanApp(sc interface{ Scan(...any) error }) (Application, error) {
 	var accepted int64
 	var due, decided, delivered, reviewAt, rating, onTime sql.NullInt64
 	var rch, rnote string
+	var forwarded int
 	err := sc.Scan(&a.ID, &a.CaseID, &a.No, &a.Status, &a.ItemCode, &a.ItemName, &a.Kind, &a.Channel, &a.SiteName, &a.CentreName, &a.WindowName,
 		&a.HandlingUnitCode, &a.HandlingUnitName, &a.Office, &township, &a.ApplicantName, &mats, &consent, &a.ConsentNote, &a.FeeCents, &paid,
 		&a.PaymentRef, &accepted, &due, &decided, &a.Decision, &a.Answer, &onTime, &delivered, &a.Delivery, &a.DeliveryRef, &a.Visits,
-		&rating, &rch, &rnote, &reviewAt)
+		&rating, &rch, &rnote, &reviewAt,
+		&a.ResidenceCode, &a.ResidenceName, &a.ResidenceOther, &a.Reach, &forwarded, &a.PickupName, &a.PickupSiteID, &a.DeliveredWindow, &a.DeliveredBy,
+		&a.ExchangeStatus, &a.StationName)
+	a.Forwarded = forwarded == 1
 	if err != nil {
 		return a, err
 	}
@@ -176,6 +213,9 @@ func (s *Service) Application(ctx context.Context, actor access.Actor, no string
 type PublicApplication struct {
 	Application
 	View casework.PublicView
+	// Results are the result documents (a licence, a decision in PDF) the
+	// back office attached to its decision, for the resident to download.
+	Results []casework.Attachment
 }
 
 // PublicApplication returns the application for the resident who knows its
@@ -189,7 +229,37 @@ func (s *Service) PublicApplication(ctx context.Context, no, last4 string) (Publ
 	if err != nil {
 		return PublicApplication{}, err
 	}
-	return PublicApplication{Application: a, View: v}, nil
+	p := PublicApplication{Application: a, View: v}
+	if a.DecidedAt != nil {
+		d, err := s.cases.Get(ctx, access.System, v.No)
+		if err != nil {
+			return p, err
+		}
+		for _, f := range d.Attachments {
+			if f.Stage == ResultStage {
+				p.Results = append(p.Results, f)
+			}
+		}
+	}
+	return p, nil
+}
+
+// ResultStage is the attachment stage of result documents.
+const ResultStage = "result"
+
+// ResultFile opens a result document of the application for the resident
+// who knows its number and the phone's last four digits.
+func (s *Service) ResultFile(ctx context.Context, no, last4 string, id int64) (casework.Attachment, io.ReadCloser, error) {
+	p, err := s.PublicApplication(ctx, no, last4)
+	if err != nil {
+		return casework.Attachment{}, nil, err
+	}
+	for _, f := range p.Results {
+		if f.ID == id {
+			return s.cases.OpenAttachment(ctx, access.System, id)
+		}
+	}
+	return casework.Attachment{}, nil, store.NotFound("找不到该办理结果文件")
 }
 
 // Applications lists the latest applications accepted at, or handled in,

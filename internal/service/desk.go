@@ -33,6 +33,18 @@ type DeskInput struct {
 	ConsentNote string `json:"consent_note,omitempty"`
 	PaidByProxy bool   `json:"paid_by_proxy,omitempty"`
 	PaymentRef  string `json:"payment_ref,omitempty"`
+	// Residence is where the applicant lives or is registered (户籍/居住地):
+	// a unit code of the county (a village, community, township or street).
+	// ResidenceOther names a residence in another county instead: the
+	// application is then a cross-county one (异地可办). Pickup is where the
+	// applicant collects the result: PickupHere (the accepting centre, the
+	// default) or PickupHome (the centre of the residence's township).
+	Residence      string `json:"residence,omitempty"`
+	ResidenceOther string `json:"residence_other,omitempty"`
+	Pickup         string `json:"pickup,omitempty"`
+	// Station is the online service station (网上服务站) a proxy
+	// application was started from.
+	Station int64 `json:"station,omitempty"`
 	// Files are uploaded materials (online); Name is prefixed by the
 	// material's id as "<id>:" by the caller that knows it (see MaterialFile).
 	Files []casework.NewAttachment `json:"-"`
@@ -50,6 +62,8 @@ func (in *DeskInput) normalise() error {
 	in.Note = strings.TrimSpace(in.Note)
 	in.ConsentNote = strings.TrimSpace(in.ConsentNote)
 	in.PaymentRef = strings.TrimSpace(in.PaymentRef)
+	in.Residence = strings.TrimSpace(in.Residence)
+	in.ResidenceOther = strings.TrimSpace(in.ResidenceOther)
 	switch {
 	case in.Item == "":
 		return store.Invalid("请选择服务事项")
@@ -65,6 +79,12 @@ func (in *DeskInput) normalise() error {
 		return store.Invalid("备注不能超过2000字")
 	case utf8.RuneCountInString(in.ConsentNote) > 500 || utf8.RuneCountInString(in.PaymentRef) > 100:
 		return store.Invalid("授权说明或缴费凭证号过长")
+	case utf8.RuneCountInString(in.ResidenceOther) > 100:
+		return store.Invalid("外县居住地不能超过100字")
+	case in.Residence != "" && in.ResidenceOther != "":
+		return store.Invalid("居住地请选择本县的村（社区）或填写外县，二者选一")
+	case in.Pickup != "" && in.Pickup != PickupHere && in.Pickup != PickupHome:
+		return store.Invalid("领取地点应为受理中心(here)或居住地乡镇中心(home)")
 	}
 	return nil
 }
@@ -264,14 +284,14 @@ func (s *Service) townshipAt(ctx context.Context, q store.Querier, path string) 
 
 // route decides the back office of an item applied for at place.
 func (s *Service) route(ctx context.Context, q store.Querier, it Item, place unitRef) (handling, error) {
-	switch it.Level {
-	case LevelCounty:
+	switch {
+	case it.countyBackOffice():
 		u, err := org.RefByCode(ctx, q, it.DeptCode)
 		if err != nil {
 			return handling{}, fmt.Errorf("department %s: %w", it.DeptCode, err)
 		}
 		return handling{unit: u, office: u.Name}, nil
-	case LevelVillage:
+	case it.Level == LevelVillage && it.Transfer == "":
 		if place.Kind != "village" && place.Kind != "community" {
 			return handling{}, store.Invalid("村级事项请在所在村（社区）便民服务点办理")
 		}
@@ -313,6 +333,14 @@ type appData struct {
 	PaymentRef    string        `json:"payment_ref,omitempty"`
 	Notices       []int64       `json:"notices,omitempty"`
 	Visits        int           `json:"visits"`
+	// Residence, ResidenceOther, Reach, Forwarded, Pickup and Station: see
+	// DeskInput and reach.go.
+	Residence      int64  `json:"residence,omitempty"`
+	ResidenceOther string `json:"residence_other,omitempty"`
+	Reach          string `json:"reach,omitempty"`
+	Forwarded      bool   `json:"forwarded,omitempty"`
+	Pickup         int64  `json:"pickup,omitempty"`
+	Station        int64  `json:"station,omitempty"`
 }
 
 // AppMaterial is one material of an application and how it stands.
@@ -391,17 +419,42 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 		return casework.Case{}, store.Invalidf("缺少材料%s，请出具一次性告知书", materialNames(chk.Missing))
 	}
 	place := unitRef{ID: site.UnitID, Code: site.UnitCode, Name: site.UnitName, Kind: site.UnitKind, Path: site.UnitPath}
-	h, err := s.route(ctx, s.db, it, place)
+	rc, err := s.reachOf(ctx, s.db, it, site, in)
 	if err != nil {
 		return casework.Case{}, err
+	}
+	h, err := s.route(ctx, s.db, it, rc.responsible(place))
+	if err != nil {
+		return casework.Case{}, err
+	}
+	if rc.reach == ReachCross {
+		// Sent on through the provincial exchange: the accepting township
+		// keeps it (代收) until the other county's answer comes back.
+		t, _, err := s.townshipAt(ctx, s.db, site.UnitPath)
+		if err != nil {
+			return casework.Case{}, err
+		}
+		h = handling{unit: t, office: CrossOffice, townshipLevel: true}
 	}
 	centre, _, err := s.centreFor(ctx, s.db, site.UnitPath)
 	if err != nil {
 		return casework.Case{}, err
 	}
+	rc.forwarded = rc.reach == ReachCounty && h.townshipLevel
+	pickup := site.ID
+	if in.Pickup == PickupHome && rc.homeCentre.ID != 0 {
+		pickup = rc.homeCentre.ID
+	}
 	d := appData{Item: it.ID, Kind: it.Kind, Channel: channel, Site: site.ID, Centre: centre.ID, Window: win.ID, Unit: h.unit.ID, Office: h.office,
 		TownshipLevel: h.townshipLevel, Applicant: in.ApplicantName, PhoneHash: hash, Materials: materialsOf(it, in.Present, chk.Waived, "present"),
-		Consent: in.Consent, ConsentNote: in.ConsentNote, FeeCents: it.FeeCents, PaidByProxy: in.PaidByProxy, PaymentRef: in.PaymentRef}
+		Consent: in.Consent, ConsentNote: in.ConsentNote, FeeCents: it.FeeCents, PaidByProxy: in.PaidByProxy, PaymentRef: in.PaymentRef,
+		Residence: rc.residence.ID, ResidenceOther: in.ResidenceOther, Reach: rc.reach, Forwarded: rc.forwarded, Pickup: pickup}
+	if in.Station != 0 && channel == ChannelProxy {
+		if err := s.stationServes(ctx, in.Station, site); err != nil {
+			return casework.Case{}, err
+		}
+		d.Station = in.Station
+	}
 	for _, n := range chk.Prior {
 		d.Notices = append(d.Notices, n.ID)
 		if n.SiteKind == SiteCentre {
@@ -413,12 +466,18 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, in DeskInput) 
 	}
 	nc := casework.NewCase{Flow: casework.ServiceFlowName, Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: channel,
 		PlaceUnit: site.UnitCode, ReporterName: in.ApplicantName, ReporterPhone: in.Phone}
-	if it.Immediate() {
+	days := it.LimitDays()
+	switch {
+	case rc.reach == ReachCross:
+		// The other county decides, even an item immediate there.
+		nc.Dispatch = h.unit.Code
+		days = max(days, 1)
+	case it.Immediate():
 		nc.OnSpot, nc.Note = true, "即办件，窗口当场办结出件"
-	} else {
+	default:
 		nc.Dispatch = h.unit.Code
 	}
-	return s.create(ctx, actor, nc, d, it, it.LimitDays())
+	return s.create(ctx, actor, nc, d, it, days)
 }
 
 func (s *Service) create(ctx context.Context, actor access.Actor, nc casework.NewCase, d appData, it Item, days int) (casework.Case, error) {
@@ -499,7 +558,8 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 	}
 	hash := s.sealer.Hash(in.Phone)
 	d := appData{Item: it.ID, Kind: it.Kind, Channel: ChannelOnline, Centre: centre.ID, Unit: h.unit.ID, Office: h.office, TownshipLevel: h.townshipLevel,
-		Applicant: in.ApplicantName, PhoneHash: hash, Materials: materialsOf(it, present, nil, "uploaded"), FeeCents: it.FeeCents}
+		Applicant: in.ApplicantName, PhoneHash: hash, Materials: materialsOf(it, present, nil, "uploaded"), FeeCents: it.FeeCents,
+		Residence: place.ID, Reach: ReachNearby, Pickup: centre.ID}
 	nc := casework.NewCase{Flow: casework.ServiceFlowName, Kind: it.Kind, Title: it.Name + "（" + in.ApplicantName + "）", Body: in.Note, Channel: ChannelOnline,
 		PlaceUnit: place.Code, ReporterName: in.ApplicantName, ReporterPhone: in.Phone, Dispatch: h.unit.Code, Attachments: in.Files}
 	days := it.LimitDays()
@@ -563,6 +623,13 @@ func (s *Service) SupplyOnline(ctx context.Context, no, last4, note string, file
 // Deliver records the delivery of the result (统一出件): at the window, by
 // post (with the tracking number) or online (the e-licence or result notice).
 func (s *Service) Deliver(ctx context.Context, actor access.Actor, no, method, ref string) (casework.Case, error) {
+	return s.DeliverAt(ctx, actor, no, method, ref, 0)
+}
+
+// DeliverAt is Deliver at a chosen window of the centre where the applicant
+// collects the result (0: its delivery window). The window and the clerk
+// are recorded; only that centre's staff deliver (see mayDeliver).
+func (s *Service) DeliverAt(ctx context.Context, actor access.Actor, no, method, ref string, windowID int64) (casework.Case, error) {
 	if err := mustStaff(actor); err != nil {
 		return casework.Case{}, err
 	}
@@ -576,5 +643,5 @@ func (s *Service) Deliver(ctx context.Context, actor access.Actor, no, method, r
 	if utf8.RuneCountInString(ref) > 100 {
 		return casework.Case{}, store.Invalid("单号不能超过100字")
 	}
-	return s.cases.Do(ctx, actor, no, casework.Action{Name: "deliver", Note: ref, Fields: map[string]string{"delivery": method}})
+	return s.cases.Do(withWindow(ctx, windowID), actor, no, casework.Action{Name: "deliver", Note: ref, Fields: map[string]string{"delivery": method}})
 }

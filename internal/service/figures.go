@@ -22,6 +22,11 @@ type FigureRow struct {
 	Window int `json:"window"`
 	Online int `json:"online"`
 	Proxy  int `json:"proxy"`
+	// By reach: nearby (就近办), elsewhere in the county (同城通办), across
+	// counties (异地可办).
+	Nearby    int `json:"nearby"`
+	Elsewhere int `json:"elsewhere"`
+	Cross     int `json:"cross"`
 	// Immediate (即办件) and promised (承诺件) items.
 	Immediate int `json:"immediate"`
 	Promised  int `json:"promised"`
@@ -79,6 +84,10 @@ type Figures struct {
 	// to townships (下沉事项).
 	Items         int `json:"items"`
 	DevolvedItems int `json:"devolved_items"`
+	// WholeChainItems and PartialItems split the items moved down: with
+	// their whole chain (全链条划转) or in part.
+	WholeChainItems int `json:"whole_chain_items"`
+	PartialItems    int `json:"partial_items"`
 }
 
 // FigureFilter is the period (accepted in [From, To); zero: unbounded).
@@ -94,7 +103,9 @@ func (s *Service) Figures(ctx context.Context, actor access.Actor, f FigureFilte
 		return Figures{}, err
 	}
 	out := Figures{From: f.From, To: f.To, All: FigureRow{Key: "all", Name: "合计"}}
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(devolved), 0) FROM service_items WHERE active = 1`).Scan(&out.Items, &out.DevolvedItems); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(devolved), 0),
+		COALESCE(SUM(CASE WHEN transfer = 'whole' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN transfer = 'partial' THEN 1 ELSE 0 END), 0)
+		FROM service_items WHERE active = 1`).Scan(&out.Items, &out.DevolvedItems, &out.WholeChainItems, &out.PartialItems); err != nil {
 		return out, fmt.Errorf("figures: %w", err)
 	}
 	c1, a1 := actor.SubtreeFilter("hu.path")
@@ -110,7 +121,7 @@ func (s *Service) Figures(ctx context.Context, actor access.Actor, f FigureFilte
 		args = append(args, store.Millis(f.To))
 	}
 	rows, err := s.db.Query(ctx, `SELECT COALESCE(ce.id, 0), COALESCE(ce.name, ''), hu.code, hu.name, a.office, i.code, i.name,
-		a.channel, a.kind, a.accepted_at, a.decided_at, a.on_time, a.delivered_at, a.visits, a.township_level, r.rating, COALESCE(p.paused, 0)
+		a.channel, a.kind, a.accepted_at, a.decided_at, a.on_time, a.delivered_at, a.visits, a.township_level, r.rating, COALESCE(p.paused, 0), a.reach
 		FROM service_applications a JOIN cases c ON c.id = a.case_id JOIN service_items i ON i.id = a.item_id
 		JOIN units hu ON hu.id = a.handling_unit_id LEFT JOIN service_sites ce ON ce.id = a.centre_id
 		LEFT JOIN service_reviews r ON r.application_id = a.id
@@ -135,8 +146,9 @@ func (s *Service) Figures(ctx context.Context, actor access.Actor, f FigureFilte
 		var decided, onTime, delivered, rating sql.NullInt64
 		var township int
 		var paused int64
+		var reach string
 		if err := rows.Scan(&centreID, &centreName, &unitCode, &unitName, &office, &itemCode, &itemName, &channel, &kind, &accepted,
-			&decided, &onTime, &delivered, &visits, &township, &rating, &paused); err != nil {
+			&decided, &onTime, &delivered, &visits, &township, &rating, &paused, &reach); err != nil {
 			return out, fmt.Errorf("figures: %w", err)
 		}
 		targets := []*FigureRow{&out.All, pick(offices, unitCode+"/"+office, unitName+" "+office), pick(items, itemCode, itemName)}
@@ -154,6 +166,14 @@ func (s *Service) Figures(ctx context.Context, actor access.Actor, f FigureFilte
 				r.Online++
 			case ChannelProxy:
 				r.Proxy++
+			}
+			switch reach {
+			case ReachCounty:
+				r.Elsewhere++
+			case ReachCross:
+				r.Cross++
+			default:
+				r.Nearby++
 			}
 			if kind == KindImmediate {
 				r.Immediate++
@@ -213,7 +233,8 @@ func WriteFiguresXLSX(w io.Writer, f Figures) error {
 	}
 	defer wb.Close()
 	cols := []xlsx.Column{{Title: "名称"}, {Title: "申请总数", Kind: xlsx.Int}, {Title: "窗口受理", Kind: xlsx.Int},
-		{Title: "网上申请", Kind: xlsx.Int}, {Title: "代办", Kind: xlsx.Int}, {Title: "即办件", Kind: xlsx.Int}, {Title: "承诺件", Kind: xlsx.Int},
+		{Title: "网上申请", Kind: xlsx.Int}, {Title: "代办", Kind: xlsx.Int}, {Title: "就近办", Kind: xlsx.Int}, {Title: "同城通办", Kind: xlsx.Int},
+		{Title: "异地可办", Kind: xlsx.Int}, {Title: "即办件", Kind: xlsx.Int}, {Title: "承诺件", Kind: xlsx.Int},
 		{Title: "已办结", Kind: xlsx.Int}, {Title: "按时办结", Kind: xlsx.Int}, {Title: "按时办结率", Kind: xlsx.Percent},
 		{Title: "平均办理时长(小时)", Kind: xlsx.Float}, {Title: "跑动次数", Kind: xlsx.Int}, {Title: "次均跑动", Kind: xlsx.Float},
 		{Title: "乡镇(村)办理", Kind: xlsx.Int}, {Title: "乡镇办理占比", Kind: xlsx.Percent}, {Title: "已出件", Kind: xlsx.Int},
@@ -228,7 +249,7 @@ func WriteFiguresXLSX(w io.Writer, f Figures) error {
 			return err
 		}
 		for _, r := range append([]FigureRow{f.All}, s.rows...) {
-			if err := sh.Add(r.Name, r.Total, r.Window, r.Online, r.Proxy, r.Immediate, r.Promised, r.Decided, r.OnTime,
+			if err := sh.Add(r.Name, r.Total, r.Window, r.Online, r.Proxy, r.Nearby, r.Elsewhere, r.Cross, r.Immediate, r.Promised, r.Decided, r.OnTime,
 				round(r.OnTimeRate()), round(r.AvgHours()), r.Visits, round(r.VisitsPer()), r.TownshipLevel, round(r.TownshipShare()),
 				r.Delivered, r.Reviews, r.Good, r.Bad, round(r.GoodRate())); err != nil {
 				return err

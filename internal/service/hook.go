@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
 )
@@ -27,10 +28,17 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 	if ch.Created {
 		return s.insertApplication(ctx, tx, c, at)
 	}
-	var appID int64
-	var kind string
-	if err := tx.QueryRow(ctx, `SELECT id, kind FROM service_applications WHERE case_id = ?`, c.ID).Scan(&appID, &kind); err != nil {
+	var appID, pickup int64
+	var kind, office string
+	if err := tx.QueryRow(ctx, `SELECT id, kind, office, COALESCE(pickup_site_id, site_id, centre_id, 0) FROM service_applications WHERE case_id = ?`,
+		c.ID).Scan(&appID, &kind, &office, &pickup); err != nil {
 		return fmt.Errorf("application of %s: %w", c.No, err)
+	}
+	switch ch.Action {
+	case "sign", "ask_supplement", "approve", "refuse", "return":
+		if err := mayHandle(ctx, tx, ch.Actor, office); err != nil {
+			return err
+		}
 	}
 	switch ch.Action {
 	case "fix_on_spot":
@@ -76,8 +84,13 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 		if method == DeliverWindow {
 			visit = 1
 		}
-		_, err = tx.Exec(ctx, `UPDATE service_applications SET delivered_at = ?, delivery = ?, delivery_ref = ?, visits = visits + ? WHERE id = ?`,
-			at, method, ch.Note, visit, appID)
+		win, err := s.deliveryWindow(ctx, tx, ch.Actor, pickup, windowFrom(ctx))
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE service_applications SET delivered_at = ?, delivery = ?, delivery_ref = ?, visits = visits + ?,
+			delivered_window_id = ?, delivered_by = ?, delivered_by_name = ? WHERE id = ?`,
+			at, method, ch.Note, visit, nullID(win), nullID(ch.Actor.UserID), actorName(ch.Actor), appID)
 		return err
 	}
 	return nil
@@ -114,14 +127,28 @@ func (s *Service) insertApplication(ctx context.Context, tx *store.Tx, c casewor
 	if err != nil {
 		return err
 	}
+	if d.Reach == "" {
+		d.Reach = ReachNearby
+	}
+	exchange := ""
+	if d.Reach == ReachCross {
+		exchange = ExchangeSent
+	}
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO service_applications (case_id, item_id, kind, channel, site_id, centre_id, window_id, handling_unit_id, office,
-		township_level, applicant_name, phone_hash, materials_json, consent, consent_note, fee_cents, paid_by_proxy, payment_ref, accepted_at, visits)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		township_level, applicant_name, phone_hash, materials_json, consent, consent_note, fee_cents, paid_by_proxy, payment_ref, accepted_at, visits,
+		residence_unit_id, residence_other, reach, forwarded, pickup_site_id, exchange_status, station_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.ID, d.Item, d.Kind, d.Channel, nullID(d.Site), nullID(d.Centre), nullID(d.Window), d.Unit, d.Office, b2i(d.TownshipLevel),
-		d.Applicant, d.PhoneHash, string(mats), b2i(d.Consent), d.ConsentNote, d.FeeCents, b2i(d.PaidByProxy), d.PaymentRef, at, d.Visits).Scan(&id)
+		d.Applicant, d.PhoneHash, string(mats), b2i(d.Consent), d.ConsentNote, d.FeeCents, b2i(d.PaidByProxy), d.PaymentRef, at, d.Visits,
+		nullID(d.Residence), d.ResidenceOther, d.Reach, b2i(d.Forwarded), nullID(d.Pickup), exchange, nullID(d.Station)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("insert application %s: %w", c.No, err)
+	}
+	if d.Reach == ReachCross {
+		if err := s.sendCrossCounty(ctx, tx, c, *d, at); err != nil {
+			return err
+		}
 	}
 	for _, n := range d.Notices {
 		if _, err := tx.Exec(ctx, `UPDATE service_notices SET application_id = ? WHERE id = ? AND application_id IS NULL`, id, n); err != nil {
@@ -129,4 +156,46 @@ func (s *Service) insertApplication(ctx context.Context, tx *store.Tx, c casewor
 		}
 	}
 	return nil
+}
+
+type windowKey struct{}
+
+// withWindow carries the delivering window a clerk chose into the change
+// hook that records the delivery.
+func withWindow(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, windowKey{}, id)
+}
+
+func windowFrom(ctx context.Context) int64 {
+	id, _ := ctx.Value(windowKey{}).(int64)
+	return id
+}
+
+// deliveryWindow checks that actor may deliver at the pickup site and
+// returns the window delivered at: the one chosen (a window of that site),
+// else the site's delivery window (统一出件窗口), else its first window.
+func (s *Service) deliveryWindow(ctx context.Context, tx *store.Tx, actor access.Actor, pickup, chosen int64) (int64, error) {
+	if pickup == 0 {
+		return 0, nil
+	}
+	site, err := scanSite(tx.QueryRow(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id WHERE s.id = ?`, pickup))
+	if err != nil {
+		return 0, fmt.Errorf("pickup site: %w", err)
+	}
+	if err := mayDeliver(ctx, tx, actor, site); err != nil {
+		return 0, err
+	}
+	var id int64
+	if chosen != 0 {
+		err := tx.QueryRow(ctx, `SELECT id FROM service_windows WHERE id = ? AND site_id = ?`, chosen, site.ID).Scan(&id)
+		if isNotFound(err) {
+			return 0, store.Invalidf("所选窗口不属于%s，请在申请人领取的中心出件", site.Name)
+		}
+		return id, err
+	}
+	err = tx.QueryRow(ctx, `SELECT id FROM service_windows WHERE site_id = ? ORDER BY CASE WHEN kind = 'delivery' THEN 0 ELSE 1 END, id LIMIT 1`, site.ID).Scan(&id)
+	if isNotFound(err) {
+		return 0, nil
+	}
+	return id, err
 }

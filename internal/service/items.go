@@ -17,29 +17,34 @@ import (
 // Item is a service item: a matter of the catalogue with what an applicant
 // needs and how it is handled.
 type Item struct {
-	ID           int64      `json:"-"`
-	Code         string     `json:"code"`
-	MatterType   string     `json:"matter_type"`
-	Name         string     `json:"name"`
-	Kind         string     `json:"kind"`  // immediate, promised
-	Level        string     `json:"level"` // county, township, village
-	DeptCode     string     `json:"dept_code,omitempty"`
-	DeptName     string     `json:"dept_name,omitempty"`
-	Office       string     `json:"office,omitempty"`
-	LegalDays    int        `json:"legal_days"`
-	PromisedDays int        `json:"promised_days"`
-	FeeCents     int64      `json:"fee_cents"`
-	FeeNote      string     `json:"fee_note,omitempty"`
-	Conditions   string     `json:"conditions,omitempty"`
-	Online       bool       `json:"online"`       // 全程网办
-	OneVisit     bool       `json:"one_visit"`    // 最多跑一次
-	Proxy        bool       `json:"proxy"`        // 代办
-	Nearby       bool       `json:"nearby"`       // 就近办
-	Citywide     bool       `json:"citywide"`     // 同城通办
-	CrossRegion  bool       `json:"cross_region"` // 异地可办
-	Devolved     bool       `json:"devolved"`     // 下沉事项
-	Materials    []Material `json:"materials"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	ID           int64  `json:"-"`
+	Code         string `json:"code"`
+	MatterType   string `json:"matter_type"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`  // immediate, promised
+	Level        string `json:"level"` // county, township, village
+	DeptCode     string `json:"dept_code,omitempty"`
+	DeptName     string `json:"dept_name,omitempty"`
+	Office       string `json:"office,omitempty"`
+	LegalDays    int    `json:"legal_days"`
+	PromisedDays int    `json:"promised_days"`
+	FeeCents     int64  `json:"fee_cents"`
+	FeeNote      string `json:"fee_note,omitempty"`
+	Conditions   string `json:"conditions,omitempty"`
+	Online       bool   `json:"online"`       // 全程网办
+	OneVisit     bool   `json:"one_visit"`    // 最多跑一次
+	Proxy        bool   `json:"proxy"`        // 代办
+	Nearby       bool   `json:"nearby"`       // 就近办
+	Citywide     bool   `json:"citywide"`     // 同城通办
+	CrossRegion  bool   `json:"cross_region"` // 异地可办
+	Devolved     bool   `json:"devolved"`     // 下沉事项
+	// Transfer says how an item moved down went: TransferWhole (全链条划转:
+	// acceptance, handling and decision all at the township) or
+	// TransferPartial, with CountySteps the steps kept by the county.
+	Transfer    string     `json:"transfer,omitempty"`
+	CountySteps []string   `json:"county_steps,omitempty"`
+	Materials   []Material `json:"materials"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // Material is one document an item asks for.
@@ -98,6 +103,8 @@ type ItemInput struct {
 	Citywide     bool            `json:"citywide"`
 	CrossRegion  bool            `json:"cross_region"`
 	Devolved     bool            `json:"devolved"`
+	Transfer     string          `json:"transfer"`
+	CountySteps  []string        `json:"county_steps"`
 	Materials    []MaterialInput `json:"materials"`
 }
 
@@ -135,6 +142,9 @@ func (in *ItemInput) normalise() error {
 		return store.Invalid("事项名称不能超过200字")
 	case len(in.Materials) > 50:
 		return store.Invalid("申请材料不能超过50项")
+	}
+	if err := in.normaliseTransfer(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i := range in.Materials {
@@ -207,17 +217,19 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 	case err == nil:
 		if _, err := tx.Exec(ctx, `UPDATE service_items SET name = ?, kind = ?, level = ?, dept_unit_id = ?, office = ?, legal_days = ?, promised_days = ?,
 			fee_cents = ?, fee_note = ?, conditions = ?, online = ?, one_visit = ?, proxy = ?, nearby = ?, citywide = ?, cross_region = ?, devolved = ?,
-			active = 1, updated_at = ? WHERE id = ?`,
+			transfer = ?, county_steps = ?, active = 1, updated_at = ? WHERE id = ?`,
 			in.Name, in.Kind, in.Level, nullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
-			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved), now, id); err != nil {
+			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved),
+			in.Transfer, strings.Join(in.CountySteps, ","), now, id); err != nil {
 			return fmt.Errorf("update service item: %w", err)
 		}
 	case isNotFound(err):
 		if err := tx.QueryRow(ctx, `INSERT INTO service_items (code, matter_id, name, kind, level, dept_unit_id, office, legal_days, promised_days,
-			fee_cents, fee_note, conditions, online, one_visit, proxy, nearby, citywide, cross_region, devolved, demo, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			fee_cents, fee_note, conditions, online, one_visit, proxy, nearby, citywide, cross_region, devolved, transfer, county_steps, demo, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			in.Code, matterID, in.Name, in.Kind, in.Level, nullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
-			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved), b2i(demo), now, now).Scan(&id); err != nil {
+			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved),
+			in.Transfer, strings.Join(in.CountySteps, ","), b2i(demo), now, now).Scan(&id); err != nil {
 			return fmt.Errorf("insert service item: %w", err)
 		}
 	default:
@@ -273,10 +285,12 @@ type ItemFilter struct {
 	Online   bool   // only items that can be done fully online
 	Devolved bool   // only items moved down to townships
 	Level    string
+	Transfer string // only items moved down with their whole chain (whole) or in part (partial)
 }
 
 const itemCols = `i.id, i.code, m.type, i.name, i.kind, i.level, COALESCE(d.code, ''), COALESCE(d.name, ''), i.office, i.legal_days, i.promised_days,
-	i.fee_cents, i.fee_note, i.conditions, i.online, i.one_visit, i.proxy, i.nearby, i.citywide, i.cross_region, i.devolved, i.updated_at`
+	i.fee_cents, i.fee_note, i.conditions, i.online, i.one_visit, i.proxy, i.nearby, i.citywide, i.cross_region, i.devolved, i.updated_at,
+	i.transfer, i.county_steps`
 
 const itemFrom = ` FROM service_items i JOIN matters m ON m.id = i.matter_id LEFT JOIN units d ON d.id = i.dept_unit_id`
 
@@ -284,8 +298,12 @@ func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 	var it Item
 	var online, oneVisit, proxy, nearby, citywide, cross, devolved int
 	var updated int64
+	var steps string
 	err := sc.Scan(&it.ID, &it.Code, &it.MatterType, &it.Name, &it.Kind, &it.Level, &it.DeptCode, &it.DeptName, &it.Office, &it.LegalDays, &it.PromisedDays,
-		&it.FeeCents, &it.FeeNote, &it.Conditions, &online, &oneVisit, &proxy, &nearby, &citywide, &cross, &devolved, &updated)
+		&it.FeeCents, &it.FeeNote, &it.Conditions, &online, &oneVisit, &proxy, &nearby, &citywide, &cross, &devolved, &updated, &it.Transfer, &steps)
+	if steps != "" {
+		it.CountySteps = strings.Split(steps, ",")
+	}
 	it.Online, it.OneVisit, it.Proxy, it.Nearby, it.Citywide, it.CrossRegion, it.Devolved = online == 1, oneVisit == 1, proxy == 1, nearby == 1, citywide == 1, cross == 1, devolved == 1
 	it.UpdatedAt = store.Time(updated)
 	return it, err
@@ -310,6 +328,10 @@ func (s *Service) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 	if f.Level != "" {
 		q += ` AND i.level = ?`
 		args = append(args, f.Level)
+	}
+	if f.Transfer != "" {
+		q += ` AND i.transfer = ?`
+		args = append(args, f.Transfer)
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY i.code`, args...)
 	out, err := store.Collect(rows, err, scanItem)

@@ -48,6 +48,8 @@ type Staff struct {
 	UserID   int64  `json:"user_id,omitempty"`
 	Name     string `json:"name"`
 	Post     string `json:"post,omitempty"`
+	Role     string `json:"role,omitempty"`   // front, back, delivery ('' not assigned)
+	Office   string `json:"office,omitempty"` // the back office's 科室
 }
 
 const siteCols = `s.id, s.unit_id, u.code, u.name, u.kind, u.path, s.kind, s.name, s.address, s.phone, s.hours`
@@ -126,14 +128,14 @@ func (s *Service) fillSite(ctx context.Context, x *Site) error {
 		x.Windows = append(x.Windows, w)
 	}
 	rows.Close()
-	rows, err = s.db.Query(ctx, `SELECT id, COALESCE(window_id, 0), COALESCE(user_id, 0), name, post FROM service_staff WHERE site_id = ? ORDER BY id`, x.ID)
+	rows, err = s.db.Query(ctx, `SELECT id, COALESCE(window_id, 0), COALESCE(user_id, 0), name, post, role, office FROM service_staff WHERE site_id = ? ORDER BY id`, x.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var st Staff
-		if err := rows.Scan(&st.ID, &st.WindowID, &st.UserID, &st.Name, &st.Post); err != nil {
+		if err := rows.Scan(&st.ID, &st.WindowID, &st.UserID, &st.Name, &st.Post, &st.Role, &st.Office); err != nil {
 			return err
 		}
 		x.Staff = append(x.Staff, st)
@@ -190,4 +192,17 @@ func (s *Service) centreFor(ctx context.Context, q store.Querier, path string) (
 		}
 	}
 	return Site{}, false, nil
+}
+
+// SiteOfUnit returns the site of the unit with code; false when it has
+// none.
+func (s *Service) SiteOfUnit(ctx context.Context, code string) (Site, bool, error) {
+	x, err := scanSite(s.db.QueryRow(ctx, `SELECT `+siteCols+` FROM service_sites s JOIN units u ON u.id = s.unit_id WHERE u.code = ?`, code))
+	if isNotFound(err) {
+		return Site{}, false, nil
+	}
+	if err != nil {
+		return Site{}, false, err
+	}
+	return x, true, s.fillSite(ctx, &x)
 }

@@ -364,8 +364,9 @@ func TestServiceWindowToFigures(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("figures (-want +got):\n%s", diff)
 		}
-		if f.Items != 20 || f.DevolvedItems != 12 {
-			t.Errorf("items %d devolved %d", f.Items, f.DevolvedItems)
+		// Thirteen moved down: four with their whole chain, one in part.
+		if f.Items != 20 || f.DevolvedItems != 13 || f.WholeChainItems != 4 || f.PartialItems != 1 {
+			t.Errorf("items %d devolved %d whole %d partial %d", f.Items, f.DevolvedItems, f.WholeChainItems, f.PartialItems)
 		}
 		// Handling time leaves out the week paused for supplements.
 		if h := all.HandlingHours; h > 24 {

@@ -272,6 +272,7 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /portal/service/track":        {Public: true, NotFoundOK: true},
 		"POST /portal/service/review":       {Public: true, NotFoundOK: true},
 		"POST /portal/service/supply":       {Public: true, NotFoundOK: true},
+		"POST /portal/service/result":       {Public: true, NotFoundOK: true},
 
 		"GET /service":                             {Allow: everyone},
 		"GET /service/items/{code}":                {Path: "/service/items/NOSUCH", Allow: serviceStaff, NotFoundOK: true},
@@ -283,6 +284,15 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /service/network":                     {Allow: everyone},
 		"GET /service/figures":                     {Allow: serviceStaff},
 		"GET /service/figures.xlsx":                {Allow: serviceStaff},
+		// The back office's queue, the window roles and the online stations
+		// (issue 21); who may assign a role or record a station at which
+		// centre is the domain's (internal/service window_test.go).
+		"GET /service/queue":              {Allow: serviceStaff},
+		"GET /service/staff":              {Allow: everyone}, // like the network page
+		"POST /service/staff":             {Allow: serviceStaff, NotFoundOK: true},
+		"POST /service/staff/{id}/remove": {Path: "/service/staff/0/remove", Allow: serviceStaff, NotFoundOK: true},
+		"GET /service/stations":           {Allow: everyone},
+		"POST /service/stations":          {Allow: serviceStaff, Accept: []int{http.StatusBadRequest}},
 		// Service items are the county's: county administrators and the approval office maintain them.
 		"GET /service/items/new":          {Allow: countyAdmin},
 		"POST /service/items/new":         {Allow: countyAdmin},

@@ -134,12 +134,15 @@ func (f CoordFilterForm) filter(flow string) (casework.CoordFilter, error) {
 // township calls or enforcement cases) with their parties.
 type CoordListPage struct {
 	Page
-	Flow       string
-	Base       string
-	Filter     CoordFilterForm
-	Kinds      []CoordOption
-	Statuses   []CoordOption
-	Townships  []CoordOption
+	Flow      string
+	Base      string
+	Filter    CoordFilterForm
+	Kinds     []CoordOption
+	Statuses  []CoordOption
+	Townships []CoordOption
+	// Units are the parties' units the list filters by, by name (the
+	// code is the value only).
+	Units      []CoordOption
 	Rows       []casework.CoordRow
 	NextHref   string
 	ExportHref string
@@ -199,6 +202,14 @@ func (s *Server) coordList(flow string) handler {
 		p.Townships = []CoordOption{{Value: "", Label: s.Msgs.T(lang, "coord.any")}}
 		for _, t := range towns {
 			p.Townships = append(p.Townships, CoordOption{Value: t.Code, Label: t.Name, Selected: t.Code == ff.Township})
+		}
+		depts, err := s.Cases.UnitChoices(r.Context(), "department")
+		if err != nil {
+			return err
+		}
+		p.Units = []CoordOption{{Value: "", Label: s.Msgs.T(lang, "coord.any")}}
+		for _, u := range append(depts, towns...) {
+			p.Units = append(p.Units, CoordOption{Value: u.Code, Label: u.Name, Selected: u.Code == ff.Unit})
 		}
 		v := ff.values()
 		p.ExportHref = nav.Href + "/export.xlsx"

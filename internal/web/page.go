@@ -211,6 +211,14 @@ var funcs = template.FuncMap{
 		}
 		return t.In(shanghai).Format("2006年1月2日")
 	},
+	// cnLastDay shows the last day an exclusive end (the midnight after
+	// it) still covers: valid to 2026-12-31 is stored as 2027-01-01 00:00.
+	"cnLastDay": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(shanghai).Add(-time.Millisecond).Format("2006年1月2日")
+	},
 	"isoTime": func(t time.Time) string { return t.Format(time.RFC3339) },
 	"add":     func(a, b int) int { return a + b },
 	"query":   url.QueryEscape,

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -82,6 +83,9 @@ type PortalTrackPage struct {
 	Error string
 	// Rating is what the rating form held, kept on an error.
 	Rating, RatingNote string
+	// OwnReview is the rating the case has in its registry's own scale
+	// (View.ReviewHref), as its registry words it; "" when none yet.
+	OwnReview string
 }
 
 // Satisfactions are the choices of the rating form.
@@ -291,6 +295,11 @@ func (p *portal) trackPage(w http.ResponseWriter, r *http.Request, pg PortalTrac
 		return nil
 	}
 	pg.View = &v
+	if v.ReviewHref != "" && p.s.Service != nil {
+		if a, err := p.s.Service.PublicApplication(r.Context(), pg.No, pg.Last4); err == nil && a.Review != nil {
+			pg.OwnReview = p.s.Msgs.T(pg.Lang, fmt.Sprintf("service.rating.%d", a.Review.Rating))
+		}
+	}
 	return p.s.render(w, r, "portal_track", pg)
 }
 

@@ -31,6 +31,7 @@ var serviceArea = casework.ServiceFlow().Nav.ID
 type ServiceDeskPage struct {
 	Page
 	Q            string
+	Transfer     string // the catalogue filter: whole, partial or "" for all
 	Items        []service.Item
 	Site         *service.Site
 	Applications []service.Application
@@ -46,13 +47,18 @@ type ServiceItemPage struct {
 	Check   *service.CheckResult
 	Error   string
 	IsProxy bool // the clerk works at a village service point (代办)
+	// Residences are the county's places an applicant may live in;
+	// Stations the online stations serving the clerk's village (proxy).
+	Residences []service.Residence
+	Stations   []service.Station
 }
 
 // ServiceDeskForm is what the clerk entered, kept when the form is shown
 // again.
 type ServiceDeskForm struct {
 	ApplicantName, Phone, Note, ConsentNote, PaymentRef string
-	WindowID                                            int64
+	Residence, ResidenceOther, Pickup                   string
+	WindowID, Station                                   int64
 	Present                                             []int64
 	Consent, PaidByProxy                                bool
 }
@@ -69,6 +75,9 @@ type ServiceApplicationPage struct {
 	Deliveries []string
 	Ratings    []int
 	CanRecord  bool // the window may record the review
+	// Windows are the windows of the centre where the applicant collects
+	// the result (the delivery form's choice).
+	Windows []service.Window
 }
 
 // Can reports whether the user may take action name now.
@@ -129,14 +138,19 @@ func (s *Server) serviceRoutes() {
 	s.mux.HandleFunc("GET /service/network", s.staff(s.serviceNetwork))
 	s.mux.HandleFunc("GET /service/figures", s.staff(s.serviceFigures))
 	s.mux.HandleFunc("GET /service/figures.xlsx", s.staff(s.serviceFiguresXLSX))
+	s.serviceWindowRoutes()
 	s.servicePortalRoutes()
 	s.serviceItemAdminRoutes()
 }
 
 func (s *Server) serviceDesk(w http.ResponseWriter, r *http.Request) error {
 	ctx, actor := r.Context(), actorOf(r)
-	pg := ServiceDeskPage{Page: s.page(r, "service.desk.title", serviceArea), Q: strings.TrimSpace(r.URL.Query().Get("q"))}
-	items, err := s.Service.Items(ctx, service.ItemFilter{Q: pg.Q})
+	pg := ServiceDeskPage{Page: s.page(r, "service.desk.title", serviceArea), Q: strings.TrimSpace(r.URL.Query().Get("q")),
+		Transfer: r.URL.Query().Get("transfer")}
+	if pg.Transfer != "" && !slices.Contains(service.Transfers, pg.Transfer) {
+		return store.Invalid("下放方式应为全链条划转(whole)或部分下放(partial)")
+	}
+	items, err := s.Service.Items(ctx, service.ItemFilter{Q: pg.Q, Transfer: pg.Transfer})
 	if err != nil {
 		return err
 	}
@@ -172,6 +186,14 @@ func (s *Server) serviceItemPage(r *http.Request, code string) (ServiceItemPage,
 	}
 	if ok {
 		pg.Site, pg.IsProxy = &site, site.Kind == service.SitePoint
+		if pg.Residences, err = s.Service.Residences(r.Context()); err != nil {
+			return pg, err
+		}
+		if pg.IsProxy {
+			if pg.Stations, err = s.Service.StationsFor(r.Context(), site); err != nil {
+				return pg, err
+			}
+		}
 	}
 	return pg, nil
 }
@@ -187,15 +209,18 @@ func (s *Server) serviceItem(w http.ResponseWriter, r *http.Request) error {
 func deskForm(r *http.Request) (ServiceDeskForm, service.DeskInput) {
 	f := ServiceDeskForm{ApplicantName: r.PostFormValue("applicant_name"), Phone: r.PostFormValue("phone"), Note: r.PostFormValue("note"),
 		ConsentNote: r.PostFormValue("consent_note"), PaymentRef: r.PostFormValue("payment_ref"),
-		Consent: r.PostFormValue("consent") == "1", PaidByProxy: r.PostFormValue("paid_by_proxy") == "1"}
+		Consent: r.PostFormValue("consent") == "1", PaidByProxy: r.PostFormValue("paid_by_proxy") == "1",
+		Residence: r.PostFormValue("residence"), ResidenceOther: r.PostFormValue("residence_other"), Pickup: r.PostFormValue("pickup")}
 	f.WindowID, _ = strconv.ParseInt(r.PostFormValue("window_id"), 10, 64)
+	f.Station, _ = strconv.ParseInt(r.PostFormValue("station"), 10, 64)
 	for _, v := range r.PostForm["material"] {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			f.Present = append(f.Present, id)
 		}
 	}
 	return f, service.DeskInput{ApplicantName: f.ApplicantName, Phone: f.Phone, Present: f.Present, WindowID: f.WindowID, Note: f.Note,
-		Consent: f.Consent, ConsentNote: f.ConsentNote, PaidByProxy: f.PaidByProxy, PaymentRef: f.PaymentRef}
+		Consent: f.Consent, ConsentNote: f.ConsentNote, PaidByProxy: f.PaidByProxy, PaymentRef: f.PaymentRef,
+		Residence: f.Residence, ResidenceOther: f.ResidenceOther, Pickup: f.Pickup, Station: f.Station}
 }
 
 // serviceItemPost checks the materials, then accepts (receipt) or gives a
@@ -258,6 +283,23 @@ func (s *Server) serviceApplication(w http.ResponseWriter, r *http.Request) erro
 		Deliveries: service.Deliveries, Ratings: service.Ratings}
 	pg.Title = d.ItemName + " " + d.No
 	pg.CanRecord = d.CanReview()
+	// The window roles narrow what the flow allows (the back office of the
+	// item's office handles, the pickup centre delivers).
+	names := make([]string, len(pg.Actions))
+	for i, a := range pg.Actions {
+		names[i] = a.Name
+	}
+	if names, err = s.Service.Allowed(r.Context(), actorOf(r), d.Application, names); err != nil {
+		return err
+	}
+	pg.Actions = slices.DeleteFunc(pg.Actions, func(a casework.ActionSpec) bool { return !slices.Contains(names, a.Name) })
+	if d.PickupSiteID != 0 && pg.Can("deliver") {
+		site, err := s.Service.Site(r.Context(), d.PickupSiteID)
+		if err != nil {
+			return err
+		}
+		pg.Windows = site.Windows
+	}
 	if done := r.URL.Query().Get("done"); done != "" {
 		pg.Flash = pg.T("service.flash.done", pg.T("service.action."+done))
 	}
@@ -282,11 +324,20 @@ func (s *Server) serviceApplicationPost(w http.ResponseWriter, r *http.Request) 
 		}
 		_, err = s.Service.Supply(ctx, actor, no, note, r.PostFormValue("via"), files)
 	case "deliver":
-		_, err = s.Service.Deliver(ctx, actor, no, r.PostFormValue("method"), r.PostFormValue("ref"))
+		win, _ := strconv.ParseInt(r.PostFormValue("window_id"), 10, 64)
+		_, err = s.Service.DeliverAt(ctx, actor, no, r.PostFormValue("method"), r.PostFormValue("ref"), win)
+	case "approve", "refuse":
+		// The decision may carry the result document (a licence, a
+		// decision in PDF) the resident downloads.
+		files, ferr := formFiles(r, "files", service.ResultStage)
+		if ferr != nil {
+			return ferr
+		}
+		_, err = s.Cases.Do(ctx, actor, no, casework.Action{Name: action, Note: note, Attachments: files})
 	case "review":
 		rating, _ := strconv.Atoi(r.PostFormValue("rating"))
 		err = s.Service.RecordReview(ctx, actor, no, rating, note)
-	case "sign", "ask_supplement", "approve", "refuse", "return", "withdraw", "comment", "supervise":
+	case "sign", "ask_supplement", "return", "withdraw", "comment", "supervise":
 		_, err = s.Cases.Do(ctx, actor, no, casework.Action{Name: action, Note: note})
 	default:
 		return store.NotFound("没有这个操作")

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"grassroots/internal/org"
 	"grassroots/internal/service"
@@ -33,7 +35,14 @@ type ServicePortalApplyPage struct {
 	Township  string
 	Note      string
 	Error     string
+	// Kept is the token of the files already uploaded when the form came
+	// back with an error; KeptFiles names them by material id.
+	Kept      string
+	KeptFiles map[int64]string
 }
+
+// KeptName is the name of the file kept for material id ("" when none).
+func (p ServicePortalApplyPage) KeptName(id int64) string { return p.KeptFiles[id] }
 
 // ServicePortalDonePage shows the new application's number.
 type ServicePortalDonePage struct {
@@ -53,11 +62,12 @@ type ServicePortalTrackPage struct {
 type servicePortal struct {
 	s              *Server
 	applies, reads *RateLimiter
+	kept           *uploadStash
 }
 
 func (s *Server) servicePortalRoutes() {
 	l := s.Portal.withDefaults()
-	p := &servicePortal{s: s, applies: NewRateLimiter(l.Reports), reads: NewRateLimiter(l.Tracks)}
+	p := &servicePortal{s: s, applies: NewRateLimiter(l.Reports), reads: NewRateLimiter(l.Tracks), kept: newUploadStash(time.Now)}
 	s.mux.HandleFunc("GET /portal/service", s.h(p.items))
 	s.mux.HandleFunc("GET /portal/service/items/{code}", s.h(p.form))
 	s.mux.HandleFunc("POST /portal/service/items/{code}", s.h(p.apply))
@@ -66,6 +76,7 @@ func (s *Server) servicePortalRoutes() {
 	s.mux.HandleFunc("POST /portal/service/track", s.h(p.track))
 	s.mux.HandleFunc("POST /portal/service/supply", s.h(p.supply))
 	s.mux.HandleFunc("POST /portal/service/review", s.h(p.review))
+	s.mux.HandleFunc("POST /portal/service/result", s.h(p.result))
 }
 
 func (p *servicePortal) allow(w http.ResponseWriter, r *http.Request, rl *RateLimiter) bool {
@@ -134,12 +145,19 @@ func (p *servicePortal) apply(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg.Name, pg.Phone, pg.Township, pg.Note = r.PostFormValue("name"), r.PostFormValue("phone"), r.PostFormValue("township"), r.PostFormValue("note")
 	in := service.DeskInput{Item: code, ApplicantName: pg.Name, Phone: pg.Phone, Township: pg.Township, Note: pg.Note}
+	// Files kept from the form's last try stand unless uploaded again.
+	byMaterial := p.kept.take(r.PostFormValue("kept"))
 	for _, m := range pg.Item.Materials {
 		files, err := formFiles(r, "material_"+strconv.FormatInt(m.ID, 10), "material")
 		if err != nil {
 			return err
 		}
-		for _, f := range files {
+		if len(files) > 0 {
+			byMaterial[m.ID] = files
+		}
+	}
+	for _, m := range pg.Item.Materials {
+		for _, f := range byMaterial[m.ID] {
 			in.Files = append(in.Files, service.MaterialFile(m.ID, f.Name, f.ContentType, f.Data))
 		}
 	}
@@ -150,6 +168,12 @@ func (p *servicePortal) apply(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		pg.Error = msg
+		if len(byMaterial) > 0 {
+			pg.Kept, pg.KeptFiles = p.kept.put(byMaterial), map[int64]string{}
+			for id, fs := range byMaterial {
+				pg.KeptFiles[id] = fs[0].Name
+			}
+		}
 		p.s.renderStatus(w, r, Status(err), "service_portal_apply", pg)
 		return nil
 	}
@@ -236,4 +260,28 @@ func (p *servicePortal) review(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := p.s.page(r, "", "")
 	return p.show(w, r, no, last4, http.StatusOK, "", pg.T("service.portal.reviewed"))
+}
+
+// result serves a result document of the application to the resident who
+// gives its number and the phone's last four digits (a POST, so that they
+// stay out of addresses and logs).
+func (p *servicePortal) result(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return store.Invalid("表单内容有误")
+	}
+	if !p.allow(w, r, p.reads) {
+		return nil
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("file"), 10, 64)
+	f, rc, err := p.s.Service.ResultFile(r.Context(), strings.TrimSpace(r.PostFormValue("no")), strings.TrimSpace(r.PostFormValue("last4")), id)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+	_, err = io.Copy(w, rc)
+	return err
 }
