@@ -24,7 +24,7 @@ func TestLoadDivisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := sum.String(), "loaded 1 county, 19 township-level units, 308 villages and communities, 19 departments"; got != want {
+		if got, want := sum.String(), "loaded 1 county, 19 township-level units, 308 villages and communities, 20 departments"; got != want {
 			t.Errorf("summary = %q, want %q", got, want)
 		}
 		kinds := map[string]int{}
@@ -64,7 +64,7 @@ func TestLoadDivisions(t *testing.T) {
 			t.Errorf("township types (-want +got):\n%s", d)
 		}
 		depts, err := s.ByKind(ctx, KindDepartment)
-		if err != nil || len(depts) != 19 || depts[0].Code != DeptSupervision || depts[0].ParentCode != county.Code {
+		if err != nil || len(depts) != 20 || depts[0].Code != DeptSupervision || depts[0].ParentCode != county.Code {
 			t.Errorf("departments = %d, first %+v, %v", len(depts), depts[0], err)
 		}
 		// One standing party organisation per county, township and village-level unit.

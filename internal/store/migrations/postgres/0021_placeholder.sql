@@ -1,0 +1,1 @@
+-- placeholder: 0021 belongs to another branch; deleted at merge.
