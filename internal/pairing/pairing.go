@@ -45,7 +45,9 @@ type Service struct {
 }
 
 // New returns the ledger over db; cases opens the cases findings become.
-func New(db *store.DB, cases CaseOpener) *Service { return &Service{db: db, cases: cases, now: time.Now} }
+func New(db *store.DB, cases CaseOpener) *Service {
+	return &Service{db: db, cases: cases, now: time.Now}
+}
 
 // UseClock makes the service read the time from now (tests, demo).
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
@@ -405,9 +407,13 @@ func (s *Service) VisitToCase(ctx context.Context, actor access.Actor, visitID i
 	if utf8.RuneCountInString(title) > 60 {
 		title = string([]rune(title)[:60])
 	}
-	c, _, err := s.cases.Create(ctx, actor, casework.NewCase{Flow: findingFlow, RequestType: casework.RequestHelp, Title: title,
+	// The case comes in as an intake of the hotline's own (the system on
+	// the cadre's behalf), so the call centre routes it as any other.
+	intake := access.Actor{System: true, Name: actorName(actor)}
+	c, _, err := s.cases.Create(ctx, intake, casework.NewCase{Flow: findingFlow, RequestType: casework.RequestHelp, Title: title,
 		Body: finding + "\n（" + p.OrgName + "蹲点调研发现）", Channel: "web", Source: "pairing", ExternalID: fmt.Sprintf("visit%d", visitID),
-		PlaceUnit: p.VillageCode})
+		ReporterName: actorName(actor),
+		PlaceUnit:    p.VillageCode})
 	if err != nil {
 		return "", err
 	}

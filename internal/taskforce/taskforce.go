@@ -383,8 +383,11 @@ func (s *Service) GiveCase(ctx context.Context, actor access.Actor, id int64, ti
 	if title == "" {
 		return "", store.Invalid("请填写标题")
 	}
-	c, _, err := s.cases.Create(ctx, actor, casework.NewCase{Flow: itemFlow, RequestType: casework.RequestSuggestion, Title: title,
-		Body: strings.TrimSpace(body) + "\n（工作专班：" + t.Name + "）", Channel: "web", Source: "taskforce",
+	// The case comes in as an intake of the hotline's own (the system on
+	// the keeper's behalf), so the call centre routes it as any other.
+	intake := access.Actor{System: true, Name: actorName(actor)}
+	c, _, err := s.cases.Create(ctx, intake, casework.NewCase{Flow: itemFlow, RequestType: casework.RequestSuggestion, Title: title,
+		Body: strings.TrimSpace(body) + "\n（工作专班：" + t.Name + "）", Channel: "web", Source: "taskforce", ReporterName: actorName(actor),
 		ExternalID: fmt.Sprintf("tf%d:%s", id, title), PlaceUnit: t.UnitCode})
 	if err != nil {
 		return "", err
