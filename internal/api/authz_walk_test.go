@@ -80,7 +80,7 @@ type apiRule struct {
 
 func apiRules(fx *apiWalkFixture) map[string]apiRule {
 	no, townA := fx.caseNo, "350722001000"
-	return map[string]apiRule{
+	rules := map[string]apiRule{
 		"GET /api/v1/openapi.json": {Public: true},
 		"GET /api/v1/me":           {Allow: apiEveryone},
 		"GET /api/v1/users":        {Allow: apiAdmins},
@@ -203,6 +203,10 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/certificates/{no}/issue": {Path: "/api/v1/certificates/NOSUCH/issue", Allow: apiEveryone, NotFoundOK: true},
 		"GET /api/v1/certificates/verify":      {Path: "/api/v1/certificates/verify?payload=not-a-certificate", Public: true},
 	}
+	for k, v := range orgLedgerRules(fx) {
+		rules[k] = v
+	}
+	return rules
 }
 
 type apiWalkFixture struct {
@@ -211,6 +215,8 @@ type apiWalkFixture struct {
 	caseNo string
 	// volunteer is a person with an activity of 仙楼社区 on record.
 	volunteer int64
+	// ledgers are the organisational ledgers' records.
+	ledgers orgLedgerIDs
 }
 
 func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
@@ -308,6 +314,7 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	fx.ledgers = seedOrgLedgers(t, db, fx.s.Pairing, fx.s.TaskForce, fx.s.Staffing)
 	return fx
 }
 

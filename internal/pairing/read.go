@@ -373,3 +373,21 @@ func FundStatusName(s string) string {
 	}
 	return s
 }
+
+// Cadre is a county organ's cadre who may be a pairing's responsible
+// cadre.
+type Cadre struct {
+	ID   int64
+	Name string
+	Unit string
+}
+
+// Cadres lists the cadres of the county departments (at most 1000).
+func (s *Service) Cadres(ctx context.Context) ([]Cadre, error) {
+	rows, err := s.db.Query(ctx, `SELECT p.id, p.name, u.name FROM people p JOIN units u ON u.id = p.unit_id
+		WHERE p.role = 'cadre' AND u.kind = 'department' ORDER BY u.code, p.id LIMIT 1000`)
+	return store.Collect(rows, err, func(sc store.Scanner) (Cadre, error) {
+		var c Cadre
+		return c, sc.Scan(&c.ID, &c.Name, &c.Unit)
+	})
+}

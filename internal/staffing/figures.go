@@ -355,3 +355,23 @@ func (s *Service) Posts(ctx context.Context, actor access.Actor, code string, pe
 	}
 	return out, nil
 }
+
+// Person is someone who may hold a post, as their page shows them.
+type Person struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	UnitCode string `json:"unit_code"`
+	UnitName string `json:"unit_name"`
+}
+
+// Person returns the person with id, if the actor may read their unit.
+func (s *Service) Person(ctx context.Context, actor access.Actor, id int64) (Person, error) {
+	p := Person{ID: id}
+	var path string
+	err := s.db.QueryRow(ctx, `SELECT p.name, u.code, u.name, u.path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = ?`, id).
+		Scan(&p.Name, &p.UnitCode, &p.UnitName, &path)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !canRead(actor, path)) {
+		return p, store.NotFound("没有这个人员")
+	}
+	return p, err
+}

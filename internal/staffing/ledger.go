@@ -56,6 +56,17 @@ func (s *Service) Record(ctx context.Context, actor access.Actor, m Move) (int64
 	if err := writeGuard(actor); err != nil {
 		return 0, err
 	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.record(ctx, tx, actor, m)
+		return err
+	})
+	return id, err
+}
+
+// record is Record inside tx (the Excel import records every row in one).
+func (s *Service) record(ctx context.Context, tx *store.Tx, actor access.Actor, m Move) (int64, error) {
 	m.Kind = strings.TrimSpace(m.Kind)
 	if m.Kind == "" {
 		m.Kind = KindTransfer
@@ -85,42 +96,39 @@ func (s *Service) Record(ctx context.Context, actor access.Actor, m Move) (int64
 	} else {
 		m.ReturnDay = ""
 	}
+	to, err := body(ctx, tx, m.ToCode, m.ToInstitution)
+	if err != nil {
+		return 0, err
+	}
+	var from Body
+	if m.Kind != KindApprove {
+		if from, err = body(ctx, tx, m.FromCode, m.FromInstitution); err != nil {
+			return 0, err
+		}
+		if from.UnitID == to.UnitID && from.InstitutionID == to.InstitutionID {
+			return 0, store.Invalid("划出和划入不能是同一机构")
+		}
+		vacant, err := vacantOf(ctx, tx, from, m.Type)
+		if err != nil {
+			return 0, err
+		}
+		if vacant < m.Count {
+			return 0, store.Invalidf("%s的%s空编只有%d名，不能划出%d名", from.Name(), TypeName(m.Type), vacant, m.Count)
+		}
+	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		to, err := body(ctx, tx, m.ToCode, m.ToInstitution)
-		if err != nil {
-			return err
-		}
-		var from Body
-		if m.Kind != KindApprove {
-			if from, err = body(ctx, tx, m.FromCode, m.FromInstitution); err != nil {
-				return err
-			}
-			if from.UnitID == to.UnitID && from.InstitutionID == to.InstitutionID {
-				return store.Invalid("划出和划入不能是同一机构")
-			}
-			vacant, err := vacantOf(ctx, tx, from, m.Type)
-			if err != nil {
-				return err
-			}
-			if vacant < m.Count {
-				return store.Invalidf("%s的%s空编只有%d名，不能划出%d名", from.Name(), TypeName(m.Type), vacant, m.Count)
-			}
-		}
-		err = tx.QueryRow(ctx, `INSERT INTO staffing_events (kind, post_type, count, from_unit_id, from_inst_id, to_unit_id, to_inst_id,
-			doc_no, doc_day, return_day, note, demo, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			m.Kind, m.Type, m.Count, nullID(from.UnitID), nullID(from.InstitutionID), to.UnitID, nullID(to.InstitutionID),
-			m.DocNo, m.DocDay, m.ReturnDay, strings.TrimSpace(m.Note), boolInt(m.Demo), actorName(actor), store.Millis(s.now())).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("staffing event: %w", err)
-		}
-		if m.Demo {
-			return nil
-		}
-		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "staffing." + m.Kind, Entity: "staffing_event", EntityID: fmt.Sprint(id),
-			After: map[string]string{"from": from.Name(), "to": to.Name(), "type": m.Type, "count": fmt.Sprint(m.Count), "doc_no": m.DocNo}})
-	})
-	return id, err
+	err = tx.QueryRow(ctx, `INSERT INTO staffing_events (kind, post_type, count, from_unit_id, from_inst_id, to_unit_id, to_inst_id,
+		doc_no, doc_day, return_day, note, demo, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.Kind, m.Type, m.Count, nullID(from.UnitID), nullID(from.InstitutionID), to.UnitID, nullID(to.InstitutionID),
+		m.DocNo, m.DocDay, m.ReturnDay, strings.TrimSpace(m.Note), boolInt(m.Demo), actorName(actor), store.Millis(s.now())).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("staffing event: %w", err)
+	}
+	if m.Demo {
+		return id, nil
+	}
+	return id, audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "staffing." + m.Kind, Entity: "staffing_event", EntityID: fmt.Sprint(id),
+		After: map[string]string{"from": from.Name(), "to": to.Name(), "type": m.Type, "count": fmt.Sprint(m.Count), "doc_no": m.DocNo}})
 }
 
 // Return ends a loan (周转): the posts go back to the body that lent them,

@@ -116,7 +116,7 @@ type Input struct {
 // unit at path of kind: a township's own staff and administrators for its
 // task forces; for the county's, county administrators and the staff of
 // the keeping department.
-func canKeep(a access.Actor, unitID int64, kind, path string) bool {
+func canKeep(a access.Actor, unitID int64, kind, _ string) bool {
 	if a.System || a.CountyAdmin() {
 		return true
 	}
@@ -402,3 +402,7 @@ func (s *Service) GiveCase(ctx context.Context, actor access.Actor, id int64, ti
 	}
 	return c.No, nil
 }
+
+// MayKeepAt reports whether actor may set up task forces kept by the unit
+// (id, kind): the form offers the user's own unit when it does.
+func MayKeepAt(a access.Actor, unitID int64, kind string) bool { return canKeep(a, unitID, kind, "") }
