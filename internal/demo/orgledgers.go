@@ -165,7 +165,9 @@ func OrgLedgers(ctx context.Context, db *store.DB, o *org.Service, p *pairing.Se
 		byUnit[x.unit] = append(byUnit[x.unit], x.id)
 	}
 	sys := access.System
-	day := func(daysAgo int) string { return now.AddDate(0, 0, -daysAgo).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) }
+	day := func(daysAgo int) string {
+		return now.AddDate(0, 0, -daysAgo).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	}
 	unitCode := map[int64]string{}
 	for _, d := range depts {
 		unitCode[d.ID] = d.Code
