@@ -2,13 +2,17 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"grassroots/internal/access"
 	"grassroots/internal/pairing"
 	"grassroots/internal/staffing"
 	"grassroots/internal/store"
+	"grassroots/internal/store/storetest"
 	"grassroots/internal/taskforce"
 )
 
@@ -81,4 +85,77 @@ func orgLedgerRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/staffing/posts":   {Allow: apiCountyAdmin1, Body: fmt.Sprintf(`{"unit_code":"350722001000","post_type":"admin","person_id":%d}`, fx.volunteer)},
 		"GET /api/v1/people/{id}/posts": {Path: fmt.Sprintf("/api/v1/people/%d/posts", fx.volunteer), Allow: readsPairing},
 	}
+}
+
+// TestOrgLedgerFiguresInAPI checks the registries' figures come out of the
+// API: per pairing, township and county; task forces; 核定/实有/空编.
+func TestOrgLedgerFiguresInAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newAPIWalkFixture(t, db)
+		get := func(role apiRole, path string, v any) {
+			t.Helper()
+			r := httptest.NewRequest(http.MethodGet, path, nil)
+			r.Header.Set("Authorization", "Bearer "+fx.tokens[role])
+			w := httptest.NewRecorder()
+			fx.s.Handler().ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", path, w.Code, w.Body.String())
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var pl struct {
+			Pairings []struct {
+				Visits  int   `json:"visits"`
+				Sought  int64 `json:"funds_sought"`
+				InPlace int64 `json:"funds_in_place"`
+			} `json:"pairings"`
+			Figures struct {
+				Townships []struct {
+					Name   string `json:"name"`
+					Cadres int    `json:"cadres_paired"`
+				} `json:"townships"`
+				County struct {
+					Cadres   int   `json:"cadres_paired"`
+					Visits   int   `json:"visits"`
+					Projects int   `json:"projects"`
+					Sought   int64 `json:"funds_sought"`
+				} `json:"county"`
+			} `json:"figures"`
+		}
+		get(apiCountyAdmin, "/api/v1/pairings", &pl)
+		c := pl.Figures.County
+		if len(pl.Pairings) != 1 || pl.Pairings[0].Visits != 1 || pl.Pairings[0].Sought != 50000 || c.Cadres != 1 || c.Visits != 1 || c.Projects != 1 ||
+			c.Sought != 50000 || len(pl.Figures.Townships) != 1 || pl.Figures.Townships[0].Name != "南浦街道" {
+			t.Errorf("pairings = %+v", pl)
+		}
+		var tl struct {
+			Figures struct {
+				Open int `json:"open"`
+			} `json:"figures"`
+		}
+		get(apiTownA, "/api/v1/taskforces", &tl)
+		if tl.Figures.Open != 1 {
+			t.Errorf("task forces = %+v", tl)
+		}
+		var sl struct {
+			County struct {
+				Total struct {
+					Approved int `json:"approved"`
+					Vacant   int `json:"vacant"`
+				} `json:"total"`
+			} `json:"county"`
+		}
+		get(apiTownA, "/api/v1/staffing", &sl)
+		if sl.County.Total.Approved != 3 || sl.County.Total.Vacant != 3 {
+			t.Errorf("staffing = %+v", sl)
+		}
+		// Another township sees none of them.
+		get(apiTownB, "/api/v1/pairings", &pl)
+		if len(pl.Pairings) != 0 || pl.Figures.County.Cadres != 0 {
+			t.Errorf("township B sees %+v", pl)
+		}
+	})
 }
