@@ -1,10 +1,17 @@
 package pairing
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
+	"grassroots/internal/store"
 	"grassroots/internal/xlsx"
 )
 
@@ -59,4 +66,103 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 	}
 	_, err = wb.WriteTo(w)
 	return err
+}
+
+// SheetIncomes is the sheet ImportIncomes reads.
+const SheetIncomes = "村集体经营性收入"
+
+// RowError is a refused row of an import.
+type RowError struct {
+	Row    int    `json:"row"`
+	Reason string `json:"reason"`
+}
+
+// ImportError is an import refused for its rows; nothing was entered.
+type ImportError struct{ Rows []RowError }
+
+func (e *ImportError) Error() string {
+	var b strings.Builder
+	for i, r := range e.Rows {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		fmt.Fprintf(&b, "第%d行：%s", r.Row, r.Reason)
+	}
+	return b.String()
+}
+
+// Unwrap makes an ImportError an invalid input.
+func (e *ImportError) Unwrap() error { return store.ErrInvalid }
+
+// ImportIncomes enters the villages' collective incomes of the
+// 村集体经营性收入 sheet of an .xlsx file (columns 村(社区)代码, 年份,
+// 收入(元)), all in one transaction: a township enters its villages' year
+// at once; a file with a bad row enters nothing and names the rows.
+func (s *Service) ImportIncomes(ctx context.Context, actor access.Actor, r io.Reader) (int, error) {
+	if actor.Anonymous() {
+		return 0, store.Forbidden("请先登录")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	if err != nil {
+		return 0, err
+	}
+	if len(data) > 10<<20 {
+		return 0, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return 0, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
+	}
+	defer f.Close()
+	rows, err := f.GetRows(SheetIncomes)
+	if err != nil || len(rows) == 0 {
+		return 0, store.Invalidf("文件中没有“%s”工作表", SheetIncomes)
+	}
+	idx := map[string]int{}
+	for i, h := range rows[0] {
+		idx[strings.TrimSpace(h)] = i
+	}
+	for _, c := range []string{"村(社区)代码", "年份", "收入(元)"} {
+		if _, ok := idx[c]; !ok {
+			return 0, store.Invalidf("“%s”工作表缺少“%s”列", SheetIncomes, c)
+		}
+	}
+	cell := func(row []string, col string) string {
+		if i := idx[col]; i < len(row) {
+			return strings.TrimSpace(row[i])
+		}
+		return ""
+	}
+	var bad []RowError
+	n := 0
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		for i, row := range rows[1:] {
+			if strings.TrimSpace(strings.Join(row, "")) == "" {
+				continue
+			}
+			year, yerr := strconv.Atoi(cell(row, "年份"))
+			amount, aerr := strconv.ParseInt(strings.ReplaceAll(cell(row, "收入(元)"), ",", ""), 10, 64)
+			if yerr != nil || aerr != nil {
+				bad = append(bad, RowError{Row: i + 2, Reason: "年份和收入应为整数"})
+				continue
+			}
+			if err := s.recordIncome(ctx, tx, actor, cell(row, "村(社区)代码"), year, amount); err != nil {
+				msg, ok := store.UserMessage(err)
+				if !ok {
+					return err
+				}
+				bad = append(bad, RowError{Row: i + 2, Reason: msg})
+				continue
+			}
+			n++
+		}
+		if len(bad) > 0 {
+			return &ImportError{Rows: bad}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }

@@ -426,3 +426,11 @@ func (s *Service) VisitToCase(ctx context.Context, actor access.Actor, visitID i
 	}
 	return c.No, nil
 }
+
+// MayImportIncomes reports whether actor may import villages' incomes:
+// whoever may enter some village's (township or street staff and
+// administrators, the organisation department, county administrators);
+// each row is checked for its village.
+func MayImportIncomes(a access.Actor) bool {
+	return CanPair(a) || (a.HasAny(access.RoleTownship, access.RoleAdmin) && a.UnitKind != org.KindDepartment && !a.Anonymous())
+}

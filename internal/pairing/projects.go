@@ -223,6 +223,12 @@ func (s *Service) RecordIncome(ctx context.Context, actor access.Actor, villageC
 	if actor.Anonymous() {
 		return store.Forbidden("请先登录")
 	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return s.recordIncome(ctx, tx, actor, villageCode, year, amount) })
+}
+
+// recordIncome is RecordIncome inside tx (the Excel import enters every
+// row in one).
+func (s *Service) recordIncome(ctx context.Context, tx *store.Tx, actor access.Actor, villageCode string, year int, amount int64) error {
 	this := s.now().In(shanghai).Year()
 	if year < 2000 || year > this {
 		return store.Invalidf("年份应在2000至%d之间", this)
@@ -230,26 +236,27 @@ func (s *Service) RecordIncome(ctx context.Context, actor access.Actor, villageC
 	if amount < 0 || amount > 10_000_000_000 {
 		return store.Invalid("村集体经营性收入应为非负整数（元）")
 	}
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		v, err := unitByCode(ctx, tx, villageCode)
-		if err != nil {
-			return err
-		}
-		if v.kind != "village" && v.kind != "community" {
-			return store.Invalidf("%s不是村（社区）", v.name)
-		}
-		if !CanRecordIncome(actor, v.path) {
-			return store.Forbidden("村集体经营性收入由所在乡镇或县委组织部填报")
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO village_incomes (village_id, year, amount, recorded_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-			v.id, year, amount, actorName(actor), store.Millis(s.now()))
-		if errors.Is(err, store.ErrConflict) {
-			return store.Conflictf("%s %d年的村集体经营性收入已填报", v.name, year)
-		}
-		if err != nil {
-			return err
-		}
-		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pairing.income", Entity: "village_income", EntityID: v.code + ":" + strconv.Itoa(year),
-			After: map[string]string{"amount": strconv.FormatInt(amount, 10)}})
-	})
+	v, err := unitByCode(ctx, tx, villageCode)
+	if err != nil {
+		return err
+	}
+	if v.kind != "village" && v.kind != "community" {
+		return store.Invalidf("%s不是村（社区）", v.name)
+	}
+	if !CanRecordIncome(actor, v.path) {
+		return store.Forbidden("村集体经营性收入由所在乡镇或县委组织部填报")
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM village_incomes WHERE village_id = ? AND year = ?`, v.id, year).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return store.Conflictf("%s %d年的村集体经营性收入已填报", v.name, year)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO village_incomes (village_id, year, amount, recorded_by, created_at) VALUES (?, ?, ?, ?, ?)`,
+		v.id, year, amount, actorName(actor), store.Millis(s.now())); err != nil {
+		return err
+	}
+	return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pairing.income", Entity: "village_income", EntityID: v.code + ":" + strconv.Itoa(year),
+		After: map[string]string{"amount": strconv.FormatInt(amount, 10)}})
 }

@@ -34,6 +34,7 @@ func (s *Server) orgLedgerRoutes() {
 	s.mux.HandleFunc("POST /pairings/{id}/projects/{project}/funds", s.staff(s.pairingFund))
 	s.mux.HandleFunc("POST /pairings/{id}/funds/{fund}/advance", s.staff(s.pairingAdvance))
 	s.mux.HandleFunc("POST /pairings/{id}/income", s.staff(s.pairingIncome))
+	s.mux.HandleFunc("POST /pairings/incomes/import", s.staff(s.pairingIncomesImport))
 
 	s.mux.HandleFunc("GET /taskforces", s.staff(s.taskforceList))
 	s.mux.HandleFunc("POST /taskforces", s.staff(s.taskforceCreate))
@@ -118,14 +119,16 @@ func Yuan(n int64) string {
 // PairingsPage lists the pairings with their figures.
 type PairingsPage struct {
 	Page
-	Rows     []pairing.Row
-	Area     pairing.Area
-	CanPair  bool
-	Organs   []org.Unit
-	Villages []org.Unit
-	Cadres   []pairing.Cadre
-	Error    string
-	Done     string
+	Rows    []pairing.Row
+	Area    pairing.Area
+	CanPair bool
+	// CanImport offers the import of villages' incomes.
+	CanImport bool
+	Organs    []org.Unit
+	Villages  []org.Unit
+	Cadres    []pairing.Cadre
+	Error     string
+	Done      string
 }
 
 // Yuan formats an amount.
@@ -133,7 +136,8 @@ func (PairingsPage) Yuan(n int64) string { return Yuan(n) }
 
 func (s *Server) pairingsData(r *http.Request) (PairingsPage, error) {
 	ctx, actor := r.Context(), actorOf(r)
-	p := PairingsPage{Page: s.page(r, "ledgers.pairing.title", "ledgers"), Done: r.URL.Query().Get("done"), CanPair: pairing.CanPair(actor)}
+	p := PairingsPage{Page: s.page(r, "ledgers.pairing.title", "ledgers"), Done: r.URL.Query().Get("done"), CanPair: pairing.CanPair(actor),
+		CanImport: pairing.MayImportIncomes(actor)}
 	var err error
 	if p.Rows, err = s.Pairing.List(ctx, actor); err != nil {
 		return p, err
@@ -641,4 +645,38 @@ func (s *Server) personPosts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, "ledgers_person", p)
+}
+
+// pairingIncomesImport enters villages' incomes from an .xlsx file: a file
+// with a bad row enters nothing and the page names the rows.
+func (s *Server) pairingIncomesImport(w http.ResponseWriter, r *http.Request) error {
+	if !pairing.MayImportIncomes(actorOf(r)) {
+		return store.Forbidden("村集体经营性收入由所在乡镇或县委组织部填报")
+	}
+	after := func(err error) error {
+		return ledgerAfter(s, w, r, err, "/pairings", "import", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m })
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return after(store.Invalid("请选择要导入的 Excel 文件"))
+	}
+	defer file.Close()
+	_, err = s.Pairing.ImportIncomes(r.Context(), actorOf(r), file)
+	var ie *pairing.ImportError
+	if errors.As(err, &ie) {
+		p, perr := s.pairingsData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Error = ie.Error()
+		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_pairings", p)
+		return nil
+	}
+	return after(err)
 }

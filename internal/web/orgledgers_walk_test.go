@@ -74,6 +74,9 @@ func orgLedgerRules(fx *walkFixture) map[string]rule {
 		"POST /pairings/{id}/income": {Path: pr + "/income", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin},
 			Form: url.Values{"year": {"2025"}, "amount": {"100000"}}},
 
+		// Township staff and administrators import their villages' incomes (each row checked); no file is a 400.
+		"POST /pairings/incomes/import": {Allow: []walkRole{roleTownA, roleTownB, roleCountyAdmin, roleTownAdmin}},
+
 		"GET /taskforces":             {Allow: everyone},
 		"GET /taskforces/export.xlsx": {Allow: everyone},
 		"POST /taskforces": {Allow: keepsTF, Form: url.Values{"unit": {"350722001000"}, "name": {"防汛专班"}, "task": {"汛期值守"},
