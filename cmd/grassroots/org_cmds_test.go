@@ -100,7 +100,7 @@ func TestSeedOrgPrints(t *testing.T) {
 	if err := seedOrg(ctx, a, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"loaded 1 county, 19 township-level units, 308 villages and communities, 19 departments", "622 building/street leaders", "279 party groups"} {
+	for _, want := range []string{"loaded 1 county, 19 township-level units, 308 villages and communities, 20 departments", "622 building/street leaders", "279 party groups"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("seed output lacks %q:\n%s", want, out.String())
 		}

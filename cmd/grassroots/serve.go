@@ -24,11 +24,14 @@ import (
 	"grassroots/internal/i18n"
 	"grassroots/internal/open311"
 	"grassroots/internal/org"
+	"grassroots/internal/pairing"
 	"grassroots/internal/party"
 	"grassroots/internal/province"
 	"grassroots/internal/report"
 	"grassroots/internal/service"
+	"grassroots/internal/staffing"
 	"grassroots/internal/store"
+	"grassroots/internal/taskforce"
 	"grassroots/internal/timers"
 	"grassroots/internal/trust"
 	"grassroots/internal/volunteer"
@@ -207,6 +210,10 @@ type app struct {
 	// volunteer is the volunteer service records, the party registry's ledger.
 	volunteer *volunteer.Service
 	reports   *report.Service // the daily lists, the report card and the exports
+	// The organisational ledgers: pairings, task forces, staffing posts.
+	pairing   *pairing.Service
+	taskforce *taskforce.Service
+	staffing  *staffing.Service
 	lists     *catalog.Service
 	service   *service.Service
 
@@ -235,7 +242,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireLists, wireCoord, wireService, wireIntegration} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireOrgLedgers, wireLists, wireCoord, wireService, wireIntegration} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -269,6 +276,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedVolunteer(ctx, a, out); err != nil {
 		return err
 	}
+	if err := seedOrgLedgers(ctx, a, out); err != nil {
+		return err
+	}
 	if err := ensureAdmin(ctx, a, out); err != nil {
 		return err
 	}
@@ -295,13 +305,13 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
 		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir,
-		Dispatch: a.dispatch})
+		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
 		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports,
-		Dispatch: a.dispatch})
+		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing})
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}

@@ -22,11 +22,14 @@ import (
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
 	"grassroots/internal/org"
+	"grassroots/internal/pairing"
 	"grassroots/internal/party"
 	"grassroots/internal/province"
 	"grassroots/internal/report"
 	"grassroots/internal/service"
+	"grassroots/internal/staffing"
 	"grassroots/internal/store"
+	"grassroots/internal/taskforce"
 	"grassroots/internal/trust"
 	"grassroots/internal/volunteer"
 	"grassroots/internal/webhook"
@@ -57,6 +60,11 @@ type Deps struct {
 	Party *party.Service
 	// Volunteer is the volunteer service records (built over DB when nil).
 	Volunteer *volunteer.Service
+	// Pairing, TaskForce and Staffing are the county's organisational
+	// ledgers (built over DB and Cases when nil).
+	Pairing   *pairing.Service
+	TaskForce *taskforce.Service
+	Staffing  *staffing.Service
 	// Reports are the daily lists and the report card; main passes them,
 	// else New builds them over DB and Cases.
 	Reports *report.Service
@@ -88,6 +96,26 @@ func New(d Deps) *Server {
 	}
 	if d.Volunteer == nil && d.DB != nil {
 		d.Volunteer = volunteer.New(d.DB)
+	}
+	if d.Cases != nil {
+		if d.Pairing == nil {
+			d.Pairing = pairing.New(d.DB, d.Cases)
+		}
+		if d.TaskForce == nil {
+			d.TaskForce = taskforce.New(d.DB, d.Cases)
+		}
+	} else if d.DB != nil {
+		// No engine: the ledgers work, findings and work items cannot
+		// become cases.
+		if d.Pairing == nil {
+			d.Pairing = pairing.New(d.DB, nil)
+		}
+		if d.TaskForce == nil {
+			d.TaskForce = taskforce.New(d.DB, nil)
+		}
+	}
+	if d.Staffing == nil && d.DB != nil {
+		d.Staffing = staffing.New(d.DB)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
@@ -122,6 +150,7 @@ func New(d Deps) *Server {
 	s.integrationEndpoints()
 	s.volunteerEndpoints()
 	s.dispatchEndpoints()
+	s.orgLedgerEndpoints()
 	return s
 }
 

@@ -81,7 +81,7 @@ type apiRule struct {
 
 func apiRules(fx *apiWalkFixture) map[string]apiRule {
 	no, townA := fx.caseNo, "350722001000"
-	return map[string]apiRule{
+	rules := map[string]apiRule{
 		"GET /api/v1/openapi.json": {Public: true},
 		"GET /api/v1/me":           {Allow: apiEveryone},
 		"GET /api/v1/users":        {Allow: apiAdmins},
@@ -226,6 +226,10 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/dispatch/models":              {Allow: apiCountyAdmin1},
 		"POST /api/v1/dispatch/models/{id}/restore": {Path: "/api/v1/dispatch/models/999999/restore", Allow: apiCountyAdmin1, NotFoundOK: true},
 	}
+	for k, v := range orgLedgerRules(fx) {
+		rules[k] = v
+	}
+	return rules
 }
 
 type apiWalkFixture struct {
@@ -234,6 +238,8 @@ type apiWalkFixture struct {
 	caseNo string
 	// volunteer is a person with an activity of 仙楼社区 on record.
 	volunteer int64
+	// ledgers are the organisational ledgers' records.
+	ledgers orgLedgerIDs
 }
 
 func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
@@ -339,6 +345,7 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	fx.ledgers = seedOrgLedgers(t, db, fx.s.Pairing, fx.s.TaskForce, fx.s.Staffing)
 	return fx
 }
 

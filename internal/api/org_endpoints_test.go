@@ -87,7 +87,7 @@ func TestOrgEndpoints(t *testing.T) {
 
 		var list UnitList
 		get(county, "GET /api/v1/units", s.unitSearch, "/api/v1/units?kind=department", &list)
-		if len(list.Units) != 19 || list.Units[0].Code != "350722D000" || list.Units[0].ParentCode != "350722000000" {
+		if len(list.Units) != 20 || list.Units[0].Code != "350722D000" || list.Units[0].ParentCode != "350722000000" {
 			t.Errorf("departments = %+v", list.Units)
 		}
 		get(nanpu, "GET /api/v1/units", s.unitSearch, "/api/v1/units?q=%E7%A4%BE%E5%8C%BA&kind=community&limit=200", &list)

@@ -10,13 +10,13 @@ import (
 	"grassroots/internal/store"
 )
 
-// The demo's county organisation department (县委组织部): the shipped
-// departments do not hold one, so the demo adds it under the county and
-// names it in the setting party.org_department, so that its staff keep the
-// party register. The setting is only written while unset: an
-// administrator's choice stands.
+// The demo's county organisation department (县委组织部, among the shipped
+// departments since the pairing ledger: org.DeptOrganisation): the demo
+// makes sure it is there and names it in the setting party.org_department,
+// so that its staff keep the party register. The setting is only written
+// while unset: an administrator's choice stands.
 const (
-	OrgDepartmentCode = "350722D019"
+	OrgDepartmentCode = org.DeptOrganisation
 	OrgDepartmentName = "县委组织部"
 )
 

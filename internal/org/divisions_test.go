@@ -24,7 +24,7 @@ func TestLoadDivisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := sum.String(), "loaded 1 county, 19 township-level units, 308 villages and communities, 19 departments"; got != want {
+		if got, want := sum.String(), "loaded 1 county, 19 township-level units, 308 villages and communities, 20 departments"; got != want {
 			t.Errorf("summary = %q, want %q", got, want)
 		}
 		kinds := map[string]int{}
@@ -32,7 +32,7 @@ func TestLoadDivisions(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]int{KindProvince: 1, KindCity: 1, KindCounty: 1, KindStreet: 2, KindTownship: 17,
-			KindCommunity: 21, KindVillage: 287, KindDepartment: 19}
+			KindCommunity: 21, KindVillage: 287, KindDepartment: 20}
 		if d := cmp.Diff(want, kinds); d != "" {
 			t.Errorf("units by kind (-want +got):\n%s", d)
 		}
@@ -48,8 +48,8 @@ func TestLoadDivisions(t *testing.T) {
 		if county.Code != "350722000000" || county.Lng == nil || *county.Lng != 118.541256 {
 			t.Errorf("county = %+v", county)
 		}
-		if n, err := s.CountSubtree(ctx, county.ID); err != nil || n != 19+308+19 {
-			t.Errorf("county subtree = %d, %v; want 346", n, err)
+		if n, err := s.CountSubtree(ctx, county.ID); err != nil || n != 19+308+20 {
+			t.Errorf("county subtree = %d, %v; want 347", n, err)
 		}
 		// Templates: 6 modules each; 9 institutions per township, 8 per street.
 		if n := count(t, db, `SELECT COUNT(*) FROM unit_modules`); n != 19*6 {
@@ -64,7 +64,7 @@ func TestLoadDivisions(t *testing.T) {
 			t.Errorf("township types (-want +got):\n%s", d)
 		}
 		depts, err := s.ByKind(ctx, KindDepartment)
-		if err != nil || len(depts) != 19 || depts[0].Code != DeptSupervision || depts[0].ParentCode != county.Code {
+		if err != nil || len(depts) != 20 || depts[0].Code != DeptSupervision || depts[0].ParentCode != county.Code {
 			t.Errorf("departments = %d, first %+v, %v", len(depts), depts[0], err)
 		}
 		// One standing party organisation per county, township and village-level unit.
@@ -83,8 +83,8 @@ func TestLoadDivisions(t *testing.T) {
 		if again.Result.Inserted != 0 || again.Result.Updated != 0 || again.Result.Unchanged != 330 {
 			t.Errorf("second load = %+v, want all 330 unchanged", again.Result)
 		}
-		if n := count(t, db, `SELECT COUNT(*) FROM units`); n != 349 {
-			t.Errorf("units after a second load = %d, want 349", n)
+		if n := count(t, db, `SELECT COUNT(*) FROM units`); n != 350 {
+			t.Errorf("units after a second load = %d, want 350", n)
 		}
 	})
 }

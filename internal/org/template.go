@@ -23,8 +23,9 @@ type Department struct {
 
 // Codes of departments other areas address by role.
 const (
-	DeptSupervision = "350722D000" // 县委督查室(县效能办): supervises overdue work
-	DeptApproval    = "350722D001" // 县委编办: approves the power and access lists
+	DeptSupervision  = "350722D000" // 县委督查室(县效能办): supervises overdue work
+	DeptApproval     = "350722D001" // 县委编办: approves the power and access lists, keeps the staffing ledger
+	DeptOrganisation = "350722D019" // 县委组织部: keeps the pairings (结对共建)
 )
 
 // puchengDepartments are the county departments loaded with the divisions.
@@ -49,6 +50,7 @@ func puchengDepartments() []Department {
 		{"350722D016", "县应急管理局"},
 		{"350722D017", "国网浦城县供电公司"},
 		{"350722D018", "浦城县自来水公司"},
+		{"350722D019", "县委组织部"},
 	}
 }
 

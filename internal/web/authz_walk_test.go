@@ -107,7 +107,7 @@ var (
 func webRules(fx *walkFixture) map[string]rule {
 	no := fx.caseNo
 	vol := fmt.Sprintf("/volunteers/%d", fx.volunteer)
-	return map[string]rule{
+	rules := map[string]rule{
 		"GET /static/":     {Path: "/static/app.css", Public: true},
 		"GET /lang/{lang}": {Path: "/lang/en", Public: true},
 		"GET /{$}":         {Path: "/", Allow: everyone},
@@ -361,6 +361,10 @@ func webRules(fx *walkFixture) map[string]rule {
 		// Marking a case as a good deed is the case's community's (the walk's case is open: 400 to them).
 		"POST /cases/{no}/deed": {Path: "/cases/" + no + "/deed", Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"doer": {"u1"}}},
 	}
+	for k, v := range orgLedgerRules(fx) {
+		rules[k] = v
+	}
+	return rules
 }
 
 // walkFixture is the caseFixture's county with a user per role and a case
@@ -373,6 +377,8 @@ type walkFixture struct {
 	userA  int64
 	// volunteer is a person with an activity of 仙楼社区 on record.
 	volunteer int64
+	// ledgers are the organisational ledgers' records.
+	ledgers orgLedgerIDs
 }
 
 func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
@@ -441,6 +447,7 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	fx.ledgers = seedOrgLedgers(t, db, fx.s.Pairing, fx.s.TaskForce, fx.s.Staffing)
 	return fx
 }
 

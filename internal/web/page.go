@@ -93,6 +93,7 @@ func (p Page) NavItems() []NavItem {
 		NavItem{"nav.lists", "/lists", "lists"},
 		NavItem{"nav.org", "/org", "org"},
 		NavItem{"nav.party", "/party", "party"},
+		NavItem{"nav.ledgers", "/pairings", "ledgers"},
 		NavItem{"nav.stats", "/stats", "stats"},
 	)
 	if p.Actor.HasAny(access.RoleGrid, access.RoleCommunity) {

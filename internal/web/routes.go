@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	s.gridRoutes()
 	s.dispatchRoutes()
 	s.patrolRoutes()
+	s.orgLedgerRoutes()
 }
 
 // switchLang sets the language cookie and goes back where the user was.

@@ -22,11 +22,14 @@ import (
 	"grassroots/internal/input"
 	"grassroots/internal/open311"
 	"grassroots/internal/org"
+	"grassroots/internal/pairing"
 	"grassroots/internal/party"
 	"grassroots/internal/patrol"
 	"grassroots/internal/report"
 	"grassroots/internal/service"
+	"grassroots/internal/staffing"
 	"grassroots/internal/store"
+	"grassroots/internal/taskforce"
 	"grassroots/internal/trust"
 	"grassroots/internal/volunteer"
 	"grassroots/internal/webhook"
@@ -59,6 +62,11 @@ type Deps struct {
 	Party *party.Service
 	// Volunteer is the volunteer service records (built over DB when nil).
 	Volunteer *volunteer.Service
+	// Pairing, TaskForce and Staffing are the county's organisational
+	// ledgers (built over DB and Cases when nil).
+	Pairing   *pairing.Service
+	TaskForce *taskforce.Service
+	Staffing  *staffing.Service
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
@@ -103,6 +111,26 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Patrol == nil && d.DB != nil && d.Org != nil {
 		d.Patrol = patrol.New(d.DB, d.Org)
+	}
+	if d.Cases != nil {
+		if d.Pairing == nil {
+			d.Pairing = pairing.New(d.DB, d.Cases)
+		}
+		if d.TaskForce == nil {
+			d.TaskForce = taskforce.New(d.DB, d.Cases)
+		}
+	} else if d.DB != nil {
+		// No engine: the ledgers work, findings and work items cannot
+		// become cases.
+		if d.Pairing == nil {
+			d.Pairing = pairing.New(d.DB, nil)
+		}
+		if d.TaskForce == nil {
+			d.TaskForce = taskforce.New(d.DB, nil)
+		}
+	}
+	if d.Staffing == nil && d.DB != nil {
+		d.Staffing = staffing.New(d.DB)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)

@@ -1,0 +1,168 @@
+package pairing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"grassroots/internal/access"
+	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
+)
+
+// Export writes the pairings the actor may read as .xlsx: each pairing with
+// its figures, the figures per township and for the county.
+func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) error {
+	rows, err := s.List(ctx, actor)
+	if err != nil {
+		return err
+	}
+	wb, err := xlsx.New()
+	if err != nil {
+		return err
+	}
+	defer wb.Close()
+	sh, err := wb.AddSheet("结对共建", "", []xlsx.Column{{Title: "结对单位代码"}, {Title: "结对单位"}, {Title: "党组织"}, {Title: "责任干部"},
+		{Title: "乡镇街道"}, {Title: "村(社区)代码"}, {Title: "村(社区)"}, {Title: "开始日期"}, {Title: "结束日期"},
+		{Title: "蹲点调研(次)", Kind: xlsx.Int}, {Title: "产业项目(个)", Kind: xlsx.Int}, {Title: "争取资金(元)", Kind: xlsx.Int},
+		{Title: "到位资金(元)", Kind: xlsx.Int}, {Title: "已使用(元)", Kind: xlsx.Int}, {Title: "最新收入年份", Kind: xlsx.Int},
+		{Title: "村集体经营性收入(元)", Kind: xlsx.Int}, {Title: "同比增减(元)", Kind: xlsx.Int}, {Title: "收入增长"}})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		var year, amount, change any = xlsx.Missing, xlsx.Missing, xlsx.Missing
+		rising := ""
+		if r.Latest != nil {
+			year, amount = r.Latest.Year, r.Latest.Amount
+			if r.Latest.HasPrevious {
+				change = r.Latest.Change
+			}
+			if r.Rising {
+				rising = "是"
+			}
+		}
+		if err := sh.Add(r.OrgCode, r.OrgName, r.PartyOrg, r.Cadre, r.Township, r.VillageCode, r.VillageName, r.StartDay, r.EndDay,
+			r.Visits, r.Projects, r.Sought, r.InPlace, r.Used, year, amount, change, rising); err != nil {
+			return err
+		}
+	}
+	a := FiguresOf(rows)
+	fs, err := wb.AddSheet("汇总", "", []xlsx.Column{{Title: "乡镇街道"}, {Title: "结对(个)", Kind: xlsx.Int}, {Title: "结对干部(名)", Kind: xlsx.Int},
+		{Title: "结对村(社区)", Kind: xlsx.Int}, {Title: "蹲点调研(次)", Kind: xlsx.Int}, {Title: "产业项目(个)", Kind: xlsx.Int},
+		{Title: "争取资金(元)", Kind: xlsx.Int}, {Title: "到位资金(元)", Kind: xlsx.Int}, {Title: "收入增长的村", Kind: xlsx.Int}})
+	if err != nil {
+		return err
+	}
+	for _, f := range append(a.Townships, a.County) {
+		if err := fs.Add(f.Name, f.Pairings, f.Cadres, f.Villages, f.Visits, f.Projects, f.Sought, f.InPlace, f.Rising); err != nil {
+			return err
+		}
+	}
+	_, err = wb.WriteTo(w)
+	return err
+}
+
+// SheetIncomes is the sheet ImportIncomes reads.
+const SheetIncomes = "村集体经营性收入"
+
+// RowError is a refused row of an import.
+type RowError struct {
+	Row    int    `json:"row"`
+	Reason string `json:"reason"`
+}
+
+// ImportError is an import refused for its rows; nothing was entered.
+type ImportError struct{ Rows []RowError }
+
+func (e *ImportError) Error() string {
+	var b strings.Builder
+	for i, r := range e.Rows {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		fmt.Fprintf(&b, "第%d行：%s", r.Row, r.Reason)
+	}
+	return b.String()
+}
+
+// Unwrap makes an ImportError an invalid input.
+func (e *ImportError) Unwrap() error { return store.ErrInvalid }
+
+// ImportIncomes enters the villages' collective incomes of the
+// 村集体经营性收入 sheet of an .xlsx file (columns 村(社区)代码, 年份,
+// 收入(元)), all in one transaction: a township enters its villages' year
+// at once; a file with a bad row enters nothing and names the rows.
+func (s *Service) ImportIncomes(ctx context.Context, actor access.Actor, r io.Reader) (int, error) {
+	if actor.Anonymous() {
+		return 0, store.Forbidden("请先登录")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	if err != nil {
+		return 0, err
+	}
+	if len(data) > 10<<20 {
+		return 0, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return 0, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
+	}
+	defer f.Close()
+	rows, err := f.GetRows(SheetIncomes)
+	if err != nil || len(rows) == 0 {
+		return 0, store.Invalidf("文件中没有“%s”工作表", SheetIncomes)
+	}
+	idx := map[string]int{}
+	for i, h := range rows[0] {
+		idx[strings.TrimSpace(h)] = i
+	}
+	for _, c := range []string{"村(社区)代码", "年份", "收入(元)"} {
+		if _, ok := idx[c]; !ok {
+			return 0, store.Invalidf("“%s”工作表缺少“%s”列", SheetIncomes, c)
+		}
+	}
+	cell := func(row []string, col string) string {
+		if i := idx[col]; i < len(row) {
+			return strings.TrimSpace(row[i])
+		}
+		return ""
+	}
+	var bad []RowError
+	n := 0
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		for i, row := range rows[1:] {
+			if strings.TrimSpace(strings.Join(row, "")) == "" {
+				continue
+			}
+			year, yerr := strconv.Atoi(cell(row, "年份"))
+			amount, aerr := strconv.ParseInt(strings.ReplaceAll(cell(row, "收入(元)"), ",", ""), 10, 64)
+			if yerr != nil || aerr != nil {
+				bad = append(bad, RowError{Row: i + 2, Reason: "年份和收入应为整数"})
+				continue
+			}
+			if err := s.recordIncome(ctx, tx, actor, cell(row, "村(社区)代码"), year, amount); err != nil {
+				msg, ok := store.UserMessage(err)
+				if !ok {
+					return err
+				}
+				bad = append(bad, RowError{Row: i + 2, Reason: msg})
+				continue
+			}
+			n++
+		}
+		if len(bad) > 0 {
+			return &ImportError{Rows: bad}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
