@@ -82,8 +82,8 @@ var demoDuties = map[string][2]string{
 
 // demoSubject is the township institution that carries out a matter type.
 var demoSubject = map[string]string{
-	"XK": "便民服务中心", "CF": "综合执法队", "QZ": "综合执法队", "ZS": "经济发展办公室", "JF": "社会事务办公室",
-	"JC": "平安建设办公室", "QR": "便民服务中心", "JL": "党政综合办公室", "CJ": "党政综合办公室", "QT": "平安建设办公室", "GF": "便民服务中心",
+	"XK": "综合便民服务中心", "CF": "综合执法队", "QZ": "综合执法队", "ZS": "党政综合办公室", "JF": "社会事务办公室",
+	"JC": "平安建设办公室", "QR": "综合便民服务中心", "JL": "党政综合办公室", "CJ": "党政综合办公室", "QT": "平安建设办公室", "GF": "综合便民服务中心",
 }
 
 // demoPower lists the matters each township type holds.

@@ -125,6 +125,10 @@ type CaseViewPage struct {
 	// Summonables are the units and people the flow's summoning actions
 	// may name (Needs.People).
 	Summonables []casework.Summonable
+	// MatterName names the case's matter (Case.MatterCode) from the
+	// catalogue; Matters are the choices of actions that name one.
+	MatterName string
+	Matters    []CoordOption
 }
 
 // When shows an optional time the Chinese way ("" when nil).
@@ -236,6 +240,19 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	if needsUnit(p.Actions) {
 		if p.Units, err = s.unitOptions(ctx, actor, ""); err != nil {
 			return p, err
+		}
+	}
+	if code := d.Case.MatterCode; code != "" && s.Lists != nil {
+		if m, err := s.Lists.Matter(ctx, code); err == nil {
+			p.MatterName = m.Name
+		}
+	}
+	for _, a := range p.Actions {
+		if a.Needs.Matter {
+			if p.Matters, err = s.matterOptions(ctx, actor, d.Case.MatterCode); err != nil {
+				return p, err
+			}
+			break
 		}
 	}
 	for _, a := range p.Actions {

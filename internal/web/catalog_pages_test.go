@@ -260,7 +260,7 @@ func TestListsWorkflow(t *testing.T) {
 		// Import: a bad file is refused whole, with its rows.
 		hdr := catalog.Headers(catalog.PowerList)
 		bad := xlsx(t, [][]string{hdr,
-			{"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "便民服务中心", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "", ""},
+			{"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "乡镇人民政府", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "", ""},
 			{"中心镇", "某处罚", "行政处罚", "CF001", "综合执法队", "", "立案", "", ""}})
 		w := clerk.upload("/lists/power/import", bad, nil)
 		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "<td>3</td>") || !strings.Contains(w.Body.String(), "CF001") {
@@ -269,7 +269,7 @@ func TestListsWorkflow(t *testing.T) {
 		if items, _ := lists.Items(ctx, access.System, catalog.PowerList, catalog.Filter{}); len(items) != 0 {
 			t.Fatalf("a refused import wrote %d items", len(items))
 		}
-		good := xlsx(t, [][]string{hdr, {"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "便民服务中心", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "不予受理的", ""}})
+		good := xlsx(t, [][]string{hdr, {"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "乡镇人民政府", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "不予受理的", ""}})
 		w = clerk.upload("/lists/power/import", good, map[string]string{"reason": "年度调整"})
 		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/lists/power/imports/") {
 			t.Fatalf("good import: %d %s", w.Code, w.Body.String())

@@ -1,0 +1,1 @@
+-- Placeholder: migration 0021 lands on another branch; deleted at merge.

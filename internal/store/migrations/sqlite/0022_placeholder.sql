@@ -1,0 +1,1 @@
+-- Placeholder: migration 0022 lands on another branch; deleted at merge.
