@@ -273,6 +273,23 @@ func (s *Service) Requests(ctx context.Context, actor access.Actor, status strin
 // new version of the list. A matter already on the list for that type stays
 // in the batch that first granted it.
 func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string, requestIDs []int64, note string) (Summary, error) {
+	return s.GrantTo(ctx, actor, GrantInput{BatchNo: batchNo, RequestIDs: requestIDs, Note: note})
+}
+
+// GrantInput is a grant of requests in a batch. Single grants each power
+// to the requesting township alone, not to every township of its type
+// (差别化赋权).
+type GrantInput struct {
+	BatchNo    string  `json:"batch_no"`
+	RequestIDs []int64 `json:"request_ids"`
+	Note       string  `json:"note"`
+	Single     bool    `json:"single"`
+}
+
+// GrantTo is Grant naming the scope: the township type, or with Single the
+// requesting township only.
+func (s *Service) GrantTo(ctx context.Context, actor access.Actor, in GrantInput) (Summary, error) {
+	batchNo, requestIDs, note := in.BatchNo, in.RequestIDs, in.Note
 	if err := mustEdit(actor); err != nil {
 		return Summary{}, err
 	}
@@ -309,12 +326,25 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 			if req.TownshipType == "" {
 				return store.Invalidf("“%s”尚未设置乡镇类型", req.TownshipName)
 			}
-			key := itemKey(EmpowermentList, req.TownshipType, 0, req.Matter.ID)
-			if !onList[key] {
+			var unitID int64
+			if in.Single {
+				t, err := s.unitByCode(ctx, tx, req.TownshipCode)
+				if err != nil {
+					return err
+				}
+				unitID = t.ID
+			}
+			key := itemKey(EmpowermentList, req.TownshipType, unitID, req.Matter.ID)
+			if !onList[key] && !onList[itemKey(EmpowermentList, req.TownshipType, 0, req.Matter.ID)] {
 				onList[key] = true
 				bb := b
-				put = append(put, Item{List: EmpowermentList, TownshipType: req.TownshipType, Matter: req.Matter, batchID: b.ID, Batch: &bb,
-					Note: "基层点单：" + req.TownshipName})
+				it := Item{List: EmpowermentList, TownshipType: req.TownshipType, Matter: req.Matter, batchID: b.ID, Batch: &bb,
+					Note: "基层点单：" + req.TownshipName}
+				if in.Single {
+					it.unitID, it.UnitCode, it.UnitName = unitID, req.TownshipCode, req.TownshipName
+					it.Note = "差别化赋权，仅限" + req.TownshipName
+				}
+				put = append(put, it)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE empowerment_requests SET status = 'granted', reviewed_by = ?, reviewed_name = ?, reviewed_at = ?, review_note = ?, batch_id = ? WHERE id = ?`,
 				nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), strings.TrimSpace(note), b.ID, id); err != nil {
@@ -322,6 +352,9 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 			}
 		}
 		reason := fmt.Sprintf("赋权下单：%s（%s）", b.BatchNo, b.DocNo)
+		if in.Single {
+			reason += "，差别化赋权（仅限申请的乡镇）"
+		}
 		if note = strings.TrimSpace(note); note != "" {
 			reason += "；" + note
 		}
@@ -330,7 +363,7 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.grant", Entity: "empowerment_batch", EntityID: b.BatchNo,
-			After: map[string]any{"requests": requestIDs, "version": sum.Version}, Reason: note})
+			After: map[string]any{"requests": requestIDs, "version": sum.Version, "single": in.Single}, Reason: note})
 	})
 	return sum, err
 }

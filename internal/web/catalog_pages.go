@@ -651,7 +651,8 @@ func (s *Server) listsRequestsGrant(w http.ResponseWriter, r *http.Request) erro
 		}
 		ids = append(ids, id)
 	}
-	if _, err := s.Lists.Grant(r.Context(), actorOf(r), r.PostFormValue("batch"), ids, r.PostFormValue("note")); err != nil {
+	in := catalog.GrantInput{BatchNo: r.PostFormValue("batch"), RequestIDs: ids, Note: r.PostFormValue("note"), Single: r.PostFormValue("scope") == "single"}
+	if _, err := s.Lists.GrantTo(r.Context(), actorOf(r), in); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/lists/requests?ok=granted", http.StatusSeeOther)
