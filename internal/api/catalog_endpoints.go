@@ -47,6 +47,7 @@ func (s *Server) catalogEndpoints() {
 	s.route("POST /api/v1/empowerment/requests/{id}/refuse", s.authed(s.apiRequestRefuse))
 	s.route("POST /api/v1/empowerment/grants", s.authed(s.apiGrant))
 	s.route("POST /api/v1/empowerment/revoke", s.authed(s.apiRevoke))
+	s.dutyEndpoints()
 }
 
 // MatterJSON is a matter as the API shows it.

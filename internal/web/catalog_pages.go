@@ -20,6 +20,7 @@ import (
 // its items, history, comparison, Excel import and export; the matters; the
 // access attempts and exceptions; the empowerment requests and batches.
 func (s *Server) catalogRoutes() {
+	s.dutyRoutes()
 	s.mux.HandleFunc("GET /lists", s.staff(s.listsIndex))
 	s.mux.HandleFunc("GET /lists/matters", s.staff(s.listsMatters))
 	s.mux.HandleFunc("POST /lists/matters", s.staff(s.listsMatterSave))
