@@ -97,9 +97,7 @@ func (s *Server) listsDutyRegister(w http.ResponseWriter, r *http.Request) error
 	in := catalog.DutyInput{Kind: f.Get("kind"), Title: f.Get("title"), DeptCode: f.Get("dept"), DocNo: f.Get("doc_no"),
 		Townships: f["townships"], Existing: f.Get("existing") == "1"}
 	for _, v := range f["matters"] {
-		for _, c := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ' ' }) {
-			in.Matters = append(in.Matters, c)
-		}
+		in.Matters = append(in.Matters, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ' ' })...)
 	}
 	if d := strings.TrimSpace(f.Get("issued_at")); d != "" {
 		t, err := catalog.ParseDate(d)
