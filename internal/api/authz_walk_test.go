@@ -133,6 +133,14 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/empowerment/requests":             {Allow: apiEveryone, ValidatesFirst: true},
 		"POST /api/v1/empowerment/requests/{id}/refuse": {Path: "/api/v1/empowerment/requests/999999/refuse", Allow: apiAdmins, NotFoundOK: true, ValidatesFirst: true},
 		"GET /api/v1/empowerment/may-decide":            {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
+		// Duty documents: everyone reads (scoped); registering is for a
+		// department's own staff and the approval office (validated first:
+		// the walk's empty body is refused before the role); clean-ups are
+		// the approval office's and the county administrators'.
+		"GET /api/v1/duty-documents":               {Allow: apiEveryone},
+		"GET /api/v1/duty-documents/summary":       {Allow: apiEveryone},
+		"POST /api/v1/duty-documents":              {Allow: apiEveryone, ValidatesFirst: true},
+		"POST /api/v1/duty-documents/{id}/cleanup": {Path: "/api/v1/duty-documents/999999/cleanup", Allow: apiCountyAdmin1, ValidatesFirst: true, NotFoundOK: true},
 
 		"GET /api/v1/whistles":             {Allow: apiEveryone},
 		"GET /api/v1/whistles/summonables": {Allow: apiEveryone, ValidatesFirst: true},

@@ -47,6 +47,7 @@ func (s *Server) catalogEndpoints() {
 	s.route("POST /api/v1/empowerment/requests/{id}/refuse", s.authed(s.apiRequestRefuse))
 	s.route("POST /api/v1/empowerment/grants", s.authed(s.apiGrant))
 	s.route("POST /api/v1/empowerment/revoke", s.authed(s.apiRevoke))
+	s.dutyEndpoints()
 }
 
 // MatterJSON is a matter as the API shows it.
@@ -617,6 +618,8 @@ type GrantBody struct {
 	BatchNo    string  `json:"batch_no"`
 	RequestIDs []int64 `json:"request_ids"`
 	Note       string  `json:"note"`
+	// Single grants each power to the requesting township alone (差别化赋权).
+	Single bool `json:"single,omitempty"`
 }
 
 func (s *Server) apiGrant(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -624,7 +627,7 @@ func (s *Server) apiGrant(w http.ResponseWriter, r *http.Request, actor access.A
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	sum, err := s.Lists.Grant(r.Context(), actor, in.BatchNo, in.RequestIDs, in.Note)
+	sum, err := s.Lists.GrantTo(r.Context(), actor, catalog.GrantInput{BatchNo: in.BatchNo, RequestIDs: in.RequestIDs, Note: in.Note, Single: in.Single})
 	if err != nil {
 		return err
 	}

@@ -150,7 +150,7 @@ func TestCoordinationThroughAPI(t *testing.T) {
 		}
 
 		// An enforcement transfer with its evidence.
-		enf := caseOf(must(201, "POST", "/api/v1/cases", "fuling", `{"flow":"enforcement","title":"违法占地","place_unit":"350722101000"}`))
+		enf := caseOf(must(201, "POST", "/api/v1/cases", "fuling", `{"flow":"enforcement","matter_code":"CF00207000","title":"违法占地","place_unit":"350722101000"}`))
 		eno := enf["no"].(string)
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)

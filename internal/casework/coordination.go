@@ -27,7 +27,11 @@ type AccessCheck struct {
 	FromUnitID   int64
 	ToUnitID     int64
 	CategoryCode string
+	MatterCode   string
 	Purpose      string
+	// Decision marks a decision of the actor's own unit on the matter
+	// (ListRules.CheckDecision), not a hand-off.
+	Decision bool
 }
 
 // ListRules are the executable lists as the engine reads them. The catalog
@@ -40,6 +44,14 @@ type ListRules struct {
 	// after the action's transaction rolled back). A refusal is an
 	// ErrForbidden whose message cites the rule.
 	CheckAccess func(ctx context.Context, tx *store.Tx, req AccessCheck) error
+	// CheckDecision enforces the empowerment list on a decision
+	// (ActionSpec.Decision) of the actor's unit (req.FromUnitID) on the
+	// matter; tx as for CheckAccess. A refusal is an ErrForbidden whose
+	// message cites the rule and says where to transfer the case.
+	CheckDecision func(ctx context.Context, tx *store.Tx, req AccessCheck) error
+	// MatterName names a catalogue matter by its code; ErrNotFound (a user
+	// message) when the catalogue has no such matter.
+	MatterName func(ctx context.Context, code string) (string, error)
 	// Propose returns, from the territorial list, the codes of the county
 	// department with primary responsibility for a category's matter and of
 	// the supporting units; ErrNotFound when the lists say nothing.
@@ -200,14 +212,78 @@ func (x *actx) checkAssign(ctx context.Context, spec ActionSpec, u unitRef, pers
 		}
 	}
 	if x.s.lists.CheckAccess != nil && x.actor.UnitID != 0 && !x.actor.System {
-		req := AccessCheck{Actor: x.actor, FromUnitID: x.actor.UnitID, ToUnitID: u.ID, CategoryCode: x.c.CategoryCode,
+		from := x.actor.UnitID
+		if spec.AccessFromOpener && x.c.OpenedByUnitID != 0 {
+			from = x.c.OpenedByUnitID
+		}
+		req := AccessCheck{Actor: x.actor, FromUnitID: from, ToUnitID: u.ID, CategoryCode: x.c.CategoryCode, MatterCode: x.c.MatterCode,
 			Purpose: fmt.Sprintf("工单 %s %s", x.c.No, actionLabel(spec))}
 		if err := x.s.lists.CheckAccess(ctx, x.tx, req); err != nil {
 			if errors.Is(err, store.ErrForbidden) && x.refused != nil {
-				*x.refused = append(*x.refused, req)
+				*x.refused = append(*x.refused, x.refusedAs(req, spec))
 			}
 			return err
 		}
+	}
+	return nil
+}
+
+// refusedAs is a refused check as it is recorded after the rollback: a
+// refusal at intake names the case by its title, since the number it was
+// given is rolled back with it and goes to a later case.
+func (x *actx) refusedAs(req AccessCheck, spec ActionSpec) AccessCheck {
+	if x.intake {
+		req.Purpose = fmt.Sprintf("新建%s“%s” %s（未受理，未编号）", label(x.flow.LabelKey()), x.c.Title, actionLabel(spec))
+	}
+	return req
+}
+
+// checkDecision asks the empowerment list whether the actor's unit may
+// take the decision spec on the case's matter.
+func (x *actx) checkDecision(ctx context.Context, spec ActionSpec) error {
+	if !spec.Decision || x.s.lists.CheckDecision == nil || x.actor.UnitID == 0 || x.actor.System {
+		return nil
+	}
+	req := AccessCheck{Actor: x.actor, FromUnitID: x.actor.UnitID, ToUnitID: x.actor.UnitID, MatterCode: x.c.MatterCode, Decision: true,
+		Purpose: fmt.Sprintf("工单 %s %s", x.c.No, actionLabel(spec))}
+	if err := x.s.lists.CheckDecision(ctx, x.tx, req); err != nil {
+		if errors.Is(err, store.ErrForbidden) && x.refused != nil {
+			*x.refused = append(*x.refused, x.refusedAs(req, spec))
+		}
+		return err
+	}
+	return nil
+}
+
+// setMatter makes code the case's matter (an action naming it).
+func (x *actx) setMatter(ctx context.Context, code string) error {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code == "" || code == x.c.MatterCode {
+		return nil
+	}
+	if err := x.s.checkMatter(ctx, code); err != nil {
+		return err
+	}
+	if _, err := x.tx.Exec(ctx, `UPDATE cases SET matter_code = ? WHERE id = ?`, code, x.c.ID); err != nil {
+		return fmt.Errorf("set matter: %w", err)
+	}
+	x.c.MatterCode = code
+	return nil
+}
+
+// checkMatter refuses a matter code the catalogue does not hold.
+func (s *Service) checkMatter(ctx context.Context, code string) error {
+	if len(code) > 20 {
+		return store.Invalid("事项编码过长")
+	}
+	if s.lists.MatterName == nil {
+		return nil
+	}
+	if _, err := s.lists.MatterName(ctx, code); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Invalidf("事项编码“%s”不在事项目录中，请从事项目录中选择", code)
+		}
+		return err
 	}
 	return nil
 }
@@ -309,7 +385,7 @@ func (x *actx) volunteerHours(ctx context.Context, a *Assignment, data map[strin
 	return nil
 }
 
-var fieldNames = map[string]string{"basis": "法律依据", "evidence": "证据清单", "reason": "移送理由"}
+var fieldNames = map[string]string{"basis": "法律依据", "evidence": "证据清单", "reason": "移送理由", "decision_no": "处罚决定书文号", "matter": "事项"}
 
 func fieldName(f string) string {
 	if n, ok := fieldNames[f]; ok {
@@ -383,11 +459,15 @@ func (s *Service) Propose(ctx context.Context, categoryCode string) (Proposal, e
 // recordRefusals keeps refused access-list attempts on record after the
 // transaction that made them rolled back.
 func (s *Service) recordRefusals(ctx context.Context, refused []AccessCheck) {
-	if s.lists.CheckAccess == nil {
-		return
-	}
 	for _, req := range refused {
-		if err := s.lists.CheckAccess(ctx, nil, req); err != nil && !errors.Is(err, store.ErrForbidden) {
+		check := s.lists.CheckAccess
+		if req.Decision {
+			check = s.lists.CheckDecision
+		}
+		if check == nil {
+			continue
+		}
+		if err := check(ctx, nil, req); err != nil && !errors.Is(err, store.ErrForbidden) {
 			s.log.ErrorContext(ctx, "record refused access attempt", "purpose", req.Purpose, "err", err)
 		}
 	}

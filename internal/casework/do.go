@@ -34,6 +34,8 @@ type actx struct {
 	outcome *Outcome
 	// refused collects access-list refusals, recorded after the rollback.
 	refused *[]AccessCheck
+	// intake: the action is taken at intake, on a case not yet committed.
+	intake bool
 }
 
 func (s *Service) newActx(ctx context.Context, tx *store.Tx, actor access.Actor, d *CaseDetail) (*actx, error) {
@@ -378,6 +380,17 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 	}
 	if act.auto != nil {
 		maps.Copy(data, act.auto.data())
+	}
+	if spec.Needs.Matter {
+		if err := x.setMatter(ctx, act.Fields[FieldMatter]); err != nil {
+			return err
+		}
+		if x.c.MatterCode != "" {
+			data[FieldMatter] = x.c.MatterCode
+		}
+	}
+	if err := x.checkDecision(ctx, spec); err != nil {
+		return err
 	}
 	var created []*Assignment
 	for _, e := range out.Effects {

@@ -53,6 +53,9 @@ type Flow struct {
 	// unit to the unit the lists route the category smart dispatch is sure
 	// of, for the channels the county chose (UseAutoDispatch).
 	AutoDispatch bool
+	// DispatchToPlace dispatches a new case at intake to the township (or
+	// street) of its place: a county department's hand-down goes there.
+	DispatchToPlace bool
 
 	// What the pages and the API need to show the flow: they read these and
 	// keep no list of flows of their own.
@@ -186,6 +189,9 @@ const (
 	FieldDispatch    = "dispatch"   // the unit the case goes to at once, typed or picked
 	FieldSummon      = "summon"     // units ("summon") and people ("people") the kind's summons rule proposes
 	FieldFiles       = "file"       // attachments
+	FieldMatter      = "matter"     // a matter code of the catalogue (a datalist of the matters)
+	FieldLimit       = "limit_days" // the case's own time limit in working days
+	FieldBasis       = "basis"      // the legal or policy basis of the work
 )
 
 // CreateTitle is the message key of the create form's heading.
@@ -221,7 +227,7 @@ func (f *Flow) HasField(name string) bool {
 var formFields = map[string]bool{
 	FieldReporter: true, FieldRequestType: true, FieldKind: true, FieldCategory: true, FieldPropose: true, FieldPriority: true,
 	FieldTitle: true, FieldBody: true, FieldAddress: true, FieldPoint: true, FieldPlaceUnit: true, FieldPlace: true,
-	FieldDispatch: true, FieldSummon: true, FieldFiles: true,
+	FieldDispatch: true, FieldSummon: true, FieldFiles: true, FieldMatter: true, FieldLimit: true, FieldBasis: true,
 }
 
 // ListKind says which list shows a flow's cases.
@@ -357,6 +363,11 @@ type Needs struct {
 	// Fields are named flow-specific inputs the action requires (Action.Fields),
 	// kept on the event's data (an enforcement transfer's legal basis).
 	Fields []string
+	// Matter offers the case's matter (Action.Fields["matter"], a catalogue
+	// code): given, it becomes the case's matter before the access list is
+	// checked; a hand-off from a county department to a township that
+	// names no matter is refused by the list and recorded.
+	Matter bool
 }
 
 // Effect is an engine primitive an action applies besides the status change.
@@ -453,6 +464,16 @@ type ActionSpec struct {
 	// MaxExtensions refuses the action once the case has had this many
 	// extensions approved (0 = no limit).
 	MaxExtensions int `json:"-"`
+	// AccessFromOpener checks the access list as if the case's receiving
+	// unit (cases.opened_by_unit_id) handed the work on, not the actor: a
+	// supervisor's ruling sends a department's case down to a township on
+	// that department's list.
+	AccessFromOpener bool `json:"-"`
+	// Decision marks a decision on the case's matter (处罚决定): a
+	// township-level actor may take it only for a matter the empowerment
+	// list grants to its township (ListRules.CheckDecision); a refusal is
+	// recorded and the flow's transfer stays open.
+	Decision bool `json:"decision,omitempty"`
 	// UnitKinds, when set, are the only unit kinds the action may assign
 	// (an enforcement transfer goes to a township or a department).
 	UnitKinds []string `json:"-"`

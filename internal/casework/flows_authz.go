@@ -71,6 +71,9 @@ func AuthorizationTable(flows []Flow) string {
 		default:
 			b.WriteString("- residents without an account: no\n")
 		}
+		if f.DispatchToPlace {
+			b.WriteString("- the case goes at intake to the township of its place, checked against the access list with its matter (a refusal opens no case and is recorded)\n")
+		}
 		b.WriteString("- system work (the provincial exchange's pushes, Open311 keys without a user, the demo): yes\n")
 		b.WriteString("- the unit that receives the case (cases.opened_by_unit_id): ")
 		if f.OpenScope == ScopeCallCentre {
@@ -92,7 +95,14 @@ func AuthorizationTable(flows []Flow) string {
 			for _, p := range a.Who {
 				who = append(who, partyWords(p))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", a.Name, on, from, strings.Join(who, "<br>"))
+			rule := strings.Join(who, "<br>")
+			if a.Decision {
+				rule += "<br>*a decision:* a township-level actor only for a matter the empowerment list grants to its township type or to it alone; otherwise refused (403) and recorded"
+			}
+			if a.AccessFromOpener {
+				rule += "<br>*the access list is read for the unit that received the case, not the actor*"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", a.Name, on, from, rule)
 		}
 		b.WriteString("\n")
 	}

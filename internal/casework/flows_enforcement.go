@@ -20,6 +20,15 @@ const (
 // county (supervision office) settles a dispute by ruling which unit handles
 // it, and that unit has the case at once. Coordination requests use the same
 // steps: transfer = request, accept = agree to help, return = decline.
+//
+// A case names its matter (事项) from the catalogue; a transfer or a ruling
+// may name it when the case has none. A county department's hand-down to a
+// township (and a ruling that sends a department's case to a township) is
+// checked against the access list with that matter. A penalty decision
+// (作出处罚决定, which closes the case) is a decision (ActionSpec.Decision):
+// a township takes it only for a matter the empowerment list grants to its
+// township type or to it alone; otherwise it is refused, the refusal is
+// recorded, and the case is transferred to the county department.
 func EnforcementFlow() Flow {
 	enforcers := []access.Role{access.RoleTownship, access.RoleDepartment}
 	opener := Party{Roles: enforcers, Scope: ScopeOpener}
@@ -34,8 +43,8 @@ func EnforcementFlow() Flow {
 		APIList:   "/api/v1/enforcement-cases",
 		ListLinks: []NavEntry{{ID: "zones", Key: "coord.enf.zones", Href: "/enforcement/zones"}},
 		Create: CreateForm{Title: "coord.enf.new", Channel: "web", Submit: "coord.enf.open", Help: "coord.enf.help",
-			Fields: []FormField{{Name: FieldKind}, {Name: FieldTitle, Required: true}, {Name: FieldBody}, {Name: FieldPlace, Required: true},
-				{Name: FieldAddress}}},
+			Fields: []FormField{{Name: FieldKind}, {Name: FieldMatter, Required: true}, {Name: FieldTitle, Required: true}, {Name: FieldBody},
+				{Name: FieldPlace, Required: true}, {Name: FieldAddress}}},
 		Start:     "handling",
 		Kinds:     []string{EnforcementCase, EnforcementCoordination},
 		OpenedBy:  []access.Role{access.RoleTownship, access.RoleDepartment, access.RoleAdmin},
@@ -52,7 +61,7 @@ func EnforcementFlow() Flow {
 		Actions: []ActionSpec{
 			{
 				Name: "transfer", On: OnCase, From: []string{"handling", "returned"}, Who: []Party{opener},
-				Needs: Needs{Unit: true, Note: true, Fields: []string{"basis"}, Attachment: "evidence"}, UnitKinds: sides,
+				Needs: Needs{Unit: true, Note: true, Fields: []string{"basis"}, Attachment: "evidence", Matter: true}, UnitKinds: sides,
 				Done: Outcome{To: "transferring", Effects: []Effect{EffDispatch}, Starts: []Start{{Deadline: "sign"}}},
 			},
 			{
@@ -70,12 +79,25 @@ func EnforcementFlow() Flow {
 				Done: Outcome{To: "disputed"},
 			},
 			{
-				Name: "settle", On: OnCase, From: []string{"disputed"}, Who: []Party{county}, Needs: Needs{Unit: true, Note: true}, UnitKinds: sides,
-				Done: Outcome{To: "accepted", Effects: []Effect{EffDispatch}, CreatedStatus: "in_hand", Starts: []Start{{Deadline: "handle"}}},
+				Name: "settle", On: OnCase, From: []string{"disputed"}, Who: []Party{county}, Needs: Needs{Unit: true, Note: true, Matter: true}, UnitKinds: sides,
+				AccessFromOpener: true,
+				Done:             Outcome{To: "accepted", Effects: []Effect{EffDispatch}, CreatedStatus: "in_hand", Starts: []Start{{Deadline: "handle"}}},
 			},
 			{
 				Name: "conclude", On: OnAssignment, From: []string{"accepted"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
 				Who: []Party{holder}, Needs: Needs{Note: true},
+				Done: Outcome{To: "closed", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}},
+			},
+			{
+				// 作出处罚决定 on the opener's own case: a decision.
+				Name: "decide", On: OnCase, From: []string{"handling", "returned"}, Who: []Party{opener}, Decision: true,
+				Needs: Needs{Note: true, Fields: []string{"decision_no"}, Files: "evidence"}, NoteLabel: "caseui.note.decision",
+				Done: Outcome{To: "closed"},
+			},
+			{
+				// 作出处罚决定 on a case transferred to (or ruled to) the unit.
+				Name: "decide_accepted", On: OnAssignment, From: []string{"accepted"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+				Who: []Party{holder}, Decision: true, Needs: Needs{Note: true, Fields: []string{"decision_no"}, Files: "evidence"}, NoteLabel: "caseui.note.decision",
 				Done: Outcome{To: "closed", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}},
 			},
 			{

@@ -24,10 +24,10 @@ func TestEnforcementTransfer(t *testing.T) {
 		cg := fx.actor(21, "350722D003", access.RoleDepartment)
 		street := fx.actor(10, "350722001000", access.RoleTownship)
 		sup := fx.actor(50, "350722D000", access.RoleSupervisor)
-		fx.createErr(fx.actor(30, "350722001001", access.RoleCommunity), NewCase{Flow: "enforcement", Title: "x", PlaceUnit: "350722101200"}, store.ErrForbidden)
-		fx.createErr(team, NewCase{Flow: "enforcement", Kind: "other", Title: "x", PlaceUnit: "350722101200"}, store.ErrInvalid)
+		fx.createErr(fx.actor(30, "350722001001", access.RoleCommunity), NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "x", PlaceUnit: "350722101200"}, store.ErrForbidden)
+		fx.createErr(team, NewCase{Flow: "enforcement", Matter: "CF00201000", Kind: "other", Title: "x", PlaceUnit: "350722101200"}, store.ErrInvalid)
 
-		c := fx.create(team, NewCase{Flow: "enforcement", Title: "某村违法占用耕地建房", PlaceUnit: "350722101200"})
+		c := fx.create(team, NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "某村违法占用耕地建房", PlaceUnit: "350722101200"})
 		if c.Status != "handling" {
 			t.Fatalf("new enforcement case %s", c.Status)
 		}
@@ -75,7 +75,7 @@ func TestEnforcementTransfer(t *testing.T) {
 		}
 
 		// A disputed return is settled by the county.
-		c2 := fx.create(cg, NewCase{Flow: "enforcement", Title: "沿街店铺占道经营", PlaceUnit: "350722001001"})
+		c2 := fx.create(cg, NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "沿街店铺占道经营", PlaceUnit: "350722001001"})
 		fx.do(cg, c2.No, Action{Name: "transfer", UnitCode: "350722001000", Note: "属街道综合执法队管辖", Fields: basis, Attachments: evidence()})
 		fx.refused(street, c2.No, Action{Name: "dispute", Note: "x"}, store.ErrConflict)
 		fx.do(street, c2.No, Action{Name: "return_transfer", Note: "涉及市容专业执法"})
@@ -96,14 +96,14 @@ func TestEnforcementTransfer(t *testing.T) {
 		}
 
 		// A coordination request between enforcement units; the case the team closes itself.
-		c3 := fx.create(team, NewCase{Flow: "enforcement", Kind: EnforcementCoordination, Title: "请求联合执法：非法采砂", PlaceUnit: "350722101200"})
+		c3 := fx.create(team, NewCase{Flow: "enforcement", Matter: "CF00201000", Kind: EnforcementCoordination, Title: "请求联合执法：非法采砂", PlaceUnit: "350722101200"})
 		fx.do(team, c3.No, Action{Name: "transfer", UnitCode: "350722D002", Note: "需要联合执法", Fields: basis, Attachments: evidence()})
 		fx.do(zj, c3.No, Action{Name: "accept_transfer"})
-		c4 := fx.create(team, NewCase{Flow: "enforcement", Title: "乱倒垃圾", PlaceUnit: "350722101200"})
+		c4 := fx.create(team, NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "乱倒垃圾", PlaceUnit: "350722101200"})
 		if c4 = fx.do(team, c4.No, Action{Name: "close_own", Note: "已处罚"}); c4.Status != "closed" {
 			t.Errorf("closed own %s", c4.Status)
 		}
-		c5 := fx.create(team, NewCase{Flow: "enforcement", Title: "焚烧秸秆", PlaceUnit: "350722101200"})
+		c5 := fx.create(team, NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "焚烧秸秆", PlaceUnit: "350722101200"})
 		_ = c5
 
 		zones, err := fx.s.EnforcementZones(ctx, sup)
@@ -152,7 +152,7 @@ func TestAccessListRefusesDepartmentToTownship(t *testing.T) {
 			return nil
 		}})
 		cg := fx.actor(21, "350722D003", access.RoleDepartment)
-		c := fx.create(cg, NewCase{Flow: "enforcement", Category: "B01001", Title: "占道", PlaceUnit: "350722001001"})
+		c := fx.create(cg, NewCase{Flow: "enforcement", Matter: "CF00201000", Category: "B01001", Title: "占道", PlaceUnit: "350722001001"})
 		tr := Action{Name: "transfer", UnitCode: "350722001000", Note: "移送街道", Fields: map[string]string{"basis": "条例"}, Attachments: evidence()}
 		fx.refused(cg, c.No, tr, store.ErrForbidden)
 		if len(recorded) != 1 || recorded[0].ToUnitID != fx.units["350722001000"].ID {
@@ -175,7 +175,7 @@ func TestAccessListRefusesDepartmentToTownship(t *testing.T) {
 		}
 		// Township → department is not the access list's business.
 		team := fx.actor(11, "350722101000", access.RoleTownship)
-		c2 := fx.create(team, NewCase{Flow: "enforcement", Title: "x", PlaceUnit: "350722101200"})
+		c2 := fx.create(team, NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "x", PlaceUnit: "350722101200"})
 		fx.do(team, c2.No, Action{Name: "transfer", UnitCode: "350722D003", Note: "移送", Fields: map[string]string{"basis": "法"}, Attachments: evidence()})
 		if len(inTx) != 3 {
 			t.Errorf("township transfer checked against the access list")

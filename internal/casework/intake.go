@@ -271,6 +271,42 @@ func (s *Service) checkNew(actor access.Actor, in *NewCase) (*Flow, error) {
 	if in.DataJSON != "" && !json.Valid([]byte(in.DataJSON)) {
 		return nil, store.Invalid("附加数据不是有效的JSON")
 	}
+	in.Matter, in.Basis = strings.ToUpper(strings.TrimSpace(in.Matter)), strings.TrimSpace(in.Basis)
+	for _, f := range flow.CreateFields() {
+		if !f.Required {
+			continue
+		}
+		switch {
+		case f.Name == FieldMatter && in.Matter == "":
+			return nil, store.Invalid("请选择事项（事项目录中的事项编码）")
+		case f.Name == FieldBasis && in.Basis == "":
+			return nil, store.Invalid("请填写交办依据（法律法规或政策文件）")
+		case f.Name == FieldLimit && in.LimitDays == 0:
+			return nil, store.Invalid("请填写办理时限（工作日）")
+		}
+	}
+	if in.LimitDays < 0 || in.LimitDays > 365 {
+		return nil, store.Invalid("办理时限应为1至365个工作日")
+	}
+	if utf8.RuneCountInString(in.Basis) > 2000 {
+		return nil, store.Invalid("交办依据不能超过2000字")
+	}
+	if in.LimitDays > 0 || in.Basis != "" {
+		data := map[string]any{}
+		if in.DataJSON != "" {
+			if err := json.Unmarshal([]byte(in.DataJSON), &data); err != nil {
+				return nil, store.Invalid("附加数据不是有效的JSON对象")
+			}
+		}
+		if in.LimitDays > 0 {
+			data["limits"] = map[string]string{"handle": fmt.Sprintf("%dd", in.LimitDays)}
+		}
+		if in.Basis != "" {
+			data["basis"] = in.Basis
+		}
+		b, _ := json.Marshal(data)
+		in.DataJSON = string(b)
+	}
 	if in.OnSpot {
 		if _, ok := flow.Action("fix_on_spot"); !ok {
 			return nil, store.Invalid("此类工单不能即办")
@@ -387,6 +423,14 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 			township = t
 		}
 	}
+	if flow.DispatchToPlace && in.Dispatch == "" && township.ID != 0 && !actor.Anonymous() {
+		in.Dispatch = township.Code
+	}
+	if in.Matter != "" {
+		if err := s.checkMatter(ctx, in.Matter); err != nil {
+			return Case{}, err
+		}
+	}
 	if flow.NeedsPlace && place.ID == 0 {
 		return Case{}, store.Invalid("请在地图上选择位置，或选择所在社区、村或网格")
 	}
@@ -429,11 +473,11 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO cases (no, flow, kind, request_type, category_id, title, body, priority, channel, source, external_id,
 		address, lng, lat, grid_unit_id, place_unit_id, place_path, township_unit_id, reporter_name, reporter_phone_enc, reporter_phone_hash,
-		reporter_phone_last4, status, created_by, opened_by_unit_id, data_json, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		reporter_phone_last4, status, created_by, opened_by_unit_id, data_json, created_at, updated_at, matter_code)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		no, flow.Name, in.Kind, in.RequestType, nullID(categoryID), in.Title, in.Body, in.Priority, in.Channel, in.Source, in.ExternalID,
 		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), nullID(grid.ID), nullID(place.ID), place.Path, nullID(township.ID),
-		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(receiver), in.DataJSON, ms, ms).Scan(&id)
+		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(receiver), in.DataJSON, ms, ms, in.Matter).Scan(&id)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return Case{}, err
@@ -500,7 +544,7 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		if err != nil {
 			return Case{}, err
 		}
-		x.now, x.refused = now, refused
+		x.now, x.refused, x.intake = now, refused, true
 		if err := x.apply(ctx, act, nil); err != nil {
 			return Case{}, err
 		}

@@ -68,7 +68,7 @@ const caseColumns = `c.id, c.no, c.flow, c.kind, c.request_type, COALESCE(c.cate
 	COALESCE(c.created_by, 0), COALESCE(c.opened_by_unit_id, 0), COALESCE(o.code, ''), COALESCE(d.code, ''),
 	c.handle_due_at, c.answered_at, c.answer, c.revisit_due_at, c.revisited_at, c.resolved, c.satisfaction,
 	c.on_spot, c.extensions, c.reopens, c.supervisions, c.overdue, c.closed_at, c.data_json,
-	c.resident_satisfaction, c.resident_rated_at, c.created_at, c.updated_at, c.version`
+	c.resident_satisfaction, c.resident_rated_at, c.created_at, c.updated_at, c.version, c.matter_code`
 
 const caseFrom = ` FROM cases c
 	LEFT JOIN categories cat ON cat.id = c.category_id
@@ -96,7 +96,7 @@ func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
 		&c.CreatedBy, &c.OpenedByUnitID, &c.OpenedByCode, &c.ProposedDept,
 		&handleDue, &answered, &c.Answer, &revisitDue, &revisited, &resolved, &c.Satisfaction,
 		&onSpot, &c.Extensions, &c.Reopens, &c.Supervisions, &overdue, &closed, &c.DataJSON,
-		&c.ResidentSatisfaction, &rated, &created, &updated, &c.Version)
+		&c.ResidentSatisfaction, &rated, &created, &updated, &c.Version, &c.MatterCode)
 	if err != nil {
 		return c, err
 	}

@@ -42,35 +42,38 @@ const (
 
 // Case is one matter moving through a flow.
 type Case struct {
-	ID             int64      `json:"-"`
-	No             string     `json:"no"`
-	Flow           string     `json:"flow"`
-	Kind           string     `json:"kind,omitempty"`
-	RequestType    string     `json:"request_type,omitempty"`
-	CategoryID     int64      `json:"-"`
-	CategoryCode   string     `json:"category_code,omitempty"`
-	CategoryName   string     `json:"category_name,omitempty"`
-	Title          string     `json:"title"`
-	Body           string     `json:"body"`
-	Priority       string     `json:"priority"`
-	Channel        string     `json:"channel"`
-	Source         string     `json:"source,omitempty"`
-	ExternalID     string     `json:"external_id,omitempty"`
-	Address        string     `json:"address,omitempty"`
-	Lng            *float64   `json:"lng,omitempty"`
-	Lat            *float64   `json:"lat,omitempty"`
-	GridUnitID     int64      `json:"-"`
-	GridCode       string     `json:"grid_code,omitempty"`
-	GridName       string     `json:"grid_name,omitempty"`
-	GridPath       string     `json:"-"`
-	PlaceUnitID    int64      `json:"-"`
-	PlaceCode      string     `json:"place_code,omitempty"`
-	PlaceName      string     `json:"place_name,omitempty"`
-	PlacePath      string     `json:"-"`
-	TownshipUnitID int64      `json:"-"`
-	TownshipCode   string     `json:"township_code,omitempty"`
-	TownshipName   string     `json:"township_name,omitempty"`
-	ReporterName   string     `json:"reporter_name,omitempty"`
+	ID             int64    `json:"-"`
+	No             string   `json:"no"`
+	Flow           string   `json:"flow"`
+	Kind           string   `json:"kind,omitempty"`
+	RequestType    string   `json:"request_type,omitempty"`
+	CategoryID     int64    `json:"-"`
+	CategoryCode   string   `json:"category_code,omitempty"`
+	CategoryName   string   `json:"category_name,omitempty"`
+	Title          string   `json:"title"`
+	Body           string   `json:"body"`
+	Priority       string   `json:"priority"`
+	Channel        string   `json:"channel"`
+	Source         string   `json:"source,omitempty"`
+	ExternalID     string   `json:"external_id,omitempty"`
+	Address        string   `json:"address,omitempty"`
+	Lng            *float64 `json:"lng,omitempty"`
+	Lat            *float64 `json:"lat,omitempty"`
+	GridUnitID     int64    `json:"-"`
+	GridCode       string   `json:"grid_code,omitempty"`
+	GridName       string   `json:"grid_name,omitempty"`
+	GridPath       string   `json:"-"`
+	PlaceUnitID    int64    `json:"-"`
+	PlaceCode      string   `json:"place_code,omitempty"`
+	PlaceName      string   `json:"place_name,omitempty"`
+	PlacePath      string   `json:"-"`
+	TownshipUnitID int64    `json:"-"`
+	TownshipCode   string   `json:"township_code,omitempty"`
+	TownshipName   string   `json:"township_name,omitempty"`
+	ReporterName   string   `json:"reporter_name,omitempty"`
+	// MatterCode is the catalogue matter (事项) the case is about: an
+	// enforcement case's, a county department's hand-down's.
+	MatterCode     string     `json:"matter_code,omitempty"`
 	PhoneMasked    string     `json:"reporter_phone,omitempty"` // 138****5678
 	PhoneLast4     string     `json:"-"`
 	Status         string     `json:"status"`
@@ -266,6 +269,14 @@ type NewCase struct {
 	OnSpot bool `json:"on_spot,omitempty"`
 	// Note goes with the intake's actions (the on-the-spot fix's description).
 	Note string `json:"note,omitempty"`
+	// Matter is the catalogue matter's code (FieldMatter).
+	Matter string `json:"matter_code,omitempty"`
+	// LimitDays is the case's own time limit in working days (FieldLimit):
+	// its handle deadline, kept in the case's data as {"limits": {"handle": "Nd"}}.
+	LimitDays int `json:"limit_days,omitempty"`
+	// Basis is the legal or policy basis the work is handed on (FieldBasis),
+	// kept in the case's data.
+	Basis string `json:"basis,omitempty"`
 	// DataJSON holds flow-specific fields as a JSON object.
 	DataJSON    string          `json:"-"`
 	Attachments []NewAttachment `json:"-"`

@@ -22,7 +22,16 @@ type AccessRequest struct {
 	MatterCode   string
 	CategoryCode string
 	Purpose      string // what is being assigned, e.g. "工单 350722-20261126-00042 派单"
+	// Kind is what is checked: AttemptHandoff ("" too), AttemptDocument.
+	Kind string
 }
+
+// What a recorded attempt was (access_attempts.kind).
+const (
+	AttemptHandoff  = "handoff"  // work handed from a county department to a township
+	AttemptDecision = "decision" // a township's decision on a matter (empowerment list)
+	AttemptDocument = "document" // a responsibility letter, quota, check or veto issued to townships
+)
 
 // AccessDecision is what the access list says about a request.
 type AccessDecision struct {
@@ -84,14 +93,38 @@ func (s *Service) CheckAccessTx(ctx context.Context, tx *store.Tx, req AccessReq
 	if d.Matter != nil {
 		matterID, matterCode = d.Matter.ID, d.Matter.Code
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO access_attempts (at, user_id, actor_name, from_unit_id, to_unit_id, matter_id, matter_code, category_code, allowed, exception_id, list_version, purpose, message)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, store.Millis(s.now()), nullInt(req.Actor.UserID), actorName(req.Actor),
-		req.FromUnitID, req.ToUnitID, nullInt(matterID), matterCode, strings.TrimSpace(req.CategoryCode), boolInt(d.Allowed),
-		nullInt(d.ExceptionID), d.ListVersion, req.Purpose, d.Message); err != nil {
-		return fmt.Errorf("record access attempt: %w", err)
+	kind := req.Kind
+	if kind == "" {
+		kind = AttemptHandoff
+	}
+	if err := s.recordAttempt(ctx, tx, attempt{actor: req.Actor, from: req.FromUnitID, to: req.ToUnitID, matterID: matterID, matterCode: matterCode,
+		category: strings.TrimSpace(req.CategoryCode), allowed: d.Allowed, exceptionID: d.ExceptionID, version: d.ListVersion,
+		purpose: req.Purpose, message: d.Message, kind: kind}); err != nil {
+		return err
 	}
 	if !d.Allowed {
 		return store.Forbidden(d.Message)
+	}
+	return nil
+}
+
+// attempt is one row of access_attempts.
+type attempt struct {
+	actor                  access.Actor
+	from, to, matterID     int64
+	matterCode, category   string
+	allowed                bool
+	exceptionID            int64
+	version                int
+	purpose, message, kind string
+}
+
+func (s *Service) recordAttempt(ctx context.Context, tx *store.Tx, a attempt) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO access_attempts (at, user_id, actor_name, from_unit_id, to_unit_id, matter_id, matter_code, category_code, allowed, exception_id, list_version, purpose, message, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, store.Millis(s.now()), nullInt(a.actor.UserID), actorName(a.actor),
+		a.from, a.to, nullInt(a.matterID), a.matterCode, a.category, boolInt(a.allowed),
+		nullInt(a.exceptionID), a.version, a.purpose, a.message, a.kind); err != nil {
+		return fmt.Errorf("record access attempt: %w", err)
 	}
 	return nil
 }
@@ -138,7 +171,11 @@ func (s *Service) decide(ctx context.Context, q querier, req AccessRequest) (Acc
 			return d, err
 		}
 	default:
-		return d, store.Invalid("请说明交办的事项（事项编码或工单类别）")
+		// A hand-off that names no matter cannot be checked: it is refused,
+		// and recorded like any refusal.
+		d.Message = fmt.Sprintf("根据职责准入清单，%s向%s交办工作须说明事项：未说明事项的交办不予准入（清单第%d版）",
+			from.Name, target, d.ListVersion)
+		return d, nil
 	}
 	d.Matter = &m
 	var n int
@@ -311,6 +348,8 @@ type Attempt struct {
 	ListVersion int       `json:"list_version"`
 	Purpose     string    `json:"purpose"`
 	Message     string    `json:"message"`
+	// Kind is handoff, decision or document (AttemptHandoff ...).
+	Kind string `json:"kind"`
 }
 
 // DepartmentAttempts sums one department's attempts in a period.
@@ -376,7 +415,7 @@ func (s *Service) Attempts(ctx context.Context, actor access.Actor, from, to tim
 	}
 	cond, args := attemptScope(actor)
 	q := `SELECT a.id, a.at, a.actor_name, f.code, f.name, t.code, t.name, a.matter_code, COALESCE(m.name, ''), a.category_code,
-		a.allowed, COALESCE(a.exception_id, 0), a.list_version, a.purpose, a.message
+		a.allowed, COALESCE(a.exception_id, 0), a.list_version, a.purpose, a.message, a.kind
 		FROM access_attempts a JOIN units f ON f.id = a.from_unit_id JOIN units t ON t.id = a.to_unit_id LEFT JOIN matters m ON m.id = a.matter_id
 		WHERE a.at >= ? AND a.at < ? AND ` + cond
 	args = append([]any{store.Millis(from), store.Millis(to)}, args...)
@@ -400,7 +439,7 @@ func (s *Service) Attempts(ctx context.Context, actor access.Actor, from, to tim
 		var at int64
 		var allowed int
 		if err := rows.Scan(&a.ID, &at, &a.ActorName, &a.FromCode, &a.FromName, &a.ToCode, &a.ToName, &a.MatterCode, &a.MatterName, &a.Category,
-			&allowed, &a.ExceptionID, &a.ListVersion, &a.Purpose, &a.Message); err != nil {
+			&allowed, &a.ExceptionID, &a.ListVersion, &a.Purpose, &a.Message, &a.Kind); err != nil {
 			return nil, err
 		}
 		a.At, a.Allowed = store.Time(at), allowed == 1

@@ -273,6 +273,23 @@ func (s *Service) Requests(ctx context.Context, actor access.Actor, status strin
 // new version of the list. A matter already on the list for that type stays
 // in the batch that first granted it.
 func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string, requestIDs []int64, note string) (Summary, error) {
+	return s.GrantTo(ctx, actor, GrantInput{BatchNo: batchNo, RequestIDs: requestIDs, Note: note})
+}
+
+// GrantInput is a grant of requests in a batch. Single grants each power
+// to the requesting township alone, not to every township of its type
+// (差别化赋权).
+type GrantInput struct {
+	BatchNo    string  `json:"batch_no"`
+	RequestIDs []int64 `json:"request_ids"`
+	Note       string  `json:"note"`
+	Single     bool    `json:"single"`
+}
+
+// GrantTo is Grant naming the scope: the township type, or with Single the
+// requesting township only.
+func (s *Service) GrantTo(ctx context.Context, actor access.Actor, in GrantInput) (Summary, error) {
+	batchNo, requestIDs, note := in.BatchNo, in.RequestIDs, in.Note
 	if err := mustEdit(actor); err != nil {
 		return Summary{}, err
 	}
@@ -309,12 +326,25 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 			if req.TownshipType == "" {
 				return store.Invalidf("“%s”尚未设置乡镇类型", req.TownshipName)
 			}
-			key := itemKey(EmpowermentList, req.TownshipType, 0, req.Matter.ID)
-			if !onList[key] {
+			var unitID int64
+			if in.Single {
+				t, err := s.unitByCode(ctx, tx, req.TownshipCode)
+				if err != nil {
+					return err
+				}
+				unitID = t.ID
+			}
+			key := itemKey(EmpowermentList, req.TownshipType, unitID, req.Matter.ID)
+			if !onList[key] && !onList[itemKey(EmpowermentList, req.TownshipType, 0, req.Matter.ID)] {
 				onList[key] = true
 				bb := b
-				put = append(put, Item{List: EmpowermentList, TownshipType: req.TownshipType, Matter: req.Matter, batchID: b.ID, Batch: &bb,
-					Note: "基层点单：" + req.TownshipName})
+				it := Item{List: EmpowermentList, TownshipType: req.TownshipType, Matter: req.Matter, batchID: b.ID, Batch: &bb,
+					Note: "基层点单：" + req.TownshipName}
+				if in.Single {
+					it.unitID, it.UnitCode, it.UnitName = unitID, req.TownshipCode, req.TownshipName
+					it.Note = "差别化赋权，仅限" + req.TownshipName
+				}
+				put = append(put, it)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE empowerment_requests SET status = 'granted', reviewed_by = ?, reviewed_name = ?, reviewed_at = ?, review_note = ?, batch_id = ? WHERE id = ?`,
 				nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), strings.TrimSpace(note), b.ID, id); err != nil {
@@ -322,6 +352,9 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 			}
 		}
 		reason := fmt.Sprintf("赋权下单：%s（%s）", b.BatchNo, b.DocNo)
+		if in.Single {
+			reason += "，差别化赋权（仅限申请的乡镇）"
+		}
 		if note = strings.TrimSpace(note); note != "" {
 			reason += "；" + note
 		}
@@ -330,7 +363,7 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, batchNo string,
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.grant", Entity: "empowerment_batch", EntityID: b.BatchNo,
-			After: map[string]any{"requests": requestIDs, "version": sum.Version}, Reason: note})
+			After: map[string]any{"requests": requestIDs, "version": sum.Version, "single": in.Single}, Reason: note})
 	})
 	return sum, err
 }
@@ -371,33 +404,129 @@ func (s *Service) Revoke(ctx context.Context, actor access.Actor, townshipType, 
 
 // MayDecide reports whether a township-level unit (or the township a unit
 // lies in) may decide a matter itself at time at: the matter was on the
-// empowerment list for the township's type at that time, in a batch that had
-// taken effect.
+// empowerment list for the township's type, or for that township alone
+// (差别化赋权), at that time, in a batch that had taken effect.
 func (s *Service) MayDecide(ctx context.Context, townshipID int64, matterCode string, at time.Time) (bool, error) {
 	u, err := s.unitByID(ctx, s.db, townshipID)
 	if err != nil {
 		return false, err
 	}
 	t, ok, err := s.townshipOf(ctx, s.db, u)
-	if err != nil || !ok || t.TownshipType == "" {
+	if err != nil || !ok {
 		return false, err
 	}
 	m, err := s.matterByCode(ctx, s.db, matterCode)
 	if err != nil {
 		return false, err
 	}
+	return s.mayDecide(ctx, s.db, t, m, at)
+}
+
+func (s *Service) mayDecide(ctx context.Context, q querier, t unitRef, m Matter, at time.Time) (bool, error) {
 	ms := store.Millis(at)
 	var n int
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM list_items li
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM list_items li
 		JOIN empowerment_batches b ON b.id = li.batch_id
 		JOIN list_versions vf ON vf.list = li.list AND vf.no = li.v_from
 		LEFT JOIN list_versions vt ON vt.list = li.list AND vt.no = li.v_to
-		WHERE li.list = 'empowerment' AND li.item_key = ? AND b.effective_at <= ? AND vf.at <= ? AND (li.v_to IS NULL OR vt.at > ?)`,
-		itemKey(EmpowermentList, t.TownshipType, 0, m.ID), ms, ms, ms).Scan(&n)
+		WHERE li.list = 'empowerment' AND li.item_key IN (?, ?) AND b.effective_at <= ? AND vf.at <= ? AND (li.v_to IS NULL OR vt.at > ?)`,
+		itemKey(EmpowermentList, t.TownshipType, 0, m.ID), itemKey(EmpowermentList, t.TownshipType, t.ID, m.ID), ms, ms, ms).Scan(&n)
 	if err != nil {
-		return false, fmt.Errorf("may %s decide %s: %w", t.Code, matterCode, err)
+		return false, fmt.Errorf("may %s decide %s: %w", t.Code, m.Code, err)
 	}
 	return n > 0, nil
+}
+
+// DecisionRequest is a decision a unit is about to take on a matter: a
+// penalty decision (处罚决定) of an enforcement case.
+type DecisionRequest struct {
+	Actor      access.Actor
+	UnitID     int64 // the deciding unit
+	MatterCode string
+	Purpose    string // what is decided, e.g. "执法案件 350722-20261126-00042 作出处罚决定"
+}
+
+// CheckDecisionTx enforces the empowerment list on a decision inside the
+// caller's transaction: a township-level unit (or a unit inside one) may
+// decide only a matter the empowerment list grants to its township type or
+// to it alone; county units decide anything. A refusal is recorded in
+// access_attempts (kind "decision") and returned as an ErrForbidden that
+// cites the rule and says where the case goes instead; a decision naming no
+// matter is refused and recorded too. Decisions the rule does not apply to
+// return nil and are not recorded.
+func (s *Service) CheckDecisionTx(ctx context.Context, tx *store.Tx, req DecisionRequest) error {
+	u, err := s.unitByID(ctx, tx, req.UnitID)
+	if err != nil {
+		return err
+	}
+	t, ok, err := s.townshipOf(ctx, tx, u)
+	if err != nil || !ok {
+		return err
+	}
+	version, err := s.currentVersion(ctx, tx, EmpowermentList)
+	if err != nil {
+		return err
+	}
+	a := attempt{actor: req.Actor, from: t.ID, to: t.ID, version: version, purpose: req.Purpose, kind: AttemptDecision, allowed: true}
+	code := strings.ToUpper(strings.TrimSpace(req.MatterCode))
+	if code == "" {
+		a.allowed = false
+		a.message = fmt.Sprintf("根据赋权清单，%s作出决定须说明案件的事项：未说明事项不能作出处罚决定（清单第%d版）", t.Name, version)
+	} else {
+		m, err := s.matterByCode(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		a.matterID, a.matterCode = m.ID, m.Code
+		if a.allowed, err = s.mayDecide(ctx, tx, t, m, s.now()); err != nil {
+			return err
+		}
+		if !a.allowed {
+			to := "县级主管部门"
+			if r, err := s.routeMatter(ctx, tx, m.ID); err == nil && r != "" {
+				to = r
+			}
+			a.message = fmt.Sprintf("根据赋权清单，%s（%s）未获赋予“%s”（%s）的处罚决定权，请将案件移送%s（清单第%d版）",
+				t.Name, t.TownshipType, m.Name, m.Code, to, version)
+		}
+	}
+	if err := s.recordAttempt(ctx, tx, a); err != nil {
+		return err
+	}
+	if !a.allowed {
+		return store.Forbidden(a.message)
+	}
+	return nil
+}
+
+// CheckDecision is CheckDecisionTx in a transaction of its own: a refused
+// decision stays on record after the caller's transaction rolled back.
+func (s *Service) CheckDecision(ctx context.Context, req DecisionRequest) error {
+	var refusal error
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		err := s.CheckDecisionTx(ctx, tx, req)
+		if errors.Is(err, store.ErrForbidden) {
+			refusal = err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return refusal
+}
+
+// routeMatter names the county department with primary responsibility for
+// a matter on the territorial list ("" when it names none).
+func (s *Service) routeMatter(ctx context.Context, q querier, matterID int64) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, `SELECT u.name FROM list_items li JOIN units u ON u.id = li.unit_id
+		WHERE li.list = 'territorial' AND li.v_to IS NULL AND li.matter_id = ?`, matterID).Scan(&name)
+	if isNotFound(err) {
+		return "", nil
+	}
+	return name, err
 }
 
 func actorName(a access.Actor) string {

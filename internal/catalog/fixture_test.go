@@ -63,6 +63,14 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 			t.Fatal(err)
 		}
 		f.units[x.code] = id
+		if x.kind == "street" || x.kind == "township" {
+			// The institutions a power list names as implementing bodies.
+			for _, n := range []string{"综合执法队", "综合便民服务中心", "社会事务办公室"} {
+				if _, err := db.Exec(ctx, `INSERT INTO institutions (unit_id, kind, name) VALUES (?, 'office', ?)`, id, n); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 	}
 	f.admin = f.actor("350722D001", "department", access.RoleAdmin)
 	return f

@@ -72,7 +72,13 @@ type ItemInput struct {
 // itemKey identifies an item across versions.
 func itemKey(list ListKind, townshipType string, unitID, matterID int64) string {
 	switch list {
-	case PowerList, EmpowermentList:
+	case EmpowermentList:
+		// 差别化赋权: a grant to one township only is keyed by it too.
+		if unitID != 0 {
+			return townshipType + "/" + strconv.FormatInt(matterID, 10) + "@" + strconv.FormatInt(unitID, 10)
+		}
+		return townshipType + "/" + strconv.FormatInt(matterID, 10)
+	case PowerList:
 		return townshipType + "/" + strconv.FormatInt(matterID, 10)
 	case AccessList:
 		return strconv.FormatInt(unitID, 10) + "/" + strconv.FormatInt(matterID, 10)
@@ -347,6 +353,10 @@ type resolver struct {
 	units   map[string]unitRef // by code and by name
 	matters map[string]Matter
 	batches map[string]Batch
+	towns   map[string]unitRef // township-level units, read when first asked
+	// institutions are the names of the township institutions (实施主体),
+	// read when first asked.
+	institutions map[string]bool
 }
 
 func (s *Service) newResolver(ctx context.Context, q querier, list ListKind) (*resolver, error) {
@@ -387,6 +397,60 @@ func (s *Service) newResolver(ctx context.Context, q querier, list ListKind) (*r
 		r.batches[b.BatchNo] = b
 	}
 	return r, brows.Err()
+}
+
+// township resolves a township-level unit by code or exact name.
+func (r *resolver) township(s string) (unitRef, error) {
+	if u, ok := r.towns[s]; ok {
+		return u, nil
+	}
+	if r.towns == nil {
+		r.towns = map[string]unitRef{}
+		for _, kind := range []string{org.KindTownship, org.KindStreet} {
+			us, err := org.RefsOfKind(context.Background(), r.q, kind)
+			if err != nil {
+				return unitRef{}, fmt.Errorf("read townships: %w", err)
+			}
+			for _, u := range us {
+				r.towns[u.Code], r.towns[u.Name] = u, u
+			}
+		}
+		if u, ok := r.towns[s]; ok {
+			return u, nil
+		}
+	}
+	return unitRef{}, store.Invalidf("“%s”不是乡镇（街道）（请填写乡镇全称或单位编码）", s)
+}
+
+// townshipGovernments are the names of a township's own government as an
+// implementing body.
+var townshipGovernments = []string{"乡镇人民政府", "乡（镇）人民政府", "镇人民政府", "乡人民政府", "街道办事处", "乡镇（街道）"}
+
+// institution reports whether some township-level unit has an institution
+// (办、队、中心) of this name: the implementing body (实施主体) of a power.
+func (r *resolver) institution(name string) (bool, error) {
+	if slices.Contains(townshipGovernments, name) {
+		return true, nil
+	}
+	if r.institutions == nil {
+		rows, err := r.q.Query(context.Background(), `SELECT DISTINCT i.name FROM institutions i JOIN units u ON u.id = i.unit_id WHERE u.kind IN ('township', 'street')`)
+		if err != nil {
+			return false, fmt.Errorf("read institutions: %w", err)
+		}
+		defer rows.Close()
+		r.institutions = map[string]bool{}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return false, err
+			}
+			r.institutions[n] = true
+		}
+		if err := rows.Err(); err != nil {
+			return false, err
+		}
+	}
+	return r.institutions[name], nil
 }
 
 // department resolves a county department by code or exact name.
@@ -441,6 +505,13 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 	case PowerList:
 		if in.Subject == "" {
 			return it, store.Invalid("实施主体不能为空")
+		}
+		ok, err := r.institution(in.Subject)
+		if err != nil {
+			return it, err
+		}
+		if !ok {
+			return it, store.Invalidf("实施主体“%s”不存在：应为乡镇（街道）已设立的机构（如 综合执法队、综合便民服务中心），请先在组织网络中设立", in.Subject)
 		}
 		if in.Duties == "" {
 			return it, store.Invalid("责任事项不能为空")
@@ -508,6 +579,17 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 		it.batchID = b.ID
 		bb := b
 		it.Batch = &bb
+		if in.UnitCode = strings.TrimSpace(in.UnitCode); in.UnitCode != "" {
+			// 差别化赋权: the power goes to this township alone.
+			t, err := r.township(in.UnitCode)
+			if err != nil {
+				return it, err
+			}
+			if t.TownshipType != it.TownshipType {
+				return it, store.Invalidf("%s的乡镇类型是“%s”，不是“%s”", t.Name, t.TownshipType, it.TownshipType)
+			}
+			it.unitID, it.UnitCode, it.UnitName = t.ID, t.Code, t.Name
+		}
 	}
 	if r.list != TerritorialList {
 		it.SupportUnits, it.SupportDuties = nil, ""
@@ -515,11 +597,11 @@ func (r *resolver) check(in *ItemInput) (Item, error) {
 	if r.list != PowerList {
 		it.Subject, it.Accountability = "", ""
 	}
-	if r.list == EmpowermentList || r.list == PowerList {
+	if r.list == PowerList {
 		it.unitID, it.UnitCode, it.UnitName = 0, "", ""
-		if r.list == EmpowermentList {
-			it.Duties = ""
-		}
+	}
+	if r.list == EmpowermentList {
+		it.Duties = ""
 	}
 	return it, nil
 }

@@ -677,17 +677,17 @@ var callTopics = []struct{ title, body, cat, answer string }{
 		"已安排园林专业人员开展病虫害防治，并建立定期巡查机制。"},
 }
 
-var enforcementTopics = []struct{ title, body, basis, result string }{
+var enforcementTopics = []struct{ title, body, basis, result, matter string }{
 	{"未经批准擅自建设", "当事人未取得建设工程规划许可证擅自建设厂房。", "《中华人民共和国城乡规划法》第四十条、第六十四条",
-		"已立案查处，责令停止建设、限期拆除。"},
+		"已立案查处，责令停止建设、限期拆除。", "CF00207000"},
 	{"擅自占用道路堆放物料", "当事人长期占用道路堆放建筑材料，影响通行。", "《城市道路管理条例》第二十七条、第四十二条",
-		"已责令当事人清理物料，并依法处以罚款。"},
+		"已责令当事人清理物料，并依法处以罚款。", "CF00201000"},
 	{"无证经营餐饮", "当事人未取得食品经营许可证从事餐饮经营。", "《中华人民共和国食品安全法》第三十五条、第一百二十二条",
-		"已责令停止经营，没收违法所得并处罚款。"},
+		"已责令停止经营，没收违法所得并处罚款。", "JC00601000"},
 	{"向河道倾倒建筑垃圾", "当事人向河道管理范围内倾倒建筑垃圾。", "《中华人民共和国水法》第三十七条、第六十五条",
-		"已责令清除倾倒物，恢复原状，并依法处罚。"},
+		"已责令清除倾倒物，恢复原状，并依法处罚。", "JC00604000"},
 	{"露天焚烧垃圾污染空气", "当事人在集镇周边露天焚烧生活垃圾。", "《中华人民共和国大气污染防治法》第七十七条、第一百一十九条",
-		"已责令改正，并依法处以罚款。"},
+		"已责令改正，并依法处以罚款。", "CF00205000"},
 }
 
 // plan writes every case's script. The mix is fixed; the topics, places
@@ -1290,7 +1290,7 @@ func (p *demoPlanner) enforcement(scenario string) {
 	c := p.newCase("enforcement", pl, true)
 	town := unitStaff(pl.township)
 	c.opener = town
-	c.in.Title, c.in.Body = t.title, demoBody(t.body)
+	c.in.Title, c.in.Body, c.in.Matter = t.title, demoBody(t.body), t.matter
 	dept := p.w.dept(pick(p, []string{"D003", "D002", "D010", "D004"}))
 	if dept == nil {
 		dept = p.w.dept("D003")
@@ -1325,6 +1325,11 @@ func (p *demoPlanner) enforcement(scenario string) {
 		transfer(town, dept, "该违法行为属县级部门管辖，依法移送。")
 		c.want, c.maxAge = "transferring", p.dayMinutes()
 	case "department_transfer":
+		// A matter the access list admits from the department to townships.
+		if d := p.w.dept("D003"); d != nil {
+			dept = d
+		}
+		c.in.Title, c.in.Matter = "沿街店铺乱堆乱放影响市容", "CF00202000"
 		c.opener = unitStaff(dept)
 		transfer(unitStaff(dept), pl.township, "该事项已赋权乡镇综合执法队管辖，依法移送属地查处。")
 		accept(pl.township)

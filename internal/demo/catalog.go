@@ -82,8 +82,8 @@ var demoDuties = map[string][2]string{
 
 // demoSubject is the township institution that carries out a matter type.
 var demoSubject = map[string]string{
-	"XK": "便民服务中心", "CF": "综合执法队", "QZ": "综合执法队", "ZS": "经济发展办公室", "JF": "社会事务办公室",
-	"JC": "平安建设办公室", "QR": "便民服务中心", "JL": "党政综合办公室", "CJ": "党政综合办公室", "QT": "平安建设办公室", "GF": "便民服务中心",
+	"XK": "综合便民服务中心", "CF": "综合执法队", "QZ": "综合执法队", "ZS": "党政综合办公室", "JF": "社会事务办公室",
+	"JC": "平安建设办公室", "QR": "综合便民服务中心", "JL": "党政综合办公室", "CJ": "党政综合办公室", "QT": "平安建设办公室", "GF": "综合便民服务中心",
 }
 
 // demoPower lists the matters each township type holds.
@@ -196,8 +196,56 @@ func Lists(ctx context.Context, lists *catalog.Service, o *org.Service) (bool, e
 			g.Empowerment = append(g.Empowerment, catalog.ItemInput{TownshipType: tt, MatterCode: code, BatchNo: g.Batch.BatchNo, Note: Label})
 		}
 	}
-	if err := lists.LoadGenerated(ctx, access.Actor{Name: Label, System: true}, g); err != nil {
+	demoActor := access.Actor{Name: Label, System: true}
+	if err := lists.LoadGenerated(ctx, demoActor, g); err != nil {
 		return false, fmt.Errorf("load demo lists: %w", err)
 	}
+	if err := dutyDocuments(ctx, lists, demoActor); err != nil {
+		return false, err
+	}
 	return true, nil
+}
+
+// demoDutyDocs are existing responsibility letters, quotas and vetoes county
+// departments issued to townships before the reform, registered for the
+// clean-up (演示数据); the first is recorded as abolished.
+var demoDutyDocs = []struct {
+	kind, title, dept, docNo string
+	month                    time.Month
+}{
+	{catalog.DutyVeto, "安全生产工作一票否决（演示数据）", "350722D016", "浦安委〔2025〕2号", time.February},
+	{catalog.DutyLetter, "2025年度城乡环境卫生整治目标责任状（演示数据）", "350722D003", "浦城管〔2025〕5号", time.March},
+	{catalog.DutyQuota, "2025年度低保扩面任务分解表（演示数据）", "350722D008", "浦民〔2025〕11号", time.April},
+	{catalog.DutyAcceptance, "燃气安全入户排查考核验收（演示数据）", "350722D002", "浦建〔2025〕8号", time.May},
+}
+
+func dutyDocuments(ctx context.Context, lists *catalog.Service, actor access.Actor) error {
+	towns, err := lists.Townships(ctx)
+	if err != nil {
+		return fmt.Errorf("demo duty documents: %w", err)
+	}
+	var codes []string
+	for i, t := range towns {
+		if i >= 6 {
+			break
+		}
+		codes = append(codes, t.Code)
+	}
+	if len(codes) == 0 {
+		return nil
+	}
+	for i, d := range demoDutyDocs {
+		doc, err := lists.RegisterDuty(ctx, actor, catalog.DutyInput{Kind: d.kind, Title: d.title, DeptCode: d.dept, DocNo: d.docNo,
+			IssuedAt: time.Date(2025, d.month, 10, 0, 0, 0, 0, shanghai), Townships: codes, Existing: true})
+		if err != nil {
+			return fmt.Errorf("demo duty document %s: %w", d.title, err)
+		}
+		if i == 0 {
+			if _, err := lists.ClearDuty(ctx, actor, doc.ID, catalog.DutyCleanup{Result: catalog.DutyAbolished,
+				Reason: "安全生产属县级部门监管职责，不得以一票否决转嫁乡镇（" + Label + "）", DocNo: "浦减负办〔2026〕1号"}); err != nil {
+				return fmt.Errorf("demo duty clean-up: %w", err)
+			}
+		}
+	}
+	return nil
 }

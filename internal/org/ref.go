@@ -155,8 +155,10 @@ func ChoiceByCode(ctx context.Context, q store.RowQueryer, code string) (Choice,
 // villages in their subtree (all townships for the county level), by path.
 func PlaceChoices(ctx context.Context, q store.Querier, actor access.Actor) ([]Choice, error) {
 	cond, args := actor.SubtreeFilter("path")
-	if actor.CountyWide() {
-		cond = "kind IN ('township', 'street')"
+	if actor.CountyWide() || actor.UnitKind == KindDepartment {
+		// County-level units, departments included, work across every
+		// township (a department files a case for a township, 属地).
+		cond, args = "kind IN ('township', 'street')", nil
 	} else {
 		cond = "kind IN ('township', 'street', 'community', 'village') AND " + cond
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -162,6 +163,11 @@ func intakeForm(route string, in casework.NewCase) url.Values {
 	set("body", in.Body)
 	set("address", in.Address)
 	set("dispatch", in.Dispatch)
+	set("matter", in.Matter)
+	set("basis", in.Basis)
+	if in.LimitDays > 0 {
+		set("limit_days", strconv.Itoa(in.LimitDays))
+	}
 	if route == "/cases/new" {
 		set("place_unit", in.PlaceUnit)
 	} else {

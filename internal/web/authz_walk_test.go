@@ -155,6 +155,11 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /lists/matters":    {Allow: countyAdmin, ValidatesFirst: true},
 		"POST /lists/categories": {Allow: countyAdmin, ValidatesFirst: true},
 		"GET /lists/attempts":    {Allow: everyone},
+		// Duty documents: everyone reads (scoped); registering validates the
+		// form first; clean-ups are the approval office's and county admins'.
+		"GET /lists/duties":               {Allow: everyone},
+		"POST /lists/duties":              {Allow: everyone, ValidatesFirst: true},
+		"POST /lists/duties/{id}/cleanup": {Path: "/lists/duties/999999/cleanup", Allow: countyAdmin, ValidatesFirst: true, NotFoundOK: true},
 		// Only the county staffing office (编办) grants access-list exceptions; none of the walk's users works there.
 		"POST /lists/exceptions":             {Allow: nobody},
 		"POST /lists/exceptions/{id}/revoke": {Path: "/lists/exceptions/999999/revoke", Allow: nobody},

@@ -9,13 +9,16 @@ package web
 // lists propose from the category.
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
 	"grassroots/internal/store"
 )
 
@@ -27,6 +30,9 @@ type NewCaseForm struct {
 	// chosen to summon; the supporting units.
 	Kind, Place                string
 	Summon, People, Supporting []string
+	// Matter (a catalogue code), the time limit in working days and the
+	// basis of a hand-down.
+	Matter, LimitDays, Basis string
 }
 
 // newCaseFormOf reads a create form from the query or the posted form.
@@ -35,7 +41,8 @@ func newCaseFormOf(v url.Values) NewCaseForm {
 	f := NewCaseForm{Flow: g("flow"), ReporterName: g("reporter_name"), ReporterPhone: g("reporter_phone"), RequestType: g("request_type"),
 		Category: g("category"), Priority: g("priority"), Title: g("title"), Body: v.Get("body"), Address: g("address"),
 		PlaceUnit: g("place_unit"), Lng: g("lng"), Lat: g("lat"), Dispatch: g("dispatch"), Kind: g("kind"), Place: g("place"),
-		Summon: v["summon"], People: v["people"], Supporting: v["supporting"]}
+		Summon: v["summon"], People: v["people"], Supporting: v["supporting"],
+		Matter: categoryCode(g("matter")), LimitDays: g("limit_days"), Basis: g("basis")}
 	if f.Dispatch == "" {
 		f.Dispatch = g("dept") // the township-call form's old name for it
 	}
@@ -65,6 +72,7 @@ type CaseNewPage struct {
 	Kinds        []CoordOption
 	Places       []CoordOption
 	Departments  []CoordOption
+	Matters      []CoordOption
 	Summonables  []casework.Summonable
 	Proposal     *casework.Proposal
 	// Suggest is smart dispatch's box (nil without a model).
@@ -187,6 +195,11 @@ func (s *Server) caseNewPage(r *http.Request, form NewCaseForm, base string) (Ca
 		}
 		if p.Form.Place != "" && !slices.ContainsFunc(p.Places, func(o CoordOption) bool { return o.Selected }) {
 			p.Places = append(p.Places, CoordOption{Value: p.Form.Place, Label: p.Form.Place, Selected: true})
+		}
+	}
+	if p.Field(casework.FieldMatter) {
+		if p.Matters, err = s.matterOptions(ctx, actor, p.Form.Matter); err != nil {
+			return p, err
 		}
 	}
 	if p.Field(casework.FieldSummon) {
@@ -352,7 +365,16 @@ func (s *Server) createFromForm(r *http.Request, f NewCaseForm) (casework.Case, 
 	if err != nil {
 		return casework.Case{}, err
 	}
+	limit := 0
+	if f.LimitDays != "" {
+		n, err := strconv.Atoi(f.LimitDays)
+		if err != nil {
+			return casework.Case{}, store.Invalid("办理时限应为整数个工作日")
+		}
+		limit = n
+	}
 	in := casework.NewCase{Flow: f.Flow, Kind: f.Kind, RequestType: f.RequestType, Category: categoryCode(f.Category), Title: f.Title,
+		Matter: f.Matter, LimitDays: limit, Basis: f.Basis,
 		Body: f.Body, Priority: f.Priority, Address: f.Address, Lng: lng, Lat: lat, ReporterName: f.ReporterName,
 		ReporterPhone: f.ReporterPhone, Summon: f.Summon, SummonPeople: people, Attachments: files, Channel: flow.Create.Channel}
 	switch {
@@ -374,6 +396,23 @@ func (s *Server) createFromForm(r *http.Request, f NewCaseForm) (casework.Case, 
 	}
 	c, _, err := s.Cases.Create(ctx, actorOf(r), in)
 	return c, err
+}
+
+// matterOptions lists the catalogue's matters for a picker ("CF00202000
+// 对…的处罚"), the chosen one selected.
+func (s *Server) matterOptions(ctx context.Context, actor access.Actor, selected string) ([]CoordOption, error) {
+	if s.Lists == nil {
+		return nil, nil
+	}
+	ms, err := s.Lists.Matters(ctx, actor, catalog.MatterFilter{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CoordOption, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, CoordOption{Value: m.Code, Label: m.Code + " " + m.Name, Selected: m.Code == selected})
+	}
+	return out, nil
 }
 
 // categoryCode takes the code out of what a category picker holds: "B01001"

@@ -134,6 +134,10 @@ type CaseViewPage struct {
 	// offers it for this case (a resolved case a member or co-building
 	// unit carried out); the page knows no flow.
 	Deed *party.DeedOffer
+	// MatterName names the case's matter (Case.MatterCode) from the
+	// catalogue; Matters are the choices of actions that name one.
+	MatterName string
+	Matters    []CoordOption
 }
 
 // When shows an optional time the Chinese way ("" when nil).
@@ -259,6 +263,19 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 	if s.Party != nil {
 		if p.Deed, err = s.Party.CaseDeedOffer(ctx, actor, d); err != nil {
 			return p, err
+		}
+	}
+	if code := d.Case.MatterCode; code != "" && s.Lists != nil {
+		if m, err := s.Lists.Matter(ctx, code); err == nil {
+			p.MatterName = m.Name
+		}
+	}
+	for _, a := range p.Actions {
+		if a.Needs.Matter {
+			if p.Matters, err = s.matterOptions(ctx, actor, d.Case.MatterCode); err != nil {
+				return p, err
+			}
+			break
 		}
 	}
 	for _, a := range p.Actions {

@@ -20,6 +20,7 @@ import (
 // its items, history, comparison, Excel import and export; the matters; the
 // access attempts and exceptions; the empowerment requests and batches.
 func (s *Server) catalogRoutes() {
+	s.dutyRoutes()
 	s.mux.HandleFunc("GET /lists", s.staff(s.listsIndex))
 	s.mux.HandleFunc("GET /lists/matters", s.staff(s.listsMatters))
 	s.mux.HandleFunc("POST /lists/matters", s.staff(s.listsMatterSave))
@@ -651,7 +652,8 @@ func (s *Server) listsRequestsGrant(w http.ResponseWriter, r *http.Request) erro
 		}
 		ids = append(ids, id)
 	}
-	if _, err := s.Lists.Grant(r.Context(), actorOf(r), r.PostFormValue("batch"), ids, r.PostFormValue("note")); err != nil {
+	in := catalog.GrantInput{BatchNo: r.PostFormValue("batch"), RequestIDs: ids, Note: r.PostFormValue("note"), Single: r.PostFormValue("scope") == "single"}
+	if _, err := s.Lists.GrantTo(r.Context(), actorOf(r), in); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/lists/requests?ok=granted", http.StatusSeeOther)

@@ -94,7 +94,7 @@ func TestListsPagesRender(t *testing.T) {
 		page{"lists_attempts", func(p web.Page, edit bool) any {
 			return web.ListsAttemptsPage{ListsPage: lp(p, edit, "attempts"), CanGrant: edit, From: "2026-01-01", To: "2026-03-31",
 				Report:      []catalog.DepartmentAttempts{{Code: "350722D002", Name: "县住房和城乡建设局", Total: 3, Allowed: 1, Refused: 2}},
-				Attempts:    []catalog.Attempt{{At: when, FromName: "县住房和城乡建设局", ToName: "南浦街道", MatterName: m.Name, Message: "根据职责准入清单，县住房和城乡建设局不得将……"}},
+				Attempts:    []catalog.Attempt{{At: when, FromName: "县住房和城乡建设局", ToName: "南浦街道", MatterName: m.Name, Message: "根据职责准入清单，县住房和城乡建设局不得将……", Kind: catalog.AttemptHandoff}},
 				Exceptions:  []catalog.Exception{{ID: 1, FromName: "县住房和城乡建设局", Matter: m, Reason: "专项整治", GrantedAt: when}},
 				Departments: []catalog.UnitRef{{Code: "350722D002", Name: "县住房和城乡建设局"}}, Townships: []catalog.UnitRef{{Code: "350722001000", Name: "南浦街道"}}, Matters: []catalog.Matter{m}}
 		}, "根据职责准入清单"},
@@ -102,6 +102,13 @@ func TestListsPagesRender(t *testing.T) {
 			return web.ListsRequestsPage{ListsPage: lp(p, edit, "requests"), CanRequest: !edit, PendingSeen: 1, Matters: []catalog.Matter{m}, Batches: []catalog.Batch{*batch},
 				Requests: []catalog.Request{{ID: 1, TownshipName: "富岭镇", TownshipType: "中心镇", Matter: m, Reason: "群众建房审批跑路多", Status: "pending", RequestedAt: when}}}
 		}, "群众建房审批跑路多"},
+		page{"lists_duties", func(p web.Page, edit bool) any {
+			return web.ListsDutiesPage{ListsPage: lp(p, edit, "duties"), CanRegister: edit, CanClear: edit, Kinds: catalog.DutyKinds,
+				Documents: []catalog.DutyDocument{{ID: 1, Kind: catalog.DutyVeto, Title: "安全生产一票否决", DeptName: "县住房和城乡建设局", IssuedAt: when, Status: catalog.DutyInForce,
+					Existing: true, Townships: []catalog.UnitChoice{{Code: "350722001000", Name: "南浦街道"}}, Matters: []catalog.Matter{m}}},
+				Summaries:   []catalog.DutySummary{{DeptCode: "350722D002", DeptName: "县住房和城乡建设局", Total: 1, InForce: 1}},
+				Departments: []catalog.UnitRef{{Code: "350722D002", Name: "县住房和城乡建设局"}}, Townships: []catalog.UnitRef{{Code: "350722001000", Name: "南浦街道"}}, Matters: []catalog.Matter{m}}
+		}, "安全生产一票否决"},
 	)
 	seen := map[string]bool{}
 	for _, pg := range pages {
@@ -260,7 +267,7 @@ func TestListsWorkflow(t *testing.T) {
 		// Import: a bad file is refused whole, with its rows.
 		hdr := catalog.Headers(catalog.PowerList)
 		bad := xlsx(t, [][]string{hdr,
-			{"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "便民服务中心", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "", ""},
+			{"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "乡镇人民政府", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "", ""},
 			{"中心镇", "某处罚", "行政处罚", "CF001", "综合执法队", "", "立案", "", ""}})
 		w := clerk.upload("/lists/power/import", bad, nil)
 		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "<td>3</td>") || !strings.Contains(w.Body.String(), "CF001") {
@@ -269,7 +276,7 @@ func TestListsWorkflow(t *testing.T) {
 		if items, _ := lists.Items(ctx, access.System, catalog.PowerList, catalog.Filter{}); len(items) != 0 {
 			t.Fatalf("a refused import wrote %d items", len(items))
 		}
-		good := xlsx(t, [][]string{hdr, {"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "便民服务中心", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "不予受理的", ""}})
+		good := xlsx(t, [][]string{hdr, {"中心镇", "乡村建设规划许可", "行政许可", "XK00101000", "乡镇人民政府", "《中华人民共和国城乡规划法》第四十一条", "受理、审查、决定", "不予受理的", ""}})
 		w = clerk.upload("/lists/power/import", good, map[string]string{"reason": "年度调整"})
 		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/lists/power/imports/") {
 			t.Fatalf("good import: %d %s", w.Code, w.Body.String())

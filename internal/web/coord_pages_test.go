@@ -170,7 +170,7 @@ func TestOneCasePageForEveryFlow(t *testing.T) {
 		// The create form is the flow's declaration rendered by one template.
 		expect(t, fx.send(town, "GET", "/enforcement/new", nil), 200, `action="/enforcement/new"`, `name="kind"`, `name="place" required`, `name="title"`)
 		expect(t, fx.send(town, "GET", "/cases/new?flow=enforcement", nil), 200, `action="/cases/new"`, `name="kind"`, `name="place" required`)
-		w := fx.send(town, "POST", "/enforcement/new", url.Values{"title": {"沿街违规搭建"}, "place": {"350722001001"}, "kind": {""}})
+		w := fx.send(town, "POST", "/enforcement/new", url.Values{"title": {"沿街违规搭建"}, "place": {"350722001001"}, "kind": {""}, "matter": {"CF00202000"}})
 		expect(t, w, 303)
 		loc := w.Header().Get("Location")
 		no := strings.TrimSuffix(strings.TrimPrefix(loc, "/cases/"), "?created=1")

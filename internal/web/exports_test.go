@@ -21,7 +21,7 @@ func TestCoordAndReportCardExports(t *testing.T) {
 		fx := newCaseFixture(t, db)
 		town := fx.actor(2, "350722001000", "street", access.RoleTownship)
 		county := fx.actor(4, "350722000000", "county", access.RoleAdmin)
-		w := fx.send(town, "POST", "/enforcement/new", url.Values{"title": {"沿街违规搭建"}, "place": {"350722001001"}, "kind": {""}})
+		w := fx.send(town, "POST", "/enforcement/new", url.Values{"title": {"沿街违规搭建"}, "place": {"350722001001"}, "kind": {""}, "matter": {"CF00202000"}})
 		expect(t, w, 303)
 
 		w = fx.send(town, "GET", "/enforcement/export.xlsx?status=open", nil)

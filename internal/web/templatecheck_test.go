@@ -45,6 +45,7 @@ var pageData = map[string]any{
 	"grid_page":             GridPage{},
 	"home":                  HomePage{},
 	"lists_attempts":        ListsAttemptsPage{},
+	"lists_duties":          ListsDutiesPage{},
 	"lists_compare":         ListsComparePage{},
 	"lists_history":         ListsHistoryPage{},
 	"lists_import":          ListsImportPage{},

@@ -200,7 +200,7 @@ func Rows() []Row {
 	t("withdraw", nil, "", st("withdraw"), TownA)
 
 	// Enforcement: township A's team opens a case and transfers it to D003.
-	en := casework.NewCase{Flow: "enforcement", Title: "占道经营", PlaceUnit: UnitGridA}
+	en := casework.NewCase{Flow: "enforcement", Matter: "CF00201000", Title: "占道经营", PlaceUnit: UnitGridA}
 	e := func(action string, setup []Step, part string, body Step, allow ...Member) {
 		add(Row{Flow: "enforcement", Action: action, Open: TownA, In: en, Setup: setup, Part: part, Body: body.Act, Allow: allow})
 	}
@@ -214,8 +214,36 @@ func Rows() []Row {
 	e("settle", append(slices.Clone(returned), st("dispute")), "", st("settle", unit(UnitD003)), Supervisor)
 	e("conclude", append(slices.Clone(transferred), st("accept_transfer")), UnitD003, st("conclude"), DeptD003)
 	e("close_own", nil, "", st("close_own"), TownA)
+	e("decide", nil, "", st("decide", fields("decision_no", "浦城执罚〔2026〕1号")), TownA)
+	e("decide_accepted", append(slices.Clone(transferred), st("accept_transfer")), UnitD003, st("decide_accepted", fields("decision_no", "浦城执罚〔2026〕2号")), DeptD003)
 	e("supervise", nil, "", st("supervise"), Supervisor)
 	e("comment", nil, "", st("comment"), sees()...)
+
+	// County department hand-downs: department D003 hands township A work;
+	// the hand-down goes to the township of its place at intake.
+	ct := casework.NewCase{Flow: "county_task", Matter: "CF00202000", Title: "沿街乱堆乱放整治", PlaceUnit: UnitTownA, LimitDays: 5, Basis: "《城市市容和环境卫生管理条例》"}
+	k := func(action string, setup []Step, part string, body Step, allow ...Member) {
+		add(Row{Flow: "county_task", Action: action, Open: DeptD003, In: ct, Setup: setup, Part: part, Body: body.Act, Allow: allow})
+	}
+	kreturned := []Step{on(st("return"), UnitTownA)}
+	ksigned := []Step{on(st("sign"), UnitTownA)}
+	kanswered := append(slices.Clone(ksigned), on(st("answer"), UnitTownA))
+	kext := append(slices.Clone(ksigned), on(st("request_extension", func(a *casework.Action) { a.Days = 2 }), UnitTownA))
+	ksupport := []Step{st("add_supporting", unit(UnitD002))}
+	k("dispatch", kreturned, "", st("dispatch", unit(UnitTownA)), DeptD003)
+	k("sign", nil, UnitTownA, st("sign"), TownA)
+	k("sign_support", ksupport, UnitD002, st("sign_support"), DeptD002)
+	k("return", nil, UnitTownA, st("return"), TownA)
+	k("request_extension", ksigned, UnitTownA, st("request_extension", func(a *casework.Action) { a.Days = 2 }), TownA)
+	k("approve_extension", kext, UnitTownA, st("approve_extension"), DeptD003, CountyAdmin, Supervisor)
+	k("refuse_extension", kext, UnitTownA, st("refuse_extension"), DeptD003, CountyAdmin, Supervisor)
+	k("add_supporting", nil, "", st("add_supporting", unit(UnitD002)), TownA, DeptD003)
+	k("support_done", append(slices.Clone(ksupport), on(st("sign_support"), UnitD002)), UnitD002, st("support_done"), DeptD002)
+	k("supervise", nil, "", st("supervise"), Supervisor)
+	k("comment", nil, "", st("comment"), CountyAdmin, Supervisor, TownA, TownAAdmin, DeptD003)
+	k("answer", ksigned, UnitTownA, st("answer"), TownA)
+	k("rate", kanswered, UnitTownA, st("rate", resolved(true), func(a *casework.Action) { a.Rating = 5 }), DeptD003)
+	k("withdraw", nil, "", st("withdraw"), DeptD003)
 
 	// Service applications: accepted at township A's window, handled by D003.
 	sv := casework.NewCase{Flow: "service", Kind: "promised", Title: "低保申请", PlaceUnit: UnitGridA}
@@ -254,6 +282,8 @@ func Intakes() map[string][]Member {
 		"whistle":       {Centre, CountyAdmin, Supervisor, DeptD003, DeptD002, TownA, TownAAdmin, CommunityA},
 		"township_call": {CountyAdmin, TownA, TownAAdmin},
 		"enforcement":   {Centre, CountyAdmin, DeptD003, DeptD002, TownA, TownAAdmin},
-		"service":       {Centre, CountyAdmin, DeptD003, DeptD002, TownA, TownAAdmin, CommunityA, TownB, CommunityB},
+		// A hand-down is a county department's (the call centre is one).
+		"county_task": {Centre, DeptD003, DeptD002},
+		"service":     {Centre, CountyAdmin, DeptD003, DeptD002, TownA, TownAAdmin, CommunityA, TownB, CommunityB},
 	}
 }
