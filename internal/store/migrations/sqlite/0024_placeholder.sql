@@ -1,0 +1,1 @@
+-- placeholder: the number is another branch's; deleted at merge.
