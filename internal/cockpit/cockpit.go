@@ -215,3 +215,50 @@ func ranked(ns []Number, n int) []Number {
 	}
 	return ns
 }
+
+// Children are the units directly under u the actor sees, for the
+// drill-down (township → community → grid).
+func (s *Service) Children(ctx context.Context, actor access.Actor, u Unit) ([]Crumb, error) {
+	rows, err := s.db.Query(ctx, `SELECT code, name, path FROM units WHERE parent_id = ? ORDER BY sort, code`, u.ID)
+	type ch struct {
+		c    Crumb
+		path string
+	}
+	list, err := store.Collect(rows, err, func(sc store.Scanner) (ch, error) {
+		var x ch
+		return x, sc.Scan(&x.c.Code, &x.c.Name, &x.path)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cockpit children of %s: %w", u.Code, err)
+	}
+	var out []Crumb
+	for _, x := range list {
+		if actor.SeesPath(x.path) {
+			out = append(out, x.c)
+		}
+	}
+	return out, nil
+}
+
+// Category is a category the map can be switched to.
+type Category struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// MapCategories are the categories of the month's cases in u's grids, the
+// most frequent first (at most 30), for the map's switcher.
+func (s *Service) MapCategories(ctx context.Context, actor access.Actor, u Unit, p Period) ([]Category, error) {
+	cond, args := under(actor, u, "c.place_path")
+	rows, err := s.db.Query(ctx, `SELECT g.id, g.name FROM cases c JOIN categories g ON g.id = c.category_id
+		WHERE c.created_at >= ? AND c.created_at < ? AND c.grid_unit_id IS NOT NULL AND `+cond+`
+		GROUP BY g.id, g.name ORDER BY COUNT(*) DESC, g.id LIMIT 30`, append([]any{store.Millis(p.MonthFrom), store.Millis(p.To)}, args...)...)
+	out, err := store.Collect(rows, err, func(sc store.Scanner) (Category, error) {
+		var c Category
+		return c, sc.Scan(&c.ID, &c.Name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cockpit map categories: %w", err)
+	}
+	return out, nil
+}

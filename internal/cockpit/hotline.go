@@ -215,10 +215,10 @@ func (s *Service) intake(ctx context.Context, actor access.Actor, u Unit, p Peri
 		return fmt.Errorf("cockpit intake: %w", err)
 	}
 	for k, n := range ch {
-		h.Channels = append(h.Channels, count("cockpit.channel."+k, k, n, "cockpit.def.channel", casesHref(u.Code, "channel", k, p)))
+		h.Channels = append(h.Channels, count("caseui.channel."+k, k, n, "cockpit.def.channel", casesHref(u.Code, "channel", k, p)))
 	}
 	for k, n := range rt {
-		key := "cockpit.request_type." + k
+		key := "case.request_type." + k
 		if k == "" {
 			key = "cockpit.request_type.none"
 		}

@@ -77,7 +77,7 @@ func (s *Service) BuildMonthly(ctx context.Context, month string) ([]Report, err
 	if err != nil {
 		return nil, err
 	}
-	if !p.To.Before(s.now().Add(time.Millisecond)) && p.To.After(s.now()) {
+	if p.To.After(s.now()) {
 		return nil, store.Invalidf("%s 尚未结束，不能生成月报", month)
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, code, name, kind, path FROM units WHERE kind IN ('county', 'township', 'street') ORDER BY depth, sort, code`)

@@ -94,6 +94,7 @@ func (p Page) NavItems() []NavItem {
 		NavItem{"nav.org", "/org", "org"},
 		NavItem{"nav.party", "/party", "party"},
 		NavItem{"nav.stats", "/stats", "stats"},
+		NavItem{"nav.cockpit", "/cockpit", "cockpit"},
 	)
 	if p.Actor.HasAny(access.RoleGrid, access.RoleCommunity) {
 		// Grid workers work on the phone pages: their grid, reports, checks.

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.categoryRoutes()
 	s.volunteerRoutes()
 	s.gridRoutes()
+	s.cockpitRoutes() // cockpit_pages.go
 }
 
 // switchLang sets the language cookie and goes back where the user was.

@@ -16,6 +16,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/cockpit"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -60,6 +61,9 @@ type Deps struct {
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
+	// Cockpit is the county cockpit and its monthly reports (built over DB
+	// and the registries when nil).
+	Cockpit *cockpit.Service
 	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png),
 	// drawn beneath the maps' outlines; "" draws none (docs/DEPLOY.md).
 	TilesDir string
@@ -100,6 +104,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
 		d.Lists = catalog.NewService(d.DB)
+	}
+	if d.Cockpit == nil && d.DB != nil {
+		d.Cockpit = cockpit.New(d.DB, cockpit.Pillars(cockpit.Sources{Party: d.Party, Volunteer: d.Volunteer, Service: d.Service, Lists: d.Lists})...)
 	}
 	s := &Server{Deps: d, pages: pages, mux: newRouteMux(), tiles: tilesURL(d.TilesDir)}
 	s.routes()
