@@ -17,6 +17,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/cockpit"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -59,6 +60,9 @@ type Deps struct {
 	// Reports are the daily lists and the report card; main passes them,
 	// else New builds them over DB and Cases.
 	Reports *report.Service
+	// Cockpit is the county cockpit (built over DB and the registries when
+	// nil).
+	Cockpit *cockpit.Service
 }
 
 // Server is the JSON API.
@@ -92,6 +96,9 @@ func New(d Deps) *Server {
 	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
 		d.Lists = catalog.NewService(d.DB)
 	}
+	if d.Cockpit == nil && d.DB != nil {
+		d.Cockpit = cockpit.New(d.DB, cockpit.Pillars(cockpit.Sources{Party: d.Party, Volunteer: d.Volunteer, Service: d.Service, Lists: d.Lists})...)
+	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
 	// Anything else under /api/ is a JSON 405 when the path has endpoints
@@ -117,6 +124,7 @@ func New(d Deps) *Server {
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	s.volunteerEndpoints()
+	s.cockpitEndpoints()
 	return s
 }
 
