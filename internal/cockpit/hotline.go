@@ -50,7 +50,7 @@ type Hotline struct {
 	// three shown large are 响应率, 解决率, 满意率 (Three).
 	Rates []Rate          `json:"rates"`
 	Three [3]Rate         `json:"three"`
-	Total stats.UnitRates `json:"-"`
+	Total stats.UnitRates `json:"total"`
 	Trend []TrendPoint    `json:"trend"`
 	// Townships and Departments rank the children of the unit (for the
 	// county: townships and county departments; below: communities, grids).

@@ -10,6 +10,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
+	"grassroots/internal/timers"
 	"grassroots/internal/xlsx"
 )
 
@@ -290,4 +291,27 @@ func WriteXLSX(w io.Writer, r Report, t Translator) error {
 		return fmt.Errorf("report xlsx: %w", err)
 	}
 	return nil
+}
+
+// RunMonthly writes last month's reports (PreviousMonth of the service's
+// clock) unless they are recorded as written: it builds them, then stores
+// them and records the run in one transaction (timers.RunOnce), so that
+// of several instances one writes them and a failed run is tried again.
+// It returns the month and how many reports it wrote (0: already written).
+func (s *Service) RunMonthly(ctx context.Context) (month string, wrote int, err error) {
+	month = PreviousMonth(s.now())
+	done, err := s.MonthlyWritten(ctx, month)
+	if err != nil || done {
+		return month, 0, err
+	}
+	reports, err := s.BuildMonthly(ctx, month)
+	if err != nil {
+		return month, 0, err
+	}
+	_, err = timers.RunOnce(ctx, s.db, ReportJob, month, func(ctx context.Context, tx *store.Tx) error {
+		n, err := Store(ctx, tx, reports)
+		wrote = n
+		return err
+	})
+	return month, wrote, err
 }
