@@ -11,6 +11,8 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
+	"grassroots/internal/cockpit"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
@@ -324,6 +326,66 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 		return r.Counts.Cases, err
 	}); err != nil {
 		return out, err
+	}
+	return cockpitQueries(ctx, db, ac, add, out)
+}
+
+// cockpitQueries times the cockpit's panels as its refresh asks for them
+// (one request per panel; aim 200 ms each at 1M) and its first paint (every
+// panel and the map; aim 1 s), for the county and the busiest township, over
+// this month (the cockpit's period).
+func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, fn func() (int, error)) error, out []timing) ([]timing, error) {
+	c := cockpit.New(db, cockpit.Pillars(cockpit.Sources{Lists: catalog.NewService(db)})...)
+	p := cockpit.PeriodAt(time.Now())
+	for _, who := range []struct {
+		name string
+		a    access.Actor
+	}{{"county", ac.county}, {"township " + ac.townName, ac.town}} {
+		u, _, err := c.Resolve(ctx, who.a, who.a.UnitCode)
+		if err != nil {
+			return out, err
+		}
+		panels := []struct {
+			name string
+			fn   func() (int, error)
+		}{
+			{"12345 panel (rates, 12-month trend, rankings, intake, week)", func() (int, error) {
+				h, err := c.Hotline(ctx, who.a, u, p)
+				return h.Total.Counts.Cases, err
+			}},
+			{"map panel (cases by grid, overdue points)", func() (int, error) {
+				m, err := c.Map(ctx, who.a, u, p, 0, "")
+				return len(m.Grids), err
+			}},
+			{"overdue and supervision panel", func() (int, error) {
+				o, err := c.Overdue(ctx, who.a, u, p)
+				return int(o.Total.N), err
+			}},
+			{"pillar panels", func() (int, error) {
+				ps, err := c.Pillars(ctx, who.a, u, p)
+				return len(ps), err
+			}},
+		}
+		for _, pn := range panels {
+			if err := add("cockpit", who.name+": "+pn.name, pn.fn); err != nil {
+				return out, err
+			}
+			out[len(out)-1].Aim = 200 * time.Millisecond
+		}
+		if err := add("cockpit", who.name+": first paint (every panel, the map and its categories)", func() (int, error) {
+			ps, err := c.Panels(ctx, who.a, u, p)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := c.Map(ctx, who.a, u, p, 0, ""); err != nil {
+				return 0, err
+			}
+			cats, err := c.MapCategories(ctx, who.a, u, p)
+			return len(ps.Pillars) + len(cats), err
+		}); err != nil {
+			return out, err
+		}
+		out[len(out)-1].Aim = time.Second
 	}
 	return out, nil
 }
