@@ -118,8 +118,8 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, u Unit, p Perio
 	case "overdue":
 		out.To = p.Now
 		add(`EXISTS (SELECT 1 FROM assignments a WHERE a.id = c.lead_assignment_id AND a.closed_at IS NULL AND a.role = 'lead'
-			AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')`+subtree(actor, u, "a.unit_path", &args, now)+
-			unitIs(value, &args)+`)`)
+			AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')` + subtree(actor, u, "a.unit_path", &args, now) +
+			unitIs(value, &args) + `)`)
 	case "supervised":
 		out.To = p.Now
 		add("c.supervisions > 0 AND c.closed_at IS NULL")
