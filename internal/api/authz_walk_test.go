@@ -172,7 +172,7 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/cases":                        {Allow: apiEveryone},
 		"POST /api/v1/cases/search":                {Body: `{"phone":"13812345678"}`, Allow: []apiRole{apiSupervisor, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/daily":                        {Allow: apiEveryone, ValidatesFirst: true, NotFoundOK: true},
-		"GET /api/v1/cockpit/panels/{panel}":       {Path: "/api/v1/cockpit/panels/hotline?unit=350722001000", Allow: []apiRole{apiTownA, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/cockpit/panels/{panel}":       {Path: "/api/v1/cockpit/panels/rates?unit=350722001000", Allow: []apiRole{apiTownA, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/cockpit/cases":                {Path: "/api/v1/cockpit/cases?list=supervised&unit=350722001000", Allow: []apiRole{apiTownA, apiSupervisor, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/cockpit/reports":              {Allow: apiEveryone},
 		"GET /api/v1/cockpit/reports/{id}":         {Path: "/api/v1/cockpit/reports/999999", Allow: []apiRole{apiTownA, apiSupervisor, apiCountyAdmin, apiTownAdmin}, NotFoundOK: true},

@@ -58,7 +58,7 @@ func (s *Server) cockpitPanel(w http.ResponseWriter, r *http.Request, actor acce
 	ctx := r.Context()
 	var out any
 	switch r.PathValue("panel") {
-	case "hotline":
+	case "rates":
 		out, err = s.Cockpit.Hotline(ctx, actor, u, p)
 	case "map":
 		cat, state, e := cockpitMapArgs(r)

@@ -212,7 +212,7 @@ func (s *Server) cockpitPanel(w http.ResponseWriter, r *http.Request) error {
 	ctx, actor := r.Context(), actorOf(r)
 	name := r.PathValue("panel")
 	switch name {
-	case "hotline":
+	case "rates":
 		p.P.Hotline, err = c.Hotline(ctx, actor, p.Unit, p.Period)
 		p.charts()
 	case "map":
