@@ -327,14 +327,23 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 	}); err != nil {
 		return out, err
 	}
-	return cockpitQueries(ctx, db, ac, add, out)
+	if err := cockpitQueries(ctx, db, ac, func(cat, name string, aim time.Duration, fn func() (int, error)) error {
+		if err := add(cat, name, fn); err != nil {
+			return err
+		}
+		out[len(out)-1].Aim = aim
+		return nil
+	}); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // cockpitQueries times the cockpit's panels as its refresh asks for them
 // (one request per panel; aim 200 ms each at 1M) and its first paint (every
 // panel and the map; aim 1 s), for the county and the busiest township, over
 // this month (the cockpit's period).
-func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, fn func() (int, error)) error, out []timing) ([]timing, error) {
+func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, aim time.Duration, fn func() (int, error)) error) error {
 	c := cockpit.New(db, cockpit.Pillars(cockpit.Sources{Lists: catalog.NewService(db)})...)
 	p := cockpit.PeriodAt(time.Now())
 	for _, who := range []struct {
@@ -343,7 +352,7 @@ func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, 
 	}{{"county", ac.county}, {"township " + ac.townName, ac.town}} {
 		u, _, err := c.Resolve(ctx, who.a, who.a.UnitCode)
 		if err != nil {
-			return out, err
+			return err
 		}
 		panels := []struct {
 			name string
@@ -367,12 +376,11 @@ func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, 
 			}},
 		}
 		for _, pn := range panels {
-			if err := add("cockpit", who.name+": "+pn.name, pn.fn); err != nil {
-				return out, err
+			if err := add("cockpit", who.name+": "+pn.name, 200*time.Millisecond, pn.fn); err != nil {
+				return err
 			}
-			out[len(out)-1].Aim = 200 * time.Millisecond
 		}
-		if err := add("cockpit", who.name+": first paint (every panel, the map and its categories)", func() (int, error) {
+		if err := add("cockpit", who.name+": first paint (every panel, the map and its categories)", time.Second, func() (int, error) {
 			ps, err := c.Panels(ctx, who.a, u, p)
 			if err != nil {
 				return 0, err
@@ -383,11 +391,10 @@ func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, 
 			cats, err := c.MapCategories(ctx, who.a, u, p)
 			return len(ps.Pillars) + len(cats), err
 		}); err != nil {
-			return out, err
+			return err
 		}
-		out[len(out)-1].Aim = time.Second
 	}
-	return out, nil
+	return nil
 }
 
 func firstLeaf(ctx context.Context, db *store.DB) string {
