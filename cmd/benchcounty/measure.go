@@ -327,15 +327,6 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 	}); err != nil {
 		return out, err
 	}
-	if err := cockpitQueries(ctx, db, ac, func(cat, name string, aim time.Duration, fn func() (int, error)) error {
-		if err := add(cat, name, fn); err != nil {
-			return err
-		}
-		out[len(out)-1].Aim = aim
-		return nil
-	}); err != nil {
-		return out, err
-	}
 	return out, nil
 }
 
@@ -343,7 +334,28 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 // (one request per panel; aim 200 ms each at 1M) and its first paint (every
 // panel and the map; aim 1 s), for the county and the busiest township, over
 // this month (the cockpit's period).
-func cockpitQueries(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, aim time.Duration, fn func() (int, error)) error) error {
+func cockpitQueries(ctx context.Context, db *store.DB, runs int) ([]timing, error) {
+	ac, err := benchActors(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var out []timing
+	add := func(cat, name string, aim time.Duration, fn func() (int, error)) error {
+		t, err := timeIt(runs, fn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		t.Name, t.Category, t.Aim = name, cat, aim
+		out = append(out, t)
+		return nil
+	}
+	if err := cockpitPanels(ctx, db, ac, add); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func cockpitPanels(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, aim time.Duration, fn func() (int, error)) error) error {
 	c := cockpit.New(db, cockpit.Pillars(cockpit.Sources{Lists: catalog.NewService(db)})...)
 	p := cockpit.PeriodAt(time.Now())
 	for _, who := range []struct {
