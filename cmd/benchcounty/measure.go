@@ -333,7 +333,7 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 // cockpitQueries times the cockpit's panels as its refresh asks for them
 // (one request per panel; aim 200 ms each at 1M) and its first paint (every
 // panel and the map; aim 1 s), for the county and the busiest township, over
-// this month (the cockpit's period).
+// the last whole month.
 func cockpitQueries(ctx context.Context, db *store.DB, runs int) ([]timing, error) {
 	ac, err := benchActors(ctx, db)
 	if err != nil {
@@ -357,7 +357,12 @@ func cockpitQueries(ctx context.Context, db *store.DB, runs int) ([]timing, erro
 
 func cockpitPanels(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, aim time.Duration, fn func() (int, error)) error) error {
 	c := cockpit.New(db, cockpit.Pillars(cockpit.Sources{Lists: catalog.NewService(db)})...)
-	p := cockpit.PeriodAt(time.Now())
+	// A whole month (the last one, as its monthly report reads it): this
+	// month may be a few days old when the benchmark runs.
+	p, err := cockpit.MonthPeriod(lastFullMonth(time.Now()).Format("2006-01"), time.Now())
+	if err != nil {
+		return err
+	}
 	for _, who := range []struct {
 		name string
 		a    access.Actor
