@@ -30,9 +30,12 @@ func (s *Service) Overdue(ctx context.Context, actor access.Actor, u Unit, p Per
 	var o Overdue
 	now := store.Millis(p.Now)
 	cond, args := under(actor, u, "a.unit_path")
+	// The case's current lead is found through the case's row (its primary
+	// key), not by searching cases for the assignment.
 	rows, err := s.db.Query(ctx, `SELECT w.code, w.name, COUNT(*) FROM assignments a JOIN units w ON w.id = a.unit_id
+		JOIN cases c ON c.id = a.case_id AND c.lead_assignment_id = a.id
 		WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
-		AND EXISTS (SELECT 1 FROM cases c WHERE c.lead_assignment_id = a.id) AND `+cond+`
+		AND `+cond+`
 		GROUP BY w.code, w.name`, append([]any{now}, args...)...)
 	list, err := store.Collect(rows, err, func(sc store.Scanner) (Number, error) {
 		var code string
