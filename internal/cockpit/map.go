@@ -114,7 +114,8 @@ func (s *Service) Map(ctx context.Context, actor access.Actor, u Unit, p Period,
 		g.Href = casesHref(u.Code, "grid", g.Code, p) + mapFilter(category, state)
 	}
 	oc, oargs := under(actor, u, "a.unit_path")
-	rows, err = s.db.Query(ctx, `SELECT c.no, c.title, c.lng, c.lat FROM cases c JOIN assignments a ON a.id = c.lead_assignment_id
+	// Driven from the open parts (assignments_open), each case by its key.
+	rows, err = s.db.Query(ctx, `SELECT c.no, c.title, c.lng, c.lat FROM assignments a JOIN cases c ON c.id = a.case_id AND c.lead_assignment_id = a.id
 		WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
 		AND c.lng IS NOT NULL AND c.lat IS NOT NULL AND `+oc+`
 		ORDER BY a.handle_due_at, c.id LIMIT ?`, append(append([]any{store.Millis(p.Now)}, oargs...), maxPoints)...)

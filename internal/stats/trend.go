@@ -20,10 +20,12 @@ FROM (
 WHERE %s
 GROUP BY x.day`
 
-// openLateByDayQuery is openLateQuery per day of receipt.
+// openLateByDayQuery is openLateQuery per day of receipt, driven from the
+// open leads (CROSS JOIN keeps SQLite from starting at the cases: over a
+// year their range is every case) with each case found by its key.
 var openLateByDayQuery = `SELECT x.day, COUNT(*), SUM(x.on_time)
-FROM assignments a JOIN case_figures x ON x.lead_assignment_id = a.id
-WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
+FROM assignments a CROSS JOIN case_figures x
+WHERE x.id = a.case_id AND x.lead_assignment_id = a.id AND a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
 	AND x.late_answers = 0 AND x.created_at >= ? AND x.created_at < ? AND x.flow = ? AND %s
 GROUP BY x.day`
 
