@@ -130,7 +130,7 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, u Unit, p Perio
 		scope("c.place_path")
 	case "report_in":
 		out.To = p.Now
-		add(`EXISTS (SELECT 1 FROM assignments a WHERE a.case_id = c.id AND a.report_due_at IS NOT NULL AND a.reported_at IS NULL
+		add(`c.id IN (SELECT a.case_id FROM assignments a WHERE a.report_due_at IS NOT NULL AND a.reported_at IS NULL
 			AND a.closed_at IS NULL AND a.status NOT IN ('returned', 'refused', 'done'))`)
 		scope("c.place_path")
 	}

@@ -63,11 +63,13 @@ func (s *Service) Overdue(ctx context.Context, actor access.Actor, u Unit, p Per
 	place, pargs := under(actor, u, "c.place_path")
 	rin, rargs := under(actor, u, "c.place_path")
 	var sup, calls, reportIn int
+	// Report-in starts at the open parts (CROSS JOIN keeps SQLite from
+	// starting at every case of the area), each case by its key.
 	q := `SELECT
 		(SELECT COUNT(*) FROM cases c WHERE c.supervisions > 0 AND c.closed_at IS NULL AND ` + attr + `),
 		(SELECT COUNT(*) FROM cases c WHERE c.flow = ? AND c.status IN ('raised', 'dispatched', 'in_hand', 'returned') AND ` + place + `),
-		(SELECT COUNT(DISTINCT a.case_id) FROM assignments a JOIN cases c ON c.id = a.case_id
-			WHERE a.report_due_at IS NOT NULL AND a.reported_at IS NULL AND a.closed_at IS NULL AND a.status NOT IN ('returned', 'refused', 'done') AND ` + rin + `)`
+		(SELECT COUNT(DISTINCT a.case_id) FROM assignments a CROSS JOIN cases c
+			WHERE c.id = a.case_id AND a.report_due_at IS NOT NULL AND a.reported_at IS NULL AND a.closed_at IS NULL AND a.status NOT IN ('returned', 'refused', 'done') AND ` + rin + `)`
 	all := append(append(append(aargs, townshipCallFlow), pargs...), rargs...)
 	if err := s.db.QueryRow(ctx, q, all...).Scan(&sup, &calls, &reportIn); err != nil {
 		return o, fmt.Errorf("cockpit supervision: %w", err)
