@@ -7,6 +7,8 @@
 //     batched multi-row inserts) on a scratch table,
 //   - the inbox pages, the home page's counts, keyword searches and the
 //     county's rates for a month, as the UI calls them,
+//   - the cockpit's panels, one by one as its refresh asks for them, and its
+//     first paint, for the county and the busiest township,
 //   - intake over HTTP: a real `grassroots serve` on a loopback port taking
 //     POST /api/v1/cases at a fixed rate (open loop), with p50 and p99,
 //   - the deadline sweeper over 100,000 open deadlines, fired with the case
@@ -91,7 +93,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.bin, "bin", "bin/grassroots", "the grassroots binary to serve with (built with go build when missing)")
 	fs.StringVar(&o.out, "out", "", "also write the results (Markdown) to this file")
 	fs.BoolVar(&o.fresh, "fresh", false, "delete the databases of this size first and load them again")
-	fs.StringVar(&o.skip, "skip", "", "comma-separated phases to skip: raw, reads, intake, sweep")
+	fs.StringVar(&o.skip, "skip", "", "comma-separated phases to skip: raw, reads, cockpit, intake, sweep")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -314,6 +316,18 @@ func bench(ctx context.Context, w io.Writer, engine, dsn, bin string, o options)
 			return fmt.Errorf("reads: %w", err)
 		}
 		fmt.Fprintf(w, "### Reads (median and slowest of %d runs after a warm-up; aim < 100 ms at 1M)\n\n| what | query | median | slowest | rows | aim |\n|---|---|---|---|---|---|\n", o.runs)
+		for _, t := range ts {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %s |\n", t.Category, t.Name, fmtDur(t.Median), fmtDur(t.Max), t.Rows, mark(t.Median, t.Aim))
+		}
+		fmt.Fprintln(w)
+	}
+
+	if !skipped(o, "cockpit") {
+		ts, err := cockpitQueries(ctx, db, o.runs)
+		if err != nil {
+			return fmt.Errorf("cockpit: %w", err)
+		}
+		fmt.Fprintf(w, "### The cockpit (the last whole month; median and slowest of %d runs after a warm-up; aim 200 ms a panel, 1 s the first paint at 1M)\n\n| what | query | median | slowest | rows | aim |\n|---|---|---|---|---|---|\n", o.runs)
 		for _, t := range ts {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %s |\n", t.Category, t.Name, fmtDur(t.Median), fmtDur(t.Max), t.Rows, mark(t.Median, t.Aim))
 		}

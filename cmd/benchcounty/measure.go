@@ -11,6 +11,8 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/catalog"
+	"grassroots/internal/cockpit"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
 	"grassroots/internal/timers"
@@ -326,6 +328,90 @@ func readQueries(ctx context.Context, db *store.DB, runs int, month time.Time) (
 		return out, err
 	}
 	return out, nil
+}
+
+// cockpitQueries times the cockpit's panels as its refresh asks for them
+// (one request per panel; aim 200 ms each at 1M) and its first paint (every
+// panel and the map; aim 1 s), for the county and the busiest township, over
+// the last whole month.
+func cockpitQueries(ctx context.Context, db *store.DB, runs int) ([]timing, error) {
+	ac, err := benchActors(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var out []timing
+	add := func(cat, name string, aim time.Duration, fn func() (int, error)) error {
+		t, err := timeIt(runs, fn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		t.Name, t.Category, t.Aim = name, cat, aim
+		out = append(out, t)
+		return nil
+	}
+	if err := cockpitPanels(ctx, db, ac, add); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func cockpitPanels(ctx context.Context, db *store.DB, ac actors, add func(cat, name string, aim time.Duration, fn func() (int, error)) error) error {
+	c := cockpit.New(db, cockpit.Pillars(cockpit.Sources{Lists: catalog.NewService(db)})...)
+	// A whole month (the last one, as its monthly report reads it): this
+	// month may be a few days old when the benchmark runs.
+	p, err := cockpit.MonthPeriod(lastFullMonth(time.Now()).Format("2006-01"), time.Now())
+	if err != nil {
+		return err
+	}
+	for _, who := range []struct {
+		name string
+		a    access.Actor
+	}{{"county", ac.county}, {"township " + ac.townName, ac.town}} {
+		u, _, err := c.Resolve(ctx, who.a, who.a.UnitCode)
+		if err != nil {
+			return err
+		}
+		panels := []struct {
+			name string
+			fn   func() (int, error)
+		}{
+			{"12345 panel (rates, 12-month trend, rankings, intake, week)", func() (int, error) {
+				h, err := c.Hotline(ctx, who.a, u, p)
+				return h.Total.Counts.Cases, err
+			}},
+			{"map panel (cases by grid, overdue points)", func() (int, error) {
+				m, err := c.Map(ctx, who.a, u, p, 0, "")
+				return len(m.Grids), err
+			}},
+			{"overdue and supervision panel", func() (int, error) {
+				o, err := c.Overdue(ctx, who.a, u, p)
+				return int(o.Total.N), err
+			}},
+			{"pillar panels", func() (int, error) {
+				ps, err := c.Pillars(ctx, who.a, u, p)
+				return len(ps), err
+			}},
+		}
+		for _, pn := range panels {
+			if err := add("cockpit", who.name+": "+pn.name, 200*time.Millisecond, pn.fn); err != nil {
+				return err
+			}
+		}
+		if err := add("cockpit", who.name+": first paint (every panel, the map and its categories)", time.Second, func() (int, error) {
+			ps, err := c.Panels(ctx, who.a, u, p)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := c.Map(ctx, who.a, u, p, 0, ""); err != nil {
+				return 0, err
+			}
+			cats, err := c.MapCategories(ctx, who.a, u, p)
+			return len(ps.Pillars) + len(cats), err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func firstLeaf(ctx context.Context, db *store.DB) string {

@@ -38,6 +38,9 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 	if a.cases != nil {
 		jobs = append(jobs, a.runDailySummaries)
 	}
+	if a.cockpit != nil {
+		jobs = append(jobs, a.runMonthlyReports)
+	}
 	if a.dispatch != nil {
 		jobs = append(jobs, a.runDispatchModel)
 	}

@@ -20,6 +20,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/clientaddr"
+	"grassroots/internal/cockpit"
 	"grassroots/internal/dispatch"
 	"grassroots/internal/i18n"
 	"grassroots/internal/open311"
@@ -216,6 +217,8 @@ type app struct {
 	staffing  *staffing.Service
 	lists     *catalog.Service
 	service   *service.Service
+	// cockpit is the county cockpit and its monthly reports.
+	cockpit *cockpit.Service
 
 	// dispatch suggests categories from a case's words (smart dispatch).
 	dispatch *dispatch.Service
@@ -242,7 +245,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireOrgLedgers, wireLists, wireCoord, wireService, wireIntegration} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireOrgLedgers, wireLists, wireCoord, wireService, wireCockpit, wireIntegration} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -305,13 +308,13 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
 		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir,
-		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing})
+		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
 		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports,
-		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing})
+		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit})
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}

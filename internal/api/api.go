@@ -18,6 +18,8 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/dispatch"
+
+	"grassroots/internal/cockpit"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -70,6 +72,10 @@ type Deps struct {
 	Reports *report.Service
 	// Dispatch is smart dispatch (suggestions, models); nil answers 404.
 	Dispatch *dispatch.Service
+
+	// Cockpit is the county cockpit (built over DB and the registries when
+	// nil).
+	Cockpit *cockpit.Service
 }
 
 // Server is the JSON API.
@@ -123,6 +129,9 @@ func New(d Deps) *Server {
 	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
 		d.Lists = catalog.NewService(d.DB)
 	}
+	if d.Cockpit == nil && d.DB != nil {
+		d.Cockpit = cockpit.New(d.DB, cockpit.Pillars(cockpit.Sources{Party: d.Party, Volunteer: d.Volunteer, Service: d.Service, Lists: d.Lists})...)
+	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
 	// Anything else under /api/ is a JSON 405 when the path has endpoints
@@ -151,6 +160,8 @@ func New(d Deps) *Server {
 	s.volunteerEndpoints()
 	s.dispatchEndpoints()
 	s.orgLedgerEndpoints()
+
+	s.cockpitEndpoints()
 	return s
 }
 

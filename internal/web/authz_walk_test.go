@@ -91,6 +91,8 @@ var (
 	// County departments are county-level units: they read the whole tree.
 	seesUnitA   = []walkRole{roleTownA, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}
 	countyAdmin = []walkRole{roleCountyAdmin}
+	// Those who see township A in the area tree (stats, cockpit).
+	seesTreeA   = []walkRole{roleTownA, roleSupervisor, roleCountyAdmin, roleTownAdmin}
 	countyLevel = []walkRole{roleDept, roleSupervisor, roleCountyAdmin}
 	nobody      = []walkRole{}
 	// The service window is worked by township, community and department
@@ -198,15 +200,25 @@ func webRules(fx *walkFixture) map[string]rule {
 		// The grid page reads like the grid; contact groups are recorded by the
 		// grid's own staff and those above it (not departments, supervisors
 		// or another township).
-		"GET /grids/{code}":                  {Path: "/grids/350722001001G01", Allow: seesCaseA},
-		"GET /grids/{code}/ledger":           {Path: "/grids/350722001001G01/ledger?period=week", Allow: seesCaseA},
-		"GET /grids/{code}/ledger.xlsx":      {Path: "/grids/350722001001G01/ledger.xlsx?period=month", Allow: seesCaseA},
-		"POST /grids/{code}/groups":          {Path: "/grids/350722001001G01/groups", Allow: frontLine, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}, "members": {"20"}}},
-		"POST /grids/{code}/groups/{id}":     {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
-		"GET /org":                           {Allow: everyone},
-		"GET /org/{code}":                    {Path: "/org/" + fx.townA, Allow: seesUnitA},
-		"GET /org/party/{code}":              {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
-		"GET /org/party/{code}/members.xlsx": {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
+		// The cockpit of a unit is read by those who see the unit in the tree
+		// (township A's: its own staff, supervisors, the county administrator;
+		// not its communities, not B, not a department, whose own cockpit is
+		// its department's), as /stats.
+		"GET /cockpit":                          {Path: "/cockpit?unit=" + fx.townA, Allow: seesTreeA},
+		"GET /cockpit/panels/{panel}":           {Path: "/cockpit/panels/overdue?unit=" + fx.townA, Allow: seesTreeA},
+		"GET /cockpit/cases":                    {Path: "/cockpit/cases?list=overdue&unit=" + fx.townA, Allow: seesTreeA},
+		"GET /cockpit/reports":                  {Allow: everyone},
+		"GET /cockpit/reports/{id}":             {Path: "/cockpit/reports/999999", Allow: seesTreeA, NotFoundOK: true},
+		"GET /cockpit/reports/{id}/export.xlsx": {Path: "/cockpit/reports/999999/export.xlsx", Allow: seesTreeA, NotFoundOK: true},
+		"GET /grids/{code}":                     {Path: "/grids/350722001001G01", Allow: seesCaseA},
+		"GET /grids/{code}/ledger":              {Path: "/grids/350722001001G01/ledger?period=week", Allow: seesCaseA},
+		"GET /grids/{code}/ledger.xlsx":         {Path: "/grids/350722001001G01/ledger.xlsx?period=month", Allow: seesCaseA},
+		"POST /grids/{code}/groups":             {Path: "/grids/350722001001G01/groups", Allow: frontLine, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}, "members": {"20"}}},
+		"POST /grids/{code}/groups/{id}":        {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
+		"GET /org":                              {Allow: everyone},
+		"GET /org/{code}":                       {Path: "/org/" + fx.townA, Allow: seesUnitA},
+		"GET /org/party/{code}":                 {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /org/party/{code}/members.xlsx":    {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
 		// The register is kept by the organisation department (county administrators here) and by staff whose subtree holds the organisation's unit.
 		"POST /org/party/{code}/import": {Path: "/org/party/PWALK/import", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin}, Accept: []int{http.StatusBadRequest}},
 		// The party desk: the user's own unit by default; figures of a unit readable by those who read it.

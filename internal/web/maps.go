@@ -30,6 +30,9 @@ type MapOutline struct {
 	GeoJSON json.RawMessage `json:"geojson"`
 	Label   string          `json:"label,omitempty"`
 	Href    string          `json:"href,omitempty"`
+	// Grade (1–4, 0 none) shades the outline by how much it holds (the
+	// cockpit's cases by grid).
+	Grade int `json:"grade,omitempty"`
 }
 
 // MapPoint is a WGS-84 point [lng, lat] with a label and a link; Kind
@@ -52,6 +55,15 @@ type MapPick struct {
 func (m *MapView) AddOutline(geojson, label, href string) {
 	if geojson != "" && json.Valid([]byte(geojson)) {
 		m.Outlines = append(m.Outlines, MapOutline{GeoJSON: json.RawMessage(geojson), Label: label, Href: href})
+	}
+}
+
+// AddGraded adds an outline shaded by grade (see MapOutline.Grade).
+func (m *MapView) AddGraded(geojson, label, href string, grade int) {
+	n := len(m.Outlines)
+	m.AddOutline(geojson, label, href)
+	if len(m.Outlines) > n {
+		m.Outlines[n].Grade = grade
 	}
 }
 

@@ -95,6 +95,7 @@ func (p Page) NavItems() []NavItem {
 		NavItem{"nav.party", "/party", "party"},
 		NavItem{"nav.ledgers", "/pairings", "ledgers"},
 		NavItem{"nav.stats", "/stats", "stats"},
+		NavItem{"nav.cockpit", "/cockpit", "cockpit"},
 	)
 	if p.Actor.HasAny(access.RoleGrid, access.RoleCommunity) {
 		// Grid workers work on the phone pages: their grid, reports, checks.

@@ -34,6 +34,8 @@ func (s *Server) routes() {
 	s.dispatchRoutes()
 	s.patrolRoutes()
 	s.orgLedgerRoutes()
+
+	s.cockpitRoutes() // cockpit_pages.go
 }
 
 // switchLang sets the language cookie and goes back where the user was.

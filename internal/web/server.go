@@ -17,6 +17,8 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/dispatch"
+
+	"grassroots/internal/cockpit"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -74,6 +76,10 @@ type Deps struct {
 	Patrol *patrol.Service
 	// Dispatch is smart dispatch (suggestions, models); nil shows none.
 	Dispatch *dispatch.Service
+
+	// Cockpit is the county cockpit and its monthly reports (built over DB
+	// and the registries when nil).
+	Cockpit *cockpit.Service
 	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png),
 	// drawn beneath the maps' outlines; "" draws none (docs/DEPLOY.md).
 	TilesDir string
@@ -137,6 +143,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
 		d.Lists = catalog.NewService(d.DB)
+	}
+	if d.Cockpit == nil && d.DB != nil {
+		d.Cockpit = cockpit.New(d.DB, cockpit.Pillars(cockpit.Sources{Party: d.Party, Volunteer: d.Volunteer, Service: d.Service, Lists: d.Lists})...)
 	}
 	s := &Server{Deps: d, pages: pages, mux: newRouteMux(), tiles: tilesURL(d.TilesDir)}
 	s.routes()

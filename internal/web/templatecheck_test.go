@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"grassroots/internal/cockpit"
 	"reflect"
 	"slices"
 	"strconv"
@@ -97,6 +98,10 @@ var pageData = map[string]any{
 	"service_portal_track":  ServicePortalTrackPage{},
 	"service_receipt":       ServiceReceiptPage{},
 	"stats_cases":           StatsCasesPage{},
+	"cockpit":               CockpitPage{},
+	"cockpit_cases":         CockpitCasesPage{},
+	"cockpit_reports":       CockpitReportsPage{},
+	"cockpit_report":        CockpitPage{Report: &cockpit.Report{}},
 	"stats_rates":           StatsPage{},
 	"whistle_member":        MemberPage{},
 	"party_desk":            PartyDeskPage{},

@@ -23,6 +23,7 @@
   // outlines and points with links, outlines drawn beneath for orientation
   // (the county), and on a form the inputs a click fills. No online tiles:
   // a county's own offline tiles are drawn when the layout names them.
+  var grades = ["#e8eef9", "#fde7c8", "#f9b46b", "#e8743b", "#c8102e"];
   var styles = {
     outline: { color: "#0b3d91", weight: 2, fillOpacity: 0.08 },
     context: { color: "#6b7280", weight: 1, fill: false, dashArray: "4 4", interactive: false },
@@ -43,7 +44,8 @@
       if (bounds) bounds.extend(b); else bounds = L.latLngBounds(b.getSouthWest(), b.getNorthEast());
     }
     var layers = outlines.map(function (o) {
-      var l = L.geoJSON(o.geojson, { style: styles.outline });
+      var st = o.grade ? { color: "#7a4a00", weight: 1, fillColor: grades[o.grade], fillOpacity: 0.65 } : styles.outline;
+      var l = L.geoJSON(o.geojson, { style: st });
       cover(l.getBounds());
       return { layer: l, o: o };
     });
@@ -122,6 +124,7 @@
       var d;
       try { d = JSON.parse(el.dataset.chart); } catch (e) { return; }
       var chart = echarts.init(el);
+      if (d.kind === "line" || d.kind === "count") { chart.setOption(cockpitChart(d)); window.addEventListener("resize", function () { chart.resize(); }); return; }
       chart.setOption({
         color: ["#0b3d91", "#1b7f3b", "#b35c00"],
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
@@ -134,7 +137,45 @@
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
-  function init() { initMaps(); initCharts(); }
+  // cockpitChart is the cockpit's trend (rates by month, per cent) or a
+  // count by category (horizontal bars).
+  function cockpitChart(d) {
+    var big = !!document.querySelector("[data-screen]");
+    var font = big ? 18 : 12;
+    if (d.kind === "line") {
+      return {
+        color: ["#0b3d91", "#1b7f3b", "#b35c00"], textStyle: { fontSize: font },
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+        legend: { top: 0, textStyle: { fontSize: font } },
+        grid: { left: 50, right: 10, top: 34, bottom: 30 },
+        xAxis: { type: "category", data: d.categories, axisLabel: { fontSize: font } },
+        yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%", fontSize: font } },
+        series: d.series.map(function (s) { return { name: s.name, type: "line", connectNulls: false, data: s.data }; })
+      };
+    }
+    return {
+      color: ["#0b3d91"], textStyle: { fontSize: font }, tooltip: { trigger: "axis" },
+      grid: { left: 120, right: 20, top: 10, bottom: 20 },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: font } },
+      yAxis: { type: "category", inverse: true, data: d.categories, axisLabel: { fontSize: font } },
+      series: d.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
+    };
+  }
+  // The cockpit's big screen is laid out at 1920×1080 and scaled to the
+  // window (CSSOM, which the CSP allows; no inline style).
+  function fitScreen() {
+    var el = document.querySelector("[data-screen]");
+    if (!el) return;
+    var k = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    el.style.transform = "scale(" + k + ")";
+  }
+  window.addEventListener("resize", fitScreen);
+  // A refreshed or switched cockpit panel draws its new map and charts.
+  document.addEventListener("htmx:afterSwap", function () { initMaps(); initCharts(); });
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.form) e.target.form.submit();
+  });
+  function init() { initMaps(); initCharts(); fitScreen(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   window.addEventListener("load", init);
