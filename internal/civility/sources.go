@@ -1,0 +1,127 @@
+package civility
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"grassroots/internal/access"
+	"grassroots/internal/store"
+)
+
+// Item codes the collection from recorded work uses by default: the demo
+// catalogue's (the county's own catalogue keeps the same codes or the
+// caller names others).
+const (
+	ItemVolunteerHours = "P-VOL"  // 志愿服务 (per verified hour)
+	ItemGoodDeed       = "P-DEED" // 好人好事
+)
+
+// FromVolunteerEntry collects a verified volunteer service entry
+// (internal/volunteer) as a positive entry: the points of item (default
+// P-VOL) per hour served. Each service entry is collected once.
+func (s *Service) FromVolunteerEntry(ctx context.Context, actor access.Actor, volunteerEntryID int64, item string) (Entry, error) {
+	if item == "" {
+		item = ItemVolunteerHours
+	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var personID int64
+		var layer, status, place, content string
+		var minutes int
+		var started int64
+		err := tx.QueryRow(ctx, `SELECT w.person_id, e.layer, e.status, e.place, e.content, e.minutes, e.started_at FROM volunteer_entries e
+			JOIN volunteers w ON w.id = e.volunteer_id WHERE e.id = ?`, volunteerEntryID).Scan(&personID, &layer, &status, &place, &content, &minutes, &started)
+		if err != nil {
+			if errors.Is(store.Normalize(err), store.ErrNotFound) {
+				return store.NotFoundf("找不到志愿服务记录 %d", volunteerEntryID)
+			}
+			return fmt.Errorf("volunteer entry %d: %w", volunteerEntryID, err)
+		}
+		if layer != "verified" || status != "approved" {
+			return store.Invalid("只有经核验的志愿服务时长可以计入文明积分")
+		}
+		if place == "" {
+			place = "志愿服务"
+		}
+		id, err = s.record(ctx, tx, actor, NewEntry{ItemCode: item, PersonID: personID, Source: SourceVolunteerHours,
+			SourceRef: "ve-" + strconv.FormatInt(volunteerEntryID, 10), Place: place, OccurredAt: store.Time(started),
+			Evidence: fmt.Sprintf("志愿服务记录%d：%s，%.1f小时（已核验）", volunteerEntryID, content, float64(minutes)/60), minutes: minutes})
+		return err
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return s.entry(ctx, id)
+}
+
+// FromGoodDeed collects a confirmed good deed done by a person as a
+// positive entry (item default P-DEED).
+func (s *Service) FromGoodDeed(ctx context.Context, actor access.Actor, deedID int64, item string) (Entry, error) {
+	if item == "" {
+		item = ItemGoodDeed
+	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var personID *int64
+		var problem, beneficiary, confirmedBy string
+		var done int64
+		err := tx.QueryRow(ctx, `SELECT doer_person_id, problem, beneficiary, confirmed_by, done_at FROM good_deeds WHERE id = ?`, deedID).
+			Scan(&personID, &problem, &beneficiary, &confirmedBy, &done)
+		if err != nil {
+			if errors.Is(store.Normalize(err), store.ErrNotFound) {
+				return store.NotFoundf("找不到好人好事记录 %d", deedID)
+			}
+			return fmt.Errorf("good deed %d: %w", deedID, err)
+		}
+		if personID == nil {
+			return store.Invalid("单位办的实事不计入个人文明积分")
+		}
+		id, err = s.record(ctx, tx, actor, NewEntry{ItemCode: item, PersonID: *personID, Source: SourceGoodDeed,
+			SourceRef: "deed-" + strconv.FormatInt(deedID, 10), Place: beneficiary, OccurredAt: store.Time(done),
+			Evidence: fmt.Sprintf("好人好事%d：%s（%s确认）", deedID, problem, confirmedBy)})
+		return err
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return s.entry(ctx, id)
+}
+
+// FromCase records the uncivil behaviour a resolved case's handling found
+// (from the case page): the case must be closed; the entry waits for its
+// two reviews.
+func (s *Service) FromCase(ctx context.Context, actor access.Actor, caseNo string, in NewEntry) (Entry, error) {
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var caseID int64
+		var title, address string
+		var closed *int64
+		err := tx.QueryRow(ctx, `SELECT id, title, address, closed_at FROM cases WHERE no = ?`, caseNo).Scan(&caseID, &title, &address, &closed)
+		if err != nil {
+			if errors.Is(store.Normalize(err), store.ErrNotFound) {
+				return store.NotFoundf("找不到案件 %s", caseNo)
+			}
+			return fmt.Errorf("case %s: %w", caseNo, err)
+		}
+		if closed == nil {
+			return store.Invalid("案件办结后才能登记处置中发现的不文明行为")
+		}
+		in.Source, in.SourceRef = SourceCase, "case-"+caseNo+"-"+strconv.FormatInt(in.PersonID, 10)
+		if in.Place == "" {
+			in.Place = address
+		}
+		if in.Evidence == "" {
+			in.Evidence = "案件" + caseNo + "：" + title
+		} else {
+			in.Evidence = "案件" + caseNo + "：" + in.Evidence
+		}
+		id, err = s.record(ctx, tx, actor, in)
+		return err
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return s.entry(ctx, id)
+}
