@@ -18,6 +18,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/civility"
 	"grassroots/internal/clientaddr"
 	"grassroots/internal/dispatch"
 	"grassroots/internal/i18n"
@@ -205,9 +206,11 @@ type app struct {
 	party *party.Service // the party registry, wired into cases
 	// volunteer is the volunteer service records, the party registry's ledger.
 	volunteer *volunteer.Service
-	reports   *report.Service // the daily lists, the report card and the exports
-	lists     *catalog.Service
-	service   *service.Service
+	// civility is the civic behaviour records and points (appeals on cases).
+	civility *civility.Service
+	reports  *report.Service // the daily lists, the report card and the exports
+	lists    *catalog.Service
+	service  *service.Service
 
 	// dispatch suggests categories from a case's words (smart dispatch).
 	dispatch *dispatch.Service
@@ -234,7 +237,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireLists, wireCoord, wireService, wireIntegration} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireCivility, wireLists, wireCoord, wireService, wireIntegration} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -268,6 +271,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedVolunteer(ctx, a, out); err != nil {
 		return err
 	}
+	if err := seedCivility(ctx, a, out); err != nil {
+		return err
+	}
 	return ensureAdmin(ctx, a, out)
 }
 
@@ -290,12 +296,12 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir})
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports, TilesDir: a.cfg.TilesDir})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports})
+		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports})
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}

@@ -17,6 +17,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/civility"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -56,6 +57,9 @@ type Deps struct {
 	Party *party.Service
 	// Volunteer is the volunteer service records (built over DB when nil).
 	Volunteer *volunteer.Service
+	// Civility is the civic behaviour records and points (built over DB
+	// and Cases when nil; main passes the one wired into Cases).
+	Civility *civility.Service
 	// Reports are the daily lists and the report card; main passes them,
 	// else New builds them over DB and Cases.
 	Reports *report.Service
@@ -85,6 +89,9 @@ func New(d Deps) *Server {
 	}
 	if d.Volunteer == nil && d.DB != nil {
 		d.Volunteer = volunteer.New(d.DB)
+	}
+	if d.Civility == nil && d.DB != nil {
+		d.Civility = civility.New(d.DB, d.Cases)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
@@ -117,6 +124,7 @@ func New(d Deps) *Server {
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	s.volunteerEndpoints()
+	s.civilityEndpoints()
 	return s
 }
 

@@ -25,7 +25,7 @@ func CivilityAppealFlow() Flow {
 	}
 	return Flow{
 		Name:  "civility_appeal",
-		Nav:   NavEntry{ID: "civility", Key: "nav.civility_appeals", Href: "/cases?flow=civility_appeal"},
+		Nav:   NavEntry{ID: "civility", Key: "nav.civility", Href: "/civility"},
 		Start: "received",
 		// Staff receive an appeal at the counter for a person; residents
 		// appeal on the portal with their points card (internal/civility

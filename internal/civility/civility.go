@@ -202,13 +202,6 @@ func nullID(id int64) any {
 	return id
 }
 
-func nullMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return store.Millis(t)
-}
-
 func timeOf(ms *int64) time.Time {
 	if ms == nil {
 		return time.Time{}

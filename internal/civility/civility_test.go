@@ -342,3 +342,24 @@ func TestPointsStore(t *testing.T) {
 		}
 	})
 }
+
+// TestLeaderRegisteredInOneStep: a building leader becomes a volunteer
+// from their person record; a resident is refused.
+func TestLeaderRegisteredInOneStep(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newFixture(t, db)
+		vol := volunteer.New(db)
+		leader := fx.c.Person("楼栋长丙", community, "building_leader", "")
+		v, err := vol.RegisterLeader(fx.ctx, fx.reviewer1, leader)
+		if err != nil || v.No != volunteer.Number(leader) {
+			t.Fatalf("register: %+v %v", v, err)
+		}
+		if _, err := vol.RegisterLeader(fx.ctx, fx.reviewer1, fx.resident); kindOf(err) != store.ErrInvalid {
+			t.Errorf("resident registered as leader: %v", err)
+		}
+		if _, err := vol.RegisterLeader(fx.ctx, fx.other, leader); kindOf(err) != store.ErrForbidden {
+			t.Errorf("another township registered: %v", err)
+		}
+	})
+}

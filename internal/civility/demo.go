@@ -2,10 +2,12 @@ package civility
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
+	"grassroots/internal/volunteer"
 )
 
 // demoBasis is the demo's basis: the chapter of 《南平市文明行为促进条例》
@@ -62,4 +64,134 @@ func SeedDemoCatalogue(ctx context.Context, db *store.DB, now time.Time) (int, e
 		return nil
 	})
 	return len(items), err
+}
+
+// Demo card: the first demo resident's points card, printed at start so
+// that a visitor can open the portal (demo only; real cards get random
+// numbers and the PIN the person chooses at the community).
+const (
+	DemoCardNo  = "JF0000000001"
+	DemoCardPIN = "123456"
+)
+
+// DemoResult says what SeedDemo added.
+type DemoResult struct {
+	Items, Incentives, Stores, Residents, Entries int
+}
+
+func (r DemoResult) String() string {
+	return fmt.Sprintf("演示文明积分 demo civility: %d catalogue items (demo, to be replaced by the county's measures), %d incentives, %d stores, "+
+		"%d residents with points cards (demo card %s PIN %s), %d entries", r.Items, r.Incentives, r.Stores, r.Residents, DemoCardNo, DemoCardPIN, r.Entries)
+}
+
+// SeedDemo loads, once (when the catalogue is empty), the demo catalogue,
+// incentives, a points store in each of the first communities and
+// villages with goods, three demo residents there with points cards (the
+// first with DemoCardNo, consenting) and a verified volunteer activity
+// each, collected as positive entries. vol records the activities.
+func (s *Service) SeedDemo(ctx context.Context, vol *volunteer.Service, now time.Time) (DemoResult, error) {
+	var res DemoResult
+	n, err := SeedDemoCatalogue(ctx, s.db, now)
+	if err != nil || n == 0 {
+		return res, err
+	}
+	res.Items = n
+	sys := access.Actor{System: true, Name: "演示数据"}
+	incentives := []Incentive{
+		{Basis: "balance", Threshold: 100, Benefit: "积分超市兑换日用品", Provider: "社区积分超市"},
+		{Basis: "balance", Threshold: 300, Benefit: "优先推荐参加文明家庭评选", Provider: "县文明办"},
+		{Basis: "star", Threshold: 3, Benefit: "县内公园、场馆门票优惠", Provider: "县文旅局（演示）"},
+		{Basis: "star", Threshold: 5, Benefit: "星级志愿者年度表彰", Provider: "县文明办"},
+	}
+	for _, in := range incentives {
+		in.Demo = true
+		if _, err := s.AddIncentive(ctx, access.Actor{System: true, Name: "演示数据"}, in); err != nil {
+			return res, err
+		}
+		res.Incentives++
+	}
+	type place struct {
+		id         int64
+		name, path string
+	}
+	// The demo community first (the first community of 南浦街道, where the
+	// demo staff work), then the first villages.
+	rows, err := s.db.Query(ctx, `SELECT u.id, u.name, u.path FROM units u WHERE u.kind IN ('community', 'village')
+		AND EXISTS (SELECT 1 FROM people p WHERE p.unit_id = u.id OR p.home_unit_id = u.id)
+		ORDER BY CASE WHEN u.code LIKE '350722001%' AND u.kind = 'community' THEN 0 ELSE 1 END, u.code LIMIT 12`)
+	places, err := store.Collect(rows, err, func(sc store.Scanner) (place, error) {
+		var p place
+		return p, sc.Scan(&p.id, &p.name, &p.path)
+	})
+	if err != nil {
+		return res, err
+	}
+	goods := []struct {
+		name          string
+		points, stock int
+	}{{"肥皂", 10, 50}, {"洗衣粉", 20, 40}, {"食用油", 50, 20}, {"大米（5公斤）", 80, 10}}
+	surnames := []string{"王", "李", "陈", "林", "张", "吴"}
+	activity := int64(9_000_000)
+	for pi, pl := range places {
+		st, err := s.AddStore(ctx, sys, pl.name+"积分超市", pl.id, true)
+		if err != nil {
+			return res, err
+		}
+		res.Stores++
+		for _, g := range goods {
+			if _, err := s.AddGoods(ctx, sys, st, g.name, g.points, g.stock); err != nil {
+				return res, err
+			}
+		}
+		for k := range 3 {
+			name := surnames[(pi+k)%len(surnames)] + "某" + []string{"甲", "乙", "丙"}[k] + "（演示居民）"
+			var pid int64
+			if err := s.db.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, demo, created_at, updated_at) VALUES (?, ?, 'resident', 1, ?, ?) RETURNING id`,
+				name, pl.id, store.Millis(now), store.Millis(now)).Scan(&pid); err != nil {
+				return res, err
+			}
+			no := DemoCardNo
+			if pi != 0 || k != 0 {
+				no = newCardNo()
+			}
+			if err := s.db.InTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO civility_cards (person_id, card_no, pin_hash, unit_id, unit_path, consent, consent_at, issued_by, issued_at)
+					VALUES (?, ?, ?, ?, ?, 1, ?, '演示数据', ?)`, pid, no, hashPIN(DemoCardPIN), pl.id, pl.path, store.Millis(now), store.Millis(now))
+				return err
+			}); err != nil {
+				return res, err
+			}
+			res.Residents++
+			if vol == nil {
+				continue
+			}
+			// Two verified activities: one collected now, one left for the
+			// community to collect (the staff page's list).
+			for j := range 2 {
+				activity++
+				in := now.AddDate(0, 0, -20+j*10).Add(-3 * time.Hour)
+				err := s.db.InTx(ctx, func(tx *store.Tx) error {
+					return vol.ActivitySignedOff(ctx, tx, volunteer.Activity{ID: activity, Title: "楼道清洁志愿服务", Content: "清理楼道杂物、张贴文明提示",
+						Place: pl.name, UnitID: pl.id, SignerName: "演示社区", At: in.Add(3 * time.Hour),
+						Attendees: []volunteer.Attendee{{PersonID: pid, In: in, Out: in.Add(2 * time.Hour)}}})
+				})
+				if err != nil {
+					return res, err
+				}
+				if j == 1 {
+					continue
+				}
+				var veID int64
+				if err := s.db.QueryRow(ctx, `SELECT e.id FROM volunteer_entries e JOIN volunteers w ON w.id = e.volunteer_id
+					WHERE w.person_id = ? AND e.source = 'activity' AND e.source_ref = ?`, pid, fmt.Sprint(activity)).Scan(&veID); err != nil {
+					return res, err
+				}
+				if _, err := s.FromVolunteerEntry(ctx, sys, veID, ""); err != nil {
+					return res, err
+				}
+				res.Entries++
+			}
+		}
+	}
+	return res, nil
 }

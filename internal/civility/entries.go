@@ -40,6 +40,10 @@ const (
 	StatusRepaired  = "repaired"  // repaired early (信用修复)
 )
 
+// Statuses lists the statuses in the order an entry goes through them.
+var Statuses = []string{StatusRecorded, StatusReviewed, StatusNoticed, StatusAppealed, StatusEffective, StatusRejected, StatusWithdrawn,
+	StatusExpired, StatusRepaired}
+
 // NewEntry is an entry to record.
 type NewEntry struct {
 	ItemCode   string    `json:"item"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
@@ -124,4 +125,68 @@ func (s *Service) FromCase(ctx context.Context, actor access.Actor, caseNo strin
 		return Entry{}, err
 	}
 	return s.entry(ctx, id)
+}
+
+// Served is a verified volunteer service entry not yet collected.
+type Served struct {
+	ID      int64     `json:"id"`
+	Content string    `json:"content"`
+	Place   string    `json:"place"`
+	Minutes int       `json:"minutes"`
+	At      time.Time `json:"at"`
+}
+
+// Uncollected lists a person's verified volunteer service entries not yet
+// collected as civility entries (for the staff who collect them).
+func (s *Service) Uncollected(ctx context.Context, actor access.Actor, personID int64) ([]Served, error) {
+	p, err := personOf(ctx, s.db, personID)
+	if err != nil {
+		return nil, err
+	}
+	if !staffFor(actor, p.UnitPath, reviewers...) {
+		return nil, store.Forbidden("只有当事人所在社区或乡镇的工作人员可以查看")
+	}
+	rows, err := s.db.Query(ctx, `SELECT e.id, e.content, e.place, e.minutes, e.started_at FROM volunteer_entries e JOIN volunteers w ON w.id = e.volunteer_id
+		WHERE w.person_id = ? AND e.layer = 'verified' AND e.status = 'approved'
+		AND NOT EXISTS (SELECT 1 FROM civility_entries c WHERE c.source = 'volunteer_hours' AND c.source_ref = 've-' || CAST(e.id AS TEXT))
+		ORDER BY e.started_at DESC LIMIT 100`, personID)
+	return store.Collect(rows, err, func(sc store.Scanner) (Served, error) {
+		var v Served
+		var at int64
+		err := sc.Scan(&v.ID, &v.Content, &v.Place, &v.Minutes, &at)
+		v.At = store.Time(at).In(shanghai)
+		return v, err
+	})
+}
+
+// Resident is a person of the actor's area as the entry forms list them
+// (name and unit only; the sealed numbers are revealed, with a reason,
+// through the trust service).
+type Resident struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	UnitName string `json:"unit_name"`
+	CardNo   string `json:"card_no,omitempty"`
+	Consent  bool   `json:"consent"`
+}
+
+// People lists the people of the actor's area whose name contains q (at
+// most 50), for the entry forms.
+func (s *Service) People(ctx context.Context, actor access.Actor, q string) ([]Resident, error) {
+	if actor.Anonymous() || !actor.HasAny(recorders...) || actor.UnitPath == "" {
+		return nil, store.Forbidden("只有社区、乡镇工作人员和网格员可以查找人员")
+	}
+	area := actor.UnitPath
+	if actor.Has(access.RoleGrid) && !actor.HasAny(reviewers...) {
+		area = parentPath(actor.UnitPath)
+	}
+	lo, hi := access.PathRange(area)
+	rows, err := s.db.Query(ctx, `SELECT p.id, p.name, p.role, u.name, COALESCE(c.card_no, ''), COALESCE(c.consent, 0) FROM people p JOIN units u ON u.id = p.unit_id
+		LEFT JOIN civility_cards c ON c.person_id = p.id
+		WHERE u.path >= ? AND u.path < ? AND p.name LIKE ? ORDER BY CASE WHEN p.role = 'resident' THEN 0 ELSE 1 END, p.id LIMIT 50`, lo, hi, "%"+clean(q)+"%")
+	return store.Collect(rows, err, func(sc store.Scanner) (Resident, error) {
+		var r Resident
+		return r, sc.Scan(&r.ID, &r.Name, &r.Role, &r.UnitName, &r.CardNo, &r.Consent)
+	})
 }

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.trustRoutes()
 	s.categoryRoutes()
 	s.volunteerRoutes()
+	s.civilityRoutes()
 	s.gridRoutes()
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
+	"grassroots/internal/civility"
 	"grassroots/internal/catalog"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
@@ -57,6 +58,9 @@ type Deps struct {
 	Party *party.Service
 	// Volunteer is the volunteer service records (built over DB when nil).
 	Volunteer *volunteer.Service
+	// Civility is the civic behaviour records and points (built over DB
+	// and Cases when nil; main passes the one wired into Cases).
+	Civility *civility.Service
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
@@ -94,6 +98,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Volunteer == nil && d.DB != nil {
 		d.Volunteer = volunteer.New(d.DB)
+	}
+	if d.Civility == nil && d.DB != nil {
+		d.Civility = civility.New(d.DB, d.Cases)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
