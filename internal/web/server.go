@@ -15,8 +15,8 @@ import (
 
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
-	"grassroots/internal/civility"
 	"grassroots/internal/catalog"
+	"grassroots/internal/civility"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
