@@ -40,6 +40,13 @@ func (s *Service) FromVolunteerEntry(ctx context.Context, actor access.Actor, vo
 			}
 			return fmt.Errorf("volunteer entry %d: %w", volunteerEntryID, err)
 		}
+		p, err := personOf(ctx, tx, personID)
+		if err != nil {
+			return err
+		}
+		if !staffFor(actor, p.UnitPath, reviewers...) {
+			return store.Forbiddenf("只有%s所在社区或乡镇的工作人员可以将志愿服务计入文明积分", p.Name)
+		}
 		if layer != "verified" || status != "approved" {
 			return store.Invalid("只有经核验的志愿服务时长可以计入文明积分")
 		}
@@ -105,6 +112,13 @@ func (s *Service) FromCase(ctx context.Context, actor access.Actor, caseNo strin
 				return store.NotFoundf("找不到案件 %s", caseNo)
 			}
 			return fmt.Errorf("case %s: %w", caseNo, err)
+		}
+		p, err := personOf(ctx, tx, in.PersonID)
+		if err != nil {
+			return err
+		}
+		if !staffFor(actor, p.UnitPath, recorders...) {
+			return store.Forbiddenf("只有%s所在社区、乡镇的工作人员或网格员可以登记其文明行为", p.Name)
 		}
 		if closed == nil {
 			return store.Invalid("案件办结后才能登记处置中发现的不文明行为")

@@ -26,15 +26,15 @@ func (s *Service) RegisterLeader(ctx context.Context, actor access.Actor, person
 			}
 			return fmt.Errorf("leader %d: %w", personID, err)
 		}
-		if role != "building_leader" && role != "street_leader" {
-			return store.Invalid("一键注册只用于楼栋长、街巷长；其他人员请在志愿服务记录中登记")
-		}
 		u, err := unitOf(ctx, tx, unitID)
 		if err != nil {
 			return err
 		}
 		if !organiser(actor, u.Path) {
 			return store.Forbiddenf("只有%s或其上级的工作人员可以注册志愿者", u.Name)
+		}
+		if role != "building_leader" && role != "street_leader" {
+			return store.Invalid("一键注册只用于楼栋长、街巷长；其他人员请在志愿服务记录中登记")
 		}
 		if _, err := ensure(ctx, tx, personID, unitID, s.now()); err != nil {
 			return err

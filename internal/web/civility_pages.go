@@ -353,6 +353,11 @@ func (s *Server) civilityLeader(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The page is the person's civility page: who may not read it may not
+	// act from it.
+	if _, err := s.civilityPersonData(r); err != nil {
+		return err
+	}
 	_, err = s.Volunteer.RegisterLeader(r.Context(), actorOf(r), id)
 	return s.civilityPersonAfter(w, r, err, "volunteer", "")
 }
