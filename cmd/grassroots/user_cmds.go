@@ -101,6 +101,9 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 		{"demo_township", "演示街道人员", "township", "350722001000"},
 		{"demo_community", "演示社区人员", "community", community},
 		{"demo_grid", "演示网格员", "grid", grid},
+		// A second street user, who decides civility appeals (a person who
+		// took no part in the entry, docs/CIVILITY.md).
+		{"demo_reviewer", "演示复核人员", "township", "350722001000"},
 	}
 	var rows, warnings []string
 	for _, u := range users {

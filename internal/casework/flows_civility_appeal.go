@@ -24,9 +24,11 @@ func CivilityAppealFlow() Flow {
 		}
 	}
 	return Flow{
-		Name:  "civility_appeal",
-		Nav:   NavEntry{ID: "civility", Key: "nav.civility", Href: "/civility"},
-		Start: "received",
+		Name: "civility_appeal",
+		// The case page offers the three decisions first.
+		Primary: []string{"uphold", "revise", "withdraw"},
+		Nav:     NavEntry{ID: "civility", Key: "nav.civility", Href: "/civility"},
+		Start:   "received",
 		// Staff receive an appeal at the counter for a person; residents
 		// appeal on the portal with their points card (internal/civility
 		// opens the case as the system).

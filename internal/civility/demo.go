@@ -117,8 +117,10 @@ func (s *Service) SeedDemo(ctx context.Context, vol *volunteer.Service, now time
 	// The demo community first (the first community of 南浦街道, where the
 	// demo staff work), then the first villages.
 	rows, err := s.db.Query(ctx, `SELECT u.id, u.name, u.path FROM units u WHERE u.kind IN ('community', 'village')
-		AND EXISTS (SELECT 1 FROM people p WHERE p.unit_id = u.id OR p.home_unit_id = u.id)
-		ORDER BY CASE WHEN u.code LIKE '350722001%' AND u.kind = 'community' THEN 0 ELSE 1 END, u.code LIMIT 12`)
+		AND (u.parent_id = (SELECT id FROM units WHERE code = '350722001000')
+			OR EXISTS (SELECT 1 FROM people p WHERE p.unit_id = u.id OR p.home_unit_id = u.id))
+		ORDER BY CASE WHEN u.kind = 'community' AND u.parent_id = (SELECT id FROM units WHERE code = '350722001000') THEN 0 ELSE 1 END,
+			CASE WHEN u.kind = 'village' THEN 0 ELSE 1 END, u.code LIMIT 12`)
 	places, err := store.Collect(rows, err, func(sc store.Scanner) (place, error) {
 		var p place
 		return p, sc.Scan(&p.id, &p.name, &p.path)
