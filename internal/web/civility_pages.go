@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"grassroots/internal/access"
 	"grassroots/internal/civility"
 	"grassroots/internal/store"
 	"grassroots/internal/xlsx"
@@ -62,6 +63,9 @@ type CivilityHomePage struct {
 	Done, Error string
 	Now         string
 	Statuses    []string
+	// Reviewer: community and township staff, who open a person's page
+	// (grid workers record, they do not collect or issue cards).
+	Reviewer bool
 }
 
 func (s *Server) civilityFilter(r *http.Request) civility.Filter {
@@ -73,7 +77,8 @@ func (s *Server) civilityHomeData(r *http.Request) (CivilityHomePage, error) {
 	ctx, actor := r.Context(), actorOf(r)
 	p := CivilityHomePage{Page: s.page(r, "civility.title", "civility"), Filter: s.civilityFilter(r), Q: r.URL.Query().Get("q"),
 		AppealsHref: "/cases?flow=" + civility.AppealFlow, Done: r.URL.Query().Get("done"),
-		Now: time.Now().In(shanghaiZone).Format("2006-01-02T15:04"), Statuses: civility.Statuses}
+		Now: time.Now().In(shanghaiZone).Format("2006-01-02T15:04"), Statuses: civility.Statuses,
+		Reviewer: actor.HasAny(access.RoleCommunity, access.RoleTownship)}
 	p.Export = "/civility/entries.xlsx?" + r.URL.Query().Encode()
 	var err error
 	if p.Items, err = s.Civility.Items(ctx); err != nil {
