@@ -45,6 +45,7 @@ func (a *app) backgroundJobs() []func(ctx context.Context) {
 		jobs = append(jobs, a.runDispatchModel)
 	}
 	jobs = append(jobs, a.integrationJobs()...)
+	jobs = append(jobs, a.civilityJobs()...)
 	// The planner's statistics: at start (a database that grew while the
 	// server was down), then now and then. The changes to cases' counts
 	// folded into the daily sums the rates read.

@@ -19,6 +19,7 @@ import (
 	"grassroots/internal/auth"
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
+	"grassroots/internal/civility"
 	"grassroots/internal/clientaddr"
 	"grassroots/internal/cockpit"
 	"grassroots/internal/dispatch"
@@ -210,7 +211,9 @@ type app struct {
 	party *party.Service // the party registry, wired into cases
 	// volunteer is the volunteer service records, the party registry's ledger.
 	volunteer *volunteer.Service
-	reports   *report.Service // the daily lists, the report card and the exports
+	// civility is the civic behaviour records and points (appeals on cases).
+	civility *civility.Service
+	reports  *report.Service // the daily lists, the report card and the exports
 	// The organisational ledgers: pairings, task forces, staffing posts.
 	pairing   *pairing.Service
 	taskforce *taskforce.Service
@@ -245,7 +248,7 @@ func newApp(ctx context.Context, cfg *config, db *store.DB, log *slog.Logger) (*
 	}
 	a := &app{cfg: cfg, db: db, log: log, msgs: msgs}
 	// Each area wires its own service, in dependency order.
-	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireOrgLedgers, wireLists, wireCoord, wireService, wireCockpit, wireIntegration} {
+	for _, wire := range []func(context.Context, *app) error{wireOrg, wireAuth, wireWork, wireCases, wireParty, wireCivility, wireOrgLedgers, wireLists, wireCoord, wireService, wireCockpit, wireIntegration} {
 		if err := wire(ctx, a); err != nil {
 			return nil, err
 		}
@@ -279,6 +282,9 @@ func (a *app) setup(ctx context.Context, out io.Writer) error {
 	if err := seedVolunteer(ctx, a, out); err != nil {
 		return err
 	}
+	if err := seedCivility(ctx, a, out); err != nil {
+		return err
+	}
 	if err := seedOrgLedgers(ctx, a, out); err != nil {
 		return err
 	}
@@ -307,13 +313,13 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
 	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports, TilesDir: a.cfg.TilesDir,
+		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports, TilesDir: a.cfg.TilesDir,
 		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit})
 	if err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Reports: a.reports,
+		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports,
 		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit})
 	m := a.newMetrics()
 	a.m = m

@@ -111,6 +111,10 @@ func ensureDemoUsers(ctx context.Context, a *app, out io.Writer) error {
 		{"demo_back", "演示后台办理员（社会事务办）", "township", "350722001000"},
 		{"demo_delivery", "演示出件员", "township", "350722001000"},
 		{"demo_fuling", "演示富岭镇人员", "township", "350722101000"},
+
+		// A second street user, who decides civility appeals (a person who
+		// took no part in the entry, docs/CIVILITY.md).
+		{"demo_reviewer", "演示复核人员", "township", "350722001000"},
 	}
 	var rows, warnings []string
 	for _, u := range users {

@@ -57,7 +57,7 @@ func TestEnsureAdmin(t *testing.T) {
 		}
 	}
 	rows := regexp.MustCompile(`(?m)^  (demo_\w+)\s+\w+\s+(\S+)\s+\S+ \S+$`).FindAllStringSubmatch(out.String(), -1)
-	if len(rows) != 9 { // six roles, and three of the service window (demo_front, demo_back, demo_delivery)
+	if len(rows) != 10 { // six roles, three of the service window (demo_front, demo_back, demo_delivery) and demo_reviewer
 		t.Fatalf("%d demo rows in:\n%s", len(rows), out.String())
 	}
 	for _, r := range rows {

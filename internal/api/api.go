@@ -20,6 +20,8 @@ import (
 	"grassroots/internal/dispatch"
 
 	"grassroots/internal/cockpit"
+
+	"grassroots/internal/civility"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -67,6 +69,10 @@ type Deps struct {
 	Pairing   *pairing.Service
 	TaskForce *taskforce.Service
 	Staffing  *staffing.Service
+
+	// Civility is the civic behaviour records and points (built over DB
+	// and Cases when nil; main passes the one wired into Cases).
+	Civility *civility.Service
 	// Reports are the daily lists and the report card; main passes them,
 	// else New builds them over DB and Cases.
 	Reports *report.Service
@@ -123,6 +129,9 @@ func New(d Deps) *Server {
 	if d.Staffing == nil && d.DB != nil {
 		d.Staffing = staffing.New(d.DB)
 	}
+	if d.Civility == nil && d.DB != nil {
+		d.Civility = civility.New(d.DB, d.Cases)
+	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)
 	}
@@ -162,6 +171,8 @@ func New(d Deps) *Server {
 	s.orgLedgerEndpoints()
 
 	s.cockpitEndpoints()
+
+	s.civilityEndpoints()
 	return s
 }
 

@@ -22,6 +22,8 @@ import (
 	"grassroots/internal/casework/walktest"
 	"grassroots/internal/catalog"
 	"grassroots/internal/dispatch"
+
+	"grassroots/internal/civility/civilitytest"
 	"grassroots/internal/org"
 	"grassroots/internal/pii"
 	"grassroots/internal/service"
@@ -237,6 +239,24 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/dispatch/models":               {Allow: apiCountyAdmin1},
 		"POST /api/v1/dispatch/models":              {Allow: apiCountyAdmin1},
 		"POST /api/v1/dispatch/models/{id}/restore": {Path: "/api/v1/dispatch/models/999999/restore", Allow: apiCountyAdmin1, NotFoundOK: true},
+
+		// Civility: the fixture's entry is about the volunteer of 仙楼社区
+		// (docs/AUTHORIZATION.md, "Civic behaviour records").
+		"GET /api/v1/civility/items": {Allow: apiEveryone},
+		"POST /api/v1/civility/items": {Body: `{"code":"P-WALK","name":"演示条目","kind":"positive","points":1,"validity_days":30}`,
+			Allow: apiCountyAdmin1},
+		"GET /api/v1/civility/entries": {Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiGrid}},
+		"POST /api/v1/civility/entries": {Body: fmt.Sprintf(`{"item":"N-LITTER","person_id":%d,"source":"patrol","place":"仙楼社区","occurred_at":"2026-01-05T09:00:00+08:00","evidence":"照片"}`, fx.volunteer),
+			Allow: []apiRole{apiTownA, apiCommunity, apiGrid}},
+		"POST /api/v1/civility/entries/{id}/review": {Path: fmt.Sprintf("/api/v1/civility/entries/%d/review", fx.civ.EntryID), Body: `{"approve":true,"note":"属实"}`,
+			Allow: []apiRole{apiTownA, apiCommunity}},
+		"POST /api/v1/civility/appeals": {Body: fmt.Sprintf(`{"entry_id":%d,"reason":"不是本人"}`, fx.civ.EntryID), Allow: []apiRole{apiTownA, apiCommunity}},
+		// A counter serves any card of the county: name, unit and balance.
+		"GET /api/v1/civility/accounts/{card}": {Path: "/api/v1/civility/accounts/" + fx.civ.CardNo,
+			Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/civility/redemptions": {Body: fmt.Sprintf(`{"store_id":%d,"goods_id":%d,"card_no":%q,"quantity":1}`, fx.civ.StoreID, fx.civ.GoodsID, fx.civ.CardNo),
+			Allow: []apiRole{apiTownA, apiCommunity}},
+		"GET /api/v1/civility/figures": {Allow: apiEveryone},
 	}
 	for k, v := range orgLedgerRules(fx) {
 		rules[k] = v
@@ -252,6 +272,9 @@ type apiWalkFixture struct {
 	volunteer int64
 	// ledgers are the organisational ledgers' records.
 	ledgers orgLedgerIDs
+
+	// civ are the civility records about the volunteer.
+	civ civilitytest.Data
 }
 
 func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
@@ -358,6 +381,8 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 		t.Fatal(err)
 	}
 	fx.ledgers = seedOrgLedgers(t, db, fx.s.Pairing, fx.s.TaskForce, fx.s.Staffing)
+
+	fx.civ = civilitytest.Seed(t, db, fx.s.Civility, fx.volunteer, xianlou)
 	return fx
 }
 

@@ -7,7 +7,7 @@ import "grassroots/internal/access"
 // service) are further values of the same type, registered with
 // Service.Register or Deps.Flows.
 func BuiltinFlows() []Flow {
-	return []Flow{HotlineFlow(), GridEventFlow(), WhistleFlow(), TownshipCallFlow(), EnforcementFlow(), ServiceFlow(), CountyTaskFlow()}
+	return []Flow{HotlineFlow(), GridEventFlow(), WhistleFlow(), TownshipCallFlow(), EnforcementFlow(), ServiceFlow(), CountyTaskFlow(), CivilityAppealFlow()}
 }
 
 // Parties used by the built-in flows.

@@ -16,6 +16,8 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/dispatch"
+
+	"grassroots/internal/civility/civilitytest"
 	"grassroots/internal/org"
 	"grassroots/internal/party"
 	"grassroots/internal/service"
@@ -109,6 +111,8 @@ var (
 func webRules(fx *walkFixture) map[string]rule {
 	no := fx.caseNo
 	vol := fmt.Sprintf("/volunteers/%d", fx.volunteer)
+	civ := fmt.Sprintf("/civility/entries/%d", fx.civ.EntryID)
+	civPerson := fmt.Sprintf("/civility/people/%d", fx.volunteer)
 	rules := map[string]rule{
 		"GET /static/":     {Path: "/static/app.css", Public: true},
 		"GET /lang/{lang}": {Path: "/lang/en", Public: true},
@@ -377,11 +381,56 @@ func webRules(fx *walkFixture) map[string]rule {
 			"beneficiary": {"独居老人"}, "problem": {"楼道灯不亮"}}},
 		// Marking a case as a good deed is the case's community's (the walk's case is open: 400 to them).
 		"POST /cases/{no}/deed": {Path: "/cases/" + no + "/deed", Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"doer": {"u1"}}},
+
+		// Civility (docs/AUTHORIZATION.md, "Civic behaviour records"): the
+		// fixture's entry is about the volunteer of 仙楼社区 (under township
+		// A). Recorders are the person's community and township staff and
+		// the grid workers of the community; reviewers its community and
+		// township staff; county-level users see figures, not people.
+		"GET /civility":                        {Allow: everyone},
+		"POST /civility/entries":               {Allow: civRecorders, Form: civEntry(fx)},
+		"GET /civility/entries.xlsx":           {Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleGrid}},
+		"GET /civility/entries/{id}":           {Path: civ, Allow: civRecorders},
+		"POST /civility/entries/{id}/review":   {Path: civ + "/review", Allow: civReviewers, Form: url.Values{"decision": {"approve"}, "note": {"属实"}}},
+		"POST /civility/entries/{id}/appeal":   {Path: civ + "/appeal", Allow: civReviewers, Form: url.Values{"reason": {"不是本人"}}},
+		"POST /civility/entries/{id}/effect":   {Path: civ + "/effect", Allow: civReviewers},
+		"POST /civility/entries/{id}/repair":   {Path: civ + "/repair", Allow: civReviewers},
+		"GET /civility/entries/{id}/notice":    {Path: civ + "/notice", Allow: civRecorders},
+		"GET /civility/people/{id}":            {Path: civPerson, Allow: civReviewers},
+		"POST /civility/people/{id}/collect":   {Path: civPerson + "/collect", Allow: civReviewers, Form: url.Values{"volunteer_entry": {fmt.Sprint(fx.served)}}},
+		"POST /civility/people/{id}/card":      {Path: fmt.Sprintf("/civility/people/%d/card", fx.resident), Allow: civReviewers, Form: url.Values{"pin": {"135790"}, "consent": {"1"}}},
+		"POST /civility/people/{id}/volunteer": {Path: civPerson + "/volunteer", Allow: civReviewers},
+		// The form lists the user's own area's people; recording checks the person.
+		"GET /civility/cases/{no}":  {Path: "/civility/cases/" + no, Allow: []walkRole{roleTownA, roleTownB, roleCommunity, roleGrid}},
+		"POST /civility/cases/{no}": {Path: "/civility/cases/" + no, Allow: civRecorders, Form: civEntry(fx)},
+		"GET /civility/counter":     {Allow: everyone},
+		"POST /civility/counter": {Allow: civReviewers, Form: url.Values{"store": {fmt.Sprint(fx.civ.StoreID)}, "goods": {fmt.Sprint(fx.civ.GoodsID)},
+			"card": {fx.civ.CardNo}, "quantity": {"1"}}},
+		"GET /civility/catalogue": {Allow: everyone},
+		"POST /civility/catalogue": {Allow: countyAdmin, Form: url.Values{"code": {"P-WALK"}, "name": {"演示条目"}, "kind": {"positive"},
+			"points": {"1"}, "validity_days": {"30"}}},
+		"POST /civility/incentives": {Allow: countyAdmin, Form: url.Values{"basis": {"balance"}, "threshold": {"10"}, "benefit": {"优先"}}},
+		"GET /civility/figures":     {Allow: everyone},
+		"GET /portal/civility":      {Public: true},
+		"POST /portal/civility":     {Public: true, Form: url.Values{"card": {fx.civ.CardNo}, "pin": {civilitytest.PIN}}},
+		"POST /portal/civility/appeal": {Public: true, Form: url.Values{"card": {fx.civ.CardNo}, "pin": {civilitytest.PIN},
+			"entry": {fmt.Sprint(fx.civ.EntryID)}, "reason": {"不是本人"}}},
 	}
 	for k, v := range orgLedgerRules(fx) {
 		rules[k] = v
 	}
 	return rules
+}
+
+var (
+	civRecorders = []walkRole{roleTownA, roleCommunity, roleGrid}
+	civReviewers = []walkRole{roleTownA, roleCommunity}
+)
+
+// civEntry is a patrol entry about the fixture's volunteer.
+func civEntry(fx *walkFixture) url.Values {
+	return url.Values{"person": {fmt.Sprint(fx.volunteer)}, "item": {"N-LITTER"}, "source": {"patrol"}, "occurred_at": {"2026-01-05T09:00"},
+		"place": {"仙楼社区"}, "evidence": {"照片"}}
 }
 
 // walkFixture is the caseFixture's county with a user per role and a case
@@ -396,6 +445,13 @@ type walkFixture struct {
 	volunteer int64
 	// ledgers are the organisational ledgers' records.
 	ledgers orgLedgerIDs
+
+	// civ are the civility records about the volunteer; served is their
+	// verified service entry.
+	civ    civilitytest.Data
+	served int64
+	// resident is a second person of 仙楼社区, whose card the walk issues.
+	resident int64
 }
 
 func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
@@ -465,6 +521,14 @@ func newWalkFixture(t *testing.T, db *store.DB) *walkFixture {
 		t.Fatal(err)
 	}
 	fx.ledgers = seedOrgLedgers(t, db, fx.s.Pairing, fx.s.TaskForce, fx.s.Staffing)
+
+	fx.civ = civilitytest.Seed(t, db, fx.s.Civility, fx.volunteer, xianlou)
+	if err := db.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, created_at, updated_at) VALUES ('居民钱某', ?, 'resident', 0, 0) RETURNING id`, xianlou).Scan(&fx.resident); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, `SELECT e.id FROM volunteer_entries e JOIN volunteers w ON w.id = e.volunteer_id WHERE w.person_id = ?`, fx.volunteer).Scan(&fx.served); err != nil {
+		t.Fatal(err)
+	}
 	return fx
 }
 

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.trustRoutes()
 	s.categoryRoutes()
 	s.volunteerRoutes()
+	s.civilityRoutes()
 	s.gridRoutes()
 	s.dispatchRoutes()
 	s.patrolRoutes()

@@ -19,6 +19,8 @@ import (
 	"grassroots/internal/dispatch"
 
 	"grassroots/internal/cockpit"
+
+	"grassroots/internal/civility"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
@@ -69,6 +71,10 @@ type Deps struct {
 	Pairing   *pairing.Service
 	TaskForce *taskforce.Service
 	Staffing  *staffing.Service
+
+	// Civility is the civic behaviour records and points (built over DB
+	// and Cases when nil; main passes the one wired into Cases).
+	Civility *civility.Service
 	// Reports are the daily lists, the report card and the exports; main
 	// passes them, else New builds them over DB and Cases.
 	Reports *report.Service
@@ -137,6 +143,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Staffing == nil && d.DB != nil {
 		d.Staffing = staffing.New(d.DB)
+	}
+	if d.Civility == nil && d.DB != nil {
+		d.Civility = civility.New(d.DB, d.Cases)
 	}
 	if d.Reports == nil && d.Cases != nil {
 		d.Reports = report.New(d.DB, d.Cases)

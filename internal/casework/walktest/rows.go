@@ -267,6 +267,19 @@ func Rows() []Row {
 	s("withdraw", nil, "", st("withdraw"), window...)
 	s("supervise", []Step{sdisp}, "", st("supervise"), Supervisor)
 	s("comment", nil, "", st("comment"), sees()...)
+
+	// Civility appeals: received at community A1's counter; township A or
+	// community A1 staff decide (internal/civility's hook refuses the
+	// entry's own reviewers, which this table does not wire).
+	ap := casework.NewCase{Flow: "civility_appeal", Title: "对文明行为记录的申诉", PlaceUnit: UnitGridA}
+	a := func(action string, body Step, allow ...Member) {
+		add(Row{Flow: "civility_appeal", Action: action, Open: CommunityA, In: ap, Body: body.Act, Allow: allow})
+	}
+	a("uphold", st("uphold"), TownA, CommunityA)
+	a("revise", st("revise"), TownA, CommunityA)
+	a("withdraw", st("withdraw"), TownA, CommunityA)
+	a("supervise", st("supervise"), Supervisor)
+	a("comment", st("comment"), sees()...)
 	return rows
 }
 
@@ -285,5 +298,8 @@ func Intakes() map[string][]Member {
 		// A hand-down is a county department's (the call centre is one).
 		"county_task": {Centre, DeptD003, DeptD002},
 		"service":     {Centre, CountyAdmin, DeptD003, DeptD002, TownA, TownAAdmin, CommunityA, TownB, CommunityB},
+		// An appeal is received by the staff of the person's township or
+		// community (and opened as the system from the portal).
+		"civility_appeal": {TownA, CommunityA},
 	}
 }

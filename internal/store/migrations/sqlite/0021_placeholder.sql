@@ -1,1 +1,0 @@
--- placeholder: replaced when the branch that owns this number is merged
