@@ -11,7 +11,8 @@ import (
 // it (party and volunteer, the service window, the lists); civility and
 // pairing are not built yet, so their panels say so.
 func wireCockpit(_ context.Context, a *app) error {
-	a.cockpit = cockpit.New(a.db, cockpit.Pillars(cockpit.Sources{Party: a.party, Volunteer: a.volunteer, Service: a.service, Lists: a.lists})...)
+	a.cockpit = cockpit.New(a.db, cockpit.Pillars(cockpit.Sources{Party: a.party, Volunteer: a.volunteer, Service: a.service, Lists: a.lists,
+		Civility: cockpit.CivilityPillar(a.civility), Pairing: cockpit.PairingPillar(a.pairing)})...)
 	return nil
 }
 
