@@ -240,7 +240,10 @@ test("township call: proposed from the lists, escalated when unsigned, reassigne
 test("enforcement: transferred, returned, transferred again and accepted", async () => {
   const town = await as("demo_township");
   await town.goto(server.url + "/enforcement/new");
-  await town.getByLabel(/^标题/).fill("沿街店铺违规搭建雨棚");
+  // An enforcement case names its matter (issue 21): 户外广告, which the
+  // street may not decide and transfers to 城管局.
+  await town.locator("#f-matter").selectOption("CF00209000");
+  await town.getByLabel(/^标题/).fill("沿街店铺违规设置户外广告牌");
   await town.getByLabel(/吹哨\/发生地点/).selectOption("350722001001");
   await Promise.all([town.waitForURL(/\/cases\/.*created=1/), town.getByRole("button", { name: "立案" }).click()]);
   const no = town.url().match(/\/cases\/([^?]+)/)[1];
