@@ -70,19 +70,30 @@ test("window, back office, delivery and review; online; proxy; figures", async (
   assert.match(no, /^350722-\d{8}-\d{5}$/);
   await screenshot(page, "service-receipt");
 
-  // 4. The back office signs, asks for supplements, gets them, approves.
-  await page.goto(server.url + "/service/applications/" + no);
-  await step(page, "sign");
-  await step(page, "ask_supplement", (f) => f.locator("textarea").fill("请补充村委会出具的困难情况说明"));
-  assert.match(await page.locator(".svc-status").innerText(), /待补正/);
-  await step(page, "give_supplement", (f) => f.locator("select").selectOption("window"));
-  await step(page, "approve", (f) => f.locator("textarea").fill("准予临时救助800元"));
+  // 4. The back office of the office the item names (社会事务办, issue 21)
+  // signs and asks for supplements; the resident brings them to the front
+  // desk; the back office approves.
+  const back = await browser.newPage();
+  await login(back, server.url, "demo_back", demoPassword(out, "demo_back"));
+  const front = await browser.newPage();
+  await login(front, server.url, "demo_front", demoPassword(out, "demo_front"));
+  await back.goto(server.url + "/service/applications/" + no);
+  await step(back, "sign");
+  await step(back, "ask_supplement", (f) => f.locator("textarea").fill("请补充村委会出具的困难情况说明"));
+  assert.match(await back.locator(".svc-status").innerText(), /待补正/);
+  await front.goto(server.url + "/service/applications/" + no);
+  await step(front, "give_supplement", (f) => f.locator("select").selectOption("window"));
+  await back.goto(server.url + "/service/applications/" + no);
+  await step(back, "approve", (f) => f.locator("textarea").fill("准予临时救助800元"));
   // 5. Delivered at the unified window, then reviewed.
-  await step(page, "deliver", (f) => f.locator("select").selectOption("window"));
-  assert.match(await page.locator(".svc-status").innerText(), /已出件/);
-  await step(page, "review", (f) => f.locator('input[name=rating][value="5"]').check());
-  assert.match(await page.locator("main").innerText(), /非常满意/);
-  assert.equal((await page.locator(".svc-visits").innerText()).trim(), "4"); // notice, acceptance, supplement, pick-up
+  const desk = await browser.newPage();
+  await login(desk, server.url, "demo_delivery", demoPassword(out, "demo_delivery"));
+  await desk.goto(server.url + "/service/applications/" + no);
+  await step(desk, "deliver", (f) => f.locator("select").first().selectOption("window"));
+  assert.match(await desk.locator(".svc-status").innerText(), /已出件/);
+  await step(desk, "review", (f) => f.locator('input[name=rating][value="5"]').check());
+  assert.match(await desk.locator("main").innerText(), /非常满意/);
+  assert.equal((await desk.locator(".svc-visits").innerText()).trim(), "4"); // notice, acceptance, supplement, pick-up
 
   // 6. Fully online from a phone: no visit.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
@@ -124,11 +135,13 @@ test("window, back office, delivery and review; online; proxy; figures", async (
   await page.goto(server.url + "/service/figures");
   const all = page.locator('table[data-figures="service.figures.all"] tbody tr').first();
   const cells = await all.locator("td").allInnerTexts();
-  // name, total, window, online, proxy, immediate, promised, on-time, hours, visits, township share, good, bad
+  // name, total, window, online, proxy, nearby, elsewhere in the county, across counties,
+  // immediate, promised, on-time, hours, visits, township share, good, bad
   assert.equal(cells[1], "3");
   assert.deepEqual(cells.slice(2, 5), ["1", "1", "1"]);
-  assert.deepEqual(cells.slice(5, 7), ["1", "2"]);
-  assert.equal(cells[7], "100.0%");
-  assert.equal(cells[11], "1");
+  assert.deepEqual(cells.slice(5, 8), ["3", "0", "0"], "all three handled nearby");
+  assert.deepEqual(cells.slice(8, 10), ["1", "2"]);
+  assert.equal(cells[10], "100.0%");
+  assert.equal(cells[14], "1");
   await screenshot(page, "service-figures");
 });
