@@ -141,7 +141,7 @@ func (a *app) auditCheckpointJobs() []func(ctx context.Context) {
 		// A checkpoint anchors the chained head: link what waits first
 		// (PostgreSQL; at shutdown, after the last requests' entries).
 		if a.db.Dialect == store.Postgres {
-			if _, err := audit.Chain(ctx, a.db); err != nil {
+			if _, err := audit.ChainAll(ctx, a.db); err != nil {
 				return err
 			}
 		}

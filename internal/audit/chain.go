@@ -28,10 +28,17 @@ var chainBatch = 1000
 //
 // The server calls it every --audit-chain-interval (docs/RELIABILITY.md
 // "The audit chain"); `audit verify` reports what still waits.
-func Chain(ctx context.Context, db *store.DB) (int, error) {
+func Chain(ctx context.Context, db *store.DB) (int, error) { return chain(ctx, db, false) }
+
+// ChainAll is Chain that waits for another instance's chaining to end
+// instead of leaving the work to it: what waited when it was called is
+// chained when it returns (the checkpoint job anchors that head).
+func ChainAll(ctx context.Context, db *store.DB) (int, error) { return chain(ctx, db, true) }
+
+func chain(ctx context.Context, db *store.DB, wait bool) (int, error) {
 	total := 0
 	for {
-		n, err := chainOnce(ctx, db)
+		n, err := chainOnce(ctx, db, wait)
 		total += n
 		if err != nil || n < chainBatch {
 			return total, err
@@ -39,7 +46,7 @@ func Chain(ctx context.Context, db *store.DB) (int, error) {
 	}
 }
 
-func chainOnce(ctx context.Context, db *store.DB) (int, error) {
+func chainOnce(ctx context.Context, db *store.DB, wait bool) (int, error) {
 	var waiting bool
 	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE chain_pos IS NULL)`).Scan(&waiting); err != nil {
 		return 0, fmt.Errorf("chain audit: %w", err)
@@ -52,7 +59,11 @@ func chainOnce(ctx context.Context, db *store.DB) (int, error) {
 	var broken error
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		linked = 0
-		if tx.Dialect == store.Postgres {
+		if tx.Dialect == store.Postgres && wait {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, chainLock); err != nil {
+				return err
+			}
+		} else if tx.Dialect == store.Postgres {
 			var got bool
 			if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(?)`, chainLock).Scan(&got); err != nil {
 				return err
