@@ -166,10 +166,11 @@ func unitByCode(ctx context.Context, q store.RowQueryer, code string) (unitRow, 
 	if u.code == "" {
 		return u, store.Invalid("请选择单位")
 	}
-	err := q.QueryRow(ctx, `SELECT id, name, kind, path FROM units WHERE code = ?`, u.code).Scan(&u.id, &u.name, &u.kind, &u.path)
+	r, err := org.RefByCode(ctx, q, u.code)
 	if errors.Is(err, store.ErrNotFound) {
 		return u, store.Invalidf("找不到单位 %s", u.code)
 	}
+	u.id, u.name, u.kind, u.path = r.ID, r.Name, r.Kind, r.Path
 	return u, err
 }
 

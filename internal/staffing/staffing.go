@@ -168,7 +168,8 @@ func body(ctx context.Context, q querier, code, institution string) (Body, error
 	if b.UnitCode == "" {
 		return b, store.Invalid("请选择单位")
 	}
-	err := q.QueryRow(ctx, `SELECT id, name, kind, path FROM units WHERE code = ?`, b.UnitCode).Scan(&b.UnitID, &b.UnitName, &b.UnitKind, &b.UnitPath)
+	r, err := org.RefByCode(ctx, q, b.UnitCode)
+	b.UnitID, b.UnitName, b.UnitKind, b.UnitPath = r.ID, r.Name, r.Kind, r.Path
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return b, store.Invalidf("找不到单位 %s", b.UnitCode)
