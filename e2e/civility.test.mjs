@@ -3,10 +3,11 @@
 // same reviewer cannot approve it twice, two different reviewers do; it
 // cannot take effect inside the appeal window; the resident reads the
 // notice on the portal with the points card and PIN and appeals; a
-// reviewer of the entry cannot decide the appeal, a third person does;
-// then the resident's verified volunteer hours are counted as points and
-// redeemed at the community's points store, and a redemption beyond the
-// balance is refused.
+// reviewer of the entry cannot decide the appeal, a third person revises
+// it to a lesser item chosen on the case page; then a villager's verified
+// volunteer hours are counted as points and redeemed at the village's
+// points store (村级积分超市), and a redemption beyond the balance is
+// refused.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, launch, login, demoPassword, screenshot } from "./harness.mjs";
@@ -14,6 +15,9 @@ import { startServer, launch, login, demoPassword, screenshot } from "./harness.
 const card = "JF0000000001";
 const pin = "123456";
 const resident = "王某甲（演示居民）";
+// The first villager of 解放村 (南浦街道), with the demo's village card.
+const villageCard = "JF0000000002";
+const villager = "黄某甲";
 
 let server, browser;
 const errors = [];
@@ -52,10 +56,10 @@ test("a grid worker records an uncivil act with evidence", async () => {
   const form = page.locator("#civility-record");
   const person = await form.locator("#person option", { hasText: resident }).first().getAttribute("value");
   await form.locator("#person").selectOption(person);
-  await form.locator("#item").selectOption("N-LITTER");
+  await form.locator("#item").selectOption("N-PARK");
   await form.locator("#source").selectOption("patrol");
-  await form.locator("#place").fill("仙楼社区南门广场");
-  await form.locator("#evidence").fill("巡查照片两张：当事人将饮料瓶丢弃在花坛中");
+  await form.locator("#place").fill("仙楼社区3号楼消防通道");
+  await form.locator("#evidence").fill("巡查照片两张，含车牌与位置：小型汽车停放在3号楼消防通道内");
   await Promise.all([page.waitForURL(/\/civility\/entries\/\d+/), form.getByRole("button", { name: "登记" }).click()]);
   entryURL = page.url().replace(/\?.*$/, "");
   assert.equal(await page.locator("#civility-entry").getAttribute("data-status"), "recorded");
@@ -98,7 +102,7 @@ test("the resident reads the notice on the portal and appeals", async () => {
   const entry = page.locator(".portal-entry[data-status=noticed]");
   await entry.waitFor();
   assert.match(await entry.innerText(), /告知书 WM\d{8}-\d+/);
-  await entry.locator("textarea").fill("当时我是在捡拾别人丢的瓶子，并非乱扔，可调取广场监控核实。");
+  await entry.locator("textarea").fill("当时只是临时停车卸货约五分钟，人在车旁，随即驶离，可调取小区监控核实。");
   await entry.locator("input[type=password]").fill(pin);
   await entry.getByRole("button", { name: "提出申诉" }).click();
   await page.locator("#appeal-done").waitFor();
@@ -109,37 +113,54 @@ test("the resident reads the notice on the portal and appeals", async () => {
   await ctx.close();
 });
 
-async function decide(page, action, note) {
+async function decide(page, action, note, item) {
   await page.goto(server.url + "/cases/" + appealNo);
   const form = page.locator(`form[action$="/actions/${action}"]`);
   const panel = page.locator(`details:has(form[action$="/actions/${action}"])`);
   if (!(await panel.evaluate((d) => d.open))) await panel.locator("summary").click();
+  if (item) await form.locator("select[name=field_item]").selectOption(item);
   await form.locator("textarea[name=note]").fill(note);
   await form.locator("button[type=submit]").click();
   await page.waitForLoadState("domcontentloaded");
 }
 
-test("a reviewer of the entry cannot decide the appeal; a third person does", async () => {
+test("a reviewer of the entry cannot decide the appeal; a third person revises it to a lesser item", async () => {
   const reviewer = await as("demo_township");
   await decide(reviewer, "uphold", "维持原记录");
   assert.match(await reviewer.locator("main").innerText(), /审核人不能复核/);
   await reviewer.context().close();
 
   const third = await as("demo_reviewer");
-  await decide(third, "withdraw", "监控显示当事人在捡拾垃圾，撤销原记录");
+  // The revise form offers the lighter negative items, never the entry's own.
+  await third.goto(server.url + "/cases/" + appealNo);
+  const offered = await third.locator(`form[action$="/actions/revise"] select[name=field_item] option`).evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(offered.includes("N-PARK-MINOR") && !offered.includes("N-PARK"), "offered: " + offered);
+  await decide(third, "revise", "监控显示为临时停车卸货，未堵塞通道，变更为一般乱停放", "N-PARK-MINOR");
   await third.goto(entryURL);
-  assert.equal(await third.locator("#civility-entry").getAttribute("data-status"), "withdrawn");
+  assert.equal(await third.locator("#civility-entry").getAttribute("data-status"), "noticed");
+  const text = await third.locator("main").innerText();
+  assert.match(text, /N-PARK-MINOR/);
+  assert.match(text, /由“N-PARK [^”]+”变更为“N-PARK-MINOR/);
+  await screenshot(third, "civility-revised");
   await third.context().close();
 });
 
-test("verified volunteer hours become points, redeemed at the community store", async () => {
-  const page = await as("demo_community");
-  await page.goto(server.url + "/civility?q=" + encodeURIComponent("王某甲"));
-  await page.locator("ul.people a", { hasText: "王某甲" }).first().click();
+test("a villager's verified volunteer hours become points, redeemed at the village store", async () => {
+  const page = await as("demo_township");
+  await page.goto(server.url + "/civility?q=" + encodeURIComponent(villager));
+  await page.locator("ul.people a", { hasText: villager }).first().click();
   await page.waitForURL(/\/civility\/people\/\d+/);
   await Promise.all([page.waitForURL(/done=collected/), page.locator("#served").getByRole("button", { name: "计入积分" }).first().click()]);
 
-  await page.goto(server.url + "/civility/counter?card=" + card);
+  // At the counter of 解放村's 村级积分超市 (the village service point).
+  await page.goto(server.url + "/civility/counter");
+  const lookup = page.locator("#card-lookup");
+  const village = await lookup.locator("#store option", { hasText: "解放村积分超市" }).getAttribute("value");
+  await lookup.locator("#store").selectOption(village);
+  await lookup.locator("#card").fill(villageCard);
+  await Promise.all([page.waitForURL(/card=/), lookup.getByRole("button").click()]);
+  assert.match(await page.locator("#account").innerText(), /黄某甲[\s\S]*解放村/);
+  assert.equal(await page.locator("#store").inputValue(), village);
   const balance = Number(await page.locator("#balance").innerText());
   assert.ok(balance >= 40, "two verified activities of two hours at 10 points an hour: " + balance);
   // Beyond the balance: refused, nothing written.
@@ -151,6 +172,7 @@ test("verified volunteer hours become points, redeemed at the community store", 
   const soap = page.locator("#goods tr", { hasText: "肥皂" });
   await soap.getByRole("button", { name: "兑换" }).click();
   assert.match(await page.locator("#redeemed").innerText(), new RegExp(`扣除10分，余额${balance - 10}分`));
+  assert.match(await page.locator("#monthly").innerText(), /解放村积分超市（村便民服务点）/);
   await screenshot(page, "civility-counter");
   await page.context().close();
 });

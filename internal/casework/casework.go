@@ -67,6 +67,9 @@ type Service struct {
 	auto  AutoDispatcher // smart dispatch at intake (UseAutoDispatch)
 	// numbers hands out case numbers (numbers.go).
 	numbers *numberer
+	// fieldOptions are the offered values of flow-specific action fields,
+	// by flow and field (OfferFieldOptions, field_options.go).
+	fieldOptions map[[2]string]FieldOptionsFunc
 }
 
 // NewService returns the engine over db with the built-in flows (hotline,

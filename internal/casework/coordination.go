@@ -385,7 +385,8 @@ func (x *actx) volunteerHours(ctx context.Context, a *Assignment, data map[strin
 	return nil
 }
 
-var fieldNames = map[string]string{"basis": "法律依据", "evidence": "证据清单", "reason": "移送理由", "decision_no": "处罚决定书文号", "matter": "事项"}
+var fieldNames = map[string]string{"basis": "法律依据", "evidence": "证据清单", "reason": "移送理由", "decision_no": "处罚决定书文号", "matter": "事项",
+	"item": "变更后的行为目录条目"}
 
 func fieldName(f string) string {
 	if n, ok := fieldNames[f]; ok {

@@ -7,7 +7,8 @@ import "grassroots/internal/access"
 // of a negative entry appeals within the appeal window, on the portal or at
 // the community's counter; the appeal is received, then reviewed by
 // someone who took no part in deciding the entry, and ends upheld (维持),
-// revised (变更) or withdrawn (撤销), always with reasons.
+// revised (变更, to another catalogue item: field "item") or withdrawn
+// (撤销), always with reasons.
 //
 // The engine knows nothing of entries: internal/civility opens the case
 // (external id "entry-<id>") and its change hook refuses a decision by one
@@ -17,10 +18,10 @@ func CivilityAppealFlow() Flow {
 	// The reviewers: staff of the township or community whose area holds
 	// the person's community (the case's place).
 	reviewers := []Party{{Roles: localRoles, Scope: ScopePlace}}
-	decide := func(name, to, public string) ActionSpec {
+	decide := func(name, to, public string, fields ...string) ActionSpec {
 		return ActionSpec{
-			Name: name, Label: "civility.appeal.action." + name, On: OnCase, From: []string{"received"}, Who: reviewers, Needs: Needs{Note: true},
-			Done: Outcome{To: to, Public: public},
+			Name: name, Label: "civility.appeal.action." + name, On: OnCase, From: []string{"received"}, Who: reviewers,
+			Needs: Needs{Note: true, Fields: fields}, Done: Outcome{To: to, Public: public},
 		}
 	}
 	return Flow{
@@ -42,7 +43,9 @@ func CivilityAppealFlow() Flow {
 		},
 		Actions: []ActionSpec{
 			decide("uphold", "upheld", "复核维持原记录：{answer}"),
-			decide("revise", "revised", "复核变更原记录：{answer}"),
+			// A revision names the catalogue item the entry becomes (field
+			// "item"; internal/civility offers the items and checks it).
+			decide("revise", "revised", "复核变更原记录：{answer}", "item"),
 			decide("withdraw", "withdrawn", "复核撤销原记录：{answer}"),
 			superviseAction([]string{"received"}),
 			commentAction(),

@@ -1,9 +1,12 @@
 package civility
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,16 +69,13 @@ func (s *Service) openAppeal(ctx context.Context, actor access.Actor, e Entry, r
 // is refused when taken by the entry's recorder or one of its reviewers
 // (someone who did not decide the entry reviews it), and is applied to the
 // entry: upheld (the entry takes effect when its window has closed),
-// revised (to another item, field "item", or as it stands with the
-// reasons), withdrawn.
+// revised (to another, no heavier item: field "item", revisedItem; then as
+// upheld), withdrawn.
 func (s *Service) onCaseChange(ctx context.Context, tx *store.Tx, ch casework.Change) error {
 	if ch.Flow != AppealFlow {
 		return nil
 	}
-	var entryID int64
-	if ch.Source == appealSource && strings.HasPrefix(ch.ExternalID, "entry-") {
-		entryID, _ = strconv.ParseInt(strings.TrimPrefix(ch.ExternalID, "entry-"), 10, 64)
-	}
+	entryID := appealEntryID(ch.Source, ch.ExternalID)
 	if entryID == 0 {
 		return store.Invalid("文明行为记录的申诉须从该记录（门户或记录页面）提出")
 	}
@@ -130,19 +130,16 @@ func (s *Service) onCaseChange(ctx context.Context, tx *store.Tx, ch casework.Ch
 			}
 		}
 	case "revise":
-		if _, err := tx.Exec(ctx, `UPDATE civility_entries SET status = ? WHERE id = ?`, StatusNoticed, e.ID); err != nil {
+		to, err := revisedItem(ctx, tx, ch.EventID, e)
+		if err != nil {
 			return err
 		}
-		if code := reviseItem(ctx, tx, ch.EventID); code != "" {
-			it, err := currentItem(ctx, tx, code)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE civility_entries SET item_id = ?, points = ? WHERE id = ?`, it.ID, it.Points, e.ID); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, `UPDATE civility_entries SET status = ?, item_id = ?, points = ? WHERE id = ?`, StatusNoticed, to.ID, to.Points, e.ID); err != nil {
+			return fmt.Errorf("revise entry %d: %w", e.ID, err)
 		}
-		if err := history(ctx, tx, e.ID, "appeal_revised", actor, ch.Note, ch.At); err != nil {
+		// The history keeps both items: the one decided and the revision.
+		note := fmt.Sprintf("由“%s”变更为“%s”：%s", itemLabel(e.Item), itemLabel(to), ch.Note)
+		if err := history(ctx, tx, e.ID, "appeal_revised", actor, note, ch.At); err != nil {
 			return err
 		}
 		if !ch.At.Before(e.WindowEndsAt) {
@@ -150,6 +147,9 @@ func (s *Service) onCaseChange(ctx context.Context, tx *store.Tx, ch casework.Ch
 				return err
 			}
 		}
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "civility.appeal.revise", Entity: "civility_entry", EntityID: strconv.FormatInt(e.ID, 10),
+			Before: map[string]any{"item": e.Item.Code, "version": e.Item.Version, "points": e.Points},
+			After:  map[string]any{"item": to.Code, "version": to.Version, "points": to.Points, "note": ch.Note}})
 	case "withdraw":
 		if err := setStatus(ctx, tx, e.ID, StatusWithdrawn, ch.Note, ch.At); err != nil {
 			return err
@@ -162,19 +162,103 @@ func (s *Service) onCaseChange(ctx context.Context, tx *store.Tx, ch casework.Ch
 		EntityID: strconv.FormatInt(e.ID, 10), After: map[string]any{"note": ch.Note}})
 }
 
-// reviseItem is the item code a revision names (the event's field "item").
-func reviseItem(ctx context.Context, tx *store.Tx, eventID int64) string {
+// revisedItem is the catalogue item a revision names (the decision's field
+// "item"), checked against the entry: one of the items RevisionItems
+// offers.
+func revisedItem(ctx context.Context, tx *store.Tx, eventID int64, e Entry) (Item, error) {
 	var data string
 	if err := tx.QueryRow(ctx, `SELECT data_json FROM case_events WHERE id = ?`, eventID).Scan(&data); err != nil {
-		return ""
+		return Item{}, fmt.Errorf("revision event %d: %w", eventID, err)
 	}
-	i := strings.Index(data, `"item":"`)
-	if i < 0 {
-		return ""
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(data), &fields); err != nil {
+		return Item{}, fmt.Errorf("revision event %d: %w", eventID, err)
 	}
-	rest := data[i+len(`"item":"`):]
-	if j := strings.IndexByte(rest, '"'); j >= 0 {
-		return rest[:j]
+	code, _ := fields["item"].(string)
+	if code = clean(code); code == "" {
+		return Item{}, store.Invalid("变更须选择变更后的条目；维持原记录请选“维持”")
 	}
-	return ""
+	it, err := currentItem(ctx, tx, code)
+	if err != nil {
+		return Item{}, err
+	}
+	return it, revisable(e, it)
+}
+
+// revisable says whether an appeal may revise entry e to item to: another
+// negative item of the catalogue, no heavier than the one decided (no more
+// points, no longer validity; a review on the person's own appeal does not
+// make things worse for them), and a legal violation only from one.
+func revisable(e Entry, to Item) error {
+	switch {
+	case to.Code == e.Item.Code:
+		return store.Invalid("变更须选择另一条目；维持原记录请选“维持”")
+	case to.Kind != Negative:
+		return store.Invalid("申诉复核只能变更为另一负面条目；不应记录的请选“撤销”")
+	case to.LegalViolation && !e.Item.LegalViolation:
+		return store.Invalid("申诉复核不能把记录变更为违法记录")
+	case to.Points > e.Item.Points || to.ValidityDays > e.Item.ValidityDays:
+		return store.Invalidf("申诉复核不能加重：变更后的条目分值不能高于%d分，有效期不能长于%d天", e.Item.Points, e.Item.ValidityDays)
+	}
+	return nil
+}
+
+// RevisionItems are the items an appeal against the entry may revise it to
+// (revisable), lightest first.
+func (s *Service) RevisionItems(ctx context.Context, entryID int64) ([]Item, error) {
+	e, err := s.entry(ctx, entryID)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.Items(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Item
+	for _, it := range items {
+		if revisable(e, it) == nil {
+			out = append(out, it)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Item) int {
+		return cmp.Or(cmp.Compare(a.Points, b.Points), cmp.Compare(a.ValidityDays, b.ValidityDays))
+	})
+	return out, nil
+}
+
+// revisionOptions offers the appeal case page the items of RevisionItems
+// (casework.OfferFieldOptions, field "item" of the appeal flow).
+func (s *Service) revisionOptions(ctx context.Context, _ access.Actor, c casework.Case) ([]casework.FieldOption, error) {
+	id := appealEntryID(c.Source, c.ExternalID)
+	if id == 0 {
+		return nil, nil
+	}
+	items, err := s.RevisionItems(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]casework.FieldOption, 0, len(items))
+	for _, it := range items {
+		out = append(out, casework.FieldOption{Value: it.Code, Label: fmt.Sprintf("%s（%s分，有效期%d天）", itemLabel(it), it.PointsText(), it.ValidityDays)})
+	}
+	return out, nil
+}
+
+// appealEntryID is the entry an appeal case of this package is about (its
+// external id "entry-<id>"), 0 for any other case.
+func appealEntryID(source, externalID string) int64 {
+	if source != appealSource {
+		return 0
+	}
+	rest, ok := strings.CutPrefix(externalID, "entry-")
+	if !ok {
+		return 0
+	}
+	id, _ := strconv.ParseInt(rest, 10, 64)
+	return id
+}
+
+// itemLabel names an item version as the history and the forms show it.
+func itemLabel(it Item) string {
+	return it.Code + " " + it.Name
 }

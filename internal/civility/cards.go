@@ -102,6 +102,11 @@ func (s *Service) IssueCard(ctx context.Context, actor access.Actor, personID in
 		if _, err := personAccount(ctx, tx, p.ID, now); err != nil {
 			return err
 		}
+		if consent {
+			if _, err := s.creditOnConsent(ctx, tx, actor, p.ID, s.now()); err != nil {
+				return err
+			}
+		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "civility.card.issue", Entity: "person", EntityID: strconv.FormatInt(p.ID, 10),
 			After: map[string]any{"card_no": no, "consent": consent}})
 	})
@@ -111,7 +116,11 @@ func (s *Service) IssueCard(ctx context.Context, actor access.Actor, personID in
 // SetConsent records a person's consent to scoring, or its withdrawal,
 // at the counter (staff of their community or township) or on the portal
 // (SetConsentByCard). Without consent no points are credited and no
-// incentive is computed; the records are kept.
+// incentive is computed; the records are kept. Consent given credits the
+// positive entries in force or expired that were not credited
+// (creditOnConsent); consent withdrawn keeps the balance as it stands (the
+// person may still spend it at a store) and credits nothing new until
+// consent is given again (docs/CIVILITY.md).
 func (s *Service) SetConsent(ctx context.Context, actor access.Actor, personID int64, consent bool) error {
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		c, err := cardOf(ctx, tx, `c.person_id = ?`, personID)
@@ -126,15 +135,23 @@ func (s *Service) SetConsent(ctx context.Context, actor access.Actor, personID i
 }
 
 func (s *Service) setConsent(ctx context.Context, tx *store.Tx, actor access.Actor, c Card, consent bool) error {
+	now := s.now()
 	var at any
 	if consent {
-		at = store.Millis(s.now())
+		at = store.Millis(now)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE civility_cards SET consent = ?, consent_at = ? WHERE person_id = ?`, b2i(consent), at, c.PersonID); err != nil {
-		return err
+		return fmt.Errorf("consent of person %d: %w", c.PersonID, err)
+	}
+	credited := 0
+	if consent {
+		var err error
+		if credited, err = s.creditOnConsent(ctx, tx, actor, c.PersonID, now); err != nil {
+			return err
+		}
 	}
 	return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "civility.consent", Entity: "person", EntityID: strconv.FormatInt(c.PersonID, 10),
-		After: map[string]any{"consent": consent}})
+		Before: map[string]any{"consent": c.Consent}, After: map[string]any{"consent": consent, "entries_credited": credited}})
 }
 
 func cardOf(ctx context.Context, q querier, where string, arg any) (Card, error) {

@@ -75,6 +75,7 @@ func New(db *store.DB, cases *casework.Service) *Service {
 	s := &Service{db: db, cases: cases, now: time.Now}
 	if cases != nil {
 		cases.OnChange(s.onCaseChange)
+		cases.OfferFieldOptions(AppealFlow, "item", s.revisionOptions)
 	}
 	return s
 }

@@ -54,6 +54,38 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	return fx
 }
 
+// each runs test on a fresh fixture on each database, in parallel with
+// the package's other tests.
+func each(t *testing.T, test func(t *testing.T, fx *fixture)) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) { test(t, newFixture(t, db)) })
+}
+
+// shop opens 仙楼社区's store with soap at 10 points, stock in stock, and
+// returns the store's and the soap's ids.
+func (fx *fixture) shop(stock int) (storeID, soapID int64) {
+	fx.t.Helper()
+	st, err := fx.s.AddStore(fx.ctx, fx.reviewer1, "仙楼社区积分超市", fx.c.Unit(community).ID, false)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	soap, err := fx.s.AddGoods(fx.ctx, fx.reviewer1, st, "肥皂", 10, stock)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return st, soap
+}
+
+// card issues person a points card at the community and returns its number.
+func (fx *fixture) card(person int64, pin string, consent bool) string {
+	fx.t.Helper()
+	no, err := fx.s.IssueCard(fx.ctx, fx.reviewer1, person, pin, consent)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return no
+}
+
 func kindOf(err error) error {
 	for _, k := range []error{store.ErrInvalid, store.ErrForbidden, store.ErrConflict, store.ErrNotFound} {
 		if errors.Is(err, k) {
@@ -85,9 +117,7 @@ func (fx *fixture) uncivil() civility.Entry {
 // TestNegativeItemNeedsBasis: a negative item without a legal basis cannot
 // be saved, and nothing is written; with a basis it is, as a new version.
 func TestNegativeItemNeedsBasis(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fx := newFixture(t, db)
+	each(t, func(t *testing.T, fx *fixture) {
 		admin := fx.c.Admin()
 		before := fx.count(`SELECT COUNT(*) FROM civility_items`)
 		_, err := fx.s.SaveItem(fx.ctx, admin, civility.Item{Code: "N-NOISE", Name: "深夜喧哗", Kind: civility.Negative, Points: 5, ValidityDays: 365})
@@ -118,13 +148,8 @@ func TestNegativeItemNeedsBasis(t *testing.T) {
 // cannot take effect inside the window; the person appeals with their card;
 // a reviewer of the entry cannot decide the appeal, a third person does.
 func TestTwoReviewersAppealWindowAndAppeal(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fx := newFixture(t, db)
-		card, err := fx.s.IssueCard(fx.ctx, fx.reviewer1, fx.resident, "246810", true)
-		if err != nil {
-			t.Fatal(err)
-		}
+	each(t, func(t *testing.T, fx *fixture) {
+		card := fx.card(fx.resident, "246810", true)
 		e := fx.uncivil()
 		if e.Status != civility.StatusRecorded {
 			t.Fatalf("status %s", e.Status)
@@ -143,7 +168,7 @@ func TestTwoReviewersAppealWindowAndAppeal(t *testing.T) {
 		if got, _ := fx.s.Entry(fx.ctx, fx.reviewer1, e.ID); got.Status != civility.StatusReviewed || fx.count(`SELECT COUNT(*) FROM civility_reviews`) != reviews {
 			t.Fatalf("after the refused second review: %s", got.Status)
 		}
-		e, err = fx.s.Review(fx.ctx, fx.reviewer2, e.ID, true, "证据充分")
+		e, err := fx.s.Review(fx.ctx, fx.reviewer2, e.ID, true, "证据充分")
 		if err != nil || e.Status != civility.StatusNoticed || e.NoticeNo == "" {
 			t.Fatalf("second review: %+v %v", e.Status, err)
 		}
@@ -195,9 +220,7 @@ func TestTwoReviewersAppealWindowAndAppeal(t *testing.T) {
 // effect when the window closes (Settle), and a negative entry credits or
 // debits no points.
 func TestUpheldTakesEffectAfterWindow(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fx := newFixture(t, db)
+	each(t, func(t *testing.T, fx *fixture) {
 		e := fx.uncivil()
 		mustReview(t, fx, e.ID)
 		fx.c.Now = fx.c.Now.Add(15*24*time.Hour + time.Minute)
@@ -232,47 +255,131 @@ func mustReview(t *testing.T, fx *fixture, id int64) {
 	}
 }
 
+// served records hours of verified, approved volunteer service by person
+// in 仙楼社区 and returns the service entry's id.
+func (fx *fixture) served(person int64, hours int) int64 {
+	fx.t.Helper()
+	var id int64
+	err := fx.c.DB.InTx(fx.ctx, func(tx *store.Tx) error {
+		var vid int64
+		if err := tx.QueryRow(fx.ctx, `INSERT INTO volunteers (person_id, volunteer_no, unit_id, created_at) VALUES (?, ?, ?, 0)
+			ON CONFLICT (person_id) DO UPDATE SET unit_id = excluded.unit_id RETURNING id`,
+			person, volunteer.Number(person), fx.c.Unit(community).ID).Scan(&vid); err != nil {
+			return err
+		}
+		return tx.QueryRow(fx.ctx, `INSERT INTO volunteer_entries (volunteer_id, layer, status, source, started_at, ended_at, minutes, activity_minutes,
+			place, content, org_unit_id, org_path, recorder, counts, created_at) VALUES (?, 'verified', 'approved', 'manual', ?, ?, ?, ?, '仙楼社区', '清理楼道', ?, ?, '社区', 1, 0) RETURNING id`,
+			vid, store.Millis(fx.c.Now.Add(-3*time.Hour)), store.Millis(fx.c.Now), hours*60, hours*60, fx.c.Unit(community).ID, fx.c.Unit(community).Path).Scan(&id)
+	})
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return id
+}
+
+// balance is the person's points balance and the sum of their account's
+// movements, which must be equal.
+func (fx *fixture) balance(person int64) int64 {
+	fx.t.Helper()
+	var bal, sum int64
+	if err := fx.c.DB.QueryRow(fx.ctx, `SELECT COALESCE(MAX(a.balance), 0), COALESCE(SUM(m.amount), 0) FROM civility_accounts a
+		LEFT JOIN civility_movements m ON m.account_id = a.id WHERE a.person_id = ?`, person).Scan(&bal, &sum); err != nil {
+		fx.t.Fatal(err)
+	}
+	if bal != sum {
+		fx.t.Fatalf("person %d: balance %d, movements sum %d", person, bal, sum)
+	}
+	if problems, err := fx.s.LedgerCheck(fx.ctx); err != nil || len(problems) != 0 {
+		fx.t.Fatalf("ledger: %+v %v", problems, err)
+	}
+	return bal
+}
+
+// TestConsentLater: positive entries of a person who has not consented are
+// kept without points; consenting credits each of them once (a second
+// consent credits nothing); withdrawing keeps the balance, which the
+// person may still spend, and credits nothing new until consent is given
+// again; the balance is always the sum of the movements.
+func TestConsentLater(t *testing.T) {
+	each(t, func(t *testing.T, fx *fixture) {
+		// Collected before any card: kept, not scored.
+		first, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, fx.served(fx.resident, 2), "")
+		if err != nil || first.Status != civility.StatusEffective || first.Points != 20 {
+			t.Fatalf("before the card: %+v %v", first, err)
+		}
+		card := fx.card(fx.resident, "135790", false)
+		if _, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, fx.served(fx.resident, 1), ""); err != nil {
+			t.Fatal(err)
+		}
+		if b := fx.balance(fx.resident); b != 0 {
+			t.Fatalf("balance %d without consent, want 0", b)
+		}
+		acct, err := fx.s.Portal(fx.ctx, card, "135790")
+		if err != nil || len(acct.Entries) != 2 || len(acct.Incentives) != 0 {
+			t.Fatalf("portal without consent: %d entries, %d incentives, %v", len(acct.Entries), len(acct.Incentives), err)
+		}
+		// Consent: both entries credited, each by its own transfer.
+		if err := fx.s.SetConsentByCard(fx.ctx, card, "135790", true); err != nil {
+			t.Fatal(err)
+		}
+		if b := fx.balance(fx.resident); b != 30 {
+			t.Fatalf("balance %d after consent, want 30", b)
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM civility_transfers WHERE kind = 'earn' AND reason LIKE '%补记%'`); n != 2 {
+			t.Errorf("%d back-credits, want 2", n)
+		}
+		// Consent again: nothing more.
+		if err := fx.s.SetConsent(fx.ctx, fx.reviewer2, fx.resident, true); err != nil {
+			t.Fatal(err)
+		}
+		if b := fx.balance(fx.resident); b != 30 {
+			t.Fatalf("balance %d after a second consent, want 30", b)
+		}
+		if err := fx.s.SetConsent(fx.ctx, fx.other, fx.resident, false); kindOf(err) != store.ErrForbidden {
+			t.Errorf("another township withdrew the consent: %v", err)
+		}
+		// Withdrawn: the balance stays and may be spent; nothing new.
+		if err := fx.s.SetConsentByCard(fx.ctx, card, "135790", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, fx.served(fx.resident, 4), ""); err != nil {
+			t.Fatal(err)
+		}
+		if b := fx.balance(fx.resident); b != 30 {
+			t.Fatalf("balance %d after withdrawal and a new entry, want 30", b)
+		}
+		st, soap := fx.shop(5)
+		if r, err := fx.s.Redeem(fx.ctx, fx.reviewer1, st, soap, card, 1); err != nil || r.Balance != 20 {
+			t.Fatalf("redeem after withdrawal: %+v %v", r, err)
+		}
+		if acct, err := fx.s.AccountByCard(fx.ctx, fx.reviewer1, card); err != nil || len(acct.Incentives) != 0 || acct.Card.Consent {
+			t.Fatalf("incentives after withdrawal: %+v %v", acct.Incentives, err)
+		}
+		// Consent given again: the entry of the withdrawn time is credited.
+		if err := fx.s.SetConsent(fx.ctx, fx.reviewer1, fx.resident, true); err != nil {
+			t.Fatal(err)
+		}
+		if b := fx.balance(fx.resident); b != 60 {
+			t.Fatalf("balance %d after consent again, want 60", b)
+		}
+	})
+}
+
 // TestPointsStore: verified volunteer hours earn points (with consent
 // only), a redemption within balance and stock succeeds, beyond the
 // balance or the stock is refused and writes nothing, and the balances are
 // always the sums of the movements.
 func TestPointsStore(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fx := newFixture(t, db)
-		vol := volunteer.New(db)
-		vol.UseClock(func() time.Time { return fx.c.Now })
-		card, err := fx.s.IssueCard(fx.ctx, fx.reviewer1, fx.resident, "135790", true)
-		if err != nil {
-			t.Fatal(err)
-		}
+	each(t, func(t *testing.T, fx *fixture) {
+		db := fx.c.DB
+		card := fx.card(fx.resident, "135790", true)
 		noConsent := fx.c.Person("居民乙", community, "resident", "")
-		if _, err := fx.s.IssueCard(fx.ctx, fx.reviewer1, noConsent, "135790", false); err != nil {
-			t.Fatal(err)
-		}
-		served := func(person int64, hours int) int64 {
-			var id int64
-			err := db.InTx(fx.ctx, func(tx *store.Tx) error {
-				var vid int64
-				if err := tx.QueryRow(fx.ctx, `INSERT INTO volunteers (person_id, volunteer_no, unit_id, created_at) VALUES (?, ?, ?, 0)
-					ON CONFLICT (person_id) DO UPDATE SET unit_id = excluded.unit_id RETURNING id`,
-					person, volunteer.Number(person), fx.c.Unit(community).ID).Scan(&vid); err != nil {
-					return err
-				}
-				return tx.QueryRow(fx.ctx, `INSERT INTO volunteer_entries (volunteer_id, layer, status, source, started_at, ended_at, minutes, activity_minutes,
-					place, content, org_unit_id, org_path, recorder, counts, created_at) VALUES (?, 'verified', 'approved', 'manual', ?, ?, ?, ?, '仙楼社区', '清理楼道', ?, ?, '社区', 1, 0) RETURNING id`,
-					vid, store.Millis(fx.c.Now.Add(-3*time.Hour)), store.Millis(fx.c.Now), hours*60, hours*60, fx.c.Unit(community).ID, fx.c.Unit(community).Path).Scan(&id)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return id
-		}
-		e, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, served(fx.resident, 3), "")
+		fx.card(noConsent, "135790", false)
+		e, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, fx.served(fx.resident, 3), "")
 		if err != nil || e.Status != civility.StatusEffective || e.Points != 30 {
 			t.Fatalf("from volunteer hours: %+v %v", e, err)
 		}
-		if _, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, served(noConsent, 3), ""); err != nil {
+		if _, err := fx.s.FromVolunteerEntry(fx.ctx, fx.reviewer1, fx.served(noConsent, 3), ""); err != nil {
 			t.Fatal(err)
 		}
 		acct, err := fx.s.AccountByCard(fx.ctx, fx.reviewer1, card)
@@ -283,14 +390,7 @@ func TestPointsStore(t *testing.T) {
 		if err := db.QueryRow(fx.ctx, `SELECT COALESCE(SUM(balance), 0) FROM civility_accounts WHERE person_id = ?`, noConsent).Scan(&noBalance); err != nil || noBalance != 0 {
 			t.Errorf("points credited without consent: %d %v", noBalance, err)
 		}
-		st, err := fx.s.AddStore(fx.ctx, fx.reviewer1, "仙楼社区积分超市", fx.c.Unit(community).ID, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		soap, err := fx.s.AddGoods(fx.ctx, fx.reviewer1, st, "肥皂", 10, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, soap := fx.shop(2)
 		oil, err := fx.s.AddGoods(fx.ctx, fx.reviewer1, st, "食用油", 50, 5)
 		if err != nil {
 			t.Fatal(err)
@@ -346,9 +446,8 @@ func TestPointsStore(t *testing.T) {
 // TestLeaderRegisteredInOneStep: a building leader becomes a volunteer
 // from their person record; a resident is refused.
 func TestLeaderRegisteredInOneStep(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		fx := newFixture(t, db)
+	each(t, func(t *testing.T, fx *fixture) {
+		db := fx.c.DB
 		vol := volunteer.New(db)
 		leader := fx.c.Person("楼栋长丙", community, "building_leader", "")
 		v, err := vol.RegisterLeader(fx.ctx, fx.reviewer1, leader)
@@ -360,6 +459,129 @@ func TestLeaderRegisteredInOneStep(t *testing.T) {
 		}
 		if _, err := vol.RegisterLeader(fx.ctx, fx.other, leader); kindOf(err) != store.ErrForbidden {
 			t.Errorf("another township registered: %v", err)
+		}
+	})
+}
+
+// TestAppealRevisedToAnotherItem: an appeal decided "revised" names the
+// item the entry becomes, among those offered (another negative item, no
+// heavier); a revision without one, to the same item, to a positive or a
+// heavier item is refused and writes nothing; the entry then takes effect
+// as the revised item, and its history keeps both.
+func TestAppealRevisedToAnotherItem(t *testing.T) {
+	each(t, func(t *testing.T, fx *fixture) {
+		e, err := fx.s.Record(fx.ctx, fx.gridWorker, civility.NewEntry{ItemCode: "N-PARK", PersonID: fx.resident, Source: civility.SourcePatrol,
+			Place: "仙楼社区消防通道", OccurredAt: fx.c.Now.Add(-time.Hour), Evidence: "照片：车牌与位置清楚"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustReview(t, fx, e.ID)
+		e, err = fx.s.Appeal(fx.ctx, fx.reviewer1, e.ID, "车辆只停了两分钟卸货，未堵塞通道")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The case page's choice: lighter or equal negative items, not the
+		// entry's own, not a positive one.
+		d, err := fx.c.Cases.Get(fx.ctx, fx.decider, e.AppealCaseNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, offered, err := fx.c.Cases.FieldOptions(fx.ctx, fx.decider, d.Case, "item")
+		if err != nil || !offered {
+			t.Fatalf("options: %v %v", offered, err)
+		}
+		var codes []string
+		for _, o := range opts {
+			codes = append(codes, o.Value)
+		}
+		if got := strings.Join(codes, " "); got != "N-PARK-MINOR N-LITTER N-PET N-BURN" {
+			t.Errorf("revision items %q, want N-PARK-MINOR N-LITTER N-PET N-BURN", got)
+		}
+		events := fx.count(`SELECT COUNT(*) FROM case_events`)
+		for _, bad := range []map[string]string{nil, {"item": "N-PARK"}, {"item": "P-VOL"}, {"item": "N-NONE"}} {
+			_, err := fx.c.Cases.Do(fx.ctx, fx.decider, e.AppealCaseNo, casework.Action{Name: "revise", Note: "情节轻微", Fields: bad})
+			if kindOf(err) != store.ErrInvalid {
+				t.Errorf("revise with %v: %v", bad, err)
+			}
+		}
+		if n := fx.count(`SELECT COUNT(*) FROM case_events`); n != events {
+			t.Errorf("refused revisions wrote %d events", n-events)
+		}
+		if got, _ := fx.s.Entry(fx.ctx, fx.reviewer1, e.ID); got.Status != civility.StatusAppealed || got.Item.Code != "N-PARK" {
+			t.Fatalf("after refused revisions: %s %s", got.Status, got.Item.Code)
+		}
+		if _, err := fx.c.Cases.Do(fx.ctx, fx.decider, e.AppealCaseNo, casework.Action{Name: "revise", Note: "短暂停车卸货，情节轻微",
+			Fields: map[string]string{"item": "N-PARK-MINOR"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := fx.s.Entry(fx.ctx, fx.reviewer1, e.ID)
+		if got.Status != civility.StatusNoticed || got.Item.Code != "N-PARK-MINOR" || got.Points != 2 || got.AppealStatus != "revised" {
+			t.Fatalf("after revise: %s %s %d %s", got.Status, got.Item.Code, got.Points, got.AppealStatus)
+		}
+		last := got.History[len(got.History)-1]
+		if last.Kind != "appeal_revised" || !strings.Contains(last.Note, "N-PARK") || !strings.Contains(last.Note, "N-PARK-MINOR") {
+			t.Errorf("history %+v: want both items", last)
+		}
+		// In force after the window, as the revised item.
+		fx.c.Now = fx.c.Now.Add(15*24*time.Hour + time.Minute)
+		if n, _, err := fx.s.Settle(fx.ctx); err != nil || n != 1 {
+			t.Fatalf("settle: %d %v", n, err)
+		}
+		got, _ = fx.s.Entry(fx.ctx, fx.reviewer1, e.ID)
+		if got.Status != civility.StatusEffective || got.ExpiresAt.Sub(got.EffectiveAt) != 90*24*time.Hour {
+			t.Fatalf("effective: %s %v", got.Status, got.ExpiresAt.Sub(got.EffectiveAt))
+		}
+	})
+}
+
+// TestDemoVillageStores: the demo opens 村级积分超市 at village service
+// points besides the community stores, with goods and stock, and the
+// first villager, whose verified hours were collected, redeems there.
+func TestDemoVillageStores(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := casetest.New(t, db)
+		c.AddUnit("350722001201", "解放村委会", "village", street)
+		s := civility.New(db, c.Cases)
+		s.UseClock(func() time.Time { return c.Now })
+		vol := volunteer.New(db)
+		vol.UseClock(func() time.Time { return c.Now })
+		ctx := context.Background()
+		res, err := s.SeedDemo(ctx, vol, c.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Stores != 3 || res.VillageStores != 2 || res.Residents != 9 || res.Entries != 9 {
+			t.Fatalf("demo: %+v", res)
+		}
+		var villageStore civility.Store
+		stores, err := s.Stores(ctx, c.Admin())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stores {
+			if st.UnitName == "解放村委会" {
+				villageStore = st
+			}
+		}
+		if villageStore.Name != "解放村积分超市（村便民服务点）" || len(villageStore.Goods) != 6 {
+			t.Fatalf("village store: %+v", villageStore)
+		}
+		soap := villageStore.Goods[0]
+		if soap.Name != "肥皂" || soap.Stock != 50 {
+			t.Fatalf("goods: %+v", villageStore.Goods)
+		}
+		clerk := c.Actor(20, street, access.RoleTownship)
+		acct, err := s.AccountByCard(ctx, clerk, civility.DemoVillageCardNo)
+		if err != nil || acct.Card.UnitName != "解放村委会" || acct.Balance != 20 {
+			t.Fatalf("village card: %+v %v", acct, err)
+		}
+		r, err := s.Redeem(ctx, clerk, villageStore.ID, soap.ID, civility.DemoVillageCardNo, 1)
+		if err != nil || r.Balance != 10 {
+			t.Fatalf("redeem at the village store: %+v %v", r, err)
+		}
+		if again, err := s.SeedDemo(ctx, vol, c.Now); err != nil || again.Stores != 0 {
+			t.Errorf("second seed: %+v %v", again, err)
 		}
 	})
 }

@@ -3,6 +3,8 @@ package civility
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -41,6 +43,8 @@ func DemoCatalogue() []Item {
 		pos("P-PUBLIC", "公共场所文明行为（如主动清理、劝导）", 5, 180, "", "第二章 规范与倡导·公共场所文明"),
 		neg("N-LITTER", "随地乱扔垃圾、吐痰", 3, 180, "现场照片或视频", "第四章 治理与监督·公共卫生"),
 		neg("N-PARK", "机动车乱停乱放占用消防通道", 5, 180, "现场照片，含车牌与位置", "第四章 治理与监督·交通出行"),
+		// The lesser parking item an appeal may revise N-PARK to.
+		neg("N-PARK-MINOR", "机动车乱停乱放（未占用消防通道）", 2, 90, "现场照片，含车牌与位置", "第四章 治理与监督·交通出行"),
 		neg("N-PET", "遛犬不拴绳、不清理犬只粪便", 3, 180, "现场照片或视频", "第四章 治理与监督·饲养宠物"),
 		neg("N-BURN", "焚烧秸秆、垃圾", 5, 180, "现场照片或执法记录", "第四章 治理与监督·生态环境"),
 	}
@@ -66,29 +70,76 @@ func SeedDemoCatalogue(ctx context.Context, db *store.DB, now time.Time) (int, e
 	return len(items), err
 }
 
-// Demo card: the first demo resident's points card, printed at start so
-// that a visitor can open the portal (demo only; real cards get random
-// numbers and the PIN the person chooses at the community).
+// Demo cards: the first demo resident's points card in the first community
+// of 南浦街道, and the first village resident's, printed at start so that a
+// visitor can open the portal (demo only; real cards get random numbers and
+// the PIN the person chooses at the community).
 const (
-	DemoCardNo  = "JF0000000001"
-	DemoCardPIN = "123456"
+	DemoCardNo        = "JF0000000001"
+	DemoVillageCardNo = "JF0000000002"
+	DemoCardPIN       = "123456"
 )
 
 // DemoResult says what SeedDemo added.
 type DemoResult struct {
-	Items, Incentives, Stores, Residents, Entries int
+	Items, Incentives, Stores, VillageStores, Residents, Entries int
 }
 
 func (r DemoResult) String() string {
-	return fmt.Sprintf("演示文明积分 demo civility: %d catalogue items (demo, to be replaced by the county's measures), %d incentives, %d stores, "+
-		"%d residents with points cards (demo card %s PIN %s), %d entries", r.Items, r.Incentives, r.Stores, r.Residents, DemoCardNo, DemoCardPIN, r.Entries)
+	return fmt.Sprintf("演示文明积分 demo civility: %d catalogue items (demo, to be replaced by the county's measures), %d incentives, %d stores "+
+		"(%d of them village stores), %d residents with points cards (demo cards %s in a community, %s in a village, PIN %s), %d entries",
+		r.Items, r.Incentives, r.Stores, r.VillageStores, r.Residents, DemoCardNo, DemoVillageCardNo, DemoCardPIN, r.Entries)
 }
 
+// demoPlace is a community or village the demo opens a store in.
+type demoPlace struct {
+	id               int64
+	name, kind, path string
+}
+
+// demoPlaces are the first n units of kind under each of the townships
+// with codes parents, in that order.
+func (s *Service) demoPlaces(ctx context.Context, kind string, n int, parents ...string) ([]demoPlace, error) {
+	var out []demoPlace
+	for _, parent := range parents {
+		rows, err := s.db.Query(ctx, `SELECT u.id, u.name, u.kind, u.path FROM units u JOIN units t ON t.id = u.parent_id
+			WHERE t.code = ? AND u.kind = ? ORDER BY u.code LIMIT ?`, parent, kind, n)
+		places, err := store.Collect(rows, err, func(sc store.Scanner) (demoPlace, error) {
+			var p demoPlace
+			return p, sc.Scan(&p.id, &p.name, &p.kind, &p.path)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("demo %s of %s: %w", kind, parent, err)
+		}
+		out = append(out, places...)
+	}
+	return out, nil
+}
+
+// demoStoreName names a place's store: a community's at its service
+// station, a village's (村级积分超市) at its service point.
+func demoStoreName(p demoPlace) string {
+	short := strings.TrimSuffix(strings.TrimSuffix(p.name, "居委会"), "委会")
+	if p.kind == "village" {
+		return short + "积分超市（村便民服务点）"
+	}
+	return short + "积分超市（社区服务站）"
+}
+
+// Demo townships: 南浦街道, where the demo staff work, and 富岭镇.
+const (
+	demoStreet   = "350722001000"
+	demoTownship = "350722101000"
+)
+
 // SeedDemo loads, once (when the catalogue is empty), the demo catalogue,
-// incentives, a points store in each of the first communities and
-// villages with goods, three demo residents there with points cards (the
-// first with DemoCardNo, consenting) and a verified volunteer activity
-// each, collected as positive entries. vol records the activities.
+// incentives, a points store in each of the first six communities of
+// 南浦街道 and, as 村级积分超市 at the village service points, in the first
+// three villages of 南浦街道 and of 富岭镇, each with goods and stock;
+// three demo residents in each place with points cards (the first with
+// DemoCardNo, the first villager with DemoVillageCardNo, all consenting)
+// and two verified volunteer activities each, one collected as a positive
+// entry. vol records the activities.
 func (s *Service) SeedDemo(ctx context.Context, vol *volunteer.Service, now time.Time) (DemoResult, error) {
 	var res DemoResult
 	n, err := SeedDemoCatalogue(ctx, s.db, now)
@@ -98,49 +149,49 @@ func (s *Service) SeedDemo(ctx context.Context, vol *volunteer.Service, now time
 	res.Items = n
 	sys := access.Actor{System: true, Name: "演示数据"}
 	incentives := []Incentive{
-		{Basis: "balance", Threshold: 100, Benefit: "积分超市兑换日用品", Provider: "社区积分超市"},
+		{Basis: "balance", Threshold: 100, Benefit: "积分超市兑换日用品", Provider: "社区、村积分超市"},
 		{Basis: "balance", Threshold: 300, Benefit: "优先推荐参加文明家庭评选", Provider: "县文明办"},
 		{Basis: "star", Threshold: 3, Benefit: "县内公园、场馆门票优惠", Provider: "县文旅局（演示）"},
 		{Basis: "star", Threshold: 5, Benefit: "星级志愿者年度表彰", Provider: "县文明办"},
 	}
 	for _, in := range incentives {
 		in.Demo = true
-		if _, err := s.AddIncentive(ctx, access.Actor{System: true, Name: "演示数据"}, in); err != nil {
+		if _, err := s.AddIncentive(ctx, sys, in); err != nil {
 			return res, err
 		}
 		res.Incentives++
 	}
-	type place struct {
-		id         int64
-		name, path string
-	}
-	// The demo community first (the first community of 南浦街道, where the
-	// demo staff work), then the first villages.
-	rows, err := s.db.Query(ctx, `SELECT u.id, u.name, u.path FROM units u WHERE u.kind IN ('community', 'village')
-		AND (u.parent_id = (SELECT id FROM units WHERE code = '350722001000')
-			OR EXISTS (SELECT 1 FROM people p WHERE p.unit_id = u.id OR p.home_unit_id = u.id))
-		ORDER BY CASE WHEN u.kind = 'community' AND u.parent_id = (SELECT id FROM units WHERE code = '350722001000') THEN 0 ELSE 1 END,
-			CASE WHEN u.kind = 'village' THEN 0 ELSE 1 END, u.code LIMIT 12`)
-	places, err := store.Collect(rows, err, func(sc store.Scanner) (place, error) {
-		var p place
-		return p, sc.Scan(&p.id, &p.name, &p.path)
-	})
+	places, err := s.demoPlaces(ctx, "community", 6, demoStreet)
 	if err != nil {
 		return res, err
 	}
-	goods := []struct {
+	villages, err := s.demoPlaces(ctx, "village", 3, demoStreet, demoTownship)
+	if err != nil {
+		return res, err
+	}
+	places = append(places, villages...)
+	type goods struct {
 		name          string
 		points, stock int
-	}{{"肥皂", 10, 50}, {"洗衣粉", 20, 40}, {"食用油", 50, 20}, {"大米（5公斤）", 80, 10}}
-	surnames := []string{"王", "李", "陈", "林", "张", "吴"}
+	}
+	daily := []goods{{"肥皂", 10, 50}, {"洗衣粉", 20, 40}, {"食用油", 50, 20}, {"大米（5公斤）", 80, 10}}
+	// A village point also stocks what farming households ask for.
+	farm := []goods{{"劳保手套", 15, 30}, {"蔬菜种子", 25, 20}}
+	surnames := []string{"王", "李", "陈", "林", "张", "吴", "黄", "周"}
 	activity := int64(9_000_000)
+	firstVillage := true
 	for pi, pl := range places {
-		st, err := s.AddStore(ctx, sys, pl.name+"积分超市", pl.id, true)
+		st, err := s.AddStore(ctx, sys, demoStoreName(pl), pl.id, true)
 		if err != nil {
 			return res, err
 		}
 		res.Stores++
-		for _, g := range goods {
+		shelf := daily
+		if pl.kind == "village" {
+			res.VillageStores++
+			shelf = append(slices.Clone(daily), farm...)
+		}
+		for _, g := range shelf {
 			if _, err := s.AddGoods(ctx, sys, st, g.name, g.points, g.stock); err != nil {
 				return res, err
 			}
@@ -152,9 +203,12 @@ func (s *Service) SeedDemo(ctx context.Context, vol *volunteer.Service, now time
 				name, pl.id, store.Millis(now), store.Millis(now)).Scan(&pid); err != nil {
 				return res, err
 			}
-			no := DemoCardNo
-			if pi != 0 || k != 0 {
-				no = newCardNo()
+			no := newCardNo()
+			switch {
+			case pi == 0 && k == 0:
+				no = DemoCardNo
+			case pl.kind == "village" && firstVillage && k == 0:
+				no, firstVillage = DemoVillageCardNo, false
 			}
 			if err := s.db.InTx(ctx, func(tx *store.Tx) error {
 				_, err := tx.Exec(ctx, `INSERT INTO civility_cards (person_id, card_no, pin_hash, unit_id, unit_path, consent, consent_at, issued_by, issued_at)
@@ -168,13 +222,17 @@ func (s *Service) SeedDemo(ctx context.Context, vol *volunteer.Service, now time
 				continue
 			}
 			// Two verified activities: one collected now, one left for the
-			// community to collect (the staff page's list).
+			// community or village to collect (the staff page's list).
+			title, content, signer := "楼道清洁志愿服务", "清理楼道杂物、张贴文明提示", "演示社区"
+			if pl.kind == "village" {
+				title, content, signer = "村道清扫志愿服务", "清扫村道、整治房前屋后环境", "演示村委会"
+			}
 			for j := range 2 {
 				activity++
 				in := now.AddDate(0, 0, -20+j*10).Add(-3 * time.Hour)
 				err := s.db.InTx(ctx, func(tx *store.Tx) error {
-					return vol.ActivitySignedOff(ctx, tx, volunteer.Activity{ID: activity, Title: "楼道清洁志愿服务", Content: "清理楼道杂物、张贴文明提示",
-						Place: pl.name, UnitID: pl.id, SignerName: "演示社区", At: in.Add(3 * time.Hour),
+					return vol.ActivitySignedOff(ctx, tx, volunteer.Activity{ID: activity, Title: title, Content: content,
+						Place: pl.name, UnitID: pl.id, SignerName: signer, At: in.Add(3 * time.Hour),
 						Attendees: []volunteer.Attendee{{PersonID: pid, In: in, Out: in.Add(2 * time.Hour)}}})
 				})
 				if err != nil {

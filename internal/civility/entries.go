@@ -303,15 +303,24 @@ func (s *Service) notice(ctx context.Context, tx *store.Tx, e Entry, actor acces
 // appeal window is open or an appeal is being decided: nothing takes
 // effect before the person could appeal.
 func (s *Service) MakeEffective(ctx context.Context, actor access.Actor, entryID int64) (Entry, error) {
+	return s.onEntry(ctx, actor, entryID, store.Forbidden("只有当事人所在社区或乡镇的工作人员可以办理"), func(tx *store.Tx, e Entry) error {
+		return s.effectAfterWindow(ctx, tx, e, actor)
+	})
+}
+
+// onEntry runs fn on an entry in one transaction, for staff of the
+// person's community or township (else refused with forbidden), and
+// returns the entry as fn left it.
+func (s *Service) onEntry(ctx context.Context, actor access.Actor, entryID int64, forbidden error, fn func(tx *store.Tx, e Entry) error) (Entry, error) {
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		e, err := loadEntry(ctx, tx, entryID)
 		if err != nil {
 			return err
 		}
 		if !staffFor(actor, e.UnitPath, reviewers...) {
-			return store.Forbidden("只有当事人所在社区或乡镇的工作人员可以办理")
+			return forbidden
 		}
-		return s.effectAfterWindow(ctx, tx, e, actor)
+		return fn(tx, e)
 	})
 	if err != nil {
 		return Entry{}, err
@@ -354,7 +363,7 @@ func (s *Service) takeEffect(ctx context.Context, tx *store.Tx, id int64, actor 
 	if err != nil || !consent {
 		return err
 	}
-	return s.earn(ctx, tx, e, actor, now)
+	return s.earn(ctx, tx, e, actor, e.Item.Code+" "+e.Item.Name, now)
 }
 
 // Settle does what time decides: noticed entries whose appeal window has
@@ -409,14 +418,7 @@ func (s *Service) Settle(ctx context.Context) (effective, expired int, err error
 // person's community or township do it, with a note.
 func (s *Service) Repair(ctx context.Context, actor access.Actor, entryID int64, note string) (Entry, error) {
 	note = clean(note)
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		e, err := loadEntry(ctx, tx, entryID)
-		if err != nil {
-			return err
-		}
-		if !staffFor(actor, e.UnitPath, reviewers...) {
-			return store.Forbidden("只有当事人所在社区或乡镇的工作人员可以办理信用修复")
-		}
+	return s.onEntry(ctx, actor, entryID, store.Forbidden("只有当事人所在社区或乡镇的工作人员可以办理信用修复"), func(tx *store.Tx, e Entry) error {
 		if e.Item.Kind != Negative || e.Status != StatusEffective {
 			return store.Conflict("只有生效中的负面记录可以修复")
 		}
@@ -445,10 +447,6 @@ func (s *Service) Repair(ctx context.Context, actor access.Actor, entryID int64,
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "civility.entry.repair", Entity: "civility_entry", EntityID: strconv.FormatInt(e.ID, 10)})
 	})
-	if err != nil {
-		return Entry{}, err
-	}
-	return s.entry(ctx, entryID)
 }
 
 // StatusText names a status in Chinese.

@@ -60,56 +60,54 @@ func transfer(ctx context.Context, tx *store.Tx, kind string, entryID int64, act
 	return id, nil
 }
 
-// issueAccount is the issuing pool's account, created on first use.
-func issueAccount(ctx context.Context, tx *store.Tx, at int64) (int64, error) {
+// account is the id of the account found by where (with arg), created by
+// create on first use.
+func account(ctx context.Context, tx *store.Tx, where string, arg any, create func() (int64, error)) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `SELECT id FROM civility_accounts WHERE kind = 'issue'`).Scan(&id)
+	err := tx.QueryRow(ctx, `SELECT id FROM civility_accounts WHERE `+where, arg).Scan(&id)
 	if err == nil {
 		return id, nil
 	}
 	if !errors.Is(store.Normalize(err), store.ErrNotFound) {
-		return 0, err
+		return 0, fmt.Errorf("civility account: %w", err)
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO civility_accounts (kind, created_at) VALUES ('issue', ?) RETURNING id`, at).Scan(&id)
+	id, err = create()
 	return id, store.Normalize(err)
+}
+
+// issueAccount is the issuing pool's account, created on first use.
+func issueAccount(ctx context.Context, tx *store.Tx, at int64) (int64, error) {
+	return account(ctx, tx, `kind = ?`, "issue", func() (id int64, err error) {
+		err = tx.QueryRow(ctx, `INSERT INTO civility_accounts (kind, created_at) VALUES ('issue', ?) RETURNING id`, at).Scan(&id)
+		return id, err
+	})
 }
 
 // personAccount is a person's points account, created on first use with
 // the bounds [0, civility.max_balance].
 func personAccount(ctx context.Context, tx *store.Tx, personID int64, at int64) (int64, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `SELECT id FROM civility_accounts WHERE person_id = ?`, personID).Scan(&id)
-	if err == nil {
-		return id, nil
-	}
-	if !errors.Is(store.Normalize(err), store.ErrNotFound) {
-		return 0, err
-	}
-	max, err := settings.Int(ctx, tx, SettingMaxBalance, DefaultMaxBalance)
-	if err != nil {
-		return 0, err
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO civility_accounts (kind, person_id, min_balance, max_balance, created_at) VALUES ('person', ?, 0, ?, ?) RETURNING id`,
-		personID, max, at).Scan(&id)
-	return id, store.Normalize(err)
+	return account(ctx, tx, `person_id = ?`, personID, func() (id int64, err error) {
+		max, err := settings.Int(ctx, tx, SettingMaxBalance, DefaultMaxBalance)
+		if err != nil {
+			return 0, err
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO civility_accounts (kind, person_id, min_balance, max_balance, created_at) VALUES ('person', ?, 0, ?, ?) RETURNING id`,
+			personID, max, at).Scan(&id)
+		return id, err
+	})
 }
 
 // storeAccount is a store's takings account.
 func storeAccount(ctx context.Context, tx *store.Tx, storeID int64, at int64) (int64, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `SELECT id FROM civility_accounts WHERE store_id = ?`, storeID).Scan(&id)
-	if err == nil {
-		return id, nil
-	}
-	if !errors.Is(store.Normalize(err), store.ErrNotFound) {
-		return 0, err
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO civility_accounts (kind, store_id, min_balance, created_at) VALUES ('store', ?, 0, ?) RETURNING id`, storeID, at).Scan(&id)
-	return id, store.Normalize(err)
+	return account(ctx, tx, `store_id = ?`, storeID, func() (id int64, err error) {
+		err = tx.QueryRow(ctx, `INSERT INTO civility_accounts (kind, store_id, min_balance, created_at) VALUES ('store', ?, 0, ?) RETURNING id`, storeID, at).Scan(&id)
+		return id, err
+	})
 }
 
-// earn credits a positive entry's points to the person.
-func (s *Service) earn(ctx context.Context, tx *store.Tx, e Entry, actor access.Actor, now time.Time) error {
+// earn credits a positive entry's points to the person, once (the unique
+// index civility_transfers_earn_once refuses a second credit).
+func (s *Service) earn(ctx context.Context, tx *store.Tx, e Entry, actor access.Actor, reason string, now time.Time) error {
 	at := store.Millis(now)
 	pool, err := issueAccount(ctx, tx, at)
 	if err != nil {
@@ -120,8 +118,35 @@ func (s *Service) earn(ctx context.Context, tx *store.Tx, e Entry, actor access.
 		return err
 	}
 	amount := int64(e.Points)
-	_, err = transfer(ctx, tx, "earn", e.ID, actor, e.Item.Code+" "+e.Item.Name, at, leg{pool, -amount}, leg{acct, amount})
+	_, err = transfer(ctx, tx, "earn", e.ID, actor, reason, at, leg{pool, -amount}, leg{acct, amount})
 	return err
+}
+
+// creditOnConsent credits, when a person consents to scoring (a card issued
+// with consent, or consent given later), the points of their positive
+// entries that took effect without being credited: while they had not
+// consented the records were kept and nothing was scored; once they consent
+// their balance is what the same entries would have earned, each by its own
+// transfer. It returns how many entries it credited.
+func (s *Service) creditOnConsent(ctx context.Context, tx *store.Tx, actor access.Actor, personID int64, now time.Time) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT e.id FROM civility_entries e JOIN civility_items i ON i.id = e.item_id
+		WHERE e.person_id = ? AND i.kind = ? AND i.legal_violation = 0 AND e.points > 0 AND e.status IN (?, ?)
+		AND NOT EXISTS (SELECT 1 FROM civility_transfers t WHERE t.entry_id = e.id AND t.kind = 'earn') ORDER BY e.effective_at, e.id`,
+		personID, Positive, StatusEffective, StatusExpired)
+	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) { var id int64; return id, sc.Scan(&id) })
+	if err != nil {
+		return 0, fmt.Errorf("credit on consent of person %d: %w", personID, err)
+	}
+	for _, id := range ids {
+		e, err := loadEntry(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.earn(ctx, tx, e, actor, e.Item.Code+" "+e.Item.Name+"（同意计分后补记）", now); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // Movement is one line of an account's statement.

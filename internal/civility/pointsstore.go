@@ -76,6 +76,21 @@ func storeOf(ctx context.Context, q querier, id int64) (Store, error) {
 	return st, nil
 }
 
+// atCounter runs fn on a store in one transaction, for a clerk of its
+// counter (else refused with forbidden).
+func (s *Service) atCounter(ctx context.Context, actor access.Actor, storeID int64, forbidden error, fn func(tx *store.Tx, st Store) error) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		st, err := storeOf(ctx, tx, storeID)
+		if err != nil {
+			return err
+		}
+		if !clerk(actor, st.UnitPath) {
+			return forbidden
+		}
+		return fn(tx, st)
+	})
+}
+
 // AddGoods puts goods on a store's shelf with their price in points and
 // opening stock.
 func (s *Service) AddGoods(ctx context.Context, actor access.Actor, storeID int64, name string, points, stock int) (int64, error) {
@@ -89,14 +104,7 @@ func (s *Service) AddGoods(ctx context.Context, actor access.Actor, storeID int6
 		return 0, store.Invalid("库存应在0至100000之间")
 	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		st, err := storeOf(ctx, tx, storeID)
-		if err != nil {
-			return err
-		}
-		if !clerk(actor, st.UnitPath) {
-			return store.Forbidden("只有积分超市所在社区、乡镇的工作人员可以管理商品")
-		}
+	err := s.atCounter(ctx, actor, storeID, store.Forbidden("只有积分超市所在社区、乡镇的工作人员可以管理商品"), func(tx *store.Tx, st Store) error {
 		now := store.Millis(s.now())
 		if err := tx.QueryRow(ctx, `INSERT INTO civility_goods (store_id, name, points, stock, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 			st.ID, name, points, stock, now).Scan(&id); err != nil {
@@ -196,14 +204,7 @@ func (s *Service) Redeem(ctx context.Context, actor access.Actor, storeID, goods
 	if quantity <= 0 || quantity > 100 {
 		return r, store.Invalid("兑换数量应在1至100之间")
 	}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		st, err := storeOf(ctx, tx, storeID)
-		if err != nil {
-			return err
-		}
-		if !clerk(actor, st.UnitPath) {
-			return store.Forbidden("只有积分超市所在社区、乡镇的工作人员可以办理兑换")
-		}
+	err := s.atCounter(ctx, actor, storeID, store.Forbidden("只有积分超市所在社区、乡镇的工作人员可以办理兑换"), func(tx *store.Tx, st Store) error {
 		c, err := cardOf(ctx, tx, `c.card_no = ?`, clean(cardNo))
 		if err != nil {
 			return err

@@ -25,10 +25,6 @@ func (s *Server) civilityRoutes() {
 	s.mux.HandleFunc("POST /civility/entries", s.staff(s.civilityRecord))
 	s.mux.HandleFunc("GET /civility/entries.xlsx", s.staff(s.civilityExport))
 	s.mux.HandleFunc("GET /civility/entries/{id}", s.staff(s.civilityEntry))
-	s.mux.HandleFunc("POST /civility/entries/{id}/review", s.staff(s.civilityReview))
-	s.mux.HandleFunc("POST /civility/entries/{id}/appeal", s.staff(s.civilityAppeal))
-	s.mux.HandleFunc("POST /civility/entries/{id}/effect", s.staff(s.civilityEffect))
-	s.mux.HandleFunc("POST /civility/entries/{id}/repair", s.staff(s.civilityRepair))
 	s.mux.HandleFunc("GET /civility/entries/{id}/notice", s.staff(s.civilityNotice))
 	s.mux.HandleFunc("GET /civility/people/{id}", s.staff(s.civilityPerson))
 	s.mux.HandleFunc("POST /civility/people/{id}/collect", s.staff(s.civilityCollect))
@@ -45,6 +41,94 @@ func (s *Server) civilityRoutes() {
 	s.mux.HandleFunc("GET /portal/civility", s.h(s.portalCivilityForm))
 	s.mux.HandleFunc("POST /portal/civility", s.h(s.portalCivility))
 	s.mux.HandleFunc("POST /portal/civility/appeal", s.h(s.portalCivilityAppeal))
+	// The forms of an entry's page: review, appeal at the counter, effect
+	// after the window, repair.
+	for _, f := range []struct {
+		pattern, done string
+		act           func(r *http.Request, id int64) (civility.Entry, error)
+	}{
+		{"POST /civility/entries/{id}/review", "reviewed", func(r *http.Request, id int64) (civility.Entry, error) {
+			return s.Civility.Review(r.Context(), actorOf(r), id, r.PostFormValue("decision") == "approve", r.PostFormValue("note"))
+		}},
+		{"POST /civility/entries/{id}/appeal", "appealed", func(r *http.Request, id int64) (civility.Entry, error) {
+			return s.Civility.Appeal(r.Context(), actorOf(r), id, r.PostFormValue("reason"))
+		}},
+		{"POST /civility/entries/{id}/effect", "effective", func(r *http.Request, id int64) (civility.Entry, error) {
+			return s.Civility.MakeEffective(r.Context(), actorOf(r), id)
+		}},
+		{"POST /civility/entries/{id}/repair", "repaired", func(r *http.Request, id int64) (civility.Entry, error) {
+			return s.Civility.Repair(r.Context(), actorOf(r), id, r.PostFormValue("note"))
+		}},
+	} {
+		s.mux.HandleFunc(f.pattern, s.staff(s.civilityEntryForm(f.done, f.act)))
+	}
+}
+
+// civilityRefusal is a civility page's refused form: the message shown above
+// it (the pages embed it).
+type civilityRefusal struct {
+	Error string
+}
+
+func (c *civilityRefusal) refuse(msg string) { c.Error = msg }
+
+// civilityPage is a civility page's data: drawn by its own template, and
+// showing a refused form's message.
+type civilityPage[P any] interface {
+	*P
+	draw(s *Server, w http.ResponseWriter, r *http.Request, status int)
+	refuse(msg string)
+}
+
+// civilityShow is the handler of a page that only shows its data (load).
+func civilityShow[P any, PP civilityPage[P]](s *Server, load func(*http.Request) (P, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := load(r)
+		if err != nil {
+			return err
+		}
+		PP(&p).draw(s, w, r, http.StatusOK)
+		return nil
+	}
+}
+
+// civilityRefused answers a refused civility form: the page again (load)
+// with the refusal's message and status, where the form was; an error that
+// is no refusal is returned as it is.
+func civilityRefused[P any, PP civilityPage[P]](s *Server, w http.ResponseWriter, r *http.Request, err error, load func(*http.Request) (P, error)) error {
+	msg, ok := userMessage(r, err)
+	if !ok {
+		return err
+	}
+	p, perr := load(r)
+	if perr != nil {
+		return perr
+	}
+	PP(&p).refuse(msg)
+	PP(&p).draw(s, w, r, Status(err))
+	return nil
+}
+
+// civilityAfter answers a civility form: refused, as civilityRefused;
+// done, a redirect to next (which says what was done).
+func civilityAfter[P any, PP civilityPage[P]](s *Server, w http.ResponseWriter, r *http.Request, err error, load func(*http.Request) (P, error), next string) error {
+	if err != nil {
+		return civilityRefused[P, PP](s, w, r, err, load)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// softRefusal keeps a page whose section was refused to the user (the
+// section stays empty, or shows the message); any other error stops it.
+func softRefusal(r *http.Request, err error) (string, error) {
+	if err == nil {
+		return "", nil
+	}
+	if msg, ok := userMessage(r, err); ok {
+		return msg, nil
+	}
+	return "", err
 }
 
 // CivilityHomePage is the staff's desk: the entry form, the review queue
@@ -60,12 +144,17 @@ type CivilityHomePage struct {
 	// AppealsHref is the appeal inbox (the case list of the appeal flow).
 	AppealsHref string
 	Export      string
-	Done, Error string
+	Done        string
 	Now         string
 	Statuses    []string
 	// Reviewer: community and township staff, who open a person's page
 	// (grid workers record, they do not collect or issue cards).
 	Reviewer bool
+	civilityRefusal
+}
+
+func (p CivilityHomePage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "civility_home", p)
 }
 
 func (s *Server) civilityFilter(r *http.Request) civility.Filter {
@@ -84,36 +173,25 @@ func (s *Server) civilityHomeData(r *http.Request) (CivilityHomePage, error) {
 	if p.Items, err = s.Civility.Items(ctx); err != nil {
 		return p, err
 	}
-	if p.People, err = s.Civility.People(ctx, actor, p.Q); err != nil {
-		if _, ok := userMessage(r, err); !ok {
-			return p, err
-		}
-		p.People = nil
+	// Grid workers see no queue and county users no people: those
+	// sections stay empty; the entries say why.
+	p.People, err = s.Civility.People(ctx, actor, p.Q)
+	if _, err = softRefusal(r, err); err != nil {
+		return p, err
 	}
-	if p.Queue, err = s.Civility.Entries(ctx, actor, civility.Filter{Queue: true, Limit: 100}); err != nil {
-		if _, ok := userMessage(r, err); !ok {
-			return p, err
-		}
-		p.Queue = nil
+	p.Queue, err = s.Civility.Entries(ctx, actor, civility.Filter{Queue: true, Limit: 100})
+	if _, err = softRefusal(r, err); err != nil {
+		return p, err
 	}
 	f := p.Filter
 	f.Limit = 200
-	if p.Entries, err = s.Civility.Entries(ctx, actor, f); err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return p, err
-		}
-		p.Entries, p.Error = nil, msg
-	}
-	return p, nil
+	p.Entries, err = s.Civility.Entries(ctx, actor, f)
+	p.Error, err = softRefusal(r, err)
+	return p, err
 }
 
 func (s *Server) civilityHome(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.civilityHomeData(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "civility_home", p)
+	return civilityShow(s, s.civilityHomeData)(w, r)
 }
 
 func civilityID(r *http.Request) (int64, error) {
@@ -124,32 +202,34 @@ func civilityID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) civilityRecord(w http.ResponseWriter, r *http.Request) error {
+// civilityNewEntry reads an entry form (the desk's and a case's): the
+// person, item, source, place, time and evidence.
+func civilityNewEntry(r *http.Request) (civility.NewEntry, error) {
 	person, _ := strconv.ParseInt(r.PostFormValue("person"), 10, 64)
 	at, ok := formTime(r.PostFormValue("occurred_at"))
-	var err error
-	var e civility.Entry
 	if !ok {
-		err = store.Invalid("请填写行为发生的时间")
-	} else {
-		e, err = s.Civility.Record(r.Context(), actorOf(r), civility.NewEntry{ItemCode: r.PostFormValue("item"), PersonID: person,
-			Source: r.PostFormValue("source"), Place: r.PostFormValue("place"), OccurredAt: at, Evidence: r.PostFormValue("evidence")})
+		return civility.NewEntry{}, store.Invalid("请填写行为发生的时间")
 	}
-	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return err
-		}
-		p, perr := s.civilityHomeData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "civility_home", p)
-		return nil
+	return civility.NewEntry{ItemCode: r.PostFormValue("item"), PersonID: person, Source: r.PostFormValue("source"),
+		Place: r.PostFormValue("place"), OccurredAt: at, Evidence: r.PostFormValue("evidence")}, nil
+}
+
+// civilityRecorded answers an entry form: the new entry's page, or the
+// form's page (tmpl, load) again with the refusal.
+func civilityRecorded[P any, PP civilityPage[P]](s *Server, w http.ResponseWriter, r *http.Request, load func(*http.Request) (P, error),
+	record func(civility.NewEntry) (civility.Entry, error)) error {
+	in, err := civilityNewEntry(r)
+	var e civility.Entry
+	if err == nil {
+		e, err = record(in)
 	}
-	http.Redirect(w, r, "/civility/entries/"+strconv.FormatInt(e.ID, 10)+"?done=recorded", http.StatusSeeOther)
-	return nil
+	return civilityAfter[P, PP](s, w, r, err, load, "/civility/entries/"+strconv.FormatInt(e.ID, 10)+"?done=recorded")
+}
+
+func (s *Server) civilityRecord(w http.ResponseWriter, r *http.Request) error {
+	return civilityRecorded(s, w, r, s.civilityHomeData, func(in civility.NewEntry) (civility.Entry, error) {
+		return s.Civility.Record(r.Context(), actorOf(r), in)
+	})
 }
 
 func (s *Server) civilityExport(w http.ResponseWriter, r *http.Request) error {
@@ -171,8 +251,13 @@ func (s *Server) civilityExport(w http.ResponseWriter, r *http.Request) error {
 // history, and the forms its state allows.
 type CivilityEntryPage struct {
 	Page
-	E           civility.Entry
-	Done, Error string
+	E    civility.Entry
+	Done string
+	civilityRefusal
+}
+
+func (p CivilityEntryPage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "civility_entry", p)
 }
 
 func (s *Server) civilityEntryData(r *http.Request) (CivilityEntryPage, error) {
@@ -186,11 +271,7 @@ func (s *Server) civilityEntryData(r *http.Request) (CivilityEntryPage, error) {
 }
 
 func (s *Server) civilityEntry(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.civilityEntryData(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "civility_entry", p)
+	return civilityShow(s, s.civilityEntryData)(w, r)
 }
 
 func (s *Server) civilityNotice(w http.ResponseWriter, r *http.Request) error {
@@ -207,57 +288,20 @@ func (s *Server) civilityNotice(w http.ResponseWriter, r *http.Request) error {
 // civilityEntryAfter renders the entry with a refused form's message, or
 // goes back to it saying what was done.
 func (s *Server) civilityEntryAfter(w http.ResponseWriter, r *http.Request, err error, done string) error {
-	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
+	return civilityAfter(s, w, r, err, s.civilityEntryData, "/civility/entries/"+r.PathValue("id")+"?done="+url.QueryEscape(done))
+}
+
+// civilityEntryForm is the handler of a form on an entry's page: act on
+// the entry the path names, then back to it saying done.
+func (s *Server) civilityEntryForm(done string, act func(r *http.Request, id int64) (civility.Entry, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := civilityID(r)
+		if err != nil {
 			return err
 		}
-		p, perr := s.civilityEntryData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "civility_entry", p)
-		return nil
+		_, err = act(r, id)
+		return s.civilityEntryAfter(w, r, err, done)
 	}
-	http.Redirect(w, r, "/civility/entries/"+r.PathValue("id")+"?done="+url.QueryEscape(done), http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) civilityReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := civilityID(r)
-	if err != nil {
-		return err
-	}
-	_, err = s.Civility.Review(r.Context(), actorOf(r), id, r.PostFormValue("decision") == "approve", r.PostFormValue("note"))
-	return s.civilityEntryAfter(w, r, err, "reviewed")
-}
-
-func (s *Server) civilityAppeal(w http.ResponseWriter, r *http.Request) error {
-	id, err := civilityID(r)
-	if err != nil {
-		return err
-	}
-	_, err = s.Civility.Appeal(r.Context(), actorOf(r), id, r.PostFormValue("reason"))
-	return s.civilityEntryAfter(w, r, err, "appealed")
-}
-
-func (s *Server) civilityEffect(w http.ResponseWriter, r *http.Request) error {
-	id, err := civilityID(r)
-	if err != nil {
-		return err
-	}
-	_, err = s.Civility.MakeEffective(r.Context(), actorOf(r), id)
-	return s.civilityEntryAfter(w, r, err, "effective")
-}
-
-func (s *Server) civilityRepair(w http.ResponseWriter, r *http.Request) error {
-	id, err := civilityID(r)
-	if err != nil {
-		return err
-	}
-	_, err = s.Civility.Repair(r.Context(), actorOf(r), id, r.PostFormValue("note"))
-	return s.civilityEntryAfter(w, r, err, "repaired")
 }
 
 // CivilityPersonPage is a person as the community sees them here: their
@@ -266,13 +310,18 @@ func (s *Server) civilityRepair(w http.ResponseWriter, r *http.Request) error {
 // registration.
 type CivilityPersonPage struct {
 	Page
-	Person      civility.Resident
-	Entries     []civility.Entry
-	Served      []civility.Served
-	Account     *civility.Account
-	Leader      bool
-	CardNo      string
-	Done, Error string
+	Person  civility.Resident
+	Entries []civility.Entry
+	Served  []civility.Served
+	Account *civility.Account
+	Leader  bool
+	CardNo  string
+	Done    string
+	civilityRefusal
+}
+
+func (p CivilityPersonPage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "civility_person", p)
 }
 
 func (s *Server) civilityPersonData(r *http.Request) (CivilityPersonPage, error) {
@@ -309,33 +358,15 @@ func (s *Server) civilityPersonData(r *http.Request) (CivilityPersonPage, error)
 }
 
 func (s *Server) civilityPerson(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.civilityPersonData(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "civility_person", p)
+	return civilityShow(s, s.civilityPersonData)(w, r)
 }
 
 func (s *Server) civilityPersonAfter(w http.ResponseWriter, r *http.Request, err error, done, card string) error {
-	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return err
-		}
-		p, perr := s.civilityPersonData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "civility_person", p)
-		return nil
-	}
 	q := "?done=" + url.QueryEscape(done)
 	if card != "" {
 		q += "&card=" + url.QueryEscape(card)
 	}
-	http.Redirect(w, r, "/civility/people/"+r.PathValue("id")+q, http.StatusSeeOther)
-	return nil
+	return civilityAfter(s, w, r, err, s.civilityPersonData, "/civility/people/"+r.PathValue("id")+q)
 }
 
 func (s *Server) civilityCollect(w http.ResponseWriter, r *http.Request) error {
@@ -374,8 +405,12 @@ type CivilityCasePage struct {
 	No     string
 	Items  []civility.Item
 	People []civility.Resident
-	Error  string
 	Now    string
+	civilityRefusal
+}
+
+func (p CivilityCasePage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "civility_case", p)
 }
 
 func (s *Server) civilityCaseData(r *http.Request) (CivilityCasePage, error) {
@@ -390,39 +425,13 @@ func (s *Server) civilityCaseData(r *http.Request) (CivilityCasePage, error) {
 }
 
 func (s *Server) civilityCaseForm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.civilityCaseData(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "civility_case", p)
+	return civilityShow(s, s.civilityCaseData)(w, r)
 }
 
 func (s *Server) civilityFromCase(w http.ResponseWriter, r *http.Request) error {
-	person, _ := strconv.ParseInt(r.PostFormValue("person"), 10, 64)
-	at, ok := formTime(r.PostFormValue("occurred_at"))
-	var err error
-	var e civility.Entry
-	if !ok {
-		err = store.Invalid("请填写行为发生的时间")
-	} else {
-		e, err = s.Civility.FromCase(r.Context(), actorOf(r), r.PathValue("no"), civility.NewEntry{ItemCode: r.PostFormValue("item"), PersonID: person,
-			Place: r.PostFormValue("place"), OccurredAt: at, Evidence: r.PostFormValue("evidence")})
-	}
-	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return err
-		}
-		p, perr := s.civilityCaseData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "civility_case", p)
-		return nil
-	}
-	http.Redirect(w, r, "/civility/entries/"+strconv.FormatInt(e.ID, 10)+"?done=recorded", http.StatusSeeOther)
-	return nil
+	return civilityRecorded(s, w, r, s.civilityCaseData, func(in civility.NewEntry) (civility.Entry, error) {
+		return s.Civility.FromCase(r.Context(), actorOf(r), r.PathValue("no"), in)
+	})
 }
 
 // CivilityCounterPage is a store's counter: the card looked up, the goods,
@@ -435,7 +444,11 @@ type CivilityCounterPage struct {
 	Account *civility.Account
 	Months  []civility.MonthSummary
 	Done    *civility.Redemption
-	Error   string
+	civilityRefusal
+}
+
+func (p CivilityCounterPage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "civility_counter", p)
 }
 
 func (s *Server) civilityCounterData(r *http.Request, storeID int64, card string) (CivilityCounterPage, error) {
@@ -453,14 +466,11 @@ func (s *Server) civilityCounterData(r *http.Request, storeID int64, card string
 	}
 	if card != "" {
 		a, err := s.Civility.AccountByCard(ctx, actor, card)
-		if err != nil {
-			msg, ok := userMessage(r, err)
-			if !ok {
-				return p, err
-			}
-			p.Error = msg
-		} else {
+		if err == nil {
 			p.Account = &a
+		}
+		if p.Error, err = softRefusal(r, err); err != nil {
+			return p, err
 		}
 	}
 	return p, nil
@@ -493,32 +503,33 @@ func (s *Server) civilityRedeem(w http.ResponseWriter, r *http.Request) error {
 		qty = 1
 	}
 	card := r.PostFormValue("card")
+	load := func(r *http.Request) (CivilityCounterPage, error) { return s.civilityCounterData(r, storeID, card) }
 	red, err := s.Civility.Redeem(r.Context(), actorOf(r), storeID, goods, card, qty)
-	p, perr := s.civilityCounterData(r, storeID, card)
-	if perr != nil {
-		return perr
-	}
 	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return err
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "civility_counter", p)
-		return nil
+		return civilityRefused(s, w, r, err, load)
+	}
+	p, err := load(r)
+	if err != nil {
+		return err
 	}
 	p.Done = &red
-	return s.render(w, r, "civility_counter", p)
+	p.draw(s, w, r, http.StatusOK)
+	return nil
 }
 
 // CivilityCataloguePage is the civilisation office's catalogue and
 // incentives.
 type CivilityCataloguePage struct {
 	Page
-	Items       []civility.Item
-	Incentives  []civility.Incentive
-	BasisKinds  []string
-	Done, Error string
+	Items      []civility.Item
+	Incentives []civility.Incentive
+	BasisKinds []string
+	Done       string
+	civilityRefusal
+}
+
+func (p CivilityCataloguePage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "civility_catalogue", p)
 }
 
 func (s *Server) civilityCatalogueData(r *http.Request) (CivilityCataloguePage, error) {
@@ -532,29 +543,11 @@ func (s *Server) civilityCatalogueData(r *http.Request) (CivilityCataloguePage, 
 }
 
 func (s *Server) civilityCatalogue(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.civilityCatalogueData(r)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "civility_catalogue", p)
+	return civilityShow(s, s.civilityCatalogueData)(w, r)
 }
 
 func (s *Server) civilityCatalogueAfter(w http.ResponseWriter, r *http.Request, err error, done string) error {
-	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return err
-		}
-		p, perr := s.civilityCatalogueData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "civility_catalogue", p)
-		return nil
-	}
-	http.Redirect(w, r, "/civility/catalogue?done="+done, http.StatusSeeOther)
-	return nil
+	return civilityAfter(s, w, r, err, s.civilityCatalogueData, "/civility/catalogue?done="+done)
 }
 
 func (s *Server) civilitySaveItem(w http.ResponseWriter, r *http.Request) error {
@@ -597,7 +590,11 @@ type PortalCivilityPage struct {
 	CardNo  string
 	Account *civility.Account
 	Done    bool
-	Error   string
+	civilityRefusal
+}
+
+func (p PortalCivilityPage) draw(s *Server, w http.ResponseWriter, r *http.Request, status int) {
+	s.renderStatus(w, r, status, "portal_civility", p)
 }
 
 func (s *Server) portalCivilityForm(w http.ResponseWriter, r *http.Request) error {
@@ -615,13 +612,7 @@ func (s *Server) portalCivilityShow(w http.ResponseWriter, r *http.Request, p Po
 		}
 	}
 	if err != nil {
-		msg, ok := userMessage(r, err)
-		if !ok {
-			return err
-		}
-		p.Error = msg
-		s.renderStatus(w, r, Status(err), "portal_civility", p)
-		return nil
+		return civilityRefused(s, w, r, err, func(*http.Request) (PortalCivilityPage, error) { return p, nil })
 	}
 	return s.render(w, r, "portal_civility", p)
 }
