@@ -327,9 +327,9 @@ func bench(ctx context.Context, w io.Writer, engine, dsn, bin string, o options)
 		if err != nil {
 			return fmt.Errorf("cockpit: %w", err)
 		}
-		fmt.Fprintf(w, "### The cockpit (the last whole month; median and slowest of %d runs after a warm-up; aim 200 ms a panel, 1 s the first paint at 1M)\n\n| what | query | median | slowest | rows | aim |\n|---|---|---|---|---|---|\n", o.runs)
+		fmt.Fprintf(w, "### The cockpit (the last whole month; median and slowest of %d runs after a warm-up; CPU: this process's per run, on SQLite the database's work; aim 200 ms a panel, 1 s the first paint at 1M)\n\n| what | query | median | slowest | CPU | rows | aim |\n|---|---|---|---|---|---|---|\n", o.runs)
 		for _, t := range ts {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %s |\n", t.Category, t.Name, fmtDur(t.Median), fmtDur(t.Max), t.Rows, mark(t.Median, t.Aim))
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %s |\n", t.Category, t.Name, fmtDur(t.Median), fmtDur(t.Max), fmtDur(t.CPU), t.Rows, mark(t.Median, t.Aim))
 		}
 		fmt.Fprintln(w)
 	}

@@ -38,6 +38,9 @@ type CaseBody struct {
 type CaseDetailBody struct {
 	casework.CaseDetail
 	AllowedActions []casework.ActionSpec `json:"allowed_actions"`
+	// FieldOptions are the values offered for the allowed actions'
+	// flow-specific fields, by action and field (casework.OfferFieldOptions).
+	FieldOptions map[string]map[string][]casework.FieldOption `json:"field_options,omitempty"`
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -76,6 +79,24 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, actor access.Ac
 	body := CaseDetailBody{CaseDetail: d, AllowedActions: s.Cases.AllowedActions(actor, d)}
 	if body.AllowedActions == nil {
 		body.AllowedActions = []casework.ActionSpec{}
+	}
+	for _, a := range body.AllowedActions {
+		for _, f := range a.Needs.Fields {
+			opts, offered, err := s.Cases.FieldOptions(r.Context(), actor, d.Case, f)
+			if err != nil {
+				return err
+			}
+			if !offered {
+				continue
+			}
+			if body.FieldOptions == nil {
+				body.FieldOptions = map[string]map[string][]casework.FieldOption{}
+			}
+			if body.FieldOptions[a.Name] == nil {
+				body.FieldOptions[a.Name] = map[string][]casework.FieldOption{}
+			}
+			body.FieldOptions[a.Name][f] = append([]casework.FieldOption{}, opts...)
+		}
 	}
 	return writeJSON(w, http.StatusOK, body)
 }

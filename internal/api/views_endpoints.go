@@ -238,7 +238,9 @@ func (s *Server) dailyReport(w http.ResponseWriter, r *http.Request, actor acces
 	return writeJSON(w, http.StatusOK, body)
 }
 
-func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+// statsQuery reads the unit, flow and period of a figures request, with
+// the flow's own figures (casework.Flow.Figures).
+func (s *Server) statsQuery(r *http.Request, actor access.Actor) (stats.Query, error) {
 	q := r.URL.Query()
 	unit := q.Get("unit")
 	if unit == "" {
@@ -246,42 +248,57 @@ func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Acto
 	}
 	from, err := parseDayParam(q.Get("from"), "from", false)
 	if err != nil {
-		return err
+		return stats.Query{}, err
 	}
 	to, err := parseDayParam(q.Get("to"), "to", true)
 	if err != nil {
-		return err
+		return stats.Query{}, err
 	}
 	if from.IsZero() || to.IsZero() {
-		return store.Invalid("请给出统计期间：from 和 to（例如 from=2026-11-01&to=2026-11-30）")
+		return stats.Query{}, store.Invalid("请给出统计期间：from 和 to（例如 from=2026-11-01&to=2026-11-30）")
 	}
 	weights, err := stats.LoadWeights(r.Context(), s.DB)
 	if err != nil {
-		return err
+		return stats.Query{}, err
 	}
-	flow, err := statsFlow(s.Cases, q.Get("flow"))
+	flow, figures, err := statsFlow(s.Cases, q.Get("flow"))
+	if err != nil {
+		return stats.Query{}, err
+	}
+	return stats.Query{Unit: unit, Flow: flow, From: from, To: to, Weights: weights, Figures: stats.FiguresOf(figures)}, nil
+}
+
+func (s *Server) rates(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	sq, err := s.statsQuery(r, actor)
 	if err != nil {
 		return err
 	}
-	b, err := stats.RatesByChild(r.Context(), s.DB, actor, unit, flow, from, to, weights)
+	b, err := s.Stats.Breakdown(r.Context(), actor, sq)
 	if err != nil {
 		return err
 	}
+	q := r.URL.Query()
 	body := RatesBody{Breakdown: b, Figures: []FigureDef{}}
-	for _, n := range stats.FigureNames() {
+	for _, n := range b.Names {
 		link := func(count string) string {
-			return "/api/v1/stats/cases?" + url.Values{"unit": {b.Total.Unit.Code}, "flow": {flow}, "from": {q.Get("from")},
+			return "/api/v1/stats/cases?" + url.Values{"unit": {b.Total.Unit.Code}, "flow": {sq.Flow}, "from": {q.Get("from")},
 				"to": {q.Get("to")}, "count": {count}}.Encode()
 		}
-		body.Figures = append(body.Figures, FigureDef{Key: strings.TrimPrefix(n.Key, "stats.rate."), Name: n.Name,
-			Numerator: n.Num, Denominator: n.Den, NumeratorCases: link(n.Num), DenominatorCases: link(n.Den)})
+		f := b.Total.Figure(n.ID)
+		body.Figures = append(body.Figures, FigureDef{Key: n.ID, Name: n.Name, Numerator: n.Num, Denominator: n.Den,
+			NumeratorCases: link(n.Num), DenominatorCases: link(n.Den), Value: f})
+		if n.ID == "satisfaction" {
+			// Beside 满意率, not inside its denominator.
+			u := b.Total.Counts.Unreached
+			body.Figures[len(body.Figures)-1].Unreached, body.Figures[len(body.Figures)-1].UnreachedCases = &u, link("unreached")
+		}
 	}
 	return writeJSON(w, http.StatusOK, body)
 }
 
-// RatesBody is the figures (stats.Breakdown) with, per figure, what its
-// numerator and denominator count (docs/RATES.md) and where their cases are
-// listed.
+// RatesBody is the figures (stats.Breakdown) with, per figure the flow
+// shows, what its numerator and denominator count (docs/RATES.md) and
+// where their cases are listed.
 type RatesBody struct {
 	stats.Breakdown
 	Figures []FigureDef `json:"figures"`
@@ -289,51 +306,65 @@ type RatesBody struct {
 
 // FigureDef names a figure's counts and links to their cases.
 type FigureDef struct {
-	Key              string `json:"key"`
-	Name             string `json:"name"`
-	Numerator        string `json:"numerator"`
-	Denominator      string `json:"denominator"`
-	NumeratorCases   string `json:"numerator_cases"`
-	DenominatorCases string `json:"denominator_cases"`
+	Key              string       `json:"key"`
+	Name             string       `json:"name"`
+	Numerator        string       `json:"numerator"`
+	Denominator      string       `json:"denominator"`
+	NumeratorCases   string       `json:"numerator_cases"`
+	DenominatorCases string       `json:"denominator_cases"`
+	Value            stats.Figure `json:"value"`
+	// Unreached (满意率 only) are the revisits that did not reach the
+	// requester, shown beside the rate and not in its denominator.
+	Unreached      *int   `json:"unreached,omitempty"`
+	UnreachedCases string `json:"unreached_cases,omitempty"`
 }
 
-// FigureCasesBody lists the cases behind one count of the figures.
+// FigureCasesBody is one page of the cases behind one count of the
+// figures; next links the following page.
 type FigureCasesBody struct {
-	Count     string             `json:"count"`
-	Cases     []stats.FigureCase `json:"cases"`
-	Truncated bool               `json:"truncated"`
+	Count string             `json:"count"`
+	Total int                `json:"total"`
+	Cases []stats.FigureCase `json:"cases"`
+	Next  string             `json:"next,omitempty"`
 }
 
 func (s *Server) figureCases(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	sq, err := s.statsQuery(r, actor)
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
-	unit := q.Get("unit")
-	if unit == "" {
-		unit = actor.UnitCode
+	cq := stats.CaseQuery{Query: sq, Count: strings.TrimSpace(q.Get("count")), After: strings.TrimSpace(q.Get("after"))}
+	if cq.Count == "" {
+		cq.Count = "cases"
 	}
-	from, err := parseDayParam(q.Get("from"), "from", false)
+	if l := strings.TrimSpace(q.Get("limit")); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > stats.MaxCasePage {
+			return store.Invalidf("limit 应为 1 到 %d 之间的整数", stats.MaxCasePage)
+		}
+		cq.Limit = n
+	}
+	page, err := s.Stats.Cases(r.Context(), actor, cq)
 	if err != nil {
 		return err
 	}
-	to, err := parseDayParam(q.Get("to"), "to", true)
-	if err != nil {
-		return err
+	body := FigureCasesBody{Count: cq.Count, Cases: page.Cases}
+	if body.Cases == nil {
+		body.Cases = []stats.FigureCase{}
 	}
-	if from.IsZero() || to.IsZero() {
-		return store.Invalid("请给出统计期间：from 和 to（例如 from=2026-11-01&to=2026-11-30）")
+	if u, err := s.Stats.ListRates(r.Context(), actor, cq); err == nil {
+		body.Total, _ = u.CountOf(cq.Count)
 	}
-	flow, err := statsFlow(s.Cases, q.Get("flow"))
-	if err != nil {
-		return err
+	if page.Next != "" {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("after", page.Next)
+		body.Next = "/api/v1/stats/cases?" + v.Encode()
 	}
-	count := strings.TrimSpace(q.Get("count"))
-	if count == "" {
-		count = "cases"
-	}
-	cases, cut, err := stats.Cases(r.Context(), s.DB, actor, unit, flow, from, to, count)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, FigureCasesBody{Count: count, Cases: cases, Truncated: cut})
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) addCategory(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -395,16 +426,19 @@ func (s *Server) setCategoryActive(w http.ResponseWriter, r *http.Request, actor
 }
 
 // statsFlow is the flow whose figures are asked for: stats.DefaultFlow (the
-// 12345 rates count 12345 cases) unless the request names another.
-func statsFlow(cases *casework.Service, flow string) (string, error) {
+// 12345 rates count 12345 cases) unless the request names another, with
+// the figures the flow declares.
+func statsFlow(cases *casework.Service, flow string) (string, []string, error) {
 	flow = strings.TrimSpace(flow)
 	if flow == "" {
-		return stats.DefaultFlow, nil
+		flow = stats.DefaultFlow
 	}
-	if cases != nil {
-		if _, ok := cases.Flow(flow); !ok {
-			return "", store.Invalidf("没有业务类型「%s」", flow)
-		}
+	if cases == nil {
+		return flow, nil, nil
 	}
-	return flow, nil
+	f, ok := cases.Flow(flow)
+	if !ok {
+		return "", nil, store.Invalidf("没有业务类型「%s」", flow)
+	}
+	return flow, f.Figures, nil
 }

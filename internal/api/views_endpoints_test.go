@@ -139,6 +139,29 @@ func TestViewEndpoints(t *testing.T) {
 		if n := out["total"].(map[string]any)["counts"].(map[string]any)["cases"].(float64); n != 2 {
 			t.Errorf("rates count %v cases, want 2", n)
 		}
+		// 满意率's entry carries 未联系上 beside it, with its cases.
+		var sat map[string]any
+		for _, f := range out["figures"].([]any) {
+			if m := f.(map[string]any); m["key"] == "satisfaction" {
+				sat = m
+			}
+		}
+		if sat == nil || sat["unreached"] != float64(0) || !strings.Contains(sat["unreached_cases"].(string), "count=unreached") {
+			t.Errorf("satisfaction figure %v: want unreached beside it", sat)
+		}
+		// The cases behind a count, one per page, then the next page.
+		code, out = call("GET", "/api/v1/stats/cases?unit=350722000000&from="+today+"&to="+today+"&count=cases&limit=1", "county", "")
+		if code != 200 || out["total"] != float64(2) || len(out["cases"].([]any)) != 1 || out["next"] == nil {
+			t.Fatalf("first page = %d %v", code, out)
+		}
+		first := out["cases"].([]any)[0].(map[string]any)["no"]
+		code, out = call("GET", out["next"].(string), "county", "")
+		if code != 200 || len(out["cases"].([]any)) != 1 || out["next"] != nil || out["cases"].([]any)[0].(map[string]any)["no"] == first {
+			t.Errorf("second page = %d %v", code, out)
+		}
+		if code, _ := call("GET", "/api/v1/stats/cases?unit=350722000000&from="+today+"&to="+today+"&limit=9999", "county", ""); code != 400 {
+			t.Errorf("a page of 9999 = %d, want 400", code)
+		}
 		if code, _ := call("GET", "/api/v1/stats/rates?unit=350722000000", "county", ""); code != 400 {
 			t.Errorf("rates without a period = %d, want 400", code)
 		}

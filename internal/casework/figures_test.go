@@ -223,9 +223,8 @@ func TestFiguresRecomputedFromTimeline(t *testing.T) {
 			}
 		}
 		county := fx.actor(1, "350722000000", access.RoleAdmin)
-		restore := stats.SetClockForTest(func() time.Time { return fx.now })
-		defer restore()
-		r, err := stats.Rates(ctx, db, county, "350722000000", stats.DefaultFlow, from, fx.now, stats.DefaultWeights())
+		at := stats.New(db).WithClock(func() time.Time { return fx.now })
+		r, err := at.Rates(ctx, county, stats.Query{Unit: "350722000000", Flow: stats.DefaultFlow, From: from, To: fx.now, Weights: stats.DefaultWeights()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,6 +232,33 @@ func TestFiguresRecomputedFromTimeline(t *testing.T) {
 			Answered: r.Counts.Answered, OnTime: r.Counts.OnTime, Overdue: r.Counts.Overdue}
 		if got != want || want.Responded != 1 || want.Overdue != 2 || want.OnTime != 1 {
 			t.Errorf("stats %+v, recomputed from the timeline %+v", got, want)
+		}
+		// 超期 does not wait for the sweeper: C is open past its deadline
+		// and no sweep has marked it; B answered late, was reopened and
+		// answered on time. The list behind 超期 is exactly B and C.
+		var marked int
+		if err := db.QueryRow(ctx, `SELECT overdue FROM assignments WHERE id = ?`, lead(c)).Scan(&marked); err != nil || marked != 0 {
+			t.Fatalf("C's lead marked overdue %d (%v): the sweeper ran, the test proves nothing", marked, err)
+		}
+		var listed []string
+		err = at.EachCase(ctx, county, stats.CaseQuery{Query: stats.Query{Unit: "350722000000", Flow: stats.DefaultFlow, From: from, To: fx.now},
+			Count: "overdue"}, func(fc stats.FigureCase) error {
+			listed = append(listed, fc.No)
+			return nil
+		})
+		if err != nil || !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values([]string{b, c}))) {
+			t.Errorf("overdue cases listed %v (%v), want B %s and C %s", listed, err, b, c)
+		}
+		// The same at midnight boundaries (the daily sums plus the moment's
+		// open leads): the page's and the API's whole days.
+		day := func(t time.Time) time.Time {
+			l := t.In(time.FixedZone("CST", 8*3600))
+			return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, l.Location())
+		}
+		r, err = at.Rates(ctx, county, stats.Query{Unit: "350722000000", Flow: stats.DefaultFlow, From: day(from), To: day(fx.now).AddDate(0, 0, 1),
+			Weights: stats.DefaultWeights()})
+		if err != nil || r.Counts.Overdue != 2 || r.Counts.OnTime != 1 {
+			t.Errorf("whole days: overdue %d, on time %d (%v), want 2 and 1", r.Counts.Overdue, r.Counts.OnTime, err)
 		}
 	})
 }

@@ -104,6 +104,11 @@ type Flow struct {
 	// that a county department's part in the flow's cases counts towards;
 	// a flow without any stays off the card.
 	Card []CardFigure
+	// Figures are the figures the rates page, the rates API and its export
+	// show for the flow's cases, by their IDs in internal/stats (FigureIDs;
+	// docs/RATES.md), in order; none shows the 12345 rates and their
+	// companions.
+	Figures []string
 	// ReviewHref is the page where residents rate a case of this flow in
 	// its registry's own scale ("" rates on the 12345 tracking page): the
 	// tracking page then neither offers nor takes a rating of its own, so

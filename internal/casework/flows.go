@@ -228,6 +228,8 @@ func GridEventFlow() Flow {
 		OpenedBy:  []access.Role{access.RoleGrid, access.RoleCommunity, access.RoleTownship, access.RoleAdmin},
 		Nav:       NavEntry{ID: "grid_events", Key: "nav.grid_events", Href: "/cases?flow=grid_event"},
 		Report:    ReportPatrol,
+		// Its own figures: checked on site, closed on time, fixed on the spot.
+		Figures: []string{"checked", "on_time", "overdue", "on_spot"},
 		Create: CreateForm{Fields: []FormField{{Name: FieldCategory, Required: true}, {Name: FieldPriority}, {Name: FieldTitle, Required: true},
 			{Name: FieldBody}, {Name: FieldAddress}, {Name: FieldPoint}, {Name: FieldPlaceUnit}, {Name: FieldDispatch}, {Name: FieldFiles}}},
 		// A grid worker's report comes in by the grid channel, always with

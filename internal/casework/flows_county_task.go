@@ -51,18 +51,8 @@ func CountyTaskFlow() Flow {
 			f.Actions[i].UnitKinds = []string{"township", "street", "department"}
 		}
 	}
+	f.Actions = append(f.Actions, answerAndRate(sendWho)...)
 	f.Actions = append(f.Actions,
-		ActionSpec{
-			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.answer",
-			Done: Outcome{To: "answered", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}},
-		},
-		ActionSpec{
-			Name: "rate", On: OnAssignment, From: []string{"answered"}, AssignmentFrom: []string{"answered"}, AssignmentRole: RoleLead,
-			Who: sendWho, Needs: Needs{Outcome: true, Rating: true, NoteOnFail: true},
-			Done:   Outcome{To: "closed", Effects: []Effect{EffRate, EffRevisit}},
-			Failed: &Outcome{To: "in_hand", AssignmentTo: "in_hand", Effects: []Effect{EffRate, EffRevisit}, Starts: []Start{{Deadline: "handle"}}},
-		},
 		ActionSpec{
 			Name: "withdraw", On: OnCase, From: []string{"returned", "dispatched"}, Who: sendWho, Needs: Needs{Note: true},
 			Done: Outcome{To: "withdrawn"},

@@ -19,8 +19,10 @@ func TownshipCallFlow() Flow {
 	caller := []Party{township, {Roles: []access.Role{access.RoleTownship}, Scope: ScopePlace}}
 	sendWho := append(append([]Party{}, caller...), Party{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny})
 	f := Flow{
-		Name:                 "township_call",
-		Card:                 []CardFigure{CardCalls, CardReturns},
+		Name: "township_call",
+		Card: []CardFigure{CardCalls, CardReturns},
+		// Its own figures: answered in time, and rated by the township.
+		Figures:              []string{"signing", "answered_on_time", "overdue", "rated", "rated_resolved"},
 		Start:                "raised",
 		OpenedBy:             []access.Role{access.RoleTownship, access.RoleAdmin},
 		OpenScope:            ScopePlace,
@@ -52,18 +54,8 @@ func TownshipCallFlow() Flow {
 			f.Actions[i].UnitKinds = []string{"department", "township", "street"}
 		}
 	}
+	f.Actions = append(f.Actions, answerAndRate(caller)...)
 	f.Actions = append(f.Actions,
-		ActionSpec{
-			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
-			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.answer",
-			Done: Outcome{To: "answered", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}},
-		},
-		ActionSpec{
-			Name: "rate", On: OnAssignment, From: []string{"answered"}, AssignmentFrom: []string{"answered"}, AssignmentRole: RoleLead,
-			Who: caller, Needs: Needs{Outcome: true, Rating: true, NoteOnFail: true},
-			Done:   Outcome{To: "closed", Effects: []Effect{EffRate, EffRevisit}},
-			Failed: &Outcome{To: "in_hand", AssignmentTo: "in_hand", Effects: []Effect{EffRate, EffRevisit}, Starts: []Start{{Deadline: "handle"}}},
-		},
 		ActionSpec{
 			Name: "reassign", On: OnAssignment, From: open, AssignmentFrom: []string{"to_sign", "in_hand"}, AssignmentRole: RoleLead,
 			Who: supervisorOnly(), Needs: Needs{Unit: true, Note: true}, UnitKinds: []string{"department", "township", "street"},
@@ -77,4 +69,23 @@ func TownshipCallFlow() Flow {
 	)
 	f.Primary = primaryOf(f, mainActions...)
 	return f
+}
+
+// answerAndRate are the actions of a flow whose lead answers with evidence
+// and whose sender rates the answer: resolved closes the case, unresolved
+// sends it back to the lead with the handling limit started again.
+func answerAndRate(rater []Party) []ActionSpec {
+	return []ActionSpec{
+		{
+			Name: "answer", On: OnAssignment, From: []string{"in_hand"}, AssignmentFrom: []string{"in_hand"}, AssignmentRole: RoleLead,
+			Who: []Party{partyHandler()}, Needs: Needs{Note: true, Files: "evidence"}, NoteLabel: "caseui.note.answer",
+			Done: Outcome{To: "answered", AssignmentTo: "answered", Effects: []Effect{EffAnswer}, Stops: []string{"handle"}},
+		},
+		{
+			Name: "rate", On: OnAssignment, From: []string{"answered"}, AssignmentFrom: []string{"answered"}, AssignmentRole: RoleLead,
+			Who: rater, Needs: Needs{Outcome: true, Rating: true, NoteOnFail: true},
+			Done:   Outcome{To: "closed", Effects: []Effect{EffRate, EffRevisit}},
+			Failed: &Outcome{To: "in_hand", AssignmentTo: "in_hand", Effects: []Effect{EffRate, EffRevisit}, Starts: []Start{{Deadline: "handle"}}},
+		},
+	}
 }

@@ -41,7 +41,9 @@ func WhistleFlow() Flow {
 	return Flow{
 		Name: "whistle",
 		// A department summoned reports in, or refuses, in person.
-		Card:    []CardFigure{CardWhistles, CardReportIn, CardRefusals},
+		Card: []CardFigure{CardWhistles, CardReportIn, CardRefusals},
+		// Its own figures: the summoned parties' report-in and results.
+		Figures: []string{"report_in", "accepted"},
 		Nav:     NavEntry{ID: "whistles", Key: "nav.whistles", Href: "/whistles"},
 		List:    ListParties,
 		APIList: "/api/v1/whistles",

@@ -9,7 +9,6 @@ package cockpit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -77,33 +76,33 @@ func (s *Service) Resolve(ctx context.Context, actor access.Actor, code string) 
 			}
 		}
 	}
-	var u Unit
-	var parent *int64
-	err := s.db.QueryRow(ctx, `SELECT id, code, name, kind, path, parent_id FROM units WHERE code = ?`, code).
-		Scan(&u.ID, &u.Code, &u.Name, &u.Kind, &u.Path, &parent)
-	if errors.Is(store.Normalize(err), store.ErrNotFound) {
-		return Unit{}, nil, store.NotFoundf("找不到单位「%s」", code)
-	}
+	// The unit and its ancestors in one query (the refresh resolves the
+	// unit on every request), the unit itself among them.
+	rows, err := s.db.Query(ctx, `SELECT a.id, a.code, a.name, a.kind, a.path FROM units u JOIN units a ON u.path LIKE a.path || '%'
+		WHERE u.code = ? ORDER BY a.depth, a.path`, code)
+	list, err := store.Collect(rows, err, func(sc store.Scanner) (Unit, error) {
+		var a Unit
+		return a, sc.Scan(&a.ID, &a.Code, &a.Name, &a.Kind, &a.Path)
+	})
 	if err != nil {
 		return Unit{}, nil, fmt.Errorf("cockpit unit %s: %w", code, err)
+	}
+	var u Unit
+	for _, a := range list {
+		if a.Code == code {
+			u = a
+		}
+	}
+	if u.Code == "" {
+		return Unit{}, nil, store.NotFoundf("找不到单位「%s」", code)
 	}
 	if !actor.SeesPath(u.Path) {
 		return Unit{}, nil, store.Forbiddenf("您无权查看「%s」的驾驶舱", u.Name)
 	}
-	// The crumbs: the unit's ancestors the actor sees, then the unit.
-	rows, err := s.db.Query(ctx, `SELECT code, name, path FROM units WHERE ? LIKE path || '%' ORDER BY depth`, u.Path)
-	type anc struct{ code, name, path string }
-	list, err := store.Collect(rows, err, func(sc store.Scanner) (anc, error) {
-		var a anc
-		return a, sc.Scan(&a.code, &a.name, &a.path)
-	})
-	if err != nil {
-		return Unit{}, nil, fmt.Errorf("cockpit unit %s: ancestors: %w", code, err)
-	}
 	var crumbs []Crumb
 	for _, a := range list {
-		if actor.SeesPath(a.path) {
-			crumbs = append(crumbs, Crumb{Code: a.code, Name: a.name})
+		if actor.SeesPath(a.Path) {
+			crumbs = append(crumbs, Crumb{Code: a.Code, Name: a.Name})
 		}
 	}
 	if len(crumbs) > 1 {
@@ -244,21 +243,4 @@ func (s *Service) Children(ctx context.Context, actor access.Actor, u Unit) ([]C
 type Category struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
-}
-
-// MapCategories are the categories of the month's cases in u's grids, the
-// most frequent first (at most 30), for the map's switcher.
-func (s *Service) MapCategories(ctx context.Context, actor access.Actor, u Unit, p Period) ([]Category, error) {
-	cond, args := under(actor, u, "c.place_path")
-	rows, err := s.db.Query(ctx, `SELECT g.id, g.name FROM cases c JOIN categories g ON g.id = c.category_id
-		WHERE c.created_at >= ? AND c.created_at < ? AND c.grid_unit_id IS NOT NULL AND `+cond+`
-		GROUP BY g.id, g.name ORDER BY COUNT(*) DESC, g.id LIMIT 30`, append([]any{store.Millis(p.MonthFrom), store.Millis(p.To)}, args...)...)
-	out, err := store.Collect(rows, err, func(sc store.Scanner) (Category, error) {
-		var c Category
-		return c, sc.Scan(&c.ID, &c.Name)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cockpit map categories: %w", err)
-	}
-	return out, nil
 }

@@ -2,7 +2,6 @@ package cockpit
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -84,14 +83,14 @@ func rateOf(u Unit, p Period, name stats.FigureName, f stats.Figure) Rate {
 // Hotline computes the 12345 panel of unit u for period p.
 func (s *Service) Hotline(ctx context.Context, actor access.Actor, u Unit, p Period) (Hotline, error) {
 	h := Hotline{Unit: u, Period: p}
-	w, err := stats.LoadWeights(ctx, s.db)
+	// One statement (docs/COCKPIT.md, "Cost"): the figures by child and the
+	// trend as stats reads them, with intake and the week as its parts.
+	f, err := stats.Panel(ctx, s.db, actor, stats.Unit{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind, Path: u.Path}, Flow,
+		p.MonthFrom, p.To, p.TrendMonths, lastMoment(p), intakePart(actor, u, p), weekPart(actor, u, p))
 	if err != nil {
 		return h, err
 	}
-	b, err := stats.RatesByChild(ctx, s.db, actor, u.Code, Flow, p.MonthFrom, p.To, w)
-	if err != nil {
-		return h, err
-	}
+	b := f.Breakdown
 	h.Total = b.Total
 	names := stats.FigureNames()
 	for i, f := range b.Total.Figures() {
@@ -118,11 +117,7 @@ func (s *Service) Hotline(ctx context.Context, actor access.Actor, u Unit, p Per
 	}
 	rank(h.Townships)
 	rank(h.Departments)
-	trend, err := stats.Trend(ctx, s.db, actor, u.Code, Flow, p.TrendMonths, lastMoment(p), w)
-	if err != nil {
-		return h, err
-	}
-	for _, t := range trend {
+	for _, t := range f.Trend {
 		tp := TrendPoint{Month: t.From.In(zone).Format("2006-01"), Cases: t.Counts.Cases}
 		figs := t.Figures()
 		for i, k := range threeIdx {
@@ -130,12 +125,8 @@ func (s *Service) Hotline(ctx context.Context, actor access.Actor, u Unit, p Per
 		}
 		h.Trend = append(h.Trend, tp)
 	}
-	if err := s.intake(ctx, actor, u, p, &h); err != nil {
-		return h, err
-	}
-	if err := s.week(ctx, actor, u, p, &h); err != nil {
-		return h, err
-	}
+	intake(u, p, f.Extra, &h)
+	week(u, p, f.Extra, &h)
 	return h, nil
 }
 
@@ -184,35 +175,31 @@ func rank(rows []RankRow) {
 	})
 }
 
-// intake counts the month's 12345 cases of the unit by channel, request
-// type and category, in one query.
-func (s *Service) intake(ctx context.Context, actor access.Actor, u Unit, p Period, h *Hotline) error {
+// intakePart counts the month's 12345 cases of the unit by channel,
+// request type and category: from the index (cases_intake, migration 0030),
+// then named (the categories joined to the groups, not to every case).
+func intakePart(actor access.Actor, u Unit, p Period) stats.Part {
 	cond, args := under(actor, u, attribution)
-	rows, err := s.db.Query(ctx, `SELECT c.channel, c.request_type, COALESCE(c.category_id, 0), COALESCE(g.name, ''), COUNT(*)
-		FROM cases c LEFT JOIN categories g ON g.id = c.category_id
-		WHERE c.created_at >= ? AND c.created_at < ? AND c.flow = ? AND `+cond+`
-		GROUP BY c.channel, c.request_type, COALESCE(c.category_id, 0), COALESCE(g.name, '')`,
-		append([]any{store.Millis(p.MonthFrom), store.Millis(p.To), Flow}, args...)...)
-	if err != nil {
-		return fmt.Errorf("cockpit intake: %w", err)
-	}
-	defer rows.Close()
+	return stats.Part{SQL: `SELECT 'i', k.channel, k.request_type, COALESCE(g.name, ''), '', k.cat, k.n` + stats.PadCounts(1) + `
+		FROM (SELECT c.channel, c.request_type, COALESCE(c.category_id, 0) AS cat, COUNT(*) AS n FROM cases c
+			WHERE c.flow = ? AND c.created_at >= ? AND c.created_at < ? AND ` + cond + `
+			GROUP BY c.channel, c.request_type, COALESCE(c.category_id, 0)) k
+		LEFT JOIN categories g ON g.id = k.cat`, Args: append([]any{Flow, store.Millis(p.MonthFrom), store.Millis(p.To)}, args...)}
+}
+
+// intake fills the intake numbers from intakePart's rows.
+func intake(u Unit, p Period, rows []stats.PartRow, h *Hotline) {
 	ch, rt, cat := map[string]int{}, map[string]int{}, map[int64]int{}
 	catName := map[int64]string{}
-	for rows.Next() {
-		var channel, reqType, name string
-		var catID int64
-		var n int
-		if err := rows.Scan(&channel, &reqType, &catID, &name, &n); err != nil {
-			return fmt.Errorf("cockpit intake: %w", err)
+	for _, r := range rows {
+		if r.Tag != "i" {
+			continue
 		}
-		ch[channel] += n
-		rt[reqType] += n
-		cat[catID] += n
-		catName[catID] = name
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cockpit intake: %w", err)
+		n := int(r.N[0])
+		ch[r.Text[0]] += n
+		rt[r.Text[1]] += n
+		cat[r.Key] += n
+		catName[r.Key] = r.Text[2]
 	}
 	for k, n := range ch {
 		h.Channels = append(h.Channels, count("caseui.channel."+k, k, n, "cockpit.def.channel", casesHref(u.Code, "channel", k, p)))
@@ -238,42 +225,36 @@ func (s *Service) intake(ctx context.Context, actor access.Actor, u Unit, p Peri
 		}
 	}
 	h.Channels, h.RequestTypes, h.Categories = ranked(h.Channels, 20), ranked(h.RequestTypes, 20), ranked(h.Categories, 10)
-	return nil
 }
 
-// week finds this week's top categories and hot spots (grids by where the
-// case happened) among the unit's 12345 cases, in one query.
-func (s *Service) week(ctx context.Context, actor access.Actor, u Unit, p Period, h *Hotline) error {
+// weekPart finds this week's top categories and hot spots (grids by where
+// the case happened) among the unit's 12345 cases.
+func weekPart(actor access.Actor, u Unit, p Period) stats.Part {
 	cond, args := under(actor, u, "c.place_path")
-	rows, err := s.db.Query(ctx, `SELECT COALESCE(c.category_id, 0), COALESCE(g.name, ''), COALESCE(gr.code, ''), COALESCE(gr.name, ''), COUNT(*)
-		FROM cases c LEFT JOIN categories g ON g.id = c.category_id LEFT JOIN units gr ON gr.id = c.grid_unit_id
-		WHERE c.created_at >= ? AND c.created_at < ? AND c.flow = ? AND `+cond+`
-		GROUP BY COALESCE(c.category_id, 0), COALESCE(g.name, ''), COALESCE(gr.code, ''), COALESCE(gr.name, '')`,
-		append([]any{store.Millis(p.WeekFrom), store.Millis(p.To), Flow}, args...)...)
-	if err != nil {
-		return fmt.Errorf("cockpit week: %w", err)
-	}
-	defer rows.Close()
+	return stats.Part{SQL: `SELECT 'k', COALESCE(g.name, ''), COALESCE(gr.code, ''), COALESCE(gr.name, ''), '', k.cat, k.n` + stats.PadCounts(1) + `
+		FROM (SELECT COALESCE(c.category_id, 0) AS cat, c.grid_unit_id AS gid, COUNT(*) AS n FROM cases c
+			WHERE c.flow = ? AND c.created_at >= ? AND c.created_at < ? AND ` + cond + `
+			GROUP BY COALESCE(c.category_id, 0), c.grid_unit_id) k
+		LEFT JOIN categories g ON g.id = k.cat LEFT JOIN units gr ON gr.id = k.gid`, Args: append([]any{Flow, store.Millis(p.WeekFrom), store.Millis(p.To)}, args...)}
+}
+
+// week fills the week's numbers from weekPart's rows.
+func week(u Unit, p Period, rows []stats.PartRow, h *Hotline) {
 	cat, grid := map[int64]int{}, map[string]int{}
 	catName, gridName := map[int64]string{}, map[string]string{}
 	total := 0
-	for rows.Next() {
-		var catID int64
-		var cname, gcode, gname string
-		var n int
-		if err := rows.Scan(&catID, &cname, &gcode, &gname, &n); err != nil {
-			return fmt.Errorf("cockpit week: %w", err)
+	for _, r := range rows {
+		if r.Tag != "k" {
+			continue
 		}
+		n := int(r.N[0])
 		total += n
-		cat[catID] += n
-		catName[catID] = cname
-		if gcode != "" {
-			grid[gcode] += n
-			gridName[gcode] = gname
+		cat[r.Key] += n
+		catName[r.Key] = r.Text[0]
+		if code := r.Text[1]; code != "" {
+			grid[code] += n
+			gridName[code] = r.Text[2]
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cockpit week: %w", err)
 	}
 	of := "/ " + strconv.Itoa(total)
 	for id, n := range cat {
@@ -291,5 +272,4 @@ func (s *Service) week(ctx context.Context, actor access.Actor, u Unit, p Period
 		h.HotSpots = append(h.HotSpots, x)
 	}
 	h.WeekCategories, h.HotSpots = ranked(h.WeekCategories, 5), ranked(h.HotSpots, 5)
-	return nil
 }

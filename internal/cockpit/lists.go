@@ -134,7 +134,7 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, u Unit, p Perio
 			AND a.closed_at IS NULL AND a.status NOT IN ('returned', 'refused', 'done'))`)
 		scope("c.place_path")
 	}
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.flow, c.status, c.created_at FROM cases c WHERE `+where+`
+	rows, err := s.db.Reader(ctx).Query(ctx, `SELECT c.no, c.title, c.flow, c.status, c.created_at FROM cases c WHERE `+where+`
 		ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, append(args, maxList+1)...)
 	out.Cases, err = store.Collect(rows, err, func(sc store.Scanner) (CaseRow, error) {
 		var r CaseRow
@@ -149,7 +149,7 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, u Unit, p Perio
 	out.Count = len(out.Cases)
 	if len(out.Cases) > maxList {
 		out.Cases, out.Truncated = out.Cases[:maxList], true
-		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&out.Count); err != nil {
+		if err := s.db.Reader(ctx).QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&out.Count); err != nil {
 			return out, fmt.Errorf("cockpit list %s: %w", list, err)
 		}
 	}

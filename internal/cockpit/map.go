@@ -3,6 +3,7 @@ package cockpit
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 
 	"grassroots/internal/access"
@@ -47,10 +48,16 @@ type Map struct {
 	Overdue  []OverduePoint `json:"overdue"`
 	// Total is the cases counted over all grids (the grades' base).
 	Total int `json:"total"`
+	// Categories are the switcher's: those of the month's cases in the
+	// unit's grids, the most frequent first (at most maxCategories).
+	Categories []Category `json:"categories"`
 }
 
-// maxPoints bounds the overdue points drawn.
-const maxPoints = 500
+// maxPoints bounds the overdue points drawn; maxCategories the switcher.
+const (
+	maxPoints     = 500
+	maxCategories = 30
+)
 
 // stateCond is the SQL condition of a case state on cases c at now.
 func stateCond(state string, now int64) (string, []any, error) {
@@ -73,7 +80,9 @@ const overdueNow = `EXISTS (SELECT 1 FROM assignments a WHERE a.id = c.lead_assi
 	AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done'))`
 
 // Map computes the map panel of unit u: the month's cases by grid, of one
-// category (0: all) and state, and the cases overdue now with a point.
+// category (0: all) and state, the cases overdue now with a point, and the
+// switcher's categories — in one query (docs/COCKPIT.md, "Cost"), its three
+// parts told apart by their first column.
 func (s *Service) Map(ctx context.Context, actor access.Actor, u Unit, p Period, category int64, state string) (Map, error) {
 	m := Map{Category: category, State: state}
 	sc, sargs, err := stateCond(state, store.Millis(p.Now))
@@ -89,16 +98,81 @@ func (s *Service) Map(ctx context.Context, actor access.Actor, u Unit, p Period,
 		args = append(args, category)
 	}
 	cond, cargs := under(actor, u, "gr.path")
-	rows, err := s.db.Query(ctx, `SELECT gr.code, gr.name, gr.boundary, COALESCE(k.n, 0)
+	args = append(args, cargs...)
+	// The overdue points are driven from the open parts (assignments_open),
+	// each case by its key.
+	oc, oargs := under(actor, u, "a.unit_path")
+	args = append(append(append(args, store.Millis(p.Now)), oargs...), maxPoints)
+	kc, kargs := under(actor, u, "c.place_path")
+	args = append(append(append(args, store.Millis(p.MonthFrom), store.Millis(p.To)), kargs...), maxCategories)
+	const zero = "CAST(0 AS DOUBLE PRECISION)"
+	rows, err := s.db.Reader(ctx).Query(ctx, `SELECT 1, gr.code, gr.name, gr.boundary, COALESCE(k.n, 0), 0, `+zero+`, `+zero+`
 		FROM units gr LEFT JOIN (SELECT c.grid_unit_id AS gid, COUNT(*) AS n FROM cases c WHERE `+where+` GROUP BY c.grid_unit_id) k ON k.gid = gr.id
 		WHERE gr.kind = 'grid' AND `+cond+`
-		ORDER BY gr.code`, append(args, cargs...)...)
-	m.Grids, err = store.Collect(rows, err, func(sc store.Scanner) (GridCount, error) {
-		var g GridCount
-		return g, sc.Scan(&g.Code, &g.Name, &g.Boundary, &g.Cases)
-	})
+	UNION ALL
+	SELECT * FROM (SELECT 2, c.no, c.title, '', a.handle_due_at, c.id, c.lng, c.lat
+		FROM assignments a JOIN cases c ON c.id = a.case_id AND c.lead_assignment_id = a.id
+		WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
+		AND c.lng IS NOT NULL AND c.lat IS NOT NULL AND `+oc+`
+		ORDER BY a.handle_due_at, c.id LIMIT ?) points
+	UNION ALL
+	SELECT * FROM (SELECT 3, '', g.name, '', g.id, COUNT(*), `+zero+`, `+zero+` FROM cases c JOIN categories g ON g.id = c.category_id
+		WHERE c.created_at >= ? AND c.created_at < ? AND c.grid_unit_id IS NOT NULL AND `+kc+`
+		GROUP BY g.id, g.name ORDER BY COUNT(*) DESC, g.id LIMIT ?) cats`, args...)
 	if err != nil {
 		return m, fmt.Errorf("cockpit map: %w", err)
+	}
+	defer rows.Close()
+	type point struct {
+		OverduePoint
+		due, id int64
+	}
+	var points []point
+	type cat struct {
+		Category
+		n int64
+	}
+	var cats []cat
+	for rows.Next() {
+		var part int
+		var s1, s2, s3 string
+		var n, k int64
+		var x, y float64
+		if err := rows.Scan(&part, &s1, &s2, &s3, &n, &k, &x, &y); err != nil {
+			return m, fmt.Errorf("cockpit map: %w", err)
+		}
+		switch part {
+		case 1:
+			m.Grids = append(m.Grids, GridCount{Code: s1, Name: s2, Boundary: s3, Cases: int(n)})
+		case 2:
+			points = append(points, point{OverduePoint{No: s1, Title: s2, At: [2]float64{x, y}}, n, k})
+		case 3:
+			cats = append(cats, cat{Category{ID: n, Name: s2}, k})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return m, fmt.Errorf("cockpit map: %w", err)
+	}
+	// A union's parts come in no promised order: each is put back in its own.
+	sort.Slice(m.Grids, func(i, j int) bool { return m.Grids[i].Code < m.Grids[j].Code })
+	sort.Slice(points, func(i, j int) bool {
+		if points[i].due != points[j].due {
+			return points[i].due < points[j].due
+		}
+		return points[i].id < points[j].id
+	})
+	for _, pt := range points {
+		m.Overdue = append(m.Overdue, pt.OverduePoint)
+	}
+	sort.Slice(cats, func(i, j int) bool {
+		if cats[i].n != cats[j].n {
+			return cats[i].n > cats[j].n
+		}
+		return cats[i].ID < cats[j].ID
+	})
+	m.Categories = []Category{}
+	for _, c := range cats {
+		m.Categories = append(m.Categories, c.Category)
 	}
 	most := 0
 	for _, g := range m.Grids {
@@ -112,19 +186,6 @@ func (s *Service) Map(ctx context.Context, actor access.Actor, u Unit, p Period,
 			g.Grade = min(g.Grade, 4)
 		}
 		g.Href = casesHref(u.Code, "grid", g.Code, p) + mapFilter(category, state)
-	}
-	oc, oargs := under(actor, u, "a.unit_path")
-	// Driven from the open parts (assignments_open), each case by its key.
-	rows, err = s.db.Query(ctx, `SELECT c.no, c.title, c.lng, c.lat FROM assignments a JOIN cases c ON c.id = a.case_id AND c.lead_assignment_id = a.id
-		WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done')
-		AND c.lng IS NOT NULL AND c.lat IS NOT NULL AND `+oc+`
-		ORDER BY a.handle_due_at, c.id LIMIT ?`, append(append([]any{store.Millis(p.Now)}, oargs...), maxPoints)...)
-	m.Overdue, err = store.Collect(rows, err, func(sc store.Scanner) (OverduePoint, error) {
-		var o OverduePoint
-		return o, sc.Scan(&o.No, &o.Title, &o.At[0], &o.At[1])
-	})
-	if err != nil {
-		return m, fmt.Errorf("cockpit map: overdue: %w", err)
 	}
 	return m, nil
 }

@@ -143,7 +143,7 @@ func (s *Service) Reports(ctx context.Context, actor access.Actor, unitCode stri
 		q += ` AND u.code = ?`
 		args = append(args, unitCode)
 	}
-	rows, err := s.db.Query(ctx, q+` ORDER BY r.month DESC, u.depth, u.sort, u.code LIMIT 500`, args...)
+	rows, err := s.db.Reader(ctx).Query(ctx, q+` ORDER BY r.month DESC, u.depth, u.sort, u.code LIMIT 500`, args...)
 	out, err := store.Collect(rows, err, func(sc store.Scanner) (ReportInfo, error) {
 		var ri ReportInfo
 		var at int64

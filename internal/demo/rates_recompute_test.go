@@ -1,12 +1,14 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,10 +19,12 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/api"
 	"grassroots/internal/auth"
+	"grassroots/internal/casework"
 	"grassroots/internal/catalog"
 	"grassroots/internal/stats"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/web"
 	"grassroots/internal/xlsx/xlsxtest"
 )
 
@@ -172,14 +176,15 @@ func readRaw(t *testing.T, db *store.DB) []raw {
 // history: the 12345 counts of the county, every township and every
 // community, for a day, a week, a month and today, recomputed from the
 // cases, assignments and case_events tables under docs/RATES.md, equal
-// stats.Rates (what the page shows), GET /api/v1/stats/rates and the
-// Excel export of the county's breakdown. Not parallel: it sets the clock
-// of "still open past the deadline".
+// stats.Rates, GET /api/v1/stats/rates, the web page /stats (its figure
+// cards, read from the HTML) and the Excel export /stats/export.xlsx of
+// the county's breakdown. The server's figures run at the test's clock
+// (web.Deps.Stats, api.Deps.Stats): nothing global is set.
 func TestRatesRecomputedFromDemo(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 20, 22, 0, 0, shanghai)
-	restore := stats.SetClockForTest(func() time.Time { return now })
-	defer restore()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		figures := stats.New(db).WithClock(func() time.Time { return now })
 		ctx := context.Background()
 		s, o := demoEngine(t, db)
 		if res, err := Cases(ctx, db, s, o, CaseOptions{Now: now}); err != nil {
@@ -217,8 +222,57 @@ func TestRatesRecomputedFromDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := api.New(api.Deps{DB: db, Auth: users, Cases: s, Lists: catalog.NewService(db), Org: o,
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		h := api.New(api.Deps{DB: db, Auth: users, Cases: s, Lists: catalog.NewService(db), Org: o, Stats: figures, Log: quiet}).Handler()
+		// The web page and its export, as the same administrator sees them.
+		ui, err := web.New(web.Deps{DB: db, Auth: users, Cases: s, Lists: catalog.NewService(db), Org: o, Stats: figures, Log: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, err := users.Login(ctx, "rates_check", "long enough password", "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		uh := ui.Handler()
+		get := func(path string) *httptest.ResponseRecorder {
+			t.Helper()
+			r := httptest.NewRequest("GET", path, nil)
+			r.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: session})
+			w := httptest.NewRecorder()
+			uh.ServeHTTP(w, r)
+			if w.Code != 200 {
+				t.Fatalf("GET %s = %d %s", path, w.Code, w.Body.String())
+			}
+			return w
+		}
+		// pageShows reads the figure cards and the counts beside them from
+		// the page's HTML: figure → numerator and denominator.
+		pageShows := func(code string, from, to time.Time) (map[string][2]float64, map[string]int) {
+			t.Helper()
+			q := "/stats?unit=" + code + "&flow=hotline&from=" + from.Format("2006-01-02") + "&to=" + to.Add(-time.Nanosecond).Format("2006-01-02")
+			body := get(q).Body.String()
+			start := strings.Index(body, `<div class="cards rate-cards">`)
+			end := strings.Index(body, `<p class="muted" data-unit="`+code+`">`)
+			if start < 0 || end < start {
+				t.Fatalf("%s: no figure cards", q)
+			}
+			para := body[end:]
+			para = para[:strings.Index(para, "</p>")]
+			figs := map[string][2]float64{}
+			for _, m := range cardFigure.FindAllStringSubmatch(body[start:end], -1) {
+				num, err1 := strconv.ParseFloat(m[2], 64)
+				den, err2 := strconv.ParseFloat(m[3], 64)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("%s: card %q", q, m[0])
+				}
+				figs[m[1]] = [2]float64{num, den}
+			}
+			counts := map[string]int{}
+			for _, m := range pageCount.FindAllStringSubmatch(para, -1) {
+				counts[m[1]], _ = strconv.Atoi(m[2])
+			}
+			return figs, counts
+		}
 		apiCounts := func(code string, from, to time.Time) stats.Counts {
 			t.Helper()
 			// The API's period is of whole days, to inclusive.
@@ -255,7 +309,7 @@ func TestRatesRecomputedFromDemo(t *testing.T) {
 		for _, p := range periods {
 			for _, u := range units {
 				want := recompute(cases, u.path, p.from, p.to, now)
-				r, err := stats.Rates(ctx, db, county, u.code, stats.DefaultFlow, p.from, p.to, stats.DefaultWeights())
+				r, err := figures.Rates(ctx, county, stats.Query{Unit: u.code, Flow: stats.DefaultFlow, From: p.from, To: p.to, Weights: stats.DefaultWeights()})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -271,25 +325,36 @@ func TestRatesRecomputedFromDemo(t *testing.T) {
 				if got := apiCounts(u.code, p.from, to); got != want {
 					t.Errorf("%s %s: GET /api/v1/stats/rates counts %+v, recomputed %+v", p.name, u.name, got, want)
 				}
+				// The page: every card's numerator and denominator, and the
+				// counts beside them (未联系上 beside 满意率).
+				figs, counts := pageShows(u.code, p.from, to)
+				if diff := cmp.Diff(expectFigures(want), figs); diff != "" {
+					t.Errorf("%s %s: page /stats (-recomputed +page):\n%s", p.name, u.name, diff)
+				}
+				if diff := cmp.Diff(map[string]int{"cases": want.Cases, "dispatched": want.Dispatched, "unreached": want.Unreached}, counts); diff != "" {
+					t.Errorf("%s %s: page /stats counts (-recomputed +page):\n%s", p.name, u.name, diff)
+				}
 				compared++
 				if want.Cases > 0 {
 					nonEmpty++
 				}
 			}
-			// The Excel export of the county's breakdown: each row's
-			// 受理量, 派单量 and figures' denominators.
-			br, err := stats.RatesByChild(ctx, db, county, "350722000000", stats.DefaultFlow, p.from, p.to, stats.DefaultWeights())
+			// The Excel export of the county's breakdown, as the page
+			// offers it: each row's 受理量, 派单量 and figures' denominators.
+			br, err := figures.Breakdown(ctx, county, stats.Query{Unit: "350722000000", Flow: stats.DefaultFlow, From: p.from, To: p.to, Weights: stats.DefaultWeights()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			if err := stats.WriteRatesXLSX(&buf, br); err != nil {
-				t.Fatal(err)
+			to := p.to
+			if p.name == "today" {
+				to = today.AddDate(0, 0, 1)
 			}
-			sh := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "统计")
+			export := get("/stats/export.xlsx?unit=350722000000&flow=hotline&from=" + p.from.Format("2006-01-02") + "&to=" + to.Add(-time.Nanosecond).Format("2006-01-02"))
+			sh := xlsxtest.Read(t, export.Body.Bytes()).Sheet(t, "统计")
 			names := sh.Column(t, "单位")
 			got := map[string][]string{}
-			for _, col := range []string{"受理量", "派单量", "响应率分母", "解决率分母", "满意率分母", "按期办结率分母", "回访未联系上"} {
+			for _, col := range []string{"受理量", "派单量", "响应率分子", "响应率分母", "解决率分子", "解决率分母", "满意率分子", "满意率分母",
+				"按期办结率分子", "按期办结率分母", "超期率分子", "回访未联系上"} {
 				for i, c := range sh.Column(t, col) {
 					got[names[i].Value] = append(got[names[i].Value], c.Value)
 				}
@@ -308,22 +373,82 @@ func TestRatesRecomputedFromDemo(t *testing.T) {
 					continue // a department: not a township or community
 				}
 				w := recompute(cases, u.path, p.from, p.to, now)
-				want := []string{strconv.Itoa(w.Cases), strconv.Itoa(w.Dispatched), strconv.Itoa(w.Dispatched), strconv.Itoa(w.Revisited),
-					strconv.Itoa(w.Satisfied + w.Basic + w.Unsatisfied), strconv.Itoa(w.Answered), strconv.Itoa(w.Unreached)}
+				want := exportRow(w)
 				if diff := cmp.Diff(want, got[name]); diff != "" {
 					t.Errorf("%s export row %s (-recomputed +export):\n%s", p.name, name, diff)
 				}
 			}
 			w := recompute(cases, county.UnitPath, p.from, p.to, now)
-			wantTotal := []string{strconv.Itoa(w.Cases), strconv.Itoa(w.Dispatched), strconv.Itoa(w.Dispatched), strconv.Itoa(w.Revisited),
-				strconv.Itoa(w.Satisfied + w.Basic + w.Unsatisfied), strconv.Itoa(w.Answered), strconv.Itoa(w.Unreached)}
+			wantTotal := exportRow(w)
 			if diff := cmp.Diff(wantTotal, got["合计"]); diff != "" {
 				t.Errorf("%s export total (-recomputed +export):\n%s", p.name, diff)
 			}
+		}
+		// The whistles' own figures over the demo's months: the summoned
+		// parties, recounted from the assignments, and the results the
+		// whistlers accepted.
+		var summoned, reportedIn, results, accepted int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*),
+				COALESCE(SUM(CASE WHEN a.reported_at IS NOT NULL AND (a.report_due_at IS NULL OR a.reported_at <= a.report_due_at) THEN 1 ELSE 0 END), 0),
+				COALESCE(SUM(CASE WHEN a.answered_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+				COALESCE(SUM(CASE WHEN a.answered_at IS NOT NULL AND a.status = 'done' AND a.rating IS NOT NULL THEN 1 ELSE 0 END), 0)
+			FROM assignments a JOIN cases c ON c.id = a.case_id WHERE c.flow = 'whistle' AND a.role = 'summoned' AND c.created_at < ?`,
+			store.Millis(now)).Scan(&summoned, &reportedIn, &results, &accepted); err != nil {
+			t.Fatal(err)
+		}
+		wq := stats.Query{Unit: "350722000000", Flow: "whistle", From: now.AddDate(-1, 0, 0), To: now, Weights: stats.DefaultWeights(),
+			Figures: stats.FiguresOf(whistleFigures(s))}
+		wr, err := figures.Rates(ctx, county, wq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := [2]string{wr.Figure("report_in").Fraction(), wr.Figure("accepted").Fraction()}, [2]string{
+			strconv.Itoa(reportedIn) + " / " + strconv.Itoa(summoned), strconv.Itoa(accepted) + " / " + strconv.Itoa(results)}; got != want || accepted == 0 {
+			t.Errorf("whistle figures %v, recounted %v (accepted %d)", got, want, accepted)
 		}
 		t.Logf("%s: %d unit-periods compared, %d with cases, over %d 12345 cases", db.Dialect, compared, nonEmpty, len(cases))
 		if nonEmpty < len(periods) {
 			t.Errorf("only %d unit-periods have cases: the comparison proves little", nonEmpty)
 		}
 	})
+}
+
+var (
+	// cardFigure is a figure card of /stats: its figure, numerator and
+	// denominator.
+	cardFigure = regexp.MustCompile(`data-figure="(\w+)" data-num="([0-9.]+)" data-den="([0-9]+)"`)
+	// pageCount is a count shown beside the figures.
+	pageCount = regexp.MustCompile(`<span data-count="(\w+)">([0-9]+)</span>`)
+)
+
+// expectFigures are the ten 12345 figures of recomputed counts, as
+// docs/RATES.md defines their numerators and denominators (基本满意 weighs
+// the default 0.8).
+func expectFigures(c stats.Counts) map[string][2]float64 {
+	f := func(num float64, den int) [2]float64 { return [2]float64{math.Round(num*100) / 100, float64(den)} }
+	return map[string][2]float64{
+		"response":       f(float64(c.Responded), c.Dispatched),
+		"signing":        f(float64(c.Signed), c.Dispatched),
+		"resolution":     f(float64(c.Resolved), c.Revisited),
+		"first_resolved": f(float64(c.FirstResolved), c.Revisited),
+		"satisfaction":   f(float64(c.Satisfied)+0.8*float64(c.Basic), c.Satisfied+c.Basic+c.Unsatisfied),
+		"on_time":        f(float64(c.OnTime), c.Answered),
+		"overdue":        f(float64(c.Overdue), c.Dispatched),
+		"extension":      f(float64(c.Extended), c.Dispatched),
+		"reopen":         f(float64(c.Reopened), c.Revisited),
+		"on_spot":        f(float64(c.OnSpot), c.Cases),
+	}
+}
+
+// exportRow is what a line of the export holds in the compared columns.
+func exportRow(c stats.Counts) []string {
+	n := strconv.Itoa
+	return []string{n(c.Cases), n(c.Dispatched), n(c.Responded), n(c.Dispatched), n(c.Resolved), n(c.Revisited),
+		strconv.FormatFloat(math.Round((float64(c.Satisfied)+0.8*float64(c.Basic))*100)/100, 'f', -1, 64), n(c.Satisfied + c.Basic + c.Unsatisfied),
+		n(c.OnTime), n(c.Answered), n(c.Overdue), n(c.Unreached)}
+}
+
+func whistleFigures(s *casework.Service) []string {
+	f, _ := s.Flow("whistle")
+	return f.Figures
 }

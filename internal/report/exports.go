@@ -120,11 +120,29 @@ var coordColumns = []xlsx.Column{
 // given (what the list shows under its filters), in a sheet named sheet
 // (the flow's name when "").
 func (s *Service) WriteCoordXLSX(w io.Writer, sheet string, rows []casework.CoordRow) error {
+	done := false
+	return s.WriteCoordPagesXLSX(w, sheet, func() ([]casework.CoordRow, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return rows, nil
+	})
+}
+
+// WriteCoordPagesXLSX writes a coordination list read page by page: next
+// returns the following page, none when the list is done. The rows stream
+// into the workbook, so a list of any length is exported whole.
+func (s *Service) WriteCoordPagesXLSX(w io.Writer, sheet string, next func() ([]casework.CoordRow, error)) error {
 	wb, err := xlsx.New()
 	if err != nil {
 		return err
 	}
 	defer wb.Close()
+	rows, err := next()
+	if err != nil {
+		return fmt.Errorf("coordination xlsx: %w", err)
+	}
 	if sheet == "" && len(rows) > 0 {
 		sheet = s.names.flow(rows[0].Flow)
 	}
@@ -136,11 +154,16 @@ func (s *Service) WriteCoordXLSX(w io.Writer, sheet string, rows []casework.Coor
 		return fmt.Errorf("coordination xlsx: %w", err)
 	}
 	n := s.names
-	for _, r := range rows {
-		if err := sh.Add(r.No, r.Title, n.kind(r.Flow, r.Kind), n.status(r.Flow, r.Status), n.code("case.priority.", r.Priority),
-			r.OpenedBy, r.TownshipName, r.PlaceName, r.GridName, r.CategoryName, r.LeadUnit, r.PartyNames(),
-			len(r.Parties), r.Reported, r.Done, r.Refused, yesNo(r.Overdue), yesNo(r.Escalated), r.Supervisions,
-			r.CreatedAt, r.HandleDueAt, r.ClosedAt); err != nil {
+	for len(rows) > 0 {
+		for _, r := range rows {
+			if err := sh.Add(r.No, r.Title, n.kind(r.Flow, r.Kind), n.status(r.Flow, r.Status), n.code("case.priority.", r.Priority),
+				r.OpenedBy, r.TownshipName, r.PlaceName, r.GridName, r.CategoryName, r.LeadUnit, r.PartyNames(),
+				len(r.Parties), r.Reported, r.Done, r.Refused, yesNo(r.Overdue), yesNo(r.Escalated), r.Supervisions,
+				r.CreatedAt, r.HandleDueAt, r.ClosedAt); err != nil {
+				return fmt.Errorf("coordination xlsx: %w", err)
+			}
+		}
+		if rows, err = next(); err != nil {
 			return fmt.Errorf("coordination xlsx: %w", err)
 		}
 	}

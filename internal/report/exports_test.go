@@ -82,6 +82,32 @@ func TestCoordXLSX(t *testing.T) {
 		if c := sh.Column(t, "发起时间")[0]; !c.Date() || c.Value != "2026-11-26 09:00" {
 			t.Errorf("created %+v", c)
 		}
+		// A list read page by page is exported whole: three pages of two.
+		pages := [][]casework.CoordRow{}
+		for i := range 3 {
+			var p []casework.CoordRow
+			for j := range 2 {
+				r := page.Rows[0]
+				r.No = fmt.Sprintf("350722-20261126-%05d", i*2+j)
+				p = append(p, r)
+			}
+			pages = append(pages, p)
+		}
+		buf.Reset()
+		if err := fx.r.WriteCoordPagesXLSX(&buf, "吹哨报到", func() ([]casework.CoordRow, error) {
+			if len(pages) == 0 {
+				return nil, nil
+			}
+			p := pages[0]
+			pages = pages[1:]
+			return p, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		nos := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "吹哨报到").Column(t, "编号")
+		if len(nos) != 6 || nos[5].Value != "350722-20261126-00005" {
+			t.Errorf("paged export: %d rows %+v", len(nos), nos)
+		}
 	})
 }
 

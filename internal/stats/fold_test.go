@@ -54,18 +54,18 @@ func TestDailySumsMatchCases(t *testing.T) {
 			{from.AddDate(0, 0, -1), from.AddDate(0, 0, 3)},
 			{from.AddDate(0, 0, 2), from.AddDate(0, 0, 5)},
 		}
-		now := timeNow()
+		now := testNow
 		check := func(when string) {
 			t.Helper()
 			for _, flow := range []string{DefaultFlow, "grid_event"} {
 				for _, u := range []unit{fx.county, fx.townA, fx.townB, fx.communityA} {
 					su := Unit{ID: u.id, Code: u.code, Path: u.path}
 					for _, p := range periods {
-						daily, err := countByPathFrom(ctx, db, county, su, flow, p[0], p[1], now, true)
+						daily, err := countByPath(ctx, db, county, su, flow, p[0], p[1], now, true)
 						if err != nil {
 							t.Fatal(err)
 						}
-						raw, err := countByPathFrom(ctx, db, county, su, flow, p[0], p[1], now, false)
+						raw, err := countByPath(ctx, db, county, su, flow, p[0], p[1], now, false)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -78,7 +78,7 @@ func TestDailySumsMatchCases(t *testing.T) {
 			}
 			// Every new count is exercised, so that a sum the triggers miss
 			// shows.
-			all, err := countByPathFrom(ctx, db, county, Unit{Code: fx.county.code, Path: fx.county.path}, DefaultFlow, periods[0][0], periods[0][1], now, false)
+			all, err := countByPath(ctx, db, county, Unit{Code: fx.county.code, Path: fx.county.path}, DefaultFlow, periods[0][0], periods[0][1], now, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +148,7 @@ func TestDailySumsMatchCases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, err := countByPathFrom(ctx, db, county, Unit{Code: fx.county.code, Path: fx.county.path}, DefaultFlow, from.Add(h), from.AddDate(0, 0, 3), now, false)
+		raw, err := countByPath(ctx, db, county, Unit{Code: fx.county.code, Path: fx.county.path}, DefaultFlow, from.Add(h), from.AddDate(0, 0, 3), now, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,10 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +18,6 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
-	"grassroots/internal/xlsx"
 )
 
 // Weights are the configurable parts of the figures.
@@ -47,14 +43,7 @@ func LoadWeights(ctx context.Context, db *store.DB) (Weights, error) {
 	if err != nil {
 		return w, fmt.Errorf("load weights: %w", err)
 	}
-	if v == "" {
-		return w, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || (Weights{Basic: f}).Validate() != nil {
-		return w, nil
-	}
-	return Weights{Basic: f}, nil
+	return weightsOf(v), nil
 }
 
 // Validate checks that the weights are usable.
@@ -179,35 +168,14 @@ type UnitRates struct {
 	Extension     Figure `json:"extension"`      // 延期率
 	Reopen        Figure `json:"reopen"`         // 重办率
 	OnSpot        Figure `json:"on_spot"`        // 即办件占比
-}
 
-// FigureName is a figure's message key (stats.json), Chinese name and the
-// counts of its numerator and denominator (figureNames; a sum is written
-// "a+b"), by which its cases are listed.
-type FigureName struct {
-	Key, Name, Num, Den string
-}
-
-// FigureNames lists the figures in display order; the UI and the export
-// use this order.
-func FigureNames() []FigureName {
-	return []FigureName{
-		{"stats.rate.response", "响应率", "responded", "dispatched"},
-		{"stats.rate.signing", "签收及时率", "signed", "dispatched"},
-		{"stats.rate.resolution", "解决率", "resolved", "revisited"},
-		{"stats.rate.first_resolved", "一次解决率", "first_resolved", "revisited"},
-		{"stats.rate.satisfaction", "满意率", "satisfied+basic", "satisfied+basic+unsatisfied"},
-		{"stats.rate.on_time", "按期办结率", "on_time", "answered"},
-		{"stats.rate.overdue", "超期率", "overdue", "dispatched"},
-		{"stats.rate.extension", "延期率", "extended", "dispatched"},
-		{"stats.rate.reopen", "重办率", "reopened", "revisited"},
-		{"stats.rate.on_spot", "即办件占比", "on_spot", "cases"},
-	}
-}
-
-// Figures returns the figures in FigureNames order.
-func (r UnitRates) Figures() []Figure {
-	return []Figure{r.Response, r.Signing, r.Resolution, r.FirstResolved, r.Satisfaction, r.OnTime, r.Overdue, r.Extension, r.Reopen, r.OnSpot}
+	// Parts are the counts of the parts (assignments) of the flow's cases,
+	// judged part by part: filled only when the figures asked for need
+	// them (a whistle's report-in, a township call's rating).
+	Parts    *PartCounts `json:"parts,omitempty"`
+	ReportIn *Figure     `json:"report_in,omitempty"` // 报到及时率
+	Accepted *Figure     `json:"accepted,omitempty"`  // 验收通过率
+	Rated    *Figure     `json:"rated,omitempty"`     // 评价率
 }
 
 // rates turns counts into figures. It is the one place the ratios are made.
@@ -301,26 +269,10 @@ WHERE a.closed_at IS NULL AND a.role = 'lead' AND a.handle_due_at < ? AND a.stat
 GROUP BY x.path`
 
 // countByPath counts the cases of the period for the subtree of unit u,
-// within the actor's scope.
-func countByPath(ctx context.Context, db *store.DB, actor access.Actor, u Unit, flow string, from, to time.Time) (map[string]Counts, error) {
-	return countByPathFrom(ctx, db, actor, u, flow, from, to, timeNow(), true)
-}
-
-// timeNow is the clock of "still open past the deadline" (tests set it).
-var timeNow = time.Now
-
-// SetClockForTest sets the clock by which a case is still open past its
-// deadline, for tests that move time, and returns the function that puts the
-// clock back. Not for production code.
-func SetClockForTest(now func() time.Time) (restore func()) {
-	old := timeNow
-	timeNow = now
-	return func() { timeNow = old }
-}
-
-// countByPathFrom is countByPath at now; daily false always counts the
-// cases themselves (tests compare the two).
-func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Unit, flow string, from, to, now time.Time, daily bool) (map[string]Counts, error) {
+// within the actor's scope, with "still open past the deadline" judged at
+// now; daily false always counts the cases themselves (tests compare the
+// two ways).
+func countByPath(ctx context.Context, db *store.DB, actor access.Actor, u Unit, flow string, from, to, now time.Time, daily bool) (map[string]Counts, error) {
 	lo, hi := access.PathRange(u.Path)
 	scope, sargs := actor.SubtreeFilter("x.path")
 	where := "x.path >= ? AND x.path < ? AND " + scope
@@ -335,7 +287,7 @@ func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Un
 		query = fmt.Sprintf(rawCountsQuery, where)
 		args = append([]any{store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)
 	}
-	rows, err := db.Query(ctx, query, args...)
+	rows, err := db.Reader(ctx).Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rates %s: %w", u.Code, err)
 	}
@@ -360,7 +312,7 @@ func countByPathFrom(ctx context.Context, db *store.DB, actor access.Actor, u Un
 		return nil, fmt.Errorf("rates %s: %w", u.Code, err)
 	}
 	rows.Close()
-	late, err := db.Query(ctx, fmt.Sprintf(openLateQuery, where),
+	late, err := db.Reader(ctx).Query(ctx, fmt.Sprintf(openLateQuery, where),
 		append([]any{store.Millis(now), store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("rates %s: open late: %w", u.Code, err)
@@ -417,104 +369,6 @@ func checkPeriod(flow string, from, to time.Time, w Weights) error {
 // for: the 12345 rates count 12345 cases.
 const DefaultFlow = "hotline"
 
-// Rates computes the figures of the unit with the given code (its whole
-// subtree) for the cases of flow received in [from, to). The actor must see
-// the unit.
-func Rates(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, w Weights) (UnitRates, error) {
-	if err := checkPeriod(flow, from, to, w); err != nil {
-		return UnitRates{}, err
-	}
-	u, err := loadUnit(ctx, db, actor, unitCode)
-	if err != nil {
-		return UnitRates{}, err
-	}
-	byPath, err := countByPath(ctx, db, actor, u, flow, from, to)
-	if err != nil {
-		return UnitRates{}, err
-	}
-	var total Counts
-	for _, c := range byPath {
-		total.add(c)
-	}
-	return rates(u, flow, from, to, total, w), nil
-}
-
-// Breakdown is a unit's figures with one row per child unit.
-type Breakdown struct {
-	// Total is the unit's own figures, as Rates returns them.
-	Total UnitRates `json:"total"`
-	// Rows has, first, the cases attributed to the unit itself (Self, only
-	// when there are any), then one row per child unit in tree order,
-	// including children with no cases. The rows' counts add up to Total.
-	Rows []UnitRates `json:"rows"`
-}
-
-// RatesByChild computes the figures of the unit with the given code and of
-// each of its children, for the table and the Excel export.
-func RatesByChild(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, w Weights) (Breakdown, error) {
-	if err := checkPeriod(flow, from, to, w); err != nil {
-		return Breakdown{}, err
-	}
-	u, err := loadUnit(ctx, db, actor, unitCode)
-	if err != nil {
-		return Breakdown{}, err
-	}
-	byPath, err := countByPath(ctx, db, actor, u, flow, from, to)
-	if err != nil {
-		return Breakdown{}, err
-	}
-	rows, err := db.Query(ctx, `SELECT id, code, name, kind, path FROM units WHERE parent_id = ? ORDER BY sort, code`, u.ID)
-	if err != nil {
-		return Breakdown{}, fmt.Errorf("rates %s: children: %w", u.Code, err)
-	}
-	var children []Unit
-	for rows.Next() {
-		var ch Unit
-		if err := rows.Scan(&ch.ID, &ch.Code, &ch.Name, &ch.Kind, &ch.Path); err != nil {
-			rows.Close()
-			return Breakdown{}, fmt.Errorf("rates %s: children: %w", u.Code, err)
-		}
-		children = append(children, ch)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Breakdown{}, fmt.Errorf("rates %s: children: %w", u.Code, err)
-	}
-	counts := make([]Counts, len(children))
-	var self, total Counts
-	// Paths sorted, so the result does not depend on map order.
-	paths := make([]string, 0, len(byPath))
-	for p := range byPath {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		c := byPath[p]
-		total.add(c)
-		placed := false
-		for i, ch := range children {
-			if strings.HasPrefix(p, ch.Path) {
-				counts[i].add(c)
-				placed = true
-				break
-			}
-		}
-		if !placed {
-			self.add(c)
-		}
-	}
-	b := Breakdown{Total: rates(u, flow, from, to, total, w)}
-	if self.Cases > 0 {
-		r := rates(u, flow, from, to, self, w)
-		r.Self = true
-		b.Rows = append(b.Rows, r)
-	}
-	for i, ch := range children {
-		b.Rows = append(b.Rows, rates(ch, flow, from, to, counts[i], w))
-	}
-	return b, nil
-}
-
 // flowTitles name the flows in the export's title line.
 var flowTitles = map[string]string{"hotline": "12345热线", "grid_event": "网格事件", "whistle": "吹哨报到",
 	"township_call": "乡呼县应", "enforcement": "执法移送", "service": "便民服务"}
@@ -524,163 +378,4 @@ func flowTitle(flow string) string {
 		return t
 	}
 	return flow
-}
-
-// WriteRatesXLSX writes a breakdown as an .xlsx workbook to w: one sheet,
-// 统计, with the period in a title line, one line per row and a total line;
-// each figure as numerator, denominator and percentage ("—" when there is
-// none, never 0%), then the revisits that did not reach the requester.
-func WriteRatesXLSX(w io.Writer, b Breakdown) error {
-	wb, err := xlsx.New()
-	if err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	defer wb.Close()
-	zone := time.FixedZone("CST", 8*3600)
-	title := fmt.Sprintf("%s %s统计（%s 至 %s，基本满意权重 %s）", b.Total.Unit.Name, flowTitle(b.Total.Flow),
-		b.Total.From.In(zone).Format("2006-01-02 15:04"), b.Total.To.In(zone).Format("2006-01-02 15:04"),
-		strconv.FormatFloat(b.Total.Weights.Basic, 'f', -1, 64))
-	cols := []xlsx.Column{{Title: "单位"}, {Title: "受理量", Kind: xlsx.Int}, {Title: "派单量", Kind: xlsx.Int}}
-	for _, n := range FigureNames() {
-		cols = append(cols, xlsx.Column{Title: n.Name + "分子", Kind: xlsx.Float}, xlsx.Column{Title: n.Name + "分母", Kind: xlsx.Int},
-			xlsx.Column{Title: n.Name, Kind: xlsx.Percent})
-	}
-	cols = append(cols, xlsx.Column{Title: "回访未联系上", Kind: xlsx.Int})
-	sh, err := wb.AddSheet("统计", title, cols)
-	if err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	line := func(name string, r UnitRates) error {
-		row := []any{name, r.Counts.Cases, r.Counts.Dispatched}
-		for _, fg := range r.Figures() {
-			var ratio any = xlsx.Missing // no denominator: "—", as on the page
-			if fg.Ratio != nil {
-				ratio = *fg.Ratio
-			}
-			row = append(row, fg.Numerator, fg.Denominator, ratio)
-		}
-		row = append(row, r.Counts.Unreached)
-		return sh.Add(row...)
-	}
-	for _, r := range b.Rows {
-		name := r.Unit.Name
-		if r.Self {
-			name += "（本级）"
-		}
-		if err := line(name, r); err != nil {
-			return fmt.Errorf("rates xlsx: %w", err)
-		}
-	}
-	if err := line("合计", b.Total); err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	if _, err := wb.WriteTo(w); err != nil {
-		return fmt.Errorf("rates xlsx: %w", err)
-	}
-	return nil
-}
-
-// FigureCase is one case behind a count: the numerator or the denominator
-// of a figure.
-type FigureCase struct {
-	No        string    `json:"no"`
-	Flow      string    `json:"flow"`
-	Title     string    `json:"title"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// maxFigureCases bounds a list of the cases behind a count (a county year
-// of 12345 calls is a million): the page says when the list is cut.
-const maxFigureCases = 5000
-
-// countCond is the SQL condition, on case_figures x, of the cases a count
-// (figureNames, or a sum "satisfied+basic") is made of, at now: the same
-// definition the sums use, with the time-dependent part of overdue and
-// on_time (openLateQuery) applied.
-func countCond(count string, now time.Time) (string, []any, error) {
-	openLate := `EXISTS (SELECT 1 FROM assignments a WHERE a.id = x.lead_assignment_id AND a.closed_at IS NULL AND a.role = 'lead'
-		AND a.handle_due_at < ? AND a.status NOT IN ('answered', 'returned', 'refused', 'done') AND x.late_answers = 0)`
-	var parts []string
-	var args []any
-	for _, name := range strings.Split(count, "+") {
-		if !slices.Contains(figureNames, name) {
-			return "", nil, store.Invalidf("没有统计项「%s」", count)
-		}
-		switch name {
-		case "overdue":
-			parts = append(parts, "(x.overdue = 1 OR "+openLate+")")
-			args = append(args, store.Millis(now))
-		case "on_time":
-			parts = append(parts, "(x.on_time = 1 AND NOT "+openLate+")")
-			args = append(args, store.Millis(now))
-		default:
-			parts = append(parts, "x."+name+" = 1")
-		}
-	}
-	return "(" + strings.Join(parts, " OR ") + ")", args, nil
-}
-
-// Cases lists the cases behind one count of the figures of the unit with the
-// given code: those of flow received in [from, to), attributed to the unit's
-// subtree, that count towards count (a name of Counts' JSON, or a sum such as
-// "satisfied+basic", as FigureNames gives them), newest first, at most
-// maxFigureCases (truncated says so). Rates and Cases read the same
-// definition, so a list has as many cases as its count.
-func Cases(ctx context.Context, db *store.DB, actor access.Actor, unitCode, flow string, from, to time.Time, count string) (cases []FigureCase, truncated bool, err error) {
-	if err := checkPeriod(flow, from, to, DefaultWeights()); err != nil {
-		return nil, false, err
-	}
-	u, err := loadUnit(ctx, db, actor, unitCode)
-	if err != nil {
-		return nil, false, err
-	}
-	cond, cargs, err := countCond(count, timeNow())
-	if err != nil {
-		return nil, false, err
-	}
-	lo, hi := access.PathRange(u.Path)
-	scope, sargs := actor.SubtreeFilter("x.path")
-	args := append([]any{store.Millis(from), store.Millis(to), flow, lo, hi}, sargs...)
-	args = append(append(args, cargs...), maxFigureCases+1)
-	rows, err := db.Query(ctx, `SELECT c.no, c.flow, c.title, c.status, c.created_at
-		FROM case_figures x JOIN cases c ON c.id = x.id
-		WHERE x.created_at >= ? AND x.created_at < ? AND x.flow = ? AND x.path >= ? AND x.path < ? AND `+scope+` AND `+cond+`
-		ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, args...)
-	out, err := store.Collect(rows, err, func(sc store.Scanner) (FigureCase, error) {
-		var fc FigureCase
-		var at int64
-		err := sc.Scan(&fc.No, &fc.Flow, &fc.Title, &fc.Status, &at)
-		fc.CreatedAt = time.UnixMilli(at)
-		return fc, err
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("figure cases %s %s: %w", u.Code, count, err)
-	}
-	if len(out) > maxFigureCases {
-		return out[:maxFigureCases], true, nil
-	}
-	return out, false, nil
-}
-
-// WriteCasesXLSX writes the cases behind a count as an .xlsx workbook.
-func WriteCasesXLSX(w io.Writer, title string, cases []FigureCase) error {
-	wb, err := xlsx.New()
-	if err != nil {
-		return fmt.Errorf("figure cases xlsx: %w", err)
-	}
-	defer wb.Close()
-	sh, err := wb.AddSheet("工单", title, []xlsx.Column{{Title: "工单编号"}, {Title: "标题"}, {Title: "状态"}, {Title: "受理时间", Kind: xlsx.DateTime}})
-	if err != nil {
-		return fmt.Errorf("figure cases xlsx: %w", err)
-	}
-	for _, c := range cases {
-		if err := sh.Add(c.No, c.Title, c.Status, c.CreatedAt); err != nil {
-			return fmt.Errorf("figure cases xlsx: %w", err)
-		}
-	}
-	if _, err := wb.WriteTo(w); err != nil {
-		return fmt.Errorf("figure cases xlsx: %w", err)
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,10 +163,29 @@ func actor(u unit, kind string) access.Actor {
 	return access.Actor{UserID: 1, UnitID: u.id, UnitCode: u.code, UnitKind: kind, UnitPath: u.path}
 }
 
-// The clock of "still open past the deadline": long after the fixtures'
-// deadlines, whatever the machine's time.
-func init() {
-	timeNow = func() time.Time { return time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC) }
+// testNow is the clock of "still open past the deadline": long after the
+// fixtures' deadlines, whatever the machine's time.
+var testNow = time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// at is the figures of db at testNow.
+func at(db *store.DB) *Service { return New(db).WithClock(func() time.Time { return testNow }) }
+
+func ratesAt(ctx context.Context, db *store.DB, a access.Actor, unit, flow string, from, to time.Time, w Weights) (UnitRates, error) {
+	return at(db).Rates(ctx, a, Query{Unit: unit, Flow: flow, From: from, To: to, Weights: w})
+}
+
+func byChildAt(ctx context.Context, db *store.DB, a access.Actor, unit, flow string, from, to time.Time, w Weights) (Breakdown, error) {
+	return at(db).Breakdown(ctx, a, Query{Unit: unit, Flow: flow, From: from, To: to, Weights: w})
+}
+
+// casesAt lists every case behind a count, page by page.
+func casesAt(ctx context.Context, db *store.DB, a access.Actor, unit, flow string, from, to time.Time, count string) ([]FigureCase, error) {
+	var out []FigureCase
+	err := at(db).EachCase(ctx, a, CaseQuery{Query: Query{Unit: unit, Flow: flow, From: from, To: to}, Count: count}, func(c FigureCase) error {
+		out = append(out, c)
+		return nil
+	})
+	return out, err
 }
 
 // A weighted numerator is written as people write it.
@@ -251,7 +271,7 @@ func TestRates(t *testing.T) {
 			leads: []fxLead{{unit: fx.townB, status: "done", signDue: 2 * h, signed: h, contactDue: 4 * h, contacted: h, handleDue: 24 * h}}})
 
 		county := actor(fx.county, "county")
-		r, err := Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
+		r, err := ratesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +308,7 @@ func TestRates(t *testing.T) {
 		}
 		// The grid event has figures of its own: checked on site, no
 		// satisfaction asked — "—", not 0%.
-		g, err := Rates(ctx, db, county, fx.townA.code, "grid_event", from, to, DefaultWeights())
+		g, err := ratesAt(ctx, db, county, fx.townA.code, "grid_event", from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +319,7 @@ func TestRates(t *testing.T) {
 		if g.Satisfaction.Percent() != "—" || g.Satisfaction.Fraction() != "—" || g.Resolution.Percent() != "100.0%" {
 			t.Errorf("grid event figures: satisfaction %s %s, resolution %s", g.Satisfaction.Percent(), g.Satisfaction.Fraction(), g.Resolution.Percent())
 		}
-		if _, err := Rates(ctx, db, county, fx.townA.code, "", from, to, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
+		if _, err := ratesAt(ctx, db, county, fx.townA.code, "", from, to, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("no flow: %v", err)
 		}
 		// Every figure's numerator and denominator list exactly their cases
@@ -315,24 +335,24 @@ func TestRates(t *testing.T) {
 				for _, part := range strings.Split(count, "+") {
 					want += byName[part]
 				}
-				cs, cut, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, count)
-				if err != nil || cut || len(cs) != want {
-					t.Errorf("%s %s: %d cases (%v, cut %v), want %d", n.Name, count, len(cs), err, cut, want)
+				cs, err := casesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, count)
+				if err != nil || len(cs) != want {
+					t.Errorf("%s %s: %d cases (%v), want %d", n.Name, count, len(cs), err, want)
 				}
 			}
 		}
-		if cs, _, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "overdue"); err != nil || len(cs) != 4 || cs[0].Flow != "hotline" {
+		if cs, err := casesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "overdue"); err != nil || len(cs) != 4 || cs[0].Flow != "hotline" {
 			t.Errorf("overdue cases: %+v, %v", cs, err)
 		}
-		if _, _, err := Cases(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "x; DROP TABLE cases"); !errors.Is(err, store.ErrInvalid) {
+		if _, err := casesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, "x; DROP TABLE cases"); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("unknown count: %v", err)
 		}
-		if _, _, err := Cases(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, "cases"); !errors.Is(err, store.ErrForbidden) {
+		if _, err := casesAt(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, "cases"); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("town B listing town A: %v", err)
 		}
 
 		// The weight of 基本满意 is configuration.
-		r, err = Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 0.5})
+		r, err = ratesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 0.5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +361,7 @@ func TestRates(t *testing.T) {
 		}
 
 		// The breakdown adds up, and rows follow the tree.
-		b, err := RatesByChild(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
+		b, err := byChildAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -361,7 +381,7 @@ func TestRates(t *testing.T) {
 		if diff := cmp.Diff(wantCounts, b.Total.Counts); diff != "" {
 			t.Errorf("breakdown total differs from Rates (-want +got):\n%s", diff)
 		}
-		b, err = RatesByChild(ctx, db, county, fx.county.code, DefaultFlow, from, to, DefaultWeights())
+		b, err = byChildAt(ctx, db, county, fx.county.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -375,7 +395,7 @@ func TestRates(t *testing.T) {
 		}
 
 		// No cases: no ratio, shown as "—".
-		r, err = Rates(ctx, db, county, fx.townA.code, DefaultFlow, to, to.AddDate(0, 1, 0), DefaultWeights())
+		r, err = ratesAt(ctx, db, county, fx.townA.code, DefaultFlow, to, to.AddDate(0, 1, 0), DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,25 +406,25 @@ func TestRates(t *testing.T) {
 		}
 
 		// Scope and input.
-		if _, err := Rates(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, DefaultWeights()); !errors.Is(err, store.ErrForbidden) {
+		if _, err := ratesAt(ctx, db, actor(fx.townB, "township"), fx.townA.code, DefaultFlow, from, to, DefaultWeights()); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("town B reading town A: %v", err)
 		}
-		r, err = Rates(ctx, db, actor(fx.townA, "township"), fx.townA.code, DefaultFlow, from, to, DefaultWeights())
+		r, err = ratesAt(ctx, db, actor(fx.townA, "township"), fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil || r.Counts.Cases != 9 {
 			t.Errorf("town A reading itself: %v, %+v", err, r.Counts)
 		}
-		if _, err := Rates(ctx, db, county, fx.townA.code, DefaultFlow, to, from, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
+		if _, err := ratesAt(ctx, db, county, fx.townA.code, DefaultFlow, to, from, DefaultWeights()); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("reversed period: %v", err)
 		}
-		if _, err := Rates(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 1.5}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := ratesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, Weights{Basic: 1.5}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("weight 1.5: %v", err)
 		}
-		if _, err := Rates(ctx, db, county, "nope", DefaultFlow, from, to, DefaultWeights()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := ratesAt(ctx, db, county, "nope", DefaultFlow, from, to, DefaultWeights()); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown unit: %v", err)
 		}
 
 		// The Excel export has one line per row plus the total.
-		b, err = RatesByChild(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
+		b, err = byChildAt(ctx, db, county, fx.townA.code, DefaultFlow, from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -425,7 +445,7 @@ func TestRates(t *testing.T) {
 			t.Errorf("header: %v", sh.Titles)
 		}
 		// No denominator: "—" in the workbook too, as on the page.
-		gb, err := RatesByChild(ctx, db, county, fx.townA.code, "grid_event", from, to, DefaultWeights())
+		gb, err := byChildAt(ctx, db, county, fx.townA.code, "grid_event", from, to, DefaultWeights())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,6 +456,173 @@ func TestRates(t *testing.T) {
 		gsh := xlsxtest.Read(t, buf.Bytes()).Sheet(t, "统计")
 		if gt := gsh.Rows[len(gsh.Rows)-1]; gt[17].Value != "—" || gt[17].Number || gt[11].Value != "100.0%" {
 			t.Errorf("grid event total line: satisfaction %+v, resolution %+v", gt[17], gt[11])
+		}
+	})
+}
+
+// Every flow declares figures the stats know.
+func TestFlowsDeclareKnownFigures(t *testing.T) {
+	for _, f := range casework.BuiltinFlows() {
+		for _, id := range f.Figures {
+			if !slices.Contains(FigureIDs(), id) {
+				t.Errorf("flow %s declares figure %q, not one of %v", f.Name, id, FigureIDs())
+			}
+		}
+		if got := FiguresOf(f.Figures); len(f.Figures) > 0 && len(got) != len(f.Figures) {
+			t.Errorf("flow %s: %d figures of %d", f.Name, len(got), len(f.Figures))
+		}
+	}
+}
+
+// A whistle's figures are judged part by part, each part for the unit it
+// was given to; a township call's rating likewise. Every part count lists
+// its parts.
+func TestPartFigures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		zone := time.FixedZone("CST", 8*3600)
+		from := time.Date(2026, 11, 1, 0, 0, 0, 0, zone)
+		to := from.AddDate(0, 1, 0)
+		day := from.Add(10 * 24 * time.Hour).UnixMilli()
+		h := time.Hour.Milliseconds()
+		newCase := func(flow string, n int) int64 {
+			var id int64
+			if err := db.QueryRow(ctx, `INSERT INTO cases (no, flow, title, channel, place_unit_id, place_path, status, created_at, updated_at)
+				VALUES (?, ?, 't', 'web', ?, ?, 'x', ?, ?) RETURNING id`, fmt.Sprintf("350722-20261111-%05d", n), flow, fx.townA.id, fx.townA.path,
+				day, day).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		part := func(caseID int64, u unit, role, status string, reportDue, reported, answered, rating any) {
+			if _, err := db.Exec(ctx, `INSERT INTO assignments (case_id, unit_id, unit_path, role, status, dispatched_at, report_due_at, reported_at,
+				answered_at, rating, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1)`,
+				caseID, u.id, u.path, role, status, day, reportDue, reported, answered, rating); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w := newCase("whistle", 1)
+		// The community reported in on time; its result was accepted.
+		part(w, fx.communityA, "summoned", "done", day+2*h, day+h, day+5*h, 5)
+		// Town B reported in late; its result awaits the whistler.
+		part(w, fx.townB, "summoned", "answered", day+2*h, day+3*h, day+6*h, nil)
+		// A third party has not reported in yet.
+		part(w, fx.townB, "summoned", "accepted", day+2*h, nil, nil, nil)
+		c := newCase("township_call", 2)
+		part(c, fx.townB, "lead", "answered", nil, nil, day+4*h, 4)
+		c2 := newCase("township_call", 3)
+		part(c2, fx.townB, "lead", "answered", nil, nil, day+4*h, nil)
+		if err := casework.RefreshLeads(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		county := actor(fx.county, "county")
+		q := Query{Unit: fx.county.code, Flow: "whistle", From: from, To: to, Weights: DefaultWeights(), Figures: FiguresOf([]string{"report_in", "accepted"})}
+		b, err := at(db).Breakdown(ctx, county, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := []string{b.Total.Figure("report_in").Fraction(), b.Total.Figure("accepted").Fraction()}; !slices.Equal(got, []string{"1 / 3", "1 / 2"}) {
+			t.Errorf("whistle figures %v, want 1 / 3 reported in on time, 1 / 2 accepted", got)
+		}
+		rows := map[string]string{}
+		for _, r := range b.Rows {
+			rows[r.Unit.Code] = r.Figure("report_in").Fraction() + " " + r.Figure("accepted").Fraction()
+		}
+		if diff := cmp.Diff(map[string]string{fx.townA.code: "1 / 1 1 / 1", fx.townB.code: "0 / 2 0 / 1"}, rows); diff != "" {
+			t.Errorf("whistle rows by the parties' units (-want +got):\n%s", diff)
+		}
+		var units []string
+		err = at(db).EachCase(ctx, county, CaseQuery{Query: q, Count: "parts_summoned"}, func(c FigureCase) error {
+			units = append(units, c.Unit)
+			return nil
+		})
+		if err != nil || len(units) != 3 || !slices.Contains(units, "城中社区") || !slices.Contains(units, "富岭镇") {
+			t.Errorf("summoned parts listed: %v, %v", units, err)
+		}
+		// The township call: one of two answers rated.
+		q = Query{Unit: fx.county.code, Flow: "township_call", From: from, To: to, Weights: DefaultWeights(), Figures: FiguresOf([]string{"rated"})}
+		r, err := at(db).Rates(ctx, county, q)
+		if err != nil || r.Figure("rated").Fraction() != "1 / 2" || r.Parts == nil || r.Parts.Rated != 1 {
+			t.Errorf("township call rated: %+v, %v", r.Rated, err)
+		}
+		if n, ok := r.CountOf("parts_answered"); !ok || n != 2 {
+			t.Errorf("CountOf(parts_answered) = %d, %v", n, ok)
+		}
+		// A list of parts knows its total whatever figures the flow shows.
+		lr, err := at(db).ListRates(ctx, county, CaseQuery{Query: Query{Unit: fx.county.code, Flow: "whistle", From: from, To: to,
+			Weights: DefaultWeights()}, Count: "parts_summoned"})
+		if n, ok := lr.CountOf("parts_summoned"); err != nil || !ok || n != 3 {
+			t.Errorf("list total of parts_summoned = %d, %v, %v", n, ok, err)
+		}
+		// The part figures are counted only when asked for.
+		r, err = at(db).Rates(ctx, county, Query{Unit: fx.county.code, Flow: "township_call", From: from, To: to, Weights: DefaultWeights()})
+		if err != nil || r.Parts != nil || r.Rated != nil {
+			t.Errorf("hotline figures of a township call carry parts: %+v, %v", r.Parts, err)
+		}
+		// Town B sees its own parts only.
+		tb, err := at(db).Rates(ctx, actor(fx.townB, "township"), Query{Unit: fx.townB.code, Flow: "whistle", From: from, To: to,
+			Weights: DefaultWeights(), Figures: FiguresOf([]string{"report_in"})})
+		if err != nil || tb.Figure("report_in").Fraction() != "0 / 2" {
+			t.Errorf("town B's whistle parts: %+v, %v", tb.ReportIn, err)
+		}
+	})
+}
+
+// A list is read page by page (keyset): the pages hold every case once.
+func TestCasesPaged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		zone := time.FixedZone("CST", 8*3600)
+		from := time.Date(2026, 11, 1, 0, 0, 0, 0, zone)
+		day := from.Add(24 * time.Hour)
+		// Seven cases, three received at the same moment (ties broken by id).
+		for i := range 7 {
+			fx.addCase(fxCase{place: fx.communityA, created: day.Add(time.Duration(i/3) * time.Minute)})
+		}
+		county := actor(fx.county, "county")
+		q := CaseQuery{Query: Query{Unit: fx.townA.code, Flow: DefaultFlow, From: from, To: from.AddDate(0, 1, 0)}, Count: "cases", Limit: 2}
+		seen := map[string]bool{}
+		var order []string
+		for pages := 0; ; pages++ {
+			p, err := at(db).Cases(ctx, county, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range p.Cases {
+				if seen[c.No] {
+					t.Errorf("case %s on two pages", c.No)
+				}
+				seen[c.No] = true
+				order = append(order, c.No)
+			}
+			if p.Next == "" {
+				if pages != 3 {
+					t.Errorf("%d pages of 2 for 7 cases, want 4", pages+1)
+				}
+				break
+			}
+			q.After = p.Next
+		}
+		all, err := casesAt(ctx, db, county, fx.townA.code, DefaultFlow, from, from.AddDate(0, 1, 0), "cases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, c := range all {
+			want = append(want, c.No)
+		}
+		if len(order) != 7 || !slices.Equal(order, want) {
+			t.Errorf("pages %v, the whole list %v", order, want)
+		}
+		q.After = "nonsense"
+		if _, err := at(db).Cases(ctx, county, q); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("bad cursor: %v", err)
+		}
+		q.After, q.Limit = "", MaxCasePage+1
+		if _, err := at(db).Cases(ctx, county, q); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("page too large: %v", err)
 		}
 	})
 }

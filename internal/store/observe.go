@@ -25,6 +25,27 @@ func (db *DB) observeCommit(jobs int, took time.Duration, err error) {
 	}
 }
 
+// QueryObserver is told of every read (DB.Query, DB.QueryRow) with its
+// text. It runs on the reader's path: it must be quick.
+type QueryObserver func(query string)
+
+// ObserveQueries makes o the observer of the database's reads (nil stops
+// observing): how many queries a page or a panel costs is a property tests
+// assert (the cockpit's refresh, docs/COCKPIT.md), not a timing.
+func (db *DB) ObserveQueries(o QueryObserver) {
+	if o == nil {
+		db.queryObs.Store(nil)
+		return
+	}
+	db.queryObs.Store(&o)
+}
+
+func (db *DB) observeQuery(query string) {
+	if o := db.queryObs.Load(); o != nil {
+		(*o)(query)
+	}
+}
+
 // LogStats is what the checkpointer knows of SQLite's write-ahead log.
 type LogStats struct {
 	// Frames is the log's length in frames (pages) at the last checkpoint

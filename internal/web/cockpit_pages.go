@@ -153,9 +153,7 @@ func (s *Server) cockpitMap(r *http.Request, c *cockpit.Service, p *CockpitPage)
 	if p.Map, err = c.Map(ctx, actor, p.Unit, p.Period, cat, state); err != nil {
 		return err
 	}
-	if p.Categories, err = c.MapCategories(ctx, actor, p.Unit, p.Period); err != nil {
-		return err
-	}
+	p.Categories = p.Map.Categories
 	var m MapView
 	for _, g := range p.Map.Grids {
 		m.AddGraded(g.Boundary, g.Name+" · "+strconv.Itoa(g.Cases), "/grids/"+url.PathEscape(g.Code), g.Grade)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func (s *Server) statsRoutes() {
 type FigureHead struct {
 	Key, Name, HintKey string
 	Num, Den           string
+	ID                 string
 }
 
 // StatsPage shows a unit's rates and the table by child unit, of one flow's
@@ -48,6 +50,8 @@ type StatsPage struct {
 	Flows                []Option
 	B                    stats.Breakdown
 	Heads                []FigureHead
+	// Unreached shows 未联系上 beside 满意率 (when the flow shows it).
+	Unreached bool
 	// ChartJSON feeds the bar chart (data-chart), read by app.js.
 	ChartJSON  string
 	ExportHref string
@@ -84,31 +88,42 @@ func (s *Server) statsForm(r *http.Request, now time.Time) (unit, flow, from, to
 	return unit, flow, from, to
 }
 
-// statsBreakdown computes the figures the page and the export show: one
-// call, the same numbers.
-func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, flow, from, to string) (stats.Breakdown, error) {
-	if s.DB == nil {
-		return stats.Breakdown{}, store.NotFound("统计功能未启用")
+// statsQuery reads the flow and period into a stats.Query, with the
+// flow's own figures (casework.Flow.Figures) and the configured weights.
+func (s *Server) statsQuery(ctx context.Context, unit, flow, from, to string) (stats.Query, error) {
+	if s.DB == nil || s.Stats == nil {
+		return stats.Query{}, store.NotFound("统计功能未启用")
 	}
 	if unit == "" {
-		return stats.Breakdown{}, store.Invalid("请选择单位")
+		return stats.Query{}, store.Invalid("请选择单位")
 	}
-	if _, ok := s.flowOf(flow); !ok {
-		return stats.Breakdown{}, store.Invalidf("没有业务类型「%s」", flow)
+	fl, ok := s.flowOf(flow)
+	if !ok {
+		return stats.Query{}, store.Invalidf("没有业务类型「%s」", flow)
 	}
 	f, _, err := casework.DayBounds(from)
 	if err != nil {
-		return stats.Breakdown{}, store.Invalid("开始日期格式应为 2026-11-01")
+		return stats.Query{}, store.Invalid("开始日期格式应为 2026-11-01")
 	}
 	_, t, err := casework.DayBounds(to)
 	if err != nil {
-		return stats.Breakdown{}, store.Invalid("结束日期格式应为 2026-11-30")
+		return stats.Query{}, store.Invalid("结束日期格式应为 2026-11-30")
 	}
 	weights, err := stats.LoadWeights(ctx, s.DB)
 	if err != nil {
+		return stats.Query{}, err
+	}
+	return stats.Query{Unit: unit, Flow: flow, From: f, To: t, Weights: weights, Figures: stats.FiguresOf(fl.Figures)}, nil
+}
+
+// statsBreakdown computes the figures the page and the export show: one
+// call, the same numbers.
+func (s *Server) statsBreakdown(ctx context.Context, actor access.Actor, unit, flow, from, to string) (stats.Breakdown, error) {
+	q, err := s.statsQuery(ctx, unit, flow, from, to)
+	if err != nil {
 		return stats.Breakdown{}, err
 	}
-	return stats.RatesByChild(ctx, s.DB, actor, unit, flow, f, t, weights)
+	return s.Stats.Breakdown(ctx, actor, q)
 }
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
@@ -119,7 +134,8 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.B = b
-	p.Heads = statsHeads()
+	p.Heads = statsHeads(b.Names)
+	p.Unreached = slices.ContainsFunc(b.Names, func(n stats.FigureName) bool { return n.ID == "satisfaction" })
 	p.ChartJSON = ratesChart(p.Page, b)
 	v := url.Values{"unit": {unit}, "flow": {flow}, "from": {from}, "to": {to}}
 	p.ExportHref = "/stats/export.xlsx?" + v.Encode()
@@ -134,24 +150,35 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "stats_rates", p)
 }
 
-// statsHeads are the table's columns, one per figure.
-func statsHeads() []FigureHead {
+// statsHeads are the table's columns, one per figure shown.
+func statsHeads(names []stats.FigureName) []FigureHead {
 	var out []FigureHead
-	for _, n := range stats.FigureNames() {
-		out = append(out, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint", Num: n.Num, Den: n.Den})
+	for _, n := range names {
+		out = append(out, FigureHead{Key: n.Key, Name: n.Name, HintKey: n.Key + ".hint", Num: n.Num, Den: n.Den, ID: n.ID})
 	}
 	return out
 }
 
-// ratesChart is the bar chart's data: the three rates (in per cent) by
-// child unit.
+// RowFigures are a row's values of the figures shown, in the heads' order.
+func (p StatsPage) RowFigures(r stats.UnitRates) []stats.Figure { return r.FiguresFor(p.B.Names) }
+
+// ratesChart is the bar chart's data: the first three figures shown (for
+// the hotline the three rates), in per cent, by child unit.
 func ratesChart(p Page, b stats.Breakdown) string {
 	type series struct {
 		Name string     `json:"name"`
 		Data []*float64 `json:"data"`
 	}
+	names := b.Names
+	if len(names) == 0 {
+		names = stats.FigureNames()
+	}
+	names = names[:min(3, len(names))]
 	var cats []string
-	ss := []series{{Name: p.T("stats.rate.response")}, {Name: p.T("stats.rate.resolution")}, {Name: p.T("stats.rate.satisfaction")}}
+	ss := make([]series, len(names))
+	for i, n := range names {
+		ss[i].Name = p.T(n.Key)
+	}
 	pct := func(f stats.Figure) *float64 {
 		if f.Ratio == nil {
 			return nil
@@ -165,9 +192,9 @@ func ratesChart(p Page, b stats.Breakdown) string {
 			name += "（" + p.T("stats.self") + "）"
 		}
 		cats = append(cats, name)
-		ss[0].Data = append(ss[0].Data, pct(row.Response))
-		ss[1].Data = append(ss[1].Data, pct(row.Resolution))
-		ss[2].Data = append(ss[2].Data, pct(row.Satisfaction))
+		for i, n := range names {
+			ss[i].Data = append(ss[i].Data, pct(row.Figure(n.ID)))
+		}
 	}
 	out, _ := json.Marshal(map[string]any{"categories": cats, "series": ss})
 	return string(out)
@@ -274,71 +301,81 @@ func (p StatsPage) CasesLink(count string) string {
 }
 
 // StatsCasesPage lists the cases behind one count of the figures: the
-// numerator or the denominator of a figure, so that a reader can check it.
+// numerator or the denominator of a figure, so that a reader can check it,
+// one page at a time (the export holds them all).
 type StatsCasesPage struct {
 	Page
 	Unit, Flow, From, To, Count string
 	UnitName                    string
-	Cases                       []stats.FigureCase
-	Truncated                   bool
-	ExportHref, BackHref        string
+	// Total is the count the list is made of; Parts says it counts parts
+	// (one row per unit given a part), not cases.
+	Total, PageSize      int
+	Parts                bool
+	Cases                []stats.FigureCase
+	ExportHref, BackHref string
+	NextHref, FirstHref  string
 }
 
-// statsCasesList reads the request's unit, flow, period and count and lists
-// the cases.
-func (s *Server) statsCasesList(r *http.Request) (StatsCasesPage, error) {
+// statsCasesQuery reads the request's unit, flow, period, count and page.
+func (s *Server) statsCasesQuery(r *http.Request) (StatsCasesPage, stats.CaseQuery, error) {
 	unit, flow, from, to := s.statsForm(r, time.Now())
-	p := StatsCasesPage{Unit: unit, Flow: flow, From: from, To: to, Count: strings.TrimSpace(r.URL.Query().Get("count"))}
+	q := r.URL.Query()
+	p := StatsCasesPage{Unit: unit, Flow: flow, From: from, To: to, Count: strings.TrimSpace(q.Get("count"))}
 	if p.Count == "" {
 		p.Count = "cases"
 	}
-	if s.DB == nil {
-		return p, store.NotFound("统计功能未启用")
-	}
-	if _, ok := s.flowOf(flow); !ok {
-		return p, store.Invalidf("没有业务类型「%s」", flow)
-	}
-	f, _, err := casework.DayBounds(from)
+	sq, err := s.statsQuery(r.Context(), unit, flow, from, to)
 	if err != nil {
-		return p, store.Invalid("开始日期格式应为 2026-11-01")
+		return p, stats.CaseQuery{}, err
 	}
-	_, t, err := casework.DayBounds(to)
-	if err != nil {
-		return p, store.Invalid("结束日期格式应为 2026-11-30")
-	}
-	p.Cases, p.Truncated, err = stats.Cases(r.Context(), s.DB, actorOf(r), unit, flow, f, t, p.Count)
-	if err != nil {
-		return p, err
-	}
-	if u, err := stats.Rates(r.Context(), s.DB, actorOf(r), unit, flow, f, t, stats.DefaultWeights()); err == nil {
-		p.UnitName = u.Unit.Name
-	}
-	v := url.Values{"unit": {unit}, "flow": {flow}, "from": {from}, "to": {to}, "count": {p.Count}}
-	p.ExportHref = "/stats/cases/export.xlsx?" + v.Encode()
-	v.Del("count")
-	p.BackHref = "/stats?" + v.Encode()
-	return p, nil
+	return p, stats.CaseQuery{Query: sq, Count: p.Count, After: strings.TrimSpace(q.Get("after"))}, nil
 }
 
 func (s *Server) statsCases(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.statsCasesList(r)
+	p, q, err := s.statsCasesQuery(r)
 	if err != nil {
 		return err
 	}
+	actor := actorOf(r)
+	page, err := s.Stats.Cases(r.Context(), actor, q)
+	if err != nil {
+		return err
+	}
+	p.Cases, p.PageSize, p.Parts = page.Cases, stats.DefaultCasePage, strings.HasPrefix(p.Count, "parts_")
+	if u, err := s.Stats.ListRates(r.Context(), actor, q); err == nil {
+		p.UnitName = u.Unit.Name
+		p.Total, _ = u.CountOf(p.Count)
+	}
+	v := url.Values{"unit": {p.Unit}, "flow": {p.Flow}, "from": {p.From}, "to": {p.To}, "count": {p.Count}}
+	p.ExportHref = "/stats/cases/export.xlsx?" + v.Encode()
+	if q.After != "" {
+		p.FirstHref = "/stats/cases?" + v.Encode()
+	}
+	if page.Next != "" {
+		v.Set("after", page.Next)
+		p.NextHref = "/stats/cases?" + v.Encode()
+		v.Del("after")
+	}
+	v.Del("count")
+	p.BackHref = "/stats?" + v.Encode()
 	p.Page = s.page(r, "caseui.stats.cases_title", "stats")
 	return s.render(w, r, "stats_cases", p)
 }
 
+// statsCasesExport streams every case behind the count into the workbook,
+// whatever their number.
 func (s *Server) statsCasesExport(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.statsCasesList(r)
+	p, q, err := s.statsCasesQuery(r)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	title := fmt.Sprintf("%s %s %s 至 %s：%s", p.UnitName, p.Flow, p.From, p.To, p.Count)
-	if err := stats.WriteCasesXLSX(&buf, title, p.Cases); err != nil {
+	q.After = ""
+	actor := actorOf(r)
+	u, err := s.Stats.Rates(r.Context(), actor, q.Query)
+	if err != nil {
 		return err
 	}
-	xlsx.Serve(w, xlsx.FileName(time.Time{}, "统计工单", p.UnitName, p.Count, xlsx.Period(p.From, p.To)), buf.Bytes())
-	return nil
+	title := fmt.Sprintf("%s %s %s 至 %s：%s", u.Unit.Name, p.Flow, p.From, p.To, p.Count)
+	name := xlsx.FileName(time.Time{}, "统计工单", u.Unit.Name, p.Count, xlsx.Period(p.From, p.To))
+	return s.Stats.WriteCasesXLSX(r.Context(), xlsx.Stream(w, name), actor, q, title)
 }

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -102,4 +103,28 @@ func Serve(w http.ResponseWriter, name string, data []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(data)
+}
+
+// Stream returns a writer that sends a workbook as a download named name
+// while it is written, without holding it in memory: the headers go out
+// with the first byte, so a handler that fails before writing can still
+// answer with its error.
+func Stream(w http.ResponseWriter, name string) io.Writer {
+	return &streamWriter{w: w, name: name}
+}
+
+type streamWriter struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (s *streamWriter) Write(p []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		s.w.Header().Set("Content-Type", ContentType)
+		s.w.Header().Set("Content-Disposition", ContentDisposition(s.name))
+		s.w.Header().Set("X-Content-Type-Options", "nosniff")
+	}
+	return s.w.Write(p)
 }
