@@ -6,7 +6,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -14,75 +13,17 @@ import (
 	"time"
 
 	"grassroots/internal/access"
-	"grassroots/internal/auth"
-	"grassroots/internal/casework"
-	"grassroots/internal/catalog"
-	"grassroots/internal/dispatch"
 
-	"grassroots/internal/cockpit"
-
-	"grassroots/internal/civility"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
-	"grassroots/internal/org"
-	"grassroots/internal/pairing"
-	"grassroots/internal/party"
-	"grassroots/internal/province"
-	"grassroots/internal/report"
-	"grassroots/internal/service"
-	"grassroots/internal/staffing"
 	"grassroots/internal/store"
-	"grassroots/internal/taskforce"
-	"grassroots/internal/trust"
-	"grassroots/internal/volunteer"
-	"grassroots/internal/webhook"
-	"grassroots/internal/worktime"
+	"grassroots/internal/wiring"
 )
 
-// Deps are what the API needs from the rest of the program.
-type Deps struct {
-	DB    *store.DB
-	Log   *slog.Logger
-	Org   *org.Service
-	Auth  *auth.Service
-	Work  *worktime.Service
-	Cases *casework.Service
-	Lists *catalog.Service
-	// Service is the universal service window (便民服务).
-	Service *service.Service
-	// Msgs is the message catalogue of the input refusals (loaded when nil).
-	Msgs *i18n.Catalog
-	// The integration services, built once in main and shared with the
-	// UI; when nil, New builds them once (integrationDefaults).
-	Webhooks *webhook.Service
-	Province *province.Service
-	// Trust reveals sealed personal data (from Org's sealer when nil).
-	Trust *trust.Service
-	// Party is the party registry (members' links, co-building); main
-	// passes the one wired into Cases, else New builds one over Cases.
-	Party *party.Service
-	// Volunteer is the volunteer service records (built over DB when nil).
-	Volunteer *volunteer.Service
-	// Pairing, TaskForce and Staffing are the county's organisational
-	// ledgers (built over DB and Cases when nil).
-	Pairing   *pairing.Service
-	TaskForce *taskforce.Service
-	Staffing  *staffing.Service
-
-	// Civility is the civic behaviour records and points (built over DB
-	// and Cases when nil; main passes the one wired into Cases).
-	Civility *civility.Service
-	// Reports are the daily lists and the report card; main passes them,
-	// else New builds them over DB and Cases.
-	Reports *report.Service
-	// Dispatch is smart dispatch (suggestions, models); nil answers 404.
-	Dispatch *dispatch.Service
-
-	// Cockpit is the county cockpit (built over DB and the registries when
-	// nil).
-	Cockpit *cockpit.Service
-}
+// Deps are the program's services the API serves (built once in main;
+// New completes what a caller left out).
+type Deps = wiring.Services
 
 // Server is the JSON API.
 type Server struct {
@@ -93,54 +34,7 @@ type Server struct {
 
 // New registers every endpoint.
 func New(d Deps) *Server {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	if d.Msgs == nil {
-		d.Msgs = i18n.MustLoad()
-	}
-	d.integrationDefaults()
-	if d.Party == nil && d.Cases != nil {
-		d.Party = party.New(d.DB, d.Cases)
-		if d.Org != nil {
-			d.Party.UseSealer(d.Org.Sealer())
-		}
-	}
-	if d.Volunteer == nil && d.DB != nil {
-		d.Volunteer = volunteer.New(d.DB)
-	}
-	if d.Cases != nil {
-		if d.Pairing == nil {
-			d.Pairing = pairing.New(d.DB, d.Cases)
-		}
-		if d.TaskForce == nil {
-			d.TaskForce = taskforce.New(d.DB, d.Cases)
-		}
-	} else if d.DB != nil {
-		// No engine: the ledgers work, findings and work items cannot
-		// become cases.
-		if d.Pairing == nil {
-			d.Pairing = pairing.New(d.DB, nil)
-		}
-		if d.TaskForce == nil {
-			d.TaskForce = taskforce.New(d.DB, nil)
-		}
-	}
-	if d.Staffing == nil && d.DB != nil {
-		d.Staffing = staffing.New(d.DB)
-	}
-	if d.Civility == nil && d.DB != nil {
-		d.Civility = civility.New(d.DB, d.Cases)
-	}
-	if d.Reports == nil && d.Cases != nil {
-		d.Reports = report.New(d.DB, d.Cases)
-	}
-	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
-		d.Lists = catalog.NewService(d.DB)
-	}
-	if d.Cockpit == nil && d.DB != nil {
-		d.Cockpit = cockpit.New(d.DB, cockpit.Pillars(cockpit.Sources{Party: d.Party, Volunteer: d.Volunteer, Service: d.Service, Lists: d.Lists})...)
-	}
+	d.Complete()
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.route("GET /api/v1/openapi.json", s.openAPI)
 	// Anything else under /api/ is a JSON 405 when the path has endpoints

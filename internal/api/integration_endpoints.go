@@ -7,29 +7,8 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/province"
 	"grassroots/internal/store"
-	"grassroots/internal/trust"
 	"grassroots/internal/webhook"
 )
-
-// integrationDefaults builds, once, the integration services a caller did
-// not pass (main passes them; tests often do not): the webhook service, the
-// provincial exchange when there is a case engine, and the reveal service
-// when there is a sealer.
-func (d *Deps) integrationDefaults() {
-	if d.Webhooks == nil {
-		d.Webhooks = webhook.NewService(d.DB, d.Log)
-	}
-	if d.Province == nil && d.Cases != nil {
-		d.Province = province.NewService(d.DB, d.Cases, d.Log)
-	}
-	if d.Trust == nil && d.Org != nil && d.Org.Sealer() != nil {
-		var cases trust.CaseReader
-		if d.Cases != nil {
-			cases = d.Cases
-		}
-		d.Trust = trust.NewService(d.DB, d.Org.Sealer(), cases)
-	}
-}
 
 // integrationEndpoints registers webhook administration and the provincial
 // 12345 exchange, over the services in Deps; the outbox writers themselves

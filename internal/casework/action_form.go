@@ -43,14 +43,14 @@ func ActionFromForm(name string, f url.Values, files map[string][]*multipart.Fil
 		}
 		act.People = append(act.People, id)
 	}
-	num := func(k, msg string) (int64, error) {
+	num := func(k string, invalid error) (int64, error) {
 		v := get(k)
 		if v == "" {
 			return 0, nil
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, store.Invalid(msg)
+			return 0, invalid
 		}
 		return n, nil
 	}
@@ -59,19 +59,19 @@ func ActionFromForm(name string, f url.Values, files map[string][]*multipart.Fil
 		assignment = "assignment" // the old case page's name
 	}
 	var err error
-	if act.AssignmentID, err = num(assignment, "承办记录编号不正确"); err != nil {
+	if act.AssignmentID, err = num(assignment, store.Invalid("承办记录编号不正确")); err != nil {
 		return act, err
 	}
-	n, err := num("days", "延期天数应为整数")
+	n, err := num("days", store.Invalid("延期天数应为整数"))
 	if err != nil {
 		return act, err
 	}
 	act.Days = int(n)
-	if n, err = num("rating", "评价应为1至5分"); err != nil {
+	if n, err = num("rating", store.Invalid("评价应为1至5分")); err != nil {
 		return act, err
 	}
 	act.Rating = int(n)
-	if n, err = num("version", "表单版本号不正确，请刷新页面后重试"); err != nil {
+	if n, err = num("version", store.Invalid("表单版本号不正确，请刷新页面后重试")); err != nil {
 		return act, err
 	}
 	act.Version = int(n)

@@ -62,11 +62,17 @@ func (s *Service) DecideAccess(ctx context.Context, req AccessRequest) (AccessDe
 // 根据职责准入清单，县住房和城乡建设局不得将“…”事项交由南浦街道办理（清单第3版）.
 // Requests the rule does not apply to return nil and are not recorded.
 func (s *Service) CheckAccess(ctx context.Context, req AccessRequest) error {
+	return s.recordRefusal(ctx, func(tx *store.Tx) error { return s.CheckAccessTx(ctx, tx, req) })
+}
+
+// recordRefusal runs a check in a transaction of its own and commits it when
+// the check refuses (ErrForbidden), so that the refused attempt stays on
+// record; the refusal is then returned.
+func (s *Service) recordRefusal(ctx context.Context, check func(tx *store.Tx) error) error {
 	var refusal error
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		err := s.CheckAccessTx(ctx, tx, req)
+		err := check(tx)
 		if errors.Is(err, store.ErrForbidden) {
-			// Commit: the refused attempt must stay on record.
 			refusal = err
 			return nil
 		}

@@ -502,19 +502,7 @@ func (s *Service) CheckDecisionTx(ctx context.Context, tx *store.Tx, req Decisio
 // CheckDecision is CheckDecisionTx in a transaction of its own: a refused
 // decision stays on record after the caller's transaction rolled back.
 func (s *Service) CheckDecision(ctx context.Context, req DecisionRequest) error {
-	var refusal error
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		err := s.CheckDecisionTx(ctx, tx, req)
-		if errors.Is(err, store.ErrForbidden) {
-			refusal = err
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return refusal
+	return s.recordRefusal(ctx, func(tx *store.Tx) error { return s.CheckDecisionTx(ctx, tx, req) })
 }
 
 // routeMatter names the county department with primary responsibility for

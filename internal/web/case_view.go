@@ -54,6 +54,17 @@ type ActionView struct {
 	// is smart dispatch's box for its unit (nil without a model).
 	Dispatches bool
 	Suggest    *SuggestBox
+	// Fields are its flow-specific inputs (Needs.Fields), with the values
+	// a package offers for them (casework.OfferFieldOptions).
+	Fields []ActionField
+}
+
+// ActionField is one flow-specific input of an action's form: a choice
+// when Offered (the values the field's package offers), else free text.
+type ActionField struct {
+	Name    string
+	Offered bool
+	Options []Option
 }
 
 // PartOption is a part an action may act on; Party is its row's key in the
@@ -270,6 +281,19 @@ func (s *Server) caseViewPage(r *http.Request, no string) (CaseViewPage, error) 
 			p.MatterName = m.Name
 		}
 	}
+	for i := range p.Actions {
+		for j := range p.Actions[i].Fields {
+			f := &p.Actions[i].Fields[j]
+			opts, offered, err := s.Cases.FieldOptions(ctx, actor, d.Case, f.Name)
+			if err != nil {
+				return p, err
+			}
+			f.Offered = offered
+			for _, o := range opts {
+				f.Options = append(f.Options, Option{o.Value, o.Label})
+			}
+		}
+	}
 	for _, a := range p.Actions {
 		if a.Needs.Matter {
 			if p.Matters, err = s.matterOptions(ctx, actor, d.Case.MatterCode); err != nil {
@@ -381,6 +405,9 @@ func (s *Server) fillCaseView(p *CaseViewPage, allowed []casework.ActionSpec, no
 		}
 		if st := spec.FileStage(); st != "" {
 			v.Files, v.Stage = true, st
+		}
+		for _, f := range spec.Needs.Fields {
+			v.Fields = append(v.Fields, ActionField{Name: f})
 		}
 		if len(spec.Assignments) > 1 {
 			for _, id := range spec.Assignments {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -250,18 +249,29 @@ func (s *Server) coordExport(flow string) handler {
 		if err != nil {
 			return err
 		}
+		// The whole list, page by page (keyset), streamed into the
+		// workbook: no cap, so every row a figure counts can be checked.
 		f.Limit = 5000
-		var all []casework.CoordRow
-		for {
-			page, err := s.Cases.CoordList(r.Context(), actorOf(r), f)
-			if err != nil {
-				return err
+		first, err := s.Cases.CoordList(r.Context(), actorOf(r), f)
+		if err != nil {
+			return err
+		}
+		page := &first
+		next := func() ([]casework.CoordRow, error) {
+			if page == nil {
+				return nil, nil
 			}
-			all = append(all, page.Rows...)
-			if page.Next == "" || len(all) >= 50000 {
-				break
+			rows, more := page.Rows, page.Next
+			page = nil
+			if more != "" {
+				f.Before = more
+				p, err := s.Cases.CoordList(r.Context(), actorOf(r), f)
+				if err != nil {
+					return nil, err
+				}
+				page = &p
 			}
-			f.Before = page.Next
+			return rows, nil
 		}
 		// The sheet and the file are named by the flow's label, in Chinese,
 		// and the file by what was filtered: 吹哨报到-南浦街道-超期-20261203.xlsx.
@@ -285,15 +295,10 @@ func (s *Server) coordExport(flow string) handler {
 				status = zh(fl.StateKey(f.Status))
 			}
 		}
-		if f.Township != "" && len(all) > 0 {
-			township = all[0].TownshipName
+		if f.Township != "" && len(first.Rows) > 0 {
+			township = first.Rows[0].TownshipName
 		}
-		var b bytes.Buffer
-		if err := s.Reports.WriteCoordXLSX(&b, name, all); err != nil {
-			return err
-		}
-		xlsx.Serve(w, xlsx.FileName(time.Now(), name, township, kind, status), b.Bytes())
-		return nil
+		return s.Reports.WriteCoordPagesXLSX(xlsx.Stream(w, xlsx.FileName(time.Now(), name, township, kind, status)), name, next)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"grassroots/internal/open311"
 	"grassroots/internal/store"
-	"grassroots/internal/trust"
 	"grassroots/internal/webhook"
 )
 
@@ -68,25 +67,6 @@ func (s *Server) integrationRoutes() {
 }
 
 func (s *Server) webhooks() *webhook.Service { return s.Webhooks }
-
-// integrationDefaults builds, once, the integration services a caller did
-// not pass (main passes them; tests often do not): the webhook service, the
-// api_key store, and the reveal service when there is a sealer.
-func (d *Deps) integrationDefaults() {
-	if d.Webhooks == nil {
-		d.Webhooks = webhook.NewService(d.DB, d.Log)
-	}
-	if d.Keys == nil {
-		d.Keys = open311.NewKeys(d.DB)
-	}
-	if d.Trust == nil && d.Org != nil && d.Org.Sealer() != nil {
-		var cases trust.CaseReader
-		if d.Cases != nil {
-			cases = d.Cases
-		}
-		d.Trust = trust.NewService(d.DB, d.Org.Sealer(), cases)
-	}
-}
 
 func integrationID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)

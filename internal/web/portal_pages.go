@@ -130,7 +130,7 @@ type portal struct {
 
 // portalRoutes registers the residents' portal.
 func (s *Server) portalRoutes() {
-	l := s.Portal.withDefaults()
+	l := s.Portal.WithDefaults()
 	p := &portal{s: s, limits: l, reports: NewRateLimiter(l.Reports), tracks: NewRateLimiter(l.Tracks), feedbacks: NewRateLimiter(l.Feedback)}
 	s.mux.HandleFunc("GET /portal", s.h(p.home))
 	s.mux.HandleFunc("GET /portal/report", s.h(p.reportForm))

@@ -6,50 +6,18 @@ import (
 	"time"
 
 	"grassroots/internal/clientaddr"
+	"grassroots/internal/wiring"
 )
 
-// RateLimit is a token bucket's size and refill: at most Events in a burst,
-// refilled at Events per Per.
-type RateLimit struct {
-	Events int
-	Per    time.Duration
-}
-
-// PortalLimits are the residents' portal's limits per client address. Zero
-// fields take the defaults (DefaultPortalLimits).
-type PortalLimits struct {
-	// Reports limits new reports (default 10 an hour).
-	Reports RateLimit
-	// Tracks limits lookups by number and last four digits, and ratings;
-	// wrong combinations count like right ones (default 60 an hour).
-	Tracks RateLimit
-	// Feedback limits the day's feedback pages (default 300 an hour).
-	Feedback RateLimit
-}
+// RateLimit and PortalLimits are the portal's limits, set in the program's
+// wiring (wiring.Services.Portal).
+type (
+	RateLimit    = wiring.RateLimit
+	PortalLimits = wiring.PortalLimits
+)
 
 // DefaultPortalLimits are the limits used for zero fields of PortalLimits.
-func DefaultPortalLimits() PortalLimits {
-	return PortalLimits{
-		Reports:  RateLimit{Events: 10, Per: time.Hour},
-		Tracks:   RateLimit{Events: 60, Per: time.Hour},
-		Feedback: RateLimit{Events: 300, Per: time.Hour},
-	}
-}
-
-// withDefaults fills the zero fields of l.
-func (l PortalLimits) withDefaults() PortalLimits {
-	d := DefaultPortalLimits()
-	if l.Reports.Events <= 0 || l.Reports.Per <= 0 {
-		l.Reports = d.Reports
-	}
-	if l.Tracks.Events <= 0 || l.Tracks.Per <= 0 {
-		l.Tracks = d.Tracks
-	}
-	if l.Feedback.Events <= 0 || l.Feedback.Per <= 0 {
-		l.Feedback = d.Feedback
-	}
-	return l
-}
+func DefaultPortalLimits() PortalLimits { return wiring.DefaultPortalLimits() }
 
 // maxBuckets bounds the memory of a limiter: past it, buckets that have
 // refilled completely (which behave like new ones) are dropped.

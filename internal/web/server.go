@@ -9,87 +9,18 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"strings"
 
-	"grassroots/internal/auth"
-	"grassroots/internal/casework"
-	"grassroots/internal/catalog"
-	"grassroots/internal/dispatch"
-
-	"grassroots/internal/cockpit"
-
-	"grassroots/internal/civility"
 	"grassroots/internal/httperr"
 	"grassroots/internal/i18n"
 	"grassroots/internal/input"
-	"grassroots/internal/open311"
-	"grassroots/internal/org"
-	"grassroots/internal/pairing"
-	"grassroots/internal/party"
-	"grassroots/internal/patrol"
-	"grassroots/internal/report"
-	"grassroots/internal/service"
-	"grassroots/internal/staffing"
-	"grassroots/internal/store"
-	"grassroots/internal/taskforce"
-	"grassroots/internal/trust"
-	"grassroots/internal/volunteer"
-	"grassroots/internal/webhook"
-	"grassroots/internal/worktime"
+	"grassroots/internal/wiring"
 )
 
-// Deps are what the web UI needs from the rest of the program.
-type Deps struct {
-	DB    *store.DB
-	Log   *slog.Logger
-	Msgs  *i18n.Catalog
-	Org   *org.Service
-	Auth  *auth.Service
-	Work  *worktime.Service
-	Cases *casework.Service
-	Lists *catalog.Service
-	// Service is the universal service window (便民服务).
-	Service *service.Service
-	Secure  bool // cookies carry Secure (behind TLS)
-	// Portal are the residents' portal's rate limits (zero fields: defaults).
-	Portal PortalLimits
-	// The integration services, built once in main and shared with the
-	// API; when nil, New builds them once (integrationDefaults).
-	Webhooks *webhook.Service
-	Keys     *open311.Keys
-	// Trust reveals sealed personal data (from Org's sealer when nil).
-	Trust *trust.Service
-	// Party is the party registry (members' links, co-building); main
-	// passes the one wired into Cases, else New builds one over Cases.
-	Party *party.Service
-	// Volunteer is the volunteer service records (built over DB when nil).
-	Volunteer *volunteer.Service
-	// Pairing, TaskForce and Staffing are the county's organisational
-	// ledgers (built over DB and Cases when nil).
-	Pairing   *pairing.Service
-	TaskForce *taskforce.Service
-	Staffing  *staffing.Service
-
-	// Civility is the civic behaviour records and points (built over DB
-	// and Cases when nil; main passes the one wired into Cases).
-	Civility *civility.Service
-	// Reports are the daily lists, the report card and the exports; main
-	// passes them, else New builds them over DB and Cases.
-	Reports *report.Service
-	// Patrol is the grid workers' patrol log (built over DB when nil).
-	Patrol *patrol.Service
-	// Dispatch is smart dispatch (suggestions, models); nil shows none.
-	Dispatch *dispatch.Service
-
-	// Cockpit is the county cockpit and its monthly reports (built over DB
-	// and the registries when nil).
-	Cockpit *cockpit.Service
-	// TilesDir is the county's own offline map tiles ({z}/{x}/{y}.png),
-	// drawn beneath the maps' outlines; "" draws none (docs/DEPLOY.md).
-	TilesDir string
-}
+// Deps are the program's services the web UI serves (built once in main;
+// New completes what a caller left out).
+type Deps = wiring.Services
 
 // Server is the web UI.
 type Server struct {
@@ -101,61 +32,11 @@ type Server struct {
 
 // New parses every page template and registers the routes.
 func New(d Deps) (*Server, error) {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	if d.Msgs == nil {
-		d.Msgs = i18n.MustLoad()
-	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	d.integrationDefaults()
-	if d.Volunteer == nil && d.DB != nil {
-		d.Volunteer = volunteer.New(d.DB)
-	}
-	if d.Party == nil && d.Cases != nil {
-		d.Party = party.New(d.DB, d.Cases)
-		if d.Org != nil {
-			d.Party.UseSealer(d.Org.Sealer())
-		}
-	}
-	if d.Patrol == nil && d.DB != nil && d.Org != nil {
-		d.Patrol = patrol.New(d.DB, d.Org)
-	}
-	if d.Cases != nil {
-		if d.Pairing == nil {
-			d.Pairing = pairing.New(d.DB, d.Cases)
-		}
-		if d.TaskForce == nil {
-			d.TaskForce = taskforce.New(d.DB, d.Cases)
-		}
-	} else if d.DB != nil {
-		// No engine: the ledgers work, findings and work items cannot
-		// become cases.
-		if d.Pairing == nil {
-			d.Pairing = pairing.New(d.DB, nil)
-		}
-		if d.TaskForce == nil {
-			d.TaskForce = taskforce.New(d.DB, nil)
-		}
-	}
-	if d.Staffing == nil && d.DB != nil {
-		d.Staffing = staffing.New(d.DB)
-	}
-	if d.Civility == nil && d.DB != nil {
-		d.Civility = civility.New(d.DB, d.Cases)
-	}
-	if d.Reports == nil && d.Cases != nil {
-		d.Reports = report.New(d.DB, d.Cases)
-	}
-	if d.Lists == nil && d.DB != nil { // the category tree is the catalogue's
-		d.Lists = catalog.NewService(d.DB)
-	}
-	if d.Cockpit == nil && d.DB != nil {
-		d.Cockpit = cockpit.New(d.DB, cockpit.Pillars(cockpit.Sources{Party: d.Party, Volunteer: d.Volunteer, Service: d.Service, Lists: d.Lists})...)
-	}
+	d.Complete()
 	s := &Server{Deps: d, pages: pages, mux: newRouteMux(), tiles: tilesURL(d.TilesDir)}
 	s.routes()
 	return s, nil

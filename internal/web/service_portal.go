@@ -66,7 +66,7 @@ type servicePortal struct {
 }
 
 func (s *Server) servicePortalRoutes() {
-	l := s.Portal.withDefaults()
+	l := s.Portal.WithDefaults()
 	p := &servicePortal{s: s, applies: NewRateLimiter(l.Reports), reads: NewRateLimiter(l.Tracks), kept: newUploadStash(time.Now)}
 	s.mux.HandleFunc("GET /portal/service", s.h(p.items))
 	s.mux.HandleFunc("GET /portal/service/items/{code}", s.h(p.form))

@@ -276,7 +276,7 @@ func Rows() []Row {
 		add(Row{Flow: "civility_appeal", Action: action, Open: CommunityA, In: ap, Body: body.Act, Allow: allow})
 	}
 	a("uphold", st("uphold"), TownA, CommunityA)
-	a("revise", st("revise"), TownA, CommunityA)
+	a("revise", st("revise", fields("item", "N-PARK-MINOR")), TownA, CommunityA)
 	a("withdraw", st("withdraw"), TownA, CommunityA)
 	a("supervise", st("supervise"), Supervisor)
 	a("comment", st("comment"), sees()...)
