@@ -32,6 +32,12 @@ type config struct {
 	KeyFile   string
 	// DataDir holds the attachments (--data-dir; default the key file's folder).
 	DataDir string
+	// DBReplica is a PostgreSQL streaming replica of DB for the reads that
+	// tolerate staleness (serve --db-replica, replica_reads.go).
+	DBReplica string
+	// ReplicaMaxLag is how stale the replica may be, ReplicaCheck how often
+	// it is checked.
+	ReplicaMaxLag, ReplicaCheck time.Duration
 	// AuditKeyFile holds the audit-trail key (--audit-key-file; default
 	// beside KeyFile); AuditCheckpoints is the file the server appends the
 	// audit trail's checkpoints to (--audit-checkpoints): audit_checkpoints.go.
@@ -176,6 +182,11 @@ func printEnvOnly(w io.Writer, fs *flag.FlagSet, cfg *config) {
 func serveFlags(cfg *config) *flag.FlagSet {
 	fs := newFlags("serve", cfg)
 	stringFlag(fs, &cfg.Addr, "addr", "GRASSROOTS_ADDR", "localhost:8080", "address to listen on")
+	stringFlag(fs, &cfg.DBReplica, "db-replica", "GRASSROOTS_DB_REPLICA", "", "postgres:// URL of a streaming replica of --db: lists, search, figures, the cockpit and Open311 GET read it while it is within --db-replica-max-lag; a user's own writes are read from the primary until the replica has them (default: none)")
+	durationFlag(fs, cfg, &cfg.ReplicaMaxLag, "db-replica-max-lag", "GRASSROOTS_DB_REPLICA_MAX_LAG", defaultReplicaMaxLag,
+		"how far the replica may be behind the primary and still take reads; further behind, or gone, reads go to the primary")
+	durationFlag(fs, cfg, &cfg.ReplicaCheck, "db-replica-check", "GRASSROOTS_DB_REPLICA_CHECK", defaultReplicaCheck,
+		"how often the server checks the replica's lag (two one-row queries)")
 	boolFlag(fs, cfg, &cfg.Demo, "demo", "GRASSROOTS_DEMO", "load Pucheng demo data into an empty database")
 	addAuditCheckpointsFlag(fs, cfg)
 	durationFlag(fs, cfg, &cfg.AuditCheckpointInterval, "audit-checkpoint-interval", "GRASSROOTS_AUDIT_CHECKPOINT_INTERVAL", defaultAuditCheckpointInterval,

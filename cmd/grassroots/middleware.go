@@ -40,6 +40,9 @@ func (a *app) newMetrics() *metrics {
 	if db.R != db.W {
 		reg.MustRegister(collectors.NewDBStatsCollector(db.R, "reader"))
 	}
+	if db.HasReplica() {
+		reg.MustRegister(newReplicaCollector(db))
+	}
 	a.observers().register(reg)
 	return m
 }

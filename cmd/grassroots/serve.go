@@ -39,6 +39,7 @@ import (
 	"grassroots/internal/volunteer"
 	"grassroots/internal/web"
 	"grassroots/internal/webhook"
+	"grassroots/internal/wiring"
 	"grassroots/internal/worktime"
 )
 
@@ -60,6 +61,9 @@ func runServe(ctx context.Context, _ *config, args []string, out io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	if err := attachReplica(ctx, cfg, db, log); err != nil {
+		return err
+	}
 	app, err := newApp(ctx, cfg, db, log)
 	if err != nil {
 		return err
@@ -312,15 +316,17 @@ func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 
 // handler assembles the whole HTTP surface.
 func (a *app) handler() (http.Handler, error) {
-	w, err := web.New(web.Deps{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Keys: a.keys, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports, TilesDir: a.cfg.TilesDir,
-		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit})
+	// One set of services for the UI and the API: the same outbox, registry
+	// and cockpit behind both.
+	services := wiring.Services{DB: a.db, Log: a.log, Msgs: a.msgs, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
+		Webhooks: a.webhooks, Keys: a.keys, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports,
+		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit, TilesDir: a.cfg.TilesDir}
+	services.Complete()
+	w, err := web.New(services)
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(api.Deps{DB: a.db, Log: a.log, Org: a.org, Auth: a.auth, Work: a.work, Cases: a.cases, Lists: a.lists, Service: a.service,
-		Webhooks: a.webhooks, Province: a.province, Trust: a.trust, Party: a.party, Volunteer: a.volunteer, Civility: a.civility, Reports: a.reports,
-		Dispatch: a.dispatch, Pairing: a.pairing, TaskForce: a.taskforce, Staffing: a.staffing, Cockpit: a.cockpit})
+	apiSrv := api.New(services)
 	m := a.newMetrics()
 	a.m = m
 	res := clientaddr.Resolver{Trusted: a.cfg.TrustedProxies}
@@ -352,7 +358,7 @@ func (a *app) handler() (http.Handler, error) {
 	mux.Handle("GET /metrics", a.metricsGate(res, m.handler()))
 	// res.Middleware is outermost: it decides the client once, for the
 	// rate limits, the login throttle, the cookies and the logs.
-	return res.Middleware(requestIDs(res, accessLog(a.log, m.instrument(securityHeaders(newAdmission(a.cfg.maxWrites(), a.cfg.writeQueue(), m.reg).limit(guardInput(compress(mux), w, apiSrv, a.msgs))))))), nil
+	return res.Middleware(requestIDs(res, accessLog(a.log, m.instrument(securityHeaders(newAdmission(a.cfg.maxWrites(), a.cfg.writeQueue(), m.reg).limit(guardInput(compress(a.readReplica(mux)), w, apiSrv, a.msgs))))))), nil
 }
 
 // metricsGate serves /metrics on the main listener only to a peer that is a

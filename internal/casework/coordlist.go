@@ -182,7 +182,7 @@ func (s *Service) CoordList(ctx context.Context, actor access.Actor, f CoordFilt
 		limit = 100
 	}
 	limit = min(limit, 5000)
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.no, c.flow, c.kind, c.title, c.status, c.priority, COALESCE(o.name, ''), COALESCE(t.name, ''),
+	rows, err := s.db.Reader(ctx).Query(ctx, `SELECT c.id, c.no, c.flow, c.kind, c.title, c.status, c.priority, COALESCE(o.name, ''), COALESCE(t.name, ''),
 		COALESCE(p.name, ''), COALESCE(g.name, ''), COALESCE(cat.name, ''), COALESCE(l.name, ''), c.overdue, c.supervisions, c.handle_due_at, c.created_at, c.closed_at
 		FROM cases c
 		LEFT JOIN units o ON o.id = c.opened_by_unit_id
@@ -232,7 +232,7 @@ func (s *Service) CoordList(ctx context.Context, actor access.Actor, f CoordFilt
 	}
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		prows, err := s.db.Query(ctx, `SELECT a.case_id, u.name, COALESCE(pe.name, ''), a.role, a.status, COALESCE(a.rating, 0), a.reported_at, a.overdue, a.escalated
+		prows, err := s.db.Reader(ctx).Query(ctx, `SELECT a.case_id, u.name, COALESCE(pe.name, ''), a.role, a.status, COALESCE(a.rating, 0), a.reported_at, a.overdue, a.escalated
 			FROM assignments a JOIN units u ON u.id = a.unit_id LEFT JOIN people pe ON pe.id = a.person_id
 			WHERE a.case_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY a.id`, chunk...)
 		if err != nil {
@@ -316,7 +316,7 @@ func (s *Service) EnforcementZones(ctx context.Context, actor access.Actor) ([]Z
 	where := map[int64]place{}
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := s.db.Query(ctx, `SELECT c.id, COALESCE(t.code, ''), COALESCE(t.name, ''), COALESCE(g.code, ''), COALESCE(g.name, '')
+		rows, err := s.db.Reader(ctx).Query(ctx, `SELECT c.id, COALESCE(t.code, ''), COALESCE(t.name, ''), COALESCE(g.code, ''), COALESCE(g.name, '')
 			FROM cases c LEFT JOIN units t ON t.id = c.township_unit_id LEFT JOIN units g ON g.id = c.grid_unit_id
 			WHERE c.id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, chunk...)
 		if err != nil {

@@ -484,7 +484,7 @@ func (s *Service) inboxRows(ctx context.Context, q *inboxQuery, cur *inboxCursor
 		" JOIN cases c ON c.id = pg.cid LEFT JOIN assignments a ON " + assignment + inboxJoins +
 		" ORDER BY pg.cat DESC, pg.cid DESC, pg.aid DESC"
 	args = append(args, limit)
-	rows, err := s.db.Query(ctx, query, args...)
+	rows, err := s.db.Reader(ctx).Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
@@ -625,12 +625,12 @@ func (s *Service) Counts(ctx context.Context, actor access.Actor, now time.Time)
 	pre := append([]any{store.Millis(now.Add(DefaultNearWithin))}, largs...)
 	args = append(append(pre, largs...), args...)
 	var toSign, held, near, overdue int
-	if err := s.db.QueryRow(ctx, query, args...).Scan(&toSign, &held, &near, &overdue); err != nil {
+	if err := s.db.Reader(ctx).QueryRow(ctx, query, args...).Scan(&toSign, &held, &near, &overdue); err != nil {
 		return nil, fmt.Errorf("inbox counts: %w", err)
 	}
 	cscope, cargs := inboxCaseScope(actor)
 	var revisit int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE c.closed_at IS NULL AND c.answered_at IS NOT NULL
+	err := s.db.Reader(ctx).QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE c.closed_at IS NULL AND c.answered_at IS NOT NULL
 		AND (c.revisited_at IS NULL OR c.revisited_at < c.answered_at) AND `+cscope, cargs...).Scan(&revisit)
 	if err != nil {
 		return nil, fmt.Errorf("inbox counts: %w", err)

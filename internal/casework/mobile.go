@@ -109,7 +109,7 @@ func (s *Service) GridWork(ctx context.Context, actor access.Actor, now time.Tim
 // workCases reads GridCase rows: the query continues after the case's
 // columns with the part status, two ordering columns and FROM.
 func (s *Service) workCases(ctx context.Context, rest string, args ...any) ([]GridCase, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(cat.name, ''), c.address, COALESCE(g.name, ''), c.on_spot,
+	rows, err := s.db.Reader(ctx).Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(cat.name, ''), c.address, COALESCE(g.name, ''), c.on_spot,
 			c.created_at, c.updated_at, c.flow, `+rest+` LIMIT ?`, append(args, MaxGridWorkRows)...)
 	if err != nil {
 		return nil, fmt.Errorf("grid work: %w", err)
@@ -132,7 +132,7 @@ func (s *Service) workCases(ctx context.Context, rest string, args ...any) ([]Gr
 }
 
 func (s *Service) gridCases(ctx context.Context, where string, args []any, order string) ([]GridCase, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(cat.name, ''), c.address, COALESCE(g.name, ''), c.on_spot,
+	rows, err := s.db.Reader(ctx).Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(cat.name, ''), c.address, COALESCE(g.name, ''), c.on_spot,
 			c.created_at, c.updated_at
 		FROM cases c
 		LEFT JOIN units g ON g.id = c.grid_unit_id

@@ -77,7 +77,7 @@ func (s *Service) Nearby(ctx context.Context, actor access.Actor, lng, lat float
 	scope, sargs := inboxCaseScope(actor)
 	args := []any{category, lng - dLng, lng + dLng, lat - dLat, lat + dLat}
 	args = append(args, sargs...)
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(k.name, ''), c.address, c.created_at, c.lng, c.lat
+	rows, err := s.db.Reader(ctx).Query(ctx, `SELECT c.no, c.title, c.status, COALESCE(k.name, ''), c.address, c.created_at, c.lng, c.lat
 		FROM cases c JOIN categories k ON k.id = c.category_id
 		WHERE k.code = ? AND c.closed_at IS NULL
 			AND c.lng >= ? AND c.lng <= ? AND c.lat >= ? AND c.lat <= ?

@@ -161,7 +161,7 @@ func (s *Service) searchConditionProbe(ctx context.Context, q string, probe int)
 		// rare one drives the query, as reading newest first would go
 		// through every case before finding its few.
 		var common int
-		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)`, match, probe).Scan(&common); err != nil {
+		if err := s.db.Reader(ctx).QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)`, match, probe).Scan(&common); err != nil {
 			return "", nil, fmt.Errorf("search: %w", err)
 		}
 		if common >= probe {
@@ -185,7 +185,7 @@ func (s *Service) searchConditionProbe(ctx context.Context, q string, probe int)
 		// letters and digits (see Tokens), and a parameter would let a cached
 		// generic plan read the whole table instead of the GIN index.
 		lit := "ARRAY['" + strings.Join(whole, "','") + "']::text[]"
-		rows, err := s.db.Query(ctx, `SELECT case_id FROM case_search WHERE tokens @> `+lit+` LIMIT `+strconv.Itoa(probe))
+		rows, err := s.db.Reader(ctx).Query(ctx, `SELECT case_id FROM case_search WHERE tokens @> `+lit+` LIMIT `+strconv.Itoa(probe))
 		if err != nil {
 			return "", nil, fmt.Errorf("search: %w", err)
 		}

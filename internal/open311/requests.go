@@ -260,7 +260,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, f format)
 			}
 		}
 	}
-	rows, err := h.db.Query(ctx, `SELECT `+requestColumns+requestFrom+` WHERE `+strings.Join(where, " AND ")+
+	rows, err := h.db.Reader(ctx).Query(ctx, `SELECT `+requestColumns+requestFrom+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY c.created_at DESC, c.id DESC LIMIT `+strconv.Itoa(size)+` OFFSET `+strconv.Itoa((page-1)*size), args...)
 	if err != nil {
 		return fmt.Errorf("list requests: %w", err)
@@ -336,7 +336,7 @@ func (h *Handler) listUpdates(w http.ResponseWriter, r *http.Request, f format) 
 		}
 		where, args = append(where, `e.at >= ? AND e.at <= ?`), append(args, store.Millis(from), store.Millis(to))
 	}
-	rows, err := h.db.Query(ctx, `SELECT e.id, c.no, c.flow, e.to_status, e.at, e.public_text, c.closed_at FROM case_events e JOIN cases c ON c.id = e.case_id
+	rows, err := h.db.Reader(ctx).Query(ctx, `SELECT e.id, c.no, c.flow, e.to_status, e.at, e.public_text, c.closed_at FROM case_events e JOIN cases c ON c.id = e.case_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY e.at DESC, e.id DESC LIMIT `+strconv.Itoa(size)+` OFFSET `+strconv.Itoa((page-1)*size), args...)
 	if err != nil {
 		return fmt.Errorf("list updates: %w", err)

@@ -101,7 +101,7 @@ func (h *Handler) services(ctx context.Context, code string) ([]service, error) 
 		q += ` AND c.code = ?`
 		args = append(args, code)
 	}
-	rows, err := h.db.Query(ctx, q+` ORDER BY c.sort, c.code`, args...)
+	rows, err := h.db.Reader(ctx).Query(ctx, q+` ORDER BY c.sort, c.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}

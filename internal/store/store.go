@@ -58,6 +58,10 @@ type DB struct {
 	ckpt *checkpointer
 	// commitObs is told of every commit (ObserveCommits, observe.go).
 	commitObs atomic.Pointer[CommitObserver]
+	// queryObs is told of every read outside a transaction (ObserveQueries).
+	queryObs atomic.Pointer[QueryObserver]
+	// replica takes the reads that allow it (AttachReplica, replica.go).
+	replica *replica
 }
 
 // IsPostgres reports whether a data source names a PostgreSQL database.
@@ -69,22 +73,10 @@ func IsPostgres(dsn string) bool {
 // It does not migrate; call Migrate for that.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	if IsPostgres(dsn) {
-		cfg, err := pgx.ParseConfig(dsn)
+		pool, err := openPostgresPool(dsn, 0)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, err
 		}
-		// Just-in-time compilation costs ~100 ms per query whose estimate
-		// crosses jit_above_cost, and the page queries (read newest first,
-		// stop after a page) carry huge estimates they never pay: a 2 ms
-		// search took 120 ms with it (docs/PERFORMANCE.md). Off unless the
-		// URL asks for it (?jit=on).
-		if _, ok := cfg.RuntimeParams["jit"]; !ok {
-			cfg.RuntimeParams["jit"] = "off"
-		}
-		pool := stdlib.OpenDB(*cfg)
-		pool.SetMaxOpenConns(20)
-		pool.SetMaxIdleConns(10)
-		pool.SetConnMaxIdleTime(5 * time.Minute)
 		if err := pool.PingContext(ctx); err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
@@ -136,8 +128,35 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// Close stops the checkpointer and closes the pools.
+// openPostgresPool opens (without connecting) a pool on a postgres:// URL,
+// the primary's or a replica's; connectTimeout, when not 0, is the
+// default for a URL that sets none.
+func openPostgresPool(dsn string, connectTimeout time.Duration) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	// Just-in-time compilation costs ~100 ms per query whose estimate
+	// crosses jit_above_cost, and the page queries (read newest first,
+	// stop after a page) carry huge estimates they never pay: a 2 ms
+	// search took 120 ms with it (docs/PERFORMANCE.md). Off unless the
+	// URL asks for it (?jit=on).
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(10)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return pool, nil
+}
+
+// Close stops the checkpointer and the replica's checker and closes the pools.
 func (db *DB) Close() error {
+	db.replica.close()
 	db.ckpt.close()
 	db.wStmts.close()
 	db.rStmts.close()
@@ -323,6 +342,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // QueryRow runs a `?`-placeholder query on the reader pool; the row's Scan
 // returns normalised errors (ErrNotFound for no row).
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	db.observeQuery(query)
 	query = db.Rebind(query)
 	if st := db.rStmts.get(ctx, query); st != nil {
 		return &Row{st.QueryRowContext(ctx, args...)}
@@ -357,6 +377,7 @@ type Querier interface {
 
 // Query runs a `?`-placeholder query on the reader pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db.observeQuery(query)
 	query = db.Rebind(query)
 	if st := db.rStmts.get(ctx, query); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
