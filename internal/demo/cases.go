@@ -697,7 +697,7 @@ func (p *demoPlanner) plan(ctx context.Context) error {
 		scenario string
 		n        int
 	}{
-		{"closed_satisfied", 92}, {"closed_basic", 24}, {"closed_unsatisfied", 6}, {"closed_unresolved", 4},
+		{"closed_satisfied", 88}, {"closed_basic", 24}, {"closed_unsatisfied", 6}, {"closed_unreached", 4}, {"closed_unresolved", 4},
 		{"reopened_closed", 6}, {"reopened_in_hand", 3}, {"returned_closed", 9}, {"returned_waiting", 2},
 		{"extended_closed", 7}, {"extension_pending", 2}, {"extension_refused", 1}, {"supported_closed", 6},
 		{"overdue_closed", 8}, {"overdue_in_hand", 6}, {"received", 4}, {"to_sign", 10}, {"in_hand", 14}, {"answered", 12},
@@ -804,6 +804,13 @@ func (p *demoPlanner) hotline(scenario string, i int) {
 		sign()
 		answer(quick())
 		revisit(map[string]string{"closed_satisfied": casework.Satisfied, "closed_basic": casework.Basic, "closed_unsatisfied": casework.Unsatisfied}[scenario])
+	case "closed_unreached":
+		// Three calls, no answer: the case closes, and the revisit counts
+		// beside 满意率 (未联系上), never in its denominator.
+		sign()
+		answer(quick())
+		c.add(wm(p.n(30, 300)), byCallCentre, casework.Action{Name: "revisit", Resolved: ptrBool(true), Satisfaction: casework.Unreached,
+			Note: "回访电话三次均无人接听，按规定办结。"})
 	case "closed_unresolved":
 		sign()
 		answer(quick())
