@@ -51,6 +51,18 @@ type Actor struct {
 // System is the actor for background jobs and start-up work.
 var System = Actor{Name: "system", System: true}
 
+// Recorded is the name a record keeps for who acted: the person's name,
+// else the account, else "system".
+func (a Actor) Recorded() string {
+	switch {
+	case a.Name != "":
+		return a.Name
+	case a.Username != "":
+		return a.Username
+	}
+	return "system"
+}
+
 // Anonymous reports whether no one is signed in.
 func (a Actor) Anonymous() bool { return a.UserID == 0 && !a.System }
 

@@ -37,19 +37,6 @@ func (s *Server) cockpitUnit(r *http.Request, actor access.Actor) (cockpit.Unit,
 	return u, p, nil
 }
 
-func cockpitMapArgs(r *http.Request) (int64, string, error) {
-	q := r.URL.Query()
-	var cat int64
-	if v := strings.TrimSpace(q.Get("category")); v != "" && v != "0" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, "", store.Invalid("分类编号不正确")
-		}
-		cat = n
-	}
-	return cat, strings.TrimSpace(q.Get("state")), nil
-}
-
 func (s *Server) cockpitPanel(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	u, p, err := s.cockpitUnit(r, actor)
 	if err != nil {
@@ -61,7 +48,7 @@ func (s *Server) cockpitPanel(w http.ResponseWriter, r *http.Request, actor acce
 	case "rates":
 		out, err = s.Cockpit.Hotline(ctx, actor, u, p)
 	case "map":
-		cat, state, e := cockpitMapArgs(r)
+		cat, state, e := cockpit.MapSwitches(r.URL.Query())
 		if e != nil {
 			return e
 		}
@@ -84,7 +71,7 @@ func (s *Server) cockpitCases(w http.ResponseWriter, r *http.Request, actor acce
 	if err != nil {
 		return err
 	}
-	cat, state, err := cockpitMapArgs(r)
+	cat, state, err := cockpit.MapSwitches(r.URL.Query())
 	if err != nil {
 		return err
 	}

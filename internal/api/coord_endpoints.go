@@ -9,6 +9,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // coordEndpoints registers the coordination endpoints: the lists of
@@ -62,13 +63,7 @@ func day(q string, name string) (time.Time, error) {
 	return t, nil
 }
 
-var shanghaiZone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghaiZone = worktime.Location()
 
 // period reads from/to (inclusive days); the default is the last six months.
 func period(r *http.Request) (time.Time, time.Time, error) {

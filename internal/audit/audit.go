@@ -96,7 +96,7 @@ func Write(ctx context.Context, tx *store.Tx, e Entry) error {
 	r.Hash = r.hash(current.Load())
 	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, user_id, actor_name, action, entity, entity_id, before_json, after_json, reason, prev_hash, hash, chain_pos)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		store.Millis(r.At), nullID(r.UserID), r.ActorName, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.Reason, r.PrevHash, r.Hash, pos)
+		store.Millis(r.At), store.NullID(r.UserID), r.ActorName, r.Action, r.Entity, r.EntityID, r.BeforeJSON, r.AfterJSON, r.Reason, r.PrevHash, r.Hash, pos)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
@@ -125,13 +125,6 @@ func (r Record) hash(k *keys) string {
 		return r.keyedHash(k)
 	}
 	return r.computeHash()
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 func marshal(v any) (string, error) {

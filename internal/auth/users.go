@@ -172,13 +172,6 @@ func (u User) audit() auditUser {
 	return auditUser{Username: u.Username, Name: u.Name, UnitCode: u.UnitCode, Roles: u.Roles, Active: u.Active}
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // CreateUser adds an account at a unit in the actor's subtree.
 func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser) (User, error) {
 	username := NormalizeUsername(nu.Username)
@@ -461,7 +454,7 @@ func (s *Service) SetActive(ctx context.Context, actor access.Actor, userID int6
 		action = "user.activate"
 	}
 	return s.change(ctx, actor, userID, action, "", func(tx *store.Tx, u *User) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, boolInt(active), store.Millis(s.now()), userID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, store.BoolInt(active), store.Millis(s.now()), userID); err != nil {
 			return fmt.Errorf("set user %d active: %w", userID, err)
 		}
 		if !active {

@@ -135,7 +135,7 @@ func insertAttachment(ctx context.Context, tx *store.Tx, caseID, eventID, userID
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO attachments (case_id, event_id, name, content_type, size, sha256, storage_key, stage, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		caseID, nullID(eventID), f.Name, f.contentType, f.size, f.sha, f.key, f.Stage, nullID(userID), store.Millis(now)).Scan(&id)
+		caseID, store.NullID(eventID), f.Name, f.contentType, f.size, f.sha, f.key, f.Stage, store.NullID(userID), store.Millis(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record attachment: %w", err)
 	}

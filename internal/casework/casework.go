@@ -168,10 +168,4 @@ func (naturalCalendar) Between(a, b time.Time) time.Duration { return b.Sub(a) }
 func (naturalCalendar) DayMinutes() int { return 24 * 60 }
 
 // Shanghai is the zone case numbers and days are counted in.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()

@@ -350,7 +350,7 @@ func (x *actx) insertAssignment(ctx context.Context, u unitRef, person int64, pe
 	var id int64
 	err := x.tx.QueryRow(ctx, `INSERT INTO assignments (case_id, case_created_at, unit_id, unit_path, person_id, role, status, dispatched_at, dispatched_by, dispatched_by_unit_id, signed_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, nullID(person), role, status, now, nullID(x.actor.UserID), nullID(x.actor.UnitID), signed, now, now).Scan(&id)
+		x.c.ID, store.Millis(x.c.CreatedAt), u.ID, u.Path, store.NullID(person), role, status, now, store.NullID(x.actor.UserID), store.NullID(x.actor.UnitID), signed, now, now).Scan(&id)
 	if err != nil {
 		return Assignment{}, fmt.Errorf("create assignment: %w", err)
 	}

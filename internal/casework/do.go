@@ -517,15 +517,10 @@ func (x *actx) apply(ctx context.Context, act Action, files []stored) error {
 }
 
 func actorName(a access.Actor) string {
-	switch {
-	case a.Name != "":
-		return a.Name
-	case a.Username != "":
-		return a.Username
-	case a.System:
-		return "system"
+	if a.Name == "" && a.Username == "" && !a.System {
+		return "群众"
 	}
-	return "群众"
+	return a.Recorded()
 }
 
 // lead returns the case's current lead part (not returned, not closed).
@@ -807,7 +802,7 @@ func (x *actx) effect(ctx context.Context, e Effect, act Action, a *Assignment, 
 		// The latest revisit counts; the first one's result is kept too
 		// (一次解决率).
 		_, err := tx.Exec(ctx, `UPDATE cases SET resolved = ?, first_resolved = COALESCE(first_resolved, ?), satisfaction = ?, revisited_at = ? WHERE id = ?`,
-			b2i(*act.Resolved), b2i(*act.Resolved), act.Satisfaction, now, c.ID)
+			store.BoolInt(*act.Resolved), store.BoolInt(*act.Resolved), act.Satisfaction, now, c.ID)
 		return nil, err
 	case EffReopen, EffLeadBackInHand:
 		lead, ok := x.lead()
@@ -914,8 +909,8 @@ func insertEventID(ctx context.Context, tx *store.Tx, e Event, timerID int64) (i
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO case_events (case_id, assignment_id, at, user_id, actor_name, actor_unit_id, action, from_status, to_status, note, data_json, public, public_text, timer_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.CaseID, nullID(e.AssignmentID), store.Millis(e.At), nullID(e.UserID), e.ActorName, nullID(e.ActorUnitID), e.Action,
-		e.FromStatus, e.ToStatus, e.Note, dataJSON, b2i(e.Public), e.PublicText, nullID(timerID)).Scan(&id)
+		e.CaseID, store.NullID(e.AssignmentID), store.Millis(e.At), store.NullID(e.UserID), e.ActorName, store.NullID(e.ActorUnitID), e.Action,
+		e.FromStatus, e.ToStatus, e.Note, dataJSON, store.BoolInt(e.Public), e.PublicText, store.NullID(timerID)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("write %s event: %w", e.Action, err)
 	}

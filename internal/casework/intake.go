@@ -475,9 +475,9 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		address, lng, lat, grid_unit_id, place_unit_id, place_path, township_unit_id, reporter_name, reporter_phone_enc, reporter_phone_hash,
 		reporter_phone_last4, status, created_by, opened_by_unit_id, data_json, created_at, updated_at, matter_code)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		no, flow.Name, in.Kind, in.RequestType, nullID(categoryID), in.Title, in.Body, in.Priority, in.Channel, in.Source, in.ExternalID,
-		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), nullID(grid.ID), nullID(place.ID), place.Path, nullID(township.ID),
-		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, nullID(actor.UserID), nullID(receiver), in.DataJSON, ms, ms, in.Matter).Scan(&id)
+		no, flow.Name, in.Kind, in.RequestType, store.NullID(categoryID), in.Title, in.Body, in.Priority, in.Channel, in.Source, in.ExternalID,
+		in.Address, nullFloat(in.Lng), nullFloat(in.Lat), store.NullID(grid.ID), store.NullID(place.ID), place.Path, store.NullID(township.ID),
+		strings.TrimSpace(in.ReporterName), phoneEnc, phoneHash, last4, flow.Start, store.NullID(actor.UserID), store.NullID(receiver), in.DataJSON, ms, ms, in.Matter).Scan(&id)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return Case{}, err

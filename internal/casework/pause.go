@@ -72,7 +72,7 @@ func (x *actx) pauseDeadline(ctx context.Context, deadline string, a *Assignment
 		left = int(x.cal.Between(x.now, d).Minutes())
 	}
 	if _, err := x.tx.Exec(ctx, `INSERT INTO case_pauses (case_id, assignment_id, deadline, paused_at, left_minutes) VALUES (?, ?, ?, ?, ?)`,
-		x.c.ID, nullID(aid), deadline, store.Millis(x.now), left); err != nil {
+		x.c.ID, store.NullID(aid), deadline, store.Millis(x.now), left); err != nil {
 		return fmt.Errorf("pause %s: %w", deadline, err)
 	}
 	if k.onCase {

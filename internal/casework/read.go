@@ -37,25 +37,11 @@ func pfloat(n sql.NullFloat64) *float64 {
 	return &v
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 func nullFloat(f *float64) any {
 	if f == nil {
 		return nil
 	}
 	return *f
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 const caseColumns = `c.id, c.no, c.flow, c.kind, c.request_type, COALESCE(c.category_id, 0), COALESCE(cat.code, ''), COALESCE(cat.name, ''),

@@ -127,9 +127,9 @@ type attempt struct {
 
 func (s *Service) recordAttempt(ctx context.Context, tx *store.Tx, a attempt) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO access_attempts (at, user_id, actor_name, from_unit_id, to_unit_id, matter_id, matter_code, category_code, allowed, exception_id, list_version, purpose, message, kind)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, store.Millis(s.now()), nullInt(a.actor.UserID), actorName(a.actor),
-		a.from, a.to, nullInt(a.matterID), a.matterCode, a.category, boolInt(a.allowed),
-		nullInt(a.exceptionID), a.version, a.purpose, a.message, a.kind); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, store.Millis(s.now()), store.NullID(a.actor.UserID), a.actor.Recorded(),
+		a.from, a.to, store.NullID(a.matterID), a.matterCode, a.category, store.BoolInt(a.allowed),
+		store.NullID(a.exceptionID), a.version, a.purpose, a.message, a.kind); err != nil {
 		return fmt.Errorf("record access attempt: %w", err)
 	}
 	return nil
@@ -272,7 +272,7 @@ func (s *Service) GrantException(ctx context.Context, actor access.Actor, in Exc
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO access_exceptions (from_unit_id, to_unit_id, matter_id, reason, granted_by, granted_name, granted_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, from.ID, nullInt(toID), m.ID, in.Reason, nullInt(actor.UserID), actorName(actor),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, from.ID, store.NullID(toID), m.ID, in.Reason, store.NullID(actor.UserID), actor.Recorded(),
 			store.Millis(s.now()), store.NullMillis(in.ExpiresAt)).Scan(&id); err != nil {
 			return fmt.Errorf("record exception: %w", err)
 		}

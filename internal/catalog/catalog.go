@@ -180,20 +180,6 @@ type jobs struct {
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nullInt(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // userText is the message a user should read for err.
 func userText(err error) string {
 	if msg, ok := store.UserMessage(err); ok {

@@ -110,7 +110,7 @@ func (s *Service) seedCategories(ctx context.Context) error {
 		insert := func(code, std, name, kind, source string, parent int64, sort int) error {
 			var id int64
 			err := tx.QueryRow(ctx, `INSERT INTO categories (code, std_code, name, parent_id, kind, source, sort, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, code, std, name, nullInt(parent), kind, source, sort, now).Scan(&id)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, code, std, name, store.NullID(parent), kind, source, sort, now).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("insert category %s: %w", code, err)
 			}
@@ -305,7 +305,7 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, in NewCat
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO categories (code, name, parent_id, kind, source, dept_unit_id, sort, created_at)
 			VALUES (?, ?, ?, ?, '', ?, (SELECT COALESCE(MAX(sort), 0) + 1 FROM categories), ?) RETURNING id`,
-			in.Code, in.Name, parentID, KindLivelihood, nullInt(dept), store.Millis(s.now())).Scan(&id)
+			in.Code, in.Name, parentID, KindLivelihood, store.NullID(dept), store.Millis(s.now())).Scan(&id)
 		if err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return store.Conflictf("分类编码 %s 已存在", in.Code)
@@ -342,7 +342,7 @@ func (s *Service) SetCategoryDepartment(ctx context.Context, actor access.Actor,
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE categories SET dept_unit_id = ? WHERE id = ?`, nullInt(dept), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE categories SET dept_unit_id = ? WHERE id = ?`, store.NullID(dept), id); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "category.department", Entity: "category", EntityID: code,

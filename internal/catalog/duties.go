@@ -214,8 +214,8 @@ func (s *Service) RegisterDuty(ctx context.Context, actor access.Actor, in DutyI
 		}
 		status := DutyInForce
 		if err := tx.QueryRow(ctx, `INSERT INTO duty_documents (kind, title, dept_unit_id, doc_no, issued_at, existing, status, list_version, created_by, created_name, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Kind, in.Title, dept.ID, in.DocNo, store.Millis(in.IssuedAt), boolInt(in.Existing), status,
-			version, nullInt(actor.UserID), actorName(actor), store.Millis(s.now())).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Kind, in.Title, dept.ID, in.DocNo, store.Millis(in.IssuedAt), store.BoolInt(in.Existing), status,
+			version, store.NullID(actor.UserID), actor.Recorded(), store.Millis(s.now())).Scan(&id); err != nil {
 			return fmt.Errorf("register duty document: %w", err)
 		}
 		for _, t := range towns {
@@ -274,7 +274,7 @@ func (s *Service) ClearDuty(ctx context.Context, actor access.Actor, id int64, i
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE duty_documents SET status = ?, cleanup_reason = ?, cleanup_doc = ?, cleaned_by = ?, cleaned_name = ?, cleaned_at = ?
-			WHERE id = ? AND status = 'in_force'`, in.Result, in.Reason, in.DocNo, nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), id)
+			WHERE id = ? AND status = 'in_force'`, in.Result, in.Reason, in.DocNo, store.NullID(actor.UserID), actor.Recorded(), store.Millis(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("clear duty document: %w", err)
 		}

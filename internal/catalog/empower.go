@@ -10,16 +10,11 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // shanghai is the zone dates are entered and shown in.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 // Batch is a batch of powers handed down (成熟一批、下放一批): a number, the
 // document that grants it and the day it takes effect.
@@ -113,8 +108,8 @@ func (s *Service) CreateBatch(ctx context.Context, actor access.Actor, in BatchI
 func (s *Service) createBatchTx(ctx context.Context, tx *store.Tx, actor access.Actor, in BatchInput, demo bool) (Batch, error) {
 	b := Batch{BatchNo: in.BatchNo, DocNo: in.DocNo, EffectiveAt: in.EffectiveAt, Note: in.Note, Demo: demo}
 	err := tx.QueryRow(ctx, `INSERT INTO empowerment_batches (batch_no, doc_no, effective_at, note, demo, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.BatchNo, in.DocNo, store.Millis(in.EffectiveAt), in.Note, boolInt(demo),
-		nullInt(actor.UserID), store.Millis(s.now())).Scan(&b.ID)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.BatchNo, in.DocNo, store.Millis(in.EffectiveAt), in.Note, store.BoolInt(demo),
+		store.NullID(actor.UserID), store.Millis(s.now())).Scan(&b.ID)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return b, store.Conflictf("批次号“%s”已存在", in.BatchNo)
@@ -203,7 +198,7 @@ func (s *Service) RequestEmpowerment(ctx context.Context, actor access.Actor, in
 			name = actor.Username
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO empowerment_requests (township_unit_id, matter_id, reason, status, requested_by, requested_name, requested_at)
-			VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id`, u.ID, m.ID, in.Reason, nullInt(actor.UserID), name, store.Millis(s.now())).Scan(&id); err != nil {
+			VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id`, u.ID, m.ID, in.Reason, store.NullID(actor.UserID), name, store.Millis(s.now())).Scan(&id); err != nil {
 			return fmt.Errorf("record request: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.request", Entity: "empowerment_request",
@@ -347,7 +342,7 @@ func (s *Service) GrantTo(ctx context.Context, actor access.Actor, in GrantInput
 				put = append(put, it)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE empowerment_requests SET status = 'granted', reviewed_by = ?, reviewed_name = ?, reviewed_at = ?, review_note = ?, batch_id = ? WHERE id = ?`,
-				nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), strings.TrimSpace(note), b.ID, id); err != nil {
+				store.NullID(actor.UserID), actor.Recorded(), store.Millis(s.now()), strings.TrimSpace(note), b.ID, id); err != nil {
 				return fmt.Errorf("grant request %d: %w", id, err)
 			}
 		}
@@ -386,7 +381,7 @@ func (s *Service) Refuse(ctx context.Context, actor access.Actor, requestID int6
 			return store.Conflict("该申请已审核，不能再次审核")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE empowerment_requests SET status = 'refused', reviewed_by = ?, reviewed_name = ?, reviewed_at = ?, review_note = ? WHERE id = ?`,
-			nullInt(actor.UserID), actorName(actor), store.Millis(s.now()), note, requestID); err != nil {
+			store.NullID(actor.UserID), actor.Recorded(), store.Millis(s.now()), note, requestID); err != nil {
 			return fmt.Errorf("refuse request %d: %w", requestID, err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "empowerment.refuse", Entity: "empowerment_request", EntityID: fmt.Sprint(requestID), Reason: note})
@@ -515,14 +510,4 @@ func (s *Service) routeMatter(ctx context.Context, q querier, matterID int64) (s
 		return "", nil
 	}
 	return name, err
-}
-
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	if a.Username != "" {
-		return a.Username
-	}
-	return "system"
 }

@@ -692,7 +692,7 @@ func (s *Service) writeMatters(ctx context.Context, tx *store.Tx, created, chang
 				b.WriteString(",")
 			}
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, m.Code, m.Code[:2], m.Name, m.BasisLaw, m.BasisArticle, boolInt(demo), now, now)
+			args = append(args, m.Code, m.Code[:2], m.Name, m.BasisLaw, m.BasisArticle, store.BoolInt(demo), now, now)
 		}
 		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("create matters: %w", err)

@@ -732,8 +732,8 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor access.Actor, c
 				b.WriteString(",")
 			}
 			b.WriteString("(" + placeholders(cols) + ")")
-			args = append(args, string(c.list), it.Key, it.TownshipType, nullInt(it.unitID), it.Matter.ID, nullInt(it.batchID),
-				it.Subject, it.Duties, it.Accountability, strings.Join(it.SupportUnits, ","), it.SupportDuties, it.Note, boolInt(it.Demo), sum.Version)
+			args = append(args, string(c.list), it.Key, it.TownshipType, store.NullID(it.unitID), it.Matter.ID, store.NullID(it.batchID),
+				it.Subject, it.Duties, it.Accountability, strings.Join(it.SupportUnits, ","), it.SupportDuties, it.Note, store.BoolInt(it.Demo), sum.Version)
 		}
 		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -748,8 +748,8 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor access.Actor, c
 		name = actor.Name
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO list_versions (list, no, at, user_id, actor_name, reason, added, removed, changed, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, string(c.list), sum.Version, store.Millis(s.now()), nullInt(actor.UserID), name,
-		c.reason, sum.Added, sum.Removed, sum.Changed, boolInt(c.demo)); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, string(c.list), sum.Version, store.Millis(s.now()), store.NullID(actor.UserID), name,
+		c.reason, sum.Added, sum.Removed, sum.Changed, store.BoolInt(c.demo)); err != nil {
 		return Summary{}, fmt.Errorf("record %s version: %w", c.list, err)
 	}
 	if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "list.change", Entity: "list", EntityID: string(c.list), After: sum, Reason: c.reason}); err != nil {

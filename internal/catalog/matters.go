@@ -146,7 +146,7 @@ func (s *Service) saveMatterTx(ctx context.Context, tx *store.Tx, actor access.A
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO matters (code, type, name, basis_law, basis_article, demo, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Code, in.Code[:2], in.Name, in.BasisLaw, in.BasisArticle, boolInt(demo), now, now).Scan(&id)
+			in.Code, in.Code[:2], in.Name, in.BasisLaw, in.BasisArticle, store.BoolInt(demo), now, now).Scan(&id)
 		if err != nil {
 			return Matter{}, false, fmt.Errorf("create matter %s: %w", in.Code, err)
 		}

@@ -137,7 +137,7 @@ func (s *Service) setCategoryMatterTx(ctx context.Context, tx *store.Tx, actor a
 			return fmt.Errorf("map category: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO category_matters (category_code, matter_id, demo, updated_at) VALUES (?, ?, ?, ?)`,
-			categoryCode, m.ID, boolInt(demo), store.Millis(s.now())); err != nil {
+			categoryCode, m.ID, store.BoolInt(demo), store.Millis(s.now())); err != nil {
 			return fmt.Errorf("map category: %w", err)
 		}
 	}

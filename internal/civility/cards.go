@@ -96,7 +96,7 @@ func (s *Service) IssueCard(ctx context.Context, actor access.Actor, personID in
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO civility_cards (person_id, card_no, pin_hash, unit_id, unit_path, consent, consent_at, issued_by, issued_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, no, hashPIN(pin), p.UnitID, p.UnitPath, b2i(consent), consentAt, actorName(actor), now); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, no, hashPIN(pin), p.UnitID, p.UnitPath, store.BoolInt(consent), consentAt, actor.Recorded(), now); err != nil {
 			return fmt.Errorf("issue card: %w", store.Normalize(err))
 		}
 		if _, err := personAccount(ctx, tx, p.ID, now); err != nil {
@@ -140,7 +140,7 @@ func (s *Service) setConsent(ctx context.Context, tx *store.Tx, actor access.Act
 	if consent {
 		at = store.Millis(now)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE civility_cards SET consent = ?, consent_at = ? WHERE person_id = ?`, b2i(consent), at, c.PersonID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE civility_cards SET consent = ?, consent_at = ? WHERE person_id = ?`, store.BoolInt(consent), at, c.PersonID); err != nil {
 		return fmt.Errorf("consent of person %d: %w", c.PersonID, err)
 	}
 	credited := 0

@@ -33,6 +33,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Settings.
@@ -83,13 +84,7 @@ func New(db *store.DB, cases *casework.Service) *Service {
 // UseClock makes the service read the time from now (tests, demo).
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 type querier interface {
 	QueryRow(ctx context.Context, query string, args ...any) *store.Row
@@ -186,23 +181,6 @@ func (s *Service) office(ctx context.Context, actor access.Actor) (bool, error) 
 	return code != "" && actor.UnitCode == code && !actor.Anonymous(), nil
 }
 
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	if a.Username != "" {
-		return a.Username
-	}
-	return "system"
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 func timeOf(ms *int64) time.Time {
 	if ms == nil {
 		return time.Time{}
@@ -214,16 +192,10 @@ func clean(s string) string { return strings.TrimSpace(s) }
 
 func history(ctx context.Context, tx *store.Tx, entryID int64, kind string, actor access.Actor, note string, at time.Time) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO civility_entry_history (entry_id, kind, actor, user_id, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		entryID, kind, actorName(actor), nullID(actor.UserID), note, store.Millis(at)); err != nil {
+		entryID, kind, actor.Recorded(), store.NullID(actor.UserID), note, store.Millis(at)); err != nil {
 		return fmt.Errorf("history of entry %d: %w", entryID, store.Normalize(err))
 	}
 	return nil
 }
 
 // b2i is a boolean as the INTEGER columns keep it.
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -175,7 +175,7 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	err = tx.QueryRow(ctx, `INSERT INTO civility_entries (item_id, person_id, unit_id, unit_path, place, occurred_at, evidence, source, source_ref,
 		status, points, recorder, recorder_user_id, demo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		it.ID, p.ID, p.UnitID, p.UnitPath, in.Place, store.Millis(in.OccurredAt), in.Evidence, in.Source, in.SourceRef, StatusRecorded,
-		points, actorName(actor), nullID(actor.UserID), b2i(in.Demo), store.Millis(now)).Scan(&id)
+		points, actor.Recorded(), store.NullID(actor.UserID), store.BoolInt(in.Demo), store.Millis(now)).Scan(&id)
 	if err != nil {
 		err = store.Normalize(err)
 		if errors.Is(err, store.ErrConflict) {
@@ -230,7 +230,7 @@ func (s *Service) Review(ctx context.Context, actor access.Actor, entryID int64,
 		}
 		now := s.now()
 		if _, err := tx.Exec(ctx, `INSERT INTO civility_reviews (entry_id, user_id, reviewer, decision, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
-			e.ID, actor.UserID, actorName(actor), decision, note, store.Millis(now)); err != nil {
+			e.ID, actor.UserID, actor.Recorded(), decision, note, store.Millis(now)); err != nil {
 			if errors.Is(store.Normalize(err), store.ErrConflict) {
 				return store.Forbidden("同一人不能两次审核同一记录，须由另一名审核人审核")
 			}

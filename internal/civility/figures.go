@@ -48,7 +48,7 @@ func (s *Service) AddIncentive(ctx context.Context, actor access.Actor, in Incen
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO civility_incentives (basis, threshold, benefit, provider, demo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Basis, in.Threshold, in.Benefit, in.Provider, b2i(in.Demo), actorName(actor), store.Millis(s.now())).Scan(&in.ID); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Basis, in.Threshold, in.Benefit, in.Provider, store.BoolInt(in.Demo), actor.Recorded(), store.Millis(s.now())).Scan(&in.ID); err != nil {
 			return fmt.Errorf("add incentive: %w", store.Normalize(err))
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "civility.incentive.add", Entity: "civility_incentive", EntityID: strconv.FormatInt(in.ID, 10),

@@ -127,11 +127,11 @@ func (s *Service) saveItem(ctx context.Context, tx *store.Tx, actor access.Actor
 	if _, err := tx.Exec(ctx, `UPDATE civility_items SET current = 0 WHERE code = ?`, it.Code); err != nil {
 		return fmt.Errorf("item %s: %w", it.Code, err)
 	}
-	it.Version, it.CreatedBy, it.CreatedAt = last+1, actorName(actor), s.now().In(shanghai)
+	it.Version, it.CreatedBy, it.CreatedAt = last+1, actor.Recorded(), s.now().In(shanghai)
 	err := tx.QueryRow(ctx, `INSERT INTO civility_items (code, version, current, name, kind, points, validity_days, evidence, basis_kind, basis,
 		assembly_date, legal_violation, demo, created_by, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		it.Code, it.Version, it.Name, it.Kind, it.Points, it.ValidityDays, it.Evidence, it.BasisKind, it.Basis, it.AssemblyDate,
-		b2i(it.LegalViolation), b2i(it.Demo), it.CreatedBy, store.Millis(it.CreatedAt)).Scan(&it.ID)
+		store.BoolInt(it.LegalViolation), store.BoolInt(it.Demo), it.CreatedBy, store.Millis(it.CreatedAt)).Scan(&it.ID)
 	if err != nil {
 		return fmt.Errorf("save item %s: %w", it.Code, store.Normalize(err))
 	}

@@ -37,7 +37,7 @@ func transfer(ctx context.Context, tx *store.Tx, kind string, entryID int64, act
 	}
 	var id int64
 	if err := tx.QueryRow(ctx, `INSERT INTO civility_transfers (kind, entry_id, operator, operator_user_id, reason, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		kind, nullID(entryID), actorName(actor), nullID(actor.UserID), reason, at).Scan(&id); err != nil {
+		kind, store.NullID(entryID), actor.Recorded(), store.NullID(actor.UserID), reason, at).Scan(&id); err != nil {
 		return 0, fmt.Errorf("civility transfer %s: %w", kind, store.Normalize(err))
 	}
 	for _, l := range legs {

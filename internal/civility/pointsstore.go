@@ -55,7 +55,7 @@ func (s *Service) AddStore(ctx context.Context, actor access.Actor, name string,
 			return store.Forbiddenf("只有%s或其上级的工作人员可以开设积分超市", u.Name)
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO civility_stores (name, unit_id, unit_path, demo, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			name, u.ID, u.Path, b2i(demo), store.Millis(s.now())).Scan(&id); err != nil {
+			name, u.ID, u.Path, store.BoolInt(demo), store.Millis(s.now())).Scan(&id); err != nil {
 			return fmt.Errorf("add store: %w", store.Normalize(err))
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "civility.store.add", Entity: "civility_store", EntityID: strconv.FormatInt(id, 10)})
@@ -112,7 +112,7 @@ func (s *Service) AddGoods(ctx context.Context, actor access.Actor, storeID int6
 		}
 		if stock > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO civility_stock_moves (goods_id, delta, reason, operator, at) VALUES (?, ?, '入库', ?, ?)`,
-				id, stock, actorName(actor), now); err != nil {
+				id, stock, actor.Recorded(), now); err != nil {
 				return err
 			}
 		}
@@ -150,7 +150,7 @@ func (s *Service) Restock(ctx context.Context, actor access.Actor, goodsID int64
 			return store.Invalid("库存不足")
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO civility_stock_moves (goods_id, delta, reason, operator, at) VALUES (?, ?, ?, ?, ?)`,
-			goodsID, delta, reason, actorName(actor), store.Millis(s.now()))
+			goodsID, delta, reason, actor.Recorded(), store.Millis(s.now()))
 		return err
 	})
 }
@@ -200,7 +200,7 @@ type Redemption struct {
 // that would overdraw the account or exceed the stock is refused and
 // writes nothing.
 func (s *Service) Redeem(ctx context.Context, actor access.Actor, storeID, goodsID int64, cardNo string, quantity int) (Redemption, error) {
-	r := Redemption{StoreID: storeID, GoodsID: goodsID, Quantity: quantity, Clerk: actorName(actor)}
+	r := Redemption{StoreID: storeID, GoodsID: goodsID, Quantity: quantity, Clerk: actor.Recorded()}
 	if quantity <= 0 || quantity > 100 {
 		return r, store.Invalid("兑换数量应在1至100之间")
 	}

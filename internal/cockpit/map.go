@@ -3,8 +3,10 @@ package cockpit
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
@@ -200,4 +202,15 @@ func mapFilter(category int64, state string) string {
 		out += "&state=" + state
 	}
 	return out
+}
+
+// MapSwitches reads the map's switches from a query: a category id (0 or
+// empty for every category) and a state.
+func MapSwitches(q url.Values) (category int64, state string, err error) {
+	if v := strings.TrimSpace(q.Get("category")); v != "" && v != "0" {
+		if category, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return 0, "", store.Invalid("分类编号不正确")
+		}
+	}
+	return category, strings.TrimSpace(q.Get("state")), nil
 }

@@ -14,9 +14,9 @@ package demo
 
 import (
 	"errors"
-	"time"
 
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Label marks demonstration content in list versions, notes and service
@@ -24,12 +24,6 @@ import (
 const Label = "演示数据"
 
 // shanghai is the zone the demo's dates are in.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

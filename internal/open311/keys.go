@@ -88,7 +88,7 @@ func (k *Keys) Create(ctx context.Context, actor access.Actor, name, username st
 			}
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO open311_keys (name, key_hash, key_prefix, user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			name, hashKey(plain), plain[:len(KeyPrefix)+6], nullID(userID), store.Millis(k.now())).Scan(&id); err != nil {
+			name, hashKey(plain), plain[:len(KeyPrefix)+6], store.NullID(userID), store.Millis(k.now())).Scan(&id); err != nil {
 			return fmt.Errorf("create key: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "open311.key.create", Entity: "open311_key", EntityID: strconv.FormatInt(id, 10),
@@ -179,13 +179,6 @@ func (k *Keys) Check(ctx context.Context, plain string) (Key, error) {
 		}
 	}
 	return key, nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 func ptime(ms *int64) *time.Time {

@@ -12,6 +12,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/input"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // PostRequest is a parsed POST requests.{format} body: the form fields the
@@ -233,10 +234,4 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not an ISO 8601 time: %q", s)
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()

@@ -526,7 +526,7 @@ func insertUnit(ctx context.Context, tx *store.Tx, parent *existingUnit, u newUn
 		lng, lat, boundary, min_lng, min_lat, max_lng, max_lat, demo, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.Code, u.Name, u.Kind, parentID, "#"+u.Code, depth, u.UnitType, u.TownshipType, u.UrbanRuralCode,
-		u.Lng, u.Lat, u.Boundary, minLng, minLat, maxLng, maxLat, boolInt(u.Demo), now, now).Scan(&id)
+		u.Lng, u.Lat, u.Boundary, minLng, minLat, maxLng, maxLat, store.BoolInt(u.Demo), now, now).Scan(&id)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, store.Conflictf("代码 %s 已被使用", u.Code)

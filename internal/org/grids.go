@@ -308,7 +308,7 @@ func (s *Service) AddContactGroup(ctx context.Context, actor access.Actor, in Co
 	var id int64
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO contact_groups (unit_id, kind, name, platform, run_by, members, demo, created_at, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.ID, in.Kind, in.Name, in.Platform, in.RunBy, in.Members, boolInt(in.Demo),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.ID, in.Kind, in.Name, in.Platform, in.RunBy, in.Members, store.BoolInt(in.Demo),
 			now, now, actor.Name).Scan(&id)
 		if err != nil {
 			return store.Normalize(err)

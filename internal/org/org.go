@@ -441,10 +441,3 @@ func (s *Service) CountSubtree(ctx context.Context, unitID int64) (int, error) {
 }
 
 func (s *Service) nowMillis() int64 { return store.Millis(s.now()) }
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -108,7 +108,7 @@ func insertPartyOrg(ctx context.Context, tx *store.Tx, parent *partyRef, o newPa
 	}
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO party_orgs (code, name, kind, parent_id, path, depth, unit_id, demo, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Code, o.Name, o.Kind, parentID, "#"+o.Code, depth, o.UnitID, boolInt(o.Demo), now).Scan(&id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Code, o.Name, o.Kind, parentID, "#"+o.Code, depth, o.UnitID, store.BoolInt(o.Demo), now).Scan(&id)
 	if err != nil {
 		return nil, fmt.Errorf("party organisation %s: %w", o.Code, err)
 	}

@@ -122,13 +122,6 @@ func (s *Service) AddPerson(ctx context.Context, actor access.Actor, in PersonIn
 	return p, nil
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // insertPerson seals and stores a person (no checks, no audit).
 func (s *Service) insertPerson(ctx context.Context, tx *store.Tx, in PersonInput) (Person, error) {
 	var phoneEnc, idEnc string
@@ -149,7 +142,7 @@ func (s *Service) insertPerson(ctx context.Context, tx *store.Tx, in PersonInput
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, party_org_id, home_unit_id, phone_enc, phone_hash, id_no_enc, id_no_hash, demo, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		in.Name, in.UnitID, in.Role, nullID(in.PartyOrgID), nullID(in.HomeUnitID), phoneEnc, phoneHash, idEnc, idHash, boolInt(in.Demo), now, now).Scan(&id)
+		in.Name, in.UnitID, in.Role, store.NullID(in.PartyOrgID), store.NullID(in.HomeUnitID), phoneEnc, phoneHash, idEnc, idHash, store.BoolInt(in.Demo), now, now).Scan(&id)
 	if err != nil {
 		return Person{}, err
 	}

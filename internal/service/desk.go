@@ -235,8 +235,8 @@ func (s *Service) IssueNotice(ctx context.Context, actor access.Actor, in DeskIn
 		now := s.now()
 		if err := tx.QueryRow(ctx, `INSERT INTO service_notices (no, item_id, site_id, window_id, applicant_name, phone_hash, phone_last4, missing_json,
 			listed_json, note, issued_by, issuer_name, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			fmt.Sprintf("tmp-%d", now.UnixNano()), it.ID, site.ID, nullID(win.ID), in.ApplicantName, hash, in.Phone[len(in.Phone)-4:], string(missing),
-			string(listedJSON), in.Note, nullID(actor.UserID), actorName(actor), store.Millis(now)).Scan(&id); err != nil {
+			fmt.Sprintf("tmp-%d", now.UnixNano()), it.ID, site.ID, store.NullID(win.ID), in.ApplicantName, hash, in.Phone[len(in.Phone)-4:], string(missing),
+			string(listedJSON), in.Note, store.NullID(actor.UserID), actor.Recorded(), store.Millis(now)).Scan(&id); err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}
 		no = fmt.Sprintf("GZ%s%06d", now.In(shanghai).Format("20060102"), id)
@@ -572,16 +572,6 @@ func (s *Service) ApplyOnline(ctx context.Context, in DeskInput) (casework.Case,
 // onlineActor receives residents' online applications and their online
 // steps, after the portal has checked who they are (number and phone).
 var onlineActor = access.Actor{Name: "网上申请", System: true}
-
-func actorName(a access.Actor) string {
-	switch {
-	case a.Name != "":
-		return a.Name
-	case a.Username != "":
-		return a.Username
-	}
-	return "system"
-}
 
 // Supply records that the applicant gave the supplements asked for, at the
 // window (a visit) or through the back office; the handling clock restarts

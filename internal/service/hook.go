@@ -53,7 +53,7 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 		}
 		onTime := !due.Valid || at <= due.Int64
 		decision := map[string]string{"approve": "approved", "refuse": "refused"}[ch.Action]
-		_, err = tx.Exec(ctx, `UPDATE service_applications SET decided_at = ?, decision = ?, on_time = ? WHERE id = ?`, at, decision, b2i(onTime), appID)
+		_, err = tx.Exec(ctx, `UPDATE service_applications SET decided_at = ?, decision = ?, on_time = ? WHERE id = ?`, at, decision, store.BoolInt(onTime), appID)
 		return err
 	case "withdraw":
 		_, err := tx.Exec(ctx, `UPDATE service_applications SET decision = 'withdrawn' WHERE id = ?`, appID)
@@ -90,7 +90,7 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, ch casework.Change
 		}
 		_, err = tx.Exec(ctx, `UPDATE service_applications SET delivered_at = ?, delivery = ?, delivery_ref = ?, visits = visits + ?,
 			delivered_window_id = ?, delivered_by = ?, delivered_by_name = ? WHERE id = ?`,
-			at, method, ch.Note, visit, nullID(win), nullID(ch.Actor.UserID), actorName(ch.Actor), appID)
+			at, method, ch.Note, visit, store.NullID(win), store.NullID(ch.Actor.UserID), ch.Actor.Recorded(), appID)
 		return err
 	}
 	return nil
@@ -139,9 +139,9 @@ func (s *Service) insertApplication(ctx context.Context, tx *store.Tx, c casewor
 		township_level, applicant_name, phone_hash, materials_json, consent, consent_note, fee_cents, paid_by_proxy, payment_ref, accepted_at, visits,
 		residence_unit_id, residence_other, reach, forwarded, pickup_site_id, exchange_status, station_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		c.ID, d.Item, d.Kind, d.Channel, nullID(d.Site), nullID(d.Centre), nullID(d.Window), d.Unit, d.Office, b2i(d.TownshipLevel),
-		d.Applicant, d.PhoneHash, string(mats), b2i(d.Consent), d.ConsentNote, d.FeeCents, b2i(d.PaidByProxy), d.PaymentRef, at, d.Visits,
-		nullID(d.Residence), d.ResidenceOther, d.Reach, b2i(d.Forwarded), nullID(d.Pickup), exchange, nullID(d.Station)).Scan(&id)
+		c.ID, d.Item, d.Kind, d.Channel, store.NullID(d.Site), store.NullID(d.Centre), store.NullID(d.Window), d.Unit, d.Office, store.BoolInt(d.TownshipLevel),
+		d.Applicant, d.PhoneHash, string(mats), store.BoolInt(d.Consent), d.ConsentNote, d.FeeCents, store.BoolInt(d.PaidByProxy), d.PaymentRef, at, d.Visits,
+		store.NullID(d.Residence), d.ResidenceOther, d.Reach, store.BoolInt(d.Forwarded), store.NullID(d.Pickup), exchange, store.NullID(d.Station)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("insert application %s: %w", c.No, err)
 	}

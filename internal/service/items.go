@@ -218,8 +218,8 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 		if _, err := tx.Exec(ctx, `UPDATE service_items SET name = ?, kind = ?, level = ?, dept_unit_id = ?, office = ?, legal_days = ?, promised_days = ?,
 			fee_cents = ?, fee_note = ?, conditions = ?, online = ?, one_visit = ?, proxy = ?, nearby = ?, citywide = ?, cross_region = ?, devolved = ?,
 			transfer = ?, county_steps = ?, active = 1, updated_at = ? WHERE id = ?`,
-			in.Name, in.Kind, in.Level, nullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
-			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved),
+			in.Name, in.Kind, in.Level, store.NullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
+			store.BoolInt(in.Online), store.BoolInt(in.OneVisit), store.BoolInt(in.Proxy), store.BoolInt(in.Nearby), store.BoolInt(in.Citywide), store.BoolInt(in.CrossRegion), store.BoolInt(in.Devolved),
 			in.Transfer, strings.Join(in.CountySteps, ","), now, id); err != nil {
 			return fmt.Errorf("update service item: %w", err)
 		}
@@ -227,9 +227,9 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 		if err := tx.QueryRow(ctx, `INSERT INTO service_items (code, matter_id, name, kind, level, dept_unit_id, office, legal_days, promised_days,
 			fee_cents, fee_note, conditions, online, one_visit, proxy, nearby, citywide, cross_region, devolved, transfer, county_steps, demo, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Code, matterID, in.Name, in.Kind, in.Level, nullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
-			b2i(in.Online), b2i(in.OneVisit), b2i(in.Proxy), b2i(in.Nearby), b2i(in.Citywide), b2i(in.CrossRegion), b2i(in.Devolved),
-			in.Transfer, strings.Join(in.CountySteps, ","), b2i(demo), now, now).Scan(&id); err != nil {
+			in.Code, matterID, in.Name, in.Kind, in.Level, store.NullID(deptID), in.Office, in.LegalDays, in.PromisedDays, in.FeeCents, in.FeeNote, in.Conditions,
+			store.BoolInt(in.Online), store.BoolInt(in.OneVisit), store.BoolInt(in.Proxy), store.BoolInt(in.Nearby), store.BoolInt(in.Citywide), store.BoolInt(in.CrossRegion), store.BoolInt(in.Devolved),
+			in.Transfer, strings.Join(in.CountySteps, ","), store.BoolInt(demo), now, now).Scan(&id); err != nil {
 			return fmt.Errorf("insert service item: %w", err)
 		}
 	default:
@@ -257,13 +257,13 @@ func (s *Service) saveItemTx(ctx context.Context, tx *store.Tx, actor access.Act
 		if mid, ok := existing[m.Name]; ok {
 			keep[mid] = true
 			if _, err := tx.Exec(ctx, `UPDATE service_materials SET sort = ?, form = ?, copies = ?, required = ?, sample = ? WHERE id = ?`,
-				i+1, m.Form, m.Copies, b2i(m.Required), m.Sample, mid); err != nil {
+				i+1, m.Form, m.Copies, store.BoolInt(m.Required), m.Sample, mid); err != nil {
 				return err
 			}
 			continue
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO service_materials (item_id, sort, name, form, copies, required, sample) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, i+1, m.Name, m.Form, m.Copies, b2i(m.Required), m.Sample); err != nil {
+			id, i+1, m.Name, m.Form, m.Copies, store.BoolInt(m.Required), m.Sample); err != nil {
 			return fmt.Errorf("insert material: %w", err)
 		}
 	}

@@ -94,7 +94,7 @@ func (s *Service) AssignRole(ctx context.Context, actor access.Actor, in StaffIn
 			return store.Conflict("该工作人员已有这个岗位")
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO service_staff (site_id, window_id, user_id, name, post, role, office) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			site.ID, nullID(in.WindowID), st.UserID, st.Name, in.Post, in.Role, in.Office).Scan(&st.ID); err != nil {
+			site.ID, store.NullID(in.WindowID), st.UserID, st.Name, in.Post, in.Role, in.Office).Scan(&st.ID); err != nil {
 			return fmt.Errorf("assign role: %w", err)
 		}
 		st.Role, st.Office, st.WindowID, st.Post = in.Role, in.Office, in.WindowID, in.Post

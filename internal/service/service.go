@@ -23,6 +23,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Item kinds.
@@ -115,20 +116,6 @@ func IsStaff(a access.Actor) bool {
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // Money shows an amount in fen as yuan ("12.50元", "免费").
 func Money(cents int64) string {
 	if cents == 0 {
@@ -137,12 +124,6 @@ func Money(cents int64) string {
 	return fmt.Sprintf("%d.%02d元", cents/100, cents%100)
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

@@ -416,6 +416,22 @@ func NullMillis(t time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
 }
 
+// NullID stores a zero row id as NULL: a reference that is not set.
+func NullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// BoolInt stores a flag as 0 or 1, the same column type on both engines.
+func BoolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Scanner is what a row scan needs: *sql.Row and *sql.Rows both have it.
 type Scanner = interface{ Scan(dest ...any) error }
 

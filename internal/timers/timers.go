@@ -58,7 +58,7 @@ func Schedule(ctx context.Context, tx *store.Tx, t Timer) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO timers (kind, case_id, assignment_id, due_at, payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		t.Kind, t.CaseID, nullID(t.AssignmentID), store.Millis(t.DueAt), t.Payload, time.Now().UnixMilli()).Scan(&id)
+		t.Kind, t.CaseID, store.NullID(t.AssignmentID), store.Millis(t.DueAt), t.Payload, time.Now().UnixMilli()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("schedule timer %s for case %d: %w", t.Kind, t.CaseID, err)
 	}
@@ -161,13 +161,6 @@ func InstanceID() string {
 		host = "unknown"
 	}
 	return host + ":" + strconv.Itoa(os.Getpid())
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 func placeholders(n int) string {

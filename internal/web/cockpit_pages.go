@@ -109,20 +109,6 @@ func (s *Server) cockpitBase(r *http.Request, titleKey string) (CockpitPage, *co
 	return p, c, nil
 }
 
-// mapArgs reads the map's switches: a category id and a state.
-func mapArgs(r *http.Request) (int64, string, error) {
-	q := r.URL.Query()
-	var cat int64
-	if v := strings.TrimSpace(q.Get("category")); v != "" && v != "0" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, "", store.Invalid("分类编号不正确")
-		}
-		cat = n
-	}
-	return cat, strings.TrimSpace(q.Get("state")), nil
-}
-
 func (s *Server) cockpitPage(w http.ResponseWriter, r *http.Request) error {
 	p, c, err := s.cockpitBase(r, "cockpit.title")
 	if err != nil {
@@ -145,7 +131,7 @@ func (s *Server) cockpitPage(w http.ResponseWriter, r *http.Request) error {
 
 // cockpitMap computes the map panel and its MapView.
 func (s *Server) cockpitMap(r *http.Request, c *cockpit.Service, p *CockpitPage) error {
-	cat, state, err := mapArgs(r)
+	cat, state, err := cockpit.MapSwitches(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -266,7 +252,7 @@ func (s *Server) cockpitCases(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	cat, state, err := mapArgs(r)
+	cat, state, err := cockpit.MapSwitches(r.URL.Query())
 	if err != nil {
 		return err
 	}

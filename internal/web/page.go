@@ -14,6 +14,7 @@ import (
 	"grassroots/internal/i18n"
 	"grassroots/internal/report"
 	"grassroots/internal/service"
+	"grassroots/internal/worktime"
 )
 
 //go:embed templates
@@ -191,13 +192,7 @@ func (s *Server) TestPage(lang string, actor access.Actor) Page {
 	return Page{Lang: lang, Actor: actor, CSRF: "test-csrf", msgs: s.Msgs, flowNav: s.flowNav(), flows: s.lookupFlow, partyTabs: s.partyTabs()}
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 var funcs = template.FuncMap{
 	// cnTime shows a time the Chinese way: 2026年11月26日 14:30.

@@ -12,6 +12,7 @@ import (
 	"grassroots/internal/org"
 	"grassroots/internal/party"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 	"grassroots/internal/xlsx"
 )
 
@@ -139,13 +140,7 @@ func (s *Server) partyDeskData(r *http.Request, code string) (PartyDeskPage, err
 // Local formats t for a datetime-local field, in China Standard Time.
 func (PartyDeskPage) Local(t time.Time) string { return t.In(shanghaiLoc).Format("2006-01-02T15:04") }
 
-var shanghaiLoc = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghaiLoc = worktime.Location()
 
 func (s *Server) partyDesk(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.partyDeskData(r, strings.TrimSpace(r.URL.Query().Get("unit")))

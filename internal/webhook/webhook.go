@@ -206,7 +206,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in NewEndpoint
 	var id int64
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO webhook_endpoints (url, secret, events, description, active, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`, u, secret, strings.Join(events, ","), desc, nullID(actor.UserID), store.Millis(now), store.Millis(now)).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`, u, secret, strings.Join(events, ","), desc, store.NullID(actor.UserID), store.Millis(now), store.Millis(now)).Scan(&id); err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "webhook.create", Entity: "webhook", EntityID: strconv.FormatInt(id, 10),
@@ -269,7 +269,7 @@ func (s *Service) SetActive(ctx context.Context, actor access.Actor, id int64, a
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET active = ?, updated_at = ? WHERE id = ?`, b2i(active), store.Millis(s.now()), id)
+		res, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET active = ?, updated_at = ? WHERE id = ?`, store.BoolInt(active), store.Millis(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("set webhook active: %w", err)
 		}
@@ -392,7 +392,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message, now time.Time) (strin
 		return "", errors.New("enqueue: exactly one of endpoint and target")
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (uid, endpoint_id, target, event, case_id, payload, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`, m.UID, nullID(m.EndpointID), m.Target, m.Event, nullID(m.CaseID), string(m.Payload),
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`, m.UID, store.NullID(m.EndpointID), m.Target, m.Event, store.NullID(m.CaseID), string(m.Payload),
 		store.Millis(now), store.Millis(now))
 	if err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", m.Event, err)
@@ -515,20 +515,6 @@ func (s *Service) OnCaseChange(ctx context.Context, tx *store.Tx, ch casework.Ch
 		}
 	}
 	return nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // nullInt scans a nullable BIGINT timestamp.

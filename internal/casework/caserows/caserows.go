@@ -17,16 +17,11 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Zone is the time zone of the fixture's days (Asia/Shanghai).
-var Zone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var Zone = worktime.Location()
 
 // Indexer writes a case's search row inside tx (casework.IndexCase).
 type Indexer func(ctx context.Context, tx *store.Tx, caseID int64, texts ...string) error

@@ -26,13 +26,7 @@ import (
 )
 
 // Zone is Asia/Shanghai.
-var Zone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var Zone = worktime.Location()
 
 // County is the fixture: caserows.SmallCounty's units and the engine.
 type County struct {
