@@ -28,7 +28,7 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 		return err
 	}
 	ms, err := wb.AddSheet("专班成员", "", []xlsx.Column{{Title: "专班名称"}, {Title: "姓名"}, {Title: "专职/兼职"}, {Title: "所在单位"}, {Title: "所在模块"},
-		{Title: "所在机构"}, {Title: "投入比例", Kind: xlsx.Percent}, {Title: "各专班合计", Kind: xlsx.Percent}})
+		{Title: "所在机构"}, {Title: "投入比例", Kind: xlsx.Percent}, {Title: "本职岗位", Kind: xlsx.Percent}, {Title: "投入合计(含本职)", Kind: xlsx.Percent}})
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 			if m.FullTime {
 				kind = "专职"
 			}
-			if err := ms.Add(t.Name, m.Name, kind, m.HomeUnit, m.Module, m.Institution, float64(m.Share)/100, float64(m.TotalShare)/100); err != nil {
+			if err := ms.Add(t.Name, m.Name, kind, m.HomeUnit, m.Module, m.Institution, float64(m.Share)/100, float64(m.OwnPost)/100, float64(m.TotalShare)/100); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/org"
+	"grassroots/internal/settings"
 	"grassroots/internal/store"
 )
 
@@ -42,7 +43,13 @@ type Member struct {
 	Module      string `json:"module,omitempty"`
 	Institution string `json:"institution,omitempty"`
 	Share       int    `json:"share"`
-	// TotalShare is the person's share summed over every open task force.
+	// OwnPost is the share of their time their own post keeps (setting
+	// taskforce.own_post_share, default 50): counted when they hold a post
+	// in the staffing ledger and are full-time in no open task force (a
+	// full-time member is released from their post); 0 otherwise.
+	OwnPost int `json:"own_post_share"`
+	// TotalShare is the person's share summed over every open task force,
+	// plus OwnPost.
 	TotalShare int `json:"total_share"`
 	// Below marks a member from below county level on a county task force.
 	Below bool `json:"from_below_county"`
@@ -99,9 +106,31 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (Detail
 	return d, nil
 }
 
+// SettingOwnPostShare is the percent of a person's time their own post
+// keeps when they serve part-time in task forces (default
+// DefaultOwnPostShare): a person's shares warn when it and their task
+// forces' shares add up to more than 100 %.
+const (
+	SettingOwnPostShare = "taskforce.own_post_share"
+	DefaultOwnPostShare = 50
+)
+
+// ownPostShare reads the setting, kept within 0–100.
+func (s *Service) ownPostShare(ctx context.Context) (int, error) {
+	v, err := settings.Int(ctx, s.db, SettingOwnPostShare, DefaultOwnPostShare)
+	return min(max(v, 0), 100), err
+}
+
 func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
+	own, err := s.ownPostShare(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.name, m.full_time, hu.name, hu.kind, COALESCE(md.name, ''), COALESCE(i.name, ''), m.share,
 		(SELECT COALESCE(SUM(o.share), 0) FROM taskforce_members o JOIN taskforces ot ON ot.id = o.taskforce_id WHERE o.person_id = m.person_id AND ot.closed_on = ''),
+		CASE WHEN EXISTS (SELECT 1 FROM staffing_posts sp WHERE sp.person_id = m.person_id AND sp.ended_on = '')
+			AND NOT EXISTS (SELECT 1 FROM taskforce_members o JOIN taskforces ot ON ot.id = o.taskforce_id
+				WHERE o.person_id = m.person_id AND ot.closed_on = '' AND o.full_time = 1) THEN 1 ELSE 0 END,
 		t.level
 		FROM taskforce_members m JOIN taskforces t ON t.id = m.taskforce_id JOIN people p ON p.id = m.person_id JOIN units hu ON hu.id = m.home_unit_id
 		LEFT JOIN unit_modules md ON md.id = m.module_id LEFT JOIN institutions i ON i.id = m.institution_id
@@ -110,8 +139,13 @@ func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
 		var m Member
 		var full int
 		var level string
-		err := sc.Scan(&m.PersonID, &m.Name, &full, &m.HomeUnit, &m.HomeKind, &m.Module, &m.Institution, &m.Share, &m.TotalShare, &level)
+		var holdsPost int
+		err := sc.Scan(&m.PersonID, &m.Name, &full, &m.HomeUnit, &m.HomeKind, &m.Module, &m.Institution, &m.Share, &m.TotalShare, &holdsPost, &level)
 		m.FullTime = full == 1
+		if holdsPost == 1 {
+			m.OwnPost = own
+			m.TotalShare += own
+		}
 		m.Below = level == County && belowCounty(m.HomeKind)
 		return m, err
 	})
@@ -132,7 +166,11 @@ func (s *Service) warn(t *TaskForce, members []Member) {
 		}
 		if m.TotalShare > 100 {
 			t.Overloaded++
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s在各专班的投入合计 %d%%，超过100%%", m.Name, m.TotalShare))
+			if m.OwnPost > 0 {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("%s的投入合计 %d%%（本职岗位 %d%%、各专班 %d%%），超过100%%", m.Name, m.TotalShare, m.OwnPost, m.TotalShare-m.OwnPost))
+			} else {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("%s在各专班的投入合计 %d%%，超过100%%", m.Name, m.TotalShare))
+			}
 		}
 	}
 }
