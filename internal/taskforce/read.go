@@ -12,15 +12,15 @@ import (
 	"grassroots/internal/store"
 )
 
-const tfCols = `t.id, t.level, u.id, u.code, u.name, u.kind, t.unit_path, t.name, t.task, t.lead_person_id, l.name, COALESCE(t.deputy_person_id, 0),
-	COALESCE(d.name, ''), t.start_day, t.target_day, t.end_day, t.closed_on,
+const tfCols = `t.id, t.level, u.id, u.code, u.name, u.kind, t.unit_path, t.name, t.task, t.lead_person_id, l.name, (SELECT lu.code FROM units lu WHERE lu.id = l.unit_id),
+	COALESCE(t.deputy_person_id, 0), COALESCE(d.name, ''), COALESCE((SELECT du.code FROM units du WHERE du.id = d.unit_id), ''), t.start_day, t.target_day, t.end_day, t.closed_on,
 	(SELECT COUNT(*) FROM taskforce_members m WHERE m.taskforce_id = t.id), (SELECT COUNT(*) FROM taskforce_items i WHERE i.taskforce_id = t.id)`
 
 const tfFrom = ` FROM taskforces t JOIN units u ON u.id = t.unit_id JOIN people l ON l.id = t.lead_person_id LEFT JOIN people d ON d.id = t.deputy_person_id`
 
 func scanTF(sc store.Scanner) (TaskForce, error) {
 	var t TaskForce
-	err := sc.Scan(&t.ID, &t.Level, &t.UnitID, &t.UnitCode, &t.UnitName, &t.UnitKind, &t.UnitPath, &t.Name, &t.Task, &t.LeadID, &t.Lead, &t.DeputyID, &t.Deputy,
+	err := sc.Scan(&t.ID, &t.Level, &t.UnitID, &t.UnitCode, &t.UnitName, &t.UnitKind, &t.UnitPath, &t.Name, &t.Task, &t.LeadID, &t.Lead, &t.LeadUnit, &t.DeputyID, &t.Deputy, &t.DeputyUnit,
 		&t.StartDay, &t.TargetDay, &t.EndDay, &t.ClosedOn, &t.Members, &t.Items)
 	return t, err
 }
@@ -39,6 +39,7 @@ type Member struct {
 	Name        string `json:"name"`
 	FullTime    bool   `json:"full_time"`
 	HomeUnit    string `json:"home_unit"`
+	HomeCode    string `json:"home_unit_code"`
 	HomeKind    string `json:"home_unit_kind"`
 	Module      string `json:"module,omitempty"`
 	Institution string `json:"institution,omitempty"`
@@ -126,7 +127,7 @@ func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.name, m.full_time, hu.name, hu.kind, COALESCE(md.name, ''), COALESCE(i.name, ''), m.share,
+	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.name, m.full_time, hu.name, hu.code, hu.kind, COALESCE(md.name, ''), COALESCE(i.name, ''), m.share,
 		(SELECT COALESCE(SUM(o.share), 0) FROM taskforce_members o JOIN taskforces ot ON ot.id = o.taskforce_id WHERE o.person_id = m.person_id AND ot.closed_on = ''),
 		CASE WHEN EXISTS (SELECT 1 FROM staffing_posts sp WHERE sp.person_id = m.person_id AND sp.ended_on = '')
 			AND NOT EXISTS (SELECT 1 FROM taskforce_members o JOIN taskforces ot ON ot.id = o.taskforce_id
@@ -140,7 +141,7 @@ func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
 		var full int
 		var level string
 		var holdsPost int
-		err := sc.Scan(&m.PersonID, &m.Name, &full, &m.HomeUnit, &m.HomeKind, &m.Module, &m.Institution, &m.Share, &m.TotalShare, &holdsPost, &level)
+		err := sc.Scan(&m.PersonID, &m.Name, &full, &m.HomeUnit, &m.HomeCode, &m.HomeKind, &m.Module, &m.Institution, &m.Share, &m.TotalShare, &holdsPost, &level)
 		m.FullTime = full == 1
 		if holdsPost == 1 {
 			m.OwnPost = own

@@ -39,6 +39,7 @@ func (s *Server) orgLedgerRoutes() {
 	s.mux.HandleFunc("GET /taskforces", s.staff(s.taskforceList))
 	s.mux.HandleFunc("POST /taskforces", s.staff(s.taskforceCreate))
 	s.mux.HandleFunc("GET /taskforces/export.xlsx", s.staff(s.taskforceExport))
+	s.mux.HandleFunc("POST /taskforces/import", s.staff(s.taskforceImport))
 	s.mux.HandleFunc("GET /taskforces/{id}", s.staff(s.taskforceView))
 	s.mux.HandleFunc("POST /taskforces/{id}/members", s.staff(s.taskforceMember))
 	s.mux.HandleFunc("POST /taskforces/{id}/cases", s.staff(s.taskforceCase))
@@ -358,6 +359,40 @@ func (s *Server) taskforcesData(r *http.Request) (TaskForcesPage, error) {
 		}
 	}
 	return p, nil
+}
+
+// taskforceImport sets up the task forces and members of an .xlsx file: a
+// file with a bad row records nothing and the page names the rows.
+func (s *Server) taskforceImport(w http.ResponseWriter, r *http.Request) error {
+	if !taskforce.MayImport(actorOf(r)) {
+		return store.Forbidden("只有乡镇街道或县级单位可以导入工作专班")
+	}
+	after := func(err error) error {
+		return ledgerAfter(s, w, r, err, "/taskforces", "import", "ledgers_taskforces", s.taskforcesData, func(p *TaskForcesPage, m string) { p.Error = m })
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return after(store.Invalid("请选择要导入的 Excel 文件"))
+	}
+	defer file.Close()
+	_, err = s.TaskForce.Import(r.Context(), actorOf(r), file)
+	var ie *taskforce.ImportError
+	if errors.As(err, &ie) {
+		p, perr := s.taskforcesData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Error = ie.Error()
+		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_taskforces", p)
+		return nil
+	}
+	return after(err)
 }
 
 func (s *Server) taskforceList(w http.ResponseWriter, r *http.Request) error {
