@@ -14,6 +14,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // The sheets of an import (and of the export, whose columns they share).
@@ -299,4 +300,30 @@ func institutionByName(ctx context.Context, q store.RowQueryer, name, home strin
 		return 0, store.Invalidf("找不到机构“%s”", name)
 	}
 	return id, err
+}
+
+// Template writes an empty import file: the 工作专班 and 专班成员 sheets
+// with their headers only.
+func Template(w io.Writer) error {
+	wb, err := xlsx.New()
+	if err != nil {
+		return err
+	}
+	defer wb.Close()
+	cols := func(titles ...string) []xlsx.Column {
+		out := make([]xlsx.Column, len(titles))
+		for i, t := range titles {
+			out[i] = xlsx.Column{Title: t}
+		}
+		return out
+	}
+	if _, err := wb.AddSheet(SheetTaskForces, "", cols("设立单位代码", "专班名称", "任务", "组长", "组长单位代码", "副组长", "副组长单位代码",
+		"开始日期", "目标日期", "结束日期")); err != nil {
+		return err
+	}
+	if _, err := wb.AddSheet(SheetMembers, "", cols("设立单位代码", "专班名称", "姓名", "所在单位代码", "专职/兼职", "所在机构", "投入比例")); err != nil {
+		return err
+	}
+	_, err = wb.WriteTo(w)
+	return err
 }

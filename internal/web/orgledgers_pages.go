@@ -40,6 +40,7 @@ func (s *Server) orgLedgerRoutes() {
 	s.mux.HandleFunc("POST /taskforces", s.staff(s.taskforceCreate))
 	s.mux.HandleFunc("GET /taskforces/export.xlsx", s.staff(s.taskforceExport))
 	s.mux.HandleFunc("POST /taskforces/import", s.staff(s.taskforceImport))
+	s.mux.HandleFunc("GET /taskforces/template.xlsx", s.staff(s.taskforceTemplate))
 	s.mux.HandleFunc("GET /taskforces/{id}", s.staff(s.taskforceView))
 	s.mux.HandleFunc("POST /taskforces/{id}/members", s.staff(s.taskforceMember))
 	s.mux.HandleFunc("POST /taskforces/{id}/cases", s.staff(s.taskforceCase))
@@ -359,6 +360,16 @@ func (s *Server) taskforcesData(r *http.Request) (TaskForcesPage, error) {
 		}
 	}
 	return p, nil
+}
+
+// taskforceTemplate is the empty import file.
+func (s *Server) taskforceTemplate(w http.ResponseWriter, r *http.Request) error {
+	var b bytes.Buffer
+	if err := taskforce.Template(&b); err != nil {
+		return err
+	}
+	xlsx.Serve(w, "工作专班导入模板.xlsx", b.Bytes())
+	return nil
 }
 
 // taskforceImport sets up the task forces and members of an .xlsx file: a

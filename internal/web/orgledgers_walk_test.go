@@ -86,7 +86,8 @@ func orgLedgerRules(fx *walkFixture) map[string]rule {
 		"POST /taskforces/{id}/cases":   {Path: tf + "/cases", Allow: keepsTF, Form: url.Values{"title": {"加装电梯协调"}}},
 		"POST /taskforces/{id}/close":   {Path: tf + "/close", Allow: keepsTF},
 		// Whoever keeps task forces somewhere imports (each row checked against its unit: TestImportTaskForcesAllOrNothing); no file is a 400.
-		"POST /taskforces/import": {Allow: []walkRole{roleTownA, roleTownB, roleDept, roleCountyAdmin, roleTownAdmin}},
+		"GET /taskforces/template.xlsx": {Allow: everyone},
+		"POST /taskforces/import":       {Allow: []walkRole{roleTownA, roleTownB, roleDept, roleCountyAdmin, roleTownAdmin}},
 
 		"GET /staffing":             {Allow: everyone},
 		"GET /staffing/export.xlsx": {Allow: everyone},
