@@ -33,6 +33,7 @@ func (s *Server) orgLedgerExcelEndpoints() {
 	s.route("POST /api/v1/taskforces/import", s.authed(s.taskforceImport))
 	s.route("POST /api/v1/staffing/import", s.authed(s.staffingImport))
 	s.route("POST /api/v1/villages/incomes/import", s.authed(s.incomesImport))
+	s.route("POST /api/v1/pairings/import", s.authed(s.pairingsImport))
 	s.route("POST /api/v1/taskforces/{id}/close", s.authed(s.taskforceClose))
 }
 
@@ -157,4 +158,25 @@ func (s *Server) taskforceClose(w http.ResponseWriter, r *http.Request, actor ac
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) pairingsImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if !pairing.CanPair(actor) {
+		return store.Forbidden("结对共建由县委组织部安排")
+	}
+	f, err := xlsxUpload(w, r)
+	if err != nil {
+		return err
+	}
+	defer r.MultipartForm.RemoveAll()
+	defer f.Close()
+	n, err := s.Pairing.ImportPairings(r.Context(), actor, f)
+	var ie *pairing.ImportError
+	if errors.As(err, &ie) {
+		return refused(w, ie.Error(), ie.Rows)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ImportCount{Imported: n})
 }

@@ -74,6 +74,8 @@ func orgLedgerRules(fx *walkFixture) map[string]rule {
 		"POST /pairings/{id}/income": {Path: pr + "/income", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin},
 			Form: url.Values{"year": {"2025"}, "amount": {"100000"}}},
 
+		// The organisation department (of the walk's users, the county administrator) imports pairings; no file is a 400.
+		"POST /pairings/import": {Allow: countyAdmin},
 		// Township staff and administrators import their villages' incomes (each row checked); no file is a 400.
 		"POST /pairings/incomes/import": {Allow: []walkRole{roleTownA, roleTownB, roleCountyAdmin, roleTownAdmin}},
 
