@@ -142,6 +142,9 @@ test("a township sets up a task force across two modules and a county department
   const inbox = page.locator("#inbox tbody tr");
   assert.equal(await inbox.count(), 1);
   assert.match(await inbox.first().innerText(), /3号楼加装电梯协调/);
+  // Like a unit's inbox: the case is open and counted; nothing is overdue yet.
+  assert.equal(num(await page.locator("#inbox-open").innerText()), 1);
+  assert.equal(num(await page.locator("#inbox-overdue").innerText()), 0);
   await screenshot(page, "orgledgers-taskforce");
 });
 

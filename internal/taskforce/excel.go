@@ -23,7 +23,7 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 	defer wb.Close()
 	sh, err := wb.AddSheet(SheetTaskForces, "", []xlsx.Column{{Title: "设立单位代码"}, {Title: "设立单位"}, {Title: "层级"}, {Title: "专班名称"}, {Title: "任务"}, {Title: "组长"},
 		{Title: "组长单位代码"}, {Title: "副组长"}, {Title: "副组长单位代码"}, {Title: "开始日期"}, {Title: "目标日期"}, {Title: "结束日期"}, {Title: "撤销日期"}, {Title: "成员(名)", Kind: xlsx.Int},
-		{Title: "工单(件)", Kind: xlsx.Int}, {Title: "提醒"}})
+		{Title: "工单(件)", Kind: xlsx.Int}, {Title: "办理中(件)", Kind: xlsx.Int}, {Title: "超期(件)", Kind: xlsx.Int}, {Title: "提醒"}})
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 			level = "县级"
 		}
 		if err := sh.Add(t.UnitCode, t.UnitName, level, t.Name, t.Task, t.Lead, t.LeadUnit, t.Deputy, t.DeputyUnit, t.StartDay, t.TargetDay, t.EndDay, t.ClosedOn, t.Members, t.Items,
-			strings.Join(t.Warnings, "；")); err != nil {
+			t.OpenItems, t.OverdueItems, strings.Join(t.Warnings, "；")); err != nil {
 			return err
 		}
 		members, err := s.members(ctx, t.ID)

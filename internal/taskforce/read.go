@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/org"
@@ -56,12 +57,46 @@ type Member struct {
 	Below bool `json:"from_below_county"`
 }
 
-// Item is a work item: a case in the task force's inbox.
+// Item is a work item: a case in the task force's inbox, with the unit
+// leading it and its handling deadline, as in a unit's inbox.
 type Item struct {
 	CaseNo string `json:"case_no"`
 	Title  string `json:"title"`
 	Flow   string `json:"flow"`
 	Status string `json:"status"`
+	// Lead is the unit leading the case ("" before dispatch).
+	Lead string `json:"lead_unit,omitempty"`
+	// Due is the lead's handling deadline (Asia/Shanghai day), if set.
+	Due string `json:"handle_due,omitempty"`
+	// Closed: the case is closed; Overdue: open and past its deadline, or
+	// marked overdue by the engine.
+	Closed  bool `json:"closed"`
+	Overdue bool `json:"overdue"`
+}
+
+// items lists a task force's inbox, newest first.
+func (s *Service) items(ctx context.Context, id int64) ([]Item, error) {
+	now := store.Millis(s.now())
+	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.flow, c.status, COALESCE(lu.name, ''), COALESCE(c.handle_due_at, 0),
+		CASE WHEN c.closed_at IS NULL THEN 0 ELSE 1 END,
+		CASE WHEN c.closed_at IS NULL AND (c.overdue = 1 OR (c.handle_due_at IS NOT NULL AND c.handle_due_at < ?)) THEN 1 ELSE 0 END
+		FROM taskforce_items i JOIN cases c ON c.id = i.case_id LEFT JOIN units lu ON lu.id = c.lead_unit_id
+		WHERE i.taskforce_id = ? ORDER BY i.id DESC`, now, id)
+	list, err := store.Collect(rows, err, func(sc store.Scanner) (Item, error) {
+		var it Item
+		var due int64
+		var closed, overdue int
+		err := sc.Scan(&it.CaseNo, &it.Title, &it.Flow, &it.Status, &it.Lead, &due, &closed, &overdue)
+		if due > 0 {
+			it.Due = time.UnixMilli(due).In(shanghai).Format(time.DateOnly)
+		}
+		it.Closed, it.Overdue = closed == 1, overdue == 1
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("task force inbox: %w", err)
+	}
+	return list, nil
 }
 
 // Detail is a task force with its members and inbox.
@@ -94,16 +129,10 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (Detail
 	if d.MemberList, err = s.members(ctx, id); err != nil {
 		return d, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.flow, c.status FROM taskforce_items i JOIN cases c ON c.id = i.case_id
-		WHERE i.taskforce_id = ? ORDER BY i.id DESC`, id)
-	d.Inbox, err = store.Collect(rows, err, func(sc store.Scanner) (Item, error) {
-		var it Item
-		return it, sc.Scan(&it.CaseNo, &it.Title, &it.Flow, &it.Status)
-	})
-	if err != nil {
-		return d, fmt.Errorf("task force inbox: %w", err)
+	if d.Inbox, err = s.items(ctx, id); err != nil {
+		return d, err
 	}
-	s.warn(&d.TaskForce, d.MemberList)
+	s.warn(&d.TaskForce, d.MemberList, d.Inbox)
 	return d, nil
 }
 
@@ -152,12 +181,25 @@ func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
 	})
 }
 
-// warn fills the task force's warnings from its members.
-func (s *Service) warn(t *TaskForce, members []Member) {
+// warn fills the task force's warnings from its members and counts its
+// open and overdue work items.
+func (s *Service) warn(t *TaskForce, members []Member, items []Item) {
+	t.OpenItems, t.OverdueItems = 0, 0
+	for _, it := range items {
+		if !it.Closed {
+			t.OpenItems++
+		}
+		if it.Overdue {
+			t.OverdueItems++
+		}
+	}
 	t.Warnings = nil
 	t.PastEnd = t.ClosedOn == "" && t.EndDay < s.today()
 	if t.PastEnd {
 		t.Warnings = append(t.Warnings, fmt.Sprintf("专班已过结束日期 %s 仍未撤销", t.EndDay))
+	}
+	if t.OverdueItems > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%d件工单已超过办理期限", t.OverdueItems))
 	}
 	t.FromBelow, t.Overloaded = 0, 0
 	for _, m := range members {
@@ -196,7 +238,11 @@ func (s *Service) List(ctx context.Context, actor access.Actor) ([]TaskForce, er
 		if err != nil {
 			return nil, err
 		}
-		s.warn(&list[i], ms)
+		items, err := s.items(ctx, list[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		s.warn(&list[i], ms, items)
 	}
 	return list, nil
 }
@@ -213,6 +259,8 @@ type Figures struct {
 	FromBelow    int `json:"members_from_below_county"`
 	Overloaded   int `json:"people_over_100"`
 	Items        int `json:"work_items"`
+	OpenItems    int `json:"work_items_open"`
+	OverdueItems int `json:"work_items_overdue"`
 	WithWarnings int `json:"with_warnings"`
 }
 
@@ -237,6 +285,8 @@ func FiguresOf(list []TaskForce) Figures {
 		f.FromBelow += t.FromBelow
 		f.Overloaded += t.Overloaded
 		f.Items += t.Items
+		f.OpenItems += t.OpenItems
+		f.OverdueItems += t.OverdueItems
 		if len(t.Warnings) > 0 {
 			f.WithWarnings++
 		}

@@ -74,31 +74,35 @@ const itemFlow = "hotline"
 
 // TaskForce is one task force with its warnings.
 type TaskForce struct {
-	ID         int64    `json:"id"`
-	Level      string   `json:"level"`
-	UnitCode   string   `json:"unit_code"`
-	UnitName   string   `json:"unit_name"`
-	UnitID     int64    `json:"-"`
-	UnitKind   string   `json:"-"`
-	UnitPath   string   `json:"-"`
-	Name       string   `json:"name"`
-	Task       string   `json:"task"`
-	LeadID     int64    `json:"lead_person_id"`
-	Lead       string   `json:"lead"`
-	LeadUnit   string   `json:"lead_unit_code"`
-	DeputyID   int64    `json:"deputy_person_id,omitempty"`
-	Deputy     string   `json:"deputy,omitempty"`
-	DeputyUnit string   `json:"deputy_unit_code,omitempty"`
-	StartDay   string   `json:"start_day"`
-	TargetDay  string   `json:"target_day"`
-	EndDay     string   `json:"end_day"`
-	ClosedOn   string   `json:"closed_on,omitempty"`
-	Members    int      `json:"members"`
-	Items      int      `json:"items"`
-	Warnings   []string `json:"warnings"`
-	PastEnd    bool     `json:"past_end"`
-	FromBelow  int      `json:"members_from_below"`
-	Overloaded int      `json:"members_over_100"`
+	ID         int64  `json:"id"`
+	Level      string `json:"level"`
+	UnitCode   string `json:"unit_code"`
+	UnitName   string `json:"unit_name"`
+	UnitID     int64  `json:"-"`
+	UnitKind   string `json:"-"`
+	UnitPath   string `json:"-"`
+	Name       string `json:"name"`
+	Task       string `json:"task"`
+	LeadID     int64  `json:"lead_person_id"`
+	Lead       string `json:"lead"`
+	LeadUnit   string `json:"lead_unit_code"`
+	DeputyID   int64  `json:"deputy_person_id,omitempty"`
+	Deputy     string `json:"deputy,omitempty"`
+	DeputyUnit string `json:"deputy_unit_code,omitempty"`
+	StartDay   string `json:"start_day"`
+	TargetDay  string `json:"target_day"`
+	EndDay     string `json:"end_day"`
+	ClosedOn   string `json:"closed_on,omitempty"`
+	Members    int    `json:"members"`
+	Items      int    `json:"items"`
+	// OpenItems and OverdueItems count the inbox's open cases and those
+	// past their handling deadline.
+	OpenItems    int      `json:"items_open"`
+	OverdueItems int      `json:"items_overdue"`
+	Warnings     []string `json:"warnings"`
+	PastEnd      bool     `json:"past_end"`
+	FromBelow    int      `json:"members_from_below"`
+	Overloaded   int      `json:"members_over_100"`
 }
 
 // Input is a new task force.

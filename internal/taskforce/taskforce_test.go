@@ -279,3 +279,51 @@ func TestOwnPostCountsInTimeShares(t *testing.T) {
 		}
 	})
 }
+
+// TestInboxLikeAUnit: the task force's inbox shows each case with its lead
+// unit and handling deadline; an open case past its deadline is overdue,
+// warns and is counted; a closed one is neither open nor overdue.
+func TestInboxLikeAUnit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		lead := fx.Person("镇长甲", "350722101000", "cadre", "")
+		id, err := fx.s.Create(ctx, fx.town(), taskforce.Input{UnitCode: "350722101000", Name: "征迁专班", Task: "征迁", LeadID: lead,
+			StartDay: "2026-03-01", TargetDay: "2026-12-01", EndDay: "2026-12-31"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		no, err := fx.s.GiveCase(ctx, fx.town(), id, "三户未签约", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := fx.s.Get(ctx, fx.town(), id)
+		if err != nil || len(d.Inbox) != 1 || d.Inbox[0].Closed || d.Inbox[0].Overdue || d.OpenItems != 1 || d.OverdueItems != 0 {
+			t.Fatalf("new case: %+v, %v", d, err)
+		}
+		// The lead unit's deadline passes (the engine sets it at dispatch).
+		past := store.Millis(fx.Now.Add(-48 * time.Hour))
+		if _, err := db.Exec(ctx, `UPDATE cases SET handle_due_at = ?, lead_unit_id = (SELECT id FROM units WHERE code = '350722D002') WHERE no = ?`, past, no); err != nil {
+			t.Fatal(err)
+		}
+		d, _ = fx.s.Get(ctx, fx.town(), id)
+		it := d.Inbox[0]
+		if !it.Overdue || it.Lead != "县住房和城乡建设局" || it.Due != fx.Now.Add(-48*time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) ||
+			d.OverdueItems != 1 || !strings.Contains(strings.Join(d.Warnings, "\n"), "1件工单已超过办理期限") {
+			t.Errorf("overdue: %+v %v", it, d.Warnings)
+		}
+		list, _ := fx.s.List(ctx, fx.town())
+		if f := taskforce.FiguresOf(list); f.OpenItems != 1 || f.OverdueItems != 1 || f.WithWarnings != 1 {
+			t.Errorf("figures = %+v", f)
+		}
+		if _, err := db.Exec(ctx, `UPDATE cases SET closed_at = ? WHERE no = ?`, store.Millis(fx.Now), no); err != nil {
+			t.Fatal(err)
+		}
+		d, _ = fx.s.Get(ctx, fx.town(), id)
+		if !d.Inbox[0].Closed || d.Inbox[0].Overdue || d.OpenItems != 0 || d.OverdueItems != 0 || len(d.Warnings) != 0 {
+			t.Errorf("closed: %+v %v", d.Inbox[0], d.Warnings)
+		}
+	})
+}
