@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -144,6 +146,17 @@ const (
 	SettingOwnPostShare = "taskforce.own_post_share"
 	DefaultOwnPostShare = 50
 )
+
+// CheckSetting refuses a bad value of the task forces' settings (the
+// setting command calls it before storing).
+func CheckSetting(key, value string) error {
+	if key == SettingOwnPostShare {
+		if v, err := strconv.Atoi(strings.TrimSpace(value)); err != nil || v < 0 || v > 100 {
+			return store.Invalid("本职岗位投入比例应为0到100之间的整数（百分比）")
+		}
+	}
+	return nil
+}
 
 // ownPostShare reads the setting, kept within 0–100.
 func (s *Service) ownPostShare(ctx context.Context) (int, error) {

@@ -327,3 +327,14 @@ func TestInboxLikeAUnit(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckSetting(t *testing.T) {
+	for v, ok := range map[string]bool{"0": true, "50": true, "100": true, "101": false, "-1": false, "half": false, "": false} {
+		if err := taskforce.CheckSetting(taskforce.SettingOwnPostShare, v); (err == nil) != ok {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	if err := taskforce.CheckSetting("casework.other", "x"); err != nil {
+		t.Errorf("another key: %v", err)
+	}
+}
