@@ -5,11 +5,12 @@
 // members from two modules and one county department and gives it a case;
 // the county moves 2 posts to a township and the ledger's 核定/实有/空编
 // change with the document number in the history; each registry exports to
-// Excel. No page logs a console error.
+// Excel; a township imports a task force from Excel, all rows or none. No
+// page logs a console error.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, launch, login, demoPassword, screenshot } from "./harness.mjs";
-import { sheetRows } from "./xlsx.mjs";
+import { sheetRows, fillTemplate } from "./xlsx.mjs";
 
 let server, browser;
 const errors = [];
@@ -141,7 +142,58 @@ test("a township sets up a task force across two modules and a county department
   const inbox = page.locator("#inbox tbody tr");
   assert.equal(await inbox.count(), 1);
   assert.match(await inbox.first().innerText(), /3号楼加装电梯协调/);
+  // Like a unit's inbox: the case is open and counted; nothing is overdue yet.
+  assert.equal(num(await page.locator("#inbox-open").innerText()), 1);
+  assert.equal(num(await page.locator("#inbox-overdue").innerText()), 0);
   await screenshot(page, "orgledgers-taskforce");
+});
+
+test("a township imports a task force and its member from Excel: a bad row imports nothing", async () => {
+  const page = await as("demo_township");
+  await page.goto(server.url + "/taskforces");
+  const before = await page.locator("#taskforces tbody tr").count();
+  // Two of the township's own cadres whose names are unique in the list.
+  const leads = (await page.locator("#tf-lead option").allTextContents()).filter((t) => t.endsWith("（南浦街道）")).map((t) => t.replace(/（.*$/, ""));
+  const unique = leads.filter((n) => leads.indexOf(n) === leads.lastIndexOf(n));
+  assert.ok(unique.length >= 2, "two cadres of the township: " + leads);
+  const res = await page.request.get(server.url + "/taskforces/template.xlsx");
+  assert.equal(res.status(), 200);
+  const template = await res.body();
+  assert.equal(sheetRows(template, 1)[0][2], "姓名");
+  const file = (keeper, share = "30%") => {
+    const tf = { 设立单位代码: keeper, 专班名称: "背街小巷整治专班", 任务: "整治背街小巷环境", 组长: unique[0], 组长单位代码: "350722001000",
+      开始日期: `${year}-02-01`, 目标日期: `${year}-09-30`, 结束日期: `${year + 1}-03-31` };
+    const member = { 专班名称: "背街小巷整治专班", 姓名: unique[1], 所在单位代码: "350722001000", "专职/兼职": "兼职", 投入比例: share };
+    return fillTemplate(fillTemplate(template, [tf], 0), [member], 1);
+  };
+  const upload = async (buffer) => {
+    await page.locator("summary", { hasText: "从 Excel 导入专班" }).click();
+    await page.locator("#tfi-file").setInputFiles({ name: "专班.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer });
+    await Promise.all([page.waitForNavigation(), page.locator("#taskforce-import").getByRole("button", { name: "从 Excel 导入专班" }).click()]);
+  };
+  // Another township's code: the row is refused, named, and nothing is recorded (its member neither).
+  await upload(file("350722101000"));
+  // The refused file's page is a 400 on purpose: the browser logs it, nothing else may.
+  const expected = errors.filter((e) => /status of 400 .*\/taskforces\/import$/.test(e));
+  assert.equal(expected.length, 1, errors.join("\n"));
+  errors.splice(errors.indexOf(expected[0]), 1);
+  const msg = await page.locator(".error-message").innerText();
+  assert.match(msg, /“工作专班”第2行：无权为.+设立专班/);
+  assert.match(msg, /“专班成员”第2行/);
+  assert.equal(await page.locator("#taskforces tbody tr").count(), before);
+  // A good task force with a bad member: the task force is not set up either.
+  await upload(file("350722001000", "130%"));
+  assert.match(await page.locator(".error-message").innerText(), /^“专班成员”第2行：投入时间比例应在1%到100%之间$/);
+  assert.equal(await page.locator("#taskforces tbody tr").count(), before);
+  for (const e of errors.filter((e) => /status of 400 .*\/taskforces\/import$/.test(e))) errors.splice(errors.indexOf(e), 1);
+  await upload(file("350722001000"));
+  assert.match(page.url(), /done=import/);
+  assert.equal(await page.locator("#taskforces tbody tr").count(), before + 1);
+  await page.locator("#taskforces a", { hasText: "背街小巷整治专班" }).click();
+  const members = await page.locator("#members tbody tr").allInnerTexts();
+  assert.equal(members.length, 1);
+  assert.match(members[0], new RegExp(unique[1]));
+  assert.match(members[0], /30%/);
 });
 
 test("the county moves 2 posts to a township: 核定 and 空编 change, the document is in the history", async () => {

@@ -75,26 +75,27 @@ export function writeZip(entries) {
 const unescapeXML = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
 const escapeXML = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-// firstSheetPath is the path of the workbook's first worksheet.
-function firstSheetPath(parts) {
+// firstSheetPath is the path of the workbook's first worksheet (or its
+// n-th, counting from 0).
+function firstSheetPath(parts, n = 0) {
   const wb = parts.get("xl/workbook.xml").toString();
-  const rid = wb.match(/<sheet\b[^>]*\br:id="([^"]+)"/)[1];
+  const rid = [...wb.matchAll(/<sheet\b[^>]*\br:id="([^"]+)"/g)][n][1];
   const rels = parts.get("xl/_rels/workbook.xml.rels").toString();
   const target = rels.match(new RegExp(`<Relationship\\b[^>]*Id="${rid}"[^>]*Target="([^"]+)"`))?.[1] ??
     rels.match(new RegExp(`<Relationship\\b[^>]*Target="([^"]+)"[^>]*Id="${rid}"`))[1];
   return target.startsWith("/") ? target.slice(1) : "xl/" + target;
 }
 
-// sheetRows reads the first worksheet of a workbook as rows of cell texts
-// (shared and inline strings, and numbers).
-export function sheetRows(buf) {
+// sheetRows reads the first worksheet of a workbook (or its n-th, from 0)
+// as rows of cell texts (shared and inline strings, and numbers).
+export function sheetRows(buf, n = 0) {
   const parts = readZip(buf);
   const shared = [];
   const sst = parts.get("xl/sharedStrings.xml")?.toString() ?? "";
   for (const si of sst.matchAll(/<si>([\s\S]*?)<\/si>/g)) {
     shared.push(unescapeXML([...si[1].matchAll(/<t[^>]*>([\s\S]*?)<\/t>/g)].map((m) => m[1]).join("")));
   }
-  const xml = parts.get(firstSheetPath(parts)).toString();
+  const xml = parts.get(firstSheetPath(parts, n)).toString();
   const rows = [];
   for (const row of xml.matchAll(/<row\b[^>]*>([\s\S]*?)<\/row>/g)) {
     const cells = [];
@@ -114,12 +115,13 @@ export function sheetRows(buf) {
   return rows;
 }
 
-// fillTemplate returns a copy of a template workbook whose first sheet keeps
-// its header row and gets the given rows below it (objects keyed by header).
-export function fillTemplate(template, rows) {
+// fillTemplate returns a copy of a template workbook whose first sheet (or
+// n-th, from 0) keeps its header row and gets the given rows below it
+// (objects keyed by header).
+export function fillTemplate(template, rows, n = 0) {
   const parts = readZip(template);
-  const headers = sheetRows(template)[0];
-  const path = firstSheetPath(parts);
+  const headers = sheetRows(template, n)[0];
+  const path = firstSheetPath(parts, n);
   let xml = parts.get(path).toString();
   const colName = (i) => (i >= 26 ? String.fromCharCode(64 + Math.floor(i / 26)) : "") + String.fromCharCode(65 + (i % 26));
   const body = rows.map((r, n) => {

@@ -12,6 +12,7 @@ import (
 	"grassroots/internal/dispatch"
 	"grassroots/internal/settings"
 	"grassroots/internal/store"
+	"grassroots/internal/taskforce"
 )
 
 // runSetting sets or lists the engine's settings (time limits such as
@@ -50,9 +51,11 @@ func runSetting(ctx context.Context, _ *config, args []string, out io.Writer) er
 			return fmt.Errorf("setting set %s: %w", key, err)
 		}
 	}
-	if err := dispatch.CheckSetting(key, value); err != nil {
-		msg, _ := store.UserMessage(err)
-		return fmt.Errorf("setting set %s: %s", key, msg)
+	for _, check := range []func(string, string) error{dispatch.CheckSetting, taskforce.CheckSetting} {
+		if err := check(key, value); err != nil {
+			msg, _ := store.UserMessage(err)
+			return fmt.Errorf("setting set %s: %s", key, msg)
+		}
 	}
 	err = db.InTx(ctx, func(tx *store.Tx) error { return settings.Set(ctx, tx, access.System, key, value) })
 	if err != nil {

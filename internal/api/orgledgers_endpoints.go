@@ -33,6 +33,7 @@ func (s *Server) orgLedgerEndpoints() {
 	s.route("POST /api/v1/staffing/moves", s.authed(s.staffingMove))
 	s.route("POST /api/v1/staffing/posts", s.authed(s.staffingFill))
 	s.route("GET /api/v1/people/{id}/posts", s.authed(s.personPosts))
+	s.orgLedgerExcelEndpoints()
 }
 
 func idParam(r *http.Request, what string) (int64, error) {

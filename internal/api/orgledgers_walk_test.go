@@ -1,12 +1,18 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
 	"grassroots/internal/pairing"
@@ -84,6 +90,17 @@ func orgLedgerRules(fx *apiWalkFixture) map[string]apiRule {
 			Body: `{"kind":"approve","to_unit":"350722001000","post_type":"admin","count":1,"doc_no":"浦编〔2026〕2号","doc_day":"2026-01-05"}`},
 		"POST /api/v1/staffing/posts":   {Allow: apiCountyAdmin1, Body: fmt.Sprintf(`{"unit_code":"350722001000","post_type":"admin","person_id":%d}`, fx.volunteer)},
 		"GET /api/v1/people/{id}/posts": {Path: fmt.Sprintf("/api/v1/people/%d/posts", fx.volunteer), Allow: readsPairing},
+
+		// Each registry's Excel, for whoever reads it (rows by the reader's scope).
+		"GET /api/v1/pairings/export.xlsx":   {Allow: apiEveryone},
+		"GET /api/v1/taskforces/export.xlsx": {Allow: apiEveryone},
+		"GET /api/v1/staffing/export.xlsx":   {Allow: apiEveryone},
+		// Imports: no file is a 400 for whoever may import; each row is checked against its unit in the domain tests.
+		"POST /api/v1/taskforces/import":       {Allow: []apiRole{apiTownA, apiTownB, apiDept, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/staffing/import":         {Allow: apiCountyAdmin1},
+		"POST /api/v1/pairings/import":         {Allow: apiCountyAdmin1},
+		"POST /api/v1/villages/incomes/import": {Allow: []apiRole{apiTownA, apiTownB, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/taskforces/{id}/close":   {Path: fmt.Sprintf("/api/v1/taskforces/%d/close", ids.taskforce), Allow: keepsTF, Body: `{}`},
 	}
 }
 
@@ -156,6 +173,112 @@ func TestOrgLedgerFiguresInAPI(t *testing.T) {
 		get(apiTownB, "/api/v1/pairings", &pl)
 		if len(pl.Pairings) != 0 || pl.Figures.County.Cadres != 0 {
 			t.Errorf("township B sees %+v", pl)
+		}
+	})
+}
+
+// TestOrgLedgerExcelInAPI: each registry exports to Excel through the API,
+// and a task force file imports with all rows or none, the refused rows
+// named in the answer.
+func TestOrgLedgerExcelInAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newAPIWalkFixture(t, db)
+		do := func(role apiRole, method, path string, body io.Reader, ct string) *httptest.ResponseRecorder {
+			t.Helper()
+			r := httptest.NewRequest(method, path, body)
+			r.Header.Set("Authorization", "Bearer "+fx.tokens[role])
+			if ct != "" {
+				r.Header.Set("Content-Type", ct)
+			}
+			w := httptest.NewRecorder()
+			fx.s.Handler().ServeHTTP(w, r)
+			return w
+		}
+		for path, head := range map[string]string{"/api/v1/pairings/export.xlsx": "结对单位代码", "/api/v1/taskforces/export.xlsx": "设立单位代码",
+			"/api/v1/staffing/export.xlsx": ""} {
+			w := do(apiTownA, http.MethodGet, path, nil, "")
+			if w.Code != http.StatusOK || !strings.Contains(w.Header().Get("Content-Type"), "spreadsheetml") {
+				t.Fatalf("%s: %d %s", path, w.Code, w.Header().Get("Content-Type"))
+			}
+			f, err := excelize.OpenReader(w.Body)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			rows, _ := f.GetRows(f.GetSheetList()[0])
+			if len(rows) < 2 || (head != "" && rows[0][0] != head) {
+				t.Errorf("%s: first sheet %v", path, rows)
+			}
+		}
+
+		file := func(tfs, members [][]any) (io.Reader, string) {
+			t.Helper()
+			f := excelize.NewFile()
+			defer f.Close()
+			for _, sh := range []struct {
+				name string
+				rows [][]any
+			}{{taskforce.SheetTaskForces, append([][]any{{"设立单位代码", "专班名称", "任务", "组长", "组长单位代码", "开始日期", "目标日期", "结束日期"}}, tfs...)},
+				{taskforce.SheetMembers, append([][]any{{"专班名称", "姓名", "所在单位代码", "专职/兼职", "投入比例"}}, members...)}} {
+				if _, err := f.NewSheet(sh.name); err != nil {
+					t.Fatal(err)
+				}
+				for i, r := range sh.rows {
+					cell, _ := excelize.CoordinatesToCellName(1, i+1)
+					if err := f.SetSheetRow(sh.name, cell, &r); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			part, _ := mw.CreateFormFile("file", "专班.xlsx")
+			if err := f.Write(part); err != nil {
+				t.Fatal(err)
+			}
+			mw.Close()
+			return &b, mw.FormDataContentType()
+		}
+		own := []any{"350722001000", "加装电梯专班", "推进加装电梯", "结对干部钱某", "350722D003", "2026-01-01", "2026-06-30", "2026-12-31"}
+		county := []any{"350722000000", "县级专班", "县级任务", "结对干部钱某", "350722D003", "2026-01-01", "2026-06-30", "2026-12-31"}
+		member := []any{"加装电梯专班", "结对干部钱某", "350722D003", "兼职", "20%"}
+		body, ct := file([][]any{own, county}, [][]any{member})
+		w := do(apiTownA, http.MethodPost, "/api/v1/taskforces/import", body, ct)
+		var refused struct {
+			Error struct{ Code string } `json:"error"`
+			Rows  []taskforce.RowError  `json:"rows"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &refused); err != nil || w.Code != http.StatusBadRequest || len(refused.Rows) != 1 ||
+			refused.Rows[0] != (taskforce.RowError{Sheet: "工作专班", Row: 3, Reason: "无权为浦城县设立专班：乡镇专班由本乡镇设立，县级专班由县级设立"}) {
+			t.Fatalf("a township's file with a county row: %d %s", w.Code, w.Body.String())
+		}
+		open := func() int {
+			var tl struct {
+				Figures struct {
+					Open    int `json:"open"`
+					Members int `json:"members"`
+				} `json:"figures"`
+			}
+			if err := json.Unmarshal(do(apiTownA, http.MethodGet, "/api/v1/taskforces", nil, "").Body.Bytes(), &tl); err != nil {
+				t.Fatal(err)
+			}
+			return tl.Figures.Open*100 + tl.Figures.Members
+		}
+		if got := open(); got != 100 {
+			t.Fatalf("the refused file recorded: open*100+members = %d", got)
+		}
+		body, ct = file([][]any{own}, [][]any{member})
+		w = do(apiTownA, http.MethodPost, "/api/v1/taskforces/import", body, ct)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"taskforces":1`) || !strings.Contains(w.Body.String(), `"members":1`) {
+			t.Fatalf("import: %d %s", w.Code, w.Body.String())
+		}
+		if got := open(); got != 201 {
+			t.Errorf("after the import: open*100+members = %d", got)
+		}
+		// A community below may not import.
+		body, ct = file([][]any{own}, nil)
+		if w := do(apiCommunity, http.MethodPost, "/api/v1/taskforces/import", body, ct); w.Code != http.StatusForbidden {
+			t.Errorf("community import: %d %s", w.Code, w.Body.String())
 		}
 	})
 }

@@ -166,3 +166,109 @@ func (s *Service) ImportIncomes(ctx context.Context, actor access.Actor, r io.Re
 	}
 	return n, nil
 }
+
+// SheetPairings is the sheet of an import of pairings (the export's first
+// sheet, whose columns it reads).
+const SheetPairings = "结对共建"
+
+// ImportPairings sets up the pairings of the 结对共建 sheet of an .xlsx file
+// (columns 结对单位代码, 责任干部 — a person of that unit, by name —,
+// 村(社区)代码, 开始日期, 结束日期, and 党组织 when named otherwise), all in
+// one transaction: the organisation department sets a round of pairings up
+// at once; a file with a bad row sets nothing up and names the rows.
+func (s *Service) ImportPairings(ctx context.Context, actor access.Actor, r io.Reader) (int, error) {
+	if actor.Anonymous() {
+		return 0, store.Forbidden("请先登录")
+	}
+	if !CanPair(actor) {
+		return 0, store.Forbidden("结对共建由县委组织部安排")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	if err != nil {
+		return 0, err
+	}
+	if len(data) > 10<<20 {
+		return 0, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return 0, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
+	}
+	defer f.Close()
+	rows, err := f.GetRows(SheetPairings)
+	if err != nil || len(rows) == 0 {
+		return 0, store.Invalidf("文件中没有“%s”工作表", SheetPairings)
+	}
+	idx := map[string]int{}
+	for i, h := range rows[0] {
+		idx[strings.TrimSpace(h)] = i
+	}
+	for _, c := range []string{"结对单位代码", "责任干部", "村(社区)代码", "开始日期", "结束日期"} {
+		if _, ok := idx[c]; !ok {
+			return 0, store.Invalidf("“%s”工作表缺少“%s”列", SheetPairings, c)
+		}
+	}
+	cell := func(row []string, col string) string {
+		if i, ok := idx[col]; ok && i < len(row) {
+			return strings.TrimSpace(row[i])
+		}
+		return ""
+	}
+	var bad []RowError
+	n := 0
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		for i, row := range rows[1:] {
+			if strings.TrimSpace(strings.Join(row, "")) == "" {
+				continue
+			}
+			err := func() error {
+				in := Input{OrgCode: cell(row, "结对单位代码"), PartyOrg: cell(row, "党组织"), VillageCode: cell(row, "村(社区)代码"),
+					StartDay: cell(row, "开始日期"), EndDay: cell(row, "结束日期")}
+				var err error
+				if in.CadreID, err = cadreByName(ctx, tx, cell(row, "责任干部"), in.OrgCode); err != nil {
+					return err
+				}
+				_, err = s.pair(ctx, tx, actor, in)
+				return err
+			}()
+			if err != nil {
+				msg, ok := store.UserMessage(err)
+				if !ok {
+					return err
+				}
+				bad = append(bad, RowError{Row: i + 2, Reason: msg})
+				continue
+			}
+			n++
+		}
+		if len(bad) > 0 {
+			return &ImportError{Rows: bad}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// cadreByName finds the one person called name in the unit with code.
+func cadreByName(ctx context.Context, q store.Querier, name, code string) (int64, error) {
+	if name == "" {
+		return 0, store.Invalid("请填写责任干部")
+	}
+	rows, err := q.Query(ctx, `SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE p.name = ? AND u.code = ? ORDER BY p.id LIMIT 2`, name, code)
+	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case len(ids) == 0:
+		return 0, store.Invalidf("单位 %s 中找不到人员“%s”", code, name)
+	case len(ids) > 1:
+		return 0, store.Invalidf("单位 %s 中有多名“%s”，请在页面上逐一添加", code, name)
+	}
+	return ids[0], nil
+}

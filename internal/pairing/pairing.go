@@ -226,6 +226,19 @@ func (s *Service) Pair(ctx context.Context, actor access.Actor, in Input) (int64
 	if !CanPair(actor) {
 		return 0, store.Forbidden("结对共建由县委组织部安排")
 	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.pair(ctx, tx, actor, in)
+		return err
+	})
+	return id, err
+}
+
+// pair checks and inserts a pairing in tx (the caller checked CanPair). A
+// pairing already there is refused before the insert, so an import's
+// transaction stays usable on PostgreSQL.
+func (s *Service) pair(ctx context.Context, tx *store.Tx, actor access.Actor, in Input) (int64, error) {
 	if in.StartDay == "" {
 		in.StartDay = s.today()
 	}
@@ -233,7 +246,7 @@ func (s *Service) Pair(ctx context.Context, actor access.Actor, in Input) (int64
 		return 0, store.Invalid("请填写结对期限：开始和结束日期（年-月-日），结束晚于开始")
 	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := func() error {
 		o, err := unitByCode(ctx, tx, in.OrgCode)
 		if err != nil {
 			return err
@@ -255,6 +268,13 @@ func (s *Service) Pair(ctx context.Context, actor access.Actor, in Input) (int64
 		if party == "" {
 			party = o.name + "机关党支部"
 		}
+		var taken int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM pairings WHERE org_unit_id = ? AND village_id = ? AND start_day = ?`, o.id, v.id, in.StartDay).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return store.Conflictf("%s与%s已在该期限结对", o.name, v.name)
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO pairings (org_unit_id, party_org, cadre_person_id, village_id, village_path, start_day, end_day, demo, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.id, party, in.CadreID, v.id, v.path, in.StartDay, in.EndDay, boolInt(in.Demo),
 			actorName(actor), store.Millis(s.now())).Scan(&id)
@@ -269,7 +289,7 @@ func (s *Service) Pair(ctx context.Context, actor access.Actor, in Input) (int64
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pairing.create", Entity: "pairing", EntityID: fmt.Sprint(id),
 			After: map[string]string{"org": o.code, "village": v.code}})
-	})
+	}()
 	return id, err
 }
 

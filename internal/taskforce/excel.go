@@ -21,14 +21,14 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 		return err
 	}
 	defer wb.Close()
-	sh, err := wb.AddSheet("工作专班", "", []xlsx.Column{{Title: "设立单位"}, {Title: "层级"}, {Title: "专班名称"}, {Title: "任务"}, {Title: "组长"},
-		{Title: "副组长"}, {Title: "开始日期"}, {Title: "目标日期"}, {Title: "结束日期"}, {Title: "撤销日期"}, {Title: "成员(名)", Kind: xlsx.Int},
-		{Title: "工单(件)", Kind: xlsx.Int}, {Title: "提醒"}})
+	sh, err := wb.AddSheet(SheetTaskForces, "", []xlsx.Column{{Title: "设立单位代码"}, {Title: "设立单位"}, {Title: "层级"}, {Title: "专班名称"}, {Title: "任务"}, {Title: "组长"},
+		{Title: "组长单位代码"}, {Title: "副组长"}, {Title: "副组长单位代码"}, {Title: "开始日期"}, {Title: "目标日期"}, {Title: "结束日期"}, {Title: "撤销日期"}, {Title: "成员(名)", Kind: xlsx.Int},
+		{Title: "工单(件)", Kind: xlsx.Int}, {Title: "办理中(件)", Kind: xlsx.Int}, {Title: "超期(件)", Kind: xlsx.Int}, {Title: "提醒"}})
 	if err != nil {
 		return err
 	}
-	ms, err := wb.AddSheet("专班成员", "", []xlsx.Column{{Title: "专班名称"}, {Title: "姓名"}, {Title: "专职/兼职"}, {Title: "所在单位"}, {Title: "所在模块"},
-		{Title: "所在机构"}, {Title: "投入比例", Kind: xlsx.Percent}, {Title: "各专班合计", Kind: xlsx.Percent}})
+	ms, err := wb.AddSheet(SheetMembers, "", []xlsx.Column{{Title: "设立单位代码"}, {Title: "专班名称"}, {Title: "姓名"}, {Title: "专职/兼职"}, {Title: "所在单位代码"}, {Title: "所在单位"}, {Title: "所在模块"},
+		{Title: "所在机构"}, {Title: "投入比例", Kind: xlsx.Percent}, {Title: "本职岗位", Kind: xlsx.Percent}, {Title: "投入合计(含本职)", Kind: xlsx.Percent}})
 	if err != nil {
 		return err
 	}
@@ -37,8 +37,8 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 		if t.Level == County {
 			level = "县级"
 		}
-		if err := sh.Add(t.UnitName, level, t.Name, t.Task, t.Lead, t.Deputy, t.StartDay, t.TargetDay, t.EndDay, t.ClosedOn, t.Members, t.Items,
-			strings.Join(t.Warnings, "；")); err != nil {
+		if err := sh.Add(t.UnitCode, t.UnitName, level, t.Name, t.Task, t.Lead, t.LeadUnit, t.Deputy, t.DeputyUnit, t.StartDay, t.TargetDay, t.EndDay, t.ClosedOn, t.Members, t.Items,
+			t.OpenItems, t.OverdueItems, strings.Join(t.Warnings, "；")); err != nil {
 			return err
 		}
 		members, err := s.members(ctx, t.ID)
@@ -50,7 +50,7 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 			if m.FullTime {
 				kind = "专职"
 			}
-			if err := ms.Add(t.Name, m.Name, kind, m.HomeUnit, m.Module, m.Institution, float64(m.Share)/100, float64(m.TotalShare)/100); err != nil {
+			if err := ms.Add(t.UnitCode, t.Name, m.Name, kind, m.HomeCode, m.HomeUnit, m.Module, m.Institution, float64(m.Share)/100, float64(m.OwnPost)/100, float64(m.TotalShare)/100); err != nil {
 				return err
 			}
 		}

@@ -5,21 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/org"
+	"grassroots/internal/settings"
 	"grassroots/internal/store"
 )
 
-const tfCols = `t.id, t.level, u.id, u.code, u.name, u.kind, t.unit_path, t.name, t.task, t.lead_person_id, l.name, COALESCE(t.deputy_person_id, 0),
-	COALESCE(d.name, ''), t.start_day, t.target_day, t.end_day, t.closed_on,
+const tfCols = `t.id, t.level, u.id, u.code, u.name, u.kind, t.unit_path, t.name, t.task, t.lead_person_id, l.name, (SELECT lu.code FROM units lu WHERE lu.id = l.unit_id),
+	COALESCE(t.deputy_person_id, 0), COALESCE(d.name, ''), COALESCE((SELECT du.code FROM units du WHERE du.id = d.unit_id), ''), t.start_day, t.target_day, t.end_day, t.closed_on,
 	(SELECT COUNT(*) FROM taskforce_members m WHERE m.taskforce_id = t.id), (SELECT COUNT(*) FROM taskforce_items i WHERE i.taskforce_id = t.id)`
 
 const tfFrom = ` FROM taskforces t JOIN units u ON u.id = t.unit_id JOIN people l ON l.id = t.lead_person_id LEFT JOIN people d ON d.id = t.deputy_person_id`
 
 func scanTF(sc store.Scanner) (TaskForce, error) {
 	var t TaskForce
-	err := sc.Scan(&t.ID, &t.Level, &t.UnitID, &t.UnitCode, &t.UnitName, &t.UnitKind, &t.UnitPath, &t.Name, &t.Task, &t.LeadID, &t.Lead, &t.DeputyID, &t.Deputy,
+	err := sc.Scan(&t.ID, &t.Level, &t.UnitID, &t.UnitCode, &t.UnitName, &t.UnitKind, &t.UnitPath, &t.Name, &t.Task, &t.LeadID, &t.Lead, &t.LeadUnit, &t.DeputyID, &t.Deputy, &t.DeputyUnit,
 		&t.StartDay, &t.TargetDay, &t.EndDay, &t.ClosedOn, &t.Members, &t.Items)
 	return t, err
 }
@@ -38,22 +42,63 @@ type Member struct {
 	Name        string `json:"name"`
 	FullTime    bool   `json:"full_time"`
 	HomeUnit    string `json:"home_unit"`
+	HomeCode    string `json:"home_unit_code"`
 	HomeKind    string `json:"home_unit_kind"`
 	Module      string `json:"module,omitempty"`
 	Institution string `json:"institution,omitempty"`
 	Share       int    `json:"share"`
-	// TotalShare is the person's share summed over every open task force.
+	// OwnPost is the share of their time their own post keeps (setting
+	// taskforce.own_post_share, default 50): counted when they hold a post
+	// in the staffing ledger and are full-time in no open task force (a
+	// full-time member is released from their post); 0 otherwise.
+	OwnPost int `json:"own_post_share"`
+	// TotalShare is the person's share summed over every open task force,
+	// plus OwnPost.
 	TotalShare int `json:"total_share"`
 	// Below marks a member from below county level on a county task force.
 	Below bool `json:"from_below_county"`
 }
 
-// Item is a work item: a case in the task force's inbox.
+// Item is a work item: a case in the task force's inbox, with the unit
+// leading it and its handling deadline, as in a unit's inbox.
 type Item struct {
 	CaseNo string `json:"case_no"`
 	Title  string `json:"title"`
 	Flow   string `json:"flow"`
 	Status string `json:"status"`
+	// Lead is the unit leading the case ("" before dispatch).
+	Lead string `json:"lead_unit,omitempty"`
+	// Due is the lead's handling deadline (Asia/Shanghai day), if set.
+	Due string `json:"handle_due,omitempty"`
+	// Closed: the case is closed; Overdue: open and past its deadline, or
+	// marked overdue by the engine.
+	Closed  bool `json:"closed"`
+	Overdue bool `json:"overdue"`
+}
+
+// items lists a task force's inbox, newest first.
+func (s *Service) items(ctx context.Context, id int64) ([]Item, error) {
+	now := store.Millis(s.now())
+	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.flow, c.status, COALESCE(lu.name, ''), COALESCE(c.handle_due_at, 0),
+		CASE WHEN c.closed_at IS NULL THEN 0 ELSE 1 END,
+		CASE WHEN c.closed_at IS NULL AND (c.overdue = 1 OR (c.handle_due_at IS NOT NULL AND c.handle_due_at < ?)) THEN 1 ELSE 0 END
+		FROM taskforce_items i JOIN cases c ON c.id = i.case_id LEFT JOIN units lu ON lu.id = c.lead_unit_id
+		WHERE i.taskforce_id = ? ORDER BY i.id DESC`, now, id)
+	list, err := store.Collect(rows, err, func(sc store.Scanner) (Item, error) {
+		var it Item
+		var due int64
+		var closed, overdue int
+		err := sc.Scan(&it.CaseNo, &it.Title, &it.Flow, &it.Status, &it.Lead, &due, &closed, &overdue)
+		if due > 0 {
+			it.Due = time.UnixMilli(due).In(shanghai).Format(time.DateOnly)
+		}
+		it.Closed, it.Overdue = closed == 1, overdue == 1
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("task force inbox: %w", err)
+	}
+	return list, nil
 }
 
 // Detail is a task force with its members and inbox.
@@ -86,22 +131,49 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (Detail
 	if d.MemberList, err = s.members(ctx, id); err != nil {
 		return d, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT c.no, c.title, c.flow, c.status FROM taskforce_items i JOIN cases c ON c.id = i.case_id
-		WHERE i.taskforce_id = ? ORDER BY i.id DESC`, id)
-	d.Inbox, err = store.Collect(rows, err, func(sc store.Scanner) (Item, error) {
-		var it Item
-		return it, sc.Scan(&it.CaseNo, &it.Title, &it.Flow, &it.Status)
-	})
-	if err != nil {
-		return d, fmt.Errorf("task force inbox: %w", err)
+	if d.Inbox, err = s.items(ctx, id); err != nil {
+		return d, err
 	}
-	s.warn(&d.TaskForce, d.MemberList)
+	s.warn(&d.TaskForce, d.MemberList, d.Inbox)
 	return d, nil
 }
 
+// SettingOwnPostShare is the percent of a person's time their own post
+// keeps when they serve part-time in task forces (default
+// DefaultOwnPostShare): a person's shares warn when it and their task
+// forces' shares add up to more than 100 %.
+const (
+	SettingOwnPostShare = "taskforce.own_post_share"
+	DefaultOwnPostShare = 50
+)
+
+// CheckSetting refuses a bad value of the task forces' settings (the
+// setting command calls it before storing).
+func CheckSetting(key, value string) error {
+	if key == SettingOwnPostShare {
+		if v, err := strconv.Atoi(strings.TrimSpace(value)); err != nil || v < 0 || v > 100 {
+			return store.Invalid("本职岗位投入比例应为0到100之间的整数（百分比）")
+		}
+	}
+	return nil
+}
+
+// ownPostShare reads the setting, kept within 0–100.
+func (s *Service) ownPostShare(ctx context.Context) (int, error) {
+	v, err := settings.Int(ctx, s.db, SettingOwnPostShare, DefaultOwnPostShare)
+	return min(max(v, 0), 100), err
+}
+
 func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
-	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.name, m.full_time, hu.name, hu.kind, COALESCE(md.name, ''), COALESCE(i.name, ''), m.share,
+	own, err := s.ownPostShare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.name, m.full_time, hu.name, hu.code, hu.kind, COALESCE(md.name, ''), COALESCE(i.name, ''), m.share,
 		(SELECT COALESCE(SUM(o.share), 0) FROM taskforce_members o JOIN taskforces ot ON ot.id = o.taskforce_id WHERE o.person_id = m.person_id AND ot.closed_on = ''),
+		CASE WHEN EXISTS (SELECT 1 FROM staffing_posts sp WHERE sp.person_id = m.person_id AND sp.ended_on = '')
+			AND NOT EXISTS (SELECT 1 FROM taskforce_members o JOIN taskforces ot ON ot.id = o.taskforce_id
+				WHERE o.person_id = m.person_id AND ot.closed_on = '' AND o.full_time = 1) THEN 1 ELSE 0 END,
 		t.level
 		FROM taskforce_members m JOIN taskforces t ON t.id = m.taskforce_id JOIN people p ON p.id = m.person_id JOIN units hu ON hu.id = m.home_unit_id
 		LEFT JOIN unit_modules md ON md.id = m.module_id LEFT JOIN institutions i ON i.id = m.institution_id
@@ -110,19 +182,37 @@ func (s *Service) members(ctx context.Context, id int64) ([]Member, error) {
 		var m Member
 		var full int
 		var level string
-		err := sc.Scan(&m.PersonID, &m.Name, &full, &m.HomeUnit, &m.HomeKind, &m.Module, &m.Institution, &m.Share, &m.TotalShare, &level)
+		var holdsPost int
+		err := sc.Scan(&m.PersonID, &m.Name, &full, &m.HomeUnit, &m.HomeCode, &m.HomeKind, &m.Module, &m.Institution, &m.Share, &m.TotalShare, &holdsPost, &level)
 		m.FullTime = full == 1
+		if holdsPost == 1 {
+			m.OwnPost = own
+			m.TotalShare += own
+		}
 		m.Below = level == County && belowCounty(m.HomeKind)
 		return m, err
 	})
 }
 
-// warn fills the task force's warnings from its members.
-func (s *Service) warn(t *TaskForce, members []Member) {
+// warn fills the task force's warnings from its members and counts its
+// open and overdue work items.
+func (s *Service) warn(t *TaskForce, members []Member, items []Item) {
+	t.OpenItems, t.OverdueItems = 0, 0
+	for _, it := range items {
+		if !it.Closed {
+			t.OpenItems++
+		}
+		if it.Overdue {
+			t.OverdueItems++
+		}
+	}
 	t.Warnings = nil
 	t.PastEnd = t.ClosedOn == "" && t.EndDay < s.today()
 	if t.PastEnd {
 		t.Warnings = append(t.Warnings, fmt.Sprintf("专班已过结束日期 %s 仍未撤销", t.EndDay))
+	}
+	if t.OverdueItems > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%d件工单已超过办理期限", t.OverdueItems))
 	}
 	t.FromBelow, t.Overloaded = 0, 0
 	for _, m := range members {
@@ -132,7 +222,11 @@ func (s *Service) warn(t *TaskForce, members []Member) {
 		}
 		if m.TotalShare > 100 {
 			t.Overloaded++
-			t.Warnings = append(t.Warnings, fmt.Sprintf("%s在各专班的投入合计 %d%%，超过100%%", m.Name, m.TotalShare))
+			if m.OwnPost > 0 {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("%s的投入合计 %d%%（本职岗位 %d%%、各专班 %d%%），超过100%%", m.Name, m.TotalShare, m.OwnPost, m.TotalShare-m.OwnPost))
+			} else {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("%s在各专班的投入合计 %d%%，超过100%%", m.Name, m.TotalShare))
+			}
 		}
 	}
 }
@@ -157,7 +251,11 @@ func (s *Service) List(ctx context.Context, actor access.Actor) ([]TaskForce, er
 		if err != nil {
 			return nil, err
 		}
-		s.warn(&list[i], ms)
+		items, err := s.items(ctx, list[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		s.warn(&list[i], ms, items)
 	}
 	return list, nil
 }
@@ -174,6 +272,8 @@ type Figures struct {
 	FromBelow    int `json:"members_from_below_county"`
 	Overloaded   int `json:"people_over_100"`
 	Items        int `json:"work_items"`
+	OpenItems    int `json:"work_items_open"`
+	OverdueItems int `json:"work_items_overdue"`
 	WithWarnings int `json:"with_warnings"`
 }
 
@@ -198,6 +298,8 @@ func FiguresOf(list []TaskForce) Figures {
 		f.FromBelow += t.FromBelow
 		f.Overloaded += t.Overloaded
 		f.Items += t.Items
+		f.OpenItems += t.OpenItems
+		f.OverdueItems += t.OverdueItems
 		if len(t.Warnings) > 0 {
 			f.WithWarnings++
 		}

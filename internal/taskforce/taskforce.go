@@ -74,29 +74,35 @@ const itemFlow = "hotline"
 
 // TaskForce is one task force with its warnings.
 type TaskForce struct {
-	ID         int64    `json:"id"`
-	Level      string   `json:"level"`
-	UnitCode   string   `json:"unit_code"`
-	UnitName   string   `json:"unit_name"`
-	UnitID     int64    `json:"-"`
-	UnitKind   string   `json:"-"`
-	UnitPath   string   `json:"-"`
-	Name       string   `json:"name"`
-	Task       string   `json:"task"`
-	LeadID     int64    `json:"lead_person_id"`
-	Lead       string   `json:"lead"`
-	DeputyID   int64    `json:"deputy_person_id,omitempty"`
-	Deputy     string   `json:"deputy,omitempty"`
-	StartDay   string   `json:"start_day"`
-	TargetDay  string   `json:"target_day"`
-	EndDay     string   `json:"end_day"`
-	ClosedOn   string   `json:"closed_on,omitempty"`
-	Members    int      `json:"members"`
-	Items      int      `json:"items"`
-	Warnings   []string `json:"warnings"`
-	PastEnd    bool     `json:"past_end"`
-	FromBelow  int      `json:"members_from_below"`
-	Overloaded int      `json:"members_over_100"`
+	ID         int64  `json:"id"`
+	Level      string `json:"level"`
+	UnitCode   string `json:"unit_code"`
+	UnitName   string `json:"unit_name"`
+	UnitID     int64  `json:"-"`
+	UnitKind   string `json:"-"`
+	UnitPath   string `json:"-"`
+	Name       string `json:"name"`
+	Task       string `json:"task"`
+	LeadID     int64  `json:"lead_person_id"`
+	Lead       string `json:"lead"`
+	LeadUnit   string `json:"lead_unit_code"`
+	DeputyID   int64  `json:"deputy_person_id,omitempty"`
+	Deputy     string `json:"deputy,omitempty"`
+	DeputyUnit string `json:"deputy_unit_code,omitempty"`
+	StartDay   string `json:"start_day"`
+	TargetDay  string `json:"target_day"`
+	EndDay     string `json:"end_day"`
+	ClosedOn   string `json:"closed_on,omitempty"`
+	Members    int    `json:"members"`
+	Items      int    `json:"items"`
+	// OpenItems and OverdueItems count the inbox's open cases and those
+	// past their handling deadline.
+	OpenItems    int      `json:"items_open"`
+	OverdueItems int      `json:"items_overdue"`
+	Warnings     []string `json:"warnings"`
+	PastEnd      bool     `json:"past_end"`
+	FromBelow    int      `json:"members_from_below"`
+	Overloaded   int      `json:"members_over_100"`
 }
 
 // Input is a new task force.
@@ -207,30 +213,52 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (int
 	if actor.Anonymous() {
 		return 0, store.Forbidden("请先登录")
 	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.create(ctx, tx, actor, in)
+		return err
+	})
+	return id, err
+}
+
+// check trims and checks a new task force's fields.
+func (s *Service) check(in Input) (Input, error) {
 	in.Name, in.Task = strings.TrimSpace(in.Name), strings.TrimSpace(in.Task)
 	switch {
 	case in.Name == "":
-		return 0, store.Invalid("请填写专班名称")
+		return in, store.Invalid("请填写专班名称")
 	case utf8.RuneCountInString(in.Name) > 60:
-		return 0, store.Invalid("专班名称不能超过60字")
+		return in, store.Invalid("专班名称不能超过60字")
 	case in.Task == "":
-		return 0, store.Invalid("请填写专班任务")
+		return in, store.Invalid("请填写专班任务")
 	case in.LeadID <= 0:
-		return 0, store.Invalid("请选择专班组长")
+		return in, store.Invalid("请选择专班组长")
 	case in.DeputyID == in.LeadID:
-		return 0, store.Invalid("副组长不能与组长是同一人")
+		return in, store.Invalid("副组长不能与组长是同一人")
 	}
 	if in.StartDay == "" {
 		in.StartDay = s.today()
 	}
 	if !validDay(in.StartDay) || !validDay(in.TargetDay) || !validDay(in.EndDay) {
-		return 0, store.Invalid("请填写专班的开始、目标和结束日期（年-月-日）")
+		return in, store.Invalid("请填写专班的开始、目标和结束日期（年-月-日）")
 	}
 	if in.TargetDay < in.StartDay || in.EndDay < in.TargetDay {
-		return 0, store.Invalid("日期应为开始 ≤ 目标 ≤ 结束")
+		return in, store.Invalid("日期应为开始 ≤ 目标 ≤ 结束")
+	}
+	return in, nil
+}
+
+// create checks and inserts a task force in tx. A name the unit uses already
+// is refused before the insert, so an import's transaction stays usable on
+// PostgreSQL.
+func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, in Input) (int64, error) {
+	in, err := s.check(in)
+	if err != nil {
+		return 0, err
 	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = func() error {
 		u, err := unitByCode(ctx, tx, in.UnitCode)
 		if err != nil {
 			return err
@@ -254,6 +282,13 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (int
 				return err
 			}
 		}
+		var taken int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM taskforces WHERE unit_id = ? AND name = ?`, u.id, in.Name).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return store.Conflictf("%s已有名为“%s”的专班", u.name, in.Name)
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO taskforces (unit_id, unit_path, level, name, task, lead_person_id, deputy_person_id, start_day, target_day, end_day,
 			demo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			u.id, u.path, level, in.Name, in.Task, in.LeadID, nullID(in.DeputyID), in.StartDay, in.TargetDay, in.EndDay,
@@ -269,7 +304,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, in Input) (int
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "taskforce.create", Entity: "taskforce", EntityID: fmt.Sprint(id),
 			After: map[string]string{"unit": u.code, "name": in.Name}})
-	})
+	}()
 	return id, err
 }
 
@@ -286,6 +321,12 @@ type MemberInput struct {
 
 // AddMember adds a member to a task force.
 func (s *Service) AddMember(ctx context.Context, actor access.Actor, id int64, in MemberInput) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return s.addMember(ctx, tx, actor, id, in) })
+}
+
+// addMember adds a checked member in tx; someone already a member is
+// refused before the insert.
+func (s *Service) addMember(ctx context.Context, tx *store.Tx, actor access.Actor, id int64, in MemberInput) error {
 	if in.FullTime && in.Share == 0 {
 		in.Share = 100
 	}
@@ -295,7 +336,7 @@ func (s *Service) AddMember(ctx context.Context, actor access.Actor, id int64, i
 	if in.PersonID <= 0 {
 		return store.Invalid("请选择专班成员")
 	}
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
+	{
 		t, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -324,6 +365,13 @@ func (s *Service) AddMember(ctx context.Context, actor access.Actor, id int64, i
 				module = *mod
 			}
 		}
+		var already int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM taskforce_members WHERE taskforce_id = ? AND person_id = ?`, id, in.PersonID).Scan(&already); err != nil {
+			return err
+		}
+		if already > 0 {
+			return store.Conflictf("%s已是该专班成员", name)
+		}
 		_, err = tx.Exec(ctx, `INSERT INTO taskforce_members (taskforce_id, person_id, full_time, home_unit_id, module_id, institution_id, share, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, in.PersonID, boolInt(in.FullTime), home, module, nullID(in.InstitutionID), in.Share, store.Millis(s.now()))
 		if errors.Is(err, store.ErrConflict) {
@@ -334,7 +382,7 @@ func (s *Service) AddMember(ctx context.Context, actor access.Actor, id int64, i
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "taskforce.member", Entity: "taskforce", EntityID: fmt.Sprint(id),
 			After: map[string]string{"person": name, "share": fmt.Sprint(in.Share)}})
-	})
+	}
 }
 
 // Close winds a task force up on day (today when empty).

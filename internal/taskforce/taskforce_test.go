@@ -9,6 +9,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework/casetest"
+	"grassroots/internal/settings"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 	"grassroots/internal/taskforce"
@@ -188,4 +189,152 @@ func TestWhoMayKeep(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestOwnPostCountsInTimeShares: a person who holds a post in the staffing
+// ledger keeps part of their time for it (setting taskforce.own_post_share,
+// default 50 %), so their part-time shares warn sooner; a full-time member
+// is released from their post and only their task forces count.
+func TestOwnPostCountsInTimeShares(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		lead := fx.Person("镇长甲", "350722101000", "cadre", "")
+		part := fx.Person("干部乙", "350722101000", "cadre", "")
+		full := fx.Person("干部丙", "350722101000", "cadre", "")
+		free := fx.Person("干部丁", "350722101000", "cadre", "")
+		for _, p := range []int64{part, full} {
+			if _, err := db.Exec(ctx, `INSERT INTO staffing_posts (unit_id, post_type, person_id, since, created_at) VALUES (?, 'career1', ?, '2020-01-01', 0)`,
+				fx.Unit("350722101000").ID, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk := func(name string) int64 {
+			id, err := fx.s.Create(ctx, fx.town(), taskforce.Input{UnitCode: "350722101000", Name: name, Task: "任务", LeadID: lead,
+				StartDay: "2026-03-01", TargetDay: "2026-12-01", EndDay: "2026-12-31"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		a, b := mk("甲专班"), mk("乙专班")
+		add := func(tf, person int64, share int, fullTime bool) {
+			t.Helper()
+			if err := fx.s.AddMember(ctx, fx.town(), tf, taskforce.MemberInput{PersonID: person, Share: share, FullTime: fullTime}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add(a, part, 30, false)
+		add(a, full, 0, true)
+		add(a, free, 60, false)
+		member := func(tf, person int64) (taskforce.Member, []string) {
+			t.Helper()
+			d, err := fx.s.Get(ctx, fx.town(), tf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range d.MemberList {
+				if m.PersonID == person {
+					return m, d.Warnings
+				}
+			}
+			t.Fatalf("no member %d in %+v", person, d.MemberList)
+			return taskforce.Member{}, nil
+		}
+		// 30 % + the own post's 50 %: within 100 %.
+		if m, w := member(a, part); m.OwnPost != 50 || m.TotalShare != 80 || len(w) != 0 {
+			t.Errorf("part-time with a post: %+v %v", m, w)
+		}
+		// Full-time: released from the post, 100 %, no warning.
+		if m, _ := member(a, full); m.OwnPost != 0 || m.TotalShare != 100 {
+			t.Errorf("full-time: %+v", m)
+		}
+		// No post in the ledger: only the task forces count.
+		if m, _ := member(a, free); m.OwnPost != 0 || m.TotalShare != 60 {
+			t.Errorf("no post: %+v", m)
+		}
+		// A second task force's 30 %: 110 % with the own post.
+		add(b, part, 30, false)
+		m, w := member(b, part)
+		if m.TotalShare != 110 || !strings.Contains(strings.Join(w, "\n"), "干部乙的投入合计 110%（本职岗位 50%、各专班 60%），超过100%") {
+			t.Errorf("two task forces: %+v %v", m, w)
+		}
+		list, err := fx.s.List(ctx, fx.town())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := taskforce.FiguresOf(list); f.Overloaded != 2 {
+			t.Errorf("figures = %+v (干部乙 is over in both task forces)", f)
+		}
+		// The county sets the own post's share lower: 30 + 30 + 20 = 80 %.
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return settings.Set(ctx, tx, access.System, taskforce.SettingOwnPostShare, "20")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if m, w := member(b, part); m.OwnPost != 20 || m.TotalShare != 80 || len(w) != 0 {
+			t.Errorf("own post 20 %%: %+v %v", m, w)
+		}
+	})
+}
+
+// TestInboxLikeAUnit: the task force's inbox shows each case with its lead
+// unit and handling deadline; an open case past its deadline is overdue,
+// warns and is counted; a closed one is neither open nor overdue.
+func TestInboxLikeAUnit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		fx := newFixture(t, db)
+		lead := fx.Person("镇长甲", "350722101000", "cadre", "")
+		id, err := fx.s.Create(ctx, fx.town(), taskforce.Input{UnitCode: "350722101000", Name: "征迁专班", Task: "征迁", LeadID: lead,
+			StartDay: "2026-03-01", TargetDay: "2026-12-01", EndDay: "2026-12-31"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		no, err := fx.s.GiveCase(ctx, fx.town(), id, "三户未签约", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := fx.s.Get(ctx, fx.town(), id)
+		if err != nil || len(d.Inbox) != 1 || d.Inbox[0].Closed || d.Inbox[0].Overdue || d.OpenItems != 1 || d.OverdueItems != 0 {
+			t.Fatalf("new case: %+v, %v", d, err)
+		}
+		// The lead unit's deadline passes (the engine sets it at dispatch).
+		past := store.Millis(fx.Now.Add(-48 * time.Hour))
+		if _, err := db.Exec(ctx, `UPDATE cases SET handle_due_at = ?, lead_unit_id = (SELECT id FROM units WHERE code = '350722D002') WHERE no = ?`, past, no); err != nil {
+			t.Fatal(err)
+		}
+		d, _ = fx.s.Get(ctx, fx.town(), id)
+		it := d.Inbox[0]
+		if !it.Overdue || it.Lead != "县住房和城乡建设局" || it.Due != fx.Now.Add(-48*time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) ||
+			d.OverdueItems != 1 || !strings.Contains(strings.Join(d.Warnings, "\n"), "1件工单已超过办理期限") {
+			t.Errorf("overdue: %+v %v", it, d.Warnings)
+		}
+		list, _ := fx.s.List(ctx, fx.town())
+		if f := taskforce.FiguresOf(list); f.OpenItems != 1 || f.OverdueItems != 1 || f.WithWarnings != 1 {
+			t.Errorf("figures = %+v", f)
+		}
+		if _, err := db.Exec(ctx, `UPDATE cases SET closed_at = ? WHERE no = ?`, store.Millis(fx.Now), no); err != nil {
+			t.Fatal(err)
+		}
+		d, _ = fx.s.Get(ctx, fx.town(), id)
+		if !d.Inbox[0].Closed || d.Inbox[0].Overdue || d.OpenItems != 0 || d.OverdueItems != 0 || len(d.Warnings) != 0 {
+			t.Errorf("closed: %+v %v", d.Inbox[0], d.Warnings)
+		}
+	})
+}
+
+func TestCheckSetting(t *testing.T) {
+	for v, ok := range map[string]bool{"0": true, "50": true, "100": true, "101": false, "-1": false, "half": false, "": false} {
+		if err := taskforce.CheckSetting(taskforce.SettingOwnPostShare, v); (err == nil) != ok {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	if err := taskforce.CheckSetting("casework.other", "x"); err != nil {
+		t.Errorf("another key: %v", err)
+	}
 }

@@ -35,10 +35,13 @@ func (s *Server) orgLedgerRoutes() {
 	s.mux.HandleFunc("POST /pairings/{id}/funds/{fund}/advance", s.staff(s.pairingAdvance))
 	s.mux.HandleFunc("POST /pairings/{id}/income", s.staff(s.pairingIncome))
 	s.mux.HandleFunc("POST /pairings/incomes/import", s.staff(s.pairingIncomesImport))
+	s.mux.HandleFunc("POST /pairings/import", s.staff(s.pairingImport))
 
 	s.mux.HandleFunc("GET /taskforces", s.staff(s.taskforceList))
 	s.mux.HandleFunc("POST /taskforces", s.staff(s.taskforceCreate))
 	s.mux.HandleFunc("GET /taskforces/export.xlsx", s.staff(s.taskforceExport))
+	s.mux.HandleFunc("POST /taskforces/import", s.staff(s.taskforceImport))
+	s.mux.HandleFunc("GET /taskforces/template.xlsx", s.staff(s.taskforceTemplate))
 	s.mux.HandleFunc("GET /taskforces/{id}", s.staff(s.taskforceView))
 	s.mux.HandleFunc("POST /taskforces/{id}/members", s.staff(s.taskforceMember))
 	s.mux.HandleFunc("POST /taskforces/{id}/cases", s.staff(s.taskforceCase))
@@ -360,6 +363,50 @@ func (s *Server) taskforcesData(r *http.Request) (TaskForcesPage, error) {
 	return p, nil
 }
 
+// taskforceTemplate is the empty import file.
+func (s *Server) taskforceTemplate(w http.ResponseWriter, r *http.Request) error {
+	var b bytes.Buffer
+	if err := taskforce.Template(&b); err != nil {
+		return err
+	}
+	xlsx.Serve(w, "工作专班导入模板.xlsx", b.Bytes())
+	return nil
+}
+
+// taskforceImport sets up the task forces and members of an .xlsx file: a
+// file with a bad row records nothing and the page names the rows.
+func (s *Server) taskforceImport(w http.ResponseWriter, r *http.Request) error {
+	if !taskforce.MayImport(actorOf(r)) {
+		return store.Forbidden("只有乡镇街道或县级单位可以导入工作专班")
+	}
+	after := func(err error) error {
+		return ledgerAfter(s, w, r, err, "/taskforces", "import", "ledgers_taskforces", s.taskforcesData, func(p *TaskForcesPage, m string) { p.Error = m })
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return after(store.Invalid("请选择要导入的 Excel 文件"))
+	}
+	defer file.Close()
+	_, err = s.TaskForce.Import(r.Context(), actorOf(r), file)
+	var ie *taskforce.ImportError
+	if errors.As(err, &ie) {
+		p, perr := s.taskforcesData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Error = ie.Error()
+		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_taskforces", p)
+		return nil
+	}
+	return after(err)
+}
+
 func (s *Server) taskforceList(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.taskforcesData(r)
 	if err != nil {
@@ -645,6 +692,40 @@ func (s *Server) personPosts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, "ledgers_person", p)
+}
+
+// pairingImport sets up the pairings of an .xlsx file: a file with a bad
+// row sets nothing up and the page names the rows.
+func (s *Server) pairingImport(w http.ResponseWriter, r *http.Request) error {
+	if !pairing.CanPair(actorOf(r)) {
+		return store.Forbidden("结对共建由县委组织部安排")
+	}
+	after := func(err error) error {
+		return ledgerAfter(s, w, r, err, "/pairings", "import", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m })
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return after(store.Invalid("请选择要导入的 Excel 文件"))
+	}
+	defer file.Close()
+	_, err = s.Pairing.ImportPairings(r.Context(), actorOf(r), file)
+	var ie *pairing.ImportError
+	if errors.As(err, &ie) {
+		p, perr := s.pairingsData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Error = ie.Error()
+		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_pairings", p)
+		return nil
+	}
+	return after(err)
 }
 
 // pairingIncomesImport enters villages' incomes from an .xlsx file: a file

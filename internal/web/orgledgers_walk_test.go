@@ -74,6 +74,8 @@ func orgLedgerRules(fx *walkFixture) map[string]rule {
 		"POST /pairings/{id}/income": {Path: pr + "/income", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin},
 			Form: url.Values{"year": {"2025"}, "amount": {"100000"}}},
 
+		// The organisation department (of the walk's users, the county administrator) imports pairings; no file is a 400.
+		"POST /pairings/import": {Allow: countyAdmin},
 		// Township staff and administrators import their villages' incomes (each row checked); no file is a 400.
 		"POST /pairings/incomes/import": {Allow: []walkRole{roleTownA, roleTownB, roleCountyAdmin, roleTownAdmin}},
 
@@ -85,6 +87,9 @@ func orgLedgerRules(fx *walkFixture) map[string]rule {
 		"POST /taskforces/{id}/members": {Path: tf + "/members", Allow: keepsTF, Form: url.Values{"person": {fmt.Sprint(ids.cadre)}, "share": {"20"}}},
 		"POST /taskforces/{id}/cases":   {Path: tf + "/cases", Allow: keepsTF, Form: url.Values{"title": {"加装电梯协调"}}},
 		"POST /taskforces/{id}/close":   {Path: tf + "/close", Allow: keepsTF},
+		// Whoever keeps task forces somewhere imports (each row checked against its unit: TestImportTaskForcesAllOrNothing); no file is a 400.
+		"GET /taskforces/template.xlsx": {Allow: everyone},
+		"POST /taskforces/import":       {Allow: []walkRole{roleTownA, roleTownB, roleDept, roleCountyAdmin, roleTownAdmin}},
 
 		"GET /staffing":             {Allow: everyone},
 		"GET /staffing/export.xlsx": {Allow: everyone},
