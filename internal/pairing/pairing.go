@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,6 +29,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // CaseOpener opens cases on the engine (casework.Service).
@@ -52,13 +52,7 @@ func New(db *store.DB, cases CaseOpener) *Service {
 // UseClock makes the service read the time from now (tests, demo).
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 func (s *Service) today() string { return s.now().In(shanghai).Format(time.DateOnly) }
 
@@ -119,40 +113,6 @@ func CanRecordIncome(a access.Actor, villagePath string) bool {
 
 func canRead(a access.Actor, path string) bool {
 	return !a.Anonymous() && (org.ReadsAll(a) || a.SeesPath(path))
-}
-
-var dayRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-
-func validDay(s string) bool {
-	if !dayRE.MatchString(s) {
-		return false
-	}
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	if a.Username != "" {
-		return a.Username
-	}
-	return "system"
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 type unitRow struct {
@@ -242,7 +202,7 @@ func (s *Service) pair(ctx context.Context, tx *store.Tx, actor access.Actor, in
 	if in.StartDay == "" {
 		in.StartDay = s.today()
 	}
-	if !validDay(in.StartDay) || !validDay(in.EndDay) || in.EndDay <= in.StartDay {
+	if !worktime.ValidDay(in.StartDay) || !worktime.ValidDay(in.EndDay) || in.EndDay <= in.StartDay {
 		return 0, store.Invalid("请填写结对期限：开始和结束日期（年-月-日），结束晚于开始")
 	}
 	var id int64
@@ -276,8 +236,8 @@ func (s *Service) pair(ctx context.Context, tx *store.Tx, actor access.Actor, in
 			return store.Conflictf("%s与%s已在该期限结对", o.name, v.name)
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO pairings (org_unit_id, party_org, cadre_person_id, village_id, village_path, start_day, end_day, demo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.id, party, in.CadreID, v.id, v.path, in.StartDay, in.EndDay, boolInt(in.Demo),
-			actorName(actor), store.Millis(s.now())).Scan(&id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.id, party, in.CadreID, v.id, v.path, in.StartDay, in.EndDay, store.BoolInt(in.Demo),
+			actor.Recorded(), store.Millis(s.now())).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
 			return store.Conflictf("%s与%s已在该期限结对", o.name, v.name)
 		}
@@ -346,7 +306,7 @@ func (s *Service) Visit(ctx context.Context, actor access.Actor, pairingID int64
 	if in.Day == "" {
 		in.Day = s.today()
 	}
-	if !validDay(in.Day) {
+	if !worktime.ValidDay(in.Day) {
 		return 0, store.Invalid("请填写调研日期（年-月-日）")
 	}
 	if in.Day > s.today() {
@@ -370,7 +330,7 @@ func (s *Service) Visit(ctx context.Context, actor access.Actor, pairingID int64
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO pairing_visits (pairing_id, day, visitors, finding, photo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, pairingID, in.Day, in.Visitors, finding, photo, actorName(actor), store.Millis(s.now())).Scan(&id)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, pairingID, in.Day, in.Visitors, finding, photo, actor.Recorded(), store.Millis(s.now())).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("new visit: %w", err)
 		}
@@ -430,10 +390,10 @@ func (s *Service) VisitToCase(ctx context.Context, actor access.Actor, visitID i
 	}
 	// The case comes in as an intake of the hotline's own (the system on
 	// the cadre's behalf), so the call centre routes it as any other.
-	intake := access.Actor{System: true, Name: actorName(actor)}
+	intake := access.Actor{System: true, Name: actor.Recorded()}
 	c, _, err := s.cases.Create(ctx, intake, casework.NewCase{Flow: findingFlow, RequestType: casework.RequestHelp, Title: title,
 		Body: finding + "\n（" + p.OrgName + "蹲点调研发现）", Channel: "web", Source: "pairing", ExternalID: fmt.Sprintf("visit%d", visitID),
-		ReporterName: actorName(actor),
+		ReporterName: actor.Recorded(),
 		PlaceUnit:    p.VillageCode})
 	if err != nil {
 		return "", err

@@ -12,6 +12,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // ProjectInput is a new industry project of a pairing.
@@ -50,7 +51,7 @@ func (s *Service) AddProject(ctx context.Context, actor access.Actor, pairingID 
 	if in.Day == "" {
 		in.Day = s.today()
 	}
-	if !validDay(in.Day) {
+	if !worktime.ValidDay(in.Day) {
 		return 0, store.Invalid("请填写日期（年-月-日）")
 	}
 	in.PartnerName = strings.TrimSpace(in.PartnerName)
@@ -87,13 +88,13 @@ func (s *Service) AddProject(ctx context.Context, actor access.Actor, pairingID 
 			}
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO pairing_projects (pairing_id, visit_id, village_id, kind, name, partner_id, cadre_person_id, stage, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, pairingID, nullID(in.VisitID), p.VillageID, in.Kind, in.Name, nullID(partner),
-			in.CadreID, in.Stage, actorName(actor), store.Millis(s.now())).Scan(&id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, pairingID, store.NullID(in.VisitID), p.VillageID, in.Kind, in.Name, store.NullID(partner),
+			in.CadreID, in.Stage, actor.Recorded(), store.Millis(s.now())).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("new project: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO pairing_project_stages (project_id, stage, day, actor, at) VALUES (?, ?, ?, ?, ?)`,
-			id, in.Stage, in.Day, actorName(actor), store.Millis(s.now())); err != nil {
+			id, in.Stage, in.Day, actor.Recorded(), store.Millis(s.now())); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pairing.project", Entity: "pairing_project", EntityID: fmt.Sprint(id),
@@ -124,7 +125,7 @@ func (s *Service) SetStage(ctx context.Context, actor access.Actor, projectID in
 	if day == "" {
 		day = s.today()
 	}
-	if !validDay(day) {
+	if !worktime.ValidDay(day) {
 		return store.Invalid("请填写日期（年-月-日）")
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -135,7 +136,7 @@ func (s *Service) SetStage(ctx context.Context, actor access.Actor, projectID in
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO pairing_project_stages (project_id, stage, day, actor, at) VALUES (?, ?, ?, ?, ?)`,
-			projectID, stage, day, actorName(actor), store.Millis(s.now()))
+			projectID, stage, day, actor.Recorded(), store.Millis(s.now()))
 		return err
 	})
 }
@@ -159,7 +160,7 @@ func (s *Service) AddFund(ctx context.Context, actor access.Actor, projectID int
 	if in.Day == "" {
 		in.Day = s.today()
 	}
-	if !validDay(in.Day) {
+	if !worktime.ValidDay(in.Day) {
 		return 0, store.Invalid("请填写日期（年-月-日）")
 	}
 	var id int64
@@ -179,7 +180,7 @@ func (s *Service) AdvanceFund(ctx context.Context, actor access.Actor, fundID in
 	if day == "" {
 		day = s.today()
 	}
-	if !validDay(day) {
+	if !worktime.ValidDay(day) {
 		return "", store.Invalid("请填写日期（年-月-日）")
 	}
 	var next string
@@ -254,7 +255,7 @@ func (s *Service) recordIncome(ctx context.Context, tx *store.Tx, actor access.A
 		return store.Conflictf("%s %d年的村集体经营性收入已填报", v.name, year)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO village_incomes (village_id, year, amount, recorded_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-		v.id, year, amount, actorName(actor), store.Millis(s.now())); err != nil {
+		v.id, year, amount, actor.Recorded(), store.Millis(s.now())); err != nil {
 		return err
 	}
 	return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pairing.income", Entity: "village_income", EntityID: v.code + ":" + strconv.Itoa(year),

@@ -11,6 +11,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Counts is 核定 (approved) and 实有 (filled) of one type; Vacant (空编)
@@ -228,7 +229,7 @@ func (s *Service) Fill(ctx context.Context, actor access.Actor, in PostInput) (i
 	if in.Since == "" {
 		in.Since = s.today()
 	}
-	if !validDay(in.Since) {
+	if !worktime.ValidDay(in.Since) {
 		return 0, store.Invalid("请填写到岗日期（年-月-日）")
 	}
 	if in.PersonID <= 0 {
@@ -270,8 +271,8 @@ func (s *Service) Fill(ctx context.Context, actor access.Actor, in PostInput) (i
 			}
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO staffing_posts (unit_id, institution_id, post_type, leader, title, person_id, since, demo, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, b.UnitID, nullID(b.InstitutionID), t, boolInt(in.Leader), strings.TrimSpace(in.Title),
-			in.PersonID, in.Since, boolInt(in.Demo), store.Millis(s.now())).Scan(&id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, b.UnitID, store.NullID(b.InstitutionID), t, store.BoolInt(in.Leader), strings.TrimSpace(in.Title),
+			in.PersonID, in.Since, store.BoolInt(in.Demo), store.Millis(s.now())).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("fill post: %w", err)
 		}
@@ -292,7 +293,7 @@ func (s *Service) Vacate(ctx context.Context, actor access.Actor, postID int64, 
 	if day == "" {
 		day = s.today()
 	}
-	if !validDay(day) {
+	if !worktime.ValidDay(day) {
 		return store.Invalid("请填写离岗日期（年-月-日）")
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {

@@ -10,6 +10,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Move is an event that changes what is approved: an approval (From
@@ -86,11 +87,11 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	if m.DocNo == "" {
 		return 0, store.Invalid("请填写批准文号")
 	}
-	if !validDay(m.DocDay) {
+	if !worktime.ValidDay(m.DocDay) {
 		return 0, store.Invalid("请填写批准日期（年-月-日）")
 	}
 	if m.Kind == KindLoan {
-		if !validDay(m.ReturnDay) || m.ReturnDay <= m.DocDay {
+		if !worktime.ValidDay(m.ReturnDay) || m.ReturnDay <= m.DocDay {
 			return 0, store.Invalid("周转编制须填写晚于批准日期的归还日期")
 		}
 	} else {
@@ -119,8 +120,8 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, actor access.Actor, 
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO staffing_events (kind, post_type, count, from_unit_id, from_inst_id, to_unit_id, to_inst_id,
 		doc_no, doc_day, return_day, note, demo, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		m.Kind, m.Type, m.Count, nullID(from.UnitID), nullID(from.InstitutionID), to.UnitID, nullID(to.InstitutionID),
-		m.DocNo, m.DocDay, m.ReturnDay, strings.TrimSpace(m.Note), boolInt(m.Demo), actorName(actor), store.Millis(s.now())).Scan(&id)
+		m.Kind, m.Type, m.Count, store.NullID(from.UnitID), store.NullID(from.InstitutionID), to.UnitID, store.NullID(to.InstitutionID),
+		m.DocNo, m.DocDay, m.ReturnDay, strings.TrimSpace(m.Note), store.BoolInt(m.Demo), actor.Recorded(), store.Millis(s.now())).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("staffing event: %w", err)
 	}
@@ -144,7 +145,7 @@ func (s *Service) Return(ctx context.Context, actor access.Actor, loanID int64, 
 	if day == "" {
 		day = s.today()
 	}
-	if !validDay(day) {
+	if !worktime.ValidDay(day) {
 		return 0, store.Invalid("请填写批准日期（年-月-日）")
 	}
 	var id int64
@@ -180,7 +181,7 @@ func (s *Service) Return(ctx context.Context, actor access.Actor, loanID int64, 
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO staffing_events (kind, post_type, count, from_unit_id, from_inst_id, to_unit_id, to_inst_id,
 			doc_no, doc_day, loan_id, actor, created_at) VALUES ('return', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			typ, count, toU, nullID(toI), fromU, nullID(fromI), docNo, day, loanID, actorName(actor), store.Millis(s.now())).Scan(&id)
+			typ, count, toU, store.NullID(toI), fromU, store.NullID(fromI), docNo, day, loanID, actor.Recorded(), store.Millis(s.now())).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("staffing return: %w", err)
 		}
@@ -245,13 +246,6 @@ func vacantOf(ctx context.Context, q querier, b Body, t string) (int, error) {
 		return 0, err
 	}
 	return a - f, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // History lists the events that touched the unit with code (all events

@@ -18,13 +18,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Post types (编制类型). Leader is 领导职数, counted apart from the posts.
@@ -98,13 +98,7 @@ func New(db *store.DB) *Service { return &Service{db: db, now: time.Now} }
 // UseClock makes the service read the time from now (tests, demo).
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 func (s *Service) today() string { return s.now().In(shanghai).Format(time.DateOnly) }
 
@@ -194,31 +188,4 @@ func body(ctx context.Context, q querier, code, institution string) (Body, error
 		return b, fmt.Errorf("institution %s: %w", institution, err)
 	}
 	return b, nil
-}
-
-var dayRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-
-func validDay(s string) bool {
-	if !dayRE.MatchString(s) {
-		return false
-	}
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	if a.Username != "" {
-		return a.Username
-	}
-	return "system"
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }

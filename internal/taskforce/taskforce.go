@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -29,6 +28,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Levels of a task force.
@@ -58,13 +58,7 @@ func New(db *store.DB, cases CaseOpener) *Service {
 // UseClock makes the service read the time from now (tests, demo).
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 func (s *Service) today() string { return s.now().In(shanghai).Format(time.DateOnly) }
 
@@ -146,40 +140,6 @@ func canRead(a access.Actor, path string) bool {
 	return !a.Anonymous() && (org.ReadsAll(a) || a.SeesPath(path))
 }
 
-var dayRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-
-func validDay(s string) bool {
-	if !dayRE.MatchString(s) {
-		return false
-	}
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	if a.Username != "" {
-		return a.Username
-	}
-	return "system"
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 type unitRow struct {
 	id               int64
 	code, name, kind string
@@ -240,7 +200,7 @@ func (s *Service) check(in Input) (Input, error) {
 	if in.StartDay == "" {
 		in.StartDay = s.today()
 	}
-	if !validDay(in.StartDay) || !validDay(in.TargetDay) || !validDay(in.EndDay) {
+	if !worktime.ValidDay(in.StartDay) || !worktime.ValidDay(in.TargetDay) || !worktime.ValidDay(in.EndDay) {
 		return in, store.Invalid("请填写专班的开始、目标和结束日期（年-月-日）")
 	}
 	if in.TargetDay < in.StartDay || in.EndDay < in.TargetDay {
@@ -291,8 +251,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, actor access.Actor, 
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO taskforces (unit_id, unit_path, level, name, task, lead_person_id, deputy_person_id, start_day, target_day, end_day,
 			demo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			u.id, u.path, level, in.Name, in.Task, in.LeadID, nullID(in.DeputyID), in.StartDay, in.TargetDay, in.EndDay,
-			boolInt(in.Demo), actorName(actor), store.Millis(s.now())).Scan(&id)
+			u.id, u.path, level, in.Name, in.Task, in.LeadID, store.NullID(in.DeputyID), in.StartDay, in.TargetDay, in.EndDay,
+			store.BoolInt(in.Demo), actor.Recorded(), store.Millis(s.now())).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
 			return store.Conflictf("%s已有名为“%s”的专班", u.name, in.Name)
 		}
@@ -373,7 +333,7 @@ func (s *Service) addMember(ctx context.Context, tx *store.Tx, actor access.Acto
 			return store.Conflictf("%s已是该专班成员", name)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO taskforce_members (taskforce_id, person_id, full_time, home_unit_id, module_id, institution_id, share, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, in.PersonID, boolInt(in.FullTime), home, module, nullID(in.InstitutionID), in.Share, store.Millis(s.now()))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, in.PersonID, store.BoolInt(in.FullTime), home, module, store.NullID(in.InstitutionID), in.Share, store.Millis(s.now()))
 		if errors.Is(err, store.ErrConflict) {
 			return store.Conflictf("%s已是该专班成员", name)
 		}
@@ -390,7 +350,7 @@ func (s *Service) Close(ctx context.Context, actor access.Actor, id int64, day s
 	if day == "" {
 		day = s.today()
 	}
-	if !validDay(day) {
+	if !worktime.ValidDay(day) {
 		return store.Invalid("请填写撤销日期（年-月-日）")
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -434,16 +394,16 @@ func (s *Service) GiveCase(ctx context.Context, actor access.Actor, id int64, ti
 	}
 	// The case comes in as an intake of the hotline's own (the system on
 	// the keeper's behalf), so the call centre routes it as any other.
-	intake := access.Actor{System: true, Name: actorName(actor)}
+	intake := access.Actor{System: true, Name: actor.Recorded()}
 	c, _, err := s.cases.Create(ctx, intake, casework.NewCase{Flow: itemFlow, RequestType: casework.RequestSuggestion, Title: title,
-		Body: strings.TrimSpace(body) + "\n（工作专班：" + t.Name + "）", Channel: "web", Source: "taskforce", ReporterName: actorName(actor),
+		Body: strings.TrimSpace(body) + "\n（工作专班：" + t.Name + "）", Channel: "web", Source: "taskforce", ReporterName: actor.Recorded(),
 		ExternalID: fmt.Sprintf("tf%d:%s", id, title), PlaceUnit: t.UnitCode})
 	if err != nil {
 		return "", err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO taskforce_items (taskforce_id, case_id, created_by, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (case_id) DO NOTHING`, id, c.ID, actorName(actor), store.Millis(s.now()))
+			ON CONFLICT (case_id) DO NOTHING`, id, c.ID, actor.Recorded(), store.Millis(s.now()))
 		return err
 	})
 	if err != nil {

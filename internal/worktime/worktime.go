@@ -313,3 +313,13 @@ func (c *Calendar) FormatLeft(lang string, d time.Duration) string {
 	}
 	return "剩余" + amount
 }
+
+// ValidDay reports whether s is a calendar day written 2006-01-02, as the
+// registries' forms and imports take dates.
+func ValidDay(s string) bool {
+	if len(s) != len(time.DateOnly) {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
