@@ -67,6 +67,22 @@ async function submit(page, form, url) {
 // shanghai formats a time (ms) for a datetime-local field, in Asia/Shanghai.
 const shanghai = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 16);
 
+// num reads a figure as a number ("2,631" and "879件" alike).
+const num = (s) => Number(s.replace(/[^0-9.]/g, ""));
+
+// First, before the other tests add their own: the demo is at the seed's
+// scale (internal/demo/party.go).
+test("the county's figures page shows the seed's numbers", async () => {
+  const page = await as("demo_orgdept");
+  await page.goto(server.url + "/party?unit=350722000000");
+  const fig = page.locator(".party-figures");
+  assert.equal(num(await fig.locator(".fig-agreements").innerText()), 159, "co-building agreements");
+  assert.equal(num(await fig.locator(".fig-registered").innerText()), 2631, "serving members registered");
+  assert.equal(num(await fig.locator(".fig-person-times").innerText()), 8792, "person-times");
+  assert.equal(num(await fig.locator(".fig-deeds").innerText()), 879, "good deeds");
+  await screenshot(page, "party-county-figures");
+});
+
 test("the organisation department imports members from Excel; a bad row imports nothing", async () => {
   const page = await as("demo_orgdept");
   await page.goto(server.url + "/org/party/" + committee);

@@ -35,7 +35,8 @@ func TestParty(t *testing.T) {
 		p := party.New(db, nil)
 		ledger := &countLedger{}
 		p.UseLedger(ledger)
-		now := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+		// A server on UTC starting at 20:30, 04:30 the next day in Shanghai.
+		now := time.Date(2026, 11, 26, 20, 30, 0, 0, time.UTC)
 		started := time.Now()
 		res, err := Party(ctx, o, p, now)
 		if err != nil {
@@ -52,7 +53,10 @@ func TestParty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := p.Figures(ctx, access.System, county.Code, now.AddDate(-1, 0, -1), now.AddDate(0, 0, 1))
+		// The period the desk (/party) shows: the twelve months to the end of today.
+		cst := now.In(shanghai)
+		to := time.Date(cst.Year(), cst.Month(), cst.Day(), 0, 0, 0, 0, shanghai).AddDate(0, 0, 1)
+		f, err := p.Figures(ctx, access.System, county.Code, to.AddDate(-1, 0, 0), to)
 		if err != nil {
 			t.Fatal(err)
 		}
