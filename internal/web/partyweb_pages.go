@@ -87,9 +87,10 @@ func (s *Server) committeeDone(w http.ResponseWriter, r *http.Request, code, don
 
 func (s *Server) committeeAddMember(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
+	person, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("person_id")), 10, 64)
 	_, err := s.Party.AddCommitteeMember(r.Context(), actorOf(r), code, party.CommitteeMemberInput{Name: r.PostFormValue("name"),
 		Post: r.PostFormValue("post"), PartTime: r.PostFormValue("part_time") == "1", Unit: r.PostFormValue("from_unit"),
-		TermFrom: r.PostFormValue("term_from"), TermTo: r.PostFormValue("term_to")})
+		TermFrom: r.PostFormValue("term_from"), TermTo: r.PostFormValue("term_to"), PersonID: person})
 	return s.committeeDone(w, r, code, "member", err)
 }
 
