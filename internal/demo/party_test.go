@@ -67,6 +67,17 @@ func TestParty(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT COUNT(DISTINCT community_unit_id) FROM co_building WHERE demo = 1`).Scan(&communities); err != nil || communities != 16 {
 			t.Errorf("agreements across %d communities, want 16 (%v)", communities, err)
 		}
+		// The big committees' part-time members are persons of the register.
+		if _, err := PartyCommittees(ctx, o, p, now); err != nil {
+			t.Fatal(err)
+		}
+		var partTime, linked int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*), COUNT(person_id) FROM committee_members WHERE part_time = 1`).Scan(&partTime, &linked); err != nil {
+			t.Fatal(err)
+		}
+		if partTime == 0 || linked != partTime {
+			t.Errorf("%d of %d part-time committee members are persons of the register", linked, partTime)
+		}
 		again, err := Party(ctx, o, p, now)
 		if err != nil || again.Members != 0 {
 			t.Errorf("loaded twice: %+v %v", again, err)
