@@ -4,13 +4,14 @@
 // agreement, a serving member registers from the phone and the community
 // accepts, the member claims a need, the activity planned for it is signed
 // in and out on the phone and signed off by the community, which produces
-// the volunteer record; a resolved whistle the member carried out is marked
+// the volunteer record; the register filtered by skill exports what is
+// filtered; a resolved whistle the member carried out is marked
 // as a good deed from its page; the unit's quarterly letter opens.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { startServer, launch, login, demoPassword, screenshot } from "./harness.mjs";
-import { fillTemplate } from "./xlsx.mjs";
+import { fillTemplate, sheetRows } from "./xlsx.mjs";
 
 let server, browser;
 const pages = {};
@@ -67,6 +68,22 @@ async function submit(page, form, url) {
 // shanghai formats a time (ms) for a datetime-local field, in Asia/Shanghai.
 const shanghai = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 16);
 
+// num reads a figure as a number ("2,631" and "879件" alike).
+const num = (s) => Number(s.replace(/[^0-9.]/g, ""));
+
+// First, before the other tests add their own: the demo is at the seed's
+// scale (internal/demo/party.go).
+test("the county's figures page shows the seed's numbers", async () => {
+  const page = await as("demo_orgdept");
+  await page.goto(server.url + "/party?unit=350722000000");
+  const fig = page.locator(".party-figures");
+  assert.equal(num(await fig.locator(".fig-agreements").innerText()), 159, "co-building agreements");
+  assert.equal(num(await fig.locator(".fig-registered").innerText()), 2631, "serving members registered");
+  assert.equal(num(await fig.locator(".fig-person-times").innerText()), 8792, "person-times");
+  assert.equal(num(await fig.locator(".fig-deeds").innerText()), 879, "good deeds");
+  await screenshot(page, "party-county-figures");
+});
+
 test("the organisation department imports members from Excel; a bad row imports nothing", async () => {
   const page = await as("demo_orgdept");
   await page.goto(server.url + "/org/party/" + committee);
@@ -80,11 +97,21 @@ test("the organisation department imports members from Excel; a bad row imports 
   };
   await upload([row, { ...row, 姓名: "党员测试乙", 出生年份: "八五年" }]);
   assert.match(await page.locator(".import-errors").innerText(), /出生年份应为四位数字/);
-  await upload([row]);
-  assert.match(await page.locator("#import").innerText(), /已导入党组织0个、党员1名/);
+  await upload([row, { ...row, 姓名: "党员测试丙", 专业特长: "电工" }]);
+  assert.match(await page.locator("#import").innerText(), /已导入党组织0个、党员2名/);
   await page.goto(server.url + "/org/party/" + committee);
   assert.match(await page.locator("#register").innerText(), new RegExp(member));
   assert.doesNotMatch(await page.locator("#register").innerText(), /党员测试乙/);
+  // Filtered by skill, the page lists the barber, not the electrician, and the export holds what is filtered.
+  const filter = page.locator("#register-filter");
+  await filter.locator('input[name=skill]').fill("理发");
+  await Promise.all([page.waitForURL(/skill=/), filter.getByRole("button", { name: "筛选" }).click()]);
+  assert.match(await page.locator("#register-filtered").innerText(), /筛选结果1名/);
+  assert.doesNotMatch(await page.locator("#register").innerText(), /党员测试丙/);
+  const [f] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "导出筛选结果（Excel）" }).click()]);
+  assert.match(f.url(), /members\.xlsx\?.*skill=/);
+  const rows = sheetRows(readFileSync(await f.path())).filter((r) => r.some((v) => v !== ""));
+  assert.deepEqual(rows.slice(1).map((r) => r[0]), [member], "the export holds the one filtered member");
 });
 
 test("the community signs a co-building agreement on its desk", async () => {

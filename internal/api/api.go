@@ -61,6 +61,7 @@ func New(d Deps) *Server {
 	s.trustEndpoints()
 	s.integrationEndpoints()
 	s.volunteerEndpoints()
+	s.deedEndpoints()
 	s.dispatchEndpoints()
 	s.orgLedgerEndpoints()
 

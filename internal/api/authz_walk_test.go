@@ -25,6 +25,7 @@ import (
 
 	"grassroots/internal/civility/civilitytest"
 	"grassroots/internal/org"
+	"grassroots/internal/party"
 	"grassroots/internal/pii"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
@@ -233,6 +234,16 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/certificates/{no}/issue": {Path: "/api/v1/certificates/NOSUCH/issue", Allow: apiEveryone, NotFoundOK: true},
 		"GET /api/v1/certificates/verify":      {Path: "/api/v1/certificates/verify?payload=not-a-certificate", Public: true},
 
+		// Good deeds: everyone reads their own subtree's; recorded by the
+		// organisers holding the community (仙楼社区, under township A). The
+		// walk's case is open: its offer is null for whoever reads the case,
+		// and marking it is refused (400) to those who confirm for 仙楼社区.
+		"GET /api/v1/party/deeds": {Allow: apiEveryone},
+		"POST /api/v1/party/deeds": {Body: `{"community":"350722001001","doer_unit":"350722D003","beneficiary":"3号楼居民","problem":"修好楼道灯"}`,
+			Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+		"GET /api/v1/cases/{no}/deed":  {Path: "/api/v1/cases/" + no + "/deed", Allow: apiSeesCaseA},
+		"POST /api/v1/cases/{no}/deed": {Path: "/api/v1/cases/" + no + "/deed", Body: `{"doer":"u1","beneficiary":"李四","problem":"路灯修好"}`, Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
+
 		// Smart dispatch: suggestions for anyone signed in; the models are
 		// the county administrators'.
 		"POST /api/v1/dispatch/suggestions":         {Body: `{"title":"小区路灯不亮"}`, Allow: apiEveryone},
@@ -381,6 +392,8 @@ func newAPIWalkFixture(t *testing.T, db *store.DB) *apiWalkFixture {
 		t.Fatal(err)
 	}
 	fx.ledgers = seedOrgLedgers(t, db, fx.s.Pairing, fx.s.TaskForce, fx.s.Staffing)
+	// The volunteer ledger, as cmd/grassroots wires it (good deeds from cases).
+	fx.s.Party.UseLedger(party.VolunteerLedger(fx.s.Volunteer))
 
 	fx.civ = civilitytest.Seed(t, db, fx.s.Civility, fx.volunteer, xianlou)
 	return fx

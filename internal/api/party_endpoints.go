@@ -30,7 +30,8 @@ func (s *Server) partyEndpoints() {
 
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	q := r.URL.Query()
-	f := party.MemberFilter{OrgCode: strings.TrimSpace(q.Get("org")), HomeCode: strings.TrimSpace(q.Get("home")), Name: q.Get("name")}
+	f := party.MemberFilter{OrgCode: strings.TrimSpace(q.Get("org")), HomeCode: strings.TrimSpace(q.Get("home")), Name: q.Get("name"),
+		Skill: q.Get("skill"), Registered: q.Get("registered")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 5000 {

@@ -38,6 +38,22 @@ func PartyCommittees(ctx context.Context, o *org.Service, p *party.Service, now 
 	}
 	termFrom := time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, shanghai).Format("2006-01-02")
 	termTo := time.Date(now.Year()+3, 12, 31, 0, 0, 0, 0, shanghai).Format("2006-01-02")
+	// personOf picks a party member of the unit's party organisation (the
+	// demo register's), so that a part-time member is a person of the
+	// register; 0 when the unit has none (the member is then a name).
+	picked := 0
+	personOf := func(unitID int64) (int64, error) {
+		orgs, err := o.PartyOrgsOfUnit(ctx, sys, unitID)
+		if err != nil || len(orgs) == 0 {
+			return 0, err
+		}
+		ms, err := p.Members(ctx, sys, party.MemberFilter{OrgCode: orgs[0].Code, Limit: 20})
+		if err != nil || len(ms) == 0 {
+			return 0, err
+		}
+		picked++
+		return ms[picked%len(ms)].PersonID, nil
+	}
 	names := []string{"陈", "林", "黄", "张", "李", "王", "吴", "刘", "蔡", "杨", "郑", "周"}
 	k := 0
 	name := func() string { k++; return names[k%len(names)] + "某某" }
@@ -68,8 +84,12 @@ func PartyCommittees(ctx context.Context, o *org.Service, p *party.Service, now 
 				var attendees []string
 				for j := 0; j < 3 && len(depts) > 0; j++ {
 					d := depts[(i*3+j+2)%len(depts)]
+					person, err := personOf(d.ID)
+					if err != nil {
+						return 0, err
+					}
 					m, err := p.AddCommitteeMember(ctx, sys, po.Code, party.CommitteeMemberInput{Name: name(), Post: "兼职委员", PartTime: true,
-						Unit: d.Code, TermFrom: termFrom, TermTo: termTo, Demo: true})
+						Unit: d.Code, TermFrom: termFrom, TermTo: termTo, PersonID: person, Demo: true})
 					if err != nil {
 						return 0, err
 					}
@@ -121,8 +141,16 @@ func PartyCommittees(ctx context.Context, o *org.Service, p *party.Service, now 
 				if j == 2 {
 					break
 				}
+				cu, err := o.UnitByCode(ctx, sys, cb.UnitCode)
+				if err != nil {
+					return 0, err
+				}
+				person, err := personOf(cu.ID)
+				if err != nil {
+					return 0, err
+				}
 				if _, err := p.AddCommitteeMember(ctx, sys, po.Code, party.CommitteeMemberInput{Name: name(), Post: "兼职委员", PartTime: true,
-					Unit: cb.UnitCode, TermFrom: termFrom, TermTo: termTo, Demo: true}); err != nil {
+					Unit: cb.UnitCode, TermFrom: termFrom, TermTo: termTo, PersonID: person, Demo: true}); err != nil {
 					return 0, err
 				}
 			}

@@ -127,7 +127,7 @@ func Party(ctx context.Context, o *org.Service, p *party.Service, now time.Time)
 		}
 		return strings.Join(out, "、")
 	}
-	year := now.AddDate(-1, 0, 0)
+	year := now.In(shanghai).AddDate(-1, 0, 0) // days are Shanghai days, as the desk counts them
 	byCommunity := map[int64][]int{}
 	for i := range PartyServing {
 		d := i % len(depts)
@@ -193,7 +193,8 @@ func Party(ctx context.Context, o *org.Service, p *party.Service, now time.Time)
 		for deeds < PartyDeeds && kind.problem == "" && rng.IntN(10) < 8 {
 			kind = partyActivities[rng.IntN(len(partyActivities))]
 		}
-		day := year.AddDate(0, 0, rng.IntN(360))
+		// From the day after a year ago: the desk's twelve months hold them all.
+		day := year.AddDate(0, 0, 1+rng.IntN(360))
 		start := time.Date(day.Year(), day.Month(), day.Day(), 8+rng.IntN(8), 30*rng.IntN(2), 0, 0, shanghai)
 		act := party.GenActivity{CommunityID: c.ID, OrganiserID: c.ID, Agreement: -1, Title: kind.title, Content: kind.title + "（" + Label + "）",
 			Place: strings.TrimSuffix(c.Name, "居委会") + "党群服务中心", StartsAt: start, EndsAt: start.Add(time.Duration(60+30*rng.IntN(5)) * time.Minute)}

@@ -35,7 +35,8 @@ func TestParty(t *testing.T) {
 		p := party.New(db, nil)
 		ledger := &countLedger{}
 		p.UseLedger(ledger)
-		now := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+		// A server on UTC starting at 20:30, 04:30 the next day in Shanghai.
+		now := time.Date(2026, 11, 26, 20, 30, 0, 0, time.UTC)
 		started := time.Now()
 		res, err := Party(ctx, o, p, now)
 		if err != nil {
@@ -52,7 +53,10 @@ func TestParty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := p.Figures(ctx, access.System, county.Code, now.AddDate(-1, 0, -1), now.AddDate(0, 0, 1))
+		// The period the desk (/party) shows: the twelve months to the end of today.
+		cst := now.In(shanghai)
+		to := time.Date(cst.Year(), cst.Month(), cst.Day(), 0, 0, 0, 0, shanghai).AddDate(0, 0, 1)
+		f, err := p.Figures(ctx, access.System, county.Code, to.AddDate(-1, 0, 0), to)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,6 +66,17 @@ func TestParty(t *testing.T) {
 		var communities int
 		if err := db.QueryRow(ctx, `SELECT COUNT(DISTINCT community_unit_id) FROM co_building WHERE demo = 1`).Scan(&communities); err != nil || communities != 16 {
 			t.Errorf("agreements across %d communities, want 16 (%v)", communities, err)
+		}
+		// The big committees' part-time members are persons of the register.
+		if _, err := PartyCommittees(ctx, o, p, now); err != nil {
+			t.Fatal(err)
+		}
+		var partTime, linked int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*), COUNT(person_id) FROM committee_members WHERE part_time = 1`).Scan(&partTime, &linked); err != nil {
+			t.Fatal(err)
+		}
+		if partTime == 0 || linked != partTime {
+			t.Errorf("%d of %d part-time committee members are persons of the register", linked, partTime)
 		}
 		again, err := Party(ctx, o, p, now)
 		if err != nil || again.Members != 0 {

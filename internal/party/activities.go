@@ -49,7 +49,10 @@ type SignedOffActivity struct {
 	CommunityUnitID int64
 	SignedOffBy     int64 // user id
 	At              time.Time
-	Attendees       []Attendee
+	// StartsAt and EndsAt are the activity's time: rounded service never
+	// exceeds its length.
+	StartsAt, EndsAt time.Time
+	Attendees        []Attendee
 	// Deed is the good deed, when the activity solved a resident's problem.
 	Deed *GoodDeed
 }
@@ -512,7 +515,8 @@ func (s *Service) signOffTx(ctx context.Context, tx *store.Tx, actor access.Acto
 		}
 		if s.ledger != nil {
 			so := SignedOffActivity{ID: a.id, Title: a.title, Content: a.content, Place: a.place, OrganiserUnitID: a.organiserID, CommunityUnitID: a.communityID,
-				SignedOffBy: actor.UserID, At: now, Attendees: kept}
+				SignedOffBy: actor.UserID, At: now, Attendees: kept,
+				StartsAt: time.UnixMilli(a.startsAt).In(shanghai), EndsAt: time.UnixMilli(a.endsAt).In(shanghai)}
 			if in.Problem != "" {
 				so.Deed = &GoodDeed{DoerPersonID: in.DoerPersonID, Beneficiary: in.Beneficiary, Problem: in.Problem, CaseNo: in.CaseNo}
 				if so.Deed.DoerPersonID == 0 {

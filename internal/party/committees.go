@@ -56,6 +56,9 @@ type CommitteeMember struct {
 	TermTo   string `json:"term_to"`
 	// Current: the term holds today.
 	Current bool `json:"current"`
+	// PersonID is the person of the register the member is (0: a name
+	// only, as older records).
+	PersonID int64 `json:"person_id,omitempty"`
 }
 
 // CommitteeMemberInput is a new committee member.
@@ -66,7 +69,11 @@ type CommitteeMemberInput struct {
 	Unit     string `json:"from_unit"` // the unit code a part-time member comes from
 	TermFrom string `json:"term_from"`
 	TermTo   string `json:"term_to"`
-	Demo     bool   `json:"-"`
+	// PersonID names the member as a person of the register: the name is
+	// then theirs; a part-time member's unit defaults to their work unit
+	// and must hold it, a full member works in the committee's area.
+	PersonID int64 `json:"person_id"`
+	Demo     bool  `json:"-"`
 }
 
 // Centre is a party-mass service centre (党群服务中心).
@@ -174,12 +181,13 @@ func (s *Service) Committee(ctx context.Context, actor access.Actor, code string
 		return c, err
 	}
 	today := s.now().In(shanghai).Format("2006-01-02")
-	rows, err := s.db.Query(ctx, `SELECT m.id, m.name, m.post, m.part_time, COALESCE(u.code, ''), COALESCE(u.name, ''), m.term_from, m.term_to
+	rows, err := s.db.Query(ctx, `SELECT m.id, m.name, m.post, m.part_time, COALESCE(u.code, ''), COALESCE(u.name, ''), m.term_from, m.term_to,
+		COALESCE(m.person_id, 0)
 		FROM committee_members m LEFT JOIN units u ON u.id = m.from_unit_id WHERE m.party_org_id = ? ORDER BY m.part_time, m.term_to DESC, m.id`, o.ID)
 	members, err := store.Collect(rows, err, func(sc store.Scanner) (CommitteeMember, error) {
 		var m CommitteeMember
 		var pt int
-		err := sc.Scan(&m.ID, &m.Name, &m.Post, &pt, &m.UnitCode, &m.UnitName, &m.TermFrom, &m.TermTo)
+		err := sc.Scan(&m.ID, &m.Name, &m.Post, &pt, &m.UnitCode, &m.UnitName, &m.TermFrom, &m.TermTo, &m.PersonID)
 		m.PartTime, m.Current = pt == 1, m.TermFrom <= today && today <= m.TermTo
 		return m, err
 	})
@@ -332,6 +340,17 @@ func centreIn(ctx context.Context, tx *store.Tx, id int64, path string) (string,
 // co-building agreement with a community of the committee's area.
 func (s *Service) AddCommitteeMember(ctx context.Context, actor access.Actor, code string, in CommitteeMemberInput) (CommitteeMember, error) {
 	in.Name, in.Post = strings.TrimSpace(in.Name), strings.TrimSpace(in.Post)
+	var person Member
+	if in.PersonID != 0 {
+		p, err := loadMember(ctx, s.db, in.PersonID)
+		if err != nil {
+			return CommitteeMember{}, err
+		}
+		person, in.Name = p, p.Name
+		if in.PartTime && strings.TrimSpace(in.Unit) == "" {
+			in.Unit = p.UnitCode
+		}
+	}
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 40 {
 		return CommitteeMember{}, store.Invalid("请填写委员姓名（最多40字）")
 	}
@@ -384,10 +403,27 @@ func (s *Service) AddCommitteeMember(ctx context.Context, actor access.Actor, co
 					return store.Invalidf("%s既不是县直部门，也不是%s辖区的共建单位", u.Name, o.UnitName)
 				}
 			}
+			if person.PersonID != 0 && !strings.HasPrefix(person.UnitPath, u.Path) {
+				return store.Invalidf("该人员不在%s工作，兼职委员应来自其所在单位", u.Name)
+			}
 			fromUnit, m.UnitCode, m.UnitName = u.ID, u.Code, u.Name
+		} else if person.PersonID != 0 && !strings.HasPrefix(person.UnitPath, o.UnitPath) {
+			// A full member works in the committee's area; no name is told for one who does not.
+			return store.Invalidf("该人员不在%s辖区工作，专职委员应来自本辖区", o.UnitName)
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO committee_members (party_org_id, name, post, part_time, from_unit_id, term_from, term_to, demo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.ID, m.Name, m.Post, boolInt(m.PartTime), fromUnit, m.TermFrom, m.TermTo,
+		m.PersonID = person.PersonID
+		if m.PersonID != 0 {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM committee_members WHERE party_org_id = ? AND person_id = ? AND term_to >= ? AND term_from <= ?`,
+				o.ID, m.PersonID, m.TermFrom, m.TermTo).Scan(&n); err != nil {
+				return fmt.Errorf("committee member %d: %w", m.PersonID, err)
+			}
+			if n > 0 {
+				return store.Conflictf("%s在该任期内已是%s的委员", m.Name, o.Name)
+			}
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO committee_members (party_org_id, name, post, part_time, from_unit_id, person_id, term_from, term_to, demo, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.ID, m.Name, m.Post, boolInt(m.PartTime), fromUnit, nullID(m.PersonID), m.TermFrom, m.TermTo,
 			boolInt(in.Demo), nullID(actor.UserID), store.Millis(s.now())).Scan(&m.ID)
 		if err != nil {
 			return fmt.Errorf("add committee member: %w", store.Normalize(err))
@@ -398,7 +434,7 @@ func (s *Service) AddCommitteeMember(ctx context.Context, actor access.Actor, co
 			return nil
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "party.committee.member", Entity: "party_org", EntityID: o.Code,
-			After: map[string]any{"name": m.Name, "part_time": m.PartTime, "from_unit": m.UnitCode, "term": m.TermFrom + "~" + m.TermTo}})
+			After: map[string]any{"name": m.Name, "person": m.PersonID, "part_time": m.PartTime, "from_unit": m.UnitCode, "term": m.TermFrom + "~" + m.TermTo}})
 	})
 	return m, err
 }

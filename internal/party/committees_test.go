@@ -3,6 +3,7 @@ package party_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,6 +153,63 @@ func TestCommittees(t *testing.T) {
 		act.CentreID = far.ID
 		if _, err := fx.p.PlanActivity(ctx, community, act); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("a far centre: %v", err)
+		}
+	})
+}
+
+// TestCommitteeMemberPerson: a committee member may be a person of the
+// register; the name is theirs, a part-time member's unit defaults to
+// their work unit and must hold it, and a person sits once per term.
+func TestCommitteeMemberPerson(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newFixture(t, db)
+		fx.partyTree()
+		ctx := context.Background()
+		street := fx.actor(11, "350722001000", access.RoleTownship)
+		// 党员张某某 works at 350722D002, 党员李某某 at 350722D003.
+		in := party.CommitteeMemberInput{Name: "别的名字", Post: "兼职委员", PartTime: true, TermFrom: "2026-01-01", TermTo: "2028-12-31", PersonID: fx.member}
+		m, err := fx.p.AddCommitteeMember(ctx, street, "P1", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.PersonID != fx.member || m.Name != "党员张某某" || m.UnitCode != "350722D002" {
+			t.Errorf("linked member %+v", m)
+		}
+		if _, err := fx.p.AddCommitteeMember(ctx, street, "P1", in); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("the same person twice in a term: %v", err)
+		}
+		later := in
+		later.TermFrom, later.TermTo = "2029-01-01", "2031-12-31"
+		if _, err := fx.p.AddCommitteeMember(ctx, street, "P1", later); err != nil {
+			t.Errorf("the next term: %v", err)
+		}
+		wrong := in
+		wrong.PersonID, wrong.Unit = fx.stranger, "350722D002"
+		if _, err := fx.p.AddCommitteeMember(ctx, street, "P1", wrong); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("a part-time member from a unit they do not work at: %v", err)
+		}
+		nobody := in
+		nobody.PersonID = 999999
+		if _, err := fx.p.AddCommitteeMember(ctx, street, "P1", nobody); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("no such person: %v", err)
+		}
+		full := party.CommitteeMemberInput{Post: "副书记", TermFrom: "2026-01-01", TermTo: "2028-12-31", PersonID: fx.stranger}
+		if _, err := fx.p.AddCommitteeMember(ctx, street, "P1", full); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("a full member working outside the street: %v", err)
+		} else if msg, _ := store.UserMessage(err); strings.Contains(msg, "李某某") {
+			t.Errorf("the refusal names the person: %s", msg)
+		}
+		full.PersonID = fx.worker // 网格员王某某, in the street's grid
+		if _, err := fx.p.AddCommitteeMember(ctx, street, "P1", full); err != nil {
+			t.Fatal(err)
+		}
+		c, err := fx.p.Committee(ctx, street, "P1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Full) != 1 || c.Full[0].PersonID != fx.worker || c.Full[0].Name != "网格员王某某" || len(c.PartTime) != 2 || c.PartTime[0].PersonID != fx.member {
+			t.Errorf("committee %+v", c)
 		}
 	})
 }

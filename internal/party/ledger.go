@@ -16,7 +16,7 @@ type volunteerLedger struct{ v *volunteer.Service }
 
 func (l volunteerLedger) ActivitySignedOff(ctx context.Context, tx *store.Tx, a SignedOffActivity) error {
 	va := volunteer.Activity{ID: a.ID, Title: a.Title, Content: a.Content, Place: a.Place, UnitID: a.OrganiserUnitID,
-		SignedOffBy: a.SignedOffBy, At: a.At}
+		SignedOffBy: a.SignedOffBy, At: a.At, Starts: a.StartsAt, Ends: a.EndsAt}
 	for _, at := range a.Attendees {
 		va.Attendees = append(va.Attendees, volunteer.Attendee{PersonID: at.PersonID, In: at.In, Out: at.Out})
 	}

@@ -344,6 +344,11 @@ type MemberFilter struct {
 	Name string
 	// PersonID is one member.
 	PersonID int64
+	// Skill matches part of the skills (专业特长).
+	Skill string
+	// Registered is "yes" (reported where they live, accepted), "no" or
+	// "" (either).
+	Registered string
 	// Limit bounds the rows (0: 5,000).
 	Limit int
 }
@@ -377,6 +382,19 @@ func (s *Service) Members(ctx context.Context, actor access.Actor, f MemberFilte
 	}
 	if f.PersonID != 0 {
 		where, args = append(where, "p.id = ?"), append(args, f.PersonID)
+	}
+	if k := strings.TrimSpace(f.Skill); k != "" {
+		where, args = append(where, "m.skills LIKE ?"), append(args, "%"+strings.NewReplacer("%", "", "_", "").Replace(k)+"%")
+	}
+	const registered = `EXISTS (SELECT 1 FROM member_registrations r WHERE r.person_id = p.id AND r.status = 'accepted' AND r.ended_at IS NULL)`
+	switch strings.TrimSpace(f.Registered) {
+	case "":
+	case "yes":
+		where = append(where, registered)
+	case "no":
+		where = append(where, "NOT "+registered)
+	default:
+		return nil, store.Invalid("是否报到应为 yes 或 no")
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > MaxMembers {

@@ -293,3 +293,76 @@ func TestImportRegister(t *testing.T) {
 		}
 	})
 }
+
+// TestMemberFilters: the register filters by skill and by whether the
+// member has reported where they live, and the Excel export holds what is
+// filtered.
+func TestMemberFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newFixture(t, db)
+		fx.partyTree()
+		ctx := context.Background()
+		admin := fx.actor(1, "350722000000", access.RoleAdmin)
+		community := fx.actor(30, "350722001001", access.RoleCommunity)
+		jia, err := fx.p.AddMember(ctx, admin, party.MemberInput{Name: "党员甲某某", OrgCode: "P111", Skills: "法律、电工"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.p.AddMember(ctx, admin, party.MemberInput{Name: "党员乙某某", OrgCode: "P111", Skills: "医疗"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := fx.p.RegisterAtDesk(ctx, community, jia.PersonID, "350722001001", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.p.Accept(ctx, community, r.ID, "350722001001G01"); err != nil {
+			t.Fatal(err)
+		}
+		names := func(f party.MemberFilter) string {
+			t.Helper()
+			f.OrgCode = "P11"
+			list, err := fx.p.Members(ctx, admin, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range list {
+				out = append(out, m.Name)
+			}
+			return strings.Join(out, ",")
+		}
+		for _, tc := range []struct {
+			f    party.MemberFilter
+			want string
+		}{
+			{party.MemberFilter{}, "党员甲某某,党员乙某某"},
+			{party.MemberFilter{Skill: "电工"}, "党员甲某某"},
+			{party.MemberFilter{Skill: "%"}, "党员甲某某,党员乙某某"},
+			{party.MemberFilter{Registered: "yes"}, "党员甲某某"},
+			{party.MemberFilter{Registered: "no"}, "党员乙某某"},
+			{party.MemberFilter{Registered: "no", Skill: "电工"}, ""},
+		} {
+			if got := names(tc.f); got != tc.want {
+				t.Errorf("%+v: %q, want %q", tc.f, got, tc.want)
+			}
+		}
+		if _, err := fx.p.Members(ctx, admin, party.MemberFilter{Registered: "maybe"}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("registered maybe: %v", err)
+		}
+		var b bytes.Buffer
+		if err := fx.p.ExportMembers(ctx, admin, party.MemberFilter{OrgCode: "P11", Registered: "no"}, &b); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows(party.SheetMembers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[1][0] != "党员乙某某" {
+			t.Errorf("export of the unregistered: %q", rows)
+		}
+	})
+}

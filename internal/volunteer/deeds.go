@@ -118,28 +118,111 @@ type DeedCount struct {
 	Deeds    int    `json:"deeds"`
 }
 
+// deedSelect reads good deeds (d) with their names; scanDeed scans a row.
+const deedSelect = `SELECT d.id, COALESCE(d.doer_person_id, 0), COALESCE(d.doer_unit_id, 0), COALESCE(p.name, du.name, ''),
+		d.beneficiary, d.problem, d.photo, COALESCE(c.no, ''), d.unit_id, u.name, d.done_at, d.confirmed_as, d.confirmed_by
+		FROM good_deeds d JOIN units u ON u.id = d.unit_id LEFT JOIN people p ON p.id = d.doer_person_id
+		LEFT JOIN units du ON du.id = d.doer_unit_id LEFT JOIN cases c ON c.id = d.case_id`
+
+func scanDeed(sc store.Scanner) (Deed, error) {
+	var d Deed
+	var at int64
+	err := sc.Scan(&d.ID, &d.DoerPersonID, &d.DoerUnitID, &d.DoerName, &d.Beneficiary, &d.Problem, &d.Photo, &d.CaseNo,
+		&d.UnitID, &d.UnitName, &at, &d.ConfirmedAs, &d.ConfirmedBy)
+	d.DoneAt = store.Time(at).In(shanghai)
+	return d, err
+}
+
 // Deeds lists the good deeds done in the actor's subtree in [from, to),
 // newest first, at most limit.
 func (s *Service) Deeds(ctx context.Context, actor access.Actor, from, to time.Time, limit int) ([]Deed, error) {
 	where, args := actor.SubtreeFilter("d.unit_path")
 	args = append(args, store.Millis(from), store.Millis(to), limit)
-	rows, err := s.db.Query(ctx, `SELECT d.id, COALESCE(d.doer_person_id, 0), COALESCE(d.doer_unit_id, 0), COALESCE(p.name, du.name, ''),
-		d.beneficiary, d.problem, d.photo, COALESCE(c.no, ''), d.unit_id, u.name, d.done_at, d.confirmed_as, d.confirmed_by
-		FROM good_deeds d JOIN units u ON u.id = d.unit_id LEFT JOIN people p ON p.id = d.doer_person_id
-		LEFT JOIN units du ON du.id = d.doer_unit_id LEFT JOIN cases c ON c.id = d.case_id
+	rows, err := s.db.Query(ctx, deedSelect+`
 		WHERE `+where+` AND d.done_at >= ? AND d.done_at < ? ORDER BY d.done_at DESC, d.id DESC LIMIT ?`, args...)
-	out, err := store.Collect(rows, err, func(sc store.Scanner) (Deed, error) {
-		var d Deed
-		var at int64
-		err := sc.Scan(&d.ID, &d.DoerPersonID, &d.DoerUnitID, &d.DoerName, &d.Beneficiary, &d.Problem, &d.Photo, &d.CaseNo,
-			&d.UnitID, &d.UnitName, &at, &d.ConfirmedAs, &d.ConfirmedBy)
-		d.DoneAt = store.Time(at).In(shanghai)
-		return d, err
-	})
+	out, err := store.Collect(rows, err, scanDeed)
 	if err != nil {
 		return nil, fmt.Errorf("good deeds: %w", err)
 	}
 	return out, nil
+}
+
+// DeedInput is a good deed as the web form and the API send it: the
+// community where it was done and a doing unit by code, or a member by
+// person id; the day it was done (YYYY-MM-DD, China Standard Time; today
+// when empty).
+type DeedInput struct {
+	Community    string `json:"community"`
+	DoerUnit     string `json:"doer_unit"`
+	DoerPersonID int64  `json:"doer_person_id"`
+	Beneficiary  string `json:"beneficiary"`
+	Problem      string `json:"problem"`
+	ConfirmedAs  string `json:"confirmed_as"`
+	ConfirmedBy  string `json:"confirmed_by"`
+	DoneOn       string `json:"done_on"`
+}
+
+// unitIDByCode returns the id of the unit of code, or 0.
+func unitIDByCode(ctx context.Context, q querier, code string) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, code).Scan(&id)
+	if errors.Is(store.Normalize(err), store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("unit %s: %w", code, err)
+	}
+	return id, nil
+}
+
+// RecordDeedInput records the good deed in (RecordDeed's rules) and
+// returns it as recorded.
+func (s *Service) RecordDeedInput(ctx context.Context, actor access.Actor, in DeedInput) (Deed, error) {
+	code := clean(in.Community)
+	if code == "" {
+		return Deed{}, store.Invalid("请填写社区（村）编码")
+	}
+	com, err := unitIDByCode(ctx, s.db, code)
+	if err != nil {
+		return Deed{}, err
+	}
+	if com == 0 {
+		return Deed{}, store.Invalidf("找不到单位编码 %s", code)
+	}
+	d := Deed{UnitID: com, DoerPersonID: in.DoerPersonID, Beneficiary: in.Beneficiary, Problem: in.Problem,
+		ConfirmedAs: clean(in.ConfirmedAs), ConfirmedBy: in.ConfirmedBy}
+	if code := clean(in.DoerUnit); code != "" {
+		if d.DoerUnitID, err = unitIDByCode(ctx, s.db, code); err != nil {
+			return Deed{}, err
+		}
+		if d.DoerUnitID == 0 {
+			return Deed{}, store.Invalidf("找不到单位编码 %s", code)
+		}
+	}
+	if v := clean(in.DoneOn); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, shanghai)
+		if err != nil {
+			return Deed{}, store.Invalid("日期的格式应为 2026-01-01")
+		}
+		if t.After(s.now()) {
+			return Deed{}, store.Invalid("办实事好事的日期不能晚于今天")
+		}
+		d.DoneAt = t.Add(12 * time.Hour)
+	}
+	id, err := s.RecordDeed(ctx, actor, d)
+	if err != nil {
+		return Deed{}, err
+	}
+	return s.deed(ctx, id)
+}
+
+// deed reads one good deed.
+func (s *Service) deed(ctx context.Context, id int64) (Deed, error) {
+	d, err := scanDeed(s.db.QueryRow(ctx, deedSelect+` WHERE d.id = ?`, id))
+	if err != nil {
+		return Deed{}, fmt.Errorf("good deed %d: %w", id, store.Normalize(err))
+	}
+	return d, nil
 }
 
 func boolInt(b bool) int {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"grassroots/internal/access"
+	"grassroots/internal/settings"
 	"grassroots/internal/store"
 )
 
@@ -41,8 +42,36 @@ type Activity struct {
 	SignedOffBy int64 // user id
 	SignerName  string
 	At          time.Time
-	Attendees   []Attendee
-	Deed        *DeedOf
+	// Starts and Ends are the activity's time (zero: not known); an
+	// attendee's rounded minutes never exceed its length.
+	Starts, Ends time.Time
+	Attendees    []Attendee
+	Deed         *DeedOf
+}
+
+// SettingMinuteUnit is the unit, in minutes, that signed-in-and-out time is
+// rounded to (default 15: the quarter hour; 1 keeps exact minutes).
+const SettingMinuteUnit = "volunteer.minute_unit"
+
+// DefaultMinuteUnit rounds to the quarter hour.
+const DefaultMinuteUnit = 15
+
+// ServiceMinutes is the verified service of an attendance of span at an
+// activity of length (0: not known), in whole minutes: the span rounded to
+// the nearest unit (half a unit or more goes up); within half a unit of the
+// activity's length it is that length (there throughout, the phone's
+// sign-in a little late), never more. An attendance under half a unit is
+// 0: no service.
+func ServiceMinutes(span, length time.Duration, unit int) int {
+	if unit < 1 || unit > 60 {
+		unit = DefaultMinuteUnit
+	}
+	u := time.Duration(unit) * time.Minute
+	m := int((span+u/2)/u) * unit
+	if l := int(length / time.Minute); length > 0 && (m > l || span+u/2 >= length) {
+		m = l
+	}
+	return max(m, 0)
 }
 
 // ActivitySignedOff records, in tx, a verified entry for every attendee
@@ -67,21 +96,34 @@ func (s *Service) ActivitySignedOff(ctx context.Context, tx *store.Tx, a Activit
 	}
 	actor := access.Actor{UserID: a.SignedOffBy, Name: a.SignerName}
 	ref := strconv.FormatInt(a.ID, 10)
+	unit, err := settings.Int(ctx, tx, SettingMinuteUnit, DefaultMinuteUnit)
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", SettingMinuteUnit, err)
+	}
+	var length time.Duration
+	if !a.Starts.IsZero() && a.Ends.After(a.Starts) {
+		length = a.Ends.Sub(a.Starts)
+	}
 	for _, p := range a.Attendees {
 		if !p.Out.After(p.In) {
 			return store.Invalid("签退时间须晚于签到时间")
 		}
+		minutes := ServiceMinutes(p.Out.Sub(p.In), length, unit)
+		if minutes == 0 {
+			continue // under half a unit: no service to record
+		}
+		// A correction may ask for up to the activity's length.
+		activityMinutes := max(minutes, int(length/time.Minute))
 		vid, err := ensure(ctx, tx, p.PersonID, a.UnitID, at)
 		if err != nil {
 			return err
 		}
-		minutes := int(p.Out.Sub(p.In) / time.Minute)
 		var id int64
 		err = tx.QueryRow(ctx, `INSERT INTO volunteer_entries (volunteer_id, layer, status, source, source_ref, started_at, ended_at,
 			minutes, activity_minutes, place, content, org_unit_id, org_path, recorder, recorder_user_id, approver, approved_at, counts, created_at)
 			VALUES (?, 'verified', 'approved', 'activity', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
 			ON CONFLICT DO NOTHING RETURNING id`,
-			vid, ref, store.Millis(p.In), store.Millis(p.Out), minutes, minutes, clean(a.Place), content, u.ID, u.Path,
+			vid, ref, store.Millis(p.In), store.Millis(p.Out), minutes, activityMinutes, clean(a.Place), content, u.ID, u.Path,
 			actorName(actor), nullID(a.SignedOffBy), actorName(actor), store.Millis(at), store.Millis(at)).Scan(&id)
 		if errors.Is(store.Normalize(err), store.ErrNotFound) {
 			continue // already recorded

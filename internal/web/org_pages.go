@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"grassroots/internal/access"
@@ -93,6 +95,27 @@ type OrgPartyPage struct {
 	MayLink     bool
 	Import      *party.ImportResult
 	ImportError string
+	// Filter is the register's filter (name, home community, skill,
+	// registered or not); FilterQuery carries it to the Excel export,
+	// which exports what is filtered.
+	Filter      party.MemberFilter
+	FilterQuery template.URL // url.Values.Encode: safe in an href
+	Filtered    bool
+}
+
+// memberFilter reads the register's filter from the query, for the
+// organisation of code and those below it.
+func memberFilter(r *http.Request, code string) (party.MemberFilter, string) {
+	q := r.URL.Query()
+	f := party.MemberFilter{OrgCode: code, Name: strings.TrimSpace(q.Get("name")), HomeCode: strings.TrimSpace(q.Get("home")),
+		Skill: strings.TrimSpace(q.Get("skill")), Registered: strings.TrimSpace(q.Get("registered"))}
+	v := url.Values{}
+	for k, x := range map[string]string{"name": f.Name, "home": f.HomeCode, "skill": f.Skill, "registered": f.Registered} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return f, v.Encode()
 }
 
 // registerShown bounds the register rows a party organisation page lists
@@ -269,7 +292,12 @@ func (s *Server) partyRegister(r *http.Request, p *OrgPartyPage) error {
 	for _, c := range children {
 		p.ChildCounts[c.Code] = c
 	}
-	if p.Register, err = s.Party.Members(ctx, actor, party.MemberFilter{OrgCode: p.Org.Code, Limit: registerShown}); err != nil {
+	var query string
+	p.Filter, query = memberFilter(r, p.Org.Code)
+	p.FilterQuery, p.Filtered = template.URL(query), query != ""
+	f := p.Filter
+	f.Limit = registerShown
+	if p.Register, err = s.Party.Members(ctx, actor, f); err != nil {
 		return err
 	}
 	p.MayKeep, err = s.Party.MayKeepOrg(ctx, actor, p.Org.Code)
@@ -277,7 +305,8 @@ func (s *Server) partyRegister(r *http.Request, p *OrgPartyPage) error {
 	return err
 }
 
-// orgPartyExport sends the register of an organisation and those below it.
+// orgPartyExport sends the register of an organisation and those below
+// it, filtered as the page is.
 func (s *Server) orgPartyExport(w http.ResponseWriter, r *http.Request) error {
 	if s.Party == nil {
 		return store.NotFound("党员名册未启用")
@@ -287,7 +316,8 @@ func (s *Server) orgPartyExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := s.Party.ExportMembers(r.Context(), actorOf(r), party.MemberFilter{OrgCode: o.Code}, &b); err != nil {
+	f, _ := memberFilter(r, o.Code)
+	if err := s.Party.ExportMembers(r.Context(), actorOf(r), f, &b); err != nil {
 		return err
 	}
 	xlsx.Serve(w, xlsx.FileName(time.Now(), "党员名册", o.Name), b.Bytes())

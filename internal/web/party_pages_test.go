@@ -62,7 +62,7 @@ func TestPartyPages(t *testing.T) {
 
 		// The unit's letter: its own staff read it, another township does not.
 		q := "/party/letter?unit=350722D003&year=" + strconv.Itoa(time.Now().Year()) + "&q=" + strconv.Itoa((int(time.Now().Month())-1)/3+1)
-		expect(t, fx.send(unit, "GET", q, nil), 200, "党员钱某某", "已报到", "100.0%")
+		expect(t, fx.send(unit, "GET", q, nil), 200, "党员钱某某", "已报到", "100.0%", `class="fig-verified">—</td>`, `class="fig-backfilled">—</td>`)
 		expect(t, fx.send(other, "GET", q, nil), 403)
 		if w := fx.send(unit, "GET", strings.Replace(q, "/party/letter", "/party/letter.xlsx", 1), nil); w.Code != 200 || !strings.Contains(w.Header().Get("Content-Type"), "spreadsheet") {
 			t.Errorf("letter.xlsx: %d %s", w.Code, w.Header().Get("Content-Type"))

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"grassroots/internal/access"
 	"grassroots/internal/party"
 	"grassroots/internal/store"
 	"grassroots/internal/volunteer"
@@ -88,9 +87,10 @@ func (s *Server) committeeDone(w http.ResponseWriter, r *http.Request, code, don
 
 func (s *Server) committeeAddMember(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
+	person, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("person_id")), 10, 64)
 	_, err := s.Party.AddCommitteeMember(r.Context(), actorOf(r), code, party.CommitteeMemberInput{Name: r.PostFormValue("name"),
 		Post: r.PostFormValue("post"), PartTime: r.PostFormValue("part_time") == "1", Unit: r.PostFormValue("from_unit"),
-		TermFrom: r.PostFormValue("term_from"), TermTo: r.PostFormValue("term_to")})
+		TermFrom: r.PostFormValue("term_from"), TermTo: r.PostFormValue("term_to"), PersonID: person})
 	return s.committeeDone(w, r, code, "member", err)
 }
 
@@ -271,36 +271,11 @@ func (s *Server) deedsPage(w http.ResponseWriter, r *http.Request) error {
 // member (by person id) in a community, confirmed by the user or by the
 // resident.
 func (s *Server) deedRecord(w http.ResponseWriter, r *http.Request) error {
-	ctx, actor := r.Context(), actorOf(r)
-	err := func() error {
-		code := strings.TrimSpace(r.PostFormValue("community"))
-		if code == "" {
-			return store.Invalid("请填写社区（村）编码")
-		}
-		com, err := s.Org.UnitByCode(ctx, actor, code)
-		if err != nil {
-			return err
-		}
-		d := volunteer.Deed{UnitID: com.ID, Beneficiary: r.PostFormValue("beneficiary"), Problem: r.PostFormValue("problem"),
-			ConfirmedAs: r.PostFormValue("confirmed_as"), ConfirmedBy: r.PostFormValue("confirmed_by")}
-		if code := strings.TrimSpace(r.PostFormValue("doer_unit")); code != "" {
-			u, err := s.Org.UnitByCode(ctx, access.System, code)
-			if err != nil {
-				return store.Invalidf("找不到单位编码 %s", code)
-			}
-			d.DoerUnitID = u.ID
-		}
-		d.DoerPersonID, _ = strconv.ParseInt(strings.TrimSpace(r.PostFormValue("doer_person")), 10, 64)
-		if v := strings.TrimSpace(r.PostFormValue("done_on")); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, shanghaiLoc)
-			if err != nil {
-				return store.Invalid("日期的格式应为 2026-01-01")
-			}
-			d.DoneAt = t.Add(12 * time.Hour)
-		}
-		_, err = s.Volunteer.RecordDeed(ctx, actor, d)
-		return err
-	}()
+	in := volunteer.DeedInput{Community: r.PostFormValue("community"), DoerUnit: r.PostFormValue("doer_unit"),
+		Beneficiary: r.PostFormValue("beneficiary"), Problem: r.PostFormValue("problem"),
+		ConfirmedAs: r.PostFormValue("confirmed_as"), ConfirmedBy: r.PostFormValue("confirmed_by"), DoneOn: r.PostFormValue("done_on")}
+	in.DoerPersonID, _ = strconv.ParseInt(strings.TrimSpace(r.PostFormValue("doer_person")), 10, 64)
+	_, err := s.Volunteer.RecordDeedInput(r.Context(), actorOf(r), in)
 	if err == nil {
 		http.Redirect(w, r, "/deeds?done=recorded", http.StatusSeeOther)
 		return nil

@@ -56,6 +56,15 @@ func TestPartyWebForms(t *testing.T) {
 		}
 		centre := strconv.FormatInt(cs[0].ID, 10)
 		expect(t, fx.send(street, "GET", "/party/committees/PWEB", nil), 200, "兼职委员周某", "组织在职党员服务", "南浦街道党群服务中心")
+		// A part-time member who is a person of the register: their name, their unit, a link to them.
+		var pid int64
+		if err := db.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, created_at, updated_at) SELECT '党员吴某某', id, 'party_member', 0, 0
+			FROM units WHERE code = '350722D003' RETURNING id`).Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, fx.send(street, "POST", "/party/committees/PWEB/members", url.Values{"person_id": {strconv.FormatInt(pid, 10)}, "part_time": {"1"},
+			"term_from": {"2026-01-01"}, "term_to": {"2028-12-31"}}), 303)
+		expect(t, fx.send(street, "GET", "/party/committees/PWEB", nil), 200, `href="/people/`+strconv.FormatInt(pid, 10)+`/posts">党员吴某某</a>`)
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/meetings", url.Values{"held_on": {"2026-03-01"}, "title": {"大工委联席会议"},
 			"centre": {centre}, "attendees": {"兼职委员周某"}, "decisions": {""}}), 400, "议定事项")
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/meetings", url.Values{"held_on": {"2026-03-01"}, "title": {"大工委联席会议"},
