@@ -200,6 +200,11 @@ func webRules(fx *walkFixture) map[string]rule {
 		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
+		// 每日一反馈 on the phone: the flow's feedback action decides who
+		// gives it (internal/web TestMobileFeedback); a case the worker
+		// cannot see is a 404.
+		"GET /m/feedback/{no}":  {Path: "/m/feedback/" + no, Allow: gridOnly, NotFoundOK: true},
+		"POST /m/feedback/{no}": {Path: "/m/feedback/" + no, Allow: gridOnly, NotFoundOK: true},
 
 		// The grid page reads like the grid; contact groups are recorded by the
 		// grid's own staff and those above it (not departments, supervisors

@@ -57,6 +57,7 @@ var pageData = map[string]any{
 	"lists_requests":        ListsRequestsPage{},
 	"login":                 LoginPage{},
 	"mobile_check":          MobileCheckPage{},
+	"mobile_feedback":       MobileFeedbackPage{},
 	"mobile_cases":          MobileCasesPage{},
 	"mobile_home":           MobileHomePage{},
 	"mobile_report":         MobileReportPage{},
