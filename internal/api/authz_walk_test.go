@@ -94,6 +94,8 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		"GET /api/v1/party-orgs/{code}":        {Path: "/api/v1/party-orgs/NOSUCH", Allow: apiEveryone, NotFoundOK: true},
 		"GET /api/v1/grids/at":                 {Path: "/api/v1/grids/at?lng=118.53&lat=27.92", Allow: apiEveryone, NotFoundOK: true},
 		"POST /api/v1/people/{id}/member-link": {Path: "/api/v1/people/999999/member-link", Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, NotFoundOK: true},
+		// A building or street leader's link: grid workers too (internal/party TestLeaderLinks).
+		"POST /api/v1/people/{id}/leader-link": {Path: "/api/v1/people/999999/leader-link", Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin, apiGrid}, NotFoundOK: true},
 
 		"GET /api/v1/calendar":               {Allow: apiEveryone},
 		"GET /api/v1/calendar/hours":         {Allow: apiEveryone},

@@ -58,6 +58,7 @@ var pageData = map[string]any{
 	"login":                 LoginPage{},
 	"mobile_check":          MobileCheckPage{},
 	"mobile_feedback":       MobileFeedbackPage{},
+	"leader_page":           LeaderPage{},
 	"mobile_cases":          MobileCasesPage{},
 	"mobile_home":           MobileHomePage{},
 	"mobile_report":         MobileReportPage{},
