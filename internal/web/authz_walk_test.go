@@ -226,10 +226,14 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /grids/{code}/groups/{id}":        {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
 		// A building or street leader's personal link: issued by those who keep the grid's front-line records (no such leader here: 404 past authorisation).
 		"POST /grids/{code}/leaders/{id}/link": {Path: "/grids/350722001001G01/leaders/999999/link", Allow: frontLine, NotFoundOK: true},
-		"GET /org":                             {Allow: everyone},
-		"GET /org/{code}":                      {Path: "/org/" + fx.townA, Allow: seesUnitA},
-		"GET /org/party/{code}":                {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
-		"GET /org/party/{code}/members.xlsx":   {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
+		// The grid's households: read like the grid, imported by its front line (a post with no file is a 400 past authorisation).
+		"GET /grids/{code}/households":       {Path: "/grids/350722001001G01/households", Allow: seesCaseA},
+		"GET /grids/{code}/households.xlsx":  {Path: "/grids/350722001001G01/households.xlsx", Allow: seesCaseA},
+		"POST /grids/{code}/households":      {Path: "/grids/350722001001G01/households", Allow: frontLine, Accept: []int{http.StatusBadRequest}},
+		"GET /org":                           {Allow: everyone},
+		"GET /org/{code}":                    {Path: "/org/" + fx.townA, Allow: seesUnitA},
+		"GET /org/party/{code}":              {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /org/party/{code}/members.xlsx": {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
 		// The register is kept by the organisation department (county administrators here) and by staff whose subtree holds the organisation's unit.
 		"POST /org/party/{code}/import": {Path: "/org/party/PWALK/import", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin}, Accept: []int{http.StatusBadRequest}},
 		// The party desk: the user's own unit by default; figures of a unit readable by those who read it.

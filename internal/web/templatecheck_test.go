@@ -44,6 +44,7 @@ var pageData = map[string]any{
 	"error":                 ErrorPage{},
 	"grid_ledger":           GridLedgerPage{},
 	"grid_page":             GridPage{},
+	"grid_households":       GridHouseholdsPage{},
 	"home":                  HomePage{},
 	"lists_attempts":        ListsAttemptsPage{},
 	"lists_duties":          ListsDutiesPage{},
