@@ -36,6 +36,9 @@ export async function startServer({ demo = true, extraEnv = {} } = {}) {
   });
   return {
     url,
+    // db is the server's SQLite file, for a command run beside it
+    // (grassroots import grids --db ...).
+    db: join(dir, "e2e.db"),
     output: () => out,
     // With its output not a terminal, serve writes the demo users' passwords
     // to a private file of its data folder, never to the log.

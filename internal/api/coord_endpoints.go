@@ -30,6 +30,7 @@ func (s *Server) coordEndpoints() {
 	s.route("GET /api/v1/enforcement-zones", s.authed(s.enforcementZones))
 	s.route("POST /api/v1/co-building", s.authed(s.addCoBuilding))
 	s.route("POST /api/v1/people/{id}/member-link", s.authed(s.memberLink))
+	s.route("POST /api/v1/people/{id}/leader-link", s.authed(s.leaderLink))
 }
 
 // listedFlows are the ListParties flows with an API list: the engine's, or
@@ -206,4 +207,18 @@ func (s *Server) memberLink(w http.ResponseWriter, r *http.Request, actor access
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]string{"token": token, "path": "/m/member/" + token})
+}
+
+// leaderLink issues a building or street leader's personal link
+// (/m/leader/<token>, internal/party leaders.go).
+func (s *Server) leaderLink(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	id, err := strconv.ParseInt(strings.TrimSpace(r.PathValue("id")), 10, 64)
+	if err != nil {
+		return store.NotFound("找不到该人员")
+	}
+	token, err := s.Party.IssueLeaderLink(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]string{"token": token, "path": "/m/leader/" + token})
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -16,6 +17,8 @@ func (s *Server) orgEndpoints() {
 	s.route("GET /api/v1/units", s.authed(s.unitSearch))
 	s.route("GET /api/v1/units/{code}", s.authed(s.unitGet))
 	s.route("GET /api/v1/grids/at", s.authed(s.gridAt))
+	s.route("GET /api/v1/grids/{code}/households", s.authed(s.gridHouseholds))
+	s.route("POST /api/v1/grids/{code}/households", s.authed(s.gridHouseholdsImport))
 	s.route("GET /api/v1/party-orgs/{code}", s.authed(s.partyOrgGet))
 }
 
@@ -172,4 +175,51 @@ func (s *Server) partyOrgGet(w http.ResponseWriter, r *http.Request, actor acces
 		out.Children = append(out.Children, PartyOrgRef{Code: c.Code, Name: c.Name, Kind: c.Kind, UnitCode: c.UnitCode})
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// GridHouseholds is a grid's households, the head's phone and ID number
+// masked.
+type GridHouseholds struct {
+	Grid       string          `json:"grid"`
+	Households []org.Household `json:"households"`
+}
+
+func (s *Server) gridHouseholds(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	g, hs, err := s.Org.GridHouseholds(r.Context(), actor, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	if hs == nil {
+		hs = []org.Household{}
+	}
+	return writeJSON(w, http.StatusOK, GridHouseholds{Grid: g.Code, Households: hs})
+}
+
+// HouseholdsImport is the body of a households import: the rows, as the
+// Excel sheet's.
+type HouseholdsImport struct {
+	Rows []org.HouseholdRow `json:"rows"`
+}
+
+// HouseholdsRefused is a refused import: nothing was recorded; Rows names
+// every bad row (line 2 is the first row, as in the sheet).
+type HouseholdsRefused struct {
+	Error ErrorDetail    `json:"error"`
+	Rows  []org.RowError `json:"rows"`
+}
+
+func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var in HouseholdsImport
+	if err := decodeJSONBody(w, r, maxImportBody, &in); err != nil {
+		return err
+	}
+	res, err := s.Org.ImportHouseholds(r.Context(), actor, r.PathValue("code"), in.Rows)
+	var ie *org.ImportError
+	if errors.As(err, &ie) {
+		return writeJSON(w, http.StatusBadRequest, HouseholdsRefused{Error: ErrorDetail{Code: "invalid", Message: ie.Error()}, Rows: ie.Rows})
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
 }

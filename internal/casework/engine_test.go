@@ -328,10 +328,10 @@ func TestAllowedActions(t *testing.T) {
 			}
 			return out
 		}
-		if got := names(city); !slices.Equal(got, []string{"sign", "return", "add_supporting", "comment", "contact"}) {
+		if got := names(city); !slices.Equal(got, []string{"sign", "return", "add_supporting", "comment", "contact", "feedback"}) {
 			t.Errorf("department may %v", got)
 		}
-		if got := names(taker); !slices.Equal(got, []string{"add_supporting", "comment"}) {
+		if got := names(taker); !slices.Equal(got, []string{"add_supporting", "comment", "feedback"}) {
 			t.Errorf("call-taker may %v", got)
 		}
 		// After the return period, return is no longer offered, and refused.

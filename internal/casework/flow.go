@@ -491,6 +491,11 @@ type ActionSpec struct {
 	Done Outcome `json:"-"`
 	// Failed is the negative outcome (unresolved, check failed).
 	Failed *Outcome `json:"-"`
+	// DailyFeedback marks the action that tells the requester what
+	// happened today (每日一反馈): the grid worker's phone offers it for
+	// each of the day's cases whose requester has not heard back yet
+	// (Flow.FeedbackAction); its public text is what the requester reads.
+	DailyFeedback bool `json:"daily_feedback,omitempty"`
 	// Assignments lists, for assignment actions, the assignments this user
 	// may take it on now; AllowedActions fills it.
 	Assignments []int64 `json:"assignment_ids,omitempty"`
@@ -569,6 +574,17 @@ func (f *Flow) HasState(status string) bool {
 func (f *Flow) Action(name string) (ActionSpec, bool) {
 	for _, a := range f.Actions {
 		if a.Name == name {
+			return a, true
+		}
+	}
+	return ActionSpec{}, false
+}
+
+// FeedbackAction returns the flow's daily feedback action (每日一反馈,
+// ActionSpec.DailyFeedback), if it declares one.
+func (f *Flow) FeedbackAction() (ActionSpec, bool) {
+	for _, a := range f.Actions {
+		if a.DailyFeedback {
 			return a, true
 		}
 	}

@@ -123,6 +123,21 @@ func commentAction() ActionSpec {
 		NoteLabel: "caseui.note.comment"}
 }
 
+// feedbackAction is 每日一反馈: telling the requester what happened on the
+// case today, in words the requester reads on the portal and in the day's
+// feedback list (report.Daily, the grid's work ledger). It moves nothing;
+// open lists the statuses it may be given in, who those who may give it.
+func feedbackAction(open []string, who []Party) ActionSpec {
+	return ActionSpec{Name: "feedback", On: OnCase, From: open, Who: who, Needs: Needs{Note: true}, NoteLabel: "caseui.note.feedback",
+		DailyFeedback: true, Done: Outcome{Public: "{answer}"}}
+}
+
+// gridStaff are the grid workers and community staff whose subtree holds
+// the case's grid (and the case's opener).
+func gridStaff() Party {
+	return Party{Roles: []access.Role{access.RoleGrid, access.RoleCommunity}, Scope: ScopeGrid}
+}
+
 // mainActions are the steps that move a case forward in the built-in
 // flows, in the order the case page offers them first.
 var mainActions = []string{"sign", "contact", "sign_support", "answer", "report_handled", "support_done", "revisit", "check", "dispatch",
@@ -205,6 +220,10 @@ func HotlineFlow() Flow {
 			Name: "close", On: OnCase, From: []string{"unresolved"}, Who: callCentre(), Needs: Needs{Note: true}, NoteLabel: "caseui.note.close",
 			Done: Outcome{To: "closed", Public: "工单已办结"},
 		},
+		// 每日一反馈: the lead unit, the grid's worker and the call centre
+		// tell the requester where the case stands today.
+		feedbackAction([]string{"received", "dispatched", "in_hand", "returned", "answered", "unresolved"},
+			append([]Party{partyLead(), gridStaff()}, callCentre()...)),
 	)
 	f.Primary = primaryOf(f, mainActions...)
 	return f
@@ -220,7 +239,7 @@ func GridEventFlow() Flow {
 	placeStaff := Party{Roles: localRoles, Scope: ScopePlace}
 	setUp := []Party{placeStaff, {Roles: []access.Role{access.RoleAdmin}, Scope: ScopePlace}, countyAdmin(),
 		{Roles: []access.Role{access.RoleSupervisor}, Scope: ScopeAny}}
-	gridWorker := []Party{{Roles: []access.Role{access.RoleGrid, access.RoleCommunity}, Scope: ScopeGrid}}
+	gridWorker := []Party{gridStaff()}
 	f := Flow{
 		Name:      "grid_event",
 		Start:     "reported",
@@ -276,6 +295,10 @@ func GridEventFlow() Flow {
 			Done:   Outcome{To: "closed", Effects: []Effect{EffRevisit}, Stops: []string{"check"}},
 			Failed: &Outcome{To: "in_hand", Effects: []Effect{EffRevisit, EffLeadBackInHand}, Stops: []string{"check"}, Starts: []Start{{Deadline: "handle", OnLead: true}}},
 		},
+		// 每日一反馈: the grid's worker, the lead unit and the place's staff
+		// tell whoever raised it where the event stands today.
+		feedbackAction([]string{"reported", "registered", "dispatched", "in_hand", "returned", "handled"},
+			[]Party{gridStaff(), partyLead(), placeStaff}),
 	)
 	f.Primary = primaryOf(f, mainActions...)
 	return f

@@ -50,6 +50,8 @@ type OrgCounts struct {
 	GridBranches, PartyGroups                   int
 	GridWorkers, BuildingLeaders, StreetLeaders int
 	PartyMembers, DualRegistered, Cadres        int
+	// Households are the demo households of the buildings and lanes.
+	Households int
 }
 
 // Leaders is the number of building and street leaders.
@@ -134,18 +136,33 @@ func Org(ctx context.Context, o *org.Service) (OrgCounts, error) {
 		return OrgCounts{}, err
 	}
 	var c OrgCounts
+	var hh demoHouseholds
 	err = o.LoadGenerated(ctx, "org.demo.load", county.Code, func(g *org.Generated) (any, error) {
 		var err error
-		c, err = generateOrg(ctx, g, county)
+		c, err = generateOrg(ctx, g, county, &hh)
 		return c, err
 	})
 	if err != nil {
 		return OrgCounts{}, fmt.Errorf("load demo: %w", err)
 	}
+	// The households go in afterwards, per grid, as a county imports them.
+	for _, g := range hh.order {
+		res, err := o.ImportHouseholds(ctx, access.System, g, hh.rows[g])
+		if err != nil {
+			return OrgCounts{}, fmt.Errorf("load demo: households of %s: %w", g, err)
+		}
+		c.Households += res.Inserted
+	}
 	return c, nil
 }
 
-func generateOrg(ctx context.Context, gen *org.Generated, county org.Unit) (OrgCounts, error) {
+// demoHouseholds are the households generateOrg makes, by grid code.
+type demoHouseholds struct {
+	order []string
+	rows  map[string][]org.HouseholdRow
+}
+
+func generateOrg(ctx context.Context, gen *org.Generated, county org.Unit, hh *demoHouseholds) (OrgCounts, error) {
 	rng := rand.New(rand.NewPCG(orgSeed1, orgSeed2))
 	all, err := gen.Units(ctx)
 	if err != nil {
@@ -397,6 +414,19 @@ func generateOrg(ctx context.Context, gen *org.Generated, county org.Unit) (OrgC
 			return OrgCounts{}, err
 		}
 		c.Cadres++
+	}
+	// Households: 4 to 12 per building or lane, by a fixed rule (the random
+	// stream above stays as it was); Org imports them per grid.
+	hh.rows = map[string][]org.HouseholdRow{}
+	for i, b := range buildings {
+		if _, ok := hh.rows[b.grid.code]; !ok {
+			hh.order = append(hh.order, b.grid.code)
+		}
+		for h := range 4 + (i*7)%9 {
+			seq++
+			hh.rows[b.grid.code] = append(hh.rows[b.grid.code], org.HouseholdRow{Unit: b.code, Room: fmt.Sprintf("%d%02d", h/4+1, h%4+1),
+				HeadName: fmt.Sprintf("演示户主%04d", seq%10000), Phone: fmt.Sprintf("199%08d", seq), Residents: 1 + (i+h)%5, Demo: true})
+		}
 	}
 	return c, nil
 }

@@ -111,9 +111,9 @@ func (r DivisionRow) Kind() string {
 
 // RowError is one bad row of an import, with its line number.
 type RowError struct {
-	Line   int
-	Code   string
-	Reason string
+	Line   int    `json:"line"`
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason"`
 }
 
 func (e RowError) String() string {

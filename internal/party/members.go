@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
@@ -89,23 +90,34 @@ func (s *Service) IssueLink(ctx context.Context, actor access.Actor, personID in
 		if !actor.SeesPath(m.UnitPath) && (homePath == "" || !actor.SeesPath(homePath)) {
 			return store.Forbidden("该人员不在您的辖区")
 		}
-		b := make([]byte, 24)
-		if _, err := rand.Read(b); err != nil {
+		token, err = issueToken(ctx, tx, actor, personID, s.now())
+		if err != nil {
 			return err
-		}
-		token = "gm_" + base64.RawURLEncoding.EncodeToString(b)
-		now := store.Millis(s.now())
-		if _, err := tx.Exec(ctx, `UPDATE member_links SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL`, now, personID); err != nil {
-			return fmt.Errorf("revoke old links: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO member_links (person_id, token_hash, created_by, created_at) VALUES (?, ?, ?, ?)`,
-			personID, tokenHash(token), nullID(actor.UserID), now); err != nil {
-			return fmt.Errorf("issue link: %w", store.Normalize(err))
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "member.link", Entity: "person", EntityID: fmt.Sprint(personID),
 			After: map[string]any{"name": m.Name}})
 	})
 	return token, err
+}
+
+// issueToken makes a new personal link token for the person (returned
+// once; only its hash is kept) and revokes their earlier ones: a person has
+// one key, whatever page it opens.
+func issueToken(ctx context.Context, tx *store.Tx, actor access.Actor, personID int64, at time.Time) (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := "gm_" + base64.RawURLEncoding.EncodeToString(b)
+	now := store.Millis(at)
+	if _, err := tx.Exec(ctx, `UPDATE member_links SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL`, now, personID); err != nil {
+		return "", fmt.Errorf("revoke old links: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO member_links (person_id, token_hash, created_by, created_at) VALUES (?, ?, ?, ?)`,
+		personID, tokenHash(token), nullID(actor.UserID), now); err != nil {
+		return "", fmt.Errorf("issue link: %w", store.Normalize(err))
+	}
+	return token, nil
 }
 
 // MemberByToken returns the person a personal link belongs to.

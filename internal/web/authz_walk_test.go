@@ -200,6 +200,11 @@ func webRules(fx *walkFixture) map[string]rule {
 		// A hotline case is not a grid event to check: the grid worker gets past authorisation to a 404.
 		"GET /m/check/{no}":  {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
 		"POST /m/check/{no}": {Path: "/m/check/" + no, Allow: gridOnly, NotFoundOK: true},
+		// 每日一反馈 on the phone: the flow's feedback action decides who
+		// gives it (internal/web TestMobileFeedback); a case the worker
+		// cannot see is a 404.
+		"GET /m/feedback/{no}":  {Path: "/m/feedback/" + no, Allow: gridOnly, NotFoundOK: true},
+		"POST /m/feedback/{no}": {Path: "/m/feedback/" + no, Allow: gridOnly, NotFoundOK: true},
 
 		// The grid page reads like the grid; contact groups are recorded by the
 		// grid's own staff and those above it (not departments, supervisors
@@ -219,10 +224,16 @@ func webRules(fx *walkFixture) map[string]rule {
 		"GET /grids/{code}/ledger.xlsx":         {Path: "/grids/350722001001G01/ledger.xlsx?period=month", Allow: seesCaseA},
 		"POST /grids/{code}/groups":             {Path: "/grids/350722001001G01/groups", Allow: frontLine, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}, "members": {"20"}}},
 		"POST /grids/{code}/groups/{id}":        {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
-		"GET /org":                              {Allow: everyone},
-		"GET /org/{code}":                       {Path: "/org/" + fx.townA, Allow: seesUnitA},
-		"GET /org/party/{code}":                 {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
-		"GET /org/party/{code}/members.xlsx":    {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
+		// A building or street leader's personal link: issued by those who keep the grid's front-line records (no such leader here: 404 past authorisation).
+		"POST /grids/{code}/leaders/{id}/link": {Path: "/grids/350722001001G01/leaders/999999/link", Allow: frontLine, NotFoundOK: true},
+		// The grid's households: read like the grid, imported by its front line (a post with no file is a 400 past authorisation).
+		"GET /grids/{code}/households":       {Path: "/grids/350722001001G01/households", Allow: seesCaseA},
+		"GET /grids/{code}/households.xlsx":  {Path: "/grids/350722001001G01/households.xlsx", Allow: seesCaseA},
+		"POST /grids/{code}/households":      {Path: "/grids/350722001001G01/households", Allow: frontLine, Accept: []int{http.StatusBadRequest}},
+		"GET /org":                           {Allow: everyone},
+		"GET /org/{code}":                    {Path: "/org/" + fx.townA, Allow: seesUnitA},
+		"GET /org/party/{code}":              {Path: "/org/party/NOSUCH", Allow: everyone, NotFoundOK: true},
+		"GET /org/party/{code}/members.xlsx": {Path: "/org/party/PWALK/members.xlsx", Allow: seesUnitA},
 		// The register is kept by the organisation department (county administrators here) and by staff whose subtree holds the organisation's unit.
 		"POST /org/party/{code}/import": {Path: "/org/party/PWALK/import", Allow: []walkRole{roleTownA, roleCountyAdmin, roleTownAdmin}, Accept: []int{http.StatusBadRequest}},
 		// The party desk: the user's own unit by default; figures of a unit readable by those who read it.
@@ -230,7 +241,10 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /party/registrations/{id}/accept": {Path: "/party/registrations/999999/accept", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true, Form: url.Values{"unit": {"350722001001"}, "grid": {"350722001001G01"}}},
 		"POST /party/needs":                     {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"unit": {"350722001001"}, "title": {"助老理发"}, "headcount": {"2"}}},
 		// The member's own page: the link's token is the credential (a made-up one is 404 for everyone).
-		"POST /m/member/{token}/register":              {Path: "/m/member/gm_nosuch/register", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		"POST /m/member/{token}/register": {Path: "/m/member/gm_nosuch/register", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		// A building or street leader's own page: the same kind of key (internal/web TestLeaderReports).
+		"GET /m/leader/{token}":                        {Path: "/m/leader/gm_nosuch", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
+		"POST /m/leader/{token}/report":                {Path: "/m/leader/gm_nosuch/report", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
 		"POST /m/member/{token}/reconfirm":             {Path: "/m/member/gm_nosuch/reconfirm", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
 		"POST /m/member/{token}/needs/{id}/claim":      {Path: "/m/member/gm_nosuch/needs/1/claim", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},
 		"POST /m/member/{token}/activities/{id}/{dir}": {Path: "/m/member/gm_nosuch/activities/1/in", Public: true, NotFoundOK: true, Accept: []int{http.StatusNotFound}},

@@ -29,6 +29,9 @@ type GridPage struct {
 	Kinds   []string
 	Error   string
 	Form    GridGroupForm
+	// LeaderLink is a building or street leader's new personal link, shown
+	// once to whoever issued it; LeaderLinkFor names the leader.
+	LeaderLink, LeaderLinkFor string
 }
 
 // GridGroupForm is what the contact group form held, kept on an error.

@@ -26,11 +26,34 @@ type MobileHomePage struct {
 	Page
 	Work casework.GridWork
 	// Owed are today's cases of the worker's unit whose requester has not
-	// heard back yet (每日一反馈).
-	Owed []report.DailyCase
+	// heard back yet (每日一反馈), each with where to give the feedback.
+	Owed []MobileOwed
 	// GridCode is the worker's grid, for the link to its page ("" for
 	// community staff).
 	GridCode string
+}
+
+// MobileOwed is one case whose requester is owed today's feedback: Href is
+// the phone's feedback form when the case's flow declares a daily feedback
+// action, else the case page.
+type MobileOwed struct {
+	report.DailyCase
+	Href string
+}
+
+// MobileFeedbackPage is the daily feedback (每日一反馈) on one case: what
+// the requester has been told so far and the words to tell them today.
+type MobileFeedbackPage struct {
+	Page
+	Case casework.Case
+	// Told are the public events of the case after its intake (what the
+	// requester was told, as the daily list counts it), newest first, at
+	// most five.
+	Told      []casework.Event
+	CanGive   bool
+	NoteLabel string
+	Note      string
+	Error     string
 }
 
 // MobileCasesPage is "my grid's cases": the desk inbox's list and filters
@@ -91,6 +114,8 @@ func (s *Server) mobileRoutes() {
 	s.mux.HandleFunc("POST /m/report", s.gridWorker(s.mobileReport))
 	s.mux.HandleFunc("GET /m/check/{no}", s.gridWorker(s.mobileCheckForm))
 	s.mux.HandleFunc("POST /m/check/{no}", s.gridWorker(s.mobileCheck))
+	s.mux.HandleFunc("GET /m/feedback/{no}", s.gridWorker(s.mobileFeedbackForm))
+	s.mux.HandleFunc("POST /m/feedback/{no}", s.gridWorker(s.mobileFeedback))
 	s.mux.HandleFunc("GET /m/sw.js", serveServiceWorker)
 }
 
@@ -138,7 +163,15 @@ func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		pg.Owed = d.NotHeardBack()
+		for _, c := range d.NotHeardBack() {
+			o := MobileOwed{DailyCase: c, Href: "/cases/" + c.No}
+			if f, ok := s.Cases.Flow(c.Flow); ok {
+				if _, ok := f.FeedbackAction(); ok {
+					o.Href = "/m/feedback/" + c.No
+				}
+			}
+			pg.Owed = append(pg.Owed, o)
+		}
 	}
 	q := r.URL.Query()
 	if no := q.Get("no"); casework.LooksLikeCaseNo(no) {
@@ -151,6 +184,8 @@ func (s *Server) mobileHome(w http.ResponseWriter, r *http.Request) error {
 			pg.Flash = pg.T("mobile.flash.passed", no)
 		case "fail":
 			pg.Flash = pg.T("mobile.flash.failed", no)
+		case "feedback":
+			pg.Flash = pg.T("mobile.flash.feedback", no)
 		}
 	}
 	return s.render(w, r, "mobile_home", pg)
@@ -376,5 +411,64 @@ func (s *Server) mobileCheck(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	http.Redirect(w, r, "/m?done="+result+"&no="+urlQueryEscape(no), http.StatusSeeOther)
+	return nil
+}
+
+// feedbackPage reads the case, what its requester was told, and whether the
+// actor may give today's feedback now (the flow's daily feedback action).
+func (s *Server) feedbackPage(r *http.Request) (MobileFeedbackPage, casework.ActionSpec, error) {
+	actor := actorOf(r)
+	d, err := s.Cases.Get(r.Context(), actor, r.PathValue("no"))
+	if err != nil {
+		return MobileFeedbackPage{}, casework.ActionSpec{}, err
+	}
+	f, ok := s.Cases.Flow(d.Case.Flow)
+	if !ok {
+		return MobileFeedbackPage{}, casework.ActionSpec{}, store.NotFound(s.Msgs.T(langOf(r), "mobile.feedback.none"))
+	}
+	spec, ok := f.FeedbackAction()
+	if !ok {
+		return MobileFeedbackPage{}, casework.ActionSpec{}, store.NotFound(s.Msgs.T(langOf(r), "mobile.feedback.none"))
+	}
+	pg := MobileFeedbackPage{Page: s.page(r, "mobile.feedback.title", "mobile"), Case: d.Case, NoteLabel: spec.NoteLabel}
+	for i := len(d.Events) - 1; i >= 0 && len(pg.Told) < 5; i-- {
+		if ev := d.Events[i]; ev.Public && ev.PublicText != "" && ev.Action != "receive" {
+			pg.Told = append(pg.Told, d.Events[i])
+		}
+	}
+	for _, a := range s.Cases.AllowedActions(actor, d) {
+		if a.Name == spec.Name {
+			pg.CanGive = true
+		}
+	}
+	return pg, spec, nil
+}
+
+func (s *Server) mobileFeedbackForm(w http.ResponseWriter, r *http.Request) error {
+	pg, _, err := s.feedbackPage(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "mobile_feedback", pg)
+}
+
+// mobileFeedback gives today's feedback: the flow's daily feedback action
+// with the words typed, which the requester reads on the portal.
+func (s *Server) mobileFeedback(w http.ResponseWriter, r *http.Request) error {
+	pg, spec, err := s.feedbackPage(r)
+	if err != nil {
+		return err
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if _, err := s.Cases.Do(r.Context(), actorOf(r), pg.Case.No, casework.Action{Name: spec.Name, Note: note}); err != nil {
+		msg, ok := userMessage(r, err)
+		if !ok {
+			return err
+		}
+		pg.Error, pg.Note = msg, note
+		s.renderStatus(w, r, Status(err), "mobile_feedback", pg)
+		return nil
+	}
+	http.Redirect(w, r, "/m?done=feedback&no="+urlQueryEscape(pg.Case.No), http.StatusSeeOther)
 	return nil
 }

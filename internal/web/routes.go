@@ -34,6 +34,8 @@ func (s *Server) routes() {
 	s.gridRoutes()
 	s.dispatchRoutes()
 	s.patrolRoutes()
+	s.leaderRoutes()    // leader_pages.go
+	s.householdRoutes() // household_pages.go
 	s.orgLedgerRoutes()
 
 	s.cockpitRoutes() // cockpit_pages.go

@@ -122,6 +122,7 @@ func Rows() []Row {
 	h("revisit", answered, "", st("revisit", resolved(false), func(a *casework.Action) { a.Satisfaction = "unsatisfied" }), Centre, CountyAdmin)
 	h("reopen", unresolved, "", st("reopen"), Centre, CountyAdmin)
 	h("close", unresolved, "", st("close"), Centre, CountyAdmin)
+	h("feedback", []Step{disp}, "", st("feedback"), TownA, CommunityA, GridA, Centre, CountyAdmin)
 
 	// Grid events: reported by grid A1-01's worker, dispatched by township A
 	// to community A1.
@@ -151,6 +152,7 @@ func Rows() []Row {
 	g("comment", nil, "", st("comment"), sees()...)
 	g("report_handled", append(slices.Clone(gsigned), photo("after")), UnitCommunityA, st("report_handled"), CommunityA)
 	g("check", append(slices.Clone(gsigned), photo("after"), st("report_handled")), "", st("check", resolved(true)), GridA, CommunityA)
+	g("feedback", gdisp, "", st("feedback"), GridA, CommunityA, TownA)
 
 	// Whistles: township A blows a street whistle summoning community A1
 	// and department D003; the part tried is community A1's.

@@ -33,7 +33,10 @@ self.addEventListener("fetch", (e) => {
     }));
     return;
   }
-  if ((url.pathname === "/m" || url.pathname.startsWith("/m/")) && url.pathname !== "/m/sw.js" && !req.headers.get("HX-Request")) {
+  // A personal link's page (a party member's, a building leader's) holds
+  // its key in the address: never kept.
+  const personal = url.pathname.startsWith("/m/member/") || url.pathname.startsWith("/m/leader/");
+  if ((url.pathname === "/m" || url.pathname.startsWith("/m/")) && url.pathname !== "/m/sw.js" && !personal && !req.headers.get("HX-Request")) {
     e.respondWith(fetch(req).then((res) => {
       // A redirect (to the login page) or an error is not kept.
       if (res.ok && res.type === "basic" && !res.redirected) {
