@@ -8,7 +8,6 @@ package org
 // The numbers are sealed (pii) and hashed like people's.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,8 +15,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
@@ -206,7 +203,7 @@ func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, grid
 				continue
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO households (unit_id, room, head_name, head_phone_enc, head_phone_hash, head_id_enc, head_id_hash, residents, demo, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, r.Room, r.HeadName, phoneEnc, phoneHash, idEnc, idHash, r.Residents, boolInt(r.Demo), now, now); err != nil {
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, r.Room, r.HeadName, phoneEnc, phoneHash, idEnc, idHash, r.Residents, store.BoolInt(r.Demo), now, now); err != nil {
 				return fmt.Errorf("insert household: %w", store.Normalize(err))
 			}
 			res.Inserted++
@@ -236,16 +233,9 @@ func hasPII(rows []HouseholdRow) bool {
 // is not a number is a row error, returned with the others by
 // ImportHouseholds' rules only when the file reads at all.
 func ParseHouseholdsXLSX(r io.Reader) ([]HouseholdRow, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	f, err := xlsx.Open(r)
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > 10<<20 {
-		return nil, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return nil, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
 	}
 	defer f.Close()
 	sheet := SheetHouseholds

@@ -193,3 +193,23 @@ func UnitChoices(ctx context.Context, q store.Querier, kinds ...string) ([]Choic
 func RootRef(ctx context.Context, q store.RowQueryer) (Ref, error) {
 	return scanRef(q.QueryRow(ctx, `SELECT `+refCols+` FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1`))
 }
+
+// PersonIDByName finds the one person called name tied to the unit with
+// code, as an import names a person: none, or two of that name, is an
+// invalid input the row reports.
+func PersonIDByName(ctx context.Context, q store.Querier, name, code string) (int64, error) {
+	rows, err := q.Query(ctx, `SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE p.name = ? AND u.code = ? ORDER BY p.id LIMIT 2`, name, code)
+	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case len(ids) == 0:
+		return 0, store.Invalidf("单位 %s 中找不到人员“%s”", code, name)
+	case len(ids) > 1:
+		return 0, store.Invalidf("单位 %s 中有多名“%s”，请在页面上逐一添加", code, name)
+	}
+	return ids[0], nil
+}

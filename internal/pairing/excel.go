@@ -1,16 +1,13 @@
 package pairing
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/xlsx"
 )
@@ -72,27 +69,10 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 const SheetIncomes = "村集体经营性收入"
 
 // RowError is a refused row of an import.
-type RowError struct {
-	Row    int    `json:"row"`
-	Reason string `json:"reason"`
-}
+type RowError = xlsx.RowError
 
-// ImportError is an import refused for its rows; nothing was entered.
-type ImportError struct{ Rows []RowError }
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	for i, r := range e.Rows {
-		if i > 0 {
-			b.WriteString("；")
-		}
-		fmt.Fprintf(&b, "第%d行：%s", r.Row, r.Reason)
-	}
-	return b.String()
-}
-
-// Unwrap makes an ImportError an invalid input.
-func (e *ImportError) Unwrap() error { return store.ErrInvalid }
+// ImportError is an import refused for its rows; nothing was recorded.
+type ImportError = xlsx.ImportError
 
 // ImportIncomes enters the villages' collective incomes of the
 // 村集体经营性收入 sheet of an .xlsx file (columns 村(社区)代码, 年份,
@@ -102,41 +82,20 @@ func (s *Service) ImportIncomes(ctx context.Context, actor access.Actor, r io.Re
 	if actor.Anonymous() {
 		return 0, store.Forbidden("请先登录")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	f, err := xlsx.Open(r)
 	if err != nil {
 		return 0, err
 	}
-	if len(data) > 10<<20 {
-		return 0, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return 0, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
-	}
 	defer f.Close()
-	rows, err := f.GetRows(SheetIncomes)
-	if err != nil || len(rows) == 0 {
-		return 0, store.Invalidf("文件中没有“%s”工作表", SheetIncomes)
+	sheet, err := xlsx.ReadTable(f, SheetIncomes, 0, "村(社区)代码", "年份", "收入(元)")
+	if err != nil {
+		return 0, err
 	}
-	idx := map[string]int{}
-	for i, h := range rows[0] {
-		idx[strings.TrimSpace(h)] = i
-	}
-	for _, c := range []string{"村(社区)代码", "年份", "收入(元)"} {
-		if _, ok := idx[c]; !ok {
-			return 0, store.Invalidf("“%s”工作表缺少“%s”列", SheetIncomes, c)
-		}
-	}
-	cell := func(row []string, col string) string {
-		if i := idx[col]; i < len(row) {
-			return strings.TrimSpace(row[i])
-		}
-		return ""
-	}
+	cell := sheet.Cell
 	var bad []RowError
 	n := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		for i, row := range rows[1:] {
+		for i, row := range sheet.Rows {
 			if strings.TrimSpace(strings.Join(row, "")) == "" {
 				continue
 			}
@@ -183,41 +142,20 @@ func (s *Service) ImportPairings(ctx context.Context, actor access.Actor, r io.R
 	if !CanPair(actor) {
 		return 0, store.Forbidden("结对共建由县委组织部安排")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	f, err := xlsx.Open(r)
 	if err != nil {
 		return 0, err
 	}
-	if len(data) > 10<<20 {
-		return 0, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return 0, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
-	}
 	defer f.Close()
-	rows, err := f.GetRows(SheetPairings)
-	if err != nil || len(rows) == 0 {
-		return 0, store.Invalidf("文件中没有“%s”工作表", SheetPairings)
+	sheet, err := xlsx.ReadTable(f, SheetPairings, 0, "结对单位代码", "责任干部", "村(社区)代码", "开始日期", "结束日期")
+	if err != nil {
+		return 0, err
 	}
-	idx := map[string]int{}
-	for i, h := range rows[0] {
-		idx[strings.TrimSpace(h)] = i
-	}
-	for _, c := range []string{"结对单位代码", "责任干部", "村(社区)代码", "开始日期", "结束日期"} {
-		if _, ok := idx[c]; !ok {
-			return 0, store.Invalidf("“%s”工作表缺少“%s”列", SheetPairings, c)
-		}
-	}
-	cell := func(row []string, col string) string {
-		if i, ok := idx[col]; ok && i < len(row) {
-			return strings.TrimSpace(row[i])
-		}
-		return ""
-	}
+	cell := sheet.Cell
 	var bad []RowError
 	n := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		for i, row := range rows[1:] {
+		for i, row := range sheet.Rows {
 			if strings.TrimSpace(strings.Join(row, "")) == "" {
 				continue
 			}
@@ -257,18 +195,5 @@ func cadreByName(ctx context.Context, q store.Querier, name, code string) (int64
 	if name == "" {
 		return 0, store.Invalid("请填写责任干部")
 	}
-	rows, err := q.Query(ctx, `SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE p.name = ? AND u.code = ? ORDER BY p.id LIMIT 2`, name, code)
-	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) {
-		var id int64
-		return id, sc.Scan(&id)
-	})
-	switch {
-	case err != nil:
-		return 0, err
-	case len(ids) == 0:
-		return 0, store.Invalidf("单位 %s 中找不到人员“%s”", code, name)
-	case len(ids) > 1:
-		return 0, store.Invalidf("单位 %s 中有多名“%s”，请在页面上逐一添加", code, name)
-	}
-	return ids[0], nil
+	return org.PersonIDByName(ctx, q, name, code)
 }

@@ -233,8 +233,8 @@ func (s *Service) PlanActivity(ctx context.Context, actor access.Actor, in Activ
 		now := store.Millis(s.now())
 		err = tx.QueryRow(ctx, `INSERT INTO party_activities (item_id, commitment_id, community_unit_id, organiser_unit_id, title, content, place, starts_at, ends_at,
 			status, demo, created_by, created_at, centre_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			nullID(in.ItemID), nullID(commitment), c.ID, org.ID, in.Title, in.Content, in.Place, store.Millis(in.StartsAt), store.Millis(in.EndsAt),
-			ActivityPlanned, boolInt(in.Demo), nullID(actor.UserID), now, nullID(in.CentreID)).Scan(&id)
+			store.NullID(in.ItemID), store.NullID(commitment), c.ID, org.ID, in.Title, in.Content, in.Place, store.Millis(in.StartsAt), store.Millis(in.EndsAt),
+			ActivityPlanned, store.BoolInt(in.Demo), store.NullID(actor.UserID), now, store.NullID(in.CentreID)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("plan activity: %w", store.Normalize(err))
 		}
@@ -492,7 +492,7 @@ func (s *Service) signOffTx(ctx context.Context, tx *store.Tx, actor access.Acto
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE party_activities SET status = ?, resident_name = ?, deed_problem = ?, signed_off_at = ?, signed_off_by = ? WHERE id = ?`,
-			ActivitySignedOff, in.ResidentName, in.Problem, store.Millis(now), nullID(actor.UserID), activityID); err != nil {
+			ActivitySignedOff, in.ResidentName, in.Problem, store.Millis(now), store.NullID(actor.UserID), activityID); err != nil {
 			return fmt.Errorf("sign off %d: %w", activityID, err)
 		}
 		if a.commitmentID != 0 {

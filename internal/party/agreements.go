@@ -178,7 +178,7 @@ func (s *Service) SignAgreement(ctx context.Context, actor access.Actor, in Agre
 		now := store.Millis(s.now())
 		err = tx.QueryRow(ctx, `INSERT INTO co_building (community_unit_id, unit_id, signed_at, note, created_by, created_at, term_from, term_to, liaison, liaison_phone_enc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.ID, u.ID, now, in.Note, nullID(actor.UserID), now, store.Millis(from), store.Millis(to), in.Liaison, phoneEnc).Scan(&id)
+			c.ID, u.ID, now, in.Note, store.NullID(actor.UserID), now, store.Millis(from), store.Millis(to), in.Liaison, phoneEnc).Scan(&id)
 		if err != nil {
 			err = store.Normalize(err)
 			if errors.Is(err, store.ErrConflict) {
@@ -399,7 +399,7 @@ func (s *Service) Evaluate(ctx context.Context, actor access.Actor, agreementID 
 			return fmt.Errorf("evaluation: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO co_building_evaluations (agreement_id, year, grade, comment, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			agreementID, year, grade, comment, nullID(actor.UserID), store.Millis(s.now())); err != nil {
+			agreementID, year, grade, comment, store.NullID(actor.UserID), store.Millis(s.now())); err != nil {
 			return fmt.Errorf("evaluation: %w", store.Normalize(err))
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "cobuilding.evaluate", Entity: "co_building", EntityID: fmt.Sprint(agreementID),

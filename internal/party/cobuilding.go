@@ -55,7 +55,7 @@ func (s *Service) AddCoBuilding(ctx context.Context, actor access.Actor, communi
 		now := s.now()
 		var id int64
 		err = tx.QueryRow(ctx, `INSERT INTO co_building (community_unit_id, unit_id, signed_at, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.ID, u.ID, store.Millis(now), note, nullID(actor.UserID), store.Millis(now)).Scan(&id)
+			c.ID, u.ID, store.Millis(now), note, store.NullID(actor.UserID), store.Millis(now)).Scan(&id)
 		if err != nil {
 			err = store.Normalize(err)
 			if errors.Is(err, store.ErrConflict) {

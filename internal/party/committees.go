@@ -302,7 +302,7 @@ func (s *Service) AddCentre(ctx context.Context, actor access.Actor, unitCode, n
 		}
 		c = Centre{Name: name, Address: address, UnitCode: u.Code, UnitName: u.Name}
 		err = tx.QueryRow(ctx, `INSERT INTO party_centres (unit_id, name, address, demo, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			u.ID, name, address, boolInt(demo), store.Millis(s.now())).Scan(&c.ID)
+			u.ID, name, address, store.BoolInt(demo), store.Millis(s.now())).Scan(&c.ID)
 		if err != nil {
 			if errors.Is(store.Normalize(err), store.ErrConflict) {
 				return store.Invalidf("%s已有名为“%s”的党群服务中心", u.Name, name)
@@ -423,8 +423,8 @@ func (s *Service) AddCommitteeMember(ctx context.Context, actor access.Actor, co
 			}
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO committee_members (party_org_id, name, post, part_time, from_unit_id, person_id, term_from, term_to, demo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.ID, m.Name, m.Post, boolInt(m.PartTime), fromUnit, nullID(m.PersonID), m.TermFrom, m.TermTo,
-			boolInt(in.Demo), nullID(actor.UserID), store.Millis(s.now())).Scan(&m.ID)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.ID, m.Name, m.Post, store.BoolInt(m.PartTime), fromUnit, store.NullID(m.PersonID), m.TermFrom, m.TermTo,
+			store.BoolInt(in.Demo), store.NullID(actor.UserID), store.Millis(s.now())).Scan(&m.ID)
 		if err != nil {
 			return fmt.Errorf("add committee member: %w", store.Normalize(err))
 		}
@@ -488,8 +488,8 @@ func (s *Service) RecordMeeting(ctx context.Context, actor access.Actor, code st
 		}
 		now := store.Millis(s.now())
 		if err := tx.QueryRow(ctx, `INSERT INTO committee_meetings (party_org_id, held_on, centre_id, title, attendees, decisions, demo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.ID, day.Format("2006-01-02"), nullID(in.CentreID), in.Title, in.Attendees, in.Decisions,
-			boolInt(in.Demo), nullID(actor.UserID), now).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.ID, day.Format("2006-01-02"), store.NullID(in.CentreID), in.Title, in.Attendees, in.Decisions,
+			store.BoolInt(in.Demo), store.NullID(actor.UserID), now).Scan(&id); err != nil {
 			return fmt.Errorf("record meeting: %w", store.Normalize(err))
 		}
 		lo, hi := access.PathRange(o.UnitPath)

@@ -139,8 +139,8 @@ func (s *Service) PublishItem(ctx context.Context, actor access.Actor, in ItemIn
 		status := ItemOpen
 		err = tx.QueryRow(ctx, `INSERT INTO party_items (kind, community_unit_id, owner_unit_id, commitment_id, grid_id, title, detail, skills, headcount,
 			starts_at, ends_at, status, demo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Kind, c.ID, owner.ID, nullID(in.CommitmentID), nullID(gridID), in.Title, in.Detail, in.Skills, in.Headcount,
-			optMillis(in.StartsAt), optMillis(in.EndsAt), status, boolInt(in.Demo), nullID(actor.UserID), store.Millis(s.now())).Scan(&id)
+			in.Kind, c.ID, owner.ID, store.NullID(in.CommitmentID), store.NullID(gridID), in.Title, in.Detail, in.Skills, in.Headcount,
+			optMillis(in.StartsAt), optMillis(in.EndsAt), status, store.BoolInt(in.Demo), store.NullID(actor.UserID), store.Millis(s.now())).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("publish: %w", store.Normalize(err))
 		}
@@ -292,7 +292,7 @@ func (s *Service) claim(ctx context.Context, actor access.Actor, itemID, personI
 			return store.Conflictf("该需求已有%d人认领，人数已满", n)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO party_claims (item_id, person_id, unit_id, created_at) VALUES (?, ?, ?, ?)`,
-			itemID, nullID(personID), nullID(unitID), store.Millis(s.now())); err != nil {
+			itemID, store.NullID(personID), store.NullID(unitID), store.Millis(s.now())); err != nil {
 			if errors.Is(store.Normalize(err), store.ErrConflict) {
 				return store.Conflict("已认领过该需求")
 			}

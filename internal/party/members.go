@@ -114,7 +114,7 @@ func issueToken(ctx context.Context, tx *store.Tx, actor access.Actor, personID 
 		return "", fmt.Errorf("revoke old links: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO member_links (person_id, token_hash, created_by, created_at) VALUES (?, ?, ?, ?)`,
-		personID, tokenHash(token), nullID(actor.UserID), now); err != nil {
+		personID, tokenHash(token), store.NullID(actor.UserID), now); err != nil {
 		return "", fmt.Errorf("issue link: %w", store.Normalize(err))
 	}
 	return token, nil

@@ -29,6 +29,7 @@ import (
 	"grassroots/internal/casework"
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Service is the party registry's domain API.
@@ -53,13 +54,7 @@ var _ casework.PartyRegistry = (*Service)(nil)
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
 // shanghai is the zone dates are shown in.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 // unit is a unit as this package reads it.
 type unit struct {
@@ -90,11 +85,4 @@ func unitByCode(ctx context.Context, q querier, code string) (unit, error) {
 		return u, fmt.Errorf("unit %s: %w", code, err)
 	}
 	return u, nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }

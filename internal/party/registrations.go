@@ -182,7 +182,7 @@ func (s *Service) Accept(ctx context.Context, actor access.Actor, id int64, grid
 		now := s.now()
 		slip := fmt.Sprintf("BD%s%06d", now.In(shanghai).Format("2006"), id)
 		if _, err := tx.Exec(ctx, `UPDATE member_registrations SET status = ?, grid_id = ?, slip_no = ?, accepted_at = ?, accepted_by = ?, confirmed_at = ? WHERE id = ?`,
-			RegAccepted, g.ID, slip, store.Millis(now), nullID(actor.UserID), store.Millis(now), id); err != nil {
+			RegAccepted, g.ID, slip, store.Millis(now), store.NullID(actor.UserID), store.Millis(now), id); err != nil {
 			return fmt.Errorf("accept registration %d: %w", id, err)
 		}
 		if err := setHome(ctx, tx, r.personID, r.communityID, g.ID, now); err != nil {
@@ -203,12 +203,12 @@ func setHome(ctx context.Context, tx *store.Tx, personID, communityID, gridID in
 	if _, err := tx.Exec(ctx, `UPDATE people SET home_unit_id = ?, updated_at = ? WHERE id = ?`, communityID, ms, personID); err != nil {
 		return fmt.Errorf("home of %d: %w", personID, err)
 	}
-	res, err := tx.Exec(ctx, `UPDATE party_members SET home_grid_id = ?, updated_at = ? WHERE person_id = ?`, nullID(gridID), ms, personID)
+	res, err := tx.Exec(ctx, `UPDATE party_members SET home_grid_id = ?, updated_at = ? WHERE person_id = ?`, store.NullID(gridID), ms, personID)
 	if err != nil {
 		return fmt.Errorf("home grid of %d: %w", personID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO party_members (person_id, home_grid_id, created_at, updated_at) VALUES (?, ?, ?, ?)`, personID, nullID(gridID), ms, ms); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO party_members (person_id, home_grid_id, created_at, updated_at) VALUES (?, ?, ?, ?)`, personID, store.NullID(gridID), ms, ms); err != nil {
 			return fmt.Errorf("home grid of %d: %w", personID, err)
 		}
 	}

@@ -290,22 +290,15 @@ func insertMember(ctx context.Context, tx *store.Tx, m member, now time.Time) (i
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO people (name, unit_id, role, party_org_id, home_unit_id, phone_enc, phone_hash, id_no_enc, id_no_hash, demo, created_at, updated_at)
 		VALUES (?, ?, 'party_member', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		m.in.Name, m.unitID, m.org.ID, nullID(m.homeID), m.phoneEnc, m.phoneH, m.idEnc, m.idH, boolInt(m.in.Demo), ms, ms).Scan(&id)
+		m.in.Name, m.unitID, m.org.ID, store.NullID(m.homeID), m.phoneEnc, m.phoneH, m.idEnc, m.idH, store.BoolInt(m.in.Demo), ms, ms).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert member %s: %w", m.in.Name, store.Normalize(err))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO party_members (person_id, gender, birth_year, joined_on, home_grid_id, skills, intentions, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, m.in.Gender, m.in.BirthYear, m.in.JoinedOn, nullID(m.gridID), m.in.Skills, m.in.Intentions, ms, ms); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, m.in.Gender, m.in.BirthYear, m.in.JoinedOn, store.NullID(m.gridID), m.in.Skills, m.in.Intentions, ms, ms); err != nil {
 		return 0, fmt.Errorf("insert member %s: %w", m.in.Name, store.Normalize(err))
 	}
 	return id, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // AddMember records a party member in a party organisation's register.

@@ -1,7 +1,6 @@
 package party
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -125,19 +124,9 @@ func (s *Service) ImportRegister(ctx context.Context, actor access.Actor, r io.R
 	if actor.Anonymous() {
 		return ImportResult{}, store.Forbidden("请先登录")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	f, err := xlsx.Open(r)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("read register file: %w", err)
-	}
-	if len(data) > 10<<20 {
-		return ImportResult{}, store.Invalid("文件超过10MB：请分批导入")
-	}
-	if !bytes.HasPrefix(data, []byte("PK")) {
-		return ImportResult{}, store.Invalid("无法读取该文件：请上传 .xlsx 格式的 Excel 文件")
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return ImportResult{}, store.Invalid("无法读取该文件：请上传 .xlsx 格式的 Excel 文件")
+		return ImportResult{}, err
 	}
 	defer f.Close()
 	has := map[string]bool{}

@@ -18,6 +18,7 @@ import (
 	"grassroots/internal/access"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Note kinds.
@@ -111,7 +112,7 @@ func (s *Service) Start(ctx context.Context, actor access.Actor, gridCode string
 	}
 	var id int64
 	err = s.db.QueryRow(ctx, `INSERT INTO patrols (grid_unit_id, user_id, actor_name, started_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		g.ID, actor.UserID, actorName(actor), store.Millis(s.now())).Scan(&id)
+		g.ID, actor.UserID, actor.Recorded(), store.Millis(s.now())).Scan(&id)
 	if errors.Is(err, store.ErrConflict) {
 		return Patrol{}, store.Conflict("已有一次巡查正在进行，请先结束它")
 	}
@@ -319,17 +320,4 @@ func (s *Service) load(ctx context.Context, id int64) (Patrol, error) {
 	return p, rows.Err()
 }
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
-
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	return a.Username
-}
+var shanghai = worktime.Location()

@@ -1,14 +1,10 @@
 package staffing
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
@@ -141,27 +137,10 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 }
 
 // RowError is a refused row of an import.
-type RowError struct {
-	Row    int    `json:"row"`
-	Reason string `json:"reason"`
-}
+type RowError = xlsx.RowError
 
 // ImportError is an import refused for its rows; nothing was recorded.
-type ImportError struct{ Rows []RowError }
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	for i, r := range e.Rows {
-		if i > 0 {
-			b.WriteString("；")
-		}
-		fmt.Fprintf(&b, "第%d行：%s", r.Row, r.Reason)
-	}
-	return b.String()
-}
-
-// Unwrap makes an ImportError an invalid input.
-func (e *ImportError) Unwrap() error { return store.ErrInvalid }
+type ImportError = xlsx.ImportError
 
 // Import records the events of the 编制调整 sheet of an .xlsx file, all in
 // one transaction: a file with a bad row records nothing and names the
@@ -170,42 +149,20 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 	if err := writeGuard(actor); err != nil {
 		return 0, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	f, err := xlsx.Open(r)
 	if err != nil {
 		return 0, err
 	}
-	if len(data) > 10<<20 {
-		return 0, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return 0, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
-	}
 	defer f.Close()
-	rows, err := f.GetRows(SheetMoves)
-	if err != nil || len(rows) == 0 {
-		return 0, store.Invalidf("文件中没有“%s”工作表", SheetMoves)
+	sheet, err := xlsx.ReadTable(f, SheetMoves, 0, "事项", "划入单位代码", "编制类型", "数量", "批准文号", "批准日期")
+	if err != nil {
+		return 0, err
 	}
-	idx := map[string]int{}
-	for i, h := range rows[0] {
-		idx[strings.TrimSpace(h)] = i
-	}
-	for _, c := range []string{"事项", "划入单位代码", "编制类型", "数量", "批准文号", "批准日期"} {
-		if _, ok := idx[c]; !ok {
-			return 0, store.Invalidf("“%s”工作表缺少“%s”列", SheetMoves, c)
-		}
-	}
-	cell := func(row []string, col string) string {
-		i, ok := idx[col]
-		if !ok || i >= len(row) {
-			return ""
-		}
-		return strings.TrimSpace(row[i])
-	}
+	cell := sheet.Cell
 	var bad []RowError
 	n := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		for i, row := range rows[1:] {
+		for i, row := range sheet.Rows {
 			if strings.TrimSpace(strings.Join(row, "")) == "" {
 				continue
 			}

@@ -1,18 +1,15 @@
 package taskforce
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/xlsx"
 )
@@ -24,28 +21,10 @@ const (
 )
 
 // RowError is a refused row of an import.
-type RowError struct {
-	Sheet  string `json:"sheet"`
-	Row    int    `json:"row"`
-	Reason string `json:"reason"`
-}
+type RowError = xlsx.RowError
 
 // ImportError is an import refused for its rows; nothing was recorded.
-type ImportError struct{ Rows []RowError }
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	for i, r := range e.Rows {
-		if i > 0 {
-			b.WriteString("；")
-		}
-		fmt.Fprintf(&b, "“%s”第%d行：%s", r.Sheet, r.Row, r.Reason)
-	}
-	return b.String()
-}
-
-// Unwrap makes an ImportError an invalid input.
-func (e *ImportError) Unwrap() error { return store.ErrInvalid }
+type ImportError = xlsx.ImportError
 
 // Imported counts what an import recorded.
 type Imported struct {
@@ -61,60 +40,12 @@ func MayImport(a access.Actor) bool {
 	return a.System || a.CountyAdmin() || a.HasAny(access.RoleTownship, access.RoleDepartment, access.RoleAdmin)
 }
 
-type sheet struct {
-	name string
-	rows [][]string
-	idx  map[string]int
-}
-
-func (sh sheet) cell(row []string, col string) string {
-	i, ok := sh.idx[col]
-	if !ok || i >= len(row) {
-		return ""
-	}
-	return strings.TrimSpace(row[i])
-}
-
-func readSheet(f *excelize.File, name string, need ...string) (sheet, error) {
-	sh := sheet{name: name, idx: map[string]int{}}
-	rows, err := f.GetRows(name)
-	if err != nil || len(rows) == 0 {
-		return sh, store.Invalidf("文件中没有“%s”工作表", name)
-	}
-	if len(rows) > 2001 {
-		return sh, store.Invalidf("工作表“%s”超过%d行：请分批导入", name, 2000)
-	}
-	for i, h := range rows[0] {
-		sh.idx[strings.TrimSpace(h)] = i
-	}
-	for _, c := range need {
-		if _, ok := sh.idx[c]; !ok {
-			return sh, store.Invalidf("“%s”工作表缺少“%s”列", name, c)
-		}
-	}
-	sh.rows = rows[1:]
-	return sh, nil
-}
-
 // personByName finds the one person called name in the unit with code.
 func personByName(ctx context.Context, q store.Querier, name, code string) (int64, error) {
 	if name == "" {
 		return 0, store.Invalid("请填写姓名")
 	}
-	rows, err := q.Query(ctx, `SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE p.name = ? AND u.code = ? ORDER BY p.id LIMIT 2`, name, code)
-	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) {
-		var id int64
-		return id, sc.Scan(&id)
-	})
-	switch {
-	case err != nil:
-		return 0, err
-	case len(ids) == 0:
-		return 0, store.Invalidf("单位 %s 中找不到人员“%s”", code, name)
-	case len(ids) > 1:
-		return 0, store.Invalidf("单位 %s 中有多名“%s”，请在页面上逐一添加", code, name)
-	}
-	return ids[0], nil
+	return org.PersonIDByName(ctx, q, name, code)
 }
 
 // parseShare reads a share as 30, 30% or 0.3.
@@ -146,25 +77,18 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 	if !MayImport(actor) {
 		return n, store.Forbidden("只有乡镇街道或县级单位可以导入工作专班")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, 10<<20+1))
+	f, err := xlsx.Open(r)
 	if err != nil {
 		return n, err
-	}
-	if len(data) > 10<<20 {
-		return n, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 50 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return n, store.Invalid("无法读取 Excel 文件，请上传 .xlsx 格式")
 	}
 	defer f.Close()
-	tfs, err := readSheet(f, SheetTaskForces, "设立单位代码", "专班名称", "任务", "组长", "目标日期", "结束日期")
+	tfs, err := xlsx.ReadTable(f, SheetTaskForces, 2000, "设立单位代码", "专班名称", "任务", "组长", "目标日期", "结束日期")
 	if err != nil {
 		return n, err
 	}
-	var members sheet
+	var members xlsx.Table
 	if idx, _ := f.GetSheetIndex(SheetMembers); idx >= 0 {
-		if members, err = readSheet(f, SheetMembers, "专班名称", "姓名", "所在单位代码", "投入比例"); err != nil {
+		if members, err = xlsx.ReadTable(f, SheetMembers, 2000, "专班名称", "姓名", "所在单位代码", "投入比例"); err != nil {
 			return n, err
 		}
 	}
@@ -180,21 +104,21 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		made := map[string]int64{} // name → id of a task force this file set up
-		for i, row := range tfs.rows {
+		for i, row := range tfs.Rows {
 			if blank(row) {
 				continue
 			}
-			unit := tfs.cell(row, "设立单位代码")
-			in := Input{UnitCode: unit, Name: tfs.cell(row, "专班名称"), Task: tfs.cell(row, "任务"),
-				StartDay: tfs.cell(row, "开始日期"), TargetDay: tfs.cell(row, "目标日期"), EndDay: tfs.cell(row, "结束日期")}
+			unit := tfs.Cell(row, "设立单位代码")
+			in := Input{UnitCode: unit, Name: tfs.Cell(row, "专班名称"), Task: tfs.Cell(row, "任务"),
+				StartDay: tfs.Cell(row, "开始日期"), TargetDay: tfs.Cell(row, "目标日期"), EndDay: tfs.Cell(row, "结束日期")}
 			id, err := func() (int64, error) {
-				leadUnit := or(tfs.cell(row, "组长单位代码"), unit)
+				leadUnit := or(tfs.Cell(row, "组长单位代码"), unit)
 				var err error
-				if in.LeadID, err = personByName(ctx, tx, tfs.cell(row, "组长"), leadUnit); err != nil {
+				if in.LeadID, err = personByName(ctx, tx, tfs.Cell(row, "组长"), leadUnit); err != nil {
 					return 0, err
 				}
-				if d := tfs.cell(row, "副组长"); d != "" {
-					if in.DeputyID, err = personByName(ctx, tx, d, or(tfs.cell(row, "副组长单位代码"), unit)); err != nil {
+				if d := tfs.Cell(row, "副组长"); d != "" {
+					if in.DeputyID, err = personByName(ctx, tx, d, or(tfs.Cell(row, "副组长单位代码"), unit)); err != nil {
 						return 0, err
 					}
 				}
@@ -212,27 +136,27 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 			made[strings.TrimSpace(in.Name)] = id
 			n.TaskForces++
 		}
-		for i, row := range members.rows { // none without the sheet
+		for i, row := range members.Rows { // none without the sheet
 			if blank(row) {
 				continue
 			}
 			err := func() error {
-				name := members.cell(row, "专班名称")
-				id, err := s.byName(ctx, tx, made, members.cell(row, "设立单位代码"), name)
+				name := members.Cell(row, "专班名称")
+				id, err := s.byName(ctx, tx, made, members.Cell(row, "设立单位代码"), name)
 				if err != nil {
 					return err
 				}
-				home := members.cell(row, "所在单位代码")
-				in := MemberInput{FullTime: members.cell(row, "专职/兼职") == "专职"}
-				if in.PersonID, err = personByName(ctx, tx, members.cell(row, "姓名"), home); err != nil {
+				home := members.Cell(row, "所在单位代码")
+				in := MemberInput{FullTime: members.Cell(row, "专职/兼职") == "专职"}
+				if in.PersonID, err = personByName(ctx, tx, members.Cell(row, "姓名"), home); err != nil {
 					return err
 				}
-				share, ok := parseShare(members.cell(row, "投入比例"))
+				share, ok := parseShare(members.Cell(row, "投入比例"))
 				if !ok {
 					return store.Invalid("投入时间比例应在1%到100%之间")
 				}
 				in.Share = share
-				if inst := members.cell(row, "所在机构"); inst != "" {
+				if inst := members.Cell(row, "所在机构"); inst != "" {
 					if in.InstitutionID, err = institutionByName(ctx, tx, inst, home, id); err != nil {
 						return err
 					}

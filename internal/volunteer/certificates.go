@@ -92,7 +92,7 @@ func (s *Service) RegisterCertificate(ctx context.Context, actor access.Actor, p
 	}
 	clerk := clean(r.Clerk)
 	if clerk == "" {
-		clerk = actorName(actor)
+		clerk = actor.Recorded()
 	}
 	days, err := settings.Int(ctx, s.db, SettingPublicityDays, 7)
 	if err != nil {
@@ -148,7 +148,7 @@ func (s *Service) RegisterCertificate(ctx context.Context, actor access.Actor, p
 		if err := tx.QueryRow(ctx, `INSERT INTO volunteer_certificates (cert_no, volunteer_id, period_from, period_to, minutes, times, content,
 			issuer_unit_id, responsible, clerk, created_by, created_at, publicise_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			tmp, v.ID, c.Stated.From, c.Stated.To, minutes, times, c.Stated.Content, actor.UnitID, c.Stated.Responsible, clerk,
-			actorName(actor), store.Millis(now), store.Millis(c.PubliciseUntil)).Scan(&c.ID); err != nil {
+			actor.Recorded(), store.Millis(now), store.Millis(c.PubliciseUntil)).Scan(&c.ID); err != nil {
 			return fmt.Errorf("register certificate: %w", store.Normalize(err))
 		}
 		c.Stated.No = fmt.Sprintf("ZYZM%s%06d", now.In(shanghai).Format("2006"), c.ID)

@@ -75,7 +75,7 @@ func (s *Service) recordDeed(ctx context.Context, tx *store.Tx, actor access.Act
 		if d.ConfirmedAs == "resident" {
 			return 0, store.Invalid("请填写确认的居民")
 		}
-		d.ConfirmedBy = actorName(actor)
+		d.ConfirmedBy = actor.Recorded()
 	}
 	var caseID any
 	if d.CaseNo != "" {
@@ -97,8 +97,8 @@ func (s *Service) recordDeed(ctx context.Context, tx *store.Tx, actor access.Act
 	err = tx.QueryRow(ctx, `INSERT INTO good_deeds (doer_person_id, doer_unit_id, beneficiary, problem, photo, case_id, source_ref,
 		unit_id, unit_path, done_at, confirmed_by, confirmed_as, created_by, created_at, demo)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(d.DoerPersonID), nullID(d.DoerUnitID), clean(d.Beneficiary), clean(d.Problem), clean(d.Photo), caseID, d.SourceRef,
-		u.ID, u.Path, store.Millis(d.DoneAt), d.ConfirmedBy, d.ConfirmedAs, actorName(actor), store.Millis(now), boolInt(d.Demo)).Scan(&id)
+		store.NullID(d.DoerPersonID), store.NullID(d.DoerUnitID), clean(d.Beneficiary), clean(d.Problem), clean(d.Photo), caseID, d.SourceRef,
+		u.ID, u.Path, store.Millis(d.DoneAt), d.ConfirmedBy, d.ConfirmedAs, actor.Recorded(), store.Millis(now), store.BoolInt(d.Demo)).Scan(&id)
 	if err != nil {
 		err = store.Normalize(err)
 		switch {
@@ -223,13 +223,6 @@ func (s *Service) deed(ctx context.Context, id int64) (Deed, error) {
 		return Deed{}, fmt.Errorf("good deed %d: %w", id, store.Normalize(err))
 	}
 	return d, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // RecordDeeds records many good deeds in one transaction, confirmed by the

@@ -124,7 +124,7 @@ func (s *Service) ActivitySignedOff(ctx context.Context, tx *store.Tx, a Activit
 			VALUES (?, 'verified', 'approved', 'activity', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
 			ON CONFLICT DO NOTHING RETURNING id`,
 			vid, ref, store.Millis(p.In), store.Millis(p.Out), minutes, activityMinutes, clean(a.Place), content, u.ID, u.Path,
-			actorName(actor), nullID(a.SignedOffBy), actorName(actor), store.Millis(at), store.Millis(at)).Scan(&id)
+			actor.Recorded(), store.NullID(a.SignedOffBy), actor.Recorded(), store.Millis(at), store.Millis(at)).Scan(&id)
 		if errors.Is(store.Normalize(err), store.ErrNotFound) {
 			continue // already recorded
 		}
@@ -234,7 +234,7 @@ func (s *Service) BackFill(ctx context.Context, actor access.Actor, b BackFill) 
 			activity_minutes, place, content, org_unit_id, org_path, recorder, recorder_user_id, reason, counts, created_at)
 			VALUES (?, 'backfilled', 'pending', 'manual', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id`,
 			vid, store.Millis(b.Start), store.Millis(b.End), b.Minutes, length, clean(b.Place), clean(b.Content), u.ID, u.Path,
-			actorName(actor), nullID(actor.UserID), clean(b.Reason), store.Millis(now)).Scan(&id)
+			actor.Recorded(), store.NullID(actor.UserID), clean(b.Reason), store.Millis(now)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("back-fill for person %d: %w", b.PersonID, store.Normalize(err))
 		}
@@ -296,7 +296,7 @@ func (s *Service) Approve(ctx context.Context, actor access.Actor, entryID int64
 		}
 		now := s.now()
 		if _, err := tx.Exec(ctx, `UPDATE volunteer_entries SET status = ?, counts = ?, approver = ?, approved_at = ? WHERE id = ?`,
-			status, counts, actorName(actor), store.Millis(now), e.ID); err != nil {
+			status, counts, actor.Recorded(), store.Millis(now), e.ID); err != nil {
 			return fmt.Errorf("approve entry %d: %w", e.ID, store.Normalize(err))
 		}
 		return history(ctx, tx, e.ID, kind, actor, clean(note), nil, nil, now)
@@ -327,7 +327,7 @@ func (s *Service) AskCorrection(ctx context.Context, actor access.Actor, entryID
 		}
 		now := s.now()
 		if err := tx.QueryRow(ctx, `INSERT INTO volunteer_corrections (entry_id, asked_by, reason, want_minutes, status, asked_at)
-			VALUES (?, ?, ?, ?, 'open', ?) RETURNING id`, e.ID, actorName(actor), clean(reason), want, store.Millis(now)).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, 'open', ?) RETURNING id`, e.ID, actor.Recorded(), clean(reason), want, store.Millis(now)).Scan(&id); err != nil {
 			return fmt.Errorf("correction of entry %d: %w", e.ID, store.Normalize(err))
 		}
 		return history(ctx, tx, e.ID, "correction_asked", actor, clean(reason), nil, want, now)
@@ -374,7 +374,7 @@ func (s *Service) Correct(ctx context.Context, actor access.Actor, correctionID 
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE volunteer_corrections SET status = ?, decided_by = ?, decision = ?, decided_at = ? WHERE id = ?`,
-			decision, actorName(actor), clean(note), store.Millis(now), correctionID); err != nil {
+			decision, actor.Recorded(), clean(note), store.Millis(now), correctionID); err != nil {
 			return fmt.Errorf("decide correction %d: %w", correctionID, store.Normalize(err))
 		}
 		return history(ctx, tx, e.ID, kind, actor, clean(note), oldMin, newMin, now)

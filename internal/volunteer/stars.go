@@ -102,7 +102,7 @@ func (s *Service) GrantStar(ctx context.Context, actor access.Actor, personID in
 		return store.Invalidf("该志愿者已是%d星级", h.Star)
 	}
 	_, err = s.db.Exec(ctx, `INSERT INTO volunteer_stars (volunteer_id, level, minutes, granted_by, grant_unit_id, granted_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		h.Volunteer.ID, level, h.CountedMinutes, actorName(actor), grantUnit(actor, h.Volunteer.UnitID), store.Millis(s.now()))
+		h.Volunteer.ID, level, h.CountedMinutes, actor.Recorded(), grantUnit(actor, h.Volunteer.UnitID), store.Millis(s.now()))
 	if err != nil {
 		err = store.Normalize(err)
 		if errors.Is(err, store.ErrConflict) {

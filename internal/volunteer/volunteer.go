@@ -32,6 +32,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/store"
+	"grassroots/internal/worktime"
 )
 
 // Service is the volunteer records' domain API.
@@ -48,13 +49,7 @@ func New(db *store.DB) *Service { return &Service{db: db, now: time.Now} }
 func (s *Service) UseClock(now func() time.Time) { s.now = now }
 
 // shanghai is the zone dates are shown and periods are cut in.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = worktime.Location()
 
 // Layers of an entry.
 const (
@@ -166,29 +161,12 @@ func organiser(actor access.Actor, path string) bool {
 	return actor.HasAny(access.RoleCommunity, access.RoleTownship, access.RoleAdmin) && actor.SeesPath(path)
 }
 
-func actorName(a access.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	if a.Username != "" {
-		return a.Username
-	}
-	return "system"
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 func clean(s string) string { return strings.TrimSpace(s) }
 
 // history appends one line to an entry's history.
 func history(ctx context.Context, tx *store.Tx, entryID int64, kind string, actor access.Actor, note string, oldMin, newMin any, at time.Time) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO volunteer_entry_history (entry_id, kind, actor, user_id, note, old_minutes, new_minutes, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, entryID, kind, actorName(actor), nullID(actor.UserID), note, oldMin, newMin, store.Millis(at)); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, entryID, kind, actor.Recorded(), store.NullID(actor.UserID), note, oldMin, newMin, store.Millis(at)); err != nil {
 		return fmt.Errorf("history of entry %d: %w", entryID, store.Normalize(err))
 	}
 	return nil
