@@ -179,8 +179,8 @@ func (s *Service) Grid(ctx context.Context, actor access.Actor, code string) (Gr
 		}
 		v.Members[o.ID] = ms
 	}
-	// Households and residents per building.
-	rows, err := s.db.Query(ctx, `SELECT h.unit_id, COUNT(*), COALESCE(SUM(h.residents), 0)
+	// Households and residents per building (the count rule: residents.go).
+	rows, err := s.db.Query(ctx, `SELECT h.unit_id, COUNT(*), COALESCE(SUM(`+residentsCount+`), 0)
 		FROM households h JOIN units u ON u.id = h.unit_id WHERE u.parent_id = ? GROUP BY h.unit_id`, g.ID)
 	if err != nil {
 		return GridView{}, fmt.Errorf("grid %s: households: %w", code, err)

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
 	"grassroots/internal/pii"
@@ -36,16 +38,19 @@ const MaxHouseholdRows = 5000
 // Household is one household of a building or lane, as recorded; the
 // head's phone and ID number are only ever masked.
 type Household struct {
-	ID          int64     `json:"id"`
-	UnitCode    string    `json:"unit_code"`
-	UnitName    string    `json:"unit_name"`
-	Room        string    `json:"room"`
-	HeadName    string    `json:"head_name"`
-	PhoneMasked string    `json:"head_phone_masked,omitempty"`
-	IDMasked    string    `json:"head_id_masked,omitempty"`
-	Residents   int       `json:"residents"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Demo        bool      `json:"demo,omitempty"`
+	ID          int64  `json:"id"`
+	UnitCode    string `json:"unit_code"`
+	UnitName    string `json:"unit_name"`
+	Room        string `json:"room"`
+	HeadName    string `json:"head_name"`
+	PhoneMasked string `json:"head_phone_masked,omitempty"`
+	IDMasked    string `json:"head_id_masked,omitempty"`
+	Residents   int    `json:"residents"`
+	// Records are the household's resident records (masked); when there
+	// are any, Residents is their number.
+	Records   []Resident `json:"resident_records,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Demo      bool       `json:"demo,omitempty"`
 }
 
 // HouseholdRow is one row of an import: the building or lane by code, the
@@ -63,8 +68,9 @@ type HouseholdRow struct {
 
 // HouseholdImport is what an import recorded.
 type HouseholdImport struct {
-	Inserted int `json:"inserted"`
-	Updated  int `json:"updated"`
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Residents int `json:"residents,omitempty"` // resident records recorded
 }
 
 // GridHouseholds returns the grid and the households of its buildings and
@@ -76,6 +82,10 @@ func (s *Service) GridHouseholds(ctx context.Context, actor access.Actor, gridCo
 	}
 	if g.Kind != KindGrid {
 		return Unit{}, nil, store.NotFoundf("%s不是网格", g.Name)
+	}
+	records, err := s.gridResidents(ctx, g.ID)
+	if err != nil {
+		return Unit{}, nil, fmt.Errorf("households of %s: %w", gridCode, err)
 	}
 	rows, err := s.db.Query(ctx, `SELECT h.id, u.code, u.name, h.room, h.head_name, h.head_phone_enc, h.head_id_enc, h.residents, h.updated_at, h.demo
 		FROM households h JOIN units u ON u.id = h.unit_id WHERE u.parent_id = ? ORDER BY u.code, h.room, h.id`, g.ID)
@@ -94,6 +104,9 @@ func (s *Service) GridHouseholds(ctx context.Context, actor access.Actor, gridCo
 		}
 		h.PhoneMasked, h.IDMasked = s.masked(phoneEnc, idEnc)
 		h.UpdatedAt, h.Demo = store.Time(updated), demo != 0
+		if rs := records[h.ID]; len(rs) > 0 {
+			h.Records, h.Residents = rs, len(rs) // the count rule
+		}
 		out = append(out, h)
 	}
 	return g, out, rows.Err()
@@ -107,6 +120,16 @@ func (s *Service) GridHouseholds(ctx context.Context, actor access.Actor, gridCo
 // names each (line numbers count the header as line 1). The grid's own
 // workers and the staff above it may import (CanEditFrontLine).
 func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, gridCode string, rows []HouseholdRow) (HouseholdImport, error) {
+	return s.ImportHouseholdBook(ctx, actor, gridCode, HouseholdBook{Households: rows})
+}
+
+// ImportHouseholdBook records a households workbook: the 住户 rows as
+// ImportHouseholds does and the 居民 rows (residents.go), in one
+// transaction, all or nothing. With 居民 rows, the bad rows of both sheets
+// come back as one xlsx.ImportError naming each row's sheet; without, as
+// ImportHouseholds' ImportError. Who may import is the same.
+func (s *Service) ImportHouseholdBook(ctx context.Context, actor access.Actor, gridCode string, book HouseholdBook) (HouseholdImport, error) {
+	rows := book.Households
 	g, err := s.UnitByCode(ctx, actor, gridCode)
 	if err != nil {
 		return HouseholdImport{}, err
@@ -117,13 +140,16 @@ func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, grid
 	if !CanEditFrontLine(actor, g) {
 		return HouseholdImport{}, store.Forbiddenf("无权导入%s的住户", g.Name)
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && len(book.Residents) == 0 {
 		return HouseholdImport{}, store.Invalid("没有要导入的住户")
 	}
 	if len(rows) > MaxHouseholdRows {
 		return HouseholdImport{}, store.Invalidf("一次最多导入%d户", MaxHouseholdRows)
 	}
-	if (hasPII(rows)) && s.sealer == nil {
+	if len(book.Residents) > MaxResidentRows {
+		return HouseholdImport{}, store.Invalidf("一次最多导入%d位居民", MaxResidentRows)
+	}
+	if (hasPII(rows) || residentsPII(book.Residents)) && s.sealer == nil {
 		return HouseholdImport{}, fmt.Errorf("import households: no personal-data sealer")
 	}
 	children, err := s.Children(ctx, actor, g.ID)
@@ -172,11 +198,24 @@ func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, grid
 			seen[key] = line
 		}
 	}
+	now := s.nowMillis()
+	if len(book.Residents) > 0 {
+		known, err := s.knownHouseholds(ctx, g.ID)
+		if err != nil {
+			return HouseholdImport{}, err
+		}
+		for _, r := range rows {
+			known[r.Unit+"\x00"+r.Room] = true
+		}
+		resBad := checkResidents(book.Residents, buildings, known, g.Name, countyNow(now))
+		if len(bad) > 0 || len(resBad) > 0 {
+			return HouseholdImport{}, &xlsx.ImportError{Rows: append(sheetRows(bad), resBad...)}
+		}
+	}
 	if len(bad) > 0 {
 		return HouseholdImport{}, &ImportError{Rows: bad}
 	}
 	var res HouseholdImport
-	now := s.nowMillis()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		for _, r := range rows {
 			u := buildings[r.Unit]
@@ -208,9 +247,12 @@ func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, grid
 			}
 			res.Inserted++
 		}
+		if res.Residents, err = s.replaceResidents(ctx, tx, book.Residents, buildings, now); err != nil {
+			return err
+		}
 		// The audit trail keeps the counts, never the numbers.
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "household.import", Entity: "unit", EntityID: g.Code,
-			After: map[string]any{"inserted": res.Inserted, "updated": res.Updated}})
+			After: map[string]any{"inserted": res.Inserted, "updated": res.Updated, "residents": res.Residents}})
 	})
 	if err != nil {
 		return HouseholdImport{}, fmt.Errorf("import households of %s: %w", gridCode, err)
@@ -238,6 +280,10 @@ func ParseHouseholdsXLSX(r io.Reader) ([]HouseholdRow, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return parseHouseholdSheet(f)
+}
+
+func parseHouseholdSheet(f *excelize.File) ([]HouseholdRow, error) {
 	sheet := SheetHouseholds
 	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
 		sheet = f.GetSheetName(0)
@@ -286,8 +332,9 @@ func ParseHouseholdsXLSX(r io.Reader) ([]HouseholdRow, error) {
 	return out, nil
 }
 
-// WriteHouseholdsXLSX writes the households as the import's sheet, the
-// phone and ID number masked (an export is not a way to read them).
+// WriteHouseholdsXLSX writes the households as the import's sheets (住户,
+// and 居民 of their resident records), the phones and ID numbers masked
+// (an export is not a way to read them).
 func WriteHouseholdsXLSX(w io.Writer, hs []Household) error {
 	wb, err := xlsx.New()
 	if err != nil {
@@ -310,6 +357,37 @@ func WriteHouseholdsXLSX(w io.Writer, hs []Household) error {
 			return err
 		}
 	}
+	if err := writeResidentsSheet(wb, hs); err != nil {
+		return err
+	}
 	_, err = wb.WriteTo(w)
 	return err
+}
+
+func residentsPII(rows []ResidentRow) bool {
+	for _, r := range rows {
+		if strings.TrimSpace(r.Phone) != "" || strings.TrimSpace(r.IDNo) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// knownHouseholds are the grid's recorded households, by building code and
+// room.
+func (s *Service) knownHouseholds(ctx context.Context, gridID int64) (map[string]bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT u.code, h.room FROM households h JOIN units u ON u.id = h.unit_id WHERE u.parent_id = ?`, gridID)
+	if err != nil {
+		return nil, fmt.Errorf("households: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var code, room string
+		if err := rows.Scan(&code, &room); err != nil {
+			return nil, fmt.Errorf("households: %w", err)
+		}
+		out[code+"\x00"+room] = true
+	}
+	return out, rows.Err()
 }
