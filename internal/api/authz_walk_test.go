@@ -92,9 +92,9 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 
 		"GET /api/v1/units":        {Allow: apiEveryone},
 		"GET /api/v1/units/{code}": {Path: "/api/v1/units/" + townA, Allow: apiSeesUnitA},
-		// A grid's households: read like the grid; imported by its front line (internal/org TestHouseholds).
+		// A grid's households and their residents: read like the grid; imported by its front line (internal/org TestHouseholds, TestResidents).
 		"GET /api/v1/grids/{code}/households":  {Path: "/api/v1/grids/350722001001G01/households", Allow: apiSeesCaseA},
-		"POST /api/v1/grids/{code}/households": {Path: "/api/v1/grids/350722001001G01/households", Body: `{"rows":[{"unit":"nosuch","room":"101","head_name":"张某某","residents":1}]}`, Allow: []apiRole{apiTownA, apiCommunity, apiGrid, apiCountyAdmin, apiTownAdmin}},
+		"POST /api/v1/grids/{code}/households": {Path: "/api/v1/grids/350722001001G01/households", Body: `{"rows":[{"unit":"nosuch","room":"101","head_name":"张某某","residents":1}],"residents":[{"unit":"nosuch","room":"101","name":"张某某","relation":"户主"}]}`, Allow: []apiRole{apiTownA, apiCommunity, apiGrid, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/party-orgs/{code}":        {Path: "/api/v1/party-orgs/NOSUCH", Allow: apiEveryone, NotFoundOK: true},
 		"GET /api/v1/grids/at":                 {Path: "/api/v1/grids/at?lng=118.53&lat=27.92", Allow: apiEveryone, NotFoundOK: true},
 		"POST /api/v1/people/{id}/member-link": {Path: "/api/v1/people/999999/member-link", Allow: []apiRole{apiTownA, apiTownB, apiCommunity, apiCountyAdmin, apiTownAdmin}, NotFoundOK: true},

@@ -10,6 +10,7 @@ import (
 	"grassroots/internal/input"
 	"grassroots/internal/org"
 	"grassroots/internal/store"
+	"grassroots/internal/xlsx"
 )
 
 // orgEndpoints registers the organisation endpoints.
@@ -196,16 +197,20 @@ func (s *Server) gridHouseholds(w http.ResponseWriter, r *http.Request, actor ac
 }
 
 // HouseholdsImport is the body of a households import: the rows, as the
-// Excel sheet's.
+// Excel 住户 sheet's, and the residents, as its 居民 sheet's.
 type HouseholdsImport struct {
-	Rows []org.HouseholdRow `json:"rows"`
+	Rows      []org.HouseholdRow `json:"rows"`
+	Residents []org.ResidentRow  `json:"residents,omitempty"`
 }
 
-// HouseholdsRefused is a refused import: nothing was recorded; Rows names
-// every bad row (line 2 is the first row, as in the sheet).
+// HouseholdsRefused is a refused import: nothing was recorded. Without
+// residents, Rows names every bad row (line 2 is the first row, as in the
+// sheet); with residents, SheetRows names every bad row of either sheet
+// (住户 for rows, 居民 for residents; row 2 is the first).
 type HouseholdsRefused struct {
-	Error ErrorDetail    `json:"error"`
-	Rows  []org.RowError `json:"rows"`
+	Error     ErrorDetail     `json:"error"`
+	Rows      []org.RowError  `json:"rows,omitempty"`
+	SheetRows []xlsx.RowError `json:"sheet_rows,omitempty"`
 }
 
 func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -213,10 +218,14 @@ func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request, ac
 	if err := decodeJSONBody(w, r, maxImportBody, &in); err != nil {
 		return err
 	}
-	res, err := s.Org.ImportHouseholds(r.Context(), actor, r.PathValue("code"), in.Rows)
+	res, err := s.Org.ImportHouseholdBook(r.Context(), actor, r.PathValue("code"), org.HouseholdBook{Households: in.Rows, Residents: in.Residents})
 	var ie *org.ImportError
 	if errors.As(err, &ie) {
 		return writeJSON(w, http.StatusBadRequest, HouseholdsRefused{Error: ErrorDetail{Code: "invalid", Message: ie.Error()}, Rows: ie.Rows})
+	}
+	var se *xlsx.ImportError
+	if errors.As(err, &se) {
+		return writeJSON(w, http.StatusBadRequest, HouseholdsRefused{Error: ErrorDetail{Code: "invalid", Message: se.Error()}, SheetRows: se.Rows})
 	}
 	if err != nil {
 		return err
