@@ -226,7 +226,7 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /grids/{code}/groups/{id}":        {Path: "/grids/350722001001G01/groups/999999", Allow: frontLine, NotFoundOK: true, Form: url.Values{"kind": {"owners"}, "name": {"业主群"}}},
 		// A building or street leader's personal link: issued by those who keep the grid's front-line records (no such leader here: 404 past authorisation).
 		"POST /grids/{code}/leaders/{id}/link": {Path: "/grids/350722001001G01/leaders/999999/link", Allow: frontLine, NotFoundOK: true},
-		// The grid's households: read like the grid, imported by its front line (a post with no file is a 400 past authorisation).
+		// The grid's households and residents (the workbook's 住户 and 居民 sheets): read like the grid, imported by its front line (a post with no file is a 400 past authorisation).
 		"GET /grids/{code}/households":       {Path: "/grids/350722001001G01/households", Allow: seesCaseA},
 		"GET /grids/{code}/households.xlsx":  {Path: "/grids/350722001001G01/households.xlsx", Allow: seesCaseA},
 		"POST /grids/{code}/households":      {Path: "/grids/350722001001G01/households", Allow: frontLine, Accept: []int{http.StatusBadRequest}},

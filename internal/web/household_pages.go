@@ -12,9 +12,11 @@ import (
 )
 
 // A grid's households and residents (住户): listed by building with the
-// head's phone and ID number masked, imported from Excel (the 住户 sheet;
-// a file with a bad row records nothing and the page names every bad row),
-// exported as the same sheet. The rules are internal/org's (households.go).
+// head's phone and ID number masked and each household's resident records
+// (masked too), imported from Excel (the 住户 sheet and, optionally, the
+// 居民 sheet; a file with a bad row records nothing and the page names
+// every bad row, with its sheet when there are two), exported as the same
+// sheets. The rules are internal/org's (households.go, residents.go).
 
 // GridHouseholdsPage is a grid's households.
 type GridHouseholdsPage struct {
@@ -25,6 +27,7 @@ type GridHouseholdsPage struct {
 	CanImport  bool
 	Imported   *org.HouseholdImport
 	RowErrors  []org.RowError
+	SheetRows  []xlsx.RowError // bad rows of a workbook with a 居民 sheet
 	Error      string
 }
 
@@ -72,11 +75,11 @@ func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request) er
 			return org.HouseholdImport{}, store.Invalid("请选择要导入的 Excel 文件")
 		}
 		defer f.Close()
-		rows, err := org.ParseHouseholdsXLSX(f)
+		book, err := org.ParseHouseholdBookXLSX(f)
 		if err != nil {
 			return org.HouseholdImport{}, err
 		}
-		return s.Org.ImportHouseholds(r.Context(), actorOf(r), r.PathValue("code"), rows)
+		return s.Org.ImportHouseholdBook(r.Context(), actorOf(r), r.PathValue("code"), book)
 	}()
 	p, perr := s.householdsPage(r)
 	if perr != nil {
@@ -84,10 +87,13 @@ func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request) er
 	}
 	if err != nil {
 		var ie *org.ImportError
+		var se *xlsx.ImportError
 		if errors.As(err, &ie) {
 			// Nothing was imported; each bad row says why (in Chinese,
 			// as the file's own words are).
 			p.RowErrors, p.Error = ie.Rows, p.T("grid.households.refused", len(ie.Rows))
+		} else if errors.As(err, &se) {
+			p.SheetRows, p.Error = se.Rows, p.T("grid.households.refused", len(se.Rows))
 		} else {
 			msg, ok := userMessage(r, err)
 			if !ok {
