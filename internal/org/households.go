@@ -280,10 +280,12 @@ func ParseHouseholdsXLSX(r io.Reader) ([]HouseholdRow, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return parseHouseholdSheet(f)
+	return parseHouseholdSheet(f, false)
 }
 
-func parseHouseholdSheet(f *excelize.File) ([]HouseholdRow, error) {
+// parseHouseholdSheet reads the 住户 sheet; lenient, a count that is not a
+// number reads as 0, for ImportHouseholdBook to name with the other rows.
+func parseHouseholdSheet(f *excelize.File, lenient bool) ([]HouseholdRow, error) {
 	sheet := SheetHouseholds
 	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
 		sheet = f.GetSheetName(0)
@@ -318,7 +320,9 @@ func parseHouseholdSheet(f *excelize.File) ([]HouseholdRow, error) {
 			Phone: cell(row, "联系电话"), IDNo: cell(row, "身份证号"), Residents: 1}
 		if n := cell(row, "居住人数"); n != "" {
 			v, err := strconv.Atoi(n)
-			if err != nil {
+			if err != nil && lenient {
+				v = 0
+			} else if err != nil {
 				bad = append(bad, RowError{Line: i + 2, Code: h.Room, Reason: "居住人数应为1到99之间的整数"})
 				continue
 			}

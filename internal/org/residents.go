@@ -14,7 +14,6 @@ package org
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -68,6 +67,7 @@ type ResidentRow struct {
 	Phone     string `json:"phone,omitempty"`
 	IDNo      string `json:"id_no,omitempty"`
 	Note      string `json:"note,omitempty"`
+	Line      int    `json:"-"` // the sheet's row, when read from a file
 }
 
 // HouseholdBook is a households workbook: the 住户 rows and the 居民 rows.
@@ -85,6 +85,9 @@ func checkResidents(rows []ResidentRow, buildings map[string]Unit, known map[str
 	for i := range rows {
 		r := &rows[i]
 		line := i + 2
+		if r.Line > 0 {
+			line = r.Line
+		}
 		r.Unit, r.Room, r.Name = strings.TrimSpace(r.Unit), strings.TrimSpace(r.Room), strings.TrimSpace(r.Name)
 		r.Relation, r.Gender, r.Note = strings.TrimSpace(r.Relation), strings.TrimSpace(r.Gender), strings.TrimSpace(r.Note)
 		r.Phone, r.IDNo = pii.NormalizePhone(r.Phone), pii.NormalizeID(r.IDNo)
@@ -233,7 +236,9 @@ func (s *Service) gridResidents(ctx context.Context, gridID int64) (map[int64][]
 const residentsCount = `CASE WHEN EXISTS (SELECT 1 FROM residents r WHERE r.household_id = h.id)
 	THEN (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) ELSE h.residents END`
 
-// parseResidents reads the 居民 sheet of f, if it has one (nil if not).
+// parseResidents reads the 居民 sheet of f, if it has one (nil if not). A
+// birth year that is not a number reads as -1, which ImportHouseholdBook
+// names with the other bad rows.
 func parseResidents(f *excelize.File) ([]ResidentRow, error) {
 	if idx, err := f.GetSheetIndex(SheetResidents); err != nil || idx < 0 {
 		return nil, nil
@@ -243,34 +248,32 @@ func parseResidents(f *excelize.File) ([]ResidentRow, error) {
 		return nil, err
 	}
 	var out []ResidentRow
-	var bad []xlsx.RowError
 	for i, row := range t.Rows {
 		if strings.TrimSpace(strings.Join(row, "")) == "" {
 			continue
 		}
-		r := ResidentRow{Unit: t.Cell(row, "楼栋编码"), Room: t.Cell(row, "门牌号"), Name: t.Cell(row, "姓名"),
+		r := ResidentRow{Line: i + 2, Unit: t.Cell(row, "楼栋编码"), Room: t.Cell(row, "门牌号"), Name: t.Cell(row, "姓名"),
 			Relation: t.Cell(row, "与户主关系"), Gender: t.Cell(row, "性别"), Phone: t.Cell(row, "联系电话"),
 			IDNo: t.Cell(row, "身份证号"), Note: t.Cell(row, "备注")}
 		if y := t.Cell(row, "出生年份"); y != "" {
 			v, err := strconv.Atoi(y)
 			if err != nil {
-				bad = append(bad, xlsx.RowError{Sheet: SheetResidents, Row: i + 2, Reason: "出生年份应为四位数字的年份"})
-				continue
+				v = -1
 			}
 			r.BirthYear = v
 		}
 		out = append(out, r)
 	}
-	if len(bad) > 0 {
-		return nil, &xlsx.ImportError{Rows: bad}
-	}
 	return out, nil
 }
 
 // ParseHouseholdBookXLSX reads a households workbook: the 住户 sheet as
-// ParseHouseholdsXLSX does, and the 居民 sheet when there is one, whose
-// header names 楼栋编码, 门牌号, 姓名, 与户主关系 and, optionally, 性别,
-// 出生年份, 联系电话, 身份证号, 备注.
+// ParseHouseholdsXLSX does (else the first sheet, unless that is 居民), and
+// the 居民 sheet when there is one, whose header names 楼栋编码, 门牌号,
+// 姓名, 与户主关系 and, optionally, 性别, 出生年份, 联系电话, 身份证号,
+// 备注. Counts and years that are not numbers are left for
+// ImportHouseholdBook to name with every other bad row. Blank 居民 rows
+// are skipped; the others keep their sheet's row number.
 func ParseHouseholdBookXLSX(r io.Reader) (HouseholdBook, error) {
 	f, err := xlsx.Open(r)
 	if err != nil {
@@ -278,30 +281,14 @@ func ParseHouseholdBookXLSX(r io.Reader) (HouseholdBook, error) {
 	}
 	defer f.Close()
 	var book HouseholdBook
-	var hhErr error
 	// A workbook of only a 居民 sheet updates residents alone.
 	if idx, err := f.GetSheetIndex(SheetHouseholds); err == nil && idx >= 0 || f.GetSheetName(0) != SheetResidents {
-		book.Households, hhErr = parseHouseholdSheet(f)
+		if book.Households, err = parseHouseholdSheet(f, true); err != nil {
+			return HouseholdBook{}, err
+		}
 	}
-	book.Residents, err = parseResidents(f)
-	var ie *ImportError
-	var re *xlsx.ImportError
-	switch {
-	case hhErr != nil && !errors.As(hhErr, &ie):
-		return HouseholdBook{}, hhErr
-	case err != nil && !errors.As(err, &re):
+	if book.Residents, err = parseResidents(f); err != nil {
 		return HouseholdBook{}, err
-	case ie != nil && re == nil && len(book.Residents) == 0:
-		return HouseholdBook{}, ie
-	case ie != nil || re != nil:
-		var rows []xlsx.RowError
-		if ie != nil {
-			rows = sheetRows(ie.Rows)
-		}
-		if re != nil {
-			rows = append(rows, re.Rows...)
-		}
-		return HouseholdBook{}, &xlsx.ImportError{Rows: rows}
 	}
 	return book, nil
 }

@@ -90,6 +90,19 @@ func TestResidents(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM residents`).Scan(&n); err != nil || n != 0 {
 			t.Errorf("a refused import recorded %d residents (%v)", n, err)
 		}
+		// Every bad row is named with its sheet's row, a blank row skipped:
+		// a year that is not a number, a bad relation, a bad count.
+		several := append(append([][]any{}, good...), []any{}, []any{b, "801", "孙某某", "子女", "男", "九零", "", "", ""},
+			[]any{b, "801", "李某某", "邻居", "", "", "", "", ""})
+		book, err = ParseHouseholdBookXLSX(bytes.NewReader(residentsBook(t, [][]any{{b, "801", "赵某某", "五"}}, several)))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		_, err = s.ImportHouseholdBook(ctx, worker, grid, book)
+		if !errors.As(err, &ie) || len(ie.Rows) != 3 || ie.Rows[0].Sheet != SheetHouseholds || ie.Rows[0].Row != 2 ||
+			ie.Rows[1].Row != 5 || ie.Rows[2].Row != 6 || !strings.Contains(err.Error(), "“居民”第5行：出生年份") {
+			t.Errorf("several bad rows: %v", err)
+		}
 		// A resident of a household neither recorded nor imported.
 		_, err = s.ImportHouseholdBook(ctx, worker, grid, HouseholdBook{Residents: []ResidentRow{{Unit: b, Room: "8888", Name: "周某某", Relation: "户主"}}})
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "“居民”第2行：门牌号“8888”") {
