@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"grassroots/internal/access"
+	"grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/worktime"
 	"grassroots/internal/xlsx"
@@ -133,7 +134,7 @@ func (s *Service) exportWork(ctx context.Context, wb *xlsx.Workbook, rows []Row)
 // organisation department, county administrators); each row is checked
 // for its pairing.
 func MayImportWork(a access.Actor) bool {
-	return !a.Anonymous() && (CanPair(a) || a.HasAny(access.RoleDepartment, access.RoleAdmin))
+	return !a.Anonymous() && (CanPair(a) || (a.UnitKind == org.KindDepartment && a.HasAny(access.RoleDepartment, access.RoleAdmin)))
 }
 
 // WorkCount is what ImportWork recorded.
