@@ -27,7 +27,7 @@ var pairingKeyCols = []xlsx.Column{{Title: "结对单位代码"}, {Title: "结�
 
 var (
 	visitCols   = append(append([]xlsx.Column(nil), pairingKeyCols...), xlsx.Column{Title: "调研日期"}, xlsx.Column{Title: "调研人员"}, xlsx.Column{Title: "调研发现"}, xlsx.Column{Title: "照片"}, xlsx.Column{Title: "转为工单"})
-	projectCols = append(append([]xlsx.Column(nil), pairingKeyCols...), xlsx.Column{Title: "项目名称"}, xlsx.Column{Title: "项目类型"}, xlsx.Column{Title: "合作主体类型"}, xlsx.Column{Title: "合作主体"}, xlsx.Column{Title: "责任干部"}, xlsx.Column{Title: "项目阶段"}, xlsx.Column{Title: "阶段日期"})
+	projectCols = append(append([]xlsx.Column(nil), pairingKeyCols...), xlsx.Column{Title: "项目名称"}, xlsx.Column{Title: "项目类型"}, xlsx.Column{Title: "合作主体类型"}, xlsx.Column{Title: "合作主体"}, xlsx.Column{Title: "责任干部"}, xlsx.Column{Title: "项目阶段"}, xlsx.Column{Title: "阶段日期"}, xlsx.Column{Title: "来源调研日期"})
 	fundCols    = append(append([]xlsx.Column(nil), pairingKeyCols...), xlsx.Column{Title: "项目名称"}, xlsx.Column{Title: "资金来源"}, xlsx.Column{Title: "金额(元)", Kind: xlsx.Int}, xlsx.Column{Title: "状态"}, xlsx.Column{Title: "争取日期"}, xlsx.Column{Title: "到位日期"}, xlsx.Column{Title: "使用日期"})
 )
 
@@ -80,23 +80,24 @@ func (s *Service) exportWork(ctx context.Context, wb *xlsx.Workbook, rows []Row)
 		return err
 	}
 	q, err = s.db.Query(ctx, `SELECT pr.pairing_id, pr.name, pr.kind, COALESCE(vp.kind, ''), COALESCE(vp.name, ''), pe.name, pr.stage,
-		COALESCE((SELECT st.day FROM pairing_project_stages st WHERE st.project_id = pr.id ORDER BY st.id DESC LIMIT 1), '')
+		COALESCE((SELECT st.day FROM pairing_project_stages st WHERE st.project_id = pr.id ORDER BY st.id DESC LIMIT 1), ''), COALESCE(vi.day, '')
 		FROM pairing_projects pr JOIN people pe ON pe.id = pr.cadre_person_id LEFT JOIN village_partners vp ON vp.id = pr.partner_id
+		LEFT JOIN pairing_visits vi ON vi.id = pr.visit_id
 		ORDER BY pr.pairing_id, pr.id`)
 	type project struct {
-		pairing                                                  int64
-		name, kind, partnerKind, partner, cadre, stage, stageDay string
+		pairing                                                            int64
+		name, kind, partnerKind, partner, cadre, stage, stageDay, visitDay string
 	}
 	projects, err := store.Collect(q, err, func(sc store.Scanner) (project, error) {
 		var p project
-		return p, sc.Scan(&p.pairing, &p.name, &p.kind, &p.partnerKind, &p.partner, &p.cadre, &p.stage, &p.stageDay)
+		return p, sc.Scan(&p.pairing, &p.name, &p.kind, &p.partnerKind, &p.partner, &p.cadre, &p.stage, &p.stageDay, &p.visitDay)
 	})
 	if err != nil {
 		return fmt.Errorf("projects: %w", err)
 	}
 	for _, p := range projects {
 		if r := by[p.pairing]; r != nil {
-			if err := ps.Add(append(key(r), p.name, p.kind, partnerNames[p.partnerKind], p.partner, p.cadre, stageNames[p.stage], p.stageDay)...); err != nil {
+			if err := ps.Add(append(key(r), p.name, p.kind, partnerNames[p.partnerKind], p.partner, p.cadre, stageNames[p.stage], p.stageDay, p.visitDay)...); err != nil {
 				return err
 			}
 		}
@@ -149,7 +150,10 @@ type WorkCount struct {
 // sheets and columns the export writes, all in one transaction and by the
 // same rules as one by one: a file with a bad row records nothing and
 // names each refused row with its sheet. A sheet may be left out, not all
-// three; a fund line's project may be on the file's 产业项目 sheet.
+// three; a fund line's project may be on the file's 产业项目 sheet, and a
+// project's 来源调研日期 names the visit it came from (on the file or
+// recorded before). The export's 转为工单 column is not read: a finding
+// becomes a case on the chain page, once.
 func (s *Service) ImportWork(ctx context.Context, actor access.Actor, r io.Reader) (WorkCount, error) {
 	var n WorkCount
 	if actor.Anonymous() {
@@ -241,6 +245,11 @@ func (s *Service) ImportWork(ctx context.Context, actor access.Actor, r io.Reade
 			}
 			if c := cell("责任干部"); c != "" && c != p.Cadre {
 				if in.CadreID, err = cadreByName(ctx, tx, c, p.OrgCode); err != nil {
+					return err
+				}
+			}
+			if day := cell("来源调研日期"); day != "" {
+				if in.VisitID, err = visitOn(ctx, tx, p.ID, day); err != nil {
 					return err
 				}
 			}
@@ -344,6 +353,23 @@ func projectByName(ctx context.Context, q store.Querier, pairingID int64, name s
 		return 0, store.Invalidf("该结对没有项目“%s”", name)
 	case len(ids) > 1:
 		return 0, store.Invalidf("该结对有多个项目“%s”，请在页面上逐一添加资金", name)
+	}
+	return ids[0], nil
+}
+
+// visitOn finds the visit of a pairing on day a project came from (the
+// first of that day, on this file or recorded before).
+func visitOn(ctx context.Context, q store.Querier, pairingID int64, day string) (int64, error) {
+	rows, err := q.Query(ctx, `SELECT id FROM pairing_visits WHERE pairing_id = ? AND day = ? ORDER BY id LIMIT 1`, pairingID, day)
+	ids, err := store.Collect(rows, err, func(sc store.Scanner) (int64, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, store.Invalidf("该结对 %s 没有蹲点调研", day)
 	}
 	return ids[0], nil
 }

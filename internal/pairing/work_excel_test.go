@@ -18,7 +18,7 @@ import (
 
 var workHeaders = map[string][]any{
 	pairing.SheetVisits:   {"结对单位代码", "结对单位", "村(社区)代码", "村(社区)", "结对开始日期", "调研日期", "调研人员", "调研发现", "照片"},
-	pairing.SheetProjects: {"结对单位代码", "结对单位", "村(社区)代码", "村(社区)", "结对开始日期", "项目名称", "项目类型", "合作主体类型", "合作主体", "责任干部", "项目阶段", "阶段日期"},
+	pairing.SheetProjects: {"结对单位代码", "结对单位", "村(社区)代码", "村(社区)", "结对开始日期", "项目名称", "项目类型", "合作主体类型", "合作主体", "责任干部", "项目阶段", "阶段日期", "来源调研日期"},
 	pairing.SheetFunds:    {"结对单位代码", "结对单位", "村(社区)代码", "村(社区)", "结对开始日期", "项目名称", "资金来源", "金额(元)", "状态", "争取日期", "到位日期", "使用日期"},
 }
 
@@ -56,7 +56,7 @@ func row(vals ...any) []any { return append(slices.Clone(key), vals...) }
 func goodWork() map[string][][]any {
 	return map[string][][]any{
 		pairing.SheetVisits: {row("2026-03-02", "书记、驻村干部", "村里茶园荒废三百亩\n缺少加工厂房", "")},
-		pairing.SheetProjects: {row("茶叶初制所", "加工", "合作社", "某村茶叶专业合作社", "", "实施", "2026-04-01"),
+		pairing.SheetProjects: {row("茶叶初制所", "加工", "合作社", "某村茶叶专业合作社", "", "实施", "2026-04-01", "2026-03-02"),
 			row("光伏屋顶", "光伏", "", "", "住建局党支部书记", "", "")},
 		pairing.SheetFunds: {row("茶叶初制所", "省级乡村振兴资金", "300,000", "到位", "2026-04-01", "2026-05-10", ""),
 			row("茶叶初制所", "县级配套", "50000", "使用", "2026-04-01", "2026-05-10", "2026-06-01"),
@@ -104,7 +104,8 @@ func TestImportWorkAllOrNothing(t *testing.T) {
 		if c.Visits != 1 || c.Projects != 2 || c.Sought != 370000 || c.InPlace != 350000 || c.Used != 50000 {
 			t.Errorf("chain after import = %+v", c.Row)
 		}
-		if p := c.ProjectList[0]; p.Stage != pairing.StageStarted || p.PartnerKind != "cooperative" || p.Cadre != "住建局党支部书记" {
+		if p := c.ProjectList[0]; p.Stage != pairing.StageStarted || p.PartnerKind != "cooperative" || p.Cadre != "住建局党支部书记" ||
+			p.VisitID != c.VisitList[0].ID || c.ProjectList[1].VisitID != 0 {
 			t.Errorf("project = %+v", p)
 		}
 		// Another organ may not write this pairing: the file is refused whole.
