@@ -5,7 +5,8 @@
 // members from two modules and one county department and gives it a case;
 // the county moves 2 posts to a township and the ledger's 核定/实有/空编
 // change with the document number in the history; each registry exports to
-// Excel; a township imports a task force from Excel, all rows or none. No
+// Excel; the cadre imports visits, projects and funds from the export's
+// sheets and a township imports a task force, all rows or none. No
 // page logs a console error.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -104,6 +105,39 @@ test("a cadre records a visit that becomes a project with funds; the income show
   assert.equal(num(await town.locator("#chain-income").innerText()), 186000);
   assert.match(await town.locator("#incomes").innerText(), new RegExp(String(year)));
   await screenshot(town, "orgledgers-pairing-chain");
+});
+
+test("the cadre imports visits, projects and funds from the export's sheets: a bad row imports nothing", async () => {
+  const page = await as("demo_department");
+  const res = await page.request.get(server.url + "/pairings/export.xlsx");
+  assert.equal(res.status(), 200);
+  const exported = await res.body();
+  // The export's work sheets (after 结对共建 and 汇总) are the import's template.
+  assert.equal(sheetRows(exported, 4)[0][5], "项目名称");
+  const key = { 结对单位代码: "350722D003", "村(社区)代码": village, 结对开始日期: `${year}-01-01` };
+  const fund = { ...key, 项目名称: "仙楼社区电商服务站", 资金来源: "市级电商扶持资金", "金额(元)": "80000", 状态: "到位", 争取日期: `${year}-04-01`, 到位日期: `${year}-05-01` };
+  const file = (...funds) => fillTemplate(fillTemplate(fillTemplate(exported,
+    [{ ...key, 调研日期: `${year}-03-05`, 调研人员: "局机关党支部书记", 调研发现: "社区网店缺少仓储\n快递点分散" }], 2),
+    [{ ...key, 项目名称: "仙楼社区电商服务站", 项目类型: "电商" }], 3), funds, 4);
+  const upload = async (buffer) => {
+    await page.goto(server.url + "/pairings");
+    await page.locator("summary", { hasText: "从 Excel 导入蹲点调研、产业项目和资金" }).click();
+    await page.locator("#pw-file").setInputFiles({ name: "结对工作.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer });
+    await Promise.all([page.waitForNavigation(), page.locator("#pairing-work-import").getByRole("button", { name: "从 Excel 导入蹲点调研、产业项目和资金" }).click()]);
+  };
+  await upload(file(fund, { ...fund, 项目名称: "没有这个项目" }));
+  const expected = errors.filter((e) => /status of 400 .*\/pairings\/work\/import$/.test(e));
+  assert.equal(expected.length, 1, errors.join("\n"));
+  errors.splice(errors.indexOf(expected[0]), 1);
+  assert.match(await page.locator(".error-message").innerText(), /^“资金”第3行：该结对没有项目“没有这个项目”$/);
+  await page.goto(pairingURL);
+  assert.equal(num(await page.locator("#chain-visits").innerText()), 1);
+  await upload(file(fund));
+  assert.match(page.url(), /done=import/);
+  await page.goto(pairingURL);
+  assert.equal(num(await page.locator("#chain-visits").innerText()), 2);
+  assert.equal(num(await page.locator("#chain-inplace").innerText()), 380000);
+  assert.match(await page.locator("#projects").innerText(), /仙楼社区电商服务站/);
 });
 
 test("a township sets up a task force across two modules and a county department and gives it a case", async () => {

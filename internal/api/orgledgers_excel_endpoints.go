@@ -34,6 +34,7 @@ func (s *Server) orgLedgerExcelEndpoints() {
 	s.route("POST /api/v1/staffing/import", s.authed(s.staffingImport))
 	s.route("POST /api/v1/villages/incomes/import", s.authed(s.incomesImport))
 	s.route("POST /api/v1/pairings/import", s.authed(s.pairingsImport))
+	s.route("POST /api/v1/pairings/work/import", s.authed(s.pairingWorkImport))
 	s.route("POST /api/v1/taskforces/{id}/close", s.authed(s.taskforceClose))
 }
 
@@ -179,4 +180,27 @@ func (s *Server) pairingsImport(w http.ResponseWriter, r *http.Request, actor ac
 		return err
 	}
 	return writeJSON(w, http.StatusOK, ImportCount{Imported: n})
+}
+
+// pairingWorkImport records the visits, projects and fund lines of an
+// .xlsx file (sheets 蹲点调研, 产业项目, 资金): all rows or none.
+func (s *Server) pairingWorkImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if !pairing.MayImportWork(actor) {
+		return store.Forbidden("只有结对单位、县委组织部可以记录结对共建")
+	}
+	f, err := xlsxUpload(w, r)
+	if err != nil {
+		return err
+	}
+	defer r.MultipartForm.RemoveAll()
+	defer f.Close()
+	n, err := s.Pairing.ImportWork(r.Context(), actor, f)
+	var ie *pairing.ImportError
+	if errors.As(err, &ie) {
+		return refused(w, ie.Error(), ie.Rows)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, n)
 }

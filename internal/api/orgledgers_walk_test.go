@@ -99,6 +99,7 @@ func orgLedgerRules(fx *apiWalkFixture) map[string]apiRule {
 		"POST /api/v1/taskforces/import":       {Allow: []apiRole{apiTownA, apiTownB, apiDept, apiCountyAdmin, apiTownAdmin}},
 		"POST /api/v1/staffing/import":         {Allow: apiCountyAdmin1},
 		"POST /api/v1/pairings/import":         {Allow: apiCountyAdmin1},
+		"POST /api/v1/pairings/work/import":    {Allow: organ},
 		"POST /api/v1/villages/incomes/import": {Allow: []apiRole{apiTownA, apiTownB, apiCountyAdmin, apiTownAdmin}},
 		"POST /api/v1/taskforces/{id}/close":   {Path: fmt.Sprintf("/api/v1/taskforces/%d/close", ids.taskforce), Allow: keepsTF, Body: `{}`},
 	}

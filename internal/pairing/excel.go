@@ -13,7 +13,8 @@ import (
 )
 
 // Export writes the pairings the actor may read as .xlsx: each pairing with
-// its figures, the figures per township and for the county.
+// its figures, the figures per township and for the county, then their
+// visits, projects and fund lines as ImportWork reads them back.
 func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) error {
 	rows, err := s.List(ctx, actor)
 	if err != nil {
@@ -60,6 +61,9 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, w io.Writer) e
 		if err := fs.Add(f.Name, f.Pairings, f.Cadres, f.Villages, f.Visits, f.Projects, f.Sought, f.InPlace, f.Rising); err != nil {
 			return err
 		}
+	}
+	if err := s.exportWork(ctx, wb, rows); err != nil {
+		return err
 	}
 	_, err = wb.WriteTo(w)
 	return err

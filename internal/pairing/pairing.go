@@ -303,6 +303,18 @@ type VisitInput struct {
 // Visit records a field visit of a pairing. The finding is at most three
 // lines of at most 100 characters each.
 func (s *Service) Visit(ctx context.Context, actor access.Actor, pairingID int64, in VisitInput) (int64, error) {
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.visit(ctx, tx, actor, pairingID, in)
+		return err
+	})
+	return id, err
+}
+
+// visit checks and records a visit in tx (the Excel import records every
+// row in one).
+func (s *Service) visit(ctx context.Context, tx *store.Tx, actor access.Actor, pairingID int64, in VisitInput) (int64, error) {
 	if in.Day == "" {
 		in.Day = s.today()
 	}
@@ -324,19 +336,16 @@ func (s *Service) Visit(ctx context.Context, actor access.Actor, pairingID int64
 	if utf8.RuneCountInString(photo) > 500 {
 		return 0, store.Invalid("照片地址过长")
 	}
+	if _, err := s.writable(ctx, tx, actor, pairingID); err != nil {
+		return 0, err
+	}
 	var id int64
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.writable(ctx, tx, actor, pairingID); err != nil {
-			return err
-		}
-		err := tx.QueryRow(ctx, `INSERT INTO pairing_visits (pairing_id, day, visitors, finding, photo, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, pairingID, in.Day, in.Visitors, finding, photo, actor.Recorded(), store.Millis(s.now())).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("new visit: %w", err)
-		}
-		return nil
-	})
-	return id, err
+	err = tx.QueryRow(ctx, `INSERT INTO pairing_visits (pairing_id, day, visitors, finding, photo, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, pairingID, in.Day, in.Visitors, finding, photo, actor.Recorded(), store.Millis(s.now())).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("new visit: %w", err)
+	}
+	return id, nil
 }
 
 // cleanFinding trims a finding to its non-empty lines and checks it is at

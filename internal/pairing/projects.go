@@ -33,6 +33,17 @@ type ProjectInput struct {
 
 // AddProject records an industry project of a pairing's village.
 func (s *Service) AddProject(ctx context.Context, actor access.Actor, pairingID int64, in ProjectInput) (int64, error) {
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.addProject(ctx, tx, actor, pairingID, in)
+		return err
+	})
+	return id, err
+}
+
+// addProject checks and records a project in tx.
+func (s *Service) addProject(ctx context.Context, tx *store.Tx, actor access.Actor, pairingID int64, in ProjectInput) (int64, error) {
 	in.Name, in.Kind = strings.TrimSpace(in.Name), strings.TrimSpace(in.Kind)
 	switch {
 	case in.Name == "":
@@ -59,7 +70,7 @@ func (s *Service) AddProject(ctx context.Context, actor access.Actor, pairingID 
 		return 0, store.Invalid("请选择合作社或企业")
 	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := func() error {
 		p, err := s.writable(ctx, tx, actor, pairingID)
 		if err != nil {
 			return err
@@ -99,7 +110,7 @@ func (s *Service) AddProject(ctx context.Context, actor access.Actor, pairingID 
 		}
 		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: "pairing.project", Entity: "pairing_project", EntityID: fmt.Sprint(id),
 			After: map[string]string{"pairing": fmt.Sprint(pairingID), "name": in.Name}})
-	})
+	}()
 	return id, err
 }
 
@@ -150,6 +161,17 @@ type FundInput struct {
 
 // AddFund records a fund line sought for a project.
 func (s *Service) AddFund(ctx context.Context, actor access.Actor, projectID int64, in FundInput) (int64, error) {
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.addFund(ctx, tx, actor, projectID, in)
+		return err
+	})
+	return id, err
+}
+
+// addFund checks and records a fund line in tx.
+func (s *Service) addFund(ctx context.Context, tx *store.Tx, actor access.Actor, projectID int64, in FundInput) (int64, error) {
 	in.Source = strings.TrimSpace(in.Source)
 	if in.Source == "" {
 		return 0, store.Invalid("请填写资金来源")
@@ -163,14 +185,12 @@ func (s *Service) AddFund(ctx context.Context, actor access.Actor, projectID int
 	if !worktime.ValidDay(in.Day) {
 		return 0, store.Invalid("请填写日期（年-月-日）")
 	}
+	if _, err := s.projectPairing(ctx, tx, actor, projectID); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.projectPairing(ctx, tx, actor, projectID); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, `INSERT INTO pairing_funds (project_id, source, amount, status, sought_on, created_at) VALUES (?, ?, ?, 'sought', ?, ?) RETURNING id`,
-			projectID, in.Source, in.Amount, in.Day, store.Millis(s.now())).Scan(&id)
-	})
+	err := tx.QueryRow(ctx, `INSERT INTO pairing_funds (project_id, source, amount, status, sought_on, created_at) VALUES (?, ?, ?, 'sought', ?, ?) RETURNING id`,
+		projectID, in.Source, in.Amount, in.Day, store.Millis(s.now())).Scan(&id)
 	return id, err
 }
 
@@ -185,6 +205,17 @@ func (s *Service) AdvanceFund(ctx context.Context, actor access.Actor, fundID in
 	}
 	var next string
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		next, err = s.advanceFund(ctx, tx, actor, fundID, day)
+		return err
+	})
+	return next, err
+}
+
+// advanceFund moves a fund line one step in tx (the caller checked day).
+func (s *Service) advanceFund(ctx context.Context, tx *store.Tx, actor access.Actor, fundID int64, day string) (string, error) {
+	var next string
+	err := func() error {
 		var projectID int64
 		var status, sought, inPlace string
 		err := tx.QueryRow(ctx, `SELECT project_id, status, sought_on, in_place_on FROM pairing_funds WHERE id = ?`, fundID).Scan(&projectID, &status, &sought, &inPlace)
@@ -214,7 +245,7 @@ func (s *Service) AdvanceFund(ctx context.Context, actor access.Actor, fundID in
 			return store.Conflict("这笔资金已经使用")
 		}
 		return err
-	})
+	}()
 	return next, err
 }
 

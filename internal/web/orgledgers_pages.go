@@ -36,6 +36,7 @@ func (s *Server) orgLedgerRoutes() {
 	s.mux.HandleFunc("POST /pairings/{id}/income", s.staff(s.pairingIncome))
 	s.mux.HandleFunc("POST /pairings/incomes/import", s.staff(s.pairingIncomesImport))
 	s.mux.HandleFunc("POST /pairings/import", s.staff(s.pairingImport))
+	s.mux.HandleFunc("POST /pairings/work/import", s.staff(s.pairingWorkImport))
 
 	s.mux.HandleFunc("GET /taskforces", s.staff(s.taskforceList))
 	s.mux.HandleFunc("POST /taskforces", s.staff(s.taskforceCreate))
@@ -127,11 +128,13 @@ type PairingsPage struct {
 	CanPair bool
 	// CanImport offers the import of villages' incomes.
 	CanImport bool
-	Organs    []org.Unit
-	Villages  []org.Unit
-	Cadres    []pairing.Cadre
-	Error     string
-	Done      string
+	// CanImportWork offers the import of visits, projects and funds.
+	CanImportWork bool
+	Organs        []org.Unit
+	Villages      []org.Unit
+	Cadres        []pairing.Cadre
+	Error         string
+	Done          string
 }
 
 // Yuan formats an amount.
@@ -140,7 +143,7 @@ func (PairingsPage) Yuan(n int64) string { return Yuan(n) }
 func (s *Server) pairingsData(r *http.Request) (PairingsPage, error) {
 	ctx, actor := r.Context(), actorOf(r)
 	p := PairingsPage{Page: s.page(r, "ledgers.pairing.title", "ledgers"), Done: r.URL.Query().Get("done"), CanPair: pairing.CanPair(actor),
-		CanImport: pairing.MayImportIncomes(actor)}
+		CanImport: pairing.MayImportIncomes(actor), CanImportWork: pairing.MayImportWork(actor)}
 	var err error
 	if p.Rows, err = s.Pairing.List(ctx, actor); err != nil {
 		return p, err
@@ -749,6 +752,41 @@ func (s *Server) pairingIncomesImport(w http.ResponseWriter, r *http.Request) er
 	}
 	defer file.Close()
 	_, err = s.Pairing.ImportIncomes(r.Context(), actorOf(r), file)
+	var ie *pairing.ImportError
+	if errors.As(err, &ie) {
+		p, perr := s.pairingsData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Error = ie.Error()
+		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_pairings", p)
+		return nil
+	}
+	return after(err)
+}
+
+// pairingWorkImport records the visits, projects and fund lines of an
+// .xlsx file (sheets 蹲点调研, 产业项目, 资金): a file with a bad row
+// records nothing and the page names each row with its sheet.
+func (s *Server) pairingWorkImport(w http.ResponseWriter, r *http.Request) error {
+	if !pairing.MayImportWork(actorOf(r)) {
+		return store.Forbidden("只有结对单位、县委组织部可以记录结对共建")
+	}
+	after := func(err error) error {
+		return ledgerAfter(s, w, r, err, "/pairings", "import", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m })
+	}
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return after(store.Invalid("请选择要导入的 Excel 文件"))
+	}
+	defer file.Close()
+	_, err = s.Pairing.ImportWork(r.Context(), actorOf(r), file)
 	var ie *pairing.ImportError
 	if errors.As(err, &ie) {
 		p, perr := s.pairingsData(r)

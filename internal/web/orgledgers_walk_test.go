@@ -78,6 +78,8 @@ func orgLedgerRules(fx *walkFixture) map[string]rule {
 		"POST /pairings/import": {Allow: countyAdmin},
 		// Township staff and administrators import their villages' incomes (each row checked); no file is a 400.
 		"POST /pairings/incomes/import": {Allow: []walkRole{roleTownA, roleTownB, roleCountyAdmin, roleTownAdmin}},
+		// Whoever may write some pairing imports visits, projects and funds (each row checked: TestImportWorkAllOrNothing); no file is a 400.
+		"POST /pairings/work/import": {Allow: organ},
 
 		"GET /taskforces":             {Allow: everyone},
 		"GET /taskforces/export.xlsx": {Allow: everyone},
