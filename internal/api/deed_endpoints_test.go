@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"grassroots/internal/access"
+	"grassroots/internal/casework"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
 )
@@ -149,6 +152,53 @@ func TestDeedEndpoints(t *testing.T) {
 		}
 		if code := call(apiCommunity, "POST", "/api/v1/cases/"+fx.caseNo+"/deed", `{"doer":"u1","beneficiary":"李四","problem":"路灯"}`, nil); code != http.StatusBadRequest {
 			t.Fatalf("open case marked: %d", code)
+		}
+		// A whistle the community's member carried out, resolved: marking it
+		// answers the whole deed, as recording one does.
+		ctx := context.Background()
+		community, err := fx.s.Auth.TokenActor(ctx, fx.tokens[apiCommunity])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The member is registered (双报到) at 仙楼社区, where the whistle is
+		// (the party registry answers, as cmd/grassroots wires it).
+		fx.s.Cases.UseParty(fx.s.Party)
+		if _, err := db.Exec(ctx, `UPDATE people SET home_unit_id = (SELECT id FROM units WHERE code = '350722001001') WHERE id = ?`, fx.volunteer); err != nil {
+			t.Fatal(err)
+		}
+		wc, _, err := fx.s.Cases.Create(ctx, community, casework.NewCase{Flow: "whistle", Kind: casework.WhistleCommunity, Title: "帮扶独居老人",
+			PlaceUnit: "350722001001", SummonPeople: []int64{fx.volunteer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wd, err := fx.s.Cases.Get(ctx, access.System, wc.No)
+		if err != nil || len(wd.Assignments) == 0 {
+			t.Fatalf("whistle %s: %v", wc.No, err)
+		}
+		part := wd.Assignments[0].ID
+		for _, a := range []casework.Action{{Name: "report_in", AssignmentID: part}, {Name: "report_result", AssignmentID: part, Note: "已上门"},
+			{Name: "accept_result", AssignmentID: part, Rating: 5}} {
+			if _, err := fx.s.Cases.Do(ctx, community, wc.No, a); err != nil {
+				t.Fatalf("%s: %v", a.Name, err)
+			}
+		}
+		if code := call(apiCommunity, "GET", "/api/v1/cases/"+wc.No+"/deed", "", &offer); code != http.StatusOK || offer.Offer == nil || len(offer.Offer.Doers) != 1 {
+			t.Fatalf("resolved whistle's offer: %d %+v", code, offer)
+		}
+		var cd struct {
+			ID          int64  `json:"id"`
+			Doer        string `json:"doer"`
+			Beneficiary string `json:"beneficiary"`
+			Problem     string `json:"problem"`
+			CaseNo      string `json:"case_no"`
+			UnitName    string `json:"unit_name"`
+			ConfirmedAs string `json:"confirmed_as"`
+		}
+		if code := call(apiCommunity, "POST", "/api/v1/cases/"+wc.No+"/deed", `{"doer":"`+offer.Offer.Doers[0].Key+`","beneficiary":"王奶奶","problem":"独居老人无人照料"}`, &cd); code != http.StatusCreated {
+			t.Fatalf("mark resolved whistle: %d", code)
+		}
+		if cd.ID == 0 || cd.Doer != "志愿者赵某" || cd.Beneficiary != "王奶奶" || cd.Problem != "独居老人无人照料" || cd.CaseNo != wc.No || cd.UnitName != "仙楼社区" || cd.ConfirmedAs != "community" {
+			t.Fatalf("marked deed %+v", cd)
 		}
 	})
 }
