@@ -71,11 +71,15 @@ func TestPartyWebForms(t *testing.T) {
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/members", url.Values{"person_id": {strconv.FormatInt(pid, 10)}, "part_time": {"1"},
 			"term_from": {"2026-01-01"}, "term_to": {"2028-12-31"}}), 303)
 		expect(t, fx.send(street, "GET", "/party/committees/PWEB", nil), 200, `href="/people/`+strconv.FormatInt(pid, 10)+`/posts">党员吴某某</a>`)
+		// That link's page lists the seat: committee, role, term, unit.
+		countyAdmin := fx.actor(17, "350722000000", "county", access.RoleAdmin)
+		w := fx.send(countyAdmin, "GET", "/people/"+strconv.FormatInt(pid, 10)+"/posts", nil)
+		expect(t, w, 200, `id="person-committees"`, `<a href="/party/committees/PWEB">南浦街道党工委</a>`, "兼职委员", "2026-01-01 — 2028-12-31", "<td>县城市管理和综合执法局</td>")
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/meetings", url.Values{"held_on": {"2026-03-01"}, "title": {"大工委联席会议"},
 			"centre": {centre}, "attendees": {"兼职委员周某"}, "decisions": {""}}), 400, "议定事项")
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/meetings", url.Values{"held_on": {"2026-03-01"}, "title": {"大工委联席会议"},
 			"centre": {centre}, "attendees": {"兼职委员周某"}, "decisions": {"推进共建项目"}, "agenda": {cid}, "follow_ups": {"修复仙楼社区路灯\n"}}), 303)
-		w := fx.send(street, "GET", "/party/committees/PWEB", nil)
+		w = fx.send(street, "GET", "/party/committees/PWEB", nil)
 		expect(t, w, 200, "推进共建项目", "修复仙楼社区路灯", "/case\"")
 		c, err := fx.s.Party.Committee(ctx, street, "PWEB")
 		if err != nil || len(c.Meetings) != 1 {
