@@ -6,7 +6,8 @@
 // in and out on the phone and signed off by the community, which produces
 // the volunteer record; the register filtered by skill exports what is
 // filtered; a resolved whistle the member carried out is marked
-// as a good deed from its page; the unit's quarterly letter opens.
+// as a good deed from its page; a good deed is recorded with a photo;
+// the unit's quarterly letter opens.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -238,6 +239,29 @@ test("a resolved whistle the member carried out is marked as a good deed from it
   assert.match(deeds, /独居老人王奶奶/);
   assert.match(deeds, new RegExp(no));
   await screenshot(page, "party-deeds");
+});
+
+// A 1×1 PNG: the evidence photo a community attaches to a good deed.
+const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", "base64");
+
+test("a good deed recorded with a photo shows it as a thumbnail", async () => {
+  const page = await as("demo_community");
+  await page.goto(server.url + "/deeds");
+  await page.locator("#record-deed summary").click();
+  await page.locator("#dd-unit").fill("350722D003");
+  await page.locator("#dd-beneficiary").fill("e2e 7号楼居民");
+  await page.locator("#dd-problem").fill("e2e 清理楼道堆物");
+  await page.locator("#dd-photo").setInputFiles({ name: "楼道.png", mimeType: "image/png", buffer: png });
+  await Promise.all([page.waitForURL(/done=recorded/), page.locator("#record-deed button[type=submit]").click()]);
+  const row = page.locator("#deeds tr").filter({ hasText: "e2e 清理楼道堆物" });
+  const img = row.locator("img");
+  assert.equal(await img.count(), 1, "the deed's row has a thumbnail");
+  await img.evaluate((el) => (el.complete ? null : new Promise((ok) => el.addEventListener("load", ok, { once: true }))));
+  assert.ok((await img.evaluate((el) => el.naturalWidth)) > 0, "the thumbnail loads");
+  const res = await page.request.get(server.url + (await img.getAttribute("src")));
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()["content-type"], "image/png");
+  await screenshot(page, "party-deed-photo");
 });
 
 test("the unit's quarterly feedback letter lists its member", async () => {

@@ -244,6 +244,8 @@ func apiRules(fx *apiWalkFixture) map[string]apiRule {
 		// walk's case is open: its offer is null for whoever reads the case,
 		// and marking it is refused (400) to those who confirm for 仙楼社区.
 		"GET /api/v1/party/deeds": {Allow: apiEveryone},
+		// No deed of that id: a photo is 404 to everyone (TestDeedEndpoints covers who reads one).
+		"GET /api/v1/party/deeds/{id}/photo": {Path: "/api/v1/party/deeds/999999/photo", Allow: apiEveryone, NotFoundOK: true},
 		"POST /api/v1/party/deeds": {Body: `{"community":"350722001001","doer_unit":"350722D003","beneficiary":"3号楼居民","problem":"修好楼道灯"}`,
 			Allow: []apiRole{apiTownA, apiCommunity, apiCountyAdmin, apiTownAdmin}},
 		"GET /api/v1/cases/{no}/deed":  {Path: "/api/v1/cases/" + no + "/deed", Allow: apiSeesCaseA},

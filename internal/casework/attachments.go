@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -223,4 +224,62 @@ func (s *Service) OpenAttachment(ctx context.Context, actor access.Actor, id int
 		return a, f, nil
 	}
 	return Attachment{}, nil, store.NotFound("找不到该附件")
+}
+
+// photoTypes are the sniffed types a photo kept by another ledger (a good
+// deed's evidence) may have.
+var photoTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/webp": true}
+
+// photoKey is the form of a storage key StorePhoto hands out.
+var photoKey = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9a-f]{64}$`)
+
+// StorePhoto checks a photo (JPEG, PNG or WebP by its content, at most 10
+// MiB) and writes it in the attachments' store, the same content-addressed
+// AttachDir/YYYY/MM/<sha256> files, returning its storage key for the
+// ledger that keeps it (good deeds). Like storeFiles it writes before the
+// caller's transaction, which is harmless when nothing records the key.
+func (s *Service) StorePhoto(name string, data []byte) (string, error) {
+	name = cleanName(name)
+	ct, err := sniff(name, data)
+	if err != nil {
+		return "", err
+	}
+	if !photoTypes[ct] {
+		return "", store.Invalidf("照片“%s”的类型（%s）不受支持，只接受JPEG、PNG、WebP图片", name, ct)
+	}
+	sum := sha256.Sum256(data)
+	key := s.now().In(shanghai).Format("2006/01") + "/" + hex.EncodeToString(sum[:])
+	if err := s.writeFile(key, data); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// OpenPhoto opens a photo StorePhoto stored, with its content type (sniffed
+// again, and only ever one of the photo types) and size. The caller checks
+// that the actor may see the record that keeps the key.
+func (s *Service) OpenPhoto(key string) (io.ReadCloser, string, int64, error) {
+	if !photoKey.MatchString(key) || s.deps.AttachDir == "" {
+		return nil, "", 0, store.NotFound("找不到该照片")
+	}
+	f, err := os.Open(filepath.Join(s.deps.AttachDir, filepath.FromSlash(key)))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("open photo %s: %w", key, err)
+	}
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	ct := http.DetectContentType(head[:n])
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	st, err := f.Stat()
+	if err != nil || !photoTypes[ct] {
+		f.Close()
+		return nil, "", 0, fmt.Errorf("photo %s: not a stored photo (%s)", key, ct)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, "", 0, fmt.Errorf("photo %s: %w", key, err)
+	}
+	return f, ct, st.Size(), nil
 }

@@ -222,6 +222,50 @@ func (s *Service) Committee(ctx context.Context, actor access.Actor, code string
 	return c, nil
 }
 
+// CommitteeSeat is a seat a person holds on a committee (大工委、大党委):
+// the committee, the member's post, full or part-time, the unit a
+// part-time member comes from, and the term.
+type CommitteeSeat struct {
+	CommitteeCode string `json:"committee_code"`
+	CommitteeName string `json:"committee_name"`
+	CommitteeUnit string `json:"committee_unit_name"`
+	CommitteeMember
+}
+
+// SeatsOf lists the committee seats of a person of the register (members
+// named by person_id, migration 0031) on the committees the actor may
+// read, the latest term first.
+func (s *Service) SeatsOf(ctx context.Context, actor access.Actor, personID int64) ([]CommitteeSeat, error) {
+	today := s.now().In(shanghai).Format("2006-01-02")
+	rows, err := s.db.Query(ctx, `SELECT o.code, o.name, cu.name, cu.path, m.id, m.name, m.post, m.part_time, COALESCE(fu.code, ''), COALESCE(fu.name, ''),
+		m.term_from, m.term_to, m.person_id
+		FROM committee_members m JOIN party_orgs o ON o.id = m.party_org_id JOIN units cu ON cu.id = o.unit_id
+		LEFT JOIN units fu ON fu.id = m.from_unit_id WHERE m.person_id = ? ORDER BY m.term_to DESC, m.id`, personID)
+	type row struct {
+		seat CommitteeSeat
+		path string
+	}
+	all, err := store.Collect(rows, err, func(sc store.Scanner) (row, error) {
+		var r row
+		var pt int
+		m := &r.seat.CommitteeMember
+		err := sc.Scan(&r.seat.CommitteeCode, &r.seat.CommitteeName, &r.seat.CommitteeUnit, &r.path, &m.ID, &m.Name, &m.Post, &pt,
+			&m.UnitCode, &m.UnitName, &m.TermFrom, &m.TermTo, &m.PersonID)
+		m.PartTime, m.Current = pt == 1, m.TermFrom <= today && today <= m.TermTo
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("committee seats of %d: %w", personID, err)
+	}
+	var out []CommitteeSeat
+	for _, r := range all {
+		if canRead(actor, r.path) {
+			out = append(out, r.seat)
+		}
+	}
+	return out, nil
+}
+
 // openCommitments lists the commitments of the area's agreements that are
 // not yet done (the agenda's candidates), the least done first.
 func (s *Service) openCommitments(ctx context.Context, areaPath string, limit int) ([]AgendaItem, error) {

@@ -211,5 +211,21 @@ func TestCommitteeMemberPerson(t *testing.T) {
 		if len(c.Full) != 1 || c.Full[0].PersonID != fx.worker || c.Full[0].Name != "网格员王某某" || len(c.PartTime) != 2 || c.PartTime[0].PersonID != fx.member {
 			t.Errorf("committee %+v", c)
 		}
+		// The person's page lists their seats, the latest term first, on the
+		// committees the reader may read.
+		seats, err := fx.p.SeatsOf(ctx, street, fx.member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seats) != 2 || seats[0].CommitteeCode != "P1" || seats[0].TermFrom != "2029-01-01" || seats[0].Current || !seats[1].Current ||
+			!seats[1].PartTime || seats[1].Post != "兼职委员" || seats[1].UnitCode != "350722D002" || seats[1].CommitteeUnit == "" {
+			t.Errorf("seats of the member %+v", seats)
+		}
+		if seats, err := fx.p.SeatsOf(ctx, street, fx.worker); err != nil || len(seats) != 1 || seats[0].PartTime || seats[0].Post != "副书记" {
+			t.Errorf("seats of the worker %+v %v", seats, err)
+		}
+		if seats, err := fx.p.SeatsOf(ctx, fx.actor(12, "350722101000", access.RoleTownship), fx.member); err != nil || len(seats) != 0 {
+			t.Errorf("another township reads seats %+v %v", seats, err)
+		}
 	})
 }

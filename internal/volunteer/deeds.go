@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"grassroots/internal/access"
@@ -20,9 +21,12 @@ type Deed struct {
 	// For whom (a resident or a place) and what problem it solved.
 	Beneficiary string `json:"beneficiary"`
 	Problem     string `json:"problem"`
-	Photo       string `json:"photo,omitempty"`
-	CaseNo      string `json:"case_no,omitempty"`
-	SourceRef   string `json:"-"`
+	// Photo is the storage key of the evidence photo (PhotoStore), ""
+	// without one; PhotoURL is where the API serves it.
+	Photo     string `json:"-"`
+	PhotoURL  string `json:"photo_url,omitempty"`
+	CaseNo    string `json:"case_no,omitempty"`
+	SourceRef string `json:"-"`
 	// UnitID is the community where it was done.
 	UnitID   int64     `json:"-"`
 	UnitName string    `json:"unit_name"`
@@ -130,6 +134,9 @@ func scanDeed(sc store.Scanner) (Deed, error) {
 	err := sc.Scan(&d.ID, &d.DoerPersonID, &d.DoerUnitID, &d.DoerName, &d.Beneficiary, &d.Problem, &d.Photo, &d.CaseNo,
 		&d.UnitID, &d.UnitName, &at, &d.ConfirmedAs, &d.ConfirmedBy)
 	d.DoneAt = store.Time(at).In(shanghai)
+	if d.Photo != "" {
+		d.PhotoURL = fmt.Sprintf("/api/v1/party/deeds/%d/photo", d.ID)
+	}
 	return d, err
 }
 
@@ -160,7 +167,22 @@ type DeedInput struct {
 	ConfirmedAs  string `json:"confirmed_as"`
 	ConfirmedBy  string `json:"confirmed_by"`
 	DoneOn       string `json:"done_on"`
+	// PhotoName and Photo are the optional evidence photo as uploaded
+	// (JPEG, PNG or WebP by its content, at most 10 MiB).
+	PhotoName string `json:"-"`
+	Photo     []byte `json:"-"`
 }
+
+// PhotoStore keeps good deeds' photos: the case attachments' file store
+// (casework.Service), so that one store holds every uploaded file.
+type PhotoStore interface {
+	StorePhoto(name string, data []byte) (key string, err error)
+	OpenPhoto(key string) (io.ReadCloser, string, int64, error)
+}
+
+// UsePhotos makes good deeds keep their photos in p; without one a deed
+// with a photo is refused.
+func (s *Service) UsePhotos(p PhotoStore) { s.photos = p }
 
 // unitIDByCode returns the id of the unit of code, or 0.
 func unitIDByCode(ctx context.Context, q querier, code string) (int64, error) {
@@ -209,20 +231,46 @@ func (s *Service) RecordDeedInput(ctx context.Context, actor access.Actor, in De
 		}
 		d.DoneAt = t.Add(12 * time.Hour)
 	}
+	if len(in.Photo) > 0 {
+		if s.photos == nil {
+			return Deed{}, errors.New("good deed photo: no photo store")
+		}
+		if d.Photo, err = s.photos.StorePhoto(in.PhotoName, in.Photo); err != nil {
+			return Deed{}, err
+		}
+	}
 	id, err := s.RecordDeed(ctx, actor, d)
 	if err != nil {
 		return Deed{}, err
 	}
-	return s.deed(ctx, id)
+	return s.Deed(ctx, id)
 }
 
-// deed reads one good deed.
-func (s *Service) deed(ctx context.Context, id int64) (Deed, error) {
+// Deed reads one good deed (as just recorded: the caller checked access).
+func (s *Service) Deed(ctx context.Context, id int64) (Deed, error) {
 	d, err := scanDeed(s.db.QueryRow(ctx, deedSelect+` WHERE d.id = ?`, id))
 	if err != nil {
 		return Deed{}, fmt.Errorf("good deed %d: %w", id, store.Normalize(err))
 	}
 	return d, nil
+}
+
+// DeedPhoto opens the photo of good deed id, which the actor may read when
+// the deed was done in their subtree (as Deeds lists it), with its content
+// type and size.
+func (s *Service) DeedPhoto(ctx context.Context, actor access.Actor, id int64) (io.ReadCloser, string, int64, error) {
+	where, args := actor.SubtreeFilter("d.unit_path")
+	d, err := scanDeed(s.db.QueryRow(ctx, deedSelect+` WHERE `+where+` AND d.id = ?`, append(args, id)...))
+	if err != nil {
+		if errors.Is(store.Normalize(err), store.ErrNotFound) {
+			return nil, "", 0, store.NotFound("找不到该照片")
+		}
+		return nil, "", 0, fmt.Errorf("good deed %d: %w", id, err)
+	}
+	if d.Photo == "" || s.photos == nil {
+		return nil, "", 0, store.NotFound("找不到该照片")
+	}
+	return s.photos.OpenPhoto(d.Photo)
 }
 
 // RecordDeeds records many good deeds in one transaction, confirmed by the

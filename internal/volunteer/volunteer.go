@@ -37,8 +37,9 @@ import (
 
 // Service is the volunteer records' domain API.
 type Service struct {
-	db  *store.DB
-	now func() time.Time
+	db     *store.DB
+	now    func() time.Time
+	photos PhotoStore // good deeds' photos (UsePhotos)
 }
 
 // New returns the records over db, on the wall clock, without a signing

@@ -391,6 +391,8 @@ func webRules(fx *walkFixture) map[string]rule {
 		"POST /party/activities/{id}/attendance": {Path: "/party/activities/999999/attendance", Allow: []walkRole{roleTownA, roleCommunity, roleDept, roleSupervisor, roleCountyAdmin, roleTownAdmin}, NotFoundOK: true,
 			Form: url.Values{"unit": {"350722001001"}, "person": {"1"}, "in": {"2026-01-05T09:00"}, "out": {"2026-01-05T10:00"}}},
 		"GET /deeds": {Allow: everyone},
+		// No deed of that id: a photo is 404 to everyone (TestPartyWebForms covers who sees one).
+		"GET /deeds/{id}/photo": {Path: "/deeds/999999/photo", Allow: everyone, NotFoundOK: true},
 		"POST /deeds": {Allow: []walkRole{roleTownA, roleCommunity, roleCountyAdmin, roleTownAdmin}, Form: url.Values{"community": {"350722001001"}, "doer_unit": {"350722D003"},
 			"beneficiary": {"独居老人"}, "problem": {"楼道灯不亮"}}},
 		// Marking a case as a good deed is the case's community's (the walk's case is open: 400 to them).

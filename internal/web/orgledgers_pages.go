@@ -12,6 +12,7 @@ import (
 
 	"grassroots/internal/org"
 	"grassroots/internal/pairing"
+	"grassroots/internal/party"
 	"grassroots/internal/staffing"
 	"grassroots/internal/store"
 	"grassroots/internal/taskforce"
@@ -672,6 +673,9 @@ type PersonPostsPage struct {
 	Person     staffing.Person
 	Posts      []staffing.Post
 	TaskForces []taskforce.Membership
+	// Seats are the person's seats on the committees (大工委、大党委) the
+	// user may read.
+	Seats []party.CommitteeSeat
 }
 
 // TypeName names a post type.
@@ -693,6 +697,11 @@ func (s *Server) personPosts(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.TaskForces, err = s.TaskForce.OfPerson(ctx, actor, id); err != nil {
 		return err
+	}
+	if s.Party != nil {
+		if p.Seats, err = s.Party.SeatsOf(ctx, actor, id); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, "ledgers_person", p)
 }

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"grassroots/internal/casework"
 	"grassroots/internal/party"
 	"grassroots/internal/store"
 	"grassroots/internal/volunteer"
@@ -35,6 +37,7 @@ func (s *Server) partyWebRoutes() {
 	s.mux.HandleFunc("POST /party/activities/{id}/attendance", s.staff(s.partyAttendance))
 	s.mux.HandleFunc("GET /deeds", s.staff(s.deedsPage))
 	s.mux.HandleFunc("POST /deeds", s.staff(s.deedRecord))
+	s.mux.HandleFunc("GET /deeds/{id}/photo", s.staff(s.deedPhoto))
 	s.mux.HandleFunc("POST /cases/{no}/deed", s.staff(s.caseDeed))
 }
 
@@ -271,11 +274,7 @@ func (s *Server) deedsPage(w http.ResponseWriter, r *http.Request) error {
 // member (by person id) in a community, confirmed by the user or by the
 // resident.
 func (s *Server) deedRecord(w http.ResponseWriter, r *http.Request) error {
-	in := volunteer.DeedInput{Community: r.PostFormValue("community"), DoerUnit: r.PostFormValue("doer_unit"),
-		Beneficiary: r.PostFormValue("beneficiary"), Problem: r.PostFormValue("problem"),
-		ConfirmedAs: r.PostFormValue("confirmed_as"), ConfirmedBy: r.PostFormValue("confirmed_by"), DoneOn: r.PostFormValue("done_on")}
-	in.DoerPersonID, _ = strconv.ParseInt(strings.TrimSpace(r.PostFormValue("doer_person")), 10, 64)
-	_, err := s.Volunteer.RecordDeedInput(r.Context(), actorOf(r), in)
+	err := s.recordDeedForm(w, r)
 	if err == nil {
 		http.Redirect(w, r, "/deeds?done=recorded", http.StatusSeeOther)
 		return nil
@@ -290,6 +289,51 @@ func (s *Server) deedRecord(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Error = msg
 	s.renderStatus(w, r, Status(err), "party_deeds", p)
+	return nil
+}
+
+// recordDeedForm reads the form (URL encoded, or multipart with the
+// optional evidence photo in the field photo) and records the deed.
+func (s *Server) recordDeedForm(w http.ResponseWriter, r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") && r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, casework.MaxAttachment+1<<20)
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return store.Invalid("上传的内容过大或不完整，请减少照片后重试")
+		}
+	}
+	photo, err := formFiles(r, "photo", "")
+	if err != nil {
+		return err
+	}
+	in := volunteer.DeedInput{Community: r.PostFormValue("community"), DoerUnit: r.PostFormValue("doer_unit"),
+		Beneficiary: r.PostFormValue("beneficiary"), Problem: r.PostFormValue("problem"),
+		ConfirmedAs: r.PostFormValue("confirmed_as"), ConfirmedBy: r.PostFormValue("confirmed_by"), DoneOn: r.PostFormValue("done_on")}
+	in.DoerPersonID, _ = strconv.ParseInt(strings.TrimSpace(r.PostFormValue("doer_person")), 10, 64)
+	if len(photo) > 0 {
+		in.PhotoName, in.Photo = photo[0].Name, photo[0].Data
+	}
+	_, err = s.Volunteer.RecordDeedInput(r.Context(), actorOf(r), in)
+	return err
+}
+
+// deedPhoto shows a good deed's evidence photo to those who may read the
+// deed (Volunteer.DeedPhoto).
+func (s *Server) deedPhoto(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return store.NotFound("找不到该照片")
+	}
+	rc, ct, size, err := s.Volunteer.DeedPhoto(r.Context(), actorOf(r), id)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	_, _ = io.Copy(w, rc) // the status is sent; a broken connection has no one to tell
 	return nil
 }
 

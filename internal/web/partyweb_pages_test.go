@@ -1,8 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,11 +71,15 @@ func TestPartyWebForms(t *testing.T) {
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/members", url.Values{"person_id": {strconv.FormatInt(pid, 10)}, "part_time": {"1"},
 			"term_from": {"2026-01-01"}, "term_to": {"2028-12-31"}}), 303)
 		expect(t, fx.send(street, "GET", "/party/committees/PWEB", nil), 200, `href="/people/`+strconv.FormatInt(pid, 10)+`/posts">党员吴某某</a>`)
+		// That link's page lists the seat: committee, role, term, unit.
+		countyAdmin := fx.actor(17, "350722000000", "county", access.RoleAdmin)
+		w := fx.send(countyAdmin, "GET", "/people/"+strconv.FormatInt(pid, 10)+"/posts", nil)
+		expect(t, w, 200, `id="person-committees"`, `<a href="/party/committees/PWEB">南浦街道党工委</a>`, "兼职委员", "2026-01-01 — 2028-12-31", "<td>县城市管理和综合执法局</td>")
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/meetings", url.Values{"held_on": {"2026-03-01"}, "title": {"大工委联席会议"},
 			"centre": {centre}, "attendees": {"兼职委员周某"}, "decisions": {""}}), 400, "议定事项")
 		expect(t, fx.send(street, "POST", "/party/committees/PWEB/meetings", url.Values{"held_on": {"2026-03-01"}, "title": {"大工委联席会议"},
 			"centre": {centre}, "attendees": {"兼职委员周某"}, "decisions": {"推进共建项目"}, "agenda": {cid}, "follow_ups": {"修复仙楼社区路灯\n"}}), 303)
-		w := fx.send(street, "GET", "/party/committees/PWEB", nil)
+		w = fx.send(street, "GET", "/party/committees/PWEB", nil)
 		expect(t, w, 200, "推进共建项目", "修复仙楼社区路灯", "/case\"")
 		c, err := fx.s.Party.Committee(ctx, street, "PWEB")
 		if err != nil || len(c.Meetings) != 1 {
@@ -91,6 +101,40 @@ func TestPartyWebForms(t *testing.T) {
 		expect(t, fx.send(community, "POST", "/deeds", form), 303)
 		expect(t, fx.send(community, "GET", "/deeds", nil), 200, "楼道灯不亮", `id="deeds-total">1<`)
 		expect(t, fx.send(other, "GET", "/deeds", nil), 200, `id="deeds-total">0<`)
+		// With an evidence photo (multipart, as the form sends it): shown as
+		// a thumbnail to the deed's readers, served to them only; a PDF is
+		// refused with the form shown again.
+		var img bytes.Buffer
+		if err := png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 4, 3))); err != nil {
+			t.Fatal(err)
+		}
+		sendPhoto := func(name string, data []byte) *httptest.ResponseRecorder {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			for k, v := range map[string]string{"community": "350722001001", "doer_unit": "350722D003", "beneficiary": "5号楼居民", "problem": "清理楼道杂物"} {
+				_ = mw.WriteField(k, v)
+			}
+			fw, _ := mw.CreateFormFile("photo", name)
+			_, _ = fw.Write(data)
+			_ = mw.Close()
+			r := httptest.NewRequest("POST", "/deeds", &body)
+			r.Header.Set("Content-Type", mw.FormDataContentType())
+			w := httptest.NewRecorder()
+			fx.s.mux.ServeHTTP(w, withState(r, requestState{Actor: community, CSRF: "test-csrf"}))
+			return w
+		}
+		expect(t, sendPhoto("a.pdf", []byte("%PDF-1.4 not a photo")), 400, "只接受JPEG、PNG、WebP图片")
+		expect(t, sendPhoto("楼道.png", img.Bytes()), 303)
+		w = fx.send(community, "GET", "/deeds", nil)
+		expect(t, w, 200, "清理楼道杂物", `id="deeds-total">2<`)
+		m := regexp.MustCompile(`<img src="/deeds/(\d+)/photo"`).FindStringSubmatch(w.Body.String())
+		if m == nil {
+			t.Fatalf("no thumbnail: %s", w.Body.String())
+		}
+		if w := fx.send(community, "GET", "/deeds/"+m[1]+"/photo", nil); w.Code != 200 || w.Header().Get("Content-Type") != "image/png" || !bytes.Equal(w.Body.Bytes(), img.Bytes()) {
+			t.Fatalf("photo: %d %q", w.Code, w.Header().Get("Content-Type"))
+		}
+		expect(t, fx.send(other, "GET", "/deeds/"+m[1]+"/photo", nil), 404)
 
 		// The CSV layout's header.
 		w = fx.send(community, "GET", "/volunteers/export.csv?from=2026-01-01&to=2026-12-31", nil)

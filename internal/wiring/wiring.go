@@ -124,6 +124,10 @@ func (s *Services) Complete() {
 	if s.Volunteer == nil {
 		s.Volunteer = volunteer.New(s.DB)
 	}
+	if s.Cases != nil {
+		// Good deeds' photos live in the case attachments' store.
+		s.Volunteer.UsePhotos(s.Cases)
+	}
 	if s.Party == nil && s.Cases != nil {
 		s.Party = party.New(s.DB, s.Cases)
 		if s.Org != nil {
