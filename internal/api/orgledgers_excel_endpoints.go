@@ -30,11 +30,11 @@ func (s *Server) orgLedgerExcelEndpoints() {
 	s.route("GET /api/v1/staffing/export.xlsx", s.authed(s.exportOf("机构编制实名制台账", func(ctx context.Context, a access.Actor, w io.Writer) error {
 		return s.Staffing.Export(ctx, a, w)
 	})))
-	s.route("POST /api/v1/taskforces/import", s.authed(s.taskforceImport))
-	s.route("POST /api/v1/staffing/import", s.authed(s.staffingImport))
-	s.route("POST /api/v1/villages/incomes/import", s.authed(s.incomesImport))
-	s.route("POST /api/v1/pairings/import", s.authed(s.pairingsImport))
-	s.route("POST /api/v1/pairings/work/import", s.authed(s.pairingWorkImport))
+	s.route("POST /api/v1/taskforces/import", s.authed(importOf(taskforce.MayImport, "只有乡镇街道或县级单位可以导入工作专班", s.TaskForce.Import)))
+	s.route("POST /api/v1/staffing/import", s.authed(importOf(staffing.CanWrite, "只有县委编办可以调整机构编制", counted(s.Staffing.Import))))
+	s.route("POST /api/v1/villages/incomes/import", s.authed(importOf(pairing.MayImportIncomes, "村集体经营性收入由所在乡镇或县委组织部填报", counted(s.Pairing.ImportIncomes))))
+	s.route("POST /api/v1/pairings/import", s.authed(importOf(pairing.CanPair, "结对共建由县委组织部安排", counted(s.Pairing.ImportPairings))))
+	s.route("POST /api/v1/pairings/work/import", s.authed(importOf(pairing.MayImportWork, "只有结对单位、县委组织部可以记录结对共建", s.Pairing.ImportWork)))
 	s.route("POST /api/v1/taskforces/{id}/close", s.authed(s.taskforceClose))
 }
 
@@ -82,67 +82,39 @@ type ImportCount struct {
 	Imported int `json:"imported"`
 }
 
-func (s *Server) taskforceImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if !taskforce.MayImport(actor) {
-		return store.Forbidden("只有乡镇街道或县级单位可以导入工作专班")
+// importOf is a ledger import's handler: may says who may import at all
+// (the domain checks each row), run records the file's rows in one
+// transaction, and a file with bad rows is answered 400 with every refused
+// row and nothing recorded.
+func importOf[T any](may func(access.Actor) bool, forbidden string, run func(context.Context, access.Actor, io.Reader) (T, error)) func(http.ResponseWriter, *http.Request, access.Actor) error {
+	return func(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+		if !may(actor) {
+			return store.Forbidden(forbidden)
+		}
+		f, err := xlsxUpload(w, r)
+		if err != nil {
+			return err
+		}
+		defer r.MultipartForm.RemoveAll()
+		defer f.Close()
+		n, err := run(r.Context(), actor, f)
+		var ie *xlsx.ImportError
+		if errors.As(err, &ie) {
+			return refused(w, ie.Error(), ie.Rows)
+		}
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, n)
 	}
-	f, err := xlsxUpload(w, r)
-	if err != nil {
-		return err
-	}
-	defer r.MultipartForm.RemoveAll()
-	defer f.Close()
-	n, err := s.TaskForce.Import(r.Context(), actor, f)
-	var ie *taskforce.ImportError
-	if errors.As(err, &ie) {
-		return refused(w, ie.Error(), ie.Rows)
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, n)
 }
 
-func (s *Server) staffingImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if !staffing.CanWrite(actor) {
-		return store.Forbidden("只有县委编办可以调整机构编制")
+// counted answers an import's count as ImportCount.
+func counted(run func(context.Context, access.Actor, io.Reader) (int, error)) func(context.Context, access.Actor, io.Reader) (ImportCount, error) {
+	return func(ctx context.Context, a access.Actor, r io.Reader) (ImportCount, error) {
+		n, err := run(ctx, a, r)
+		return ImportCount{Imported: n}, err
 	}
-	f, err := xlsxUpload(w, r)
-	if err != nil {
-		return err
-	}
-	defer r.MultipartForm.RemoveAll()
-	defer f.Close()
-	n, err := s.Staffing.Import(r.Context(), actor, f)
-	var ie *staffing.ImportError
-	if errors.As(err, &ie) {
-		return refused(w, ie.Error(), ie.Rows)
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ImportCount{Imported: n})
-}
-
-func (s *Server) incomesImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if !pairing.MayImportIncomes(actor) {
-		return store.Forbidden("村集体经营性收入由所在乡镇或县委组织部填报")
-	}
-	f, err := xlsxUpload(w, r)
-	if err != nil {
-		return err
-	}
-	defer r.MultipartForm.RemoveAll()
-	defer f.Close()
-	n, err := s.Pairing.ImportIncomes(r.Context(), actor, f)
-	var ie *pairing.ImportError
-	if errors.As(err, &ie) {
-		return refused(w, ie.Error(), ie.Rows)
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ImportCount{Imported: n})
 }
 
 func (s *Server) taskforceClose(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -161,46 +133,5 @@ func (s *Server) taskforceClose(w http.ResponseWriter, r *http.Request, actor ac
 	return nil
 }
 
-func (s *Server) pairingsImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if !pairing.CanPair(actor) {
-		return store.Forbidden("结对共建由县委组织部安排")
-	}
-	f, err := xlsxUpload(w, r)
-	if err != nil {
-		return err
-	}
-	defer r.MultipartForm.RemoveAll()
-	defer f.Close()
-	n, err := s.Pairing.ImportPairings(r.Context(), actor, f)
-	var ie *pairing.ImportError
-	if errors.As(err, &ie) {
-		return refused(w, ie.Error(), ie.Rows)
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ImportCount{Imported: n})
-}
-
 // pairingWorkImport records the visits, projects and fund lines of an
 // .xlsx file (sheets 蹲点调研, 产业项目, 资金): all rows or none.
-func (s *Server) pairingWorkImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	if !pairing.MayImportWork(actor) {
-		return store.Forbidden("只有结对单位、县委组织部可以记录结对共建")
-	}
-	f, err := xlsxUpload(w, r)
-	if err != nil {
-		return err
-	}
-	defer r.MultipartForm.RemoveAll()
-	defer f.Close()
-	n, err := s.Pairing.ImportWork(r.Context(), actor, f)
-	var ie *pairing.ImportError
-	if errors.As(err, &ie) {
-		return refused(w, ie.Error(), ie.Rows)
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, n)
-}

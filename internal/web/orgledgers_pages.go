@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -71,6 +73,50 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 func formInt(r *http.Request, name string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue(name)), 10, 64)
 	return n
+}
+
+// uploadedXLSX is the file field of a ledger import's form, at most 10 MB.
+func uploadedXLSX(w http.ResponseWriter, r *http.Request) (multipart.File, error) {
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
+		if err := r.ParseMultipartForm(10 << 20); err != nil {
+			return nil, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）")
+		}
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return nil, store.Invalid("请选择要导入的 Excel 文件")
+	}
+	return file, nil
+}
+
+// ledgerImport is a ledger page's import: may says whether the reader may
+// import at all (the domain checks each row), run records the file in one
+// transaction; a file with bad rows renders the page 400 naming every row
+// and records nothing, any other outcome goes as ledgerAfter says.
+func ledgerImport[P any](s *Server, w http.ResponseWriter, r *http.Request, may bool, forbidden, back, tmpl string,
+	build func(*http.Request) (P, error), setErr func(*P, string), run func(io.Reader) error) error {
+	if !may {
+		return store.Forbidden(forbidden)
+	}
+	after := func(err error) error { return ledgerAfter(s, w, r, err, back, "import", tmpl, build, setErr) }
+	file, err := uploadedXLSX(w, r)
+	if err != nil {
+		return after(err)
+	}
+	defer file.Close()
+	err = run(file)
+	var ie *xlsx.ImportError
+	if errors.As(err, &ie) {
+		p, perr := build(r)
+		if perr != nil {
+			return perr
+		}
+		setErr(&p, ie.Error())
+		s.renderStatus(w, r, http.StatusBadRequest, tmpl, p)
+		return nil
+	}
+	return after(err)
 }
 
 // ledgerAfter goes back to back saying what was done, or, for a refused
@@ -380,35 +426,11 @@ func (s *Server) taskforceTemplate(w http.ResponseWriter, r *http.Request) error
 // taskforceImport sets up the task forces and members of an .xlsx file: a
 // file with a bad row records nothing and the page names the rows.
 func (s *Server) taskforceImport(w http.ResponseWriter, r *http.Request) error {
-	if !taskforce.MayImport(actorOf(r)) {
-		return store.Forbidden("只有乡镇街道或县级单位可以导入工作专班")
-	}
-	after := func(err error) error {
-		return ledgerAfter(s, w, r, err, "/taskforces", "import", "ledgers_taskforces", s.taskforcesData, func(p *TaskForcesPage, m string) { p.Error = m })
-	}
-	if r.MultipartForm == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
-		if err := r.ParseMultipartForm(10 << 20); err != nil {
-			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
-		}
-	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		return after(store.Invalid("请选择要导入的 Excel 文件"))
-	}
-	defer file.Close()
-	_, err = s.TaskForce.Import(r.Context(), actorOf(r), file)
-	var ie *taskforce.ImportError
-	if errors.As(err, &ie) {
-		p, perr := s.taskforcesData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = ie.Error()
-		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_taskforces", p)
-		return nil
-	}
-	return after(err)
+	return ledgerImport(s, w, r, taskforce.MayImport(actorOf(r)), "只有乡镇街道或县级单位可以导入工作专班", "/taskforces", "ledgers_taskforces", s.taskforcesData, func(p *TaskForcesPage, m string) { p.Error = m },
+		func(f io.Reader) error {
+			_, err := s.TaskForce.Import(r.Context(), actorOf(r), f)
+			return err
+		})
 }
 
 func (s *Server) taskforceList(w http.ResponseWriter, r *http.Request) error {
@@ -642,19 +664,13 @@ func (s *Server) staffingImport(w http.ResponseWriter, r *http.Request) error {
 	if !staffing.CanWrite(actorOf(r)) {
 		return store.Forbidden("只有县委编办可以调整机构编制")
 	}
-	if r.MultipartForm == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
-		if err := r.ParseMultipartForm(10 << 20); err != nil {
-			return s.staffingAfter(w, r, store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"), "")
-		}
-	}
-	file, _, err := r.FormFile("file")
+	file, err := uploadedXLSX(w, r)
 	if err != nil {
-		return s.staffingAfter(w, r, store.Invalid("请选择要导入的 Excel 文件"), "")
+		return s.staffingAfter(w, r, err, "")
 	}
 	defer file.Close()
 	_, err = s.Staffing.Import(r.Context(), actorOf(r), file)
-	var ie *staffing.ImportError
+	var ie *xlsx.ImportError
 	if errors.As(err, &ie) {
 		p, perr := s.staffingData(r)
 		if perr != nil {
@@ -709,102 +725,30 @@ func (s *Server) personPosts(w http.ResponseWriter, r *http.Request) error {
 // pairingImport sets up the pairings of an .xlsx file: a file with a bad
 // row sets nothing up and the page names the rows.
 func (s *Server) pairingImport(w http.ResponseWriter, r *http.Request) error {
-	if !pairing.CanPair(actorOf(r)) {
-		return store.Forbidden("结对共建由县委组织部安排")
-	}
-	after := func(err error) error {
-		return ledgerAfter(s, w, r, err, "/pairings", "import", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m })
-	}
-	if r.MultipartForm == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
-		if err := r.ParseMultipartForm(10 << 20); err != nil {
-			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
-		}
-	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		return after(store.Invalid("请选择要导入的 Excel 文件"))
-	}
-	defer file.Close()
-	_, err = s.Pairing.ImportPairings(r.Context(), actorOf(r), file)
-	var ie *pairing.ImportError
-	if errors.As(err, &ie) {
-		p, perr := s.pairingsData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = ie.Error()
-		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_pairings", p)
-		return nil
-	}
-	return after(err)
+	return ledgerImport(s, w, r, pairing.CanPair(actorOf(r)), "结对共建由县委组织部安排", "/pairings", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m },
+		func(f io.Reader) error {
+			_, err := s.Pairing.ImportPairings(r.Context(), actorOf(r), f)
+			return err
+		})
 }
 
 // pairingIncomesImport enters villages' incomes from an .xlsx file: a file
 // with a bad row enters nothing and the page names the rows.
 func (s *Server) pairingIncomesImport(w http.ResponseWriter, r *http.Request) error {
-	if !pairing.MayImportIncomes(actorOf(r)) {
-		return store.Forbidden("村集体经营性收入由所在乡镇或县委组织部填报")
-	}
-	after := func(err error) error {
-		return ledgerAfter(s, w, r, err, "/pairings", "import", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m })
-	}
-	if r.MultipartForm == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
-		if err := r.ParseMultipartForm(10 << 20); err != nil {
-			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
-		}
-	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		return after(store.Invalid("请选择要导入的 Excel 文件"))
-	}
-	defer file.Close()
-	_, err = s.Pairing.ImportIncomes(r.Context(), actorOf(r), file)
-	var ie *pairing.ImportError
-	if errors.As(err, &ie) {
-		p, perr := s.pairingsData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = ie.Error()
-		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_pairings", p)
-		return nil
-	}
-	return after(err)
+	return ledgerImport(s, w, r, pairing.MayImportIncomes(actorOf(r)), "村集体经营性收入由所在乡镇或县委组织部填报", "/pairings", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m },
+		func(f io.Reader) error {
+			_, err := s.Pairing.ImportIncomes(r.Context(), actorOf(r), f)
+			return err
+		})
 }
 
 // pairingWorkImport records the visits, projects and fund lines of an
 // .xlsx file (sheets 蹲点调研, 产业项目, 资金): a file with a bad row
 // records nothing and the page names each row with its sheet.
 func (s *Server) pairingWorkImport(w http.ResponseWriter, r *http.Request) error {
-	if !pairing.MayImportWork(actorOf(r)) {
-		return store.Forbidden("只有结对单位、县委组织部可以记录结对共建")
-	}
-	after := func(err error) error {
-		return ledgerAfter(s, w, r, err, "/pairings", "import", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m })
-	}
-	if r.MultipartForm == nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 10<<20+1<<16)
-		if err := r.ParseMultipartForm(10 << 20); err != nil {
-			return after(store.Invalid("上传的文件过大或格式不正确（不超过10MB的 .xlsx 文件）"))
-		}
-	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		return after(store.Invalid("请选择要导入的 Excel 文件"))
-	}
-	defer file.Close()
-	_, err = s.Pairing.ImportWork(r.Context(), actorOf(r), file)
-	var ie *pairing.ImportError
-	if errors.As(err, &ie) {
-		p, perr := s.pairingsData(r)
-		if perr != nil {
-			return perr
-		}
-		p.Error = ie.Error()
-		s.renderStatus(w, r, http.StatusBadRequest, "ledgers_pairings", p)
-		return nil
-	}
-	return after(err)
+	return ledgerImport(s, w, r, pairing.MayImportWork(actorOf(r)), "只有结对单位、县委组织部可以记录结对共建", "/pairings", "ledgers_pairings", s.pairingsData, func(p *PairingsPage, m string) { p.Error = m },
+		func(f io.Reader) error {
+			_, err := s.Pairing.ImportWork(r.Context(), actorOf(r), f)
+			return err
+		})
 }
