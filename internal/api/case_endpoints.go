@@ -2,16 +2,13 @@ package api
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/download"
 	"grassroots/internal/service"
 	"grassroots/internal/store"
 )
@@ -175,15 +172,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	defer rc.Close()
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-	w.Header().Set("Content-Length", fmt.Sprint(a.Size))
-	w.Header().Set("Last-Modified", a.CreatedAt.UTC().Format(http.TimeFormat))
-	w.Header().Set("Cache-Control", "private, max-age="+strconv.Itoa(int((24*time.Hour).Seconds())))
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, rc) // the status is sent; a broken connection has no one to tell
+	download.Serve(w, download.File{Type: a.ContentType, Size: a.Size, Name: a.Name, Modified: a.CreatedAt}, rc)
 	return nil
 }
 

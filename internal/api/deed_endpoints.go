@@ -11,6 +11,7 @@ import (
 
 	"grassroots/internal/access"
 	"grassroots/internal/casework"
+	"grassroots/internal/download"
 	"grassroots/internal/party"
 	"grassroots/internal/store"
 	"grassroots/internal/volunteer"
@@ -165,12 +166,6 @@ func (s *Server) deedPhoto(w http.ResponseWriter, r *http.Request, actor access.
 		return err
 	}
 	defer rc.Close()
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, rc) // the status is sent; a broken connection has no one to tell
+	download.Serve(w, download.File{Type: ct, Size: size, Inline: true}, rc)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"grassroots/internal/pii"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/xlsx"
 )
 
 // TestGridHouseholdsEndpoints: a grid's households by the API, masked; an
@@ -63,7 +64,7 @@ func TestGridHouseholdsEndpoints(t *testing.T) {
 		b := list.Households[0].UnitCode
 		var refused HouseholdsRefused
 		if code := call(http.MethodPost, `{"rows":[{"unit":"`+b+`","room":"901","head_name":"张某某","residents":2},{"unit":"`+b+`","room":"902","head_name":"李某某","head_phone":"12345","residents":1}]}`, &refused); code != 400 ||
-			len(refused.Rows) != 1 || refused.Rows[0].Line != 3 || refused.Rows[0].Code != "902" {
+			len(refused.Rows) != 1 || refused.Rows[0] != (xlsx.RowError{Sheet: "住户", Row: 3, Reason: "门牌号902：联系电话格式不正确"}) {
 			t.Errorf("refused: %d %+v", code, refused)
 		}
 		var res org.HouseholdImport
@@ -126,7 +127,7 @@ func TestGridResidentsEndpoints(t *testing.T) {
 		rows := `"rows":[{"unit":"` + b + `","room":"701","head_name":"吴某某","residents":4}]`
 		var refused HouseholdsRefused
 		if code := call(http.MethodPost, `{`+rows+`,"residents":[{"unit":"`+b+`","room":"701","name":"吴某某","relation":"户主","phone":"13700002222"},{"unit":"`+b+`","room":"701","name":"郑某某","relation":"配偶","birth_year":1800}]}`, &refused); code != 400 ||
-			len(refused.SheetRows) != 1 || refused.SheetRows[0].Sheet != "居民" || refused.SheetRows[0].Row != 3 {
+			len(refused.Rows) != 1 || refused.Rows[0].Sheet != "居民" || refused.Rows[0].Row != 3 {
 			t.Errorf("refused: %d %+v", code, refused)
 		}
 		var res org.HouseholdImport

@@ -203,14 +203,12 @@ type HouseholdsImport struct {
 	Residents []org.ResidentRow  `json:"residents,omitempty"`
 }
 
-// HouseholdsRefused is a refused import: nothing was recorded. Without
-// residents, Rows names every bad row (line 2 is the first row, as in the
-// sheet); with residents, SheetRows names every bad row of either sheet
-// (住户 for rows, 居民 for residents; row 2 is the first).
+// HouseholdsRefused is a refused import: nothing was recorded. Rows names
+// every bad row of either sheet (住户 for rows, 居民 for residents; row 2
+// is the first), as the ledgers' imports do.
 type HouseholdsRefused struct {
-	Error     ErrorDetail     `json:"error"`
-	Rows      []org.RowError  `json:"rows,omitempty"`
-	SheetRows []xlsx.RowError `json:"sheet_rows,omitempty"`
+	Error ErrorDetail     `json:"error"`
+	Rows  []xlsx.RowError `json:"rows"`
 }
 
 func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -219,13 +217,9 @@ func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request, ac
 		return err
 	}
 	res, err := s.Org.ImportHouseholdBook(r.Context(), actor, r.PathValue("code"), org.HouseholdBook{Households: in.Rows, Residents: in.Residents})
-	var ie *org.ImportError
+	var ie *xlsx.ImportError
 	if errors.As(err, &ie) {
 		return writeJSON(w, http.StatusBadRequest, HouseholdsRefused{Error: ErrorDetail{Code: "invalid", Message: ie.Error()}, Rows: ie.Rows})
-	}
-	var se *xlsx.ImportError
-	if errors.As(err, &se) {
-		return writeJSON(w, http.StatusBadRequest, HouseholdsRefused{Error: ErrorDetail{Code: "invalid", Message: se.Error()}, SheetRows: se.Rows})
 	}
 	if err != nil {
 		return err

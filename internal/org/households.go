@@ -116,8 +116,9 @@ func (s *Service) GridHouseholds(ctx context.Context, actor access.Actor, gridCo
 // transaction: a room already recorded in its building is updated, a new
 // one added. Every row is checked first (a building of this grid, a room
 // and a name, a valid phone and ID number if given, 1 to 99 residents, no
-// room twice); with any bad row nothing is recorded and the ImportError
-// names each (line numbers count the header as line 1). The grid's own
+// room twice); with any bad row nothing is recorded and the
+// xlsx.ImportError names each as a row of the 住户 sheet (the header is
+// row 1). The grid's own
 // workers and the staff above it may import (CanEditFrontLine).
 func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, gridCode string, rows []HouseholdRow) (HouseholdImport, error) {
 	return s.ImportHouseholdBook(ctx, actor, gridCode, HouseholdBook{Households: rows})
@@ -125,9 +126,8 @@ func (s *Service) ImportHouseholds(ctx context.Context, actor access.Actor, grid
 
 // ImportHouseholdBook records a households workbook: the 住户 rows as
 // ImportHouseholds does and the 居民 rows (residents.go), in one
-// transaction, all or nothing. With 居民 rows, the bad rows of both sheets
-// come back as one xlsx.ImportError naming each row's sheet; without, as
-// ImportHouseholds' ImportError. Who may import is the same.
+// transaction, all or nothing: the bad rows of both sheets come back as
+// one xlsx.ImportError naming each row's sheet. Who may import is the same.
 func (s *Service) ImportHouseholdBook(ctx context.Context, actor access.Actor, gridCode string, book HouseholdBook) (HouseholdImport, error) {
 	rows := book.Households
 	g, err := s.UnitByCode(ctx, actor, gridCode)
@@ -199,6 +199,7 @@ func (s *Service) ImportHouseholdBook(ctx context.Context, actor access.Actor, g
 		}
 	}
 	now := s.nowMillis()
+	var resBad []xlsx.RowError
 	if len(book.Residents) > 0 {
 		known, err := s.knownHouseholds(ctx, g.ID)
 		if err != nil {
@@ -207,13 +208,10 @@ func (s *Service) ImportHouseholdBook(ctx context.Context, actor access.Actor, g
 		for _, r := range rows {
 			known[r.Unit+"\x00"+r.Room] = true
 		}
-		resBad := checkResidents(book.Residents, buildings, known, g.Name, countyNow(now))
-		if len(bad) > 0 || len(resBad) > 0 {
-			return HouseholdImport{}, &xlsx.ImportError{Rows: append(sheetRows(bad), resBad...)}
-		}
+		resBad = checkResidents(book.Residents, buildings, known, g.Name, countyNow(now))
 	}
-	if len(bad) > 0 {
-		return HouseholdImport{}, &ImportError{Rows: bad}
+	if len(bad) > 0 || len(resBad) > 0 {
+		return HouseholdImport{}, &xlsx.ImportError{Rows: append(sheetRows(bad), resBad...)}
 	}
 	var res HouseholdImport
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -331,7 +329,7 @@ func parseHouseholdSheet(f *excelize.File, lenient bool) ([]HouseholdRow, error)
 		out = append(out, h)
 	}
 	if len(bad) > 0 {
-		return nil, &ImportError{Rows: bad}
+		return nil, &xlsx.ImportError{Rows: sheetRows(bad)}
 	}
 	return out, nil
 }

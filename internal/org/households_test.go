@@ -11,6 +11,7 @@ import (
 	. "grassroots/internal/org"
 	"grassroots/internal/store"
 	"grassroots/internal/store/storetest"
+	"grassroots/internal/xlsx"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -48,15 +49,15 @@ func TestHouseholds(t *testing.T) {
 			{Unit: b, Room: "904", HeadName: "王某某", Residents: 0},
 		}
 		_, err = s.ImportHouseholds(ctx, worker, grid, bad)
-		var ie *ImportError
+		var ie *xlsx.ImportError
 		if !errors.As(err, &ie) || !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("bad rows: %v", err)
 		}
 		var lines []int
 		for _, r := range ie.Rows {
-			lines = append(lines, r.Line)
+			lines = append(lines, r.Row)
 		}
-		if len(lines) != 5 || lines[0] != 3 || lines[4] != 7 || !strings.Contains(err.Error(), "第5行（代码 901）：与第2行是同一户") {
+		if len(lines) != 5 || lines[0] != 3 || lines[4] != 7 || !strings.Contains(err.Error(), "“住户”第5行：门牌号901：与第2行是同一户") {
 			t.Errorf("bad rows named: %v; %v", lines, err)
 		}
 		if _, after, _ := s.GridHouseholds(ctx, worker, grid); len(after) != len(before) {

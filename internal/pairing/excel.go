@@ -96,7 +96,7 @@ func (s *Service) ImportIncomes(ctx context.Context, actor access.Actor, r io.Re
 		return 0, err
 	}
 	cell := sheet.Cell
-	var bad []RowError
+	var refused xlsx.Refusals
 	n := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		for i, row := range sheet.Rows {
@@ -106,23 +106,18 @@ func (s *Service) ImportIncomes(ctx context.Context, actor access.Actor, r io.Re
 			year, yerr := strconv.Atoi(cell(row, "年份"))
 			amount, aerr := strconv.ParseInt(strings.ReplaceAll(cell(row, "收入(元)"), ",", ""), 10, 64)
 			if yerr != nil || aerr != nil {
-				bad = append(bad, RowError{Row: i + 2, Reason: "年份和收入应为整数"})
+				refused.Add("", i+2, "年份和收入应为整数")
 				continue
 			}
 			if err := s.recordIncome(ctx, tx, actor, cell(row, "村(社区)代码"), year, amount); err != nil {
-				msg, ok := store.UserMessage(err)
-				if !ok {
+				if err := refused.Refuse("", i+2, err); err != nil {
 					return err
 				}
-				bad = append(bad, RowError{Row: i + 2, Reason: msg})
 				continue
 			}
 			n++
 		}
-		if len(bad) > 0 {
-			return &ImportError{Rows: bad}
-		}
-		return nil
+		return refused.Err()
 	})
 	if err != nil {
 		return 0, err
@@ -156,7 +151,7 @@ func (s *Service) ImportPairings(ctx context.Context, actor access.Actor, r io.R
 		return 0, err
 	}
 	cell := sheet.Cell
-	var bad []RowError
+	var refused xlsx.Refusals
 	n := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		for i, row := range sheet.Rows {
@@ -174,19 +169,14 @@ func (s *Service) ImportPairings(ctx context.Context, actor access.Actor, r io.R
 				return err
 			}()
 			if err != nil {
-				msg, ok := store.UserMessage(err)
-				if !ok {
+				if err := refused.Refuse("", i+2, err); err != nil {
 					return err
 				}
-				bad = append(bad, RowError{Row: i + 2, Reason: msg})
 				continue
 			}
 			n++
 		}
-		if len(bad) > 0 {
-			return &ImportError{Rows: bad}
-		}
-		return nil
+		return refused.Err()
 	})
 	if err != nil {
 		return 0, err

@@ -192,7 +192,7 @@ func (s *Service) ImportWork(ctx context.Context, actor access.Actor, r io.Reade
 	if err != nil {
 		return n, err
 	}
-	var bad []RowError
+	var refused xlsx.Refusals
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		each := func(t xlsx.Table, record func(cell func(string) string) error, count *int) error {
 			for i, row := range t.Rows {
@@ -201,11 +201,9 @@ func (s *Service) ImportWork(ctx context.Context, actor access.Actor, r io.Reade
 				}
 				cell := func(col string) string { return strings.TrimSpace(t.Cell(row, col)) }
 				if err := record(cell); err != nil {
-					msg, ok := store.UserMessage(err)
-					if !ok {
+					if err := refused.Refuse(t.Name, i+2, err); err != nil {
 						return err
 					}
-					bad = append(bad, RowError{Sheet: t.Name, Row: i + 2, Reason: msg})
 					continue
 				}
 				*count++
@@ -297,10 +295,7 @@ func (s *Service) ImportWork(ctx context.Context, actor access.Actor, r io.Reade
 		}, &n.Funds); err != nil {
 			return err
 		}
-		if len(bad) > 0 {
-			return &ImportError{Rows: bad}
-		}
-		return nil
+		return refused.Err()
 	})
 	if err != nil {
 		return WorkCount{}, err

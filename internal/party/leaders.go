@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"grassroots/internal/access"
 	"grassroots/internal/audit"
@@ -85,6 +86,9 @@ func (s *Service) LeaderByToken(ctx context.Context, token string) (Member, erro
 func (s *Service) LeaderReport(ctx context.Context, m Member, idem string, in casework.NewCase) (casework.Case, bool, error) {
 	if !IsLeader(m.Role) {
 		return casework.Case{}, false, errBadLink
+	}
+	if strings.TrimSpace(in.Body) == "" {
+		return casework.Case{}, false, store.Invalid("请描述您看到的问题")
 	}
 	return s.cases.PersonReport(ctx, m.LeaderPerson(), m.Name, ChannelLeader, idem, in)
 }

@@ -159,7 +159,7 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 		return 0, err
 	}
 	cell := sheet.Cell
-	var bad []RowError
+	var refused xlsx.Refusals
 	n := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		for i, row := range sheet.Rows {
@@ -168,26 +168,21 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 			}
 			count, cerr := strconv.Atoi(cell(row, "数量"))
 			if cerr != nil {
-				bad = append(bad, RowError{Row: i + 2, Reason: "数量应为正整数"})
+				refused.Add("", i+2, "数量应为正整数")
 				continue
 			}
 			m := Move{Kind: parseKind(cell(row, "事项")), FromCode: cell(row, "划出单位代码"), FromInstitution: cell(row, "划出机构"),
 				ToCode: cell(row, "划入单位代码"), ToInstitution: cell(row, "划入机构"), Type: cell(row, "编制类型"), Count: count,
 				DocNo: cell(row, "批准文号"), DocDay: cell(row, "批准日期"), ReturnDay: cell(row, "归还日期"), Note: cell(row, "备注")}
 			if _, err := s.record(ctx, tx, actor, m); err != nil {
-				msg, ok := store.UserMessage(err)
-				if !ok {
+				if err := refused.Refuse("", i+2, err); err != nil {
 					return err
 				}
-				bad = append(bad, RowError{Row: i + 2, Reason: msg})
 				continue
 			}
 			n++
 		}
-		if len(bad) > 0 {
-			return &ImportError{Rows: bad}
-		}
-		return nil
+		return refused.Err()
 	})
 	if err != nil {
 		return 0, err

@@ -93,15 +93,8 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 		}
 	}
 	blank := func(row []string) bool { return strings.TrimSpace(strings.Join(row, "")) == "" }
-	var bad []RowError
-	refuse := func(sh string, row int, err error) error {
-		msg, ok := store.UserMessage(err)
-		if !ok {
-			return err
-		}
-		bad = append(bad, RowError{Sheet: sh, Row: row, Reason: msg})
-		return nil
-	}
+	var refused xlsx.Refusals
+	refuse := refused.Refuse
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		made := map[string]int64{} // name → id of a task force this file set up
 		for i, row := range tfs.Rows {
@@ -171,10 +164,7 @@ func (s *Service) Import(ctx context.Context, actor access.Actor, r io.Reader) (
 			}
 			n.Members++
 		}
-		if len(bad) > 0 {
-			return &ImportError{Rows: bad}
-		}
-		return nil
+		return refused.Err()
 	})
 	if err != nil {
 		return Imported{}, err

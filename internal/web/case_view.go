@@ -10,7 +10,6 @@ package web
 import (
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/download"
 	"grassroots/internal/input"
 	"grassroots/internal/party"
 	"grassroots/internal/store"
@@ -573,18 +573,8 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer rc.Close()
-	disposition := "attachment"
-	if ImageType(a.ContentType) || a.ContentType == "application/pdf" {
-		disposition = "inline"
-	}
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": a.Name}))
-	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, rc)
+	download.Serve(w, download.File{Type: a.ContentType, Size: a.Size, Name: a.Name,
+		Inline: ImageType(a.ContentType) || a.ContentType == "application/pdf"}, rc)
 	return nil
 }
 

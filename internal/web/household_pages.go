@@ -26,8 +26,7 @@ type GridHouseholdsPage struct {
 	Residents  int
 	CanImport  bool
 	Imported   *org.HouseholdImport
-	RowErrors  []org.RowError
-	SheetRows  []xlsx.RowError // bad rows of a workbook with a 居民 sheet
+	SheetRows  []xlsx.RowError // the bad rows of either sheet
 	Error      string
 }
 
@@ -86,14 +85,11 @@ func (s *Server) gridHouseholdsImport(w http.ResponseWriter, r *http.Request) er
 		return perr
 	}
 	if err != nil {
-		var ie *org.ImportError
-		var se *xlsx.ImportError
+		var ie *xlsx.ImportError
 		if errors.As(err, &ie) {
 			// Nothing was imported; each bad row says why (in Chinese,
 			// as the file's own words are).
-			p.RowErrors, p.Error = ie.Rows, p.T("grid.households.refused", len(ie.Rows))
-		} else if errors.As(err, &se) {
-			p.SheetRows, p.Error = se.Rows, p.T("grid.households.refused", len(se.Rows))
+			p.SheetRows, p.Error = ie.Rows, p.T("grid.households.refused", len(ie.Rows))
 		} else {
 			msg, ok := userMessage(r, err)
 			if !ok {

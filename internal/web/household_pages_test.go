@@ -67,7 +67,7 @@ func TestGridHouseholds(t *testing.T) {
 		w := fx.upload(worker, page, "file", householdsFile(t,
 			[]any{"350722001001G01B01", "仙楼1号楼", "101", "张某某", "13800001234", "", 3},
 			[]any{"350722001001G01B01", "仙楼1号楼", "102", "李某某", "12345", "", 2}))
-		expect(t, w, http.StatusBadRequest, "第3行（代码 102）：联系电话格式不正确", "未导入任何记录")
+		expect(t, w, http.StatusBadRequest, "“住户”第3行：门牌号102：联系电话格式不正确", "未导入任何记录")
 		expect(t, fx.send(worker, http.MethodGet, page, nil), http.StatusOK, `data-count="households">0<`, "尚未登记住户")
 
 		w = fx.upload(worker, page, "file", householdsFile(t,

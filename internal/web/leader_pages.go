@@ -86,9 +86,6 @@ func (s *Server) leaderReport(w http.ResponseWriter, r *http.Request) error {
 	f := LeaderReportForm{RequestType: r.PostFormValue("request_type"), Title: strings.TrimSpace(r.PostFormValue("title")),
 		Body: strings.TrimSpace(r.PostFormValue("body")), Address: strings.TrimSpace(r.PostFormValue("address"))}
 	c, err := func() (casework.Case, error) {
-		if f.Body == "" {
-			return casework.Case{}, store.Invalid("请描述您看到的问题")
-		}
 		photos, err := formPhotos(r, "photos", "before")
 		if err != nil {
 			return casework.Case{}, err

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"grassroots/internal/casework"
+	"grassroots/internal/download"
 	"grassroots/internal/party"
 	"grassroots/internal/store"
 	"grassroots/internal/volunteer"
@@ -328,12 +328,7 @@ func (s *Server) deedPhoto(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer rc.Close()
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	_, _ = io.Copy(w, rc) // the status is sent; a broken connection has no one to tell
+	download.Serve(w, download.File{Type: ct, Size: size, Inline: true}, rc)
 	return nil
 }
 
